@@ -1,0 +1,167 @@
+"""The ``escalation`` command: validate data, rebuild the curated dataset, summarise, report.
+
+Exit codes: 0 success, 1 invalid data, 2 bad usage (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import __version__
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.data import DATA_DIR, validate_path
+
+    paths = args.paths or [
+        DATA_DIR / "incidents.csv",
+        DATA_DIR / "political_events.csv",
+        DATA_DIR / "attack_counts_reported.csv",
+    ]
+    status = 0
+    for path in paths:
+        try:
+            problems = validate_path(path)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if problems:
+            status = 1
+            n = len(problems)
+            print(f"{path}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+            for p in problems:
+                print(f"  {path}:{p}", file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return status
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from analysis.data.curate import build
+
+    report = build(args.shared, args.out)
+    print(
+        f"wrote {report.incidents} incidents, {report.events} events, "
+        f"{report.reported_counts} reported tallies"
+    )
+    for d in report.dropped:
+        print(f"dropped {d.source} ({d.date}): {d.reason}")
+    return 0
+
+
+def summary_text() -> str:
+    """A plain-text summary of the shipped dataset: rows, span, confirmation, coverage gaps."""
+    from analysis.data import load_events, load_incidents
+    from analysis.data.coverage import monthly_coverage
+
+    incidents = load_incidents()
+    events = load_events()
+    cov = monthly_coverage(incidents)
+    campaign = cov.loc["2019-10-01":"2021-12-01"]
+    empty = [d.strftime("%Y-%m") for d in campaign.index[campaign["confirmed"] == 0]]
+    lines = [
+        f"escalation {__version__}",
+        f"incidents: {len(incidents)} rows, {incidents['date'].min().date()} to "
+        f"{incidents['date'].max().date()}",
+        "  by confirmation: "
+        + ", ".join(f"{k} {v}" for k, v in incidents["confirmation"].value_counts().items()),
+        "  by attack type: "
+        + ", ".join(f"{k} {v}" for k, v in incidents["attack_type"].value_counts().items()),
+        f"political events: {len(events)}, {events['date'].min().date()} to "
+        f"{events['date'].max().date()}",
+        "months of the 2019-10 to 2021-12 campaign with no confirmed incident: "
+        + (", ".join(empty) or "none"),
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    print(summary_text())
+    return 0
+
+
+def _cmd_counts(args: argparse.Namespace) -> int:
+    from analysis.data import load_incidents
+    from analysis.series import counts
+
+    where = {}
+    for item in args.where or []:
+        key, _, value = item.partition("=")
+        where[key] = value.split(",")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        series = counts(
+            load_incidents(),
+            args.freq,
+            args.start,
+            args.end,
+            where=where,
+            weight=args.weight,
+            confirmation=args.confirmation,
+        )
+    for w in caught:
+        print(f"note: {w.message}", file=sys.stderr)
+    with pd.option_context("display.max_rows", None):
+        print(series.to_string())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="escalation",
+        description="Measure how the tempo of attacks changes around political events.",
+    )
+    parser.add_argument("--version", action="version", version=f"escalation {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check data files; print every problem; exit 1 if any")
+    p.add_argument("paths", nargs="*", type=Path, help="CSV files (default: the shipped data)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("data", help="curated dataset maintenance")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    b = data_sub.add_parser("build", help="rebuild data/*.csv from the sourced tables in shared/")
+    b.add_argument("--shared", type=Path, default=None, help="folder of the sourced tables")
+    b.add_argument("--out", type=Path, default=None, help="output folder (default: data/)")
+    b.set_defaults(func=_cmd_data_build)
+
+    p = sub.add_parser("summary", help="print a summary of the shipped dataset")
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("counts", help="print a count series")
+    p.add_argument("--freq", default="W-MON", help="D, W-MON or MS (default W-MON)")
+    p.add_argument("--start")
+    p.add_argument("--end")
+    p.add_argument("--where", action="append", help="filter, e.g. attack_type=rocket,drone")
+    p.add_argument("--weight", choices=["munitions", "killed", "wounded", "casualties"])
+    p.add_argument("--confirmation", default="confirmed", help="confirmed, claimed, disputed, all")
+    p.set_defaults(func=_cmd_counts)
+
+    p = sub.add_parser("report", help="render the briefs (for now: the dataset summary)")
+    p.set_defaults(func=_cmd_summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "shared", "unset") is None:
+        from analysis.data.curate import SHARED_DIR
+
+        args.shared = SHARED_DIR
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

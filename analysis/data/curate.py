@@ -1,0 +1,276 @@
+"""Build the shipped dataset (``data/*.csv``) from the sourced tables in ``../shared/data/``.
+
+The build is deterministic and drops nothing silently: it normalises categories, derives the
+``actor``, ``confirmation`` and ``source_reliability`` columns by the rules below, applies the
+row-level judgements in ``data/curation/incident_resolutions.csv`` (each with its reason), and
+returns every row it had to drop with the reason. Run it with ``escalation data build``.
+
+Rules (the codebook in ``data/README.md`` states them for readers):
+
+- ``confirmation`` is ``claimed`` when the source row says it rests on a claim only
+  ("(claim only)") or on a militia-linked weekly tally relayed by a low-reliability outlet;
+  ``confirmed`` otherwise; ``incident_resolutions.csv`` then overrides single rows (``disputed``
+  where the responsible authority denied the attack).
+- ``source_reliability`` is ``low`` for the partisan and low-reliability outlets named in the
+  shared ``SOURCES.md``.
+- ``incident_id`` is ``inc-`` and the first 8 hex digits of a SHA-1 of the source row's own
+  date, location, target, URL and description: stable across rebuilds and independent of row order.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
+
+SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+#: Outlets SOURCES.md flags as partisan or low-reliability, matched in the URL or the title.
+LOW_RELIABILITY = re.compile(
+    r"southfront|mehrnews|kayhan|ifpnews|iranintl|iran international|ukrainebreakingnews|"
+    r"smartencyclopedia|playcrazygame|muslimcommunityreport|depokpost|sputnik|parstoday|presstv|"
+    r"press tv|islamtimes|islam times|alahed|al-ahed|kurdpress|agenzianova|agenzia nova|"
+    r"pledgetimes|pledge times|hajij|spnfa|livejournal",
+    re.IGNORECASE,
+)
+
+#: Ordered (pattern, actor) rules mapping the free-text ``attributed_to`` onto ``ACTORS``.
+ACTOR_RULES: tuple[tuple[str, str], ...] = (
+    (r"Iran \(IRGC", "Iran (IRGC)"),
+    (r"Islamic Resistance in Iraq|Iraqi Resistance", "Islamic Resistance in Iraq"),
+    (r"Kataib Hezbollah", "Kataib Hezbollah"),
+    (r"Ashab al-Kahf|Ahl al-Kahf", "Ashab al-Kahf"),
+    (r"Awliya al-Dam", "Saraya Awliya al-Dam"),
+    (r"Qasim al-Jab+arin", "Saraya Qasim al-Jabbarin"),
+    (r"Thawrat al-Ishrin", "Saraya Thawrat al-Ishrin"),
+    (r"Nujaba", "Harakat Hezbollah al-Nujaba"),
+    (r"Usbat al-Tha'?ireen", "Usbat al-Thaireen"),
+    (r"International Resistance", "other named group"),
+    (r"Iran-backed|Iran-aligned|Iranian proxy|PMF-linked", "Iran-aligned militia (unnamed)"),
+)
+
+CLAIM_ONLY_MARKERS = ("(claim only)", "per a weekly tally; low-reliability outlet")
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A source row left out of the dataset, and why."""
+
+    source: str
+    date: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote: row counts per table and every dropped row with its reason."""
+
+    incidents: int
+    events: int
+    reported_counts: int
+    dropped: tuple[Dropped, ...]
+
+
+def actor_for(attributed_to: str) -> str:
+    """Normalised actor for a free-text attribution ("unknown" when none matches)."""
+    for pattern, actor in ACTOR_RULES:
+        if re.search(pattern, attributed_to):
+            return actor
+    return "unknown"
+
+
+def incident_id(row: dict[str, str]) -> str:
+    """Stable id from the source row's own content (not its position in the file)."""
+    key = "|".join(row[k] for k in ("date", "location", "target_name", "source_url", "description"))
+    return "inc-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+
+
+def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV with the line each starts on."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        rows, last = [], reader.line_num
+        for row in reader:
+            rows.append((last + 1, {k: (v or "").strip() for k, v in row.items()}))
+            last = reader.line_num
+    return rows
+
+
+def _resolutions(curation_dir: Path) -> dict[tuple[str, int], list[dict[str, str]]]:
+    out: dict[tuple[str, int], list[dict[str, str]]] = {}
+    path = curation_dir / "incident_resolutions.csv"
+    for _, row in _read_csv(path):
+        out.setdefault((row["source_file"], int(row["source_line"])), []).append(row)
+    return out
+
+
+def build_incidents(
+    shared_dir: Path, curation_dir: Path
+) -> tuple[list[dict[str, str]], list[Dropped]]:
+    """Merge the sourced incident passes into curated rows (see module docstring for the rules)."""
+    resolutions = _resolutions(curation_dir)
+    used: set[tuple[str, int]] = set()
+    rows: list[tuple[str, int, int, dict[str, str]]] = []
+    dropped: list[Dropped] = []
+    seen: dict[str, str] = {}
+    files = sorted(shared_dir.glob("incidents_sourced*.csv"), key=lambda p: (len(p.name), p.name))
+    for order, path in enumerate(files):
+        for line, src in _read_csv(path):
+            where = f"{path.name}:{line}"
+            if not src.get("source_url") or not src.get("source_title"):
+                dropped.append(Dropped(where, src.get("date", ""), "no source title or URL"))
+                continue
+            iid = incident_id(src)
+            if iid in seen:
+                dropped.append(Dropped(where, src["date"], f"exact duplicate of {seen[iid]}"))
+                continue
+            seen[iid] = where
+            description = src["description"]
+            out = {
+                "incident_id": iid,
+                "date": src["date"],
+                "date_precision": src["date_precision"],
+                "location": src["location"],
+                "governorate": src["governorate"] or "unknown",
+                "target_type": src["target_type"],
+                "target_name": src["target_name"],
+                "attack_type": src["attack_type"],
+                "munitions": src["munitions"],
+                "killed": src["killed"],
+                "wounded": src["wounded"],
+                "intercepted": src["intercepted"].lower(),
+                "actor": actor_for(src["attributed_to"]),
+                "attributed_to": src["attributed_to"] or "unknown",
+                "confirmation": "claimed"
+                if any(m in description for m in CLAIM_ONLY_MARKERS)
+                else "confirmed",
+                "source_reliability": "low"
+                if LOW_RELIABILITY.search(src["source_url"] + " " + src["source_title"])
+                else "standard",
+                "description": description,
+                "source_title": src["source_title"],
+                "source_url": src["source_url"],
+                "curation_note": "",
+            }
+            for res in resolutions.get((path.name, line), []):
+                if res["date"] != src["date"]:
+                    raise ValueError(
+                        f"incident_resolutions.csv: {path.name}:{line} is dated {src['date']}, "
+                        f"the resolution expects {res['date']}"
+                    )
+                used.add((path.name, line))
+                if res["field"] == "drop":
+                    dropped.append(Dropped(where, src["date"], res["reason"]))
+                    out = {}
+                    break
+                out[res["field"]] = res["value"]
+                out["curation_note"] = "; ".join(
+                    filter(None, [out["curation_note"], res["reason"]])
+                )
+            if out:
+                rows.append((out["date"], order, line, out))
+    unused = sorted(set(resolutions) - used)
+    if unused:
+        raise ValueError(f"incident_resolutions.csv: rows match no source row: {unused}")
+    rows.sort(key=lambda r: r[:3])
+    return [r[3] for r in rows], dropped
+
+
+def build_events(shared_dir: Path, curation_dir: Path) -> list[dict[str, str]]:
+    """The political timeline with a ``date_note`` where sources disagree on the date."""
+    notes = {
+        row["event_id"]: row["date_note"]
+        for _, row in _read_csv(curation_dir / "event_date_notes.csv")
+    }
+    events = [row for _, row in _read_csv(shared_dir / "political_events_sourced.csv")]
+    unknown = sorted(set(notes) - {e["event_id"] for e in events})
+    if unknown:
+        raise ValueError(f"event_date_notes.csv: unknown event ids {unknown}")
+    out = [{**e, "date_note": notes.get(e["event_id"], "")} for e in events]
+    return [{c: e[c] for c in EVENT_COLUMNS} for e in sorted(out, key=lambda e: e["date"])]
+
+
+def reported_scope(what_counted: str) -> str:
+    """Geographic scope of a published tally: iraq, iraq_syria or region (wider Middle East)."""
+    if re.search(r"Middle East|Jordan", what_counted):
+        return "region"
+    if "context also Syria" in what_counted:  # an Iraq tally whose article also covers Syria
+        return "iraq"
+    if "Syria" in what_counted:
+        return "iraq_syria"
+    return "iraq"
+
+
+def build_reported_counts(shared_dir: Path) -> list[dict[str, str]]:
+    """Published attack tallies with a derived ``scope`` column."""
+    rows = [row for _, row in _read_csv(shared_dir / "attack_counts_reported.csv")]
+    return [
+        {c: ({**r, "scope": reported_scope(r["what_counted"])})[c] for c in REPORTED_COLUMNS}
+        for r in rows
+    ]
+
+
+def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(shared_dir: Path | str = SHARED_DIR, out_dir: Path | str | None = None) -> BuildReport:
+    """Rebuild ``incidents.csv``, ``political_events.csv`` and ``attack_counts_reported.csv``.
+
+    Everything is computed and validated in memory first; files are replaced only when all three
+    tables pass validation, so a failed build leaves the shipped data as it was.
+    """
+    from analysis.data.load import DATA_DIR, EVENTS, INCIDENTS, REPORTED_COUNTS, read_table
+
+    shared_dir = Path(shared_dir)
+    out_dir = Path(out_dir) if out_dir is not None else DATA_DIR
+    curation_dir = DATA_DIR / "curation"
+    incidents, dropped = build_incidents(shared_dir, curation_dir)
+    events = build_events(shared_dir, curation_dir)
+    reported = build_reported_counts(shared_dir)
+    tables = {
+        "incidents.csv": (INCIDENTS, _csv_text(INCIDENT_COLUMNS, incidents)),
+        "political_events.csv": (EVENTS, _csv_text(EVENT_COLUMNS, events)),
+        "attack_counts_reported.csv": (REPORTED_COUNTS, _csv_text(REPORTED_COLUMNS, reported)),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (spec, text) in tables.items():
+            staged = Path(tmp) / name
+            staged.write_text(text, encoding="utf-8")
+            read_table(staged, spec)  # raises DataValidationError before anything is replaced
+    for name, (_, text) in tables.items():
+        write_atomic(out_dir / name, text)
+    readme = out_dir / "README.md"
+    if readme.exists():
+        from analysis.data.coverage import coverage_markdown, replace_block
+
+        block = coverage_markdown(
+            read_table(out_dir / "incidents.csv", INCIDENTS),
+            read_table(out_dir / "attack_counts_reported.csv", REPORTED_COUNTS),
+        )
+        write_atomic(readme, replace_block(readme.read_text(encoding="utf-8"), block))
+    return BuildReport(len(incidents), len(events), len(reported), tuple(dropped))

@@ -1,0 +1,233 @@
+"""Validated loading of the shipped tables into typed DataFrames.
+
+Every cell is checked against the table's schema (:mod:`analysis.data.schema`) before any type
+conversion, and all problems are gathered into one :class:`DataValidationError` that names the
+file, the line and the field of each, so a bad file never passes quietly and never half-loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
+
+#: Folder of the shipped curated data: ``$ESCALATION_DATA_DIR`` or ``data/`` at the project root.
+DATA_DIR = Path(os.environ.get("ESCALATION_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One bad cell (or row, or header): where it is and what is wrong with it."""
+
+    line: int
+    field: str
+    message: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        value = f" (value: {self.value!r})" if self.value != "" else ""
+        return f"line {self.line}, field '{self.field}': {self.message}{value}"
+
+
+class DataValidationError(ValueError):
+    """A data file failed validation; ``.problems`` lists every offending line and field."""
+
+    def __init__(self, path: Path | str, problems: Iterable[Problem]):
+        self.path = Path(path)
+        self.problems = sorted(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        n = len(self.problems)
+        lines = [f"{self.path}: {n} problem{'s' if n != 1 else ''}"]
+        lines += [f"  {self.path}:{p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _read_text_table(
+    path: Path, spec: TableSpec | None
+) -> tuple[TableSpec, pd.DataFrame, list[int]]:
+    """Read a CSV as text, returning its spec, a string DataFrame and each record's first line."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such data file")
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataValidationError(path, [Problem(1, "(header)", "the file is empty")]) from None
+        except csv.Error as exc:
+            raise DataValidationError(
+                path, [Problem(1, "(header)", f"unreadable CSV: {exc}")]
+            ) from None
+        header = [h.strip() for h in header]
+        spec = spec or spec_for_header(header)
+        if spec is None:
+            raise DataValidationError(
+                path, [Problem(1, "(header)", "not the header of a known table", ",".join(header))]
+            )
+        problems = _header_problems(header, spec)
+        if problems:
+            raise DataValidationError(path, problems)
+        records, starts = [], []
+        last_line = reader.line_num
+        try:
+            for row in reader:
+                start = last_line + 1
+                last_line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue  # blank line
+                if len(row) != len(header):
+                    problems.append(
+                        Problem(
+                            start, "(row)", f"has {len(row)} fields, the header has {len(header)}"
+                        )
+                    )
+                    continue
+                records.append(row)
+                starts.append(start)
+        except csv.Error as exc:
+            problems.append(Problem(last_line + 1, "(row)", f"unreadable CSV: {exc}"))
+    if problems:
+        raise DataValidationError(path, problems)
+    frame = pd.DataFrame(records, columns=list(spec.columns), dtype=str)
+    return spec, frame, starts
+
+
+def _header_problems(header: list[str], spec: TableSpec) -> list[Problem]:
+    if header == list(spec.columns):
+        return []
+    missing = [c for c in spec.columns if c not in header]
+    unexpected = [c for c in header if c not in spec.columns]
+    parts = []
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
+    if unexpected:
+        parts.append(f"unexpected {', '.join(unexpected)}")
+    if not parts:
+        parts.append("columns out of order")
+    expected = ",".join(spec.columns)
+    return [Problem(1, "(header)", f"wrong header: {'; '.join(parts)}. Expected: {expected}")]
+
+
+def _cell_problems(
+    frame: pd.DataFrame, starts: list[int], spec: TableSpec, today: dt.date
+) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        spec.schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for case in exc.failure_cases.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                problems.append(Problem(1, str(case.column), str(case.check)))
+                continue
+            check = "is duplicated" if case.check == "field_uniqueness" else str(case.check)
+            problems.append(
+                Problem(starts[int(case.index)], str(case.column), check, str(case.failure_case))
+            )
+    for column in spec.date_columns:
+        dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
+        future = dates > pd.Timestamp(today)
+        for i in future[future].index:
+            problems.append(
+                Problem(starts[i], column, f"is in the future (after {today})", frame.at[i, column])
+            )
+    for column, message, bad in spec.cross_checks:
+        mask = bad(frame).fillna(False)
+        for i in mask[mask].index:
+            problems.append(Problem(starts[i], column, message, frame.at[i, column]))
+    return problems
+
+
+def _typed(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    out = frame.copy()
+    for column in spec.date_columns:
+        out[column] = pd.to_datetime(out[column], format="%Y-%m-%d").astype("datetime64[ns]")
+    for column, values in spec.categories.items():
+        out[column] = pd.Categorical(out[column], categories=list(values))
+    for column in spec.counts:
+        out[column] = pd.to_numeric(out[column].replace("", None)).astype("Int64")
+    for column in spec.booleans:
+        out[column] = out[column].map({"true": True, "false": False, "": None}).astype("boolean")
+    return out
+
+
+def read_table(
+    path: Path | str, spec: TableSpec | None = None, *, today: dt.date | None = None
+) -> pd.DataFrame:
+    """Read and validate one table; raise :class:`DataValidationError` listing every problem.
+
+    ``spec`` is guessed from the header when None. ``today`` (default: the current date) is the
+    latest date a row may carry.
+    """
+    path = Path(path)
+    spec, frame, starts = _read_text_table(path, spec)
+    problems = _cell_problems(frame, starts, spec, today or dt.date.today())
+    if problems:
+        raise DataValidationError(path, problems)
+    typed = _typed(frame, spec)
+    typed.attrs["source_path"] = str(path)
+    typed.attrs["table"] = spec.name
+    return typed
+
+
+def validate_path(path: Path | str, *, today: dt.date | None = None) -> list[Problem]:
+    """All problems of a data file (empty when it is valid); reads it, writes nothing."""
+    try:
+        read_table(path, today=today)
+    except DataValidationError as exc:
+        return exc.problems
+    return []
+
+
+def load_incidents(path: Path | str | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
+    """The curated incidents (one row per attack), validated and typed.
+
+    Columns: ``date`` datetime64 (local date in Iraq; with ``date_precision == "month"`` only the
+    month is known and the date is the 1st), categoricals for the controlled vocabularies, nullable
+    ``Int64`` for ``munitions``/``killed``/``wounded`` (NA: the source does not say) and nullable
+    boolean ``intercepted``. Default path: ``data/incidents.csv``.
+    """
+    return read_table(path or DATA_DIR / "incidents.csv", INCIDENTS, today=today)
+
+
+def load_events(path: Path | str | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
+    """The political and military events timeline, validated and typed, sorted by date.
+
+    Default path: ``data/political_events.csv``.
+    """
+    events = read_table(path or DATA_DIR / "political_events.csv", EVENTS, today=today)
+    return events.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
+
+
+def load_reported_counts(
+    path: Path | str | None = None, *, today: dt.date | None = None
+) -> pd.DataFrame:
+    """Attack tallies published by officials and media, for checking the dataset's coverage.
+
+    Default path: ``data/attack_counts_reported.csv``.
+    """
+    return read_table(path or DATA_DIR / "attack_counts_reported.csv", REPORTED_COUNTS, today=today)
+
+
+__all__ = [
+    "DATA_DIR",
+    "EVENTS",
+    "INCIDENTS",
+    "REPORTED_COUNTS",
+    "DataValidationError",
+    "Problem",
+    "load_events",
+    "load_incidents",
+    "load_reported_counts",
+    "read_table",
+    "validate_path",
+]

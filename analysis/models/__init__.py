@@ -1,0 +1,11 @@
+"""Models of attack tempo around political events.
+
+One module per model, each with a function that fits and returns a results object
+(:class:`analysis.models.results.ModelResults`):
+
+- :mod:`~analysis.models.its`             segmented (interrupted time series) regression, ``fit``
+- :mod:`~analysis.models.windows`         exact before/after window comparison, ``compare``
+- :mod:`~analysis.models.changepoints`    optimal Poisson segmentation, ``detect``
+- :mod:`~analysis.models.hawkes`          self-exciting Hawkes process, ``fit``
+- :mod:`~analysis.models.counterfactual`  state-space counterfactual forecast, ``fit``
+"""

@@ -1,0 +1,37 @@
+"""Shared fixtures: paths of the shipped data and helpers to make malformed copies of it."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/ (the three tables) in a temporary folder."""
+    out = tmp_path / "data"
+    out.mkdir()
+    for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
+        shutil.copy(DATA / name, out / name)
+    return out
+
+
+def edit_cells(path: Path, edits: dict[tuple[int, str], str]) -> None:
+    """Set cells of a CSV in place: ``{(row_index, column): value}`` (row 0 is file line 2)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    for (i, column), value in edits.items():
+        rows[i][column] = value
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
