@@ -82,3 +82,45 @@ def annotate_events(
                 color=EVENT_COLOR,
             )
     return ax
+
+
+def plot_counts(
+    counts: pd.Series | pd.DataFrame,
+    events: pd.DataFrame | Mapping[str, object] | None = None,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+) -> Axes:
+    """Bars of a count series, or stacked bars of a frame of series (one column per category).
+
+    The y label gives the unit (``counts.attrs["unit"]`` when present, e.g. "per week").
+    """
+    ax = new_axes(ax)
+    frame = counts.to_frame() if isinstance(counts, pd.Series) else counts
+    if len(frame.index) > 1:
+        width = (frame.index[1] - frame.index[0]) * 0.9
+    else:
+        width = pd.Timedelta(days=1)
+    bottom = None
+    cmap = plt.get_cmap("tab10")
+    for i, column in enumerate(frame.columns):
+        color = OBSERVED_COLOR if frame.shape[1] == 1 else cmap(i % 10)
+        ax.bar(
+            frame.index,
+            frame[column],
+            width=width,
+            bottom=bottom,
+            align="edge",
+            color=color,
+            label=str(column),
+            linewidth=0,
+        )
+        bottom = frame[column] if bottom is None else bottom + frame[column]
+    unit = counts.attrs.get("unit") or frame.attrs.get("unit") or "per period"
+    ax.set_ylabel(f"attacks {unit}")
+    if frame.shape[1] > 1:
+        ax.legend(fontsize=8, ncols=2, loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title)
+    annotate_events(ax, events)
+    return ax

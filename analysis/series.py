@@ -232,3 +232,46 @@ def _spread_over_month(
     daily = pd.concat(parts)
     spread = daily.groupby(period_start(daily.index, freq)).sum()
     return spread.reindex(index, fill_value=0.0)
+
+
+def counts_by(
+    incidents: pd.DataFrame,
+    by: str,
+    freq: str = "W-MON",
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    **kwargs: object,
+) -> pd.DataFrame:
+    """One count series per value of the categorical column ``by`` (columns), on one time axis.
+
+    Takes the arguments of :func:`counts`; values with no incident in the span are dropped. The
+    row sums equal ``counts(incidents, freq, start, end, ...)``.
+    """
+    if by not in FILTER_COLUMNS or by == "confirmation":
+        raise ValueError(f"by: cannot split on {by!r}; use one of {FILTER_COLUMNS[:-1]}")
+    if "where" in kwargs and by in dict(kwargs["where"] or {}):  # type: ignore[arg-type]
+        raise ValueError(f"by={by!r} is also filtered in `where`")
+    lo = start if start is not None else incidents["date"].min()
+    hi = end if end is not None else incidents["date"].max()
+    where = dict(kwargs.pop("where", None) or {})  # type: ignore[arg-type]
+    columns = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonthPrecisionWarning)
+        total = counts(incidents, freq, lo, hi, where=where, **kwargs)
+        for value in incidents[by].cat.categories:
+            series = counts(incidents, freq, lo, hi, where={**where, by: value}, **kwargs)
+            if series.sum() > 0:
+                columns[str(value)] = series
+    excluded = total.attrs["month_precision_excluded"]
+    if excluded:
+        warnings.warn(
+            f"{excluded} incident(s) dated only to the month were left out of these "
+            f"{UNIT[normalise_freq(freq)]} series",
+            MonthPrecisionWarning,
+            stacklevel=2,
+        )
+    frame = pd.DataFrame(columns, index=total.index)
+    frame.columns.name = by
+    frame = frame.fillna(0).astype(next(iter(columns.values())).dtype if columns else "int64")
+    frame.attrs["unit"] = UNIT[normalise_freq(freq)]
+    return frame

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import load_incidents
-from analysis.series import MonthPrecisionWarning, counts
+from analysis.series import MonthPrecisionWarning, counts, counts_by
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,16 @@ def test_start_end_widened_to_whole_periods(incidents):
 def test_bad_arguments(incidents, kwargs, match):
     with pytest.raises(ValueError, match=match):
         counts(incidents, **kwargs)
+
+
+def test_counts_by_splits_the_total(incidents):
+    with pytest.warns(MonthPrecisionWarning, match="left out of these per week"):
+        frame = counts_by(incidents, "attack_type", "W-MON", "2019-10-01", "2021-12-31")
+    with pytest.warns(MonthPrecisionWarning):
+        total = counts(incidents, "W-MON", "2019-10-01", "2021-12-31")
+    assert frame.index.equals(total.index)
+    pd.testing.assert_series_equal(frame.sum(axis=1), total, check_names=False)
+    assert set(frame.columns) <= set(incidents["attack_type"].cat.categories)
+    assert frame.attrs["unit"] == "per week"
+    with pytest.raises(ValueError, match="cannot split"):
+        counts_by(incidents, "description")

@@ -1,0 +1,586 @@
+"""Changepoints in attack tempo: optimal segmentation of a count series under a Poisson model.
+
+The series is split into segments of constant attack rate (attacks per period of the series'
+frequency: per day, per week or per month). Each segment's cost is -2 times its maximised Poisson
+log-likelihood, ``-2 * (S * log(S / L) - S)`` for a segment of ``L`` periods holding ``S`` attacks
+(the ``log(y!)`` term is dropped: it is the same for every segmentation). Costs come in O(1) from
+cumulative sums, so:
+
+- with ``n_changepoints=k`` the exact best segmentation with exactly ``k`` changepoints is found by
+  dynamic programming in O(k n^2), vectorised over the candidate last changepoint (n = 3,650 daily
+  points and k = 10 take a fraction of a second);
+- otherwise PELT (Killick, Fearnhead & Eckley 2012) minimises ``cost + penalty * k`` exactly,
+  pruning candidates that can never again be optimal.
+
+Why not ruptures: ruptures (1.1.10) has no Poisson cost (its costs are l1, l2, normal, rbf, rank,
+linear, ar, ...; Gaussian costs on small counts treat a segment of zeros as infinitely precise).
+A custom ``BaseCost`` would plug in, and ruptures' ``Dynp`` is exact too (with ``jump=1``), but
+``Dynp`` and ``Pelt`` are pure-Python recursions that copy a dict of segments per candidate.
+Measured here with a cumsum Poisson ``BaseCost`` (k = 5): ``Dynp`` 0.6 s at n = 365 and 5.6 s at n =
+1,000 (~75 s extrapolated to n = 3,650) against 6 ms and 24 ms for :func:`_dp_exact_k`, with
+identical changepoints; ``Pelt`` 8.8 s at n = 3,650 against ~0.1 s here. ``Pelt``'s default
+``jump=5`` also restricts changepoints to every fifth period. Writing the two recursions directly
+over numpy cumulative sums is short, exact and fast.
+
+Penalty convention (``penalty=``, on the -2 log-likelihood scale, per changepoint):
+
+- ``"bic"``: ``2 * log(n)``. A changepoint adds two parameters, the new segment's rate and the
+  changepoint's location, so Schwarz's criterion charges ``2 log n``. Counting only the rate
+  (``log n``) is too lax because the location is maximised over ~n positions, which inflates the
+  likelihood-ratio statistic; ``2 log n`` is also the SIC/BIC value of the R ``changepoint``
+  package for Poisson changes (``(diffparam + 1) * log n``).
+- ``"aic"``: ``4`` (two parameters times 2). Liberal; finds more, smaller changes.
+- ``"mbic"``: the modified BIC of Zhang & Siegmund (2007): ``3 log n`` per changepoint plus
+  ``sum_i log(n_i / n)`` over segment lengths ``n_i`` (the R ``changepoint`` package's MBIC
+  uses the same ``3 log n``). More conservative than BIC.
+- a number: that penalty per changepoint.
+
+Benchmark (``benchmarks/calibration_changepoints.py``, 300 simulated series of 200 periods): F1
+0.79 with the defaults, against 0.81 for ruptures' best (l2 after the Anscombe transform, BIC-like
+penalty); the paired difference is within noise and the two costs' best F1 over penalties agree.
+
+Segment rate intervals are exact Poisson (Garwood) 95% intervals, *given* the changepoints; since
+the changepoints were chosen to make rates differ, intervals for adjacent segments are somewhat too
+narrow and separated. Counts are assumed Poisson: overdispersed data (clustered attacks) yield more
+changepoints than a Poisson penalty intends; raise the penalty or coarsen to weeks in that case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from scipy import stats
+from scipy.special import xlogy
+
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.models.results import ModelResults
+
+__all__ = ["ChangepointResults", "detect"]
+
+_PENALTY_NAMES = ("bic", "aic", "mbic")
+
+
+# --------------------------------------------------------------------------------------------
+# Core numerics on plain arrays (positions 0..n; a segment is the half-open range [s, t)).
+# --------------------------------------------------------------------------------------------
+
+
+def _segment_cost(cum: np.ndarray, s: np.ndarray | int, t: np.ndarray | int) -> np.ndarray:
+    """-2 * max Poisson log-likelihood (without log y!) of segments [s, t), vectorised."""
+    total = cum[t] - cum[s]
+    length = np.asarray(t) - np.asarray(s)
+    return -2.0 * (xlogy(total, total / length) - total)
+
+
+def _dp_exact_k(y: np.ndarray, k: int, min_size: int) -> tuple[list[int], float]:
+    """Exact minimum of the Poisson cost over segmentations with exactly ``k`` changepoints.
+
+    Returns the changepoint positions (first index of each new segment) and the total cost.
+    ``F[j, t]`` is the best cost of ``y[:t]`` with ``j`` changepoints; for each ``t`` the costs of
+    every admissible last segment ``[s, t)`` are computed once and shared by all ``j``.
+    """
+    n = y.size
+    cum = np.concatenate([[0.0], np.cumsum(y, dtype=float)])
+    big = np.inf
+    F = np.full((k + 1, n + 1), big)
+    back = np.zeros((k + 1, n + 1), dtype=np.int64)
+    for t in range(min_size, n + 1):
+        s = np.arange(0, t - min_size + 1)
+        c = _segment_cost(cum, s, t)
+        F[0, t] = c[0]
+        if k:
+            tot = F[:k, s] + c  # (k, len(s)): j-1 changepoints up to s, then segment [s, t)
+            best = np.argmin(tot, axis=1)
+            F[1:, t] = tot[np.arange(k), best]
+            back[1:, t] = s[best]
+    cps: list[int] = []
+    t = n
+    for j in range(k, 0, -1):
+        t = int(back[j, t])
+        cps.append(t)
+    return sorted(cps), float(F[k, n])
+
+
+def _pelt(y: np.ndarray, beta: float, min_size: int, mbic: bool) -> list[int]:
+    """PELT: exact minimiser of ``sum(segment costs) + beta * k`` with pruning.
+
+    With ``mbic`` each segment's cost also gets ``log(n_i / n)``. Pruning (Killick et al. 2012,
+    constant K = 0, valid because splitting a segment never raises the Poisson cost nor the mBIC
+    length term): a candidate ``s`` with ``F(s) + C(s, t) >= F(t)`` can never again be the best
+    last changepoint for any ``T >= t + min_size``; it is dropped once ``T`` reaches that point
+    (dropping it earlier would be inexact when segments must be at least ``min_size`` long).
+    """
+    n = y.size
+    cum = np.concatenate([[0.0], np.cumsum(y, dtype=float)])
+    F = np.full(n + 1, np.inf)
+    F[0] = -beta
+    last = np.zeros(n + 1, dtype=np.int64)
+    cand = np.zeros(0, dtype=np.int64)
+    pruned_at = np.zeros(0, dtype=np.int64)  # time at which a candidate was found prunable
+    never = np.iinfo(np.int64).max // 2
+    for t in range(min_size, n + 1):
+        new = t - min_size
+        if np.isfinite(F[new]):
+            cand = np.append(cand, new)
+            pruned_at = np.append(pruned_at, never)
+        keep = pruned_at + min_size > t
+        if not keep.all():
+            cand, pruned_at = cand[keep], pruned_at[keep]
+        if cand.size == 0:
+            continue
+        vals = F[cand] + _segment_cost(cum, cand, t)
+        if mbic:
+            vals = vals + np.log((t - cand) / n)
+        i = int(np.argmin(vals))
+        F[t] = vals[i] + beta
+        last[t] = cand[i]
+        prunable = (vals >= F[t]) & (pruned_at == never)
+        pruned_at[prunable] = t
+    cps: list[int] = []
+    t = n
+    while t > 0:
+        t = int(last[t])
+        if t > 0:
+            cps.append(t)
+    return sorted(cps)
+
+
+def _penalty_value(penalty: str | float, n: int) -> float:
+    if isinstance(penalty, str):
+        name = penalty.lower()
+        if name == "bic":
+            return 2.0 * np.log(n)
+        if name == "aic":
+            return 4.0
+        if name == "mbic":
+            return 3.0 * np.log(n)
+        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+    if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.floating):
+        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+    value = float(penalty)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and pandas helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _validate_series(y: pd.Series) -> tuple[np.ndarray, pd.DateOffset]:
+    if not isinstance(y, pd.Series):
+        raise ValueError(f"y must be a pandas Series of counts, got {type(y).__name__}")
+    if not isinstance(y.index, pd.DatetimeIndex):
+        raise ValueError("y must have a DatetimeIndex")
+    if len(y) < 2:
+        raise ValueError("y needs at least 2 periods")
+    if not y.index.is_monotonic_increasing or y.index.has_duplicates:
+        raise ValueError("y's index must be sorted and without duplicate dates")
+    freq = y.index.freq
+    if freq is None:
+        inferred = pd.infer_freq(y.index) if len(y) >= 3 else None
+        if inferred is None:
+            raise ValueError(
+                "y's index must be regular (a DatetimeIndex with a freq such as 'D', 'W-MON', "
+                "'MS'); zero-fill missing periods with y.asfreq(freq, fill_value=0)"
+            )
+        freq = pd.tseries.frequencies.to_offset(inferred)
+    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(values).any():
+        raise ValueError("y contains NaN or non-numeric values; zero-fill periods with no attacks")
+    if not np.isfinite(values).all():
+        raise ValueError("y contains infinite values")
+    if (values < 0).any():
+        raise ValueError("y must hold non-negative counts")
+    if not np.all(values == np.round(values)):
+        raise ValueError("y must hold whole-number counts")
+    return values, freq
+
+
+def _unit_name(freq: pd.DateOffset) -> str:
+    """'day', 'week', 'month', ... for a one-step frequency, else 'period'."""
+    if getattr(freq, "n", 1) != 1:
+        return "period"
+    name = type(freq).__name__
+    for key, unit in (
+        ("Day", "day"),
+        ("Hour", "hour"),
+        ("Week", "week"),
+        ("Month", "month"),
+        ("Quarter", "quarter"),
+        ("Year", "year"),
+    ):
+        if key in name:
+            return unit
+    return "period"
+
+
+def _events_frame(events: pd.DataFrame | Mapping[str, object] | None) -> pd.DataFrame:
+    """Normalise events to columns event_id, event_date (and label when given), sorted by date."""
+    if events is None:
+        return pd.DataFrame({"event_id": pd.Series(dtype=str), "event_date": pd.Series()})
+    if isinstance(events, pd.DataFrame):
+        if "date" not in events.columns:
+            raise ValueError("events DataFrame needs a 'date' column")
+        id_col = "event_id" if "event_id" in events.columns else "label"
+        if id_col not in events.columns:
+            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
+        out = pd.DataFrame(
+            {
+                "event_id": events[id_col].astype(str).to_numpy(),
+                "event_date": pd.to_datetime(events["date"]).to_numpy(),
+            }
+        )
+        if "label" in events.columns and id_col != "label":
+            out["label"] = events["label"].astype(str).to_numpy()
+    elif isinstance(events, Mapping):
+        out = pd.DataFrame(
+            {
+                "event_id": [str(k) for k in events],
+                "event_date": [pd.Timestamp(v) for v in events.values()],
+            }
+        )
+    else:
+        raise ValueError("events must be a DataFrame with date/event_id columns or a mapping")
+    if out["event_date"].isna().any():
+        raise ValueError("events contain missing dates")
+    return out.sort_values("event_date", kind="stable").reset_index(drop=True)
+
+
+def _period_steps(start: pd.Timestamp, end: pd.Timestamp, freq: pd.DateOffset) -> int:
+    """Signed number of ``freq`` steps from period label ``start`` to period label ``end``."""
+    if start == end:
+        return 0
+    lo, hi, sign = (start, end, 1) if start < end else (end, start, -1)
+    return sign * (len(pd.date_range(lo, hi, freq=freq)) - 1)
+
+
+def _nearest_events(
+    changepoints: list[pd.Timestamp],
+    ev: pd.DataFrame,
+    freq: pd.DateOffset,
+    max_lag: int | None,
+) -> pd.DataFrame:
+    """For each changepoint the event nearest in time (ties go to the earlier event)."""
+    rows = []
+    for cp in changepoints:
+        row: dict[str, object] = {"changepoint": cp, "event_id": None, "event_date": pd.NaT}
+        if "label" in ev.columns:
+            row["label"] = None
+        row.update(lag_periods=pd.NA, lag_days=pd.NA)
+        if len(ev):
+            gaps = (cp - ev["event_date"]).abs()
+            j = int(np.argmin(gaps.to_numpy()))  # first minimum = earlier event on ties
+            event_date = pd.Timestamp(ev["event_date"].iloc[j])
+            # the period holding the event: labels mark each period's first day
+            event_period = freq.rollback(event_date.normalize())
+            lag_periods = _period_steps(event_period, cp, freq)
+            if max_lag is None or abs(lag_periods) <= max_lag:
+                row.update(
+                    event_id=ev["event_id"].iloc[j],
+                    event_date=event_date,
+                    lag_periods=lag_periods,
+                    lag_days=int((cp - event_date) / pd.Timedelta(days=1) // 1),
+                )
+                if "label" in ev.columns:
+                    row["label"] = ev["label"].iloc[j]
+        rows.append(row)
+    cols = ["changepoint", "event_id", "event_date"]
+    cols += ["label"] if "label" in ev.columns else []
+    cols += ["lag_periods", "lag_days"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["lag_periods"] = out["lag_periods"].astype("Int64")
+    out["lag_days"] = out["lag_days"].astype("Int64")
+    return out
+
+
+def _segments_frame(
+    y: pd.Series, values: np.ndarray, cps: list[int], freq: pd.DateOffset
+) -> pd.DataFrame:
+    bounds = [0, *cps, values.size]
+    rows = []
+    for s, t in zip(bounds[:-1], bounds[1:], strict=True):
+        count = float(values[s:t].sum())
+        n_periods = t - s
+        low = stats.chi2.ppf(0.025, 2 * count) / 2 if count > 0 else 0.0
+        high = stats.chi2.ppf(0.975, 2 * count + 2) / 2
+        rows.append(
+            {
+                "start": y.index[s],
+                "end": y.index[t - 1],
+                "n_periods": n_periods,
+                "count": int(count),
+                "rate": count / n_periods,
+                "rate_low": low / n_periods,
+                "rate_high": high / n_periods,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Results and the public function
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(repr=False, eq=False)
+class ChangepointResults(ModelResults):
+    """Poisson segmentation of a count series.
+
+    Attributes:
+        changepoints: first period (index label) of each new regime, in time order.
+        segments: one row per segment: ``start``/``end`` (first/last period label), ``n_periods``,
+            ``count`` (attacks), ``rate`` (attacks per period of the series' frequency) and
+            ``rate_low``/``rate_high`` (exact Poisson 95% interval, given the changepoints).
+        cost: total -2 log-likelihood (without log y!) plus the penalty actually charged.
+        penalty: penalty per changepoint on the -2 log-likelihood scale (for "mbic" the
+            segment-length term ``sum log(n_i/n)`` is included in ``cost`` but not here).
+        neg2loglik: total -2 log-likelihood of the segmentation (without log y!).
+        method: "pelt" (penalised search) or "dp" (exact optimum for a given number).
+        penalty_name: "bic", "aic", "mbic" or "fixed" (a number was given).
+        unit: the period ("day", "week", "month", or "period"); rates are per this unit.
+        y, min_size, events: the inputs, kept for the views.
+        nearest_events: with events, per changepoint the nearest event: ``event_id``,
+            ``event_date``, ``lag_periods`` (changepoint minus the period holding the event, in
+            periods; positive = change after the event), ``lag_days`` (changepoint date minus
+            event date in whole days) and ``label`` when the events had one; event fields are
+            empty when no event lies within ``max_lag``. None when no events were given.
+    """
+
+    title = "Changepoints (Poisson segmentation)"
+    #: what is being counted, used in summaries
+    count_noun = "attacks"
+
+    y: pd.Series
+    changepoints: list[pd.Timestamp]
+    segments: pd.DataFrame
+    cost: float
+    penalty: float
+    neg2loglik: float
+    method: str
+    penalty_name: str
+    unit: str
+    min_size: int
+    events: pd.DataFrame | Mapping[str, object] | None = None
+    nearest_events: pd.DataFrame | None = field(default=None)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Segments, with the nearest event to each segment's opening changepoint when known."""
+        seg = self.segments.copy()
+        if self.nearest_events is None:
+            return seg
+        near = self.nearest_events.rename(columns={"changepoint": "start"})
+        return seg.merge(near, on="start", how="left")
+
+    def summary(self) -> str:
+        """Plain text: the changepoints, how the rate moved at each, and the segment rates."""
+        seg = self.segments
+        unit = self.unit
+        n = int(seg["n_periods"].sum())
+        k = len(self.changepoints)
+        if self.method == "dp":
+            how = f"best segmentation with exactly {k} changepoint{'s' * (k != 1)}"
+        else:
+            how = f"PELT, {self.penalty_name} penalty {self.penalty:.1f} per changepoint"
+        lines = [
+            f"{self.title}: {k} changepoint{'s' * (k != 1)} in {n} {unit}s "
+            f"({seg['start'].iloc[0]:%Y-%m-%d} to {seg['end'].iloc[-1]:%Y-%m-%d}; {how}).",
+        ]
+        near = None
+        if self.nearest_events is not None:
+            near = self.nearest_events.set_index("changepoint")
+        for i, cp in enumerate(self.changepoints):
+            before, after = seg["rate"].iloc[i], seg["rate"].iloc[i + 1]
+            verb = "rose" if after > before else "fell" if after < before else "stayed"
+            ratio = f" (x{after / before:.2f})" if before > 0 else ""
+            text = (
+                f"Rate {verb} from {before:.2g} to {after:.2g} {self.count_noun} per {unit}"
+                f"{ratio} on {cp:%Y-%m-%d}"
+            )
+            if near is not None:
+                row = near.loc[cp]
+                if row["event_id"] is not None and not pd.isna(row["event_id"]):
+                    d = int(row["lag_days"])
+                    if d == 0:
+                        when = "the day of"
+                    else:
+                        when = f"{abs(d)} day{'s' * (abs(d) != 1)} {'after' if d > 0 else 'before'}"
+                    text += f", {when} {row['event_id']}"
+                else:
+                    text += ", no event nearby"
+            lines.append(text + ".")
+        if k == 0:
+            lines.append(f"No change in rate detected (min segment {self.min_size} {unit}s).")
+        lines.append(f"Segment rates ({self.count_noun} per {unit}, exact 95% CI):")
+        for _, r in seg.iterrows():
+            lines.append(
+                f"  {r['start']:%Y-%m-%d} to {r['end']:%Y-%m-%d}: {r['rate']:.2f} "
+                f"({r['rate_low']:.2f}-{r['rate_high']:.2f}), {r['count']} {self.count_noun} "
+                f"in {r['n_periods']} {unit}s"
+            )
+        return "\n".join(lines)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        events: pd.DataFrame | Mapping[str, object] | None = None,
+    ) -> Axes:
+        """Counts per period, segment rates with 95% bands, changepoints and events."""
+        ax = new_axes(ax)
+        y = self.y
+        idx = y.index
+        freq = (
+            idx.freq
+            if idx.freq is not None
+            else pd.tseries.frequencies.to_offset(pd.infer_freq(idx))
+        )
+        edges = idx.append(pd.DatetimeIndex([idx[-1] + freq]))
+        widths = np.diff(edges.to_numpy()).astype("timedelta64[s]").astype(float) / 86400.0
+        if len(y) <= 500:
+            ax.bar(
+                idx,
+                y.to_numpy(),
+                width=widths * 0.85,
+                align="edge",
+                color=OBSERVED_COLOR,
+                alpha=0.35,
+                label="observed",
+                linewidth=0,
+            )
+        else:
+            ax.step(
+                edges,
+                np.append(y.to_numpy(), y.iloc[-1]),
+                where="post",
+                color=OBSERVED_COLOR,
+                alpha=0.5,
+                linewidth=0.6,
+                label="observed",
+            )
+        for i, r in self.segments.iterrows():
+            x0, x1 = r["start"], r["end"] + freq
+            ax.fill_between(
+                [x0, x1], r["rate_low"], r["rate_high"], color=MODEL_COLOR, alpha=0.2, linewidth=0
+            )
+            ax.hlines(
+                r["rate"],
+                x0,
+                x1,
+                color=MODEL_COLOR,
+                linewidth=2,
+                label="segment rate (95% CI)" if i == 0 else None,
+            )
+        for j, cp in enumerate(self.changepoints):
+            ax.axvline(
+                cp,
+                color=MODEL_COLOR,
+                linestyle=":",
+                linewidth=1.2,
+                label="changepoint" if j == 0 else None,
+            )
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_ylabel(f"{self.count_noun} per {self.unit}")
+        ax.set_title(self.title)
+        annotate_events(ax, events if events is not None else self.events)
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.tick_params(axis="x", labelrotation=0)
+        return ax
+
+
+def detect(
+    y: pd.Series,
+    *,
+    n_changepoints: int | None = None,
+    penalty: str | float = "bic",
+    min_size: int = 2,
+    events: pd.DataFrame | Mapping[str, object] | None = None,
+    max_lag: int | None = None,
+) -> ChangepointResults:
+    """Find the times the attack rate changed, by optimal Poisson segmentation of ``y``.
+
+    Args:
+        y: non-negative whole-number counts per period, regular DatetimeIndex (freq "D",
+            "W-MON", "MS", ...; labels mark the first day of each period), zero-filled.
+        n_changepoints: if given, the exact best segmentation with exactly this many changepoints
+            (dynamic programming); if None, the number is chosen by PELT with ``penalty``.
+        penalty: "bic" (2 log n per changepoint), "aic" (4), "mbic" (Zhang-Siegmund) or a number,
+            all on the -2 log-likelihood scale (see the module docstring for the convention).
+            With ``n_changepoints`` it does not affect the fit, only ``cost``.
+        min_size: minimal segment length, in periods.
+        events: political events (DataFrame with ``date`` and ``event_id``/``label``, or a
+            mapping name -> date) to match to each changepoint and annotate on the plot.
+        max_lag: if given, report a nearest event only when it lies within this many periods of
+            the changepoint (either side).
+
+    Returns:
+        ChangepointResults; rates are in events (attacks) per period of ``y``'s frequency.
+    """
+    values, freq = _validate_series(y)
+    n = values.size
+    if isinstance(min_size, bool) or not isinstance(min_size, int | np.integer) or min_size < 1:
+        raise ValueError(f"min_size must be a positive integer, got {min_size!r}")
+    min_size = int(min_size)
+    if n < min_size:
+        raise ValueError(f"y has {n} periods, fewer than min_size={min_size}")
+    if max_lag is not None and (
+        isinstance(max_lag, bool) or not isinstance(max_lag, int | np.integer) or max_lag < 0
+    ):
+        raise ValueError(f"max_lag must be a non-negative integer or None, got {max_lag!r}")
+    beta = _penalty_value(penalty, n)
+    penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
+    mbic = penalty_name == "mbic"
+
+    if n_changepoints is not None:
+        if (
+            isinstance(n_changepoints, bool)
+            or not isinstance(n_changepoints, int | np.integer)
+            or n_changepoints < 0
+        ):
+            raise ValueError(
+                f"n_changepoints must be a non-negative integer, got {n_changepoints!r}"
+            )
+        k = int(n_changepoints)
+        if (k + 1) * min_size > n:
+            raise ValueError(
+                f"{k} changepoints need at least {(k + 1) * min_size} periods with "
+                f"min_size={min_size}; y has {n}"
+            )
+        cps, _ = _dp_exact_k(values, k, min_size)
+        method = "dp"
+    else:
+        cps = _pelt(values, beta, min_size, mbic)
+        method = "pelt"
+
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    bounds = np.array([0, *cps, n])
+    seg_costs = _segment_cost(cum, bounds[:-1], bounds[1:])
+    neg2ll = float(seg_costs.sum())
+    charged = beta * len(cps)
+    if mbic:
+        charged += float(np.log(np.diff(bounds) / n).sum())
+
+    changepoints = [pd.Timestamp(y.index[c]) for c in cps]
+    nearest = None
+    if events is not None:
+        nearest = _nearest_events(changepoints, _events_frame(events), freq, max_lag)
+    return ChangepointResults(
+        y=y,
+        changepoints=changepoints,
+        segments=_segments_frame(y, values, cps, freq),
+        cost=neg2ll + charged,
+        penalty=beta,
+        neg2loglik=neg2ll,
+        method=method,
+        penalty_name=penalty_name,
+        unit=_unit_name(freq),
+        min_size=min_size,
+        events=events,
+        nearest_events=nearest,
+    )

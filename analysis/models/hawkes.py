@@ -1,0 +1,715 @@
+"""Self-exciting (Hawkes) process of attack times: do attacks trigger further attacks?
+
+The conditional intensity (expected attacks per day given the past) is
+
+    lambda(t) = mu(t) + sum_{t_i < t} alpha * beta * exp(-beta * (t - t_i)),   t in days,
+
+so ``alpha`` (the *branching ratio*) is the expected number of attacks triggered by one attack and,
+in a stationary process, the share of attacks attributable to earlier attacks; ``beta`` is the
+decay of that excitation per day (half-life ``ln 2 / beta`` days). The background rate ``mu(t)``
+(attacks per day) is constant or piecewise constant between ``baseline_breaks`` so that a shift in
+the overall tempo is not mistaken for self-excitation.
+
+Fitting is exact maximum likelihood with the O(n) recursion for the exponential kernel (Ozaki 1979),
+computed in log space with cumulative ``logaddexp`` so that it is vectorised, with an analytic
+gradient, optimised with bounds on log(mu), logit(alpha), log(beta) from several starting points
+(SLSQP: on a busy machine L-BFGS-B spends most of its time in multithreaded BLAS calls on tiny
+vectors and is about ten times slower).
+
+Incident dates are usually known only to the day, and tied timestamps make the likelihood
+degenerate (zero gaps let the kernel become a spike). Such events are spread uniformly at random
+within their day ("jitter") and the fit is repeated over ``n_jitter`` draws; estimates are averaged
+on the transformed scale and intervals combine within-fit and between-draw variance by Rubin's rules
+for multiple imputation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from scipy import optimize, special, stats
+
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.models.results import ModelResults
+
+__all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
+
+_DAY = pd.Timedelta(days=1)
+_Z = 0.975  # two-sided 95% intervals
+# bounds on the transformed parameters: log(mu per day), logit(alpha), log(beta per day)
+_LOG_MU_BOUNDS = (-25.0, 12.0)
+_LOGIT_ALPHA_BOUNDS = (-15.0, 15.0)
+_MAX_DECAY = 1e4  # per day (half-life about 6 seconds)
+# Slowest decay allowed, per window length: excitation whose mean lag (1 / decay) exceeds a
+# twentieth of the window cannot be told apart from a drift in the background rate (the
+# likelihood is then flat in the branching ratio), so decay >= 20 / window_days.
+_MIN_DECAY_WINDOWS = 20.0
+_MIN_EVENTS = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# numerics on event times in days since the window start
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Event times in days since the window start, with the background regimes."""
+
+    t: np.ndarray  # sorted event times (days since start)
+    T: float  # window length (days)
+    edges: np.ndarray  # regime edges (days): [0, b_1, ..., T]
+    regime: np.ndarray  # regime index of each event
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.edges)
+
+
+def _make_data(t: np.ndarray, T: float, edges: np.ndarray) -> _Data:
+    t = np.sort(np.asarray(t, dtype=float))
+    regime = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(edges) - 2)
+    return _Data(t=t, T=float(T), edges=np.asarray(edges, dtype=float), regime=regime)
+
+
+def _excitation_sums(
+    t: np.ndarray, beta: float, derivative: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Ozaki's recursion, vectorised: R_i = sum_{j<i} e^{-beta(t_i-t_j)} and D_i = -dR_i/dbeta.
+
+    R_i = e^{-beta t_i} sum_{j<i} e^{beta t_j} is a cumulative log-sum-exp. D obeys the linear
+    recursion D_i = a_i D_{i-1} + c_i with a_i = e^{-beta dt_i}, c_i = a_i dt_i (1 + R_{i-1}),
+    solved the same way (all terms positive, so no cancellation).
+    """
+    n = len(t)
+    x = beta * t
+    R = np.zeros(n)
+    D = np.zeros(n) if derivative else None
+    if n < 2:
+        return R, D
+    acc = np.logaddexp.accumulate(x)
+    R[1:] = np.exp(acc[:-1] - x[1:])
+    if derivative:
+        dt = np.diff(t)
+        with np.errstate(divide="ignore"):
+            log_c = -beta * dt + np.log(dt) + np.log1p(R[:-1])
+        D[1:] = np.exp(np.logaddexp.accumulate(log_c + x[1:]) - x[1:])
+    return R, D
+
+
+def _unpack(theta: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
+    return np.exp(theta[:k]), float(special.expit(theta[k])), float(np.exp(theta[k + 1]))
+
+
+def _negloglik(theta: np.ndarray, data: _Data) -> tuple[float, np.ndarray]:
+    """Negative log-likelihood and its gradient on (log mu_k, logit alpha, log beta)."""
+    k = len(data.edges) - 1
+    mu, alpha, beta = _unpack(theta, k)
+    R, D = _excitation_sums(data.t, beta)
+    lam = mu[data.regime] + alpha * beta * R
+    tail = data.T - data.t
+    e_tail = np.exp(-beta * tail)
+    one_minus = -np.expm1(-beta * tail)
+    # sums of products rather than `@`: OpenBLAS multithreads dot products of more than 10,000
+    # elements, which is many times slower on a busy machine
+    loglik = np.sum(np.log(lam)) - np.sum(mu * data.lengths) - alpha * np.sum(one_minus)
+    inv = 1.0 / lam
+    g_mu = np.bincount(data.regime, weights=inv, minlength=k) - data.lengths
+    g_alpha = beta * np.sum(R * inv) - np.sum(one_minus)
+    g_beta = alpha * np.sum((R - beta * D) * inv) - alpha * np.sum(tail * e_tail)
+    grad = np.concatenate([g_mu * mu, [g_alpha * alpha * (1.0 - alpha), g_beta * beta]])
+    return -float(loglik), -grad
+
+
+def log_likelihood(
+    t: np.ndarray,
+    T: float,
+    baseline: float | Sequence[float],
+    branching_ratio: float,
+    decay: float,
+    edges: Sequence[float] | None = None,
+) -> float:
+    """Log-likelihood of event times ``t`` (days in [0, T]) under given parameters (O(n)).
+
+    ``edges`` are the regime boundaries in days ([0, ..., T]) when ``baseline`` is a sequence.
+    """
+    mu = np.atleast_1d(np.asarray(baseline, dtype=float))
+    edges_arr = np.array([0.0, T]) if edges is None else np.asarray(edges, dtype=float)
+    data = _make_data(np.asarray(t, dtype=float), T, edges_arr)
+    theta = np.concatenate([np.log(mu), [special.logit(branching_ratio), np.log(decay)]])
+    return -_negloglik(theta, data)[0]
+
+
+def _hessian(theta: np.ndarray, data: _Data) -> np.ndarray:
+    """Observed information on the transformed scale: central differences of the gradient."""
+    p = len(theta)
+    h = 1e-4 * np.maximum(1.0, np.abs(theta))
+    H = np.empty((p, p))
+    for j in range(p):
+        e = np.zeros(p)
+        e[j] = h[j]
+        H[:, j] = (_negloglik(theta + e, data)[1] - _negloglik(theta - e, data)[1]) / (2 * h[j])
+    return 0.5 * (H + H.T)
+
+
+def _starts(data: _Data) -> list[np.ndarray]:
+    """Starting points: a small grid over (alpha, beta), background matched to the event count."""
+    counts = np.bincount(data.regime, minlength=len(data.lengths))
+    rate = np.maximum(counts, 0.5) / data.lengths
+    out = []
+    lo, hi = _log_beta_bounds(data.T)
+    for alpha0, beta0 in [(0.2, 1.0), (0.5, 0.1), (0.5, 10.0)]:
+        beta0 = math.exp(min(max(math.log(beta0), lo + 0.1), hi - 0.1))
+        out.append(
+            np.concatenate([np.log(rate * (1 - alpha0)), [special.logit(alpha0), math.log(beta0)]])
+        )
+    return out
+
+
+def _log_beta_bounds(T: float) -> tuple[float, float]:
+    return math.log(_MIN_DECAY_WINDOWS / T), math.log(_MAX_DECAY)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    theta: np.ndarray
+    cov: np.ndarray
+    loglik: float
+
+
+def _fit_once(data: _Data) -> _Fit:
+    """Maximise the likelihood from several starts; covariance from the observed information."""
+    k = len(data.lengths)
+    bounds = [_LOG_MU_BOUNDS] * k + [_LOGIT_ALPHA_BOUNDS, _log_beta_bounds(data.T)]
+    best = None
+    for x0 in _starts(data):
+        res = optimize.minimize(
+            _negloglik,
+            x0,
+            args=(data,),
+            jac=True,
+            method="SLSQP",
+            bounds=bounds,
+            options={"maxiter": 500, "ftol": 1e-11},
+        )
+        if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+            best = res
+    if best is None:  # pragma: no cover - defensive
+        raise RuntimeError("Hawkes likelihood could not be optimised")
+    H = _hessian(best.x, data)
+    try:
+        cov = np.linalg.inv(H)
+        if np.any(np.diag(cov) <= 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(H)
+        cov[np.diag_indices_from(cov)] = np.where(np.diag(cov) > 0, np.diag(cov), np.inf)
+    return _Fit(theta=best.x, cov=cov, loglik=-float(best.fun))
+
+
+def _compensator(s: np.ndarray, data: _Data, mu: np.ndarray, alpha: float, beta: float):
+    """Lambda(s) = integral_0^s lambda(u) du (expected events up to s), for sorted ``s`` in days."""
+    s = np.asarray(s, dtype=float)
+    cum_mu = np.concatenate([[0.0], np.cumsum(mu * data.lengths)])
+    background = np.interp(s, data.edges, cum_mu)
+    R, _ = _excitation_sums(data.t, beta, derivative=False)
+    before = np.searchsorted(data.t, s, side="left")  # events strictly before s
+    last = np.maximum(before - 1, 0)
+    lag = np.where(before > 0, s - data.t[last], np.inf)
+    decayed = np.exp(-beta * lag) * (1.0 + R[last])
+    return background + alpha * (before - decayed)
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_times(times: object) -> pd.DatetimeIndex:
+    if isinstance(times, pd.Series):
+        times = times.to_numpy()
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(times))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"times must be datetimes: {exc}") from exc
+    if idx.hasnans:
+        raise ValueError("times contain missing values (NaT)")
+    return idx.sort_values()
+
+
+def _days(ts: pd.DatetimeIndex | pd.Timestamp, start: pd.Timestamp) -> np.ndarray:
+    return np.asarray((ts - start) / _DAY, dtype=float)
+
+
+def _regime_edges(
+    start: pd.Timestamp, end: pd.Timestamp, baseline_breaks: Sequence[object] | None
+) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    T = float((end - start) / _DAY)
+    if baseline_breaks is None or len(baseline_breaks) == 0:
+        return np.array([0.0, T]), pd.DatetimeIndex([])
+    breaks = pd.DatetimeIndex(pd.to_datetime(list(baseline_breaks))).sort_values()
+    if breaks.hasnans:
+        raise ValueError("baseline_breaks contain missing values")
+    if breaks.has_duplicates:
+        raise ValueError("baseline_breaks contain duplicates")
+    if breaks[0] <= start or breaks[-1] >= end:
+        raise ValueError(f"baseline_breaks must lie strictly inside the window {start} to {end}")
+    return np.concatenate([[0.0], _days(breaks, start), [T]]), breaks
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+
+
+class HawkesResults(ModelResults):
+    """Fitted self-exciting process; rates are events per day, times in days.
+
+    Attributes
+    ----------
+    baseline, baseline_low, baseline_high : background rate (events per day) with 95% interval;
+        with ``baseline_breaks`` the time-weighted mean over the window.
+    baselines : DataFrame, one row per background regime (``start``, ``end``, ``baseline``,
+        ``low``, ``high``; events per day).
+    branching_ratio, branching_ratio_low, branching_ratio_high : expected attacks triggered by one
+        attack (the share of attacks attributable to earlier attacks, in a stationary process).
+    decay, decay_low, decay_high : decay of the excitation per day.
+    half_life_days, half_life_days_low, half_life_days_high : ln 2 / decay, in days.
+    loglik : maximised log-likelihood (mean over jitter draws when jittered).
+    n_events : number of events. n_jitter : number of jitter draws (0 = timestamps used as given).
+    gof, gof_p : Kolmogorov-Smirnov statistic and p-value of the time-rescaled inter-event
+        compensator increments against Exp(1) (time-rescaling theorem); with jitter, the draw with
+        the median statistic. rescaled : those increments.
+    expected : Series of expected events per day (compensator increments over each day, events
+        per day) averaged over jitter draws; background : background rate per day.
+    counts : observed events per day.
+    ci_method : how the intervals were computed.
+    at_bound : names of parameters whose estimate sits at a limit of the search (branching ratio
+        at 0, or decay at its slowest allowed value 20 / window days or fastest 1e4 per day);
+        Wald intervals are not reliable there.
+    """
+
+    title = "Self-exciting (Hawkes) process"
+
+    def __init__(self, **kw: object) -> None:
+        self.__dict__.update(kw)
+
+    # -- views -----------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: parameter, estimate, low, high, unit."""
+        rows = []
+        if len(self.baselines) > 1:
+            for _, r in self.baselines.iterrows():
+                rows.append(
+                    (
+                        f"baseline {r['start']:%Y-%m-%d} to {r['end']:%Y-%m-%d}",
+                        r["baseline"],
+                        r["low"],
+                        r["high"],
+                        "events per day",
+                    )
+                )
+        rows += [
+            (
+                "baseline" if len(self.baselines) == 1 else "baseline (time-weighted mean)",
+                self.baseline,
+                self.baseline_low,
+                self.baseline_high,
+                "events per day",
+            ),
+            (
+                "branching_ratio",
+                self.branching_ratio,
+                self.branching_ratio_low,
+                self.branching_ratio_high,
+                "triggered events per event",
+            ),
+            ("decay", self.decay, self.decay_low, self.decay_high, "per day"),
+            (
+                "half_life",
+                self.half_life_days,
+                self.half_life_days_low,
+                self.half_life_days_high,
+                "days",
+            ),
+        ]
+        return pd.DataFrame(rows, columns=["parameter", "estimate", "low", "high", "unit"])
+
+    def summary(self) -> str:
+        """Plain-text paragraph for a brief."""
+        pct = 100 * self.branching_ratio
+        lo, hi = 100 * self.branching_ratio_low, 100 * self.branching_ratio_high
+        text = [
+            f"{self.title}: {self.n_events:,} events from {self.start:%Y-%m-%d} to "
+            f"{self.end:%Y-%m-%d}."
+        ]
+        if "branching_ratio" in self.at_bound or self.branching_ratio < 0.005:
+            text.append(
+                "No self-excitation detected: the estimated share of attacks attributable to "
+                f"earlier attacks is {pct:.1f}% (upper 95% limit {hi:.0f}%; the interval is "
+                "unreliable this close to zero, and the decay is then not identified)."
+            )
+        else:
+            text.append(
+                f"About {pct:.0f}% of attacks (95% CI {lo:.0f}-{hi:.0f}%) are attributable to "
+                "earlier attacks; the excitation decays with a half-life of "
+                f"{_fmt(self.half_life_days)} days "
+                f"(95% CI {_fmt(self.half_life_days_low)}-{_fmt(self.half_life_days_high)})."
+            )
+        if "decay" in self.at_bound and self.decay < 1:
+            text.append(
+                "The decay is at its slowest allowed value (20 per window length): the "
+                "excitation cannot be told apart from a drift in the background rate; consider "
+                "baseline_breaks."
+            )
+        if len(self.baselines) == 1:
+            text.append(
+                f"Background rate {self.baseline:.2f} attacks per day "
+                f"(95% CI {self.baseline_low:.2f}-{self.baseline_high:.2f})."
+            )
+        else:
+            parts = [
+                f"{r['start']:%Y-%m-%d} to {r['end']:%Y-%m-%d}: {r['baseline']:.2f} "
+                f"({r['low']:.2f}-{r['high']:.2f})"
+                for _, r in self.baselines.iterrows()
+            ]
+            text.append("Background rate per day by period: " + "; ".join(parts) + ".")
+        verdict = (
+            "the model describes the timing of attacks adequately"
+            if self.gof_p >= 0.05
+            else "the model does not describe the timing of attacks well; read with caution"
+        )
+        text.append(f"Goodness of fit (time-rescaling, KS test): {_fmt_p(self.gof_p)}, {verdict}.")
+        if self.n_jitter:
+            text.append(
+                f"Timestamps known only to the day were spread at random within their day "
+                f"({self.n_jitter} draws combined)."
+            )
+        return " ".join(text)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        events: pd.DataFrame | Mapping[str, object] | None = None,
+    ) -> Axes:
+        """Daily event counts with the model's expected events per day and the background rate."""
+        ax = new_axes(ax)
+        x = self.counts.index
+        day_edges = mdates.date2num(x.append(pd.DatetimeIndex([min(x[-1] + _DAY, self.end)])))
+        ax.stairs(  # one filled outline: much faster than thousands of bars
+            self.counts.to_numpy(),
+            day_edges,
+            fill=True,
+            color=OBSERVED_COLOR,
+            alpha=0.35,
+            linewidth=0,
+            label="events per day",
+        )
+        ax.xaxis_date()
+        ax.step(
+            x,
+            self.expected.to_numpy(),
+            where="post",
+            color=MODEL_COLOR,
+            linewidth=1.0,
+            label="fitted intensity (expected events per day)",
+        )
+        ax.step(
+            x,
+            self.background.to_numpy(),
+            where="post",
+            color=MODEL_COLOR,
+            linestyle="--",
+            linewidth=1.0,
+            label="background rate",
+        )
+        ax.set_ylabel("events per day")
+        ax.set_title(self.title)
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+        annotate_events(ax, events if events is not None else self.events)
+        return ax
+
+    def plot_gof(self, ax: Axes | None = None) -> Axes:
+        """QQ plot of the time-rescaled inter-event times against Exp(1)."""
+        ax = new_axes(ax, figsize=(4.5, 4.5))
+        r = np.sort(self.rescaled)
+        n = len(r)
+        q = stats.expon.ppf((np.arange(1, n + 1) - 0.5) / n)
+        ax.plot(q, r, ".", color=OBSERVED_COLOR, markersize=3)
+        top = float(max(q.max(), r.max()))
+        ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
+        ax.set_xlabel("Exp(1) quantile")
+        ax.set_ylabel("rescaled inter-event time")
+        ax.set_title(f"Time-rescaling check (KS {_fmt_p(self.gof_p)})")
+        return ax
+
+
+def _fmt_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _exp(x: float) -> float:
+    """exp that returns inf (or nan) rather than raising for huge or infinite arguments."""
+    return math.exp(x) if x < 700 else (math.inf if x == x else math.nan)
+
+
+def _half_life(decay: float) -> float:
+    return math.log(2) / decay if decay > 0 else math.inf
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "inf"
+    return f"{x:.2g}" if x < 10 else f"{x:.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+
+
+def _rubin(thetas: np.ndarray, covs: np.ndarray, g: np.ndarray) -> tuple[float, float, float]:
+    """Estimate, standard error and 97.5% quantile for the linear combination g'theta (Rubin)."""
+    m = len(thetas)
+    use = g != 0
+    g = g[use]
+    thetas = thetas[:, use]
+    est = float(thetas.mean(axis=0) @ g)
+    within = float(np.mean([g @ c[np.ix_(use, use)] @ g for c in covs]))
+    between = float(np.var(thetas @ g, ddof=1)) if m > 1 else 0.0
+    total = within + (1 + 1 / m) * between
+    if m > 1 and between > 0 and np.isfinite(within):
+        r = (1 + 1 / m) * between / max(within, 1e-300)
+        df = (m - 1) * (1 + 1 / r) ** 2
+        q = float(stats.t.ppf(_Z, df))
+    else:
+        q = float(stats.norm.ppf(_Z))
+    return est, math.sqrt(total) if total >= 0 else math.nan, q
+
+
+def fit(
+    times: pd.DatetimeIndex | pd.Series | Sequence[object],
+    *,
+    start: object | None = None,
+    end: object | None = None,
+    baseline_breaks: Sequence[object] | None = None,
+    seed: int = 0,
+    n_jitter: int | None = None,
+    events: pd.DataFrame | Mapping[str, object] | None = None,
+) -> HawkesResults:
+    """Fit a univariate Hawkes process with exponential kernel to incident timestamps.
+
+    ``start``/``end`` bound the observation window (default: the first event's day and the day
+    after the last event's day). ``baseline_breaks`` are dates where the background rate may
+    change. Timestamps with ties, or all at midnight (dates only), are spread uniformly within
+    their day over ``n_jitter`` random draws seeded by ``seed`` (default 5 draws in that case,
+    else 0 = no jitter); ``n_jitter=0`` with tied timestamps is an error. ``events`` (political
+    events) are kept for ``.plot()``. Intervals: Wald on log/logit scale from the observed
+    information, back-transformed (delta method), combined over draws by Rubin's rules.
+
+    The decay is constrained to at least 20 / window-days per day (slower excitation is
+    indistinguishable from a drifting background). With day-rounded dates and a half-life near a
+    day, the jittered decay is biased low (about 10% in simulations, interval coverage ~86%);
+    the branching ratio and baseline are not. Near a branching ratio of 0 its logit-scale Wald
+    interval is very wide (and unreliable when the estimate is at the boundary, see ``at_bound``).
+    """
+    idx = _as_times(times)
+    n = len(idx)
+    if n < _MIN_EVENTS:
+        raise ValueError(f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}")
+    start_ts = idx[0].normalize() if start is None else pd.Timestamp(start)
+    end_ts = idx[-1].normalize() + _DAY if end is None else pd.Timestamp(end)
+    if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
+        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+    if idx[0] < start_ts or idx[-1] > end_ts:
+        raise ValueError(f"all times must lie in the window {start_ts} to {end_ts}")
+    edges, breaks = _regime_edges(start_ts, end_ts, baseline_breaks)
+    T = float(edges[-1])
+
+    ties = bool(idx.has_duplicates)
+    date_only = bool((idx == idx.normalize()).all())
+    if n_jitter is None:
+        n_jitter = 5 if (ties or date_only) else 0
+    if not isinstance(n_jitter, (int, np.integer)) or n_jitter < 0:
+        raise ValueError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
+    if n_jitter == 0 and ties:
+        raise ValueError("times contain ties; use n_jitter >= 1 to spread them within their day")
+
+    t_raw = _days(idx, start_ts)
+    if n_jitter:
+        day0 = _days(idx.normalize(), start_ts)
+        lo, hi = np.maximum(day0, 0.0), np.minimum(day0 + 1.0, T)
+        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_jitter)]
+        draws = [lo + rng.random(n) * (hi - lo) for rng in rngs]
+    else:
+        draws = [t_raw]
+    datas = [_make_data(t, T, edges) for t in draws]
+    fits = [_fit_once(d) for d in datas]
+
+    k = len(edges) - 1
+    thetas = np.array([f.theta for f in fits])
+    covs = np.array([f.cov for f in fits])
+    theta_bar = thetas.mean(axis=0)
+    mu, alpha, beta = _unpack(theta_bar, k)
+
+    def interval(j: int, transform) -> tuple[float, float, float]:
+        g = np.zeros(k + 2)
+        g[j] = 1.0
+        est, se, q = _rubin(thetas, covs, g)
+        return transform(est), transform(est - q * se), transform(est + q * se)
+
+    regimes = []
+    for j in range(k):
+        est, lo_, hi_ = interval(j, _exp)
+        regimes.append((est, lo_, hi_))
+    a_est, a_lo, a_hi = interval(k, lambda v: float(special.expit(v)))
+    b_est, b_lo, b_hi = interval(k + 1, _exp)
+
+    at_bound = []
+    if theta_bar[k] <= _LOGIT_ALPHA_BOUNDS[0] + 0.5:
+        at_bound.append("branching_ratio")
+    beta_lo, beta_hi = _log_beta_bounds(T)
+    if theta_bar[k + 1] <= beta_lo + 0.01 or theta_bar[k + 1] >= beta_hi - 0.01:
+        at_bound.append("decay")
+
+    # time-weighted mean background, interval for its log by the delta method
+    w = np.diff(edges) / T
+    mean_mu = float(w @ mu)
+    g = np.zeros(k + 2)
+    g[:k] = w * mu / mean_mu
+    _, se, q = _rubin(thetas, covs, g)
+    mean_lo, mean_hi = mean_mu * _exp(-q * se), mean_mu * _exp(q * se)
+
+    bounds_ts = [start_ts, *breaks, end_ts]
+    baselines = pd.DataFrame(
+        {
+            "start": bounds_ts[:-1],
+            "end": bounds_ts[1:],
+            "baseline": [r[0] for r in regimes],
+            "low": [r[1] for r in regimes],
+            "high": [r[2] for r in regimes],
+        }
+    )
+
+    # goodness of fit by time rescaling, at the pooled estimates
+    gofs = []
+    for d in datas:
+        lam_t = _compensator(d.t, d, mu, alpha, beta)
+        rescaled = np.diff(np.concatenate([[0.0], lam_t]))
+        ks = stats.kstest(rescaled, "expon")
+        gofs.append((float(ks.statistic), float(ks.pvalue), rescaled))
+    order = np.argsort([g_[0] for g_ in gofs])
+    gof_stat, gof_p, rescaled = gofs[order[len(order) // 2]]
+
+    # daily observed counts and expected events per day
+    n_bins = int(math.ceil(T - 1e-9))
+    bin_edges = np.minimum(np.arange(n_bins + 1, dtype=float), T)
+    day_index = pd.DatetimeIndex(start_ts + np.arange(n_bins) * _DAY, freq="D")
+    counts = np.histogram(t_raw, bins=bin_edges)[0]
+    widths = np.diff(bin_edges)
+    expected = (
+        np.mean([np.diff(_compensator(bin_edges, d, mu, alpha, beta)) for d in datas], axis=0)
+        / widths
+    )
+    background = (
+        np.diff(
+            np.interp(bin_edges, edges, np.concatenate([[0.0], np.cumsum(mu * np.diff(edges))]))
+        )
+        / widths
+    )
+
+    ci_method = (
+        "Wald intervals on log(baseline), logit(branching ratio), log(decay) from the observed "
+        "information (numerical Hessian of the analytic gradient), back-transformed"
+        + (f"; {n_jitter} jitter draws combined by Rubin's rules" if n_jitter > 1 else "")
+    )
+    return HawkesResults(
+        baseline=mean_mu,
+        baseline_low=mean_lo,
+        baseline_high=mean_hi,
+        baselines=baselines,
+        branching_ratio=a_est,
+        branching_ratio_low=a_lo,
+        branching_ratio_high=a_hi,
+        decay=b_est,
+        decay_low=b_lo,
+        decay_high=b_hi,
+        half_life_days=_half_life(b_est),
+        half_life_days_low=_half_life(b_hi),
+        half_life_days_high=_half_life(b_lo),
+        loglik=float(np.mean([f.loglik for f in fits])),
+        n_events=n,
+        n_jitter=int(n_jitter),
+        gof=gof_stat,
+        gof_p=gof_p,
+        rescaled=rescaled,
+        counts=pd.Series(counts, index=day_index, name="events"),
+        expected=pd.Series(expected, index=day_index, name="expected"),
+        background=pd.Series(background, index=day_index, name="background"),
+        start=start_ts,
+        end=end_ts,
+        baseline_breaks=breaks,
+        theta=theta_bar,
+        cov=np.mean(covs, axis=0),
+        ci_method=ci_method,
+        at_bound=at_bound,
+        events=events,
+    )
+
+
+def simulate(
+    baseline: float | Sequence[float],
+    branching_ratio: float,
+    decay: float,
+    *,
+    start: object,
+    end: object,
+    seed: int = 0,
+    baseline_breaks: Sequence[object] | None = None,
+) -> pd.DatetimeIndex:
+    """Simulate event times of the Hawkes process by Ogata's thinning, starting with no history.
+
+    ``baseline`` is events per day (one value, or one per regime between ``baseline_breaks``),
+    ``branching_ratio`` in [0, 1), ``decay`` per day. Returns the event timestamps.
+    """
+    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
+    if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
+        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+    edges, _ = _regime_edges(start_ts, end_ts, baseline_breaks)
+    mu = np.atleast_1d(np.asarray(baseline, dtype=float))
+    if mu.ndim != 1 or len(mu) != len(edges) - 1:
+        raise ValueError(f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}")
+    if np.any(~np.isfinite(mu)) or np.any(mu < 0):
+        raise ValueError("baseline must be finite and non-negative (events per day)")
+    if not 0 <= branching_ratio < 1:
+        raise ValueError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
+    if not (np.isfinite(decay) and decay > 0):
+        raise ValueError(f"decay must be positive (per day), got {decay}")
+    rng = np.random.default_rng(seed)
+    jump = branching_ratio * decay
+    out: list[float] = []
+    t, excitation, k = 0.0, 0.0, 0  # excitation = lambda(t) - mu(t), non-increasing between events
+    n_regimes = len(mu)
+    while True:
+        bound = mu[k] + excitation
+        nxt = edges[k + 1]
+        w = rng.exponential(1.0 / bound) if bound > 0 else math.inf
+        if t + w >= nxt:  # no candidate in this regime: move to its end
+            excitation *= math.exp(-decay * (nxt - t))
+            t = nxt
+            k += 1
+            if k == n_regimes:
+                break
+            continue
+        t += w
+        excitation *= math.exp(-decay * w)
+        if rng.random() * bound <= mu[k] + excitation:
+            out.append(t)
+            excitation += jump
+    return pd.DatetimeIndex(start_ts + pd.to_timedelta(np.asarray(out), unit="D"), name="time")

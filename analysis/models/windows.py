@@ -1,0 +1,281 @@
+"""Before/after event windows: exact comparison of daily counts around each political event.
+
+For an event on day d the "before" window is the ``days`` days d - days .. d - 1 and the "after"
+window the ``days`` days d .. d + days - 1 (the event day belongs to "after"). The rate ratio is
+(after / days_after) / (before / days_before). Conditional on n = before + after, under a constant
+rate the after-count is Binomial(n, p0) with p0 = days_after / (days_before + days_after), which
+gives an exact test and an exact (Clopper-Pearson) interval: p is mapped to the rate ratio by
+RR = p / (1 - p) * days_before / days_after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
+from analysis.models.results import ModelResults, format_rr
+
+_NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+COLUMNS = [
+    "before",
+    "after",
+    "rate_ratio",
+    "low",
+    "high",
+    "p",
+    "p_holm",
+    "overlaps",
+    "days_before",
+    "days_after",
+    "truncated",
+]
+
+
+class WindowsResults(ModelResults):
+    """Before/after window comparison for a set of events.
+
+    Attributes
+    ----------
+    table : DataFrame indexed by event (sorted by date) with ``before``/``after`` (counts in the
+        windows), ``rate_ratio`` (after rate / before rate, both per day), ``low``/``high`` (exact
+        95% interval), ``p`` (exact two-sided p-value for rate ratio 1), ``p_holm`` (Holm-adjusted
+        across the events that have a p-value), ``overlaps`` (another event's date falls inside
+        this event's nominal before or after window; not symmetric: an event 30 days after this
+        one is outside its after window but this one is inside that event's before window),
+        ``days_before``/``days_after`` (days actually observed in each window) and
+        ``truncated`` (a window runs off the series: fewer days than ``days``; with 0 days on
+        one side the ratio, interval and p-values are NaN).
+    dates : event dates (Series indexed by event). days : nominal window length in days.
+    overlapping : event -> names of the other events inside its windows.
+    Rate ratio when before = 0 < after: inf, with a finite lower bound (upper bound inf); when
+    after = 0 < before: 0 with a finite upper bound; when both are 0: NaN, interval (0, inf), p = 1.
+    """
+
+    title = "Before/after event windows"
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        dates: pd.Series,
+        days: int,
+        overlapping: dict[str, list[str]],
+    ) -> None:
+        self.table = table
+        self.dates = dates
+        self.days = days
+        self.overlapping = overlapping
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-event table (see the class docstring for the columns)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """One line per event, plain text."""
+        d = self.days
+        lines = [
+            f"{self.title}: attacks in the {d} days before each event vs the {d} days from the "
+            f"event day on; rate ratio = after rate / before rate (per day), exact conditional "
+            f"binomial test, Holm-adjusted across {int(self.table['p'].notna().sum())} events."
+        ]
+        for name, row in self.table.iterrows():
+            head = f"{name} ({self.dates[name].date()}): {int(row.before)} before"
+            if row.days_before != d:
+                head += f" (in {int(row.days_before)} days)"
+            head += f", {int(row.after)} after"
+            if row.days_after != d:
+                head += f" (in {int(row.days_after)} days)"
+            if row.days_before == 0 or row.days_after == 0:
+                lines.append(head + "; no comparison: a window lies outside the series.")
+                continue
+            rr = "n/a" if np.isnan(row.rate_ratio) else format_rr(row.rate_ratio, row.low, row.high)
+            text = f"{head}; rate ratio {rr}, p={_fmt_p(row.p)}, Holm p={_fmt_p(row.p_holm)}"
+            if row.overlaps:
+                text += f"; overlaps {', '.join(self.overlapping[name])}"
+            if row.truncated:
+                text += "; window truncated at the series edge"
+            lines.append(text + ".")
+        return "\n".join(lines)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Forest plot: rate ratio and 95% interval per event on a log axis; overlapping events
+        are drawn as open red markers. Infinite bounds run to the axis edge (with an arrow)."""
+        t = self.table
+        created = ax is None
+        ax = new_axes(ax, figsize=(7.0, 1.5 + 0.35 * max(len(t), 1)))
+        finite = t[["rate_ratio", "low", "high"]].to_numpy(dtype=float).ravel()
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        lo_lim = min(finite.min() / 1.5, 0.5) if finite.size else 0.1
+        hi_lim = max(finite.max() * 1.5, 2.0) if finite.size else 10.0
+        ypos = np.arange(len(t))[::-1]
+        labelled: set[str] = set()
+        for y, (_name, row) in zip(ypos, t.iterrows(), strict=True):
+            if np.isnan(row.rate_ratio) and np.isnan(row.low):
+                ax.annotate("n/a", xy=(1.0, y), ha="center", va="center", fontsize=8, color="grey")
+                continue
+            color = EVENT_COLOR if row.overlaps else MODEL_COLOR
+            low = min(max(row.low, lo_lim), hi_lim) if not np.isnan(row.low) else lo_lim
+            high = min(row.high, hi_lim) if not np.isnan(row.high) else hi_lim
+            ax.plot([low, high], [y, y], color=color, lw=1.5)
+            if row.high > hi_lim:
+                ax.plot(hi_lim, y, ">", color=color, ms=5)
+            if row.low < lo_lim:
+                ax.plot(lo_lim, y, "<", color=color, ms=5)
+            if np.isfinite(row.rate_ratio) and row.rate_ratio > 0:
+                key = "overlapping window" if row.overlaps else "rate ratio (95% CI)"
+                ax.plot(
+                    row.rate_ratio,
+                    y,
+                    "o",
+                    ms=6,
+                    color=color,
+                    mfc="white" if row.overlaps else color,
+                    label=None if key in labelled else key,
+                )
+                labelled.add(key)
+        ax.axvline(1.0, color="grey", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlim(lo_lim, hi_lim)
+        ticks = [v for v in _NICE_TICKS if lo_lim <= v <= hi_lim]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_yticks(ypos)
+        ax.set_yticklabels(list(t.index))
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        ax.set_xlabel(f"rate ratio, {self.days} days after vs before (log scale)")
+        if labelled:
+            ax.legend(loc="lower right", fontsize=8, frameon=False)
+        if created:
+            ax.figure.tight_layout()
+        return ax
+
+
+def compare(
+    y: pd.Series,
+    events: pd.DataFrame | Mapping[str, object],
+    *,
+    days: int = 30,
+) -> WindowsResults:
+    """Compare daily counts in the ``days`` days before each event with the ``days`` days from it.
+
+    ``y``: daily counts (regular daily DatetimeIndex). ``events``: DataFrame with ``date`` and
+    ``event_id`` (or ``label``) columns, or a mapping name -> date. Windows running off the
+    series are truncated and the exposure (days observed) adjusted; see :class:`WindowsResults`
+    for the returned numbers, including inf/NaN conventions.
+    """
+    y = _check_daily(y)
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise ValueError(f"days must be a positive integer, got {days!r}")
+    dates = _event_dates(events)
+    one_day = pd.Timedelta(days=1)
+    span = pd.Timedelta(days=int(days))
+    cumsum = np.r_[0.0, np.cumsum(y.to_numpy(dtype=float))]
+    index = y.index
+
+    def window(start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, int]:
+        i = int(index.searchsorted(start, side="left"))
+        j = int(index.searchsorted(end, side="right"))
+        j = max(i, j)
+        return cumsum[j] - cumsum[i], j - i
+
+    rows = []
+    overlapping: dict[str, list[str]] = {}
+    for name, date in dates.items():
+        before, days_before = window(date - span, date - one_day)
+        after, days_after = window(date, date + span - one_day)
+        others = dates.drop(index=name)
+        inside = others[(others >= date - span) & (others <= date + span - one_day)]
+        overlapping[name] = list(inside.index)
+        rows.append(
+            {
+                "before": int(round(before)),
+                "after": int(round(after)),
+                **_exact_rate_ratio(int(round(before)), int(round(after)), days_before, days_after),
+                "overlaps": bool(len(inside)),
+                "days_before": days_before,
+                "days_after": days_after,
+                "truncated": bool(days_before < days or days_after < days),
+            }
+        )
+    table = pd.DataFrame(rows, index=pd.Index(dates.index, name="event"))
+    table["p_holm"] = np.nan
+    ok = table["p"].notna()
+    if ok.any():
+        table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p"].to_numpy(), method="holm")[1]
+    return WindowsResults(table[COLUMNS], dates, int(days), overlapping)
+
+
+def _exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> dict[str, float]:
+    """Rate ratio after/before with exact conditional binomial p-value and Clopper-Pearson CI."""
+    nan = float("nan")
+    if t_before == 0 or t_after == 0:
+        return {"rate_ratio": nan, "low": nan, "high": nan, "p": nan}
+    n = before + after
+    if n == 0:
+        return {"rate_ratio": nan, "low": 0.0, "high": float("inf"), "p": 1.0}
+    p0 = t_after / (t_before + t_after)
+    pvalue = float(stats.binomtest(after, n, p0).pvalue)
+    p_low = float(stats.beta.ppf(0.025, after, n - after + 1)) if after > 0 else 0.0
+    p_high = float(stats.beta.ppf(0.975, after + 1, n - after)) if after < n else 1.0
+    exposure = t_before / t_after
+
+    def to_rr(p: float) -> float:
+        return float("inf") if p >= 1.0 else p / (1.0 - p) * exposure
+
+    rate_ratio = float("inf") if before == 0 else (after / t_after) / (before / t_before)
+    return {"rate_ratio": rate_ratio, "low": to_rr(p_low), "high": to_rr(p_high), "p": pvalue}
+
+
+def _check_daily(y: pd.Series) -> pd.Series:
+    if not isinstance(y, pd.Series) or not isinstance(y.index, pd.DatetimeIndex):
+        raise ValueError("y must be a pandas Series with a DatetimeIndex")
+    if len(y) < 3:
+        raise ValueError("y needs at least 3 days")
+    freq = y.index.freqstr if y.index.freq is not None else pd.infer_freq(y.index)
+    if freq != "D":
+        raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
+    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError("y must hold finite non-negative counts (no NaN)")
+    if np.any(values != np.round(values)):
+        raise ValueError("y must hold whole counts")
+    return pd.Series(values, index=y.index)
+
+
+def _event_dates(events: pd.DataFrame | Mapping[str, object]) -> pd.Series:
+    if isinstance(events, pd.DataFrame):
+        if "date" not in events.columns:
+            raise ValueError("events DataFrame needs a 'date' column")
+        name_col = "event_id" if "event_id" in events.columns else "label"
+        if name_col not in events.columns:
+            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
+        dates = pd.Series(
+            pd.to_datetime(events["date"]).to_numpy(), index=events[name_col].astype(str)
+        )
+    elif isinstance(events, Mapping):
+        dates = pd.Series({str(k): pd.Timestamp(v) for k, v in events.items()})
+    else:
+        raise ValueError("events must be a DataFrame with date/event_id or a mapping name -> date")
+    if dates.empty:
+        raise ValueError("no events given")
+    if dates.isna().any():
+        raise ValueError("event dates must not be missing")
+    if dates.index.has_duplicates:
+        raise ValueError(
+            f"duplicate event names: {sorted(set(dates.index[dates.index.duplicated()]))}"
+        )
+    dates = pd.Series(pd.DatetimeIndex(dates).normalize(), index=dates.index)
+    return dates.sort_values(kind="stable")
+
+
+def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"

@@ -1,0 +1,279 @@
+"""Tests for analysis.models.changepoints: recovery of simulated truth, exactness, validation."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.models import changepoints as cpm
+from analysis.models.changepoints import ChangepointResults, detect
+
+
+def _series(counts, start="2019-01-07", freq="W-MON") -> pd.Series:
+    return pd.Series(
+        np.asarray(counts, dtype=int), index=pd.date_range(start, periods=len(counts), freq=freq)
+    )
+
+
+def _simulate(rates_and_lengths, seed, freq="W-MON") -> tuple[pd.Series, np.ndarray]:
+    rate = np.concatenate([np.full(n, r, dtype=float) for r, n in rates_and_lengths])
+    rng = np.random.default_rng(seed)
+    return _series(rng.poisson(rate), freq=freq), rate
+
+
+def _neg2ll_scipy(y: np.ndarray, cps: list[int]) -> float:
+    """-2 log-likelihood of a segmentation from scipy's Poisson pmf (includes log y!)."""
+    bounds = [0, *cps, len(y)]
+    total = 0.0
+    for s, t in itertools.pairwise(bounds):
+        seg = y[s:t]
+        total += stats.poisson.logpmf(seg, seg.mean()).sum()
+    return -2.0 * total
+
+
+# ----------------------------------------------------------------------------- recovery
+
+
+def test_recovers_one_changepoint_and_rates():
+    truth = [(1.0, 70), (3.5, 60)]
+    y, _ = _simulate(truth, seed=11)
+    res = detect(y)
+    assert isinstance(res, ChangepointResults)
+    assert len(res.changepoints) == 1
+    assert abs(y.index.get_loc(res.changepoints[0]) - 70) <= 2
+    seg = res.segments
+    for (rate, n_per), est in zip(truth, seg["rate"], strict=True):
+        assert abs(est - rate) <= 3 * np.sqrt(rate / n_per)  # within 3 standard errors
+    assert seg["n_periods"].sum() == len(y)
+    assert seg["count"].sum() == y.sum()
+
+
+def test_one_changepoint_located_and_intervals_cover_over_seeds():
+    """Over 25 seeds: the change is usually found within 2 periods; the 95% intervals cover.
+
+    A 3.5-fold rise from 1 per week leaves the exact week ambiguous in some runs (a few weeks of
+    low counts just after the change), so "usually" means at least 18 of 25.
+    """
+    truth = [(1.0, 70), (3.5, 60)]
+    located, covered, intervals = 0, 0, 0
+    for seed in range(25):
+        y, _ = _simulate(truth, seed=seed)
+        res = detect(y)
+        located += (
+            len(res.changepoints) == 1 and abs(y.index.get_loc(res.changepoints[0]) - 70) <= 2
+        )
+        if len(res.changepoints) == 1:
+            for (rate, _), (_, row) in zip(truth, res.segments.iterrows(), strict=True):
+                intervals += 1
+                covered += row["rate_low"] <= rate <= row["rate_high"]
+    assert located >= 18
+    assert covered / intervals >= 0.85  # nominal 95%, a little lower after selection
+
+
+def test_recovers_two_changepoints():
+    truth = [(2.0, 50), (6.0, 50), (1.5, 60)]
+    y, _ = _simulate(truth, seed=3)
+    res = detect(y)
+    assert len(res.changepoints) == 2
+    for found, true_pos in zip(res.changepoints, [50, 100], strict=True):
+        assert abs(y.index.get_loc(found) - true_pos) <= 2
+    for (rate, _), (_, row) in zip(truth, res.segments.iterrows(), strict=True):
+        assert row["rate_low"] <= rate <= row["rate_high"]
+    # the exact two-changepoint optimum agrees and can only fit at least as well
+    dp = detect(y, n_changepoints=2)
+    assert dp.changepoints == res.changepoints
+    assert dp.neg2loglik == pytest.approx(res.neg2loglik)
+
+
+def test_garwood_interval_matches_poisson_tail_probabilities():
+    y, _ = _simulate([(0.7, 40), (3.0, 40)], seed=5)
+    res = detect(y, n_changepoints=1)
+    for _, row in res.segments.iterrows():
+        count, n_per = row["count"], row["n_periods"]
+        # exact interval: P(X >= count | low) = 0.025 and P(X <= count | high) = 0.025
+        assert stats.poisson.sf(count - 1, row["rate_low"] * n_per) == pytest.approx(0.025)
+        assert stats.poisson.cdf(count, row["rate_high"] * n_per) == pytest.approx(0.025)
+
+
+def test_stationary_series_has_no_changepoints_for_most_seeds():
+    found = [len(detect(_simulate([(3.0, 200)], seed=s)[0]).changepoints) for s in range(20)]
+    assert sum(k == 0 for k in found) >= 17
+
+
+# ----------------------------------------------------------------------------- exactness
+
+
+@pytest.mark.parametrize("k", [1, 2])
+@pytest.mark.parametrize("min_size", [1, 3])
+def test_dp_matches_brute_force(k, min_size):
+    rng = np.random.default_rng(100 + k + 10 * min_size)
+    y = rng.poisson(np.r_[np.full(9, 1.0), np.full(8, 4.0), np.full(8, 2.0)])
+    n = len(y)
+    best, best_cps = np.inf, None
+    for cps in itertools.combinations(range(1, n), k):
+        lengths = np.diff([0, *cps, n])
+        if lengths.min() < min_size:
+            continue
+        cost = _neg2ll_scipy(y, list(cps))
+        if cost < best - 1e-9:
+            best, best_cps = cost, list(cps)
+    res = detect(_series(y), n_changepoints=k, min_size=min_size)
+    positions = [int(_series(y).index.get_loc(c)) for c in res.changepoints]
+    assert positions == best_cps
+    # module drops sum(log y!): add it back to compare with scipy's full likelihood
+    log_fact = float(np.sum([np.sum(np.log(np.arange(1, v + 1))) for v in y]))
+    assert res.neg2loglik + 2 * log_fact == pytest.approx(best, rel=1e-10)
+
+
+def _optimal_partitioning(y: np.ndarray, beta: float, min_size: int, mbic: bool) -> list[int]:
+    """Plain O(n^2) optimal partitioning (Jackson et al. 2005), no pruning, pure Python."""
+    n = len(y)
+
+    def cost(s: int, t: int) -> float:
+        seg = y[s:t]
+        c = -2.0 * float(stats.poisson.logpmf(seg, seg.mean()).sum())
+        return c + (np.log((t - s) / n) if mbic else 0.0)
+
+    F = [np.inf] * (n + 1)
+    F[0] = -beta
+    last = [0] * (n + 1)
+    for t in range(min_size, n + 1):
+        for s in range(0, t - min_size + 1):
+            v = F[s] + cost(s, t) + beta
+            if v < F[t] - 1e-9:
+                F[t], last[t] = v, s
+    cps, t = [], n
+    while t > 0:
+        t = last[t]
+        if t > 0:
+            cps.append(t)
+    return sorted(cps)
+
+
+@pytest.mark.parametrize(
+    ("seed", "penalty", "min_size"),
+    [(0, 6.0, 1), (1, 6.0, 2), (2, 3.0, 3), (3, 10.0, 2), (4, "mbic", 2), (5, "aic", 4)],
+)
+def test_pelt_matches_optimal_partitioning(seed, penalty, min_size):
+    rng = np.random.default_rng(seed)
+    rate = np.r_[np.full(20, 1.5), np.full(15, 5.0), np.full(12, 0.5), np.full(13, 3.0)]
+    y = rng.poisson(rate)
+    n = len(y)
+    beta = {"mbic": 3 * np.log(n), "aic": 4.0}.get(penalty, penalty)
+    expected = _optimal_partitioning(y, float(beta), min_size, mbic=penalty == "mbic")
+    ys = _series(y)
+    res = detect(ys, penalty=penalty, min_size=min_size)
+    assert [int(ys.index.get_loc(c)) for c in res.changepoints] == expected
+    assert res.penalty == pytest.approx(beta)
+    # the reported cost is the penalised criterion: likelihood part + penalty * k (+ mBIC term)
+    extra = np.log(np.diff([0, *expected, n]) / n).sum() if penalty == "mbic" else 0.0
+    assert res.cost == pytest.approx(res.neg2loglik + beta * len(expected) + extra)
+
+
+def test_fast_paths_on_ten_years_of_days():
+    y, _ = _simulate([(0.3, 1800), (0.6, 1850)], seed=8, freq="D")
+    res = detect(y)
+    assert len(res.changepoints) >= 1
+    assert min(abs(y.index.get_loc(c) - 1800) for c in res.changepoints) <= 60
+    res5 = detect(y, n_changepoints=5)
+    assert len(res5.changepoints) == 5
+    assert res5.neg2loglik <= detect(y, n_changepoints=1).neg2loglik
+
+
+# ----------------------------------------------------------------------------- constraints
+
+
+def test_min_size_respected():
+    # a 3-week burst that only shorter segments could isolate
+    counts = np.r_[np.ones(30, dtype=int), [12, 15, 11], np.ones(30, dtype=int)]
+    y = _series(counts)
+    assert detect(y, min_size=1).segments["n_periods"].min() == 3
+    for kw in ({"min_size": 8}, {"min_size": 8, "n_changepoints": 2}):
+        res = detect(y, **kw)
+        assert res.segments["n_periods"].min() >= 8
+        assert len(res.changepoints) >= 1
+
+
+def test_bad_input_raises():
+    good = _series(np.ones(20, dtype=int))
+    neg = good.copy()
+    neg.iloc[3] = -1
+    with pytest.raises(ValueError, match="non-negative"):
+        detect(neg)
+    nan = good.astype(float)
+    nan.iloc[4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        detect(nan)
+    irregular = good.drop(good.index[[5, 9, 10]])
+    irregular.index.freq = None
+    with pytest.raises(ValueError, match="regular"):
+        detect(irregular)
+    with pytest.raises(ValueError, match="need at least"):
+        detect(good, n_changepoints=4, min_size=5)
+    with pytest.raises(ValueError, match="penalty"):
+        detect(good, penalty="hqc")
+    with pytest.raises(ValueError, match="whole-number"):
+        detect(good + 0.5)
+    with pytest.raises(ValueError, match="min_size"):
+        detect(good, min_size=0)
+
+
+# ----------------------------------------------------------------------------- events, views
+
+
+def test_nearest_event_lag_weekly_and_daily():
+    # weekly: rate jumps in the week starting Monday 2020-01-06; the strike was Friday 2020-01-03
+    y = _series(np.r_[np.ones(52, dtype=int), np.full(30, 6)], start="2019-01-07")
+    assert y.index[52] == pd.Timestamp("2020-01-06")
+    events = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2019-03-15", "2020-01-03", "2020-09-01"]),
+            "event_id": ["early", "suleimani_strike", "late"],
+            "label": ["Early", "Soleimani strike", "Late"],
+        }
+    )
+    res = detect(y, events=events)
+    assert res.changepoints == [pd.Timestamp("2020-01-06")]
+    near = res.nearest_events.iloc[0]
+    assert near["event_id"] == "suleimani_strike"
+    assert near["lag_days"] == 3
+    assert near["lag_periods"] == 1  # the strike fell in the week of 2019-12-30
+    assert "on 2020-01-06, 3 days after suleimani_strike" in res.summary()
+    frame = res.to_frame()
+    assert frame.loc[1, "event_id"] == "suleimani_strike"
+    assert pd.isna(frame.loc[0, "event_id"])
+    # max_lag drops events that are too far away
+    far = detect(y, events={"late": "2020-09-01"}, max_lag=4)
+    assert pd.isna(far.nearest_events.loc[0, "event_id"])
+
+    # daily, event after the change: negative lag in days and periods
+    yd = _series(np.r_[np.zeros(100, dtype=int), np.full(100, 3)], start="2020-01-01", freq="D")
+    resd = detect(yd, events={"vote": pd.Timestamp("2020-04-15")})
+    cp = resd.changepoints[0]
+    assert cp == pd.Timestamp("2020-04-10")
+    assert resd.nearest_events.loc[0, "lag_periods"] == -5
+    assert resd.nearest_events.loc[0, "lag_days"] == -5
+    assert "5 days before vote" in resd.summary()
+
+
+def test_plot_draws_segments_changepoints_and_events():
+    y, _ = _simulate([(1.0, 40), (4.0, 40)], seed=2)
+    res = detect(y, events={"strike": y.index[40] - pd.Timedelta(days=3)})
+    ax = res.plot()
+    vlines = [ln for ln in ax.get_lines() if len(set(ln.get_xdata())) == 1]
+    assert len(vlines) == len(res.changepoints) + 1  # changepoints + the event line
+    assert any(t.get_text() == "strike" for t in ax.texts)
+    assert "per week" in ax.get_ylabel()
+    plt.close(ax.figure)
+
+
+def test_unit_and_helpers():
+    assert cpm._unit_name(pd.tseries.frequencies.to_offset("D")) == "day"
+    assert cpm._unit_name(pd.tseries.frequencies.to_offset("W-MON")) == "week"
+    assert cpm._unit_name(pd.tseries.frequencies.to_offset("MS")) == "month"
+    assert cpm._unit_name(pd.tseries.frequencies.to_offset("2D")) == "period"
