@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import matplotlib
-
-matplotlib.use("Agg", force=False)
-
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
+from analysis.models.inputs import event_dates
 
 STYLE: dict[str, object] = {
     "figure.figsize": (9.0, 4.0),
@@ -42,25 +42,39 @@ def new_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = None)
 
 
 def events_as_series(events: pd.DataFrame | Mapping[str, object] | None) -> pd.Series:
-    """Normalise events to a Series of Timestamps indexed by label, sorted by date.
+    """Event dates indexed by display label (``label``, else ``event_id``), sorted by date.
 
-    Accepts a DataFrame with ``date`` and ``label`` (or ``event_id``) columns, or a mapping
-    name -> date. ``None`` gives an empty Series.
+    Accepts what every model accepts (see :func:`analysis.models.inputs.event_dates`).
     """
-    if events is None:
-        return pd.Series(dtype="datetime64[ns]")
-    if isinstance(events, pd.DataFrame):
-        name_col = "label" if "label" in events.columns else "event_id"
-        s = pd.Series(pd.to_datetime(events["date"]).to_numpy(), index=events[name_col].astype(str))
-    else:
-        s = pd.Series({str(k): pd.Timestamp(v) for k, v in dict(events).items()})
-    return s.sort_values()
+    return event_dates(events, name="label", unique=False)
+
+
+def band(ax: Axes, x: object, low: object, high: object, *, color: str = MODEL_COLOR) -> Axes:
+    """Shade a 95% interval between ``low`` and ``high`` over ``x`` (the suite's one band style)."""
+    ax.fill_between(
+        x,
+        np.asarray(low, dtype=float),
+        np.asarray(high, dtype=float),
+        color=color,
+        alpha=0.2,
+        linewidth=0,
+    )
+    return ax
 
 
 def annotate_events(
-    ax: Axes, events: pd.DataFrame | Mapping[str, object] | None, *, labels: bool = True
+    ax: Axes,
+    events: pd.DataFrame | Mapping[str, object] | None,
+    *,
+    labels: bool = True,
+    solid: bool = False,
+    at: str = "top",
 ) -> Axes:
-    """Draw a dashed vertical line, and optionally a rotated label, at each event date in view."""
+    """Draw a vertical line, and optionally a rotated label, at each event date in view.
+
+    Political events are dashed with labels at the top; a model's own interventions are drawn
+    ``solid`` with labels ``at="bottom"`` so the two read apart on one chart.
+    """
     s = events_as_series(events)
     if s.empty:
         return ax
@@ -69,15 +83,15 @@ def annotate_events(
         x = matplotlib.dates.date2num(date)
         if not lo <= x <= hi:
             continue
-        ax.axvline(date, color=EVENT_COLOR, linestyle="--", linewidth=0.8, alpha=0.8)
+        ax.axvline(date, color=EVENT_COLOR, linestyle="-" if solid else "--", linewidth=0.8)
         if labels:
             ax.annotate(
                 name,
-                xy=(date, 1.0),
+                xy=(date, 1.0 if at == "top" else 0.02),
                 xycoords=("data", "axes fraction"),
                 rotation=90,
-                va="top",
-                ha="right",
+                va="top" if at == "top" else "bottom",
+                ha="right" if at == "top" else "left",
                 fontsize=7,
                 color=EVENT_COLOR,
             )

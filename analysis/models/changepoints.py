@@ -56,7 +56,8 @@ from matplotlib.axes import Axes
 from scipy import stats
 from scipy.special import xlogy
 
-from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
+from analysis.models.inputs import count_series, event_dates, period_unit
 from analysis.models.results import ModelResults
 
 __all__ = ["ChangepointResults", "detect"]
@@ -172,84 +173,14 @@ def _penalty_value(penalty: str | float, n: int) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _validate_series(y: pd.Series) -> tuple[np.ndarray, pd.DateOffset]:
-    if not isinstance(y, pd.Series):
-        raise ValueError(f"y must be a pandas Series of counts, got {type(y).__name__}")
-    if not isinstance(y.index, pd.DatetimeIndex):
-        raise ValueError("y must have a DatetimeIndex")
-    if len(y) < 2:
-        raise ValueError("y needs at least 2 periods")
-    if not y.index.is_monotonic_increasing or y.index.has_duplicates:
-        raise ValueError("y's index must be sorted and without duplicate dates")
-    freq = y.index.freq
-    if freq is None:
-        inferred = pd.infer_freq(y.index) if len(y) >= 3 else None
-        if inferred is None:
-            raise ValueError(
-                "y's index must be regular (a DatetimeIndex with a freq such as 'D', 'W-MON', "
-                "'MS'); zero-fill missing periods with y.asfreq(freq, fill_value=0)"
-            )
-        freq = pd.tseries.frequencies.to_offset(inferred)
-    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(values).any():
-        raise ValueError("y contains NaN or non-numeric values; zero-fill periods with no attacks")
-    if not np.isfinite(values).all():
-        raise ValueError("y contains infinite values")
-    if (values < 0).any():
-        raise ValueError("y must hold non-negative counts")
-    if not np.all(values == np.round(values)):
-        raise ValueError("y must hold whole-number counts")
-    return values, freq
-
-
-def _unit_name(freq: pd.DateOffset) -> str:
-    """'day', 'week', 'month', ... for a one-step frequency, else 'period'."""
-    if getattr(freq, "n", 1) != 1:
-        return "period"
-    name = type(freq).__name__
-    for key, unit in (
-        ("Day", "day"),
-        ("Hour", "hour"),
-        ("Week", "week"),
-        ("Month", "month"),
-        ("Quarter", "quarter"),
-        ("Year", "year"),
-    ):
-        if key in name:
-            return unit
-    return "period"
-
-
 def _events_frame(events: pd.DataFrame | Mapping[str, object] | None) -> pd.DataFrame:
-    """Normalise events to columns event_id, event_date (and label when given), sorted by date."""
-    if events is None:
-        return pd.DataFrame({"event_id": pd.Series(dtype=str), "event_date": pd.Series()})
-    if isinstance(events, pd.DataFrame):
-        if "date" not in events.columns:
-            raise ValueError("events DataFrame needs a 'date' column")
-        id_col = "event_id" if "event_id" in events.columns else "label"
-        if id_col not in events.columns:
-            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
-        out = pd.DataFrame(
-            {
-                "event_id": events[id_col].astype(str).to_numpy(),
-                "event_date": pd.to_datetime(events["date"]).to_numpy(),
-            }
-        )
-        if "label" in events.columns and id_col != "label":
-            out["label"] = events["label"].astype(str).to_numpy()
-    elif isinstance(events, Mapping):
-        out = pd.DataFrame(
-            {
-                "event_id": [str(k) for k in events],
-                "event_date": [pd.Timestamp(v) for v in events.values()],
-            }
-        )
-    else:
-        raise ValueError("events must be a DataFrame with date/event_id columns or a mapping")
-    if out["event_date"].isna().any():
-        raise ValueError("events contain missing dates")
-    return out.sort_values("event_date", kind="stable").reset_index(drop=True)
+    """Events as columns event_id, event_date (and label when given), sorted by date."""
+    dates = event_dates(events)
+    out = pd.DataFrame({"event_id": dates.index.astype(str), "event_date": dates.to_numpy()})
+    if isinstance(events, pd.DataFrame) and {"event_id", "label"} <= set(events.columns):
+        labels = dict(zip(events["event_id"].astype(str), events["label"].astype(str), strict=True))
+        out["label"] = out["event_id"].map(labels)
+    return out
 
 
 def _period_steps(start: pd.Timestamp, end: pd.Timestamp, freq: pd.DateOffset) -> int:
@@ -434,12 +365,7 @@ class ChangepointResults(ModelResults):
         ax = new_axes(ax)
         y = self.y
         idx = y.index
-        freq = (
-            idx.freq
-            if idx.freq is not None
-            else pd.tseries.frequencies.to_offset(pd.infer_freq(idx))
-        )
-        edges = idx.append(pd.DatetimeIndex([idx[-1] + freq]))
+        edges = idx.append(pd.DatetimeIndex([idx[-1] + idx.freq]))
         widths = np.diff(edges.to_numpy()).astype("timedelta64[s]").astype(float) / 86400.0
         if len(y) <= 500:
             ax.bar(
@@ -463,10 +389,8 @@ class ChangepointResults(ModelResults):
                 label="observed",
             )
         for i, r in self.segments.iterrows():
-            x0, x1 = r["start"], r["end"] + freq
-            ax.fill_between(
-                [x0, x1], r["rate_low"], r["rate_high"], color=MODEL_COLOR, alpha=0.2, linewidth=0
-            )
+            x0, x1 = r["start"], r["end"] + idx.freq
+            band(ax, [x0, x1], [r["rate_low"]] * 2, [r["rate_high"]] * 2)
             ax.hlines(
                 r["rate"],
                 x0,
@@ -522,7 +446,8 @@ def detect(
     Returns:
         ChangepointResults; rates are in events (attacks) per period of ``y``'s frequency.
     """
-    values, freq = _validate_series(y)
+    counts, freqstr = count_series(y, whole=True)
+    values, freq = counts.to_numpy(), pd.tseries.frequencies.to_offset(freqstr)
     n = values.size
     if isinstance(min_size, bool) or not isinstance(min_size, int | np.integer) or min_size < 1:
         raise ValueError(f"min_size must be a positive integer, got {min_size!r}")
@@ -571,7 +496,7 @@ def detect(
     if events is not None:
         nearest = _nearest_events(changepoints, _events_frame(events), freq, max_lag)
     return ChangepointResults(
-        y=y,
+        y=counts,
         changepoints=changepoints,
         segments=_segments_frame(y, values, cps, freq),
         cost=neg2ll + charged,
@@ -579,7 +504,7 @@ def detect(
         neg2loglik=neg2ll,
         method=method,
         penalty_name=penalty_name,
-        unit=_unit_name(freq),
+        unit=period_unit(freqstr),
         min_size=min_size,
         events=events,
         nearest_events=nearest,

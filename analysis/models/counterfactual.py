@@ -48,8 +48,10 @@ from analysis.charts import (
     OBSERVED_COLOR,
     STYLE,
     annotate_events,
+    band,
     events_as_series,
 )
+from analysis.models.inputs import count_series, period_unit
 from analysis.models.results import ModelResults
 
 __all__ = ["MIN_PRE_PERIODS", "CounterfactualResults", "fit", "backtransform_mean"]
@@ -122,14 +124,6 @@ def backtransform_mean(
 # ---------------------------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------------------------
-
-_PERIOD_WORDS = {"D": "day", "W": "week", "M": "month"}
-
-
-def _period_word(freqstr: str | None) -> str:
-    if not freqstr:
-        return "period"
-    return _PERIOD_WORDS.get(freqstr[0].upper(), "period")
 
 
 def _fmt(x: float, signed: bool = False) -> str:
@@ -250,7 +244,7 @@ class CounterfactualResults(ModelResults):
 
     def summary(self) -> str:
         """Plain-text summary: observed vs expected post-event attacks and the excess."""
-        unit = _period_word(self.freq)
+        unit = period_unit(self.freq)
         n = self.n_post
         units = unit if n == 1 else unit + "s"
         pre_units = unit if self.n_pre == 1 else unit + "s"
@@ -308,41 +302,20 @@ class CounterfactualResults(ModelResults):
         a0.plot(observed.index, observed.to_numpy(), color=OBSERVED_COLOR, lw=1.0, label="observed")
         for frame, style in ((pre, ":"), (post, "--")):
             a0.plot(frame.index, frame["predicted"].to_numpy(), color=MODEL_COLOR, ls=style, lw=1.2)
-            a0.fill_between(
-                frame.index,
-                frame["predicted_low"].to_numpy(dtype=float),
-                frame["predicted_high"].to_numpy(dtype=float),
-                color=MODEL_COLOR,
-                alpha=0.2,
-                lw=0,
-            )
+            band(a0, frame.index, frame["predicted_low"], frame["predicted_high"])
         a0.plot([], [], color=MODEL_COLOR, ls="--", label="counterfactual (95% band)")
-        a0.set_ylabel(f"attacks per {_period_word(self.freq)}")
+        a0.set_ylabel(f"attacks per {period_unit(self.freq)}")
         a0.legend(loc="upper left", fontsize=8, frameon=False)
         a0.set_title(self.title)
 
         pre_effect = (pre["observed"] - pre["predicted"]).to_numpy(dtype=float)
         a1.plot(pre.index, pre_effect, color=MODEL_COLOR, ls=":", lw=1.0)
         a1.plot(post.index, post["effect"].to_numpy(), color=MODEL_COLOR, ls="--", lw=1.2)
-        a1.fill_between(
-            post.index,
-            post["effect_low"].to_numpy(),
-            post["effect_high"].to_numpy(),
-            color=MODEL_COLOR,
-            alpha=0.2,
-            lw=0,
-        )
+        band(a1, post.index, post["effect_low"], post["effect_high"])
         a1.set_ylabel("pointwise excess")
 
         a2.plot(post.index, post["cumulative_effect"].to_numpy(), color=MODEL_COLOR, ls="--")
-        a2.fill_between(
-            post.index,
-            post["cumulative_effect_low"].to_numpy(),
-            post["cumulative_effect_high"].to_numpy(),
-            color=MODEL_COLOR,
-            alpha=0.2,
-            lw=0,
-        )
+        band(a2, post.index, post["cumulative_effect_low"], post["cumulative_effect_high"])
         a2.plot(pre.index, np.zeros(len(pre)), color=MODEL_COLOR, ls=":", lw=1.0)
         a2.set_ylabel("cumulative excess")
 
@@ -359,29 +332,6 @@ class CounterfactualResults(ModelResults):
 # ---------------------------------------------------------------------------------------------
 # fitting
 # ---------------------------------------------------------------------------------------------
-
-
-def _validate_series(y: pd.Series) -> tuple[pd.Series, str | None]:
-    if not isinstance(y, pd.Series):
-        raise ValueError(f"y must be a pandas Series of counts, got {type(y).__name__}")
-    if not isinstance(y.index, pd.DatetimeIndex):
-        raise ValueError("y must have a DatetimeIndex")
-    if not y.index.is_monotonic_increasing or y.index.has_duplicates:
-        raise ValueError("y's index must be sorted and without duplicate dates")
-    freq = y.index.freqstr or (pd.infer_freq(y.index) if len(y) >= 3 else None)
-    if freq is None:
-        raise ValueError("y's DatetimeIndex must be regular with a freq (e.g. 'D', 'W-MON', 'MS')")
-    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        raise ValueError(f"y must hold numeric counts, got dtype {y.dtype}")
-    values = y.to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(values).any():
-        raise ValueError(f"y contains {int(np.isnan(values).sum())} NaN value(s); zero-fill first")
-    if not np.isfinite(values).all():
-        raise ValueError("y contains infinite values")
-    if (values < 0).any():
-        raise ValueError(f"y contains {int((values < 0).sum())} negative count(s)")
-    out = pd.Series(values, index=pd.DatetimeIndex(y.index, freq=freq), name=y.name)
-    return out, freq
 
 
 def _period_of(index: pd.DatetimeIndex, date: pd.Timestamp) -> int:
@@ -487,7 +437,7 @@ def fit(
     if not isinstance(param_draws, int | np.integer) or param_draws < 0:
         raise ValueError(f"param_draws must be a non-negative integer, got {param_draws!r}")
     param_draws = int(min(param_draws, n_sims))
-    y, freq = _validate_series(y)
+    y, freq = count_series(y)
     if len(y) == 0:
         raise ValueError("y is empty")
     idx = y.index

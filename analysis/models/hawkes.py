@@ -36,7 +36,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, special, stats
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
-from analysis.models.results import ModelResults
+from analysis.models.results import ModelResults, format_p
 
 __all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
 
@@ -385,7 +385,9 @@ class HawkesResults(ModelResults):
             if self.gof_p >= 0.05
             else "the model does not describe the timing of attacks well; read with caution"
         )
-        text.append(f"Goodness of fit (time-rescaling, KS test): {_fmt_p(self.gof_p)}, {verdict}.")
+        text.append(
+            f"Goodness of fit (time-rescaling, KS test): {format_p(self.gof_p)}, {verdict}."
+        )
         if self.n_jitter:
             text.append(
                 f"Timestamps known only to the day were spread at random within their day "
@@ -446,12 +448,8 @@ class HawkesResults(ModelResults):
         ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
         ax.set_xlabel("Exp(1) quantile")
         ax.set_ylabel("rescaled inter-event time")
-        ax.set_title(f"Time-rescaling check (KS {_fmt_p(self.gof_p)})")
+        ax.set_title(f"Time-rescaling check (KS {format_p(self.gof_p)})")
         return ax
-
-
-def _fmt_p(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _exp(x: float) -> float:

@@ -35,18 +35,18 @@ from statsmodels.stats import sandwich_covariance
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
 from analysis.charts import (
-    EVENT_COLOR,
     MODEL_COLOR,
     OBSERVED_COLOR,
     annotate_events,
+    band,
     events_as_series,
     new_axes,
 )
-from analysis.models.results import ModelResults, format_rr
+from analysis.models.inputs import count_series, period_unit
+from analysis.models.results import ModelResults, format_p, format_rr
 
 FAMILIES = ("poisson", "quasipoisson", "negbin")
 COVS = ("model", "hac", "nw", "robust")
-_UNITS = {"D": "day", "W": "week", "MS": "month"}
 _PERIODS_PER_YEAR = {"D": 365.25, "W": 365.25 / 7.0, "MS": 12.0}
 
 
@@ -85,7 +85,7 @@ class ITSResults(ModelResults):
 
     @property
     def unit(self) -> str:
-        return _UNITS[self.freq if self.freq in _UNITS else self.freq[:1]]
+        return period_unit(self.freq)
 
     def to_frame(self) -> pd.DataFrame:
         """The intervention effects (rate ratios with 95% intervals and p-values)."""
@@ -111,16 +111,16 @@ class ITSResults(ModelResults):
             lines.append(
                 f"Level change at {name} ({date}): rate ratio "
                 f"{format_rr(row.level_rr, row.level_low, row.level_high)}, "
-                f"p={_fmt_p(row.level_p)}"
+                f"{format_p(row.level_p)}"
             )
             if "slope_rr" in row.index:
                 lines.append(
                     f"Trend change at {name}: rate ratio per {self.unit} "
                     f"{format_rr(row.slope_rr, row.slope_low, row.slope_high)}, "
-                    f"p={_fmt_p(row.slope_p)}"
+                    f"{format_p(row.slope_p)}"
                 )
         lines.append(
-            f"{disp} {self.dispersion:.2f}; Ljung-Box p={_fmt_p(self.residual_autocorrelation)} "
+            f"{disp} {self.dispersion:.2f}; Ljung-Box {format_p(self.residual_autocorrelation)} "
             f"for residual autocorrelation up to lag {int(self.ljung_box.index[-1])}."
         )
         return "\n".join(lines)
@@ -131,34 +131,17 @@ class ITSResults(ModelResults):
         ax = new_axes(ax)
         f = self.fitted
         ax.plot(f.index, f["observed"], "o", ms=2.5, color=OBSERVED_COLOR, label="observed")
-        ax.fill_between(
-            f.index, f["fitted_low"], f["fitted_high"], color=MODEL_COLOR, alpha=0.2, lw=0
-        )
+        band(ax, f.index, f["fitted_low"], f["fitted_high"])
         ax.plot(f.index, f["fitted"], color=MODEL_COLOR, lw=1.5, label="fitted")
         first = f.index[self._first_post]
         cf = f.loc[first:]
-        ax.fill_between(
-            cf.index,
-            cf["counterfactual_low"],
-            cf["counterfactual_high"],
-            color="grey",
-            alpha=0.2,
-            lw=0,
-        )
+        band(ax, cf.index, cf["counterfactual_low"], cf["counterfactual_high"], color="grey")
         ax.plot(cf.index, cf["counterfactual"], "--", color="grey", lw=1.2, label="counterfactual")
-        for name, date in self.interventions.items():
-            ax.axvline(date, color=EVENT_COLOR, lw=1.0)
-            ax.annotate(
-                name,
-                xy=(date, 0.02),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="bottom",
-                ha="left",
-                fontsize=7,
-                color=EVENT_COLOR,
-            )
+        annotate_events(ax, dict(self.interventions), solid=True, at="bottom")
         annotate_events(ax, events if events is not None else self.events)
+        # an extrapolated counterfactual band can grow without bound: keep the data in view
+        top = max(f["observed"].max(), f["fitted"].max())
+        ax.set_ylim(0, 1.25 * top if np.isfinite(top) and top > 0 else None)
         ax.set_ylabel(f"count per {self.unit}")
         ax.legend(loc="upper left", fontsize=8, frameon=False)
         return ax
@@ -206,7 +189,9 @@ def fit(
 
     ``events``: political events kept for ``.plot()`` annotation. Returns :class:`ITSResults`.
     """
-    y, freq = _check_series(y)
+    y, freq = count_series(y, min_periods=6)
+    if not (freq == "D" or freq == "MS" or freq.startswith("W-")):
+        raise ValueError(f"y's frequency must be D, W-* or MS, got {freq!r}")
     n = len(y)
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
@@ -310,32 +295,8 @@ def fit(
 # ----------------------------------------------------------------------------- helpers
 
 
-def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def _freq_key(freq: str) -> str:
     return "W" if freq.startswith("W") else freq
-
-
-def _check_series(y: pd.Series) -> tuple[pd.Series, str]:
-    if not isinstance(y, pd.Series) or not isinstance(y.index, pd.DatetimeIndex):
-        raise ValueError("y must be a pandas Series with a DatetimeIndex")
-    if len(y) < 6:
-        raise ValueError(f"y has {len(y)} periods; need at least 6")
-    if not y.index.is_monotonic_increasing or y.index.has_duplicates:
-        raise ValueError("y's index must be strictly increasing")
-    freq = y.index.freqstr if y.index.freq is not None else pd.infer_freq(y.index)
-    if freq is None:
-        raise ValueError("y's index is irregular (no inferable frequency); zero-fill it first")
-    if not (freq == "D" or freq == "MS" or freq.startswith("W-")):
-        raise ValueError(f"y's frequency must be D, W-* or MS, got {freq!r}")
-    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("y must hold finite non-negative counts (no NaN)")
-    return pd.Series(values, index=y.index, name=y.name), freq
 
 
 def _check_offset(offset: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:

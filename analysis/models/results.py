@@ -41,6 +41,13 @@ class ModelResults(ABC):
         return self.to_frame().to_html(escape=True)
 
 
+def format_p(p: float) -> str:
+    """Format a p-value for a summary: ``p < 0.001``, ``p = 0.042`` or ``p n/a``."""
+    if p != p or p in (float("inf"), float("-inf")):
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def format_rr(rr: float, low: float, high: float) -> str:
     """Format a rate ratio with its 95% interval, e.g. ``2.10 (95% CI 1.40-3.15)``."""
     return f"{rr:.2f} (95% CI {low:.2f}-{high:.2f})"

@@ -20,7 +20,8 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
-from analysis.models.results import ModelResults, format_rr
+from analysis.models.inputs import count_series, event_dates
+from analysis.models.results import ModelResults, format_p, format_rr
 
 _NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 COLUMNS = [
@@ -95,7 +96,7 @@ class WindowsResults(ModelResults):
                 lines.append(head + "; no comparison: a window lies outside the series.")
                 continue
             rr = "n/a" if np.isnan(row.rate_ratio) else format_rr(row.rate_ratio, row.low, row.high)
-            text = f"{head}; rate ratio {rr}, p={_fmt_p(row.p)}, Holm p={_fmt_p(row.p_holm)}"
+            text = f"{head}; rate ratio {rr}, {format_p(row.p)}, Holm {format_p(row.p_holm)}"
             if row.overlaps:
                 text += f"; overlaps {', '.join(self.overlapping[name])}"
             if row.truncated:
@@ -170,10 +171,14 @@ def compare(
     series are truncated and the exposure (days observed) adjusted; see :class:`WindowsResults`
     for the returned numbers, including inf/NaN conventions.
     """
-    y = _check_daily(y)
+    y, freq = count_series(y, min_periods=3, whole=True)
+    if freq != "D":
+        raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
     if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
         raise ValueError(f"days must be a positive integer, got {days!r}")
-    dates = _event_dates(events)
+    dates = event_dates(events)
+    if dates.empty:
+        raise ValueError("no events given")
     one_day = pd.Timedelta(days=1)
     span = pd.Timedelta(days=int(days))
     cumsum = np.r_[0.0, np.cumsum(y.to_numpy(dtype=float))]
@@ -231,51 +236,3 @@ def _exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> d
 
     rate_ratio = float("inf") if before == 0 else (after / t_after) / (before / t_before)
     return {"rate_ratio": rate_ratio, "low": to_rr(p_low), "high": to_rr(p_high), "p": pvalue}
-
-
-def _check_daily(y: pd.Series) -> pd.Series:
-    if not isinstance(y, pd.Series) or not isinstance(y.index, pd.DatetimeIndex):
-        raise ValueError("y must be a pandas Series with a DatetimeIndex")
-    if len(y) < 3:
-        raise ValueError("y needs at least 3 days")
-    freq = y.index.freqstr if y.index.freq is not None else pd.infer_freq(y.index)
-    if freq != "D":
-        raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
-    values = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("y must hold finite non-negative counts (no NaN)")
-    if np.any(values != np.round(values)):
-        raise ValueError("y must hold whole counts")
-    return pd.Series(values, index=y.index)
-
-
-def _event_dates(events: pd.DataFrame | Mapping[str, object]) -> pd.Series:
-    if isinstance(events, pd.DataFrame):
-        if "date" not in events.columns:
-            raise ValueError("events DataFrame needs a 'date' column")
-        name_col = "event_id" if "event_id" in events.columns else "label"
-        if name_col not in events.columns:
-            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
-        dates = pd.Series(
-            pd.to_datetime(events["date"]).to_numpy(), index=events[name_col].astype(str)
-        )
-    elif isinstance(events, Mapping):
-        dates = pd.Series({str(k): pd.Timestamp(v) for k, v in events.items()})
-    else:
-        raise ValueError("events must be a DataFrame with date/event_id or a mapping name -> date")
-    if dates.empty:
-        raise ValueError("no events given")
-    if dates.isna().any():
-        raise ValueError("event dates must not be missing")
-    if dates.index.has_duplicates:
-        raise ValueError(
-            f"duplicate event names: {sorted(set(dates.index[dates.index.duplicated()]))}"
-        )
-    dates = pd.Series(pd.DatetimeIndex(dates).normalize(), index=dates.index)
-    return dates.sort_values(kind="stable")
-
-
-def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"

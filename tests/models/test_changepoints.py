@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.models import changepoints as cpm
 from analysis.models.changepoints import ChangepointResults, detect
 
 
@@ -270,10 +269,3 @@ def test_plot_draws_segments_changepoints_and_events():
     assert any(t.get_text() == "strike" for t in ax.texts)
     assert "per week" in ax.get_ylabel()
     plt.close(ax.figure)
-
-
-def test_unit_and_helpers():
-    assert cpm._unit_name(pd.tseries.frequencies.to_offset("D")) == "day"
-    assert cpm._unit_name(pd.tseries.frequencies.to_offset("W-MON")) == "week"
-    assert cpm._unit_name(pd.tseries.frequencies.to_offset("MS")) == "month"
-    assert cpm._unit_name(pd.tseries.frequencies.to_offset("2D")) == "period"

@@ -1,0 +1,66 @@
+"""The shared input checks every model relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.charts import events_as_series
+from analysis.models.inputs import count_series, event_dates, period_unit
+
+
+def test_period_unit():
+    assert period_unit(pd.tseries.frequencies.to_offset("D").freqstr) == "day"
+    assert period_unit(pd.tseries.frequencies.to_offset("W-MON").freqstr) == "week"
+    assert period_unit(pd.tseries.frequencies.to_offset("MS").freqstr) == "month"
+    assert period_unit(pd.tseries.frequencies.to_offset("2D").freqstr) == "period"
+
+
+def test_count_series_infers_freq_and_returns_floats():
+    idx = pd.date_range("2020-01-06", periods=5, freq="W-MON")
+    y = pd.Series([0, 1, 2, 0, 3], index=pd.DatetimeIndex(list(idx)))  # freq not set
+    out, freq = count_series(y, whole=True)
+    assert freq == "W-MON" and out.index.freq == "W-MON"
+    assert out.dtype == np.float64 and out.tolist() == [0, 1, 2, 0, 3]
+
+
+@pytest.mark.parametrize(
+    "values, kwargs, match",
+    [
+        ([1, -1, 2], {}, "negative"),
+        ([1, np.nan, 2], {}, "1 NaN"),
+        ([1, 1.5, 2], {"whole": True}, "whole-number"),
+        ([1, 2, 3], {"min_periods": 6}, "need at least 6"),
+    ],
+)
+def test_count_series_rejects(values, kwargs, match):
+    y = pd.Series(values, index=pd.date_range("2020-01-01", periods=len(values), freq="D"))
+    with pytest.raises(ValueError, match=match):
+        count_series(y, **kwargs)
+
+
+def test_count_series_rejects_irregular_index():
+    idx = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-09"])
+    with pytest.raises(ValueError, match="irregular"):
+        count_series(pd.Series([1, 2, 3, 4], index=idx))
+
+
+def test_event_dates_from_frame_and_mapping():
+    frame = pd.DataFrame(
+        {
+            "date": [pd.Timestamp("2020-09-27 10:00"), pd.Timestamp("2020-01-03")],
+            "event_id": ["threat", "strike"],
+            "label": ["Embassy threat", "Suleimani strike"],
+        }
+    )
+    dates = event_dates(frame)
+    assert list(dates.index) == ["strike", "threat"]
+    assert dates.iloc[1] == pd.Timestamp("2020-09-27")  # normalised to the day
+    assert list(events_as_series(frame).index) == ["Suleimani strike", "Embassy threat"]
+    assert event_dates({"a": "2020-01-01"}).iloc[0] == pd.Timestamp("2020-01-01")
+    assert event_dates(None).empty
+    with pytest.raises(ValueError, match="duplicate"):
+        event_dates(pd.DataFrame({"date": ["2020-01-01"] * 2, "event_id": ["x", "x"]}))
+    with pytest.raises(ValueError, match="'date' column"):
+        event_dates(pd.DataFrame({"event_id": ["x"]}))
