@@ -94,6 +94,7 @@ def annotate_events(
                 ha="right" if at == "top" else "left",
                 fontsize=7,
                 color=EVENT_COLOR,
+                parse_math=False,  # labels are data: a "$" is a dollar sign, not mathtext
             )
     return ax
 

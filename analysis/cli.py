@@ -11,8 +11,6 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from analysis import __version__
 
 
@@ -108,8 +106,55 @@ def _cmd_counts(args: argparse.Namespace) -> int:
         )
     for w in caught:
         print(f"note: {w.message}", file=sys.stderr)
+    import pandas as pd
+
     with pd.option_context("display.max_rows", None):
         print(series.to_string())
+    return 0
+
+
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
+    from analysis.report.runner import DEFAULT_CONFIG, DEFAULT_SITE
+
+    p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="briefs config (YAML)")
+    if not run:
+        p.add_argument("--only", nargs="+", metavar="NAME", help="build only these briefs")
+        p.add_argument("--force", action="store_true", help="rebuild even unchanged briefs")
+    p.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: cores)")
+    p.add_argument("--out", type=Path, default=DEFAULT_SITE, help="site folder")
+    p.add_argument("--data", type=Path, default=None, help="data folder (default: data/)")
+    p.add_argument(
+        "--wait", type=float, default=0.0, help="seconds to wait if another run holds the lock"
+    )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report.cli import report
+
+    return report(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from analysis.report.cli import run_command
+
+    return run_command(args)
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from analysis.report.runner import DEFAULT_SITE
+    from analysis.report.unattended import read_log, runs_table
+
+    runs = read_log(args.out or DEFAULT_SITE)
+    print(runs_table(runs, args.limit) if runs else "no runs logged yet")
     return 0
 
 
@@ -144,8 +189,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirmation", default="confirmed", help="confirmed, claimed, disputed, all")
     p.set_defaults(func=_cmd_counts)
 
-    p = sub.add_parser("report", help="render the briefs (for now: the dataset summary)")
-    p.set_defaults(func=_cmd_summary)
+    from analysis.sources.cli import register as register_fetch
+
+    register_fetch(sub)
+
+    p = sub.add_parser("report", help="build the HTML briefs listed in reports/briefs.yml")
+    _add_report_options(p)
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "run",
+        help="unattended: fetch, validate, build and publish, log the run (for cron/CI)",
+        description="Exit codes: 0 published, 1 a brief failed, 2 bad config, 3 locked, "
+        "4 data invalid, 5 nothing to do, 6 cannot write.",
+    )
+    _add_report_options(p, run=True)
+    p.add_argument(
+        "--fetch", nargs="+", default=[], choices=["gdelt", "acled", "ucdp"], metavar="FEED",
+        help="feeds to fetch first: gdelt, acled, ucdp",
+    )  # fmt: skip
+    p.add_argument(
+        "--as-of", type=_iso_date, default=None,
+        help="date passed to notebooks that take as_of (default: today, UTC)",
+    )  # fmt: skip
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("runs", help="print the recent runs from the site's run log")
+    p.add_argument("--out", type=Path, default=None, help="site folder (default reports/site)")
+    p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    p.set_defaults(func=_cmd_runs)
     return parser
 
 

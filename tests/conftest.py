@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from http_fixture_server import http_server  # noqa: F401  (fetcher tests' real HTTP server)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -35,3 +36,11 @@ def edit_cells(path: Path, edits: dict[tuple[int, str], str]) -> None:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> dict[str, Path]:
+    """For report runner tests: a data copy, two tiny notebooks, a config and a site path."""
+    from report_helpers import make_project
+
+    return make_project(tmp_path)

@@ -6,7 +6,6 @@ import ast
 from pathlib import Path
 
 import nbformat
-import papermill as pm
 import pytest
 from conftest import ROOT
 
@@ -32,18 +31,5 @@ def test_stored_clean_with_parameters_and_no_model_code(path: Path):
         assert len(statements) <= 8, "keep cells short"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_runs_with_its_defaults(path: Path, tmp_path: Path):
-    out = tmp_path / path.name
-    pm.execute_notebook(
-        str(path), str(out), cwd=str(ROOT), progress_bar=False, kernel_name="python3"
-    )
-    executed = nbformat.read(out, as_version=4)
-    errors = [
-        o
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-        if o.output_type == "error"
-    ]
-    assert not errors
+# Every notebook runs with its defaults (and the brief for several events) in
+# tests/report/test_report_site.py, which builds the whole default config once.

@@ -22,12 +22,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.atomic import write_atomic
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -223,19 +223,6 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build(shared_dir: Path | str = SHARED_DIR, out_dir: Path | str | None = None) -> BuildReport:

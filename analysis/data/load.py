@@ -18,9 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
-
-#: Folder of the shipped curated data: ``$ESCALATION_DATA_DIR`` or ``data/`` at the project root.
-DATA_DIR = Path(os.environ.get("ESCALATION_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+from analysis.paths import DATA_DIR, RECORD_READS_ENV
 
 
 @dataclass(frozen=True, order=True)
@@ -160,6 +158,13 @@ def _typed(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return out
 
 
+def _note_read(path: Path) -> None:
+    record = os.environ.get(RECORD_READS_ENV)
+    if record:
+        with open(record, "a", encoding="utf-8") as fh:
+            fh.write(f"{path.resolve()}\n")
+
+
 def read_table(
     path: Path | str, spec: TableSpec | None = None, *, today: dt.date | None = None
 ) -> pd.DataFrame:
@@ -169,6 +174,7 @@ def read_table(
     latest date a row may carry.
     """
     path = Path(path)
+    _note_read(path)
     spec, frame, starts = _read_text_table(path, spec)
     problems = _cell_problems(frame, starts, spec, today or dt.date.today())
     if problems:

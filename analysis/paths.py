@@ -1,0 +1,18 @@
+"""Where the project's files live, resolved without importing anything heavy.
+
+``DATA_DIR`` is ``$ESCALATION_DATA_DIR`` when set (read at import time, so a kernel started with it
+set reads that folder), else ``data/`` at the project root. ``DATA_FILES`` are the curated tables
+every notebook reads; their hashes are part of each brief's build key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("ESCALATION_DATA_DIR", ROOT / "data"))
+DATA_FILES = ("incidents.csv", "political_events.csv", "attack_counts_reported.csv")
+#: set by the report runner: a file to which each data file read is appended (one path a line),
+#: so a brief's build key covers exactly the data files its notebook read
+RECORD_READS_ENV = "ESCALATION_RECORD_READS"

@@ -1,0 +1,1 @@
+"""The report runner: execute parameterised notebooks and publish self-contained HTML briefs."""

@@ -1,0 +1,165 @@
+"""Turn an executed notebook into one self-contained, offline HTML brief with a provenance block.
+
+nbconvert's HTML exporter runs in-process with the ``brief`` template (``templates/brief``): the lab
+layout without require.js, MathJax, Mermaid or widget scripts, one small inline stylesheet, code
+cells and prompts hidden, images embedded. Before export the notebook is cleaned: stderr streams
+(warnings with server paths), scripts and anything tagged ``remove-cell``/``remove-output`` go, and
+outputs with HTML are sanitised as a second line of defence behind the notebooks' own escaping.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = Path(__file__).with_name("templates")
+CSS = (TEMPLATES / "brief" / "brief.css").read_text(encoding="utf-8")
+#: output MIME types that can carry script; they are dropped before export
+SCRIPT_MIME_TYPES = {
+    "application/javascript",
+    "text/javascript",
+    "application/vnd.jupyter.widget-view+json",
+}
+
+
+def clean(nb: Any) -> Any:
+    """A copy of ``nb`` fit to publish: no stderr, no script outputs, no removed cells.
+
+    Cell ids are renumbered so the same inputs give byte-identical pages.
+    """
+    nb = copy.deepcopy(nb)
+    keep = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if "remove-cell" in tags:
+            continue
+        if cell.cell_type == "code":
+            if "remove-output" in tags:
+                cell.outputs = []
+            outputs = []
+            for out in cell.outputs:
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    continue
+                if "data" in out:
+                    for mime in SCRIPT_MIME_TYPES & set(out["data"]):
+                        del out["data"][mime]
+                    if not out["data"]:
+                        continue
+                outputs.append(out)
+            cell.outputs = outputs
+        keep.append(cell)
+    for i, cell in enumerate(keep):  # papermill's injected cell has a random id
+        cell["id"] = f"cell-{i}"
+    nb.cells = keep
+    return nb
+
+
+ALLOWED_TAGS = {
+    *("a", "abbr", "b", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "figure"),
+    *("figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p"),
+    *("pre", "section", "small", "span", "strong", "sub", "sup", "table", "tbody", "td"),
+    *("tfoot", "th", "thead", "tr", "ul", "caption", "colgroup", "col"),
+}
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    if name in {"class", "id", "title"}:
+        return True
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "#", "mailto:"))
+    if tag == "img" and name == "src":
+        return value.startswith("data:image/")
+    if tag == "img" and name in {"alt", "width", "height"}:
+        return True
+    return tag in {"td", "th"} and name in {"colspan", "rowspan"}
+
+
+def sanitize(markup: str | bytes) -> str:
+    """HTML with only inert tags and attributes left: no script, handler, style or remote source.
+
+    Used for every Markdown cell and HTML output of a brief, behind the notebooks' own escaping:
+    a tag outside :data:`ALLOWED_TAGS` is removed (its text stays, as text), links keep only web
+    and in-page addresses, images only embedded ``data:image/`` sources.
+    """
+    import bleach
+
+    markup = markup.decode() if isinstance(markup, bytes) else str(markup)
+    return bleach.clean(
+        _STYLE_ELEMENT.sub("", markup),
+        tags=ALLOWED_TAGS,
+        attributes=_attribute_allowed,
+        protocols={"http", "https", "mailto", "data"},
+        strip=True,
+        strip_comments=True,
+    )
+
+
+@cache
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="brief",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=True,
+        filters={"clean_html": sanitize},
+    )
+    return exporter
+
+
+def _row(label: str, value: str) -> str:
+    return f"<tr><th>{html.escape(label)}</th><td><code>{html.escape(value)}</code></td></tr>"
+
+
+def provenance_html(provenance: Mapping[str, Any]) -> str:
+    """The provenance block: data files and hashes, parameters, code version, packages, time.
+
+    Every value is escaped. This is the only place a brief carries a timestamp.
+    """
+    rows = [_row("data folder", provenance.get("data_dir", ""))]
+    rows += [_row(f"data: {name} (SHA-256)", digest) for name, digest in provenance["data"].items()]
+    rows += [_row(f"parameter: {k}", repr(v)) for k, v in provenance["parameters"].items()]
+    rows += [
+        _row("analysis version", provenance["version"]),
+        _row("git commit", provenance["commit"]),
+        _row("analysis source hash", provenance["source_hash"]),
+        _row("notebook", provenance["notebook"]),
+        _row("build key", provenance["key"]),
+    ]
+    rows += [_row(f"package: {k}", v) for k, v in provenance["packages"].items()]
+    rows.append(_row("built at (UTC)", provenance["built_at"]))
+    return (
+        '<section class="escalation-provenance" id="provenance"><h2>Provenance</h2>'
+        "<p>Everything this brief was built from. The same data, parameters and code give the "
+        "same numbers and charts.</p>"
+        f"<table>{''.join(rows)}</table></section>"
+    )
+
+
+def export(
+    nb: Any, *, title: str, provenance: Mapping[str, Any], index_href: str = "index.html"
+) -> str:
+    """The executed notebook ``nb`` as a self-contained HTML page titled ``title``."""
+    nb = clean(nb)
+    nb.metadata["title"] = title
+    resources = {
+        "escalation": {
+            "css": CSS,
+            "version": provenance.get("version", ""),
+            "key": provenance.get("key", ""),
+            "index_href": index_href,
+            "provenance_html": provenance_html(provenance),
+        }
+    }
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body

@@ -1,0 +1,181 @@
+"""Safe publishing: one run at a time (a lock), and all-or-nothing replacement of site files.
+
+The site (``reports/site``) is only ever changed by :func:`publish`, which moves complete files
+from a staging folder into place under a journal: before the first move it hard-links every file
+it will replace into the journal and records the plan; after the last move it deletes the
+journal. A run killed in between leaves the journal behind, and the next run (or
+:func:`recover`) rolls the site back to exactly how it was, so readers never see a mix of two runs
+for longer than the gap between a kill and the next start.
+
+The lock is an ``flock`` on a file beside the site. The operating system releases it when the
+holding process dies, so a lock left by a killed run is never stale: the next run takes it and
+reports the dead holder it replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.atomic import write_atomic
+
+
+class SiteLocked(RuntimeError):
+    """Another run holds the site's lock."""
+
+
+def work_dir(site: Path) -> Path:
+    """The runner's private folder for ``site``: lock, staging, journal, failed notebooks."""
+    return site.parent / ".build" / site.name
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds (or last held) a lock: process id, start time, command line."""
+
+    pid: int
+    started: str
+    command: str
+
+    def alive(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def _read_info(path: Path) -> LockInfo | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8") or "null")
+        return LockInfo(int(raw["pid"]), str(raw["started"]), str(raw["command"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+@contextlib.contextmanager
+def site_lock(
+    site: Path, *, wait: float = 0.0, command: str = "escalation report"
+) -> Iterator[str]:
+    """Hold the lock of ``site`` for the duration of the block.
+
+    Waits up to ``wait`` seconds for another run to finish, then raises :class:`SiteLocked` with
+    who holds it. Yields a note when the previous holder died without releasing (else "").
+    """
+    path = work_dir(site) / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    holder = _read_info(path)
+                    who = (
+                        f"pid {holder.pid} ({holder.command}, since {holder.started})"
+                        if holder
+                        else "another process"
+                    )
+                    raise SiteLocked(
+                        f"{site}: another run is publishing ({who}); try again when it ends, "
+                        "or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        previous = _read_info(path)
+        note = ""
+        if previous and previous.pid != os.getpid() and not previous.alive():
+            note = (
+                f"cleared a stale lock left by pid {previous.pid} "
+                f"({previous.command}, since {previous.started})"
+            )
+        info = {
+            "pid": os.getpid(),
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": command,
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        try:
+            yield note
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _journal(site: Path) -> Path:
+    return work_dir(site) / "journal"
+
+
+def recover(site: Path) -> bool:
+    """Undo a publish that was interrupted; True when there was one to undo.
+
+    Call with the lock held. Files the interrupted publish had replaced get their old content
+    back; files it had added are removed.
+    """
+    journal = _journal(site)
+    if not journal.exists():
+        return False
+    plan_path = journal / "plan.json"
+    if plan_path.exists():
+        plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        for rel in plan["files"]:
+            target = site / rel
+            backup = journal / "backup" / rel
+            if rel in plan["existed"]:
+                if backup.exists():
+                    os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+    shutil.rmtree(journal)
+    return True
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def publish(site: Path, files: Mapping[str, Path]) -> None:
+    """Move each staged file ``files[rel]`` to ``site/rel``, all or nothing (see module doc).
+
+    Call with the lock held. Staged files must be on the same file system as ``site``.
+    """
+    site.mkdir(parents=True, exist_ok=True)
+    recover(site)
+    journal = _journal(site)
+    journal.mkdir(parents=True)
+    existed = []
+    for rel in files:
+        target = site / rel
+        if target.exists():
+            _link_or_copy(target, journal / "backup" / rel)
+            existed.append(rel)
+    write_atomic(journal / "plan.json", json.dumps({"files": list(files), "existed": existed}))
+    for rel, staged in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, site / rel)
+    done = journal.with_name("journal.done")
+    shutil.rmtree(done, ignore_errors=True)
+    os.replace(journal, done)
+    shutil.rmtree(done, ignore_errors=True)

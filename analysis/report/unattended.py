@@ -1,0 +1,235 @@
+"""``escalation run``: fetch, validate, build and publish with nobody watching, and log the run.
+
+In order: fetch the named feeds into ``data/raw/<feed>/`` (optional); validate every curated data
+file (on a bad file nothing is built or published); build the briefs incrementally with ``as_of``
+passed to the notebooks that declare it (an entry that sets ``as_of`` itself, e.g. ``latest``,
+keeps it). Every run appends one JSON line to ``<site>/runs.jsonl``: start and end, what was
+fetched, which briefs were rebuilt and why, which were skipped, durations, and any error.
+
+Exit codes, for cron, systemd and CI monitors (see :data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.paths import DATA_DIR, DATA_FILES
+
+PUBLISHED, FAILED, CONFIG, LOCKED, DATA_INVALID, NOTHING, IO_ERROR = 0, 1, 2, 3, 4, 5, 6
+EXIT_CODES = {
+    PUBLISHED: "published",
+    FAILED: "a brief failed",
+    CONFIG: "bad config or parameter",
+    LOCKED: "another run holds the lock",
+    DATA_INVALID: "data invalid",
+    NOTHING: "nothing to do",
+    IO_ERROR: "cannot write (disk full, permissions)",
+}
+RUN_LOG = "runs.jsonl"
+FEEDS = ("gdelt", "acled", "ucdp")
+#: how far back each feed is fetched from ``as_of``, in days (ucdp fetches a release instead)
+FETCH_DAYS = {"gdelt": 7, "acled": 365}
+UCDP_VERSION_ENV = "ESCALATION_UCDP_VERSION"
+DEFAULT_UCDP_VERSION = "25.1"
+
+
+@dataclass
+class RunLog:
+    """One line of ``runs.jsonl``: what a run did and how it ended."""
+
+    start: str
+    end: str = ""
+    as_of: str = ""
+    status: str = ""
+    exit_code: int = 0
+    fetched: list[dict[str, Any]] = field(default_factory=list)
+    rebuilt: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def finish(self, code: int, error: str = "") -> RunLog:
+        self.exit_code, self.status = code, EXIT_CODES[code]
+        self.error = error or self.error
+        self.end = _now().isoformat(timespec="seconds")
+        return self
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dict[str, Any]]:
+    """Fetch each feed up to ``as_of`` into ``raw_dir/<feed>``; one record per feed, never raises.
+
+    GDELT: the 7 days to ``as_of``; ACLED (Iraq): the 365 days to ``as_of``; UCDP: the GED
+    release named by ``$ESCALATION_UCDP_VERSION`` (default 25.1). Credentials and base URLs come
+    from the environment, as for ``escalation fetch``.
+    """
+    from analysis.sources.fetch import acled, gdelt, ucdp
+
+    records = []
+    for feed in feeds:
+        start = time.perf_counter()
+        record: dict[str, Any] = {"feed": feed}
+        try:
+            out = raw_dir / feed
+            if feed == "gdelt":
+                first = as_of - dt.timedelta(days=FETCH_DAYS["gdelt"] - 1)
+                base = os.environ.get(gdelt.BASE_URL_ENV, gdelt.DEFAULT_BASE_URL)
+                report = gdelt.fetch(first, as_of, out, base_url=base, progress=False)
+                record.update(ok=report.ok, detail=report.text())
+            elif feed == "acled":
+                first = as_of - dt.timedelta(days=FETCH_DAYS["acled"] - 1)
+                base = os.environ.get(acled.BASE_URL_ENV, acled.DEFAULT_BASE_URL)
+                report = acled.fetch("Iraq", first, as_of, out, base_url=base, progress=False)
+                record.update(ok=True, detail=report.text())
+            else:
+                version = os.environ.get(UCDP_VERSION_ENV, DEFAULT_UCDP_VERSION)
+                base = os.environ.get(ucdp.BASE_URL_ENV, ucdp.DEFAULT_BASE_URL)
+                got = ucdp.fetch(version, out, base_url=base, progress=False)
+                record.update(ok=True, detail=f"{got.path.name}: {got.status}")
+        except Exception as exc:
+            record.update(ok=False, detail=f"{type(exc).__name__}: {exc}")
+        record["seconds"] = round(time.perf_counter() - start, 2)
+        records.append(record)
+    return records
+
+
+def validate_data(data_dir: Path) -> list[str]:
+    """Every problem in the curated data files, as ``file:line, field: message`` lines."""
+    from analysis.data import validate_path
+
+    problems = []
+    for name in DATA_FILES:
+        path = data_dir / name
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+            continue
+        problems += [f"{path}:{p}" for p in validate_path(path)]
+    return problems
+
+
+def append_log(site: Path, entry: RunLog) -> None:
+    """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk)."""
+    site.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode("utf-8")
+    fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_log(site: Path) -> list[dict[str, Any]]:
+    """Every run logged in ``site/runs.jsonl``, oldest first (a damaged line is skipped)."""
+    try:
+        lines = (site / RUN_LOG).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    runs = []
+    for line in lines:
+        try:
+            runs.append(json.loads(line))
+        except ValueError:
+            continue
+    return runs
+
+
+def run_unattended(
+    config: Path | str,
+    *,
+    site: Path | str,
+    fetch: Sequence[str] = (),
+    as_of: dt.date | None = None,
+    jobs: int | None = None,
+    data_dir: Path | str | None = None,
+    wait: float = 0.0,
+    now: dt.datetime | None = None,
+    progress: Callable[[Any], None] | None = None,
+) -> RunLog:
+    """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it."""
+    from analysis.report.config import ConfigError
+    from analysis.report.publish import SiteLocked
+    from analysis.report.runner import run
+
+    site = Path(site).resolve()
+    data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
+    as_of = as_of or (now or _now()).date()
+    entry = RunLog(start=(now or _now()).isoformat(timespec="seconds"), as_of=as_of.isoformat())
+    try:
+        if fetch:
+            entry.fetched = fetch_feeds(fetch, as_of, data_dir / "raw")
+        problems = validate_data(data_dir)
+        if problems:
+            shown = problems[:50] + ([f"... and {len(problems) - 50} more"] * (len(problems) > 50))
+            entry.finish(DATA_INVALID, "data invalid, nothing published:\n" + "\n".join(shown))
+        else:
+            report = run(
+                config,
+                site=site,
+                jobs=jobs,
+                data_dir=data_dir,
+                overrides={"as_of": as_of.isoformat()},
+                wait=wait,
+                now=now,
+                progress=progress,
+            )
+            entry.notes = report.notes
+            for d in report.decisions:
+                (entry.rebuilt if d.build else entry.skipped)[d.name] = d.reasons
+            for name, outcome in report.outcomes.items():
+                entry.seconds[name] = round(outcome.seconds, 2)
+                if not outcome.ok:
+                    entry.failed[name] = outcome.error
+            code = FAILED if report.failed else PUBLISHED if report.built else NOTHING
+            entry.finish(code, "; ".join(entry.failed.values()))
+    except ConfigError as exc:
+        entry.finish(CONFIG, str(exc))
+    except SiteLocked as exc:
+        entry.finish(LOCKED, str(exc))
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        entry.finish(IO_ERROR, f"cannot write{where}: {exc.strerror or exc}")
+    try:
+        append_log(site, entry)
+    except OSError as exc:
+        entry.notes.append(f"could not append to {site / RUN_LOG}: {exc}")
+        if entry.exit_code in (PUBLISHED, NOTHING):
+            entry.finish(IO_ERROR, f"cannot write {site / RUN_LOG}: {exc.strerror or exc}")
+    return entry
+
+
+def runs_table(runs: list[dict[str, Any]], limit: int = 20) -> str:
+    """The last ``limit`` runs as a plain-text table, newest last."""
+    rows = [("start (UTC)", "as of", "status", "rebuilt", "skipped", "failed", "seconds")]
+    for r in runs[-limit:]:
+        try:
+            start = dt.datetime.fromisoformat(r["start"])
+            secs = (dt.datetime.fromisoformat(r["end"]) - start).total_seconds()
+        except (KeyError, ValueError):
+            start, secs = None, float("nan")
+        rows.append(
+            (
+                start.strftime("%Y-%m-%d %H:%M") if start else "?",
+                r.get("as_of", ""),
+                r.get("status", ""),
+                ", ".join(r.get("rebuilt", {})) or "-",
+                str(len(r.get("skipped", {}))),
+                ", ".join(r.get("failed", {})) or "-",
+                f"{secs:.0f}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,140 @@
+"""The ``escalation fetch`` subcommand: download raw feeds into ``data/raw/<feed>/``.
+
+``register(subparsers)`` adds it to the main parser; each handler returns an exit code (0 done,
+1 some file failed or credentials are missing). Base URLs can be overridden with ``--base-url``
+or the environment (``ESCALATION_GDELT_URL``, ``ESCALATION_ACLED_URL``, ``ESCALATION_UCDP_URL``),
+which is how the tests point the fetchers at a local server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _out(args: argparse.Namespace, feed: str) -> Path:
+    if args.out is not None:
+        return args.out
+    from analysis.data import DATA_DIR
+
+    return Path(DATA_DIR) / "raw" / feed
+
+
+def _policy(args: argparse.Namespace):
+    from analysis.sources.fetch.http import Policy
+
+    return Policy(retries=args.retries, backoff=args.backoff, timeout=args.timeout)
+
+
+def _base(args: argparse.Namespace, env: str, default: str) -> str:
+    return args.base_url or os.environ.get(env) or default
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if args.quiet else None
+
+
+def _cmd_gdelt(args: argparse.Namespace) -> int:
+    from analysis.sources.fetch import gdelt
+
+    report = gdelt.fetch(
+        args.start,
+        args.end,
+        _out(args, "gdelt"),
+        base_url=_base(args, gdelt.BASE_URL_ENV, gdelt.DEFAULT_BASE_URL),
+        policy=_policy(args),
+        refresh_list=args.refresh_list,
+        progress=_progress(args),
+    )
+    stream = sys.stdout if report.ok else sys.stderr
+    print(report.text(), file=stream)
+    return 0 if report.ok else 1
+
+
+def _cmd_acled(args: argparse.Namespace) -> int:
+    from analysis.sources.fetch import acled
+    from analysis.sources.fetch.http import DownloadError
+
+    try:
+        report = acled.fetch(
+            args.country,
+            args.start,
+            args.end,
+            _out(args, "acled"),
+            base_url=_base(args, acled.BASE_URL_ENV, acled.DEFAULT_BASE_URL),
+            policy=_policy(args),
+            progress=_progress(args),
+        )
+    except (acled.CredentialsError, DownloadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report.text())
+    return 0
+
+
+def _cmd_ucdp(args: argparse.Namespace) -> int:
+    from analysis.sources.fetch import ucdp
+    from analysis.sources.fetch.http import DownloadError
+
+    try:
+        outcome = ucdp.fetch(
+            args.version,
+            _out(args, "ucdp"),
+            base_url=_base(args, ucdp.BASE_URL_ENV, ucdp.DEFAULT_BASE_URL),
+            policy=_policy(args),
+            progress=_progress(args),
+        )
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{outcome.path}: {outcome.status} ({outcome.bytes_fetched} bytes fetched)")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=None, help="output folder (default data/raw/<feed>)")
+    p.add_argument("--base-url", default=None, help="server base URL (default: the feed's own)")
+    p.add_argument("--retries", type=int, default=4, help="retries per request (default 4)")
+    p.add_argument("--backoff", type=float, default=1.0, help="first retry wait, s (doubles)")
+    p.add_argument("--timeout", type=float, default=60.0, help="socket timeout, s (default 60)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``fetch gdelt|acled|ucdp`` to the ``escalation`` command's subparsers."""
+    p = subparsers.add_parser("fetch", help="download raw feeds (GDELT, ACLED, UCDP) to data/raw/")
+    sub = p.add_subparsers(dest="fetch_feed", required=True)
+
+    g = sub.add_parser("gdelt", help="GDELT 2.0 event exports for a date range (MD5-verified)")
+    g.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD (UTC)")
+    g.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
+    g.add_argument("--refresh-list", action="store_true", help="re-read GDELT's master list")
+    _common(g)
+    g.set_defaults(func=_cmd_gdelt)
+
+    a = sub.add_parser(
+        "acled", help="ACLED events via the API (needs ACLED_EMAIL and ACLED_PASSWORD)"
+    )
+    a.add_argument("--country", default="Iraq", help="ACLED country name (default Iraq)")
+    a.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    a.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
+    _common(a)
+    a.set_defaults(func=_cmd_acled)
+
+    u = sub.add_parser("ucdp", help="a UCDP GED release (e.g. 25.1) or candidate file (25.0.9)")
+    u.add_argument("--version", required=True, dest="version", help="GED version, e.g. 25.1")
+    _common(u)
+    u.set_defaults(func=_cmd_ucdp)
+
+
+__all__ = ["register"]

@@ -1,0 +1,403 @@
+"""What the feed loaders share: the typed incident frame, name normalisation and CSV reading.
+
+Every loader returns the columns of :func:`analysis.data.load_incidents` with the same dtypes,
+followed by ``source_dataset`` (``"acled"``, ``"ucdp"`` or ``"gdelt"``), ``source_event_id`` (the
+feed's own id, as text) and any feed-specific extras. Columns a feed cannot fill are NA.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, NamedTuple
+
+import pandas as pd
+
+from analysis.data.curate import ACTOR_RULES
+from analysis.data.load import DataValidationError, Problem
+from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
+from analysis.data.vocabulary import GOVERNORATES
+
+#: Columns every feed frame carries after the incident columns.
+FEED_COLUMNS = ("source_dataset", "source_event_id")
+
+#: Columns a feed row must always fill (the rest may be NA).
+REQUIRED_COLUMNS = (
+    "incident_id",
+    "date",
+    "date_precision",
+    "governorate",
+    "attack_type",
+    "actor",
+    "confirmation",
+    "source_reliability",
+    "source_dataset",
+    "source_event_id",
+)
+
+# --- governorates ----------------------------------------------------------------------------
+
+_GOVERNORATE_ALIASES: dict[str, tuple[str, ...]] = {
+    "Al-Muthanna": ("Muthanna", "Al Muthanna", "Al Muthanná", "Samawah"),
+    "Al-Qadisiyah": (
+        "Qadisiyah",
+        "Qadisiya",
+        "Qadisiyyah",
+        "Al Qadisiyyah",
+        "Diwaniyah",
+        "Qadissia",
+    ),
+    "Anbar": ("Al Anbar", "Al-Anbar", "Anbar"),
+    "Babil": ("Babil", "Babel", "Babylon", "Bābil"),
+    "Baghdad": ("Baghdad", "Bagdad", "Baghdād"),
+    "Basra": ("Basra", "Basrah", "Al Basrah", "Al-Basrah", "Al Basra"),
+    "Dhi Qar": ("Dhi Qar", "Thi Qar", "Dhiqar", "Thiqar", "Dhī Qār", "Nasiriyah"),
+    "Diyala": ("Diyala", "Diyālá", "Diala"),
+    "Duhok": ("Duhok", "Dahuk", "Dohuk", "Dihok", "Dahūk"),
+    "Erbil": ("Erbil", "Arbil", "Irbil", "Hewler", "Arbīl"),
+    "Halabja": ("Halabja", "Halabjah"),
+    "Karbala": ("Karbala", "Kerbala", "Karbalā'", "Karbala'"),
+    "Kirkuk": ("Kirkuk", "Kerkuk", "At Ta'mim", "Tamim", "Tameem", "Ta'mim"),
+    "Maysan": ("Maysan", "Missan", "Mayssan", "Amarah"),
+    "Najaf": ("Najaf", "An Najaf", "An-Najaf"),
+    "Nineveh": ("Nineveh", "Ninawa", "Ninewa", "Ninava", "Niniveh", "Nīnawá", "Mosul"),
+    "Salah al-Din": (
+        "Salah al-Din",
+        "Salah ad Din",
+        "Salahuddin",
+        "Salah al Din",
+        "Saladin",
+        "Salaheddine",
+        "Salah ad-Din",
+        "Şalāḩ ad Dīn",
+        "Salahaddin",
+    ),
+    "Sulaymaniyah": (
+        "Sulaymaniyah",
+        "As Sulaymaniyah",
+        "Sulaimaniyah",
+        "Sulaimani",
+        "Suleimaniyah",
+        "Slemani",
+        "Sulaymaniya",
+    ),
+    "Wasit": ("Wasit", "Wassit", "Wāsiţ", "Kut"),
+}
+
+_ARTICLE = re.compile(r"^(al|as|an|at|ad|ar|el|ash)\s+")
+_SUFFIX = re.compile(r"\b(governorate|province|muhafazat|muhafazah|region|district)\b")
+
+
+def _name_key(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    text = _SUFFIX.sub(" ", text)
+    text = re.sub(r"[-_'’`.]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _ARTICLE.sub("", text)
+    return re.sub(r"[^a-z]", "", text)
+
+
+_GOVERNORATE_KEYS: dict[str, str] = {}
+for _canonical, _aliases in _GOVERNORATE_ALIASES.items():
+    for _alias in (_canonical, *_aliases):
+        _GOVERNORATE_KEYS[_name_key(_alias)] = _canonical
+assert set(_GOVERNORATE_KEYS.values()) == set(GOVERNORATES) - {"unknown"}
+
+
+def normalise_governorate(name: object) -> str:
+    """The curated spelling (``analysis.data.vocabulary.GOVERNORATES``) of an admin-1 name.
+
+    Accepts the feeds' spellings ("Al Anbar", "Ninawa governorate", "Arbil", "At Ta'mim",
+    "Salah ad Din province", ...); anything empty or not recognised is ``"unknown"``.
+    """
+    if name is None or (isinstance(name, float) and name != name) or name is pd.NA:
+        return "unknown"
+    return _GOVERNORATE_KEYS.get(_name_key(str(name)), "unknown")
+
+
+# --- target inference from free text ---------------------------------------------------------
+
+#: Ordered (pattern, target_type) rules for a feed's free text (ACLED notes, UCDP headlines).
+#: Conservative: a feed row gets a target type only when its text names one; else NA.
+TARGET_RULES: tuple[tuple[str, str], ...] = (
+    (r"\bembassy\b|green zone|international zone", "us_embassy"),
+    (r"\bvictory\b|\bBDSC\b|airport", "airport"),
+    (
+        r"ain al-?asa?d|\bbalad air|camp taji|\btaji\b|\bK-?1\b|besmaya|\bharir\b|qayyarah|"
+        r"(us|u\.s\.|american|coalition|international coalition)[- ]?(led )?(military |air )?"
+        r"(base|forces)",
+        "us_military_base",
+    ),
+    (
+        r"convoy.{0,60}(coalition|u\.?s\.?\b|american|international|logistic|supplies)|"
+        r"(coalition|u\.?s\.?\b|american|logistic|supply)\b.{0,40}convoy",
+        "coalition_convoy",
+    ),
+)
+_TARGET_RES = tuple((re.compile(p, re.IGNORECASE), t) for p, t in TARGET_RULES)
+
+
+def infer_target_type(text: object) -> str | None:
+    """Target type named by a feed's free text, or None when the text names none."""
+    if not isinstance(text, str) or not text:
+        return None
+    for pattern, target in _TARGET_RES:
+        if pattern.search(text):
+            return target
+    return None
+
+
+# --- reading delimited text with line numbers -------------------------------------------------
+
+
+class RowsRead(NamedTuple):
+    """What :func:`read_rows` returns: kept rows, their first lines, data rows read, header?"""
+
+    rows: list[dict[str, str]]
+    lines: list[int]
+    n_read: int
+    had_header: bool
+
+
+@contextmanager
+def open_text(path: Path, *, member_suffix: str = ".csv") -> Iterator[IO[str]]:
+    """Open a text file, or the first ``member_suffix`` member of a zip, BOM-stripped, raw newlines.
+
+    ``newline=""`` lets the csv module handle Windows line ends and quoted line breaks.
+    """
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith(member_suffix.lower())]
+            if not names:
+                raise DataValidationError(
+                    path, [Problem(1, "(file)", f"zip archive holds no {member_suffix} file")]
+                )
+            with zf.open(names[0]) as raw:
+                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield fh
+
+
+def read_rows(
+    path: Path,
+    columns: tuple[str, ...],
+    *,
+    header: bool | None = True,
+    positional: tuple[str, ...] | None = None,
+    keep: Callable[[dict[str, str]], bool] | None = None,
+    delimiter: str = ",",
+) -> RowsRead:
+    """Rows of a delimited file as dicts of the ``columns`` it needs, each with its first line.
+
+    ``header``: True (the first row names the columns; all of ``columns`` must be among them, in
+    any order; others are ignored), False (no header: the file's columns are ``positional`` in
+    that order), None (detect: a first row naming all of ``columns`` is a header). ``keep``
+    filters rows before they are stored, so a large file is held only as its kept rows. Returns
+    a :class:`RowsRead`. Raises :class:`DataValidationError` naming the file,
+    line and field of every malformed row (at most 50 are gathered).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    problems: list[Problem] = []
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    n_read = 0
+    with open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            first = next(reader)
+        except StopIteration:
+            raise DataValidationError(path, [Problem(1, "(header)", "the file is empty")]) from None
+        except csv.Error as exc:
+            raise DataValidationError(
+                path, [Problem(1, "(header)", f"unreadable: {exc}")]
+            ) from None
+        names = [c.strip().lower() for c in first]
+        if header is None:
+            header = all(c.lower() in names for c in columns)
+        pending: list[tuple[int, list[str]]] = []
+        if header:
+            missing = [c for c in columns if c.lower() not in names]
+            if missing:
+                raise DataValidationError(
+                    path,
+                    [Problem(1, "(header)", f"missing column(s): {', '.join(missing)}")],
+                )
+            order = names
+        else:
+            order = [c.lower() for c in (positional or columns)]
+            pending.append((1, first))
+        index = {c: order.index(c.lower()) for c in columns}
+        last_line = reader.line_num
+
+        def take(start: int, row: list[str]) -> None:
+            nonlocal n_read
+            if not any(cell.strip() for cell in row):
+                return
+            n_read += 1
+            if len(row) != len(order):
+                problems.append(
+                    Problem(start, "(row)", f"has {len(row)} fields, expected {len(order)}")
+                )
+                return
+            record = {c: row[i] for c, i in index.items()}
+            if keep is None or keep(record):
+                rows.append(record)
+                lines.append(start)
+
+        for start, row in pending:
+            take(start, row)
+        try:
+            for row in reader:
+                start = last_line + 1
+                last_line = reader.line_num
+                take(start, row)
+                if len(problems) >= 50:
+                    break
+        except csv.Error as exc:
+            problems.append(Problem(last_line + 1, "(row)", f"unreadable: {exc}"))
+    if problems:
+        raise DataValidationError(path, problems)
+    return RowsRead(rows, lines, n_read, bool(header))
+
+
+# --- building and checking the typed frame ----------------------------------------------------
+
+
+def empty_incidents() -> pd.DataFrame:
+    """A zero-row frame with the incident columns and exactly the dtypes of ``load_incidents``."""
+    return typed_incidents(pd.DataFrame({c: pd.Series([], dtype="str") for c in INCIDENT_COLUMNS}))
+
+
+def typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Convert the incident columns of ``frame`` (text/None, Timestamps) to the house dtypes.
+
+    Missing incident columns are added as NA; other columns are kept after them.
+    """
+    out = pd.DataFrame(index=frame.index)
+    n = len(frame)
+    for column in INCIDENT_COLUMNS:
+        values = frame[column] if column in frame else pd.Series([None] * n, index=frame.index)
+        if column in INCIDENTS.date_columns:
+            out[column] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif column in INCIDENTS.categories:
+            out[column] = pd.Categorical(values, categories=list(INCIDENTS.categories[column]))
+        elif column in INCIDENTS.counts:
+            out[column] = pd.to_numeric(values).astype("Int64")
+        elif column in INCIDENTS.booleans:
+            out[column] = values.astype("boolean")
+        else:
+            out[column] = values.astype("str")
+            out.loc[values.isna().to_numpy(), column] = pd.NA
+    for column in frame.columns:
+        if column not in INCIDENT_COLUMNS:
+            out[column] = frame[column]
+    return out
+
+
+def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> None:
+    """Raise :class:`DataValidationError` unless ``frame`` satisfies the incident schema.
+
+    The schema of ``data/incidents.csv`` with the relaxations of a feed: the incident columns
+    come first, in order, with ``load_incidents`` dtypes (so categorical values are within the
+    vocabularies); ``source_dataset`` and ``source_event_id`` follow; :data:`REQUIRED_COLUMNS`
+    have no NA; ids are valid and unique; month-precision dates are the 1st of their month;
+    counts are >= 0; a ``source_url``, when present, is an http(s) URL.
+    """
+    problems: list[Problem] = []
+    reference = empty_incidents().dtypes
+    head = tuple(frame.columns[: len(INCIDENT_COLUMNS) + len(FEED_COLUMNS)])
+    if head != INCIDENT_COLUMNS + FEED_COLUMNS:
+        problems.append(Problem(0, "(columns)", "columns are not the incident columns + feed ids"))
+        raise DataValidationError(path, problems)
+    for column in INCIDENT_COLUMNS:
+        if frame[column].dtype != reference[column]:
+            problems.append(
+                Problem(0, column, f"dtype {frame[column].dtype}, expected {reference[column]}")
+            )
+    for column in REQUIRED_COLUMNS:
+        for i in frame.index[frame[column].isna().to_numpy()][:5]:
+            problems.append(Problem(0, column, f"is missing in row {i}"))
+    ids = frame["incident_id"].dropna().astype(str)
+    if not ids.is_unique:
+        problems.append(Problem(0, "incident_id", "is duplicated"))
+    bad_ids = ids[~ids.str.match(ID_RE)]
+    for value in bad_ids[:5]:
+        problems.append(Problem(0, "incident_id", "not a valid identifier", value))
+    month = frame["date_precision"] == "month"
+    if (month & (frame["date"].dt.day != 1)).any():
+        problems.append(Problem(0, "date", "a month-precision date must be the 1st of its month"))
+    for column in INCIDENTS.counts:
+        if (frame[column].dropna() < 0).any():
+            problems.append(Problem(0, column, "is negative"))
+    urls = frame["source_url"].dropna().astype(str)
+    for value in urls[~urls.str.match(URL_RE)][:5]:
+        problems.append(Problem(0, "source_url", "not an http(s) URL", value))
+    if problems:
+        raise DataValidationError(path, problems)
+
+
+def finish(
+    frame: pd.DataFrame, dataset: str, path: Path, extras: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Type ``frame``, order its columns (incident, feed ids, ``extras``), check and label it."""
+    frame = frame.copy()
+    frame["source_dataset"] = dataset
+    typed = typed_incidents(frame)
+    typed["source_event_id"] = typed["source_event_id"].astype("str")
+    typed = typed[list(INCIDENT_COLUMNS + FEED_COLUMNS + extras)]
+    typed = typed.sort_values(["date", "incident_id"], kind="stable").reset_index(drop=True)
+    check_incident_frame(typed, path)
+    typed.attrs["source_path"] = str(path)
+    typed.attrs["source_dataset"] = dataset
+    return typed
+
+
+def parse_dates(
+    values: list[str], formats: tuple[str, ...], lines: list[int], field: str, path: Path
+) -> pd.Series:
+    """Parse text dates trying each format in turn; every unparseable cell is a Problem."""
+    s = pd.Series(values, dtype="str").str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = out.isna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+    bad = out.isna()
+    if bad.any():
+        problems = [
+            Problem(lines[i], field, "not a date in a known format", s[i]) for i in s.index[bad]
+        ]
+        raise DataValidationError(path, problems)
+    return out
+
+
+def parse_counts(values: list[str], lines: list[int], field: str, path: Path) -> pd.Series:
+    """Whole numbers >= 0 from text ("" is NA); anything else is a Problem naming line and field."""
+    s = pd.Series(values, dtype="str").str.strip()
+    ok = (s == "") | s.str.fullmatch(r"\d+(\.0+)?")
+    if not ok.all():
+        problems = [Problem(lines[i], field, "not a whole number >= 0", s[i]) for i in s.index[~ok]]
+        raise DataValidationError(path, problems)
+    return pd.to_numeric(s.replace("", None)).astype("Int64")
+
+
+_ACTOR_RES = tuple((re.compile(p, re.IGNORECASE), a) for p, a in ACTOR_RULES)
+
+
+def actor_from_text(text: object) -> str:
+    """Normalised actor (``ACTORS``) for free text, by the curated keyword rules, any case."""
+    if isinstance(text, str):
+        for pattern, actor in _ACTOR_RES:
+            if pattern.search(text):
+                return actor
+    return "unknown"

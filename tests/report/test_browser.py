@@ -1,0 +1,172 @@
+"""A published brief and the index load in headless Chromium offline: nothing is requested beyond
+``file:``/``data:``, no console error, no script; hostile text from a notebook stays text.
+
+The demo notebook is synthetic and written here; it reads no data. Screenshots are saved to
+``$ESCALATION_ARTIFACTS`` (else ``reports/.build/artifacts/``) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser import Browser, artifact_dir, require_chromium
+
+from analysis.report.runner import run
+
+HOSTILE_CELL = "<script>alert(1)</script>"
+HOSTILE_IMG = "<img src=x onerror=alert(1)>"
+HOSTILE_TITLE = "<script>alert(2)</script> demo"
+HOSTILE_HEADLINE = "<img src=x onerror=alert(3)>"
+
+CELLS = [
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots(figsize=(7, 3))\n"
+    "ax.plot(range(12), [3, 4, 2, 6, 5, 8, 7, 9, 6, 10, 9, 12], marker='o')\n"
+    "ax.set_title('Attacks per week (synthetic)')\n"
+    "plt.show()",
+    "import pandas as pd\n"
+    "pd.DataFrame({\n"
+    "    'week': range(rows),\n"
+    f"    'note': ['a quiet week', {HOSTILE_CELL!r}, {HOSTILE_IMG!r}][:rows],\n"
+    "})",
+    "from analysis.report.glue import glue\n"
+    f"glue('title', {HOSTILE_TITLE!r})\n"
+    f"glue('headline', {HOSTILE_HEADLINE!r}, display=True)",
+]
+
+#: read from every loaded page
+SCRIPTS = "document.scripts.length"
+TEXT = "document.body.innerText"
+HANDLERS = "document.querySelectorAll('[onerror], [onload], [onclick]').length"
+IMAGES = "Array.from(document.images, i => i.getAttribute('src').slice(0, 22))"
+
+
+def _write_demo(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    params = nbformat.v4.new_code_cell("rows = 3  # rows of the table")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Demo brief\n\nA line chart and a table, for the browser."),
+        params,
+        *(nbformat.v4.new_code_cell(c) for c in CELLS),
+    ]
+    notebook = folder / "demo.ipynb"
+    nbformat.write(nb, notebook)
+    config = folder / "briefs.yml"
+    config.write_text(f"briefs:\n  - name: demo\n    notebook: {notebook}\n", encoding="utf-8")
+    return config
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = require_chromium()
+    with Browser(path) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser) -> Path:
+    """The demo brief built into a fresh site (once for the module)."""
+    folder = tmp_path_factory.mktemp("browser")
+    report = run(_write_demo(folder), site=folder / "site", jobs=1)
+    assert report.built == ["demo"], [o.error for o in report.failed]
+    return report.site
+
+
+def _check_offline_and_quiet(page) -> None:
+    assert page.requests and page.requests[0] == page.url
+    assert page.outside_requests() == []
+    assert page.console_errors == []
+    assert page.dialogs == []
+    assert page.values[SCRIPTS] == 0
+    assert page.values[HANDLERS] == 0
+
+
+def _check_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 5_000
+
+
+def test_harness_catches_requests_errors_and_dialogs(browser, tmp_path):
+    """The checks below could fail: a page that misbehaves is caught on every count."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<link rel="stylesheet" href="https://cdn.example.com/x.css">'
+        "<p>hi</p><script>console.error('boom'); alert('hey')</script>",
+        encoding="utf-8",
+    )
+    page = browser.load(bad, expressions=[SCRIPTS])
+    assert page.outside_requests() == ["https://cdn.example.com/x.css"]
+    assert any("boom" in e for e in page.console_errors)
+    assert any("ERR_INTERNET_DISCONNECTED" in e for e in page.console_errors)
+    assert page.dialogs == ["alert: hey"]
+    assert page.values[SCRIPTS] == 1
+
+
+def test_brief_loads_offline_without_errors_or_scripts(browser, site):
+    shot = artifact_dir() / "browser-brief.png"
+    shot.unlink(missing_ok=True)
+    page = browser.load(
+        site / "demo.html", screenshot=shot, expressions=[SCRIPTS, HANDLERS, TEXT, IMAGES]
+    )
+    _check_offline_and_quiet(page)
+    text = page.values[TEXT]
+    assert "Demo brief" in text and "Provenance" in text
+    # the chart is embedded in the page, not fetched
+    assert page.values[IMAGES] and all(s.startswith("data:image/png") for s in page.values[IMAGES])
+    _check_png(shot)
+
+
+def test_brief_renders_markdown_chart_and_table_as_html(browser, site):
+    """Markdown and HTML outputs are rendered, not shown as escaped markup."""
+    heading = "document.querySelector('h1') && document.querySelector('h1').textContent"
+    header = "Array.from(document.querySelectorAll('table thead th'), th => th.textContent.trim())"
+    page = browser.load(site / "demo.html", expressions=[TEXT, heading, header])
+    assert "Demo brief" in (page.values[heading] or "")
+    assert {"week", "note"} <= set(page.values[header])
+    leaked = [
+        m
+        for m in ("<h1", "</p>", "<style", "<thead", "<th>", "vertical-align:")
+        if m in page.values[TEXT]
+    ]
+    assert leaked == [], f"markup shown as text: {leaked}"
+
+
+def test_index_loads_offline_and_links_the_brief(browser, site):
+    shot = artifact_dir() / "browser-index.png"
+    shot.unlink(missing_ok=True)
+    links = "Array.from(document.links, a => a.getAttribute('href'))"
+    page = browser.load(
+        site / "index.html", screenshot=shot, expressions=[SCRIPTS, HANDLERS, links]
+    )
+    _check_offline_and_quiet(page)
+    hrefs = page.values[links]
+    assert "demo.html" in hrefs and "feed.xml" in hrefs
+    assert all(not h.startswith(("http:", "https:", "//")) for h in hrefs)
+    _check_png(shot)
+
+
+def test_hostile_notebook_text_is_shown_as_text_in_the_brief(browser, site):
+    page = browser.load(site / "demo.html", expressions=[SCRIPTS, HANDLERS, TEXT])
+    _check_offline_and_quiet(page)
+    text = page.values[TEXT]
+    assert HOSTILE_CELL in text and HOSTILE_IMG in text
+    shown = "Array.from(document.querySelectorAll('.escalation-headline'), p => p.textContent)"
+    assert page.evaluate(shown) == [HOSTILE_HEADLINE]  # glued with display=True
+    assert page.evaluate("document.title") == HOSTILE_TITLE
+
+
+def test_hostile_title_and_headline_are_shown_as_text_in_the_index(browser, site):
+    cells = "Array.from(document.querySelectorAll('tbody td'), td => td.innerText)"
+    page = browser.load(site / "index.html", expressions=[SCRIPTS, HANDLERS, cells])
+    _check_offline_and_quiet(page)
+    assert HOSTILE_TITLE in page.values[cells]
+    assert HOSTILE_HEADLINE in page.values[cells]
