@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.atomic import write_atomic
+from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -96,11 +97,10 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV with the line each starts on."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        rows, last = [], reader.line_num
-        for row in reader:
-            rows.append((last + 1, {k: (v or "").strip() for k, v in row.items()}))
-            last = reader.line_num
-    return rows
+        return [
+            (line, {k: (v or "").strip() for k, v in row.items()})
+            for line, row in numbered_rows(reader)
+        ]
 
 
 def _resolutions(curation_dir: Path) -> dict[tuple[str, int], list[dict[str, str]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,32 @@ class DataValidationError(ValueError):
         return "\n".join(lines)
 
 
+class UnreadableRow(ValueError):
+    """The csv module could not parse a row; ``line`` is where that row starts."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+def numbered_rows(reader: Iterable) -> Iterator[tuple[int, object]]:
+    """Each row of a ``csv.reader``/``DictReader`` with the physical line it starts on.
+
+    Line numbers stay right with quoted multi-line cells and CRLF ends (they come from the
+    reader's ``line_num``). A row the csv module cannot parse raises :class:`UnreadableRow`.
+    """
+    last = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UnreadableRow(last + 1, str(exc)) from exc
+        start, last = last + 1, reader.line_num
+        yield start, row
+
+
 def _read_text_table(
     path: Path, spec: TableSpec | None
 ) -> tuple[TableSpec, pd.DataFrame, list[int]]:
@@ -76,11 +102,8 @@ def _read_text_table(
         if problems:
             raise DataValidationError(path, problems)
         records, starts = [], []
-        last_line = reader.line_num
         try:
-            for row in reader:
-                start = last_line + 1
-                last_line = reader.line_num
+            for start, row in numbered_rows(reader):
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
                 if len(row) != len(header):
@@ -92,8 +115,8 @@ def _read_text_table(
                     continue
                 records.append(row)
                 starts.append(start)
-        except csv.Error as exc:
-            problems.append(Problem(last_line + 1, "(row)", f"unreadable CSV: {exc}"))
+        except UnreadableRow as exc:
+            problems.append(Problem(exc.line, "(row)", f"unreadable CSV: {exc}"))
     if problems:
         raise DataValidationError(path, problems)
     frame = pd.DataFrame(records, columns=list(spec.columns), dtype=str)

@@ -75,7 +75,8 @@ def build(task: Task) -> Outcome:
     os.environ["ESCALATION_DATA_DIR"] = str(task.data_dir)
     reads = task.staging / f"{task.name}.reads"
     os.environ[RECORD_READS_ENV] = str(reads)
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # charts must land in the notebook, whatever backend the calling shell sets
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     executed = task.staging / f"{task.name}.ipynb"
     # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
     log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)

@@ -51,6 +51,12 @@ def glue(name: str, value: Any, *, display: bool = False) -> None:
     ipy_display(data, raw=True)
 
 
+def glue_all(values: Mapping[str, Any]) -> None:
+    """Record every ``name: value`` of ``values`` (a notebook's title, headline and numbers)."""
+    for name, value in values.items():
+        glue(name, value)
+
+
 def read_glued(nb: Mapping[str, Any]) -> dict[str, Any]:
     """Every glued value in an executed notebook (a nbformat node or plain dict), by name.
 

@@ -272,7 +272,7 @@ def run(
                 "version": __version__,
                 "commit": git_commit(),
                 "source_hash": next(iter(decisions)).inputs["analysis"],
-                "packages": keys.package_versions(),
+                "packages": decisions[0].inputs["versions"],
             }
             all_data = keys.data_hashes(data_dir)
             built_at = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M")

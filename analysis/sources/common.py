@@ -20,7 +20,7 @@ from typing import IO, NamedTuple
 import pandas as pd
 
 from analysis.data.curate import ACTOR_RULES
-from analysis.data.load import DataValidationError, Problem
+from analysis.data.load import DataValidationError, Problem, UnreadableRow, numbered_rows
 from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
 from analysis.data.vocabulary import GOVERNORATES
 
@@ -236,7 +236,6 @@ def read_rows(
             order = [c.lower() for c in (positional or columns)]
             pending.append((1, first))
         index = {c: order.index(c.lower()) for c in columns}
-        last_line = reader.line_num
 
         def take(start: int, row: list[str]) -> None:
             nonlocal n_read
@@ -256,14 +255,12 @@ def read_rows(
         for start, row in pending:
             take(start, row)
         try:
-            for row in reader:
-                start = last_line + 1
-                last_line = reader.line_num
+            for start, row in numbered_rows(reader):
                 take(start, row)
                 if len(problems) >= 50:
                     break
-        except csv.Error as exc:
-            problems.append(Problem(last_line + 1, "(row)", f"unreadable: {exc}"))
+        except UnreadableRow as exc:
+            problems.append(Problem(exc.line, "(row)", f"unreadable: {exc}"))
     if problems:
         raise DataValidationError(path, problems)
     return RowsRead(rows, lines, n_read, bool(header))
