@@ -1360,7 +1360,8 @@ def changepoint_values(
 ) -> dict[str, Any]:
     """Title, headline and numbers of the changepoints and escalation notebook.
 
-    ``changepoints`` (ISO dates), ``changepoint_events`` (nearest event id or None), segment
+    ``changepoints`` (ISO dates), ``changepoint_intervals`` (95% interval of each date, as
+    [first, last] ISO period labels), ``changepoint_events`` (nearest event id or None), segment
     ``rates`` (attacks per period); ``branching_ratio``/``_low``/``_high`` and ``half_life_days``
     from the Hawkes fit with one background rate; the same with a ``_periods`` suffix from the fit
     with a piecewise background (``baseline_breaks``), when given.
@@ -1380,10 +1381,16 @@ def changepoint_values(
                 d = int(row["lag_days"])
                 when = "the day of" if d == 0 else f"{abs(d)} days {'after' if d > 0 else 'before'}"
                 near = f", {when} the {name}"
+        loc = cp.locations.iloc[j]
+        dated = (
+            f"dated to that {cp.unit} alone"
+            if loc["low"] == loc["high"]
+            else f"95% interval {fmt_date(loc['low'])} to {fmt_date(loc['high'])}"
+        )
         cp_text = (
             f"the {cp.unit}ly attack rate changed {k} time{'s' * (k != 1)}; the largest {verb} "
             f"(from {fmt_number(seg['rate'].iloc[j])} to {fmt_number(seg['rate'].iloc[j + 1])} "
-            f"per {cp.unit}) came in the {cp.unit} of {fmt_date(big)}{near}"
+            f"per {cp.unit}) came in the {cp.unit} of {fmt_date(big)} ({dated}){near}"
         )
     else:
         cp_text = f"the {cp.unit}ly attack rate shows no clear change"
@@ -1409,6 +1416,10 @@ def changepoint_values(
         "period": _period(start, end),
         "n_changepoints": k,
         "changepoints": [f"{c:%Y-%m-%d}" for c in cp.changepoints],
+        "changepoint_intervals": [
+            [f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}"]
+            for lo, hi in cp.locations[["low", "high"]].itertuples(index=False)
+        ],
         "changepoint_events": (
             [None if pd.isna(e) else str(e) for e in cp.nearest_events["event_id"]]
             if cp.nearest_events is not None

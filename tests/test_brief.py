@@ -27,15 +27,18 @@ from scipy import stats
 
 from analysis.brief import (
     Html,
+    attack_times,
+    changepoint_values,
     event_brief,
     event_row,
+    fmt_date,
     fmt_number,
     incidents_in_window,
     link,
     safe_url,
 )
 from analysis.data import load_events, load_incidents, load_reported_counts
-from analysis.models import counterfactual, its, windows
+from analysis.models import changepoints, counterfactual, hawkes, its, windows
 from analysis.report.glue import read_glued
 from analysis.series import counts
 from analysis.tempo import recent_tempo
@@ -248,6 +251,34 @@ def test_incidents_in_window_matches_the_windows_model(step_data):
 # --------------------------------------------------------------------------------------------
 # analysis.tempo
 # --------------------------------------------------------------------------------------------
+
+
+def test_changepoint_values_state_each_date_and_its_interval(step_data):
+    """The changepoint notebook's numbers are ``detect``'s, and the headline dates the largest
+    change with its 95% interval."""
+    incidents, _ = step_data
+    y = counts(incidents, "W-MON", "2021-01-04", "2022-01-02")
+    cp = changepoints.detect(y)
+    times = attack_times(incidents, "2021-01-04", "2022-01-02")
+    hk = hawkes.fit(times, start="2021-01-04", end="2022-01-03")
+    values = changepoint_values(cp, hk, None, start="2021-01-04", end="2022-01-02")
+    assert values["n_changepoints"] == len(cp.changepoints) >= 1
+    assert values["changepoints"] == [f"{c:%Y-%m-%d}" for c in cp.changepoints]
+    assert values["changepoint_intervals"] == [
+        [f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}"]
+        for lo, hi in zip(cp.locations["low"], cp.locations["high"], strict=True)
+    ]
+    ratios = np.abs(
+        np.log(cp.segments["rate"].to_numpy()[1:] / cp.segments["rate"].to_numpy()[:-1])
+    )
+    loc = cp.locations.iloc[int(np.argmax(ratios))]
+    dated = (
+        "dated to that week alone"
+        if loc["low"] == loc["high"]
+        else f"95% interval {fmt_date(loc['low'])} to {fmt_date(loc['high'])}"
+    )
+    assert f"came in the week of {fmt_date(loc['changepoint'])} ({dated})" in values["headline"]
+    json.dumps(values)
 
 
 def test_recent_tempo_recovers_a_known_ratio_and_agrees_with_scipy(template):
