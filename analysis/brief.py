@@ -58,6 +58,7 @@ from analysis.models import windows as windows_model
 from analysis.models.changepoints import ChangepointResults
 from analysis.models.counterfactual import CounterfactualResults
 from analysis.models.hawkes import HawkesResults
+from analysis.models.inputs import period_unit, whole_number
 from analysis.models.its import ITSResults
 from analysis.models.results import ModelResults, format_p
 from analysis.models.windows import WindowsResults
@@ -79,11 +80,9 @@ __all__ = [
     "fmt_date",
     "fmt_number",
     "incidents_in_window",
-    "its_residuals",
     "its_values",
     "link",
     "overview_values",
-    "plot_its_residuals",
     "safe_url",
     "windows_values",
 ]
@@ -243,6 +242,20 @@ def _attacks(n: float, confirmation: str | Sequence[str]) -> str:
     return f"{_fmt_count(n)} {_noun(confirmation, n)}"
 
 
+def _recorded(n: float, confirmation: str | Sequence[str]) -> str:
+    """ "12 confirmed attacks were recorded", "1 confirmed attack was recorded"."""
+    return f"{_attacks(n, confirmation)} {'was' if n == 1 else 'were'} recorded"
+
+
+def _heading(title: str, headline: str) -> Html:
+    """A page's title (h2) and headline, escaped."""
+    return Html(
+        f'<h2 class="escalation-title">{esc(title)}</h2>'
+        f'<p class="escalation-headline"><strong>{esc(headline)}</strong></p>',
+        f"{title}\n{headline}",
+    )
+
+
 def _ratio_words(rr: float, low: float, high: float, p: float) -> str:
     """E.g. "2.4 times the rate before (95% CI 0.79 to 8.7); a difference this size could be
     chance (p = 0.143)"."""
@@ -370,9 +383,8 @@ def counterfactual_span(
     """First and last day of a counterfactual analysis around ``event_date``: ``pre_periods``
     whole periods of ``freq`` before the period holding the event and ``post_periods`` periods
     from it (the event's period included), clipped to the incident data's first and last days."""
-    for name, value in (("pre_periods", pre_periods), ("post_periods", post_periods)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    pre_periods = whole_number("pre_periods", pre_periods)
+    post_periods = whole_number("post_periods", post_periods)
     freq = normalise_freq(freq)
     offset = pd.tseries.frequencies.to_offset(freq)
     first = period_start([pd.Timestamp(event_date)], freq)[0]
@@ -519,9 +531,8 @@ class EventBrief(ModelResults):
         self.window_after = int(w["after"]) if w is not None else 0
         self.window_days_before = int(w["days_before"]) if w is not None else 0
         self.window_days_after = int(w["days_after"]) if w is not None else 0
-        for key, col in (("rate_ratio", "rate_ratio"), ("low", "low"), ("high", "high")):
-            setattr(self, f"window_{key}", float(w[col]) if w is not None else nan)
-        self.window_p = float(w["p"]) if w is not None else nan
+        for col in ("rate_ratio", "low", "high", "p"):
+            setattr(self, f"window_{col}", float(w[col]) if w is not None else nan)
         for kind in ("level", "slope"):
             for part in ("rr", "low", "high", "p"):
                 setattr(self, f"its_{kind}_{part}", nan)
@@ -554,7 +565,7 @@ class EventBrief(ModelResults):
     # -- text -------------------------------------------------------------------------------
     @property
     def unit(self) -> str:
-        return {"D": "day", "W-MON": "week", "MS": "month"}[self.freq]
+        return period_unit(self.freq)
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -573,8 +584,7 @@ class EventBrief(ModelResults):
             )
         counts_text = (
             f"In the {_plural(d_after, 'day')} from {when}, "
-            f"{_attacks(self.window_after, self.confirmation)} "
-            f"{'was' if self.window_after == 1 else 'were'} recorded, against "
+            f"{_recorded(self.window_after, self.confirmation)}, against "
             f"{self.window_before} in the {_plural(d_before, 'day')} before"
         )
         if self.window_before == 0 and self.window_after == 0:
@@ -611,8 +621,7 @@ class EventBrief(ModelResults):
             more = "more" if self.excess >= 0 else "fewer"
             lines.append(
                 f"Counterfactual: in the {_plural(n, u)} from {fmt_date(self.cf_post_start)}, "
-                f"{_attacks(self.observed_after, self.confirmation)} "
-                f"{'was' if self.observed_after == 1 else 'were'} recorded against about "
+                f"{_recorded(self.observed_after, self.confirmation)} against about "
                 f"{_fmt_count(self.expected_after)} expected from the pre-event pattern "
                 f"(95% interval {_fmt_count(max(self.expected_after_low, 0.0))} to "
                 f"{_fmt_count(self.expected_after_high)}): about "
@@ -633,7 +642,7 @@ class EventBrief(ModelResults):
         w = self.window_days
         text = [
             f"Counts: {_noun(self.confirmation)} in the curated dataset, "
-            f"{fmt_date(self.start)} to {fmt_date(self.end)}.",
+            f"{_span(self.start, self.end)}.",
             f"Before/after: attacks in the {w} days before the event against the {w} days from "
             "the event day on. The rate ratio divides the daily rate after by the daily rate "
             "before; its 95% interval and p-value are exact (a binomial test conditional on the "
@@ -650,7 +659,7 @@ class EventBrief(ModelResults):
                 f"Counterfactual: a local-level model fitted to the {self.cf_n_pre} {u}s before "
                 f"the {u} holding the event (from {fmt_date(self.counterfactual.pre_start)}), "
                 f"simulated forward 1,000 times over {fmt_date(self.cf_post_start)} to "
-                f"{fmt_date(self.cf_post_end + _period_length(self.freq) - _DAY)}; the first "
+                f"{fmt_date(self.cf_post_end + _period_length(self.unit) - _DAY)}; the first "
                 f"{u} also holds the days before the event in that {u}. Excess = observed "
                 "minus expected; the interval is the spread of the simulated totals."
             )
@@ -787,11 +796,7 @@ class EventBrief(ModelResults):
 
     def heading_html(self) -> Html:
         """The brief's title (h2) and headline, escaped."""
-        return Html(
-            f'<h2 class="escalation-title">{esc(self.title)}</h2>'
-            f'<p class="escalation-headline"><strong>{esc(self.headline)}</strong></p>',
-            f"{self.title}\n{self.headline}",
-        )
+        return _heading(self.title, self.headline)
 
     def findings_html(self) -> Html:
         """The effect sentences as paragraphs."""
@@ -816,7 +821,7 @@ class EventBrief(ModelResults):
                 share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
                 rows.append(
                     [
-                        esc(f"{fmt_date(r.period_start)} to {fmt_date(r.period_end)}"),
+                        esc(_span(r.period_start, r.period_end)),
                         esc(r.scope),
                         esc(f"{kind.get(r.count_kind, '')}{r.reported}"),
                         esc(r.dataset_confirmed),
@@ -891,7 +896,7 @@ class EventBrief(ModelResults):
             "title": self.title,
             "headline": self.headline,
             "focus_event": self.event_id,
-            "period": [f"{self.start:%Y-%m-%d}", f"{self.end:%Y-%m-%d}"],
+            "period": _period(self.start, self.end),
             "event_date": f"{self.event_date:%Y-%m-%d}",
             "window_days": self.window_days,
             "window_before": self.window_before,
@@ -934,7 +939,7 @@ class EventBrief(ModelResults):
         political events in view (dashed, labelled where there is room)."""
         ax = new_axes(ax)
         y = self.weekly
-        step = _period_length(self.freq)
+        step = _period_length(self.unit)
         ax.bar(
             y.index,
             y.to_numpy(),
@@ -1005,8 +1010,9 @@ def _mpl_text(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _period_length(freq: str) -> pd.Timedelta:
-    return {"D": _DAY, "W-MON": pd.Timedelta(days=7), "MS": pd.Timedelta(days=30)}[freq]
+def _period_length(unit: str) -> pd.Timedelta:
+    """Length of one period ("day", "week"; a "month" counts as 30 days; else a week)."""
+    return pd.Timedelta(days={"day": 1, "week": 7, "month": 30}.get(unit, 7))
 
 
 def _declutter(
@@ -1070,14 +1076,8 @@ def event_brief(
     an error; bad arguments are ``ValueError``s. Warnings raised by the models are caught and kept
     in ``notes``, so a brief's output carries none.
     """
-    if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer):
-        raise ValueError(f"window_days must be a whole number of days, got {window_days!r}")
-    if window_days < 1:
-        raise ValueError(f"window_days must be at least 1, got {window_days}")
-    if isinstance(context_weeks, bool) or not isinstance(context_weeks, int | np.integer):
-        raise ValueError(f"context_weeks must be a whole number of weeks, got {context_weeks!r}")
-    if context_weeks < 4:
-        raise ValueError(f"context_weeks must be at least 4, got {context_weeks}")
+    window_days = whole_number("window_days", window_days, 1, "days")
+    context_weeks = whole_number("context_weeks", context_weeks, 4, "weeks")
     freq = normalise_freq(freq)
     if incidents.empty:
         raise ValueError("no incidents")
@@ -1204,38 +1204,6 @@ def _tallies(
 # ---------------------------------------------------------------------------------------------
 # ITS diagnostics (residuals)
 # ---------------------------------------------------------------------------------------------
-
-
-def its_residuals(res: ITSResults) -> pd.Series:
-    """Pearson residuals of a fitted ITS, (observed - fitted) / sqrt(variance), per period
-    (variance = fitted for Poisson-family fits, fitted + alpha * fitted**2 for negbin)."""
-    f = res.fitted
-    mu = f["fitted"].to_numpy(dtype=float)
-    var = mu + res.dispersion * mu**2 if res.family == "negbin" else mu
-    resid = (f["observed"].to_numpy(dtype=float) - mu) / np.sqrt(var)
-    return pd.Series(resid, index=f.index, name="pearson_residual")
-
-
-def plot_its_residuals(res: ITSResults, ax: Axes | None = None, *, lags: int = 12) -> Axes:
-    """Pearson residuals over time (stems) with the intervention lines; the residual
-    autocorrelation at lags 1..``lags`` is in ``res.ljung_box``."""
-    from statsmodels.tsa.stattools import acf
-
-    ax = new_axes(ax, figsize=(9.0, 3.0))
-    r = its_residuals(res)
-    ax.vlines(r.index, 0, r.to_numpy(), color=OBSERVED_COLOR, lw=1.0)
-    ax.axhline(0, color="grey", lw=0.8)
-    for level in (-2, 2):
-        ax.axhline(level, color="grey", lw=0.6, ls=":")
-    annotate_events(ax, dict(res.interventions), solid=True, at="bottom")
-    rho = acf(r.to_numpy(), nlags=min(lags, len(r) - 1), fft=False)
-    ax.set_title(
-        f"Pearson residuals (lag-1 autocorrelation {rho[1]:.2f}; Ljung-Box "
-        f"{format_p(res.residual_autocorrelation)})",
-        fontsize=10,
-    )
-    ax.set_ylabel("residual (SD units)")
-    return ax
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1453,7 +1421,7 @@ def counterfactual_values(
     """Title, headline and numbers of the counterfactual notebook: ``excess`` (observed minus
     expected attacks over the post period) with ``excess_low``/``excess_high`` (95%), ``excess_p``
     (one-sided), ``observed_after``, ``expected_after`` (with 95% interval), ``relative_effect``."""
-    unit = {"D": "day", "W": "week", "M": "month"}.get((res.freq or "W")[0], "period")
+    unit = period_unit(res.freq or "W")
     n = res.n_post
     more = "more" if res.cumulative_effect >= 0 else "fewer"
     headline = (
@@ -1463,11 +1431,7 @@ def counterfactual_values(
         f"{_fmt_count(abs(res.cumulative_effect))} {more} (95% interval "
         f"{_fmt_count(res.cumulative_effect_low)} to {_fmt_count(res.cumulative_effect_high)})."
     )
-    last_day = (
-        res.post_end
-        + _period_length({"day": "D", "week": "W-MON", "month": "MS"}.get(unit, "W-MON"))
-        - _DAY
-    )
+    last_day = res.post_end + _period_length(unit) - _DAY
     return {
         "title": event_title(event, "attacks beyond the pre-event pattern"),
         "headline": headline,

@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import __version__
+from analysis.paths import DATA_DIR, DATA_FILES, DEFAULT_CONFIG, DEFAULT_SITE
+from analysis.report.unattended import EXIT_CODES, FEEDS
+from analysis.sources.cli import iso_date
+from analysis.sources.cli import register as register_fetch
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.data import DATA_DIR, validate_path
+    from analysis.data import validate_path
 
-    paths = args.paths or [
-        DATA_DIR / "incidents.csv",
-        DATA_DIR / "political_events.csv",
-        DATA_DIR / "attack_counts_reported.csv",
-    ]
+    paths = args.paths or [DATA_DIR / name for name in DATA_FILES]
     status = 0
     for path in paths:
         try:
@@ -113,18 +113,7 @@ def _cmd_counts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _iso_date(text: str):
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
-
-
 def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
-    from analysis.report.runner import DEFAULT_CONFIG, DEFAULT_SITE
-
     p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="briefs config (YAML)")
     if not run:
         p.add_argument("--only", nargs="+", metavar="NAME", help="build only these briefs")
@@ -150,10 +139,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from analysis.report.runner import DEFAULT_SITE
     from analysis.report.unattended import read_log, runs_table
 
-    runs = read_log(args.out or DEFAULT_SITE)
+    runs = read_log(args.out)
     print(runs_table(runs, args.limit) if runs else "no runs logged yet")
     return 0
 
@@ -189,8 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirmation", default="confirmed", help="confirmed, claimed, disputed, all")
     p.set_defaults(func=_cmd_counts)
 
-    from analysis.sources.cli import register as register_fetch
-
     register_fetch(sub)
 
     p = sub.add_parser("report", help="build the HTML briefs listed in reports/briefs.yml")
@@ -200,22 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run",
         help="unattended: fetch, validate, build and publish, log the run (for cron/CI)",
-        description="Exit codes: 0 published, 1 a brief failed, 2 bad config, 3 locked, "
-        "4 data invalid, 5 nothing to do, 6 cannot write.",
+        description="Exit codes: "
+        + ", ".join(f"{code} {what}" for code, what in EXIT_CODES.items())
+        + ".",
     )
     _add_report_options(p, run=True)
     p.add_argument(
-        "--fetch", nargs="+", default=[], choices=["gdelt", "acled", "ucdp"], metavar="FEED",
-        help="feeds to fetch first: gdelt, acled, ucdp",
+        "--fetch", nargs="+", default=[], choices=FEEDS, metavar="FEED",
+        help=f"feeds to fetch first: {', '.join(FEEDS)}",
     )  # fmt: skip
     p.add_argument(
-        "--as-of", type=_iso_date, default=None,
+        "--as-of", type=iso_date, default=None,
         help="date passed to notebooks that take as_of (default: today, UTC)",
     )  # fmt: skip
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("runs", help="print the recent runs from the site's run log")
-    p.add_argument("--out", type=Path, default=None, help="site folder (default reports/site)")
+    p.add_argument(
+        "--out", type=Path, default=DEFAULT_SITE, help="site folder (default reports/site)"
+    )
     p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
     p.set_defaults(func=_cmd_runs)
     return parser

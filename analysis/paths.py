@@ -11,8 +11,13 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("ESCALATION_DATA_DIR", ROOT / "data"))
+#: the environment variable naming the data folder (the report runner sets it for each kernel)
+DATA_DIR_ENV = "ESCALATION_DATA_DIR"
+DATA_DIR = Path(os.environ.get(DATA_DIR_ENV, ROOT / "data"))
 DATA_FILES = ("incidents.csv", "political_events.csv", "attack_counts_reported.csv")
 #: set by the report runner: a file to which each data file read is appended (one path a line),
 #: so a brief's build key covers exactly the data files its notebook read
 RECORD_READS_ENV = "ESCALATION_RECORD_READS"
+#: the briefs config and the site folder the ``report``, ``run`` and ``runs`` commands default to
+DEFAULT_CONFIG = ROOT / "reports" / "briefs.yml"
+DEFAULT_SITE = ROOT / "reports" / "site"

@@ -20,14 +20,19 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis.brief import (
+    _DAY,
     Html,
-    _attacks,
     _bullets,
     _declutter,
     _finite,
+    _heading,
     _interval,
     _mpl_text,
     _noun,
+    _period,
+    _plural,
+    _recorded,
+    _span,
     _table,
     esc,
     events_between,
@@ -35,13 +40,12 @@ from analysis.brief import (
     fmt_number,
 )
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.models.inputs import whole_number
 from analysis.models.results import ModelResults, format_p
 from analysis.models.windows import _exact_rate_ratio
-from analysis.series import MonthPrecisionWarning, counts
+from analysis.series import MonthPrecisionWarning, counts, select
 
 __all__ = ["TempoResults", "recent_tempo", "resolve_as_of"]
-
-_DAY = pd.Timedelta(days=1)
 
 
 def resolve_as_of(incidents: pd.DataFrame, as_of: object = "latest") -> pd.Timestamp:
@@ -96,8 +100,7 @@ class TempoResults(ModelResults):
         noun = _noun(self.confirmation)
         head = (
             f"In the {self.recent_weeks} weeks to {fmt_date(self.as_of)}, "
-            f"{_attacks(self.recent_count, self.confirmation)} "
-            f"{'was' if self.recent_count == 1 else 'were'} recorded "
+            f"{_recorded(self.recent_count, self.confirmation)} "
             f"({fmt_number(self.recent_rate)} a week), against {fmt_number(self.baseline_rate)} "
             f"a week in the {self._baseline_span()} before"
         )
@@ -153,8 +156,8 @@ class TempoResults(ModelResults):
         """The headline, the windows' dates and the caveats."""
         lines = [
             self.headline,
-            f"Recent window {fmt_date(self.recent_start)} to {fmt_date(self.as_of)}; baseline "
-            f"{fmt_date(self.baseline_start)} to {fmt_date(self.baseline_end)}. Exact conditional "
+            f"Recent window {_span(self.recent_start, self.as_of)}; baseline "
+            f"{_span(self.baseline_start, self.baseline_end)}. Exact conditional "
             "binomial test and interval for the ratio of the two weekly rates.",
         ]
         return "\n".join(lines + self.caveats())
@@ -173,7 +176,7 @@ class TempoResults(ModelResults):
         if self.month_precision_excluded:
             n = self.month_precision_excluded
             out.append(
-                f"{n} incident{'s' * (n != 1)} known only to the month "
+                f"{_plural(n, 'incident')} known only to the month "
                 f"{'is' if n == 1 else 'are'} left out."
             )
         return out
@@ -184,14 +187,14 @@ class TempoResults(ModelResults):
         rows = [
             [
                 esc(f"the {self._baseline_span()} before"),
-                esc(f"{fmt_date(self.baseline_start)} to {fmt_date(self.baseline_end)}"),
+                esc(_span(self.baseline_start, self.baseline_end)),
                 esc(self.baseline_days),
                 esc(self.baseline_count),
                 esc(fmt_number(self.baseline_rate)),
             ],
             [
                 esc(f"the last {self.recent_weeks} weeks"),
-                esc(f"{fmt_date(self.recent_start)} to {fmt_date(self.as_of)}"),
+                esc(_span(self.recent_start, self.as_of)),
                 esc(self.recent_days),
                 esc(self.recent_count),
                 esc(fmt_number(self.recent_rate)),
@@ -215,12 +218,10 @@ class TempoResults(ModelResults):
 
     def heading_html(self) -> Html:
         """Title and headline as escaped HTML."""
-        title = f"{self.title}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
-        return Html(
-            f'<h2 class="escalation-title">{esc(title)}</h2>'
-            f'<p class="escalation-headline"><strong>{esc(self.headline)}</strong></p>',
-            f"{title}\n{self.headline}",
-        )
+        return _heading(self._full_title(), self.headline)
+
+    def _full_title(self) -> str:
+        return f"{self.title}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
 
     def events_html(self) -> Html:
         """Political events in the two windows (date, event, category), escaped."""
@@ -236,10 +237,10 @@ class TempoResults(ModelResults):
     def glue_values(self) -> dict[str, Any]:
         """Values recorded for the report runner and tests (JSON-safe; None for inf/NaN)."""
         return {
-            "title": f"{self.title}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}",
+            "title": self._full_title(),
             "headline": self.headline,
             "focus_event": None,
-            "period": [f"{self.baseline_start:%Y-%m-%d}", f"{self.as_of:%Y-%m-%d}"],
+            "period": _period(self.baseline_start, self.as_of),
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "recent_start": f"{self.recent_start:%Y-%m-%d}",
             "recent_weeks": self.recent_weeks,
@@ -334,9 +335,8 @@ def recent_tempo(
     month are left out (counted in ``month_precision_excluded``). Returns :class:`TempoResults`
     (rates per week).
     """
-    for name, value in (("recent_weeks", recent_weeks), ("baseline_weeks", baseline_weeks)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number of weeks, got {value!r}")
+    recent_weeks = whole_number("recent_weeks", recent_weeks, 1, "weeks")
+    baseline_weeks = whole_number("baseline_weeks", baseline_weeks, 1, "weeks")
     day = resolve_as_of(incidents, as_of)
     data_start = pd.Timestamp(incidents["date"].min()).normalize()
     recent_start = day - pd.Timedelta(weeks=int(recent_weeks)) + _DAY
@@ -350,7 +350,6 @@ def recent_tempo(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MonthPrecisionWarning)
         daily = counts(incidents, "D", nominal_start, day, confirmation=confirmation)
-    daily = daily.reindex(pd.date_range(nominal_start, day, freq="D"), fill_value=0)
     covered = daily.index >= baseline_start
     is_recent = daily.index >= recent_start
     recent_count = int(daily[is_recent].sum())
@@ -396,8 +395,6 @@ def _month_rows(
     incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, confirmation: object
 ) -> int:
     """Incidents known only to the month whose month overlaps ``start``..``end``."""
-    from analysis.series import select
-
     rows = select(incidents, confirmation=confirmation)  # type: ignore[arg-type]
     rows = rows[rows["date_precision"] == "month"]
     month_end = rows["date"] + pd.offsets.MonthEnd(0)

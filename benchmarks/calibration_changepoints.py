@@ -34,6 +34,7 @@ timed on 3,650 daily points.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -184,7 +185,7 @@ RUPTURES: dict[str, tuple[Callable, Callable[[np.ndarray], float], bool, bool]] 
     # variance-stabilised counts have variance ~1
     "l2 on Anscombe, 2 log n": (
         _kernel("linear", _anscombe),
-        lambda y: 2 * np.log(y.size),
+        _two_log_n,
         False,
         False,
     ),
@@ -201,7 +202,7 @@ RUPTURES: dict[str, tuple[Callable, Callable[[np.ndarray], float], bool, bool]] 
     # Gaussian mean and variance: 3 params per change
     "normal (Pelt), 3 log n": (_pelt("normal"), lambda y: 3 * np.log(y.size), True, True),
     # rank statistic ~ chi-square: 2 log n
-    "rank (Pelt), 2 log n": (_pelt("rank"), lambda y: 2 * np.log(y.size), True, True),
+    "rank (Pelt), 2 log n": (_pelt("rank"), _two_log_n, True, True),
 }
 
 
@@ -251,19 +252,16 @@ def paired_bootstrap_f1(
         dtype=float,
     )
 
-    def f1(tp, nf, nt):
-        return 2 * tp / np.maximum(nf + nt, 1)
-
-    def diff(rows):
-        tot = rows.sum(axis=0)
-        return f1(tot[0], tot[1], tot[4]) - f1(tot[2], tot[3], tot[4])
+    def f1_diff(tots: np.ndarray) -> np.ndarray:
+        """F1(a) - F1(b) from totals (tp a, found a, tp b, found b, true) on the last axis."""
+        tp_a, nf_a, tp_b, nf_b, nt = np.moveaxis(tots, -1, 0)
+        return 2 * tp_a / np.maximum(nf_a + nt, 1) - 2 * tp_b / np.maximum(nf_b + nt, 1)
 
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(truths), size=(n_boot, len(truths)))
-    tots = stats_[idx].sum(axis=1)
-    boots = f1(tots[:, 0], tots[:, 1], tots[:, 4]) - f1(tots[:, 2], tots[:, 3], tots[:, 4])
+    boots = f1_diff(stats_[idx].sum(axis=1))
     low, high = np.percentile(boots, [2.5, 97.5])
-    return float(diff(stats_)), float(low), float(high)
+    return float(f1_diff(stats_.sum(axis=0))), float(low), float(high)
 
 
 def _tune(
@@ -516,4 +514,4 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    main(quick="--quick" in sys.argv)

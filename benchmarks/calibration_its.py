@@ -9,6 +9,7 @@ reference a few other settings (classic Newey-West, quasi-Poisson model-based, n
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -90,4 +91,4 @@ def main(quick: bool = False, seed: int = 20200103) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    main(quick="--quick" in sys.argv)

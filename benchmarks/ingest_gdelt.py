@@ -202,35 +202,36 @@ def make_file(path: Path, n_rows: int, seed: int = SEED) -> int:
     cols["AvgTone"] = s(np.char.mod("%.6f", rng.normal(-2, 3, n)))
     place_iz = _pick(rng, PLACES_IZ, n)
     place_other = _pick(rng, PLACES_OTHER, n)
+    # the place columns depend only on the place drawn: the same for the three geo prefixes
+    full = np.where(
+        iraq,
+        np.array([p[0] for p in PLACES_IZ])[place_iz],
+        np.array([p[0] for p in PLACES_OTHER])[place_other],
+    )
+    ctry = np.where(iraq, "IZ", np.array([p[1] for p in PLACES_OTHER])[place_other])
+    adm1 = np.where(
+        iraq,
+        np.array([p[1] for p in PLACES_IZ])[place_iz],
+        np.array([p[2] for p in PLACES_OTHER])[place_other],
+    )
+    feature = np.where(
+        iraq,
+        np.array([p[2] for p in PLACES_IZ])[place_iz],
+        np.array([p[3] for p in PLACES_OTHER])[place_other],
+    )
+    lat = np.where(
+        iraq,
+        np.array([p[3] for p in PLACES_IZ])[place_iz],
+        np.array([p[4] for p in PLACES_OTHER])[place_other],
+    )
+    lon = np.where(
+        iraq,
+        np.array([p[4] for p in PLACES_IZ])[place_iz],
+        np.array([p[5] for p in PLACES_OTHER])[place_other],
+    )
+    blank = np.full(n, "")
     for prefix in ("Actor1", "Actor2", "Action"):
         empty = (rng.random(n) < 0.1) & (prefix != "Action")
-        full = np.where(
-            iraq,
-            np.array([p[0] for p in PLACES_IZ])[place_iz],
-            np.array([p[0] for p in PLACES_OTHER])[place_other],
-        )
-        ctry = np.where(iraq, "IZ", np.array([p[1] for p in PLACES_OTHER])[place_other])
-        adm1 = np.where(
-            iraq,
-            np.array([p[1] for p in PLACES_IZ])[place_iz],
-            np.array([p[2] for p in PLACES_OTHER])[place_other],
-        )
-        feature = np.where(
-            iraq,
-            np.array([p[2] for p in PLACES_IZ])[place_iz],
-            np.array([p[3] for p in PLACES_OTHER])[place_other],
-        )
-        lat = np.where(
-            iraq,
-            np.array([p[3] for p in PLACES_IZ])[place_iz],
-            np.array([p[4] for p in PLACES_OTHER])[place_other],
-        )
-        lon = np.where(
-            iraq,
-            np.array([p[4] for p in PLACES_IZ])[place_iz],
-            np.array([p[5] for p in PLACES_OTHER])[place_other],
-        )
-        blank = np.full(n, "")
         cols[f"{prefix}Geo_Type"] = s(np.where(empty, "0", rng.integers(1, 5, n).astype(str)))
         cols[f"{prefix}Geo_FullName"] = s(np.where(empty, blank, full))
         cols[f"{prefix}Geo_CountryCode"] = s(np.where(empty, blank, ctry))

@@ -6,6 +6,7 @@ machine. Run: ``.venv/bin/python benchmarks/models_speed.py``.
 
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -50,4 +51,4 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    main(quick="--quick" in sys.argv)

@@ -344,20 +344,3 @@ class Browser:
         if screenshot is not None:
             page.screenshot = self.screenshot(screenshot)
         return page
-
-
-def load_page(
-    path: Path | str,
-    screenshot: Path | None = None,
-    *,
-    expressions: Iterable[str] = (),
-    timeout: float = 30.0,
-) -> PageLoad:
-    """Start a browser, load one page (see :meth:`Browser.load`), close the browser.
-
-    ``PageLoad.evaluate`` no longer works afterwards: pass ``expressions`` instead.
-    """
-    with Browser(timeout=timeout) as browser:
-        page = browser.load(path, screenshot=screenshot, expressions=expressions)
-    page.evaluate = None
-    return page

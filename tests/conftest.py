@@ -9,19 +9,26 @@ from pathlib import Path
 import pytest
 from http_fixture_server import http_server  # noqa: F401  (fetcher tests' real HTTP server)
 
+from analysis.paths import DATA_FILES
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared" / "data"
+
+
+def copy_data(out: Path) -> Path:
+    """Copy the curated tables of data/ into ``out`` (created; it must not exist yet)."""
+    out.mkdir()
+    for name in DATA_FILES:
+        shutil.copy(DATA / name, out / name)
+    return out
 
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of data/ (the three tables) in a temporary folder."""
-    out = tmp_path / "data"
-    out.mkdir()
-    for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
-        shutil.copy(DATA / name, out / name)
-    return out
+    return copy_data(tmp_path / "data")
 
 
 def edit_cells(path: Path, edits: dict[tuple[int, str], str]) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import nbformat
+from conftest import copy_data
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+from analysis.report.publish import work_dir
 
 
-def write_notebook(path: Path, *cells: str, parameters: str = "x = 1  # a number") -> Path:
-    """A notebook with a markdown title, a ``parameters`` cell and the given code cells."""
+def write_notebook(
+    path: Path,
+    *cells: str,
+    parameters: str = "x = 1  # a number",
+    title: str = "# A tiny brief",
+) -> Path:
+    """A notebook with a markdown ``title``, a ``parameters`` cell and the given code cells."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -20,7 +27,7 @@ def write_notebook(path: Path, *cells: str, parameters: str = "x = 1  # a number
     }
     params = nbformat.v4.new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# A tiny brief"), params]
+    nb.cells = [nbformat.v4.new_markdown_cell(title), params]
     nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(nb, path)
     return path
@@ -53,10 +60,7 @@ def write_config(path: Path, entries: dict[str, tuple[Path, dict]]) -> Path:
 def make_project(tmp_path: Path) -> dict[str, Path]:
     """A data copy, two tiny notebooks (a reads incidents.csv, b reads no data), a config listing
     them and an empty site folder."""
-    data = tmp_path / "data"
-    data.mkdir()
-    for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
-        shutil.copy(DATA / name, data / name)
+    data = copy_data(tmp_path / "data")
     a = write_notebook(tmp_path / "a.ipynb", READS, GLUE)
     b = write_notebook(tmp_path / "b.ipynb", GLUE)
     config = write_config(tmp_path / "briefs.yml", {"a": (a, {}), "b": (b, {"x": 2})})
@@ -77,3 +81,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def wait_for_lock(site: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until ``proc`` (a run publishing to ``site``) holds the lock and is building brief a;
+    fail if it does not get there within ``timeout`` seconds."""
+    lock = work_dir(site.resolve()) / "lock"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock.exists() and lock.read_text() and proc.poll() is None:
+            if list(work_dir(site.resolve()).glob("staging-*/a.log")):
+                return  # the kernel is being started: we are mid-build
+        time.sleep(0.1)
+    raise AssertionError(f"the slow run never got going: {proc.communicate()}")

@@ -12,9 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -22,7 +20,7 @@ import numpy as np
 import pandas as pd
 import papermill as pm
 import pytest
-from conftest import DATA, ROOT, edit_cells
+from conftest import ROOT, copy_data, edit_cells
 from scipy import stats
 
 from analysis.brief import (
@@ -333,10 +331,9 @@ def test_recent_tempo_latest_truncation_and_errors(template):
 
 
 def _execute(name: str, out: Path, cwd: Path, data_dir: Path | None = None, **params) -> dict:
-    old = os.environ.get("ESCALATION_DATA_DIR")
-    if data_dir is not None:
-        os.environ["ESCALATION_DATA_DIR"] = str(data_dir)
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        if data_dir is not None:
+            mp.setenv("ESCALATION_DATA_DIR", str(data_dir))
         pm.execute_notebook(
             str(ROOT / "notebooks" / f"{name}.ipynb"),
             str(out),
@@ -345,12 +342,6 @@ def _execute(name: str, out: Path, cwd: Path, data_dir: Path | None = None, **pa
             kernel_name="python3",
             progress_bar=False,
         )
-    finally:
-        if data_dir is not None:
-            if old is None:
-                os.environ.pop("ESCALATION_DATA_DIR", None)
-            else:
-                os.environ["ESCALATION_DATA_DIR"] = old
     return nbformat.read(out, as_version=4)
 
 
@@ -387,10 +378,7 @@ def shipped_brief(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hostile_data(tmp_path_factory) -> Path:
     """A copy of data/ with hostile text in the Pompeo threat and incidents in its windows."""
-    out = tmp_path_factory.mktemp("hostile") / "data"
-    out.mkdir()
-    for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
-        shutil.copy(DATA / name, out / name)
+    out = copy_data(tmp_path_factory.mktemp("hostile") / "data")
     with (out / "incidents.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     inside = [
@@ -510,32 +498,3 @@ def test_recent_tempo_notebook_glues_what_analysis_computes(tempo_notebook):
     assert glued["p"] == pytest.approx(t.p)
     assert glued["headline"] == t.headline and glued["focus_event"] is None
     assert not _stderr(tempo_notebook)
-
-
-OWN_NOTEBOOKS = [
-    "02_event_windows",
-    "03_interrupted_time_series",
-    "04_changepoints_and_escalation",
-    "05_counterfactual",
-    "brief",
-    "recent_tempo",
-]
-
-
-@pytest.mark.parametrize("name", OWN_NOTEBOOKS)
-def test_every_parameter_is_visible_to_papermill_with_help(name):
-    """papermill (and so the report runner) must see every parameter, its default and its help:
-    it skips lines with a second "=", so a comment must not hold one."""
-    import ast
-
-    path = ROOT / "notebooks" / f"{name}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    tree = ast.parse(cell.source)
-    assigned = {t.id: ast.literal_eval(n.value) for n in tree.body for t in n.targets}
-    found = pm.inspect_notebook(str(path))
-    assert list(found) == list(assigned)
-    for key, info in found.items():
-        assert ast.literal_eval(info["default"]) == assigned[key]
-        assert isinstance(assigned[key], str | int | float | bool | list)
-        assert info["help"], f"{key} needs a trailing comment"

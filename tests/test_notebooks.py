@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import nbformat
+import papermill as pm
 import pytest
 from conftest import ROOT
 
@@ -29,6 +30,22 @@ def test_stored_clean_with_parameters_and_no_model_code(path: Path):
         assert not defs, "logic belongs in analysis/, not in a notebook cell"
         statements = [n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom)]
         assert len(statements) <= 8, "keep cells short"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_parameter_is_visible_to_papermill_with_help(path: Path):
+    """papermill (and so the report runner) must see every parameter, its default and its help:
+    it skips lines with a second "=", so a comment must not hold one."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    tree = ast.parse(cell.source)
+    assigned = {t.id: ast.literal_eval(n.value) for n in tree.body for t in n.targets}
+    found = pm.inspect_notebook(str(path))
+    assert list(found) == list(assigned)
+    for key, info in found.items():
+        assert ast.literal_eval(info["default"]) == assigned[key]
+        assert isinstance(assigned[key], str | int | float | bool | list)
+        assert info["help"], f"{key} needs a trailing comment"
 
 
 # Every notebook runs with its defaults (and the brief for several events) in

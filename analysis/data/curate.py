@@ -24,12 +24,17 @@ import hashlib
 import io
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from analysis.atomic import write_atomic
 from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
+
+_T = TypeVar("_T")
+_D = TypeVar("_D")
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -79,12 +84,25 @@ class BuildReport:
     dropped: tuple[Dropped, ...]
 
 
+def first_match(rules: Iterable[tuple[re.Pattern[str], _T]], text: object, default: _D) -> _T | _D:
+    """The value of the first ``(pattern, value)`` rule whose pattern occurs in ``text``.
+
+    ``default`` when none does, or when ``text`` is not a string (e.g. NA).
+    """
+    if isinstance(text, str):
+        for pattern, value in rules:
+            if pattern.search(text):
+                return value
+    return default
+
+
+#: :data:`ACTOR_RULES` compiled as written: case-sensitive (the feed loaders ignore case).
+_ACTOR_RES = tuple((re.compile(p), a) for p, a in ACTOR_RULES)
+
+
 def actor_for(attributed_to: str) -> str:
     """Normalised actor for a free-text attribution ("unknown" when none matches)."""
-    for pattern, actor in ACTOR_RULES:
-        if re.search(pattern, attributed_to):
-            return actor
-    return "unknown"
+    return first_match(_ACTOR_RES, attributed_to, "unknown")
 
 
 def incident_id(row: dict[str, str]) -> str:

@@ -76,6 +76,21 @@ def numbered_rows(reader: Iterable) -> Iterator[tuple[int, object]]:
         yield start, row
 
 
+def first_row(reader: Iterator[list[str]], path: Path) -> list[str]:
+    """The first row (the header, usually) of a ``csv.reader`` over ``path``.
+
+    Raises :class:`DataValidationError` when the file is empty or that row is unreadable.
+    """
+    try:
+        return next(reader)
+    except StopIteration:
+        raise DataValidationError(path, [Problem(1, "(header)", "the file is empty")]) from None
+    except csv.Error as exc:
+        raise DataValidationError(
+            path, [Problem(1, "(header)", f"unreadable CSV: {exc}")]
+        ) from None
+
+
 def _read_text_table(
     path: Path, spec: TableSpec | None
 ) -> tuple[TableSpec, pd.DataFrame, list[int]]:
@@ -84,15 +99,7 @@ def _read_text_table(
         raise FileNotFoundError(f"{path}: no such data file")
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataValidationError(path, [Problem(1, "(header)", "the file is empty")]) from None
-        except csv.Error as exc:
-            raise DataValidationError(
-                path, [Problem(1, "(header)", f"unreadable CSV: {exc}")]
-            ) from None
-        header = [h.strip() for h in header]
+        header = [h.strip() for h in first_row(reader, path)]
         spec = spec or spec_for_header(header)
         if spec is None:
             raise DataValidationError(

@@ -75,7 +75,7 @@ from scipy import stats
 from scipy.special import gammaln, xlogy
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
-from analysis.models.inputs import count_series, event_dates, period_unit
+from analysis.models.inputs import count_series, event_dates, period_unit, whole_number
 from analysis.models.results import ModelResults
 
 __all__ = ["ChangepointResults", "detect"]
@@ -96,17 +96,20 @@ def _segment_cost(cum: np.ndarray, s: np.ndarray | int, t: np.ndarray | int) -> 
     return -2.0 * (xlogy(total, total / length) - total)
 
 
-def _dp_exact_k(y: np.ndarray, k: int, min_size: int) -> tuple[list[int], float]:
+def _cumulative(y: np.ndarray) -> np.ndarray:
+    """``cum[t]`` = total of ``y[:t]`` (``cum[0] = 0``): every segment total in O(1)."""
+    return np.concatenate([[0.0], np.cumsum(y, dtype=float)])
+
+
+def _dp_exact_k(cum: np.ndarray, k: int, min_size: int) -> list[int]:
     """Exact minimum of the Poisson cost over segmentations with exactly ``k`` changepoints.
 
-    Returns the changepoint positions (first index of each new segment) and the total cost.
-    ``F[j, t]`` is the best cost of ``y[:t]`` with ``j`` changepoints; for each ``t`` the costs of
-    every admissible last segment ``[s, t)`` are computed once and shared by all ``j``.
+    Returns the changepoint positions (first index of each new segment). ``F[j, t]`` is the best
+    cost of ``y[:t]`` with ``j`` changepoints; for each ``t`` the costs of every admissible last
+    segment ``[s, t)`` are computed once and shared by all ``j``.
     """
-    n = y.size
-    cum = np.concatenate([[0.0], np.cumsum(y, dtype=float)])
-    big = np.inf
-    F = np.full((k + 1, n + 1), big)
+    n = cum.size - 1
+    F = np.full((k + 1, n + 1), np.inf)
     back = np.zeros((k + 1, n + 1), dtype=np.int64)
     for t in range(min_size, n + 1):
         s = np.arange(0, t - min_size + 1)
@@ -122,10 +125,10 @@ def _dp_exact_k(y: np.ndarray, k: int, min_size: int) -> tuple[list[int], float]
     for j in range(k, 0, -1):
         t = int(back[j, t])
         cps.append(t)
-    return sorted(cps), float(F[k, n])
+    return sorted(cps)
 
 
-def _pelt(y: np.ndarray, beta: float, min_size: int, mbic: bool) -> list[int]:
+def _pelt(cum: np.ndarray, beta: float, min_size: int, mbic: bool) -> list[int]:
     """PELT: exact minimiser of ``sum(segment costs) + beta * k`` with pruning.
 
     With ``mbic`` each segment's cost also gets ``log(n_i / n)``. Pruning (Killick et al. 2012,
@@ -134,8 +137,7 @@ def _pelt(y: np.ndarray, beta: float, min_size: int, mbic: bool) -> list[int]:
     last changepoint for any ``T >= t + min_size``; it is dropped once ``T`` reaches that point
     (dropping it earlier would be inexact when segments must be at least ``min_size`` long).
     """
-    n = y.size
-    cum = np.concatenate([[0.0], np.cumsum(y, dtype=float)])
+    n = cum.size - 1
     F = np.full(n + 1, np.inf)
     F[0] = -beta
     last = np.zeros(n + 1, dtype=np.int64)
@@ -197,7 +199,7 @@ def _location_posterior(
 
 
 def _locate(
-    y: np.ndarray, cps: list[int], min_size: int, move: bool
+    cum: np.ndarray, cps: list[int], min_size: int, move: bool
 ) -> tuple[list[int], np.ndarray]:
     """Date uncertainty of each changepoint, optionally moving each to its posterior median.
 
@@ -206,8 +208,7 @@ def _locate(
     in order and ``min_size`` apart. Returns the (possibly moved) positions and, per changepoint,
     the positions ``[input, median, 2.5% quantile, 97.5% quantile]``.
     """
-    n = y.size
-    cum = np.concatenate([[0.0], np.cumsum(y, dtype=float)])
+    n = cum.size - 1
     out = list(cps)
     rows = np.zeros((len(cps), 4), dtype=np.int64)
     for i, cp in enumerate(cps):
@@ -215,9 +216,8 @@ def _locate(
         hi = cps[i + 1] if i + 1 < len(cps) else n
         tau, prob = _location_posterior(cum, lo, hi, min_size)
         cdf = np.cumsum(prob)
-        median, low, high = (
-            int(tau[min(int(np.searchsorted(cdf, q)), tau.size - 1)]) for q in (0.5, 0.025, 0.975)
-        )
+        at = np.minimum(np.searchsorted(cdf, (0.5, 0.025, 0.975)), tau.size - 1)
+        median, low, high = (int(v) for v in tau[at])
         rows[i] = (cp, median, low, high)
         if move:
             out[i] = median
@@ -304,9 +304,7 @@ def _nearest_events(
     return out
 
 
-def _segments_frame(
-    y: pd.Series, values: np.ndarray, cps: list[int], freq: pd.DateOffset
-) -> pd.DataFrame:
+def _segments_frame(y: pd.Series, values: np.ndarray, cps: list[int]) -> pd.DataFrame:
     bounds = [0, *cps, values.size]
     rows = []
     for s, t in zip(bounds[:-1], bounds[1:], strict=True):
@@ -560,56 +558,44 @@ def detect(
     counts, freqstr = count_series(y, whole=True)
     values, freq = counts.to_numpy(), pd.tseries.frequencies.to_offset(freqstr)
     n = values.size
-    if isinstance(min_size, bool) or not isinstance(min_size, int | np.integer) or min_size < 1:
-        raise ValueError(f"min_size must be a positive integer, got {min_size!r}")
-    min_size = int(min_size)
+    min_size = whole_number("min_size", min_size)
     if n < min_size:
         raise ValueError(f"y has {n} periods, fewer than min_size={min_size}")
-    if max_lag is not None and (
-        isinstance(max_lag, bool) or not isinstance(max_lag, int | np.integer) or max_lag < 0
-    ):
-        raise ValueError(f"max_lag must be a non-negative integer or None, got {max_lag!r}")
+    if max_lag is not None:
+        max_lag = whole_number("max_lag", max_lag, 0, "periods")
     if not isinstance(locate, str) or locate not in _LOCATE_NAMES:
         raise ValueError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
     beta = _penalty_value(penalty, n)
     penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
     mbic = penalty_name == "mbic"
 
+    cum = _cumulative(values)
     if n_changepoints is not None:
-        if (
-            isinstance(n_changepoints, bool)
-            or not isinstance(n_changepoints, int | np.integer)
-            or n_changepoints < 0
-        ):
-            raise ValueError(
-                f"n_changepoints must be a non-negative integer, got {n_changepoints!r}"
-            )
-        k = int(n_changepoints)
+        k = whole_number("n_changepoints", n_changepoints, 0)
         if (k + 1) * min_size > n:
             raise ValueError(
                 f"{k} changepoints need at least {(k + 1) * min_size} periods with "
                 f"min_size={min_size}; y has {n}"
             )
-        cps, _ = _dp_exact_k(values, k, min_size)
+        cps = _dp_exact_k(cum, k, min_size)
         method = "dp"
     else:
-        cps = _pelt(values, beta, min_size, mbic)
+        cps = _pelt(cum, beta, min_size, mbic)
         method = "pelt"
 
-    cps, located = _locate(values, cps, min_size, move=locate == "median")
-    label = y.index
+    cps, located = _locate(cum, cps, min_size, move=locate == "median")
+    dates = counts.index[cps]
     locations = pd.DataFrame(
         {
-            "changepoint": pd.DatetimeIndex([label[c] for c in cps]),
-            "mle": pd.DatetimeIndex(label[located[:, 0]]),
-            "median": pd.DatetimeIndex(label[located[:, 1]]),
-            "low": pd.DatetimeIndex(label[located[:, 2]]),
-            "high": pd.DatetimeIndex(label[located[:, 3]]),
+            "changepoint": dates,
+            **{
+                c: counts.index[located[:, j]]
+                for j, c in enumerate(("mle", "median", "low", "high"))
+            },
             "interval_periods": located[:, 3] - located[:, 2] + 1,
         }
     )
 
-    cum = np.concatenate([[0.0], np.cumsum(values)])
     bounds = np.array([0, *cps, n])
     seg_costs = _segment_cost(cum, bounds[:-1], bounds[1:])
     neg2ll = float(seg_costs.sum())
@@ -617,14 +603,14 @@ def detect(
     if mbic:
         charged += float(np.log(np.diff(bounds) / n).sum())
 
-    changepoints = [pd.Timestamp(y.index[c]) for c in cps]
+    changepoints = list(dates)
     nearest = None
     if events is not None:
         nearest = _nearest_events(changepoints, _events_frame(events), freq, max_lag)
     return ChangepointResults(
         y=counts,
         changepoints=changepoints,
-        segments=_segments_frame(y, values, cps, freq),
+        segments=_segments_frame(y, values, cps),
         cost=neg2ll + charged,
         penalty=beta,
         neg2loglik=neg2ll,

@@ -56,6 +56,15 @@ def count_series(y: object, *, min_periods: int = 2, whole: bool = False) -> tup
     return pd.Series(values, index=index, name=y.name), freq
 
 
+def whole_number(name: str, value: object, minimum: int = 1, unit: str = "") -> int:
+    """``value`` as an int, or a ValueError naming ``name`` unless it is a whole number (not a
+    bool) of at least ``minimum``; ``unit`` ("days", "weeks") is named in the message."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        what = f"a whole number of {unit}" if unit else "a whole number"
+        raise ValueError(f"{name} must be {what} >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def period_unit(freq: str | None) -> str:
     """The period a frequency string counts in: "day", "week", "month", or "period"."""
     if not freq or freq[0].isdigit():

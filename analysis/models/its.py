@@ -33,6 +33,7 @@ from scipy import stats
 from statsmodels.discrete.discrete_model import NegativeBinomial
 from statsmodels.stats import sandwich_covariance
 from statsmodels.stats.diagnostic import acorr_ljungbox
+from statsmodels.tsa.stattools import acf
 
 from analysis.charts import (
     MODEL_COLOR,
@@ -69,6 +70,8 @@ class ITSResults(ModelResults):
     fitted : DataFrame indexed like ``y``: ``observed``, ``fitted`` (expected count per period),
         ``fitted_low``/``fitted_high`` (95% interval for the mean), ``counterfactual`` (expected
         count with every intervention term set to 0) and its ``counterfactual_low``/``_high``.
+    residuals : Pearson residuals per period, (observed - fitted) / sqrt(variance), with
+        variance = fitted (Poisson families) or fitted + alpha * fitted**2 (negbin).
     ljung_box : DataFrame of ``acorr_ljungbox`` on the Pearson residuals (lb_stat, lb_pvalue).
     residual_autocorrelation : Ljung-Box p-value at the largest lag tested (small = residual
         autocorrelation left; prefer ``cov="hac"`` then).
@@ -144,6 +147,25 @@ class ITSResults(ModelResults):
         ax.set_ylim(0, 1.25 * top if np.isfinite(top) and top > 0 else None)
         ax.set_ylabel(f"count per {self.unit}")
         ax.legend(loc="upper left", fontsize=8, frameon=False)
+        return ax
+
+    def plot_residuals(self, ax: Axes | None = None, *, lags: int = 12) -> Axes:
+        """Pearson residuals over time (stems) with the intervention lines; the title gives the
+        lag-1 autocorrelation (of lags 1..``lags``) and the Ljung-Box p-value."""
+        ax = new_axes(ax, figsize=(9.0, 3.0))
+        r = self.residuals
+        ax.vlines(r.index, 0, r.to_numpy(), color=OBSERVED_COLOR, lw=1.0)
+        ax.axhline(0, color="grey", lw=0.8)
+        for level in (-2, 2):
+            ax.axhline(level, color="grey", lw=0.6, ls=":")
+        annotate_events(ax, dict(self.interventions), solid=True, at="bottom")
+        rho = acf(r.to_numpy(), nlags=min(lags, len(r) - 1), fft=False)
+        ax.set_title(
+            f"Pearson residuals (lag-1 autocorrelation {rho[1]:.2f}; Ljung-Box "
+            f"{format_p(self.residual_autocorrelation)})",
+            fontsize=10,
+        )
+        ax.set_ylabel("residual (SD units)")
         return ax
 
 
@@ -273,6 +295,7 @@ def fit(
         effects=effects,
         dispersion=float(dispersion),
         fitted=fitted,
+        residuals=pd.Series(pearson, index=y.index, name="pearson_residual"),
         ljung_box=lb,
         residual_autocorrelation=float(lb["lb_pvalue"].iloc[-1]),
         params=params_s,

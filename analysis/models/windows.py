@@ -20,7 +20,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
-from analysis.models.inputs import count_series, event_dates
+from analysis.models.inputs import count_series, event_dates, whole_number
 from analysis.models.results import ModelResults, format_p, format_rr
 
 _NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
@@ -174,8 +174,7 @@ def compare(
     y, freq = count_series(y, min_periods=3, whole=True)
     if freq != "D":
         raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise ValueError(f"days must be a positive integer, got {days!r}")
+    days = whole_number("days", days, 1, "days")
     dates = event_dates(events)
     if dates.empty:
         raise ValueError("no events given")

@@ -2,7 +2,7 @@
 
 Exit codes: 0 every brief is up to date (built now or unchanged), 1 a brief failed (its last good
 page stays published), 2 the config or a parameter is wrong (nothing ran), 3 another run holds the
-site's lock.
+site's lock (the codes of :data:`analysis.report.unattended.EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
+from analysis.report.unattended import CONFIG, FAILED, LOCKED, PUBLISHED, run_unattended
 
 
 def _printer(total: int):
@@ -42,8 +42,6 @@ def _line(outcome) -> str:
 
 def run_command(args: argparse.Namespace) -> int:
     """``escalation run``: one unattended run; prints what it did and exits with its code."""
-    from analysis.report.unattended import run_unattended
-
     entry = run_unattended(
         args.config,
         site=args.out,
@@ -100,10 +98,10 @@ def report(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return CONFIG
     except SiteLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return LOCKED
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for outcome in result.failed:
@@ -117,4 +115,4 @@ def report(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(result.index)
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return FAILED if result.failed else PUBLISHED

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.paths import RECORD_READS_ENV
+from analysis.paths import DATA_DIR_ENV, RECORD_READS_ENV
+from analysis.report.keys import build_key
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class Task:
     staging: Path
     data_dir: Path
     cwd: Path
+    #: the brief's inputs as planned (:func:`analysis.report.keys.inputs_for`); the worker keeps
+    #: the hashes of the data files the notebook read and keys the page on those
+    inputs: dict[str, Any] = field(default_factory=dict)
+    #: what the page's provenance block shows; ``data`` holds the hash of every data file
     provenance: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
     built_at: str = ""
@@ -45,6 +50,9 @@ class Outcome:
     error: str = ""
     built_at: str = ""
     data_read: list[str] = field(default_factory=list)
+    #: the task's inputs with the data files the notebook read, and their build key
+    inputs: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
 
 
 def _error_text(task: Task, exc: BaseException) -> str:
@@ -72,7 +80,7 @@ def _data_read(record: Path, data_dir: Path) -> list[str]:
 def build(task: Task) -> Outcome:
     """Execute ``task.notebook`` into staging and export its HTML; never raises."""
     start = time.perf_counter()
-    os.environ["ESCALATION_DATA_DIR"] = str(task.data_dir)
+    os.environ[DATA_DIR_ENV] = str(task.data_dir)
     reads = task.staging / f"{task.name}.reads"
     os.environ[RECORD_READS_ENV] = str(reads)
     # charts must land in the notebook, whatever backend the calling shell sets
@@ -105,7 +113,9 @@ def build(task: Task) -> Outcome:
         title = task.title or str(glued.get("title") or task.name)
         data_read = _data_read(reads, task.data_dir)
         data = {k: v for k, v in task.provenance.get("data", {}).items() if k in data_read}
-        provenance = {**task.provenance, "data": data, "built_at": built_at}
+        inputs = {**task.inputs, "data": data}
+        key = build_key(inputs)
+        provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
         page = export(nb, title=title, provenance=provenance)
         html_path = task.staging / f"{task.name}.html"
         html_path.write_text(page, encoding="utf-8")
@@ -118,6 +128,8 @@ def build(task: Task) -> Outcome:
             glued={**glued, "title": title},
             built_at=built_at,
             data_read=data_read,
+            inputs=inputs,
+            key=key,
         )
     except Exception as exc:
         return Outcome(

@@ -16,9 +16,6 @@ from typing import Any
 
 MIME_TYPE = "application/vnd.escalation.glue+json"
 
-#: names the runner understands; a notebook may glue others (numbers for tests and readers)
-TITLE, HEADLINE, FOCUS_EVENT, PERIOD = "title", "headline", "focus_event", "period"
-
 
 def _jsonable(value: Any) -> Any:
     """``value`` as plain JSON types (numpy scalars, Timestamps and tuples converted)."""

@@ -146,9 +146,7 @@ def provenance_html(provenance: Mapping[str, Any]) -> str:
     )
 
 
-def export(
-    nb: Any, *, title: str, provenance: Mapping[str, Any], index_href: str = "index.html"
-) -> str:
+def export(nb: Any, *, title: str, provenance: Mapping[str, Any]) -> str:
     """The executed notebook ``nb`` as a self-contained HTML page titled ``title``."""
     nb = clean(nb)
     nb.metadata["title"] = title
@@ -157,7 +155,7 @@ def export(
             "css": CSS,
             "version": provenance.get("version", ""),
             "key": provenance.get("key", ""),
-            "index_href": index_href,
+            "index_href": "index.html",
             "provenance_html": provenance_html(provenance),
         }
     }

@@ -34,11 +34,8 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 def file_hash(path: Path) -> str:
     """SHA-256 of a file's bytes, as hex."""
-    h = hashlib.sha256()
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def notebook_hash(path: Path) -> str:

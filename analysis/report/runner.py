@@ -25,11 +25,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from analysis import __version__
 from analysis.atomic import write_atomic
-from analysis.paths import DATA_DIR, ROOT
+from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
 from analysis.report import config as cfg
 from analysis.report import keys
 from analysis.report.execute import Outcome, Task, build
@@ -45,9 +45,6 @@ from analysis.report.site import (
     read_manifest,
 )
 
-DEFAULT_CONFIG = ROOT / "reports" / "briefs.yml"
-DEFAULT_SITE = ROOT / "reports" / "site"
-
 
 @dataclass
 class Decision:
@@ -58,6 +55,21 @@ class Decision:
     reasons: list[str]
     key: str
     inputs: dict[str, Any]
+
+
+class Plan(NamedTuple):
+    """What :func:`plan` decided, and what it read to decide it (so :func:`run` reads it once)."""
+
+    #: the briefs to consider (``only`` applied, ``overrides`` set), in config order
+    briefs: list[cfg.Brief]
+    #: each notebook's declared parameters
+    declared: dict[Path, dict[str, cfg.Parameter]]
+    #: per brief in ``briefs``: build it or not, and why
+    decisions: list[Decision]
+    #: the hash of every curated data file
+    data: dict[str, str]
+    #: the name of every brief in the config, in its order (the index lists them so)
+    order: list[str]
 
 
 @dataclass
@@ -109,13 +121,18 @@ def _display_path(path: Path) -> str:
 
 
 def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]:
-    """Declared parameters per notebook, cached by notebook hash (papermill is slow to import)."""
+    """Declared parameters per notebook, cached by notebook hash (papermill is slow to import).
+
+    New entries are added to the cache, so a run over some briefs (``only``) keeps the others'.
+    """
     try:
         cache = json.loads(cache_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cache = {}
+    if not isinstance(cache, dict):
+        cache = {}
     out: dict[Path, dict] = {}
-    fresh = {}
+    merged = dict(cache)
     for nb in sorted({b.notebook for b in briefs}):
         digest = keys.file_hash(nb)
         if digest in cache:
@@ -124,10 +141,10 @@ def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]
             }
         else:
             out[nb] = cfg.declared_parameters(nb)
-        fresh[digest] = {n: [list(p.types), p.default, p.help] for n, p in out[nb].items()}
-    if fresh != cache:
+        merged[digest] = {n: [list(p.types), p.default, p.help] for n, p in out[nb].items()}
+    if merged != cache:
         try:
-            write_atomic(cache_path, json.dumps(fresh, sort_keys=True))
+            write_atomic(cache_path, json.dumps(merged, sort_keys=True))
         except OSError:
             pass  # the cache is only an optimisation
     return out
@@ -141,8 +158,10 @@ def plan(
     force: bool = False,
     data_dir: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
-) -> tuple[list[cfg.Brief], dict[Path, dict], list[Decision]]:
-    """Check the config and decide which briefs need building; starts no kernel, writes nothing.
+) -> Plan:
+    """Check the config and decide which briefs need building; starts no kernel.
+
+    Writes nothing but the cache of notebooks' declared parameters (in the site's work folder).
 
     ``overrides`` sets parameters on every brief whose notebook declares them (``as_of``).
     Raises :class:`~analysis.report.config.ConfigError` on a bad config or parameter.
@@ -150,6 +169,7 @@ def plan(
     config, site = Path(config), Path(site)
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     briefs = cfg.load_config(config)
+    order = [b.name for b in briefs]
     if only:
         unknown = sorted(set(only) - {b.name for b in briefs})
         if unknown:
@@ -159,14 +179,12 @@ def plan(
     declared = _declared(briefs, work_dir(site) / "parameters-cache.json")
     if overrides:
         briefs = [
-            cfg.Brief(
-                b.name,
-                b.notebook,
-                {
+            replace(
+                b,
+                parameters={
                     **{k: v for k, v in overrides.items() if k in declared[b.notebook]},
                     **b.parameters,
                 },
-                b.title,
             )
             for b in briefs
         ]
@@ -198,7 +216,7 @@ def plan(
         else:
             reasons = []
         decisions.append(Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs))
-    return briefs, declared, decisions
+    return Plan(briefs, declared, decisions, data, order)
 
 
 def _run_tasks(
@@ -257,8 +275,8 @@ def run(
         if recover(site):
             report.notes.append("rolled back a publish interrupted in an earlier run")
         # decide under the lock: a run that held it may have just built what we would build
-        briefs, declared, decisions = plan(config, **options, overrides=overrides)
-        report.decisions = decisions
+        planned = plan(config, **options, overrides=overrides)
+        decisions = report.decisions = planned.decisions
         if on_plan:
             on_plan(decisions)
         todo = {d.name for d in decisions if d.build}
@@ -271,31 +289,35 @@ def run(
             provenance_base = {
                 "version": __version__,
                 "commit": git_commit(),
-                "source_hash": next(iter(decisions)).inputs["analysis"],
+                "source_hash": decisions[0].inputs["analysis"],
                 "packages": decisions[0].inputs["versions"],
+                "data_dir": _display_path(data_dir),
+                "data": planned.data,  # the worker keeps the files the notebook read
             }
-            all_data = keys.data_hashes(data_dir)
             built_at = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M")
-            tasks = []
-            for b, d in zip(briefs, decisions, strict=True):
-                if not d.build:
-                    continue
-                params = b.resolved_parameters(declared[b.notebook])
-                provenance = {
-                    **provenance_base,
-                    "data_dir": _display_path(data_dir),
-                    "data": dict(all_data),
-                    "parameters": params,
-                    "notebook": _display_path(b.notebook),
-                    "key": d.key,
-                }
-                task = Task(b.name, b.notebook, b.parameters, b.title, staging, data_dir, ROOT)
-                tasks.append(
-                    replace(task, provenance=provenance, timeout=timeout, built_at=built_at)
+            tasks = [
+                Task(
+                    b.name,
+                    b.notebook,
+                    b.parameters,
+                    b.title,
+                    staging,
+                    data_dir,
+                    ROOT,
+                    inputs=d.inputs,
+                    provenance={
+                        **provenance_base,
+                        "parameters": b.resolved_parameters(planned.declared[b.notebook]),
+                        "notebook": _display_path(b.notebook),
+                    },
+                    timeout=timeout,
+                    built_at=built_at,
                 )
+                for b, d in zip(planned.briefs, decisions, strict=True)
+                if d.build
+            ]
             report.outcomes = _run_tasks(tasks, jobs, progress)
-            order = [b.name for b in cfg.load_config(config)]
-            _publish(report, site, staging, order, decisions, work, built_at)
+            _publish(report, site, staging, planned.order, decisions, work, built_at)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return report
@@ -333,25 +355,21 @@ def _publish(
     for name in report.built:
         outcome, decision = report.outcomes[name], by_name[name]
         glued = outcome.glued
-        # the key records the data files the notebook actually read, so a change to another
-        # data file does not rebuild it
-        inputs = {
-            **decision.inputs,
-            "data": {n: h for n, h in decision.inputs["data"].items() if n in outcome.data_read},
-        }
         old = manifest["briefs"].get(name, {})
         edition = {
             "date": day,
             "file": f"{ARCHIVE}/{day}/{name}.html",
             "headline": glued.get("headline", ""),
             "built_at": built_at,
-            "key": decision.key,
+            "key": outcome.key,
         }
         editions = [e for e in old.get("editions", []) if e.get("date") != day] + [edition]
         manifest["briefs"][name] = {
             "file": f"{name}.html",
-            "key": keys.build_key(inputs),
-            "inputs": inputs,
+            # the key covers the data files the notebook actually read, so a change to another
+            # data file does not rebuild it
+            "key": outcome.key,
+            "inputs": outcome.inputs,
             "data_files": outcome.data_read,
             "reasons": decision.reasons,
             "editions": sorted(editions, key=lambda e: e["date"]),

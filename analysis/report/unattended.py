@@ -75,27 +75,26 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
     release named by ``$ESCALATION_UCDP_VERSION`` (default 25.1). Credentials and base URLs come
     from the environment, as for ``escalation fetch``.
     """
+    from analysis.sources.cli import base_url
     from analysis.sources.fetch import acled, gdelt, ucdp
 
+    fetchers = {"gdelt": gdelt, "acled": acled, "ucdp": ucdp}
     records = []
     for feed in feeds:
         start = time.perf_counter()
         record: dict[str, Any] = {"feed": feed}
         try:
-            out = raw_dir / feed
+            out, base = raw_dir / feed, base_url(fetchers[feed])
             if feed == "gdelt":
                 first = as_of - dt.timedelta(days=FETCH_DAYS["gdelt"] - 1)
-                base = os.environ.get(gdelt.BASE_URL_ENV, gdelt.DEFAULT_BASE_URL)
                 report = gdelt.fetch(first, as_of, out, base_url=base, progress=False)
                 record.update(ok=report.ok, detail=report.text())
             elif feed == "acled":
                 first = as_of - dt.timedelta(days=FETCH_DAYS["acled"] - 1)
-                base = os.environ.get(acled.BASE_URL_ENV, acled.DEFAULT_BASE_URL)
                 report = acled.fetch("Iraq", first, as_of, out, base_url=base, progress=False)
                 record.update(ok=True, detail=report.text())
             else:
                 version = os.environ.get(UCDP_VERSION_ENV, DEFAULT_UCDP_VERSION)
-                base = os.environ.get(ucdp.BASE_URL_ENV, ucdp.DEFAULT_BASE_URL)
                 got = ucdp.fetch(version, out, base_url=base, progress=False)
                 record.update(ok=True, detail=f"{got.path.name}: {got.status}")
         except Exception as exc:

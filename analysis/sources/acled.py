@@ -112,7 +112,7 @@ def load(path: Path | str) -> pd.DataFrame:
         raise DataValidationError(path, problems)
     frame = pd.DataFrame(rows, columns=list(REQUIRED), dtype="str")
     if frame.empty:
-        out = finish(_empty(frame), "acled", path, ("time_precision", "admin2"))
+        out = finish(_empty(), "acled", path, ("time_precision", "admin2"))
     else:
         dates = parse_dates(frame["event_date"].tolist(), DATE_FORMATS, lines, "event_date", path)
         killed = parse_counts(frame["fatalities"].tolist(), lines, "fatalities", path)
@@ -157,7 +157,7 @@ def load(path: Path | str) -> pd.DataFrame:
     return out
 
 
-def _empty(frame: pd.DataFrame) -> pd.DataFrame:
+def _empty() -> pd.DataFrame:
     out = pd.DataFrame({"source_event_id": pd.Series([], dtype="str")})
     out["time_precision"] = pd.Series([], dtype="Int64")
     out["admin2"] = pd.Series([], dtype="str")

@@ -13,9 +13,11 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 
-def _date(text: str) -> dt.date:
+def iso_date(text: str) -> dt.date:
+    """An argparse ``type``: a ``YYYY-MM-DD`` date, or a usage error naming the bad text."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -25,9 +27,9 @@ def _date(text: str) -> dt.date:
 def _out(args: argparse.Namespace, feed: str) -> Path:
     if args.out is not None:
         return args.out
-    from analysis.data import DATA_DIR
+    from analysis.paths import DATA_DIR
 
-    return Path(DATA_DIR) / "raw" / feed
+    return DATA_DIR / "raw" / feed
 
 
 def _policy(args: argparse.Namespace):
@@ -36,8 +38,11 @@ def _policy(args: argparse.Namespace):
     return Policy(retries=args.retries, backoff=args.backoff, timeout=args.timeout)
 
 
-def _base(args: argparse.Namespace, env: str, default: str) -> str:
-    return args.base_url or os.environ.get(env) or default
+def base_url(fetcher: ModuleType, override: str | None = None) -> str:
+    """The base URL of a fetcher module (``analysis.sources.fetch.gdelt``...): ``override``
+    (``--base-url``), else its ``BASE_URL_ENV`` variable when set and not empty, else its
+    ``DEFAULT_BASE_URL``."""
+    return override or os.environ.get(fetcher.BASE_URL_ENV) or fetcher.DEFAULT_BASE_URL
 
 
 def _progress(args: argparse.Namespace) -> bool | None:
@@ -51,7 +56,7 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
         args.start,
         args.end,
         _out(args, "gdelt"),
-        base_url=_base(args, gdelt.BASE_URL_ENV, gdelt.DEFAULT_BASE_URL),
+        base_url=base_url(gdelt, args.base_url),
         policy=_policy(args),
         refresh_list=args.refresh_list,
         progress=_progress(args),
@@ -71,7 +76,7 @@ def _cmd_acled(args: argparse.Namespace) -> int:
             args.start,
             args.end,
             _out(args, "acled"),
-            base_url=_base(args, acled.BASE_URL_ENV, acled.DEFAULT_BASE_URL),
+            base_url=base_url(acled, args.base_url),
             policy=_policy(args),
             progress=_progress(args),
         )
@@ -90,7 +95,7 @@ def _cmd_ucdp(args: argparse.Namespace) -> int:
         outcome = ucdp.fetch(
             args.version,
             _out(args, "ucdp"),
-            base_url=_base(args, ucdp.BASE_URL_ENV, ucdp.DEFAULT_BASE_URL),
+            base_url=base_url(ucdp, args.base_url),
             policy=_policy(args),
             progress=_progress(args),
         )
@@ -116,8 +121,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="fetch_feed", required=True)
 
     g = sub.add_parser("gdelt", help="GDELT 2.0 event exports for a date range (MD5-verified)")
-    g.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD (UTC)")
-    g.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
+    g.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD (UTC)")
+    g.add_argument("--end", type=iso_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
     g.add_argument("--refresh-list", action="store_true", help="re-read GDELT's master list")
     _common(g)
     g.set_defaults(func=_cmd_gdelt)
@@ -126,8 +131,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "acled", help="ACLED events via the API (needs ACLED_EMAIL and ACLED_PASSWORD)"
     )
     a.add_argument("--country", default="Iraq", help="ACLED country name (default Iraq)")
-    a.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
-    a.add_argument("--end", type=_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
+    a.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD")
+    a.add_argument("--end", type=iso_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
     _common(a)
     a.set_defaults(func=_cmd_acled)
 
@@ -137,4 +142,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     u.set_defaults(func=_cmd_ucdp)
 
 
-__all__ = ["register"]
+__all__ = ["base_url", "iso_date", "register"]

@@ -19,8 +19,14 @@ from typing import IO, NamedTuple
 
 import pandas as pd
 
-from analysis.data.curate import ACTOR_RULES
-from analysis.data.load import DataValidationError, Problem, UnreadableRow, numbered_rows
+from analysis.data.curate import ACTOR_RULES, first_match
+from analysis.data.load import (
+    DataValidationError,
+    Problem,
+    UnreadableRow,
+    first_row,
+    numbered_rows,
+)
 from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
 from analysis.data.vocabulary import GOVERNORATES
 
@@ -145,12 +151,7 @@ _TARGET_RES = tuple((re.compile(p, re.IGNORECASE), t) for p, t in TARGET_RULES)
 
 def infer_target_type(text: object) -> str | None:
     """Target type named by a feed's free text, or None when the text names none."""
-    if not isinstance(text, str) or not text:
-        return None
-    for pattern, target in _TARGET_RES:
-        if pattern.search(text):
-            return target
-    return None
+    return first_match(_TARGET_RES, text, None)
 
 
 # --- reading delimited text with line numbers -------------------------------------------------
@@ -166,17 +167,17 @@ class RowsRead(NamedTuple):
 
 
 @contextmanager
-def open_text(path: Path, *, member_suffix: str = ".csv") -> Iterator[IO[str]]:
-    """Open a text file, or the first ``member_suffix`` member of a zip, BOM-stripped, raw newlines.
+def open_text(path: Path) -> Iterator[IO[str]]:
+    """Open a text file, or the first ``.csv`` member of a zip, BOM-stripped, raw newlines.
 
     ``newline=""`` lets the csv module handle Windows line ends and quoted line breaks.
     """
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.lower().endswith(member_suffix.lower())]
+            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
             if not names:
                 raise DataValidationError(
-                    path, [Problem(1, "(file)", f"zip archive holds no {member_suffix} file")]
+                    path, [Problem(1, "(file)", "zip archive holds no .csv file")]
                 )
             with zf.open(names[0]) as raw:
                 yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -192,9 +193,8 @@ def read_rows(
     header: bool | None = True,
     positional: tuple[str, ...] | None = None,
     keep: Callable[[dict[str, str]], bool] | None = None,
-    delimiter: str = ",",
 ) -> RowsRead:
-    """Rows of a delimited file as dicts of the ``columns`` it needs, each with its first line.
+    """Rows of a CSV file as dicts of the ``columns`` it needs, each with its first line.
 
     ``header``: True (the first row names the columns; all of ``columns`` must be among them, in
     any order; others are ignored), False (no header: the file's columns are ``positional`` in
@@ -211,19 +211,11 @@ def read_rows(
     lines: list[int] = []
     n_read = 0
     with open_text(path) as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        try:
-            first = next(reader)
-        except StopIteration:
-            raise DataValidationError(path, [Problem(1, "(header)", "the file is empty")]) from None
-        except csv.Error as exc:
-            raise DataValidationError(
-                path, [Problem(1, "(header)", f"unreadable: {exc}")]
-            ) from None
+        reader = csv.reader(fh)
+        first = first_row(reader, path)
         names = [c.strip().lower() for c in first]
         if header is None:
             header = all(c.lower() in names for c in columns)
-        pending: list[tuple[int, list[str]]] = []
         if header:
             missing = [c for c in columns if c.lower() not in names]
             if missing:
@@ -234,7 +226,6 @@ def read_rows(
             order = names
         else:
             order = [c.lower() for c in (positional or columns)]
-            pending.append((1, first))
         index = {c: order.index(c.lower()) for c in columns}
 
         def take(start: int, row: list[str]) -> None:
@@ -252,15 +243,15 @@ def read_rows(
                 rows.append(record)
                 lines.append(start)
 
-        for start, row in pending:
-            take(start, row)
+        if not header:  # the first row is data
+            take(1, first)
         try:
             for start, row in numbered_rows(reader):
                 take(start, row)
                 if len(problems) >= 50:
                     break
         except UnreadableRow as exc:
-            problems.append(Problem(exc.line, "(row)", f"unreadable: {exc}"))
+            problems.append(Problem(exc.line, "(row)", f"unreadable CSV: {exc}"))
     if problems:
         raise DataValidationError(path, problems)
     return RowsRead(rows, lines, n_read, bool(header))
@@ -393,8 +384,4 @@ _ACTOR_RES = tuple((re.compile(p, re.IGNORECASE), a) for p, a in ACTOR_RULES)
 
 def actor_from_text(text: object) -> str:
     """Normalised actor (``ACTORS``) for free text, by the curated keyword rules, any case."""
-    if isinstance(text, str):
-        for pattern, actor in _ACTOR_RES:
-            if pattern.search(text):
-                return actor
-    return "unknown"
+    return first_match(_ACTOR_RES, text, "unknown")

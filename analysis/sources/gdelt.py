@@ -448,9 +448,7 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
     for f in files:
         table, n = scan(f, block_size=block_size)
         n_read += n
-        frame = table.to_pandas()
-        frame["file"] = str(f)
-        parts.append(_checked(frame, f))
+        parts.append(_checked(table.to_pandas(), f))
     label = Path(paths[0]) if len(paths) == 1 else Path(files[0]).parent if files else Path(".")
     raw = (
         pd.concat(parts, ignore_index=True) if parts else _checked(_empty_scan().to_pandas(), label)
@@ -468,8 +466,6 @@ def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Parse dates and counts of the kept rows; a bad cell names file, line and field."""
     problems = []
     frame = frame.copy()
-    if "file" not in frame:
-        frame["file"] = str(path)
     sqldate = frame["SQLDATE"].str.strip()
     frame["date"] = pd.to_datetime(sqldate, format="%Y%m%d", errors="coerce")
     for i in frame.index[frame["date"].isna()]:

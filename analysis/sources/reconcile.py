@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis.charts import OBSERVED_COLOR, annotate_events, new_axes
+from analysis.models.inputs import whole_number
 from analysis.models.results import ModelResults
 from analysis.sources.common import normalise_governorate
 
@@ -144,12 +145,13 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
         if "date_precision" in frame
         else np.zeros(len(frame), dtype=bool)
     )
+    date = pd.to_datetime(frame["date"])
     return pd.DataFrame(
         {
             "id": frame["incident_id"].astype(str).to_numpy(),
-            "date": pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[D]"),
+            "date": date.to_numpy(dtype="datetime64[D]"),
             "month_only": month,
-            "month": pd.to_datetime(frame["date"]).dt.to_period("M").to_numpy(),
+            "month": date.dt.to_period("M").to_numpy(),
             "gov": frame["governorate"].astype(object).map(normalise_governorate).to_numpy(),
             "target": frame["target_type"].astype(object).to_numpy(),
             "attack": frame["attack_type"].astype(object).to_numpy(),
@@ -181,6 +183,7 @@ def _candidates(cur: pd.DataFrame, feed: pd.DataFrame, days: int) -> list[tuple]
         feed["attack"].to_numpy(),
     )
     f_date, f_id = feed["date"].to_numpy(), feed["id"].to_numpy()
+    feed_months = f_month[feed_month_rows]
     out = []
     delta = np.timedelta64(days, "D")
     for i, row in enumerate(cur.itertuples(index=False)):
@@ -192,7 +195,8 @@ def _candidates(cur: pd.DataFrame, feed: pd.DataFrame, days: int) -> list[tuple]
             lo = np.searchsorted(dates, row.date - delta, "left")
             hi = np.searchsorted(dates, row.date + delta, "right")
         js = set(order[lo:hi].tolist())
-        js |= {j for j in feed_month_rows.tolist() if feed["month"].iat[j] == row.month}
+        if feed_month_rows.size:  # (an empty Period comparison is a float array, not bool)
+            js |= set(feed_month_rows[feed_months == row.month].tolist())
         for j in sorted(js):
             month_level = bool(row.month_only or f_month_only[j])
             if month_level and f_month[j] != row.month:
@@ -231,8 +235,7 @@ def reconcile(
     if not isinstance(curated, pd.DataFrame):
         raise ValueError("curated must be a DataFrame of incidents")
     _require(curated, _NEEDED, "curated")
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 0:
-        raise ValueError(f"days must be a whole number >= 0, got {days!r}")
+    days = whole_number("days", days, 0)
     if curated["incident_id"].duplicated().any():
         raise ValueError("curated incident_id values must be unique")
     feeds = _feed_frames(others)

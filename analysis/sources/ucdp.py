@@ -27,6 +27,7 @@ from analysis.data.load import DataValidationError, Problem
 from analysis.sources.common import (
     actor_from_text,
     finish,
+    first_match,
     infer_target_type,
     normalise_governorate,
     parse_counts,
@@ -126,11 +127,7 @@ EXTRAS = ("deaths_low", "deaths_high", "date_end", "date_prec", "type_of_violenc
 
 def attack_type_from_text(text: object) -> str:
     """Weapon named by a headline (:data:`ATTACK_RULES`), ``"unknown"`` when none is named."""
-    if isinstance(text, str):
-        for pattern, attack in _ATTACK_RES:
-            if pattern.search(text):
-                return attack
-    return "unknown"
+    return first_match(_ATTACK_RES, text, "unknown")
 
 
 def load(path: Path | str) -> pd.DataFrame:
@@ -148,7 +145,7 @@ def load(path: Path | str) -> pd.DataFrame:
         USED,
         header=None,
         positional=COLUMNS,
-        keep=lambda r: r["country"].strip() == "Iraq" or r["country_id"].strip() == "645",
+        keep=lambda r: r["country"].strip() == "Iraq" or r["country_id"].strip() == IRAQ_COUNTRY_ID,
     )
     problems = []
     for row, line in zip(rows, lines, strict=True):

@@ -106,6 +106,9 @@ def test_point_estimates_match_direct_statsmodels_glm():
         y.to_numpy(), X, family=sm.families.Poisson(), offset=np.log(exposure.to_numpy())
     ).fit(cov_type="HAC", cov_kwds={"maxlags": 3, "use_correction": True})
     np.testing.assert_allclose(nw.bse.to_numpy(), direct_nw.bse, rtol=1e-6)
+    # Pearson residuals, which the Ljung-Box check and the residual chart use
+    np.testing.assert_allclose(res.residuals.to_numpy(), direct.resid_pearson, rtol=1e-6)
+    assert res.residuals.index.equals(y.index)
 
 
 def test_hac_reflects_overdispersion():
@@ -195,6 +198,10 @@ def test_results_frame_summary_and_plot():
     assert "per week" in text
     ax = res.plot()
     assert len(ax.lines) >= 3
+    plt.close(ax.figure)
+    ax = res.plot_residuals()
+    assert len(ax.collections[0].get_segments()) == len(y)  # one stem per period
+    assert "Ljung-Box" in ax.get_title()
     plt.close(ax.figure)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 from browser import Browser, artifact_dir, require_chromium
+from report_helpers import write_config, write_notebook
 
 from analysis.report.runner import run
 
@@ -44,24 +44,13 @@ IMAGES = "Array.from(document.images, i => i.getAttribute('src').slice(0, 22))"
 
 
 def _write_demo(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell("rows = 3  # rows of the table")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Demo brief\n\nA line chart and a table, for the browser."),
-        params,
-        *(nbformat.v4.new_code_cell(c) for c in CELLS),
-    ]
-    notebook = folder / "demo.ipynb"
-    nbformat.write(nb, notebook)
-    config = folder / "briefs.yml"
-    config.write_text(f"briefs:\n  - name: demo\n    notebook: {notebook}\n", encoding="utf-8")
-    return config
+    notebook = write_notebook(
+        folder / "demo.ipynb",
+        *CELLS,
+        parameters="rows = 3  # rows of the table",
+        title="# Demo brief\n\nA line chart and a table, for the browser.",
+    )
+    return write_config(folder / "briefs.yml", {"demo": (notebook, {})})
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from report_helpers import GLUE, READS, snapshot, write_config, write_notebook
+from report_helpers import GLUE, READS, snapshot, wait_for_lock, write_config, write_notebook
 
 from analysis.cli import main
 from analysis.report import keys
@@ -44,6 +42,10 @@ def test_builds_then_rebuilds_only_what_changed(project, monkeypatch):
     assert "Tiny brief 1" in index and "Tiny brief 2" in index and "x is 2." in index
     manifest = json.loads((p["site"] / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["briefs"]) == {"a", "b"}
+    for entry in manifest["briefs"].values():  # one key per page: manifest, edition, provenance
+        page = (p["site"] / entry["file"]).read_text(encoding="utf-8")
+        assert entry["editions"][-1]["key"] == entry["key"]
+        assert f"<code>{entry['key']}</code>" in page
     before = snapshot(p["site"])
 
     again = _run(p)
@@ -138,23 +140,12 @@ def _start_slow_run(p: dict, seconds: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _wait_for_lock(site: Path, proc: subprocess.Popen, timeout: float = 60) -> None:
-    lock = work_dir(site.resolve()) / "lock"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if lock.exists() and lock.read_text() and proc.poll() is None:
-            if list(work_dir(site.resolve()).glob("staging-*/a.log")):
-                return  # the kernel is being started: we are mid-build
-        time.sleep(0.1)
-    raise AssertionError(f"the slow run never got going: {proc.communicate()}")
-
-
 def test_a_killed_run_leaves_the_site_as_it_was(project):
     p = project
     _run(p)
     before = snapshot(p["site"])
     proc = _start_slow_run(p, 60)
-    _wait_for_lock(p["site"], proc)
+    wait_for_lock(p["site"], proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert snapshot(p["site"]) == before
@@ -169,7 +160,7 @@ def test_two_runs_at_once_do_not_interleave(project, capsys):
     _run(p)
     proc = _start_slow_run(p, 4)
     try:
-        _wait_for_lock(p["site"], proc)
+        wait_for_lock(p["site"], proc)
         with pytest.raises(SiteLocked, match="another run is publishing"):
             _run(p)
         code = main(["report", "--config", str(p["config"]), "--out", str(p["site"]),

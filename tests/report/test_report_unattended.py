@@ -7,17 +7,15 @@ import errno
 import json
 import subprocess
 import sys
-import time
 
 import feedparser
 import pytest
 from conftest import ROOT, edit_cells
-from report_helpers import GLUE, READS, snapshot, write_notebook
+from report_helpers import GLUE, READS, snapshot, wait_for_lock, write_notebook
 
 from analysis.cli import main
 from analysis.report import runner
 from analysis.report.keys import file_hash
-from analysis.report.publish import work_dir
 from analysis.report.site import archive_copy
 from analysis.report.unattended import (
     DATA_INVALID,
@@ -115,10 +113,7 @@ def test_a_second_run_at_once_is_turned_away_and_the_first_completes(project):
          "--out", str(p["site"]), "--data", str(p["data"]), "--jobs", "1"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    lock = work_dir(p["site"].resolve()) / "lock"
-    deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_lock(p["site"], first)
     second = _run(p, DAY2)
     out, err = first.communicate(timeout=120)
     assert second.exit_code == LOCKED and "another run is publishing" in second.error

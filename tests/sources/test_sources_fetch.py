@@ -1,13 +1,15 @@
 """Fetchers against a real local HTTP server: download, verify, resume, retry, time out, refuse.
 
-The server (tests/sources/conftest.py) serves zipped synthetic GDELT fixtures, a truncated file,
-a file with the wrong checksum, 500 errors and slow answers; ACLED's token and read endpoints
-are served by small handlers. Nothing below HTTP is mocked.
+The server (the ``http_server`` fixture of tests/http_fixture_server.py, registered in
+tests/conftest.py) serves zipped synthetic GDELT fixtures, a truncated file, a file with the wrong
+checksum, 500 errors and slow answers; ACLED's token and read endpoints are served by small
+handlers. Nothing below HTTP is mocked.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -17,13 +19,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
+from analysis.sources import acled as acled_loader
 from analysis.sources import gdelt as gdelt_loader
+from analysis.sources import ucdp as ucdp_loader
 from analysis.sources.cli import register
 from analysis.sources.fetch import acled, gdelt, ucdp
 from analysis.sources.fetch.http import DownloadError, Policy, VerificationError, download
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAST = Policy(retries=2, backoff=0.01, timeout=0.5)
 
 
@@ -110,27 +114,25 @@ def test_gdelt_fetch_downloads_verifies_and_loads(gdelt_site, tmp_path, monkeypa
     assert (frame["date"] == "2020-01-09").sum() == 2
 
 
+def fetch_8_jan(server, out: Path) -> gdelt.FetchReport:
+    """Fetch the four 8 Jan 2020 files from ``server`` into ``out``, fast retries, no progress."""
+    return gdelt.fetch(
+        dt.date(2020, 1, 8),
+        dt.date(2020, 1, 8),
+        out,
+        base_url=server.base,
+        policy=FAST,
+        progress=False,
+    )
+
+
 def test_gdelt_rerun_downloads_nothing_twice(gdelt_site, tmp_path):
     server, files = gdelt_site
     out = tmp_path / "raw"
-    first = gdelt.fetch(
-        dt.date(2020, 1, 8),
-        dt.date(2020, 1, 8),
-        out,
-        base_url=server.base,
-        policy=FAST,
-        progress=False,
-    )
+    first = fetch_8_jan(server, out)
     assert len(first.downloaded) == 4 and first.ok
     n_requests = len(server.log)
-    second = gdelt.fetch(
-        dt.date(2020, 1, 8),
-        dt.date(2020, 1, 8),
-        out,
-        base_url=server.base,
-        policy=FAST,
-        progress=False,
-    )
+    second = fetch_8_jan(server, out)
     assert second.skipped == first.downloaded and not second.downloaded
     assert len(server.log) == n_requests  # cached manifest, complete files: no request at all
 
@@ -143,14 +145,7 @@ def test_truncated_and_wrong_checksum_files_are_reported_and_not_kept(gdelt_site
     data[40] ^= 0xFF  # same size, different bytes
     server.files[f"/gdeltv2/{wrong}"] = bytes(data)
     out = tmp_path / "raw"
-    report = gdelt.fetch(
-        dt.date(2020, 1, 8),
-        dt.date(2020, 1, 8),
-        out,
-        base_url=server.base,
-        policy=FAST,
-        progress=False,
-    )
+    report = fetch_8_jan(server, out)
     assert not report.ok
     assert set(report.failed) == {short, wrong}
     assert "truncated" in report.failed[short]
@@ -211,12 +206,8 @@ def test_interrupted_download_resumes_with_range(gdelt_site, tmp_path):
     assert outcome.status == "resumed"
     assert dest.read_bytes() == files[name]
     requests = server.requests_for(path)
-    assert requests[-1].headers.get("Range") == f"bytes={part_size(requests)}-"
+    assert requests[-1].headers.get("Range") == f"bytes={requests[0].sent}-"
     assert sum(r.sent for r in requests) == len(files[name])  # no byte fetched twice
-
-
-def part_size(requests) -> int:
-    return requests[0].sent
 
 
 def test_retry_after_500_and_after_a_slow_answer(gdelt_site, tmp_path):
@@ -281,8 +272,6 @@ EMAIL, PASSWORD, TOKEN = "analyst@example.org", "s3cret-Pa55word", "tok-abc123-s
 def acled_site(http_server):
     """ACLED's OAuth token endpoint and a paged CSV read endpoint (2 rows per page)."""
     text = (FIXTURES / "acled_iraq_sample.csv").read_bytes().decode("utf-8-sig")
-    import csv
-
     records = list(csv.reader(io.StringIO(text, newline="")))
     header, rows = records[0], records[1:]
 
@@ -353,8 +342,6 @@ def test_acled_fetch_pages_resume_and_keep_secrets_out(acled_site, tmp_path, mon
     assert (report.pages, report.pages_fetched, report.rows) == (n_pages, n_pages - 3, 25)
     final = out / "acled_Iraq_2019-01-01_2021-12-31.csv"
     assert [p.name for p in out.iterdir()] == [final.name]  # the page files are gone
-    from analysis.sources import acled as acled_loader
-
     frame = acled_loader.load(final)
     assert frame.attrs["rows_read"] == len(rows) == 25
     assert len(frame) == 20
@@ -428,8 +415,6 @@ def test_ucdp_fetch_release_and_candidate(http_server, tmp_path, monkeypatch):
     assert run_cli(["fetch", "ucdp", "--version", "25.0.9", "--out", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / "ged251-csv.zip").read_bytes() == release
     assert (tmp_path / "GEDEvent_v25_0_9.csv").read_bytes() == candidate
-    from analysis.sources import ucdp as ucdp_loader
-
     assert len(ucdp_loader.load(tmp_path / "ged251-csv.zip")) == 8
     assert len(ucdp_loader.load(tmp_path / "GEDEvent_v25_0_9.csv")) == 3
 

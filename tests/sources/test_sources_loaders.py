@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import FIXTURES
 
 from analysis.data import DataValidationError, load_incidents
 from analysis.data.schema import INCIDENT_COLUMNS
 from analysis.sources import acled, gdelt, ucdp
 from analysis.sources.common import check_incident_frame, empty_incidents, normalise_governorate
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GDELT2 = FIXTURES / "20200108000000.export.CSV"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import matplotlib
 
@@ -12,13 +11,12 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 
 from analysis.data.vocabulary import ATTACK_TYPES, TARGET_TYPES
 from analysis.sources import ReconcileResults, acled, gdelt, reconcile
 from analysis.sources.common import typed_incidents
 from analysis.sources.reconcile import COMPATIBLE_ATTACKS
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def incidents(rows: list[tuple], dataset: str | None = None) -> pd.DataFrame:

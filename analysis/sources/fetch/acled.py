@@ -24,6 +24,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.atomic import write_atomic
 from analysis.sources.fetch.http import DEFAULT_POLICY, DownloadError, Policy, get_bytes
 from analysis.sources.fetch.progress import progress_bar
 
@@ -147,6 +148,10 @@ def fetch(
     bearer: str | None = None
     fetched = 0
     page = 1
+    header: list[str] = []
+    n_rows = 0
+    joined = io.StringIO()  # the pages joined, one header: parsed once, as each page comes in
+    writer = csv.writer(joined, lineterminator="\n")
     with progress_bar(None, "acled pages", progress) as bar:
         while True:
             part = parts / f"page-{page:05d}.csv"
@@ -165,29 +170,20 @@ def fetch(
                     raise DownloadError(
                         f"ACLED answered page {page} with JSON, not CSV: {text[:200]}"
                     )
-                tmp = part.with_name(part.name + ".tmp")
-                tmp.write_text(text, encoding="utf-8")
-                tmp.replace(part)
+                write_atomic(part, text)
                 fetched += 1
             bar.update(1)
-            _, rows = _rows(text)
-            if len(rows) < limit:
-                break
-            page += 1
-    header: list[str] = []
-    n_rows = 0
-    tmp = final.with_name(final.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        for p in (parts / f"page-{k:05d}.csv" for k in range(1, page + 1)):
-            head, rows = _rows(p.read_text(encoding="utf-8"))
+            head, rows = _rows(text)
             if head and not header:
                 header = head
                 writer.writerow(header)
             if head and head != header:
-                raise DownloadError(f"ACLED page {p.name} has different columns from page 1")
+                raise DownloadError(f"ACLED page {part.name} has different columns from page 1")
             writer.writerows(rows)
             n_rows += len(rows)
-    tmp.replace(final)
+            if len(rows) < limit:
+                break
+            page += 1
+    write_atomic(final, joined.getvalue())
     shutil.rmtree(parts)
     return AcledReport(final, n_rows, page, fetched)

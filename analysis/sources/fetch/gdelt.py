@@ -13,15 +13,18 @@ import datetime as dt
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.atomic import write_atomic
 from analysis.sources.fetch.http import (
     DEFAULT_POLICY,
     USER_AGENT,
     DownloadError,
     Policy,
     download,
+    with_retries,
 )
 from analysis.sources.fetch.progress import progress_bar
 
@@ -84,26 +87,29 @@ def parse_master_lines(lines, start: dt.date, end: dt.date) -> list[ListedFile]:
     return sorted(out, key=lambda f: f.stamp)
 
 
-def _master_list(base_url: str, start: dt.date, end: dt.date, policy: Policy) -> list[ListedFile]:
+def _master_list(
+    base_url: str,
+    start: dt.date,
+    end: dt.date,
+    policy: Policy,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[ListedFile]:
     url = base_url + "masterfilelist.txt"
-    attempt = 0
-    while True:
-        try:
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            with urllib.request.urlopen(request, timeout=policy.timeout) as response:
-                lines = (raw.decode("utf-8", "replace") for raw in response)
-                return parse_master_lines(lines, start, end)
-        except Exception as exc:
-            if attempt >= policy.retries:
-                raise DownloadError(f"{url}: cannot read the master file list: {exc}") from None
-            time.sleep(min(policy.backoff * 2**attempt, policy.max_backoff))
-            attempt += 1
+
+    def read() -> list[ListedFile]:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=policy.timeout) as response:
+            lines = (raw.decode("utf-8", "replace") for raw in response)
+            return parse_master_lines(lines, start, end)
+
+    try:
+        return with_retries(read, url, policy, sleep)
+    except DownloadError as exc:
+        raise DownloadError(f"cannot read the master file list: {exc}") from None
 
 
 def _write_manifest(path: Path, files: list[ListedFile]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(f"{f.size} {f.md5} {f.name}\n" for f in files), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, "".join(f"{f.size} {f.md5} {f.name}\n" for f in files))
 
 
 def _read_manifest(path: Path) -> list[ListedFile]:

@@ -19,6 +19,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 USER_AGENT = "escalation-fetch/0.1 (+https://github.com/; research use)"
 CHUNK = 1 << 16
@@ -83,7 +86,57 @@ def _verify(path: Path, size: int | None, md5: str | None) -> str | None:
 
 
 class _Retryable(Exception):
-    pass
+    """A failure worth another attempt that urllib does not raise itself (a truncated body)."""
+
+
+def retry_problem(exc: BaseException, timeout: float) -> str | None:
+    """What went wrong, if ``exc`` is worth retrying: a network error, a timeout, a truncated
+    body, or HTTP 408, 429 or 5xx. None for anything else (another 4xx, a bug): not retried."""
+    if isinstance(exc, urllib.error.HTTPError):  # before OSError: HTTPError is one
+        if exc.code in (408, 429) or exc.code >= 500:
+            return f"HTTP {exc.code} {exc.reason}"
+        return None
+    if isinstance(exc, _Retryable):
+        return str(exc)
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, http.client.IncompleteRead):
+        return f"connection closed early ({len(exc.partial)} bytes in last read)"
+    if isinstance(exc, OSError | http.client.HTTPException):  # URLError, ConnectionError, ...
+        return f"network error: {getattr(exc, 'reason', exc)}"
+    return None
+
+
+def with_retries(
+    call: Callable[[], _T],
+    url: str,
+    policy: Policy,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    note: str = "",
+) -> _T:
+    """``call()``, retried with exponential backoff per ``policy`` while it fails retryably.
+
+    Which failures are retryable is :func:`retry_problem`'s call. Another HTTP error raises
+    :class:`DownloadError` at once; any other exception propagates as it is. When the retries run
+    out: DownloadError "<url>: <problem> (gave up after <n> attempts<note>)".
+    """
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            problem = retry_problem(exc, policy.timeout)
+            if problem is None:
+                if isinstance(exc, urllib.error.HTTPError):
+                    raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                raise
+            if attempt >= policy.retries:
+                raise DownloadError(
+                    f"{url}: {problem} (gave up after {attempt + 1} attempts{note})"
+                ) from None
+        sleep(min(policy.backoff * 2**attempt, policy.max_backoff))
+        attempt += 1
 
 
 def _fetch_once(
@@ -93,7 +146,10 @@ def _fetch_once(
     timeout: float,
     on_bytes: Callable[[int], None] | None,
 ) -> int:
-    """One request: append to (or restart) ``part``; return bytes received. Raises _Retryable."""
+    """One request: append to (or restart) ``part``; return bytes received.
+
+    Raises what urllib raises, or _Retryable for a body shorter than its Content-Length.
+    """
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})
     if have:
@@ -122,18 +178,7 @@ def _fetch_once(
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # range beyond the end: the partial file may be complete
             return 0
-        if exc.code in (408, 429) or exc.code >= 500:
-            raise _Retryable(f"HTTP {exc.code} {exc.reason}") from None
-        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except TimeoutError:
-        raise _Retryable(f"timed out after {timeout:g} s") from None
-    except http.client.IncompleteRead as exc:
-        raise _Retryable(
-            f"connection closed early ({len(exc.partial)} bytes in last read)"
-        ) from None
-    except (urllib.error.URLError, ConnectionError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _Retryable(f"network error: {reason}") from None
+        raise
     return got
 
 
@@ -168,20 +213,13 @@ def download(
     if part.exists() and size is not None and part.stat().st_size > size:
         part.unlink()
         resumed = False
-    fetched = 0
-    attempt = 0
-    while True:
-        try:
-            fetched += _fetch_once(url, part, headers or {}, policy.timeout, on_bytes)
-            break
-        except _Retryable as exc:
-            if attempt >= policy.retries:
-                raise DownloadError(
-                    f"{url}: {exc} (gave up after {attempt + 1} attempts; "
-                    f"partial file kept for resuming: {part.name})"
-                ) from None
-            sleep(min(policy.backoff * 2**attempt, policy.max_backoff))
-            attempt += 1
+    fetched = with_retries(
+        lambda: _fetch_once(url, part, headers or {}, policy.timeout, on_bytes),
+        url,
+        policy,
+        sleep,
+        note=f"; partial file kept for resuming: {part.name}",
+    )
     if not part.exists():
         part.touch()
     problem = _verify(part, size, md5)
@@ -201,29 +239,16 @@ def get_bytes(
     sleep: Callable[[float], None] = time.sleep,
 ) -> bytes:
     """GET (or POST ``data``) a small resource into memory, with the same retries and timeout."""
-    attempt = 0
-    while True:
+
+    def once() -> bytes:
         request = urllib.request.Request(
             url, data=data, headers={"User-Agent": USER_AGENT, **(headers or {})}
         )
-        try:
-            with urllib.request.urlopen(request, timeout=policy.timeout) as response:
-                body = response.read()
-                expected = response.headers.get("Content-Length")
-                if expected is not None and len(body) < int(expected):
-                    raise _Retryable(f"connection closed after {len(body)} of {expected} bytes")
-                return body
-        except urllib.error.HTTPError as exc:
-            if not (exc.code in (408, 429) or exc.code >= 500):
-                raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-            problem: str = f"HTTP {exc.code} {exc.reason}"
-        except _Retryable as exc:
-            problem = str(exc)
-        except TimeoutError:
-            problem = f"timed out after {policy.timeout:g} s"
-        except (urllib.error.URLError, ConnectionError, http.client.HTTPException, OSError) as exc:
-            problem = f"network error: {getattr(exc, 'reason', exc)}"
-        if attempt >= policy.retries:
-            raise DownloadError(f"{url}: {problem} (gave up after {attempt + 1} attempts)")
-        sleep(min(policy.backoff * 2**attempt, policy.max_backoff))
-        attempt += 1
+        with urllib.request.urlopen(request, timeout=policy.timeout) as response:
+            body = response.read()
+            expected = response.headers.get("Content-Length")
+            if expected is not None and len(body) < int(expected):
+                raise _Retryable(f"connection closed after {len(body)} of {expected} bytes")
+            return body
+
+    return with_retries(once, url, policy, sleep)
