@@ -139,3 +139,35 @@ def plot_counts(
         ax.set_title(title)
     annotate_events(ax, events)
     return ax
+
+
+def chart_text(text: str) -> str:
+    """``text`` for a matplotlib label: dollar signs escaped so they are not read as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def declutter_events(
+    events: pd.DataFrame,
+    focus: str | None = None,
+    focus_date: pd.Timestamp | None = None,
+    min_gap_days: int = 12,
+) -> tuple[dict[str, pd.Timestamp], dict[str, pd.Timestamp]]:
+    """Split the events other than ``focus`` into those labelled on the chart and those drawn
+    without a label, so labels at least ``min_gap_days`` apart (and from the focus event's date)
+    do not overprint. Both are mappings label -> date for :func:`annotate_events`."""
+    labelled: dict[str, pd.Timestamp] = {}
+    quiet: dict[str, pd.Timestamp] = {}
+    taken = [] if focus_date is None else [pd.Timestamp(focus_date)]
+    gap = pd.Timedelta(days=min_gap_days)
+    for r in events.sort_values("date", kind="stable").itertuples(index=False):
+        if r.event_id == focus:
+            continue
+        name = str(r.label)  # annotate_events draws labels verbatim (no mathtext)
+        if name in labelled or name in quiet:
+            name = f"{name} ({r.event_id})"
+        if all(abs(r.date - t) >= gap for t in taken):
+            labelled[name] = r.date
+            taken.append(r.date)
+        else:
+            quiet[name] = r.date
+    return labelled, quiet

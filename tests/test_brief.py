@@ -23,7 +23,7 @@ import pytest
 from conftest import ROOT, copy_data, edit_cells
 from scipy import stats
 
-from analysis.brief import (
+from analysis.briefs import (
     Html,
     attack_times,
     changepoint_values,
@@ -33,13 +33,13 @@ from analysis.brief import (
     fmt_number,
     incidents_in_window,
     link,
+    recent_tempo,
     safe_url,
 )
 from analysis.data import load_events, load_incidents, load_reported_counts
 from analysis.models import changepoints, counterfactual, hawkes, its, windows
 from analysis.report.glue import read_glued
 from analysis.series import counts
-from analysis.tempo import recent_tempo
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -100,7 +100,7 @@ def step_data(template):
 
 
 # --------------------------------------------------------------------------------------------
-# analysis.brief
+# analysis.briefs (event brief)
 # --------------------------------------------------------------------------------------------
 
 
@@ -247,7 +247,7 @@ def test_incidents_in_window_matches_the_windows_model(step_data):
 
 
 # --------------------------------------------------------------------------------------------
-# analysis.tempo
+# analysis.briefs.tempo
 # --------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,68 @@
+"""Briefs: results turned into pages a newsroom can read.
+
+One module per job:
+
+- :mod:`~analysis.briefs.html`         safe HTML fragments (everything from the data escaped)
+- :mod:`~analysis.briefs.wording`      numbers, dates and intervals in plain words
+- :mod:`~analysis.briefs.lookups`      event and incident look-ups by id, date and window
+- :mod:`~analysis.briefs.event`        the event brief's numbers (:class:`EventBrief`) and
+  :func:`event_brief`, which computes them
+- :mod:`~analysis.briefs.event_views`  the event brief's text, HTML fragments and chart
+- :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
+- :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
+
+>>> from analysis.briefs import event_brief
+>>> brief = event_brief(load_incidents(), load_events(), "suleimani_strike")
+>>> brief.headline, brief.window_rate_ratio
+"""
+
+from analysis.briefs.event import EventBrief, event_brief
+from analysis.briefs.html import Html, esc, link, safe_url
+from analysis.briefs.lookups import (
+    INCIDENT_COLUMNS,
+    attack_times,
+    counterfactual_span,
+    event_card,
+    event_dates_by_id,
+    event_row,
+    event_title,
+    events_between,
+    incidents_in_window,
+)
+from analysis.briefs.tempo import TempoResults, recent_tempo, resolve_as_of
+from analysis.briefs.values import (
+    changepoint_values,
+    counterfactual_values,
+    its_values,
+    overview_values,
+    windows_values,
+)
+from analysis.briefs.wording import fmt_date, fmt_number
+
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "EventBrief",
+    "Html",
+    "TempoResults",
+    "attack_times",
+    "changepoint_values",
+    "counterfactual_span",
+    "counterfactual_values",
+    "esc",
+    "event_brief",
+    "event_card",
+    "event_dates_by_id",
+    "event_row",
+    "event_title",
+    "events_between",
+    "fmt_date",
+    "fmt_number",
+    "incidents_in_window",
+    "its_values",
+    "link",
+    "overview_values",
+    "recent_tempo",
+    "resolve_as_of",
+    "safe_url",
+    "windows_values",
+]

@@ -1,0 +1,504 @@
+"""What an event brief says and shows: its text, HTML fragments, tables and chart.
+
+:class:`EventBriefViews` holds the views of :class:`analysis.briefs.event.EventBrief`; they only
+read the brief's declared fields, so the numbers are computed once, in
+:func:`analysis.briefs.event.event_brief`, and every view shows the same ones. Every piece of text
+that comes from the data (labels, descriptions, titles, URLs) is escaped before it becomes HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from analysis.briefs.html import Html, bullets, esc, heading, html_table, link, paragraphs
+from analysis.briefs.lookups import event_card, event_title
+from analysis.briefs.wording import (
+    DAY,
+    attack_noun,
+    finite_or_none,
+    fmt_count,
+    fmt_date,
+    fmt_interval,
+    fmt_number,
+    fmt_span,
+    iso_period,
+    period_length,
+    plural,
+    ratio_words,
+    recorded_phrase,
+)
+from analysis.charts import (
+    EVENT_COLOR,
+    MODEL_COLOR,
+    OBSERVED_COLOR,
+    annotate_events,
+    band,
+    chart_text,
+    declutter_events,
+    new_axes,
+)
+from analysis.models.inputs import period_unit
+from analysis.results import format_p
+
+__all__ = ["MEASURES", "EventBriefViews"]
+
+#: effect measures of a brief: key -> (plain name, unit)
+MEASURES = {
+    "window_rate_ratio": (
+        "Attacks after vs before (rate ratio, same-length windows)",
+        "ratio of daily rates",
+    ),
+    "its_level_rr": ("Step change at the event (trend model)", "rate ratio"),
+    "its_slope_rr": ("Change of trend after the event (trend model)", "rate ratio per week"),
+    "excess": ("Attacks beyond the pre-event expectation (counterfactual)", "attacks"),
+}
+
+
+class EventBriefViews:
+    """Text, HTML, tables and the chart of an event brief, read from its declared fields."""
+
+    # -- text -------------------------------------------------------------------------------
+    @property
+    def unit(self) -> str:
+        return period_unit(self.freq)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        """E.g. "Suleimani strike, 3 Jan 2020: attack tempo before and after"."""
+        return event_title({"label": self.label, "date": self.event_date}, self.title_suffix)
+
+    @property
+    def headline(self) -> str:
+        """One plain sentence with the before/after numbers."""
+        d_after, d_before = self.window_days_after, self.window_days_before
+        when = f"{fmt_date(self.event_date)} ({self.label})"
+        if self.windows is None or d_after == 0 or d_before == 0:
+            return (
+                f"The data do not cover both sides of {when}, so attack tempo before and after "
+                "cannot be compared."
+            )
+        counts_text = (
+            f"In the {plural(d_after, 'day')} from {when}, "
+            f"{recorded_phrase(self.window_after, self.confirmation)}, against "
+            f"{self.window_before} in the {plural(d_before, 'day')} before"
+        )
+        if self.window_before == 0 and self.window_after == 0:
+            return f"{counts_text}: no attacks on either side to compare."
+        if self.window_before == 0:
+            return (
+                f"{counts_text}: attacks resumed after a quiet spell ({format_p(self.window_p)})."
+            )
+        words = ratio_words(
+            self.window_rate_ratio, self.window_low, self.window_high, self.window_p
+        )
+        return f"{counts_text}: {words}."
+
+    def effect_lines(self) -> list[str]:
+        """One plain sentence per effect measure (trend model and counterfactual)."""
+        lines = []
+        u = self.unit
+        if np.isfinite(self.its_level_rr):
+            lines.append(
+                f"Trend model: at the event the {u}ly rate stepped to "
+                f"{fmt_number(self.its_level_rr)} times the pre-event trend "
+                f"({fmt_interval(self.its_level_low, self.its_level_high)}, "
+                f"{format_p(self.its_level_p)})."
+            )
+        if np.isfinite(self.its_slope_rr):
+            lines.append(
+                f"Trend model: after the event the trend changed by a factor of "
+                f"{fmt_number(self.its_slope_rr, 3)} per {u} "
+                f"({fmt_interval(self.its_slope_low, self.its_slope_high, 3)}, "
+                f"{format_p(self.its_slope_p)})."
+            )
+        if self.counterfactual is not None:
+            n = self.counterfactual.n_post
+            more = "more" if self.excess >= 0 else "fewer"
+            lines.append(
+                f"Counterfactual: in the {plural(n, u)} from {fmt_date(self.cf_post_start)}, "
+                f"{recorded_phrase(self.observed_after, self.confirmation)} against about "
+                f"{fmt_count(self.expected_after)} expected from the pre-event pattern "
+                f"(95% interval {fmt_count(max(self.expected_after_low, 0.0))} to "
+                f"{fmt_count(self.expected_after_high)}): about "
+                f"{fmt_count(abs(self.excess))} {more} "
+                f"(95% interval {fmt_count(self.excess_low)} to {fmt_count(self.excess_high)})."
+            )
+        return lines
+
+    def summary(self) -> str:
+        """Headline, effect sentences and caveats as plain text."""
+        parts = [self.title, self.headline, *self.effect_lines(), "Caveats:"]
+        parts += [f"- {c}" for c in self.caveats()]
+        return "\n".join(parts)
+
+    def methods(self) -> list[str]:
+        """The methods note: how each number was computed, with this brief's settings."""
+        u = self.unit
+        w = self.window_days
+        text = [
+            f"Counts: {attack_noun(self.confirmation)} in the curated dataset, "
+            f"{fmt_span(self.start, self.end)}.",
+            f"Before/after: attacks in the {w} days before the event against the {w} days from "
+            "the event day on. The rate ratio divides the daily rate after by the daily rate "
+            "before; its 95% interval and p-value are exact (a binomial test conditional on the "
+            "total).",
+            f"Trend model: a segmented (interrupted time series) quasi-Poisson regression of "
+            f"{u}ly counts over the whole period, with a level and a trend, and a step and a "
+            f"change of trend from the {u} holding the event. Standard errors allow for "
+            "over-dispersion and autocorrelation. The step compares the rate just after the event "
+            "with the pre-event trend carried forward. Other events in the period are not "
+            "modelled.",
+        ]
+        if self.counterfactual is not None:
+            text.append(
+                f"Counterfactual: a local-level model fitted to the {self.cf_n_pre} {u}s before "
+                f"the {u} holding the event (from {fmt_date(self.counterfactual.pre_start)}), "
+                f"simulated forward 1,000 times over {fmt_date(self.cf_post_start)} to "
+                f"{fmt_date(self.cf_post_end + period_length(self.unit) - DAY)}; the first "
+                f"{u} also holds the days before the event in that {u}. Excess = observed "
+                "minus expected; the interval is the spread of the simulated totals."
+            )
+        text.append(
+            "Intervals are 95% intervals. A p-value above 0.05 means the change could be chance "
+            "given the number of attacks; it does not show that nothing changed."
+        )
+        return text + [f"Note: {n}" for n in self.notes]
+
+    def caveats(self) -> list[str]:
+        """Data coverage caveats for this event, in plain words."""
+        out = [
+            "The dataset is a sample of public reporting, not a census: a change in how much was "
+            "reported can look like a change in attacks."
+        ]
+        if len(self.other_events):
+            names = "; ".join(
+                f"{r.label} ({fmt_date(r.date)})" for r in self.other_events.itertuples()
+            )
+            out.append(
+                f"Other events fall inside the {self.window_days}-day windows, so a change cannot "
+                f"be put down to the {self.label} alone: {names}."
+            )
+        if self.window_days_after < self.window_days or self.window_days_before < self.window_days:
+            out.append(
+                f"The data cover only {self.window_days_before} days before and "
+                f"{self.window_days_after} days after the event; the windows are cut short."
+            )
+        if len(self.thin_months):
+            months = ", ".join(
+                f"{m:%b %Y} ({n})"
+                for m, n in zip(self.thin_months["month"], self.thin_months["rows"], strict=True)
+            )
+            out.append(
+                f"Months of the analysed period with at most one counted attack: {months}. A thin "
+                "month may be quiet or under-reported (data/README.md lists the known gaps)."
+            )
+        iraq = self.tallies[self.tallies["scope"] == "iraq"] if len(self.tallies) else self.tallies
+        shares = iraq["share_confirmed"].dropna() if len(iraq) else pd.Series(dtype=float)
+        if len(shares):
+            out.append(
+                f"{len(iraq)} tallies published by officials or the press cover periods "
+                f"overlapping the windows; the dataset's confirmed count is "
+                f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}% of the published figure "
+                "(definitions differ: see the table below)."
+            )
+        elif self.tallies is not None and len(self.tallies) == 0:
+            out.append("No published tally covers the windows, so coverage cannot be checked here.")
+        if self.month_precision_excluded:
+            out.append(
+                f"{plural(self.month_precision_excluded, 'incident')} in the period known only to "
+                f"the month {'is' if self.month_precision_excluded == 1 else 'are'} left out of "
+                "the counts."
+            )
+        return out
+
+    # -- tables -------------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The effects: one row per measure (``measure`` plain name, ``estimate``, ``low``,
+        ``high`` (95%), ``p``, ``unit``), indexed by key (the glued name of the estimate)."""
+        rows = {
+            "window_rate_ratio": (
+                self.window_rate_ratio,
+                self.window_low,
+                self.window_high,
+                self.window_p,
+            ),
+            "its_level_rr": (
+                self.its_level_rr,
+                self.its_level_low,
+                self.its_level_high,
+                self.its_level_p,
+            ),
+            "its_slope_rr": (
+                self.its_slope_rr,
+                self.its_slope_low,
+                self.its_slope_high,
+                self.its_slope_p,
+            ),
+            "excess": (self.excess, self.excess_low, self.excess_high, self.excess_p),
+        }
+        frame = pd.DataFrame(
+            [
+                {
+                    "measure": MEASURES[k][0],
+                    "estimate": v[0],
+                    "low": v[1],
+                    "high": v[2],
+                    "p": v[3],
+                    "unit": MEASURES[k][1].replace("week", self.unit),
+                }
+                for k, v in rows.items()
+            ],
+            index=pd.Index(list(rows), name="key"),
+        )
+        return frame
+
+    def effects_html(self) -> Html:
+        """The effects table for readers: measure, what was compared, estimate, 95% interval, p."""
+        f = self.to_frame()
+        w = self.window_days
+        compared = {
+            "window_rate_ratio": f"{self.window_after} attacks in {self.window_days_after} days "
+            f"after vs {self.window_before} in {self.window_days_before} days before",
+            "its_level_rr": f"{self.unit}ly rate just after vs pre-event trend",
+            "its_slope_rr": f"trend after vs before, per {self.unit}",
+            "excess": (
+                f"{fmt_count(self.observed_after)} observed vs "
+                f"{fmt_count(self.expected_after)} expected"
+                if self.counterfactual is not None
+                else f"{w} days after"
+            ),
+        }
+        rows = []
+        for key, r in f.iterrows():
+            digits = 3 if key == "its_slope_rr" else 2
+            if key == "excess":
+                est = fmt_count(r["estimate"])
+                ci = f"{fmt_count(r['low'])} to {fmt_count(r['high'])}"
+            else:
+                est = fmt_number(r["estimate"], digits)
+                ci = f"{fmt_number(r['low'], digits)} to {fmt_number(r['high'], digits)}"
+            if not np.isfinite(r["estimate"]) and not np.isfinite(r["low"]):
+                est, ci = "not estimable", ""
+            p = format_p(r["p"]).removeprefix("p ").replace("= ", "") if np.isfinite(r["p"]) else ""
+            rows.append([esc(r["measure"]), esc(compared[key]), esc(est), esc(ci), esc(p)])
+        header = ["measure", "compared", "estimate", "95% interval", "p"]
+        text = self.to_frame().to_string()
+        return Html(html_table(header, rows, "effects"), text)
+
+    def event_html(self) -> Html:
+        """The event: date, label, what happened and its source (escaped)."""
+        return event_card({**self.event, "date": self.event_date, "label": self.label})
+
+    def heading_html(self) -> Html:
+        """The brief's title (h2) and headline, escaped."""
+        return heading(self.title, self.headline)
+
+    def findings_html(self) -> Html:
+        """The effect sentences as paragraphs."""
+        return paragraphs(self.effect_lines(), "finding")
+
+    def methods_html(self) -> Html:
+        """The methods note as a bulleted list."""
+        return bullets(self.methods(), "methods")
+
+    def caveats_html(self) -> Html:
+        """Coverage caveats (list) and the published tallies overlapping the windows (table)."""
+        out = bullets(self.caveats(), "caveats")
+        if len(self.tallies):
+            kind = {
+                "exact": "",
+                "about": "about ",
+                "at_least": "at least ",
+                "more_than": "more than ",
+            }
+            rows = []
+            for r in self.tallies.itertuples(index=False):
+                share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
+                rows.append(
+                    [
+                        esc(fmt_span(r.period_start, r.period_end)),
+                        esc(r.scope),
+                        esc(f"{kind.get(r.count_kind, '')}{r.reported}"),
+                        esc(r.dataset_confirmed),
+                        esc(r.dataset_all),
+                        esc(share),
+                        esc(r.what_counted),
+                        link(r.source_title, r.source_url),
+                    ]
+                )
+            header = [
+                "period",
+                "scope",
+                "published",
+                "dataset (confirmed)",
+                "dataset (all)",
+                "share",
+                "what was counted",
+                "source",
+            ]
+            out = out + Html(html_table(header, rows, "tallies"), self.tallies.to_string())
+        return out
+
+    def incidents_html(self) -> Html:
+        """The incidents in the two windows: date, window, place, target, weapon, description
+        and the source title linked to its URL (all escaped)."""
+        t = self.incidents
+        if t.empty:
+            return paragraphs(["No attacks were recorded in the windows."], "empty")
+        rows = [
+            [
+                esc(f"{r.date:%Y-%m-%d}"),
+                esc(r.window),
+                esc(r.location),
+                esc(r.target),
+                esc(r.weapon),
+                esc(r.description),
+                link(r.source_title, r.source_url),
+            ]
+            for r in t.itertuples(index=False)
+        ]
+        header = ["date", "window", "place", "target", "weapon", "what happened", "source"]
+        return Html(html_table(header, rows, "incidents"), t.drop(columns="source_url").to_string())
+
+    def sources(self) -> pd.DataFrame:
+        """Unique sources (``title``, ``url``): the event's first, then the incidents' by date."""
+        rows = [(self.event.get("source_title"), self.event.get("source_url"))]
+        rows += list(zip(self.incidents["source_title"], self.incidents["source_url"], strict=True))
+        seen: set[str] = set()
+        out = []
+        for title, url in rows:
+            key = str(url)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"title": title, "url": url})
+        return pd.DataFrame(out, columns=["title", "url"])
+
+    def sources_html(self) -> Html:
+        """The sources list: titles linked to their (http/https) URLs, escaped."""
+        s = self.sources()
+        items = "".join(
+            f"<li>{link(r.title, r.url)} <small>{esc(r.url)}</small></li>"
+            for r in s.itertuples(index=False)
+        )
+        text = "\n".join(f"- {r.title} <{r.url}>" for r in s.itertuples(index=False))
+        return Html(f'<ol class="escalation-sources">{items}</ol>', text)
+
+    def glue_values(self) -> dict[str, Any]:
+        """The values the brief records for the report runner and tests (JSON-safe: None for a
+        number that could not be estimated)."""
+        values: dict[str, Any] = {
+            "title": self.title,
+            "headline": self.headline,
+            "focus_event": self.event_id,
+            "period": iso_period(self.start, self.end),
+            "event_date": f"{self.event_date:%Y-%m-%d}",
+            "window_days": self.window_days,
+            "window_before": self.window_before,
+            "window_after": self.window_after,
+            "window_days_before": self.window_days_before,
+            "window_days_after": self.window_days_after,
+            "n_incidents_window": len(self.incidents),
+            "n_sources": len(self.sources()),
+        }
+        for name in (
+            "window_rate_ratio",
+            "window_low",
+            "window_high",
+            "window_p",
+            "its_level_rr",
+            "its_level_low",
+            "its_level_high",
+            "its_level_p",
+            "its_slope_rr",
+            "its_slope_low",
+            "its_slope_high",
+            "its_slope_p",
+            "excess",
+            "excess_low",
+            "excess_high",
+            "excess_p",
+            "observed_after",
+            "expected_after",
+            "expected_after_low",
+            "expected_after_high",
+        ):
+            values[name] = finite_or_none(getattr(self, name))
+        return values
+
+    # -- chart -------------------------------------------------------------------------------
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The brief's main chart: attacks per period (bars), the trend model's fit (line), the
+        counterfactual's expected attacks without the event over its post period (dashed, 95%
+        band), the before and after windows shaded, the focus event (solid line) and the other
+        political events in view (dashed, labelled where there is room)."""
+        ax = new_axes(ax)
+        y = self.weekly
+        step = period_length(self.unit)
+        ax.bar(
+            y.index,
+            y.to_numpy(),
+            width=step * 0.85,
+            align="edge",
+            color=OBSERVED_COLOR,
+            alpha=0.45,
+            linewidth=0,
+            label=f"{attack_noun(self.confirmation)} per {self.unit}",
+        )
+        top = float(max(y.max(), 1))
+        if self.its is not None and np.isfinite(self.its_level_rr):
+            f = self.its.fitted
+            ax.plot(f.index + step / 2, f["fitted"], color=MODEL_COLOR, lw=1.5, label="trend model")
+            top = max(top, float(f["fitted"].max()))
+        if self.counterfactual is not None:
+            t = self.counterfactual.table
+            mid = t.index + step / 2
+            band(ax, mid, t["predicted_low"], t["predicted_high"], color="grey")
+            ax.plot(
+                mid,
+                t["predicted"],
+                "--",
+                marker="o",
+                ms=3,
+                color="grey",
+                lw=1.2,
+                label="expected without the event (counterfactual, 95% band)",
+            )
+        span = pd.Timedelta(days=self.window_days)
+        ax.axvspan(
+            self.event_date - span,
+            self.event_date,
+            color="grey",
+            alpha=0.12,
+            lw=0,
+            label=f"{self.window_days} days before",
+        )
+        ax.axvspan(
+            self.event_date,
+            self.event_date + span,
+            color=EVENT_COLOR,
+            alpha=0.08,
+            lw=0,
+            label=f"{self.window_days} days after",
+        )
+        ax.set_xlim(y.index[0], y.index[-1] + step)
+        ax.set_ylim(0, top * 1.6)
+        gap = max(7, (self.end - self.start).days // 30)
+        labelled, quiet = declutter_events(self.events, self.event_id, self.event_date, gap)
+        annotate_events(ax, labelled)
+        annotate_events(ax, quiet, labels=False)
+        ax.axvline(self.event_date, color=EVENT_COLOR, lw=1.8, label=chart_text(self.label))
+        ax.set_ylabel(f"attacks per {self.unit}")
+        ax.set_title(chart_text(self.title), fontsize=10)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.1),
+            ncols=3,
+            fontsize=8,
+            frameon=False,
+        )
+        return ax

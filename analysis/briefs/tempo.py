@@ -1,0 +1,412 @@
+"""Recent tempo: is the attack rate of the last few weeks higher or lower than the year before?
+
+For scheduled runs. The "recent" window is the ``recent_weeks`` weeks (7-day blocks) up to and
+including ``as_of``; the "baseline" is the ``baseline_weeks`` weeks just before it. The rate ratio
+is the recent rate divided by the baseline rate (both per week). Conditional on the total, the
+recent count is binomial under a constant rate, which gives an exact test and an exact
+(Clopper-Pearson) interval, as for political-event windows (:mod:`analysis.models.windows`).
+When the data start inside the baseline, the baseline is cut to the days the data cover and the
+exposure adjusted.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from analysis.briefs.html import Html, bullets, esc, heading, html_table
+from analysis.briefs.lookups import events_between
+from analysis.briefs.wording import (
+    DAY,
+    attack_noun,
+    finite_or_none,
+    fmt_date,
+    fmt_interval,
+    fmt_number,
+    fmt_span,
+    iso_period,
+    plural,
+    recorded_phrase,
+)
+from analysis.charts import (
+    EVENT_COLOR,
+    MODEL_COLOR,
+    OBSERVED_COLOR,
+    annotate_events,
+    chart_text,
+    declutter_events,
+    new_axes,
+)
+from analysis.errors import ParameterError
+from analysis.models.inputs import whole_number
+from analysis.models.windows import _exact_rate_ratio as exact_rate_ratio  # MERGE: public
+from analysis.results import Results, attr, format_p
+from analysis.series import MonthPrecisionWarning, counts, select
+
+__all__ = ["TempoResults", "recent_tempo", "resolve_as_of"]
+
+
+def resolve_as_of(incidents: pd.DataFrame, as_of: object = "latest") -> pd.Timestamp:
+    """The reference day: ``as_of`` as a date, or the last incident date in the data for
+    ``"latest"``. A date that is not ISO-like or lies after the data is a ``ValueError``."""
+    if incidents.empty:
+        raise ParameterError("no incidents")
+    last = pd.Timestamp(incidents["date"].max()).normalize()
+    if isinstance(as_of, str) and as_of.strip().lower() == "latest":
+        return last
+    try:
+        day = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise ParameterError(f"as_of must be an ISO date or 'latest', got {as_of!r}") from None
+    if pd.isna(day):
+        raise ParameterError(f"as_of must be an ISO date or 'latest', got {as_of!r}")
+    day = day.normalize()
+    if day > last:
+        raise ParameterError(
+            f"as_of {day.date()} is after the last incident in the data ({last.date()}); "
+            "the data cannot say the recent weeks were quiet"
+        )
+    return day
+
+
+@dataclass(repr=False, eq=False)
+class TempoResults(Results):
+    """Recent attack rate against the baseline before it. Rates are attacks per week. Built by
+    :func:`recent_tempo`."""
+
+    as_of: pd.Timestamp = attr("last day of the recent window")
+    recent_start: pd.Timestamp = attr("first day of the recent window")
+    baseline_start: pd.Timestamp = attr("first day of the baseline actually covered")
+    baseline_end: pd.Timestamp = attr("last day of the baseline (the day before recent_start)")
+    recent_weeks: int = attr("nominal length of the recent window, in weeks")
+    baseline_weeks: int = attr("nominal length of the baseline, in weeks")
+    recent_days: int = attr("days observed in the recent window")
+    baseline_days: int = attr("days observed in the baseline")
+    recent_count: int = attr("attacks in the recent window")
+    baseline_count: int = attr("attacks in the baseline")
+    recent_rate: float = attr("attacks per week in the recent window (count / days * 7)")
+    baseline_rate: float = attr("attacks per week in the baseline (NaN when it has no days)")
+    rate_ratio: float = attr("recent rate / baseline rate (inf when the baseline is empty)")
+    low: float = attr("exact 95% interval of the rate ratio, lower end")
+    high: float = attr("exact 95% interval of the rate ratio, upper end")
+    p: float = attr("exact two-sided p-value (NaN when both windows are empty)")
+    weekly: pd.Series = attr(
+        "attacks per 7-day block ending on as_of (index: each block's first day)"
+    )
+    events: pd.DataFrame = attr("political events in the two windows")
+    confirmation: str | list[str] = attr("confirmation levels counted")
+    month_precision_excluded: int = attr("incidents known only to the month in the span, left out")
+
+    title: ClassVar[str] = "Recent attack tempo"
+
+    @property
+    def headline(self) -> str:
+        """One plain sentence: recent and baseline rates, the ratio, its interval and p."""
+        noun = attack_noun(self.confirmation)
+        head = (
+            f"In the {self.recent_weeks} weeks to {fmt_date(self.as_of)}, "
+            f"{recorded_phrase(self.recent_count, self.confirmation)} "
+            f"({fmt_number(self.recent_rate)} a week), against {fmt_number(self.baseline_rate)} "
+            f"a week in the {self._baseline_span()} before"
+        )
+        if self.recent_count == 0 and self.baseline_count == 0:
+            return f"{head}: no {noun} in either period."
+        if not np.isfinite(self.rate_ratio):
+            return f"{head}: attacks resumed after a quiet year ({format_p(self.p)})."
+        if self.p < 0.05:
+            verdict = f"{'higher' if self.rate_ratio > 1 else 'lower'} than before"
+        else:
+            verdict = "not clearly different from before"
+        return (
+            f"{head}: the recent rate is {verdict}, {fmt_number(self.rate_ratio)} times the "
+            f"baseline ({fmt_interval(self.low, self.high)}, {format_p(self.p)})."
+        )
+
+    def _baseline_span(self) -> str:
+        d = self.baseline_days
+        return f"{d // 7} weeks" if d % 7 == 0 else f"{d} days"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per window (``recent``, ``baseline``): start, end, days, attacks, rate per
+        week; the rate ratio, interval and p on the recent row."""
+        rows = [
+            {
+                "window": "baseline",
+                "start": self.baseline_start,
+                "end": self.baseline_end,
+                "days": self.baseline_days,
+                "attacks": self.baseline_count,
+                "rate_per_week": self.baseline_rate,
+                "rate_ratio": np.nan,
+                "low": np.nan,
+                "high": np.nan,
+                "p": np.nan,
+            },
+            {
+                "window": "recent",
+                "start": self.recent_start,
+                "end": self.as_of,
+                "days": self.recent_days,
+                "attacks": self.recent_count,
+                "rate_per_week": self.recent_rate,
+                "rate_ratio": self.rate_ratio,
+                "low": self.low,
+                "high": self.high,
+                "p": self.p,
+            },
+        ]
+        return pd.DataFrame(rows).set_index("window")
+
+    def summary(self) -> str:
+        """The headline, the windows' dates and the caveats."""
+        lines = [
+            self.headline,
+            f"Recent window {fmt_span(self.recent_start, self.as_of)}; baseline "
+            f"{fmt_span(self.baseline_start, self.baseline_end)}. Exact conditional "
+            "binomial test and interval for the ratio of the two weekly rates.",
+        ]
+        return "\n".join(lines + self.caveats())
+
+    def caveats(self) -> list[str]:
+        """Plain-text caveats on the comparison."""
+        out = [
+            "Counts are attacks recorded in the curated dataset, a sample of public reporting; "
+            "the latest weeks may be less complete than earlier ones."
+        ]
+        if self.baseline_days < 7 * self.baseline_weeks:
+            out.append(
+                f"The data start on {fmt_date(self.baseline_start)}: the baseline covers "
+                f"{self.baseline_days} days instead of {7 * self.baseline_weeks}."
+            )
+        if self.month_precision_excluded:
+            n = self.month_precision_excluded
+            out.append(
+                f"{plural(n, 'incident')} known only to the month "
+                f"{'is' if n == 1 else 'are'} left out."
+            )
+        return out
+
+    def table_html(self) -> Html:
+        """The two windows for readers (period, days, attacks, attacks per week) and the rate
+        ratio with its 95% interval and p-value, escaped."""
+        rows = [
+            [
+                esc(f"the {self._baseline_span()} before"),
+                esc(fmt_span(self.baseline_start, self.baseline_end)),
+                esc(self.baseline_days),
+                esc(self.baseline_count),
+                esc(fmt_number(self.baseline_rate)),
+            ],
+            [
+                esc(f"the last {self.recent_weeks} weeks"),
+                esc(fmt_span(self.recent_start, self.as_of)),
+                esc(self.recent_days),
+                esc(self.recent_count),
+                esc(fmt_number(self.recent_rate)),
+            ],
+        ]
+        header = ["period", "dates", "days", "attacks", "attacks per week"]
+        ratio = (
+            f"Rate ratio (recent / before): {fmt_number(self.rate_ratio)} "
+            f"({fmt_interval(self.low, self.high)}), {format_p(self.p)}."
+            if np.isfinite(self.rate_ratio)
+            else f"Rate ratio: not defined (no attacks in the baseline), {format_p(self.p)}."
+        )
+        return Html(
+            html_table(header, rows, "tempo") + f"<p>{esc(ratio)}</p>",
+            self.to_frame().to_string() + "\n" + ratio,
+        )
+
+    def caveats_html(self) -> Html:
+        """The caveats as an escaped bulleted list."""
+        return bullets(self.caveats(), "caveats")
+
+    def heading_html(self) -> Html:
+        """Title and headline as escaped HTML."""
+        return heading(self._full_title(), self.headline)
+
+    def _full_title(self) -> str:
+        return f"{self.title}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
+
+    def events_html(self) -> Html:
+        """Political events in the two windows (date, event, category), escaped."""
+        if self.events.empty:
+            return Html("<p>No political events in the timeline fall in these weeks.</p>", "")
+        rows = [
+            [esc(f"{r.date:%Y-%m-%d}"), esc(r.label), esc(r.category)]
+            for r in self.events.itertuples(index=False)
+        ]
+        text = self.events[["date", "event_id", "label"]].to_string(index=False)
+        return Html(html_table(["date", "event", "category"], rows, "events"), text)
+
+    def glue_values(self) -> dict[str, Any]:
+        """Values recorded for the report runner and tests (JSON-safe; None for inf/NaN)."""
+        return {
+            "title": self._full_title(),
+            "headline": self.headline,
+            "focus_event": None,
+            "period": iso_period(self.baseline_start, self.as_of),
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "recent_start": f"{self.recent_start:%Y-%m-%d}",
+            "recent_weeks": self.recent_weeks,
+            "baseline_weeks": self.baseline_weeks,
+            "recent_days": self.recent_days,
+            "baseline_days": self.baseline_days,
+            "recent_count": self.recent_count,
+            "baseline_count": self.baseline_count,
+            "recent_rate": finite_or_none(self.recent_rate),
+            "baseline_rate": finite_or_none(self.baseline_rate),
+            "rate_ratio": finite_or_none(self.rate_ratio),
+            "rate_ratio_low": finite_or_none(self.low),
+            "rate_ratio_high": finite_or_none(self.high),
+            "p": finite_or_none(self.p),
+        }
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Attacks per 7-day block ending on ``as_of`` (bars), the baseline and recent rates
+        (horizontal lines) and the political events in view."""
+        ax = new_axes(ax)
+        w = self.weekly
+        week = pd.Timedelta(days=7)
+        recent = w.index >= self.recent_start
+        ax.bar(
+            w.index[~recent],
+            w.to_numpy()[~recent],
+            width=week * 0.85,
+            align="edge",
+            color=OBSERVED_COLOR,
+            alpha=0.35,
+            linewidth=0,
+            label=f"{attack_noun(self.confirmation)} per week, baseline",
+        )
+        ax.bar(
+            w.index[recent],
+            w.to_numpy()[recent],
+            width=week * 0.85,
+            align="edge",
+            color=EVENT_COLOR,
+            alpha=0.55,
+            linewidth=0,
+            label=f"last {self.recent_weeks} weeks",
+        )
+        end = self.as_of + DAY
+        ax.hlines(
+            self.baseline_rate,
+            self.baseline_start,
+            self.recent_start,
+            color=MODEL_COLOR,
+            lw=2,
+            label=f"baseline rate {fmt_number(self.baseline_rate)} a week",
+        )
+        ax.hlines(
+            self.recent_rate,
+            self.recent_start,
+            end,
+            color=EVENT_COLOR,
+            lw=2,
+            label=f"recent rate {fmt_number(self.recent_rate)} a week",
+        )
+        ax.set_xlim(w.index[0], end)
+        ax.set_ylim(0, max(float(w.max()), self.baseline_rate, self.recent_rate, 1.0) * 1.6)
+        gap = max(7, (end - self.baseline_start).days // 30)
+        labelled, quiet = declutter_events(self.events, min_gap_days=gap)
+        annotate_events(ax, labelled)
+        annotate_events(ax, quiet, labels=False)
+        ax.set_ylabel("attacks per week")
+        ax.set_title(
+            chart_text(f"{self.title}: {self.recent_weeks} weeks to {fmt_date(self.as_of)}"),
+            fontsize=10,
+        )
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=8, frameon=False
+        )
+        return ax
+
+
+def recent_tempo(
+    incidents: pd.DataFrame,
+    events: pd.DataFrame | None = None,
+    *,
+    as_of: object = "latest",
+    recent_weeks: int = 12,
+    baseline_weeks: int = 52,
+    confirmation: str | Sequence[str] = "confirmed",
+) -> TempoResults:
+    """Compare the attack rate of the ``recent_weeks`` weeks up to ``as_of`` with the
+    ``baseline_weeks`` weeks before.
+
+    ``as_of``: an ISO date or "latest" (the last incident date in the data, any confirmation
+    level). ``recent_weeks``, ``baseline_weeks``: whole weeks (>= 1). Incidents known only to the
+    month are left out (counted in ``month_precision_excluded``). Returns :class:`TempoResults`
+    (rates per week).
+    """
+    recent_weeks = whole_number("recent_weeks", recent_weeks, 1, "weeks")
+    baseline_weeks = whole_number("baseline_weeks", baseline_weeks, 1, "weeks")
+    day = resolve_as_of(incidents, as_of)
+    data_start = pd.Timestamp(incidents["date"].min()).normalize()
+    recent_start = day - pd.Timedelta(weeks=int(recent_weeks)) + DAY
+    nominal_start = recent_start - pd.Timedelta(weeks=int(baseline_weeks))
+    if recent_start <= data_start:
+        raise ParameterError(
+            f"the recent window ({recent_start.date()} to {day.date()}) starts before the data "
+            f"({data_start.date()}): nothing to compare it with"
+        )
+    baseline_start = max(nominal_start, data_start)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonthPrecisionWarning)
+        daily = counts(incidents, "D", nominal_start, day, confirmation=confirmation)
+    covered = daily.index >= baseline_start
+    is_recent = daily.index >= recent_start
+    recent_count = int(daily[is_recent].sum())
+    baseline_count = int(daily[covered & ~is_recent].sum())
+    recent_days = int(is_recent.sum())
+    baseline_days = int((covered & ~is_recent).sum())
+    stats = exact_rate_ratio(baseline_count, recent_count, baseline_days, recent_days)
+    # 7-day blocks ending on as_of
+    blocks = (day - daily.index).days // 7
+    weekly = daily.groupby(blocks).sum().sort_index(ascending=False)
+    weekly.index = pd.DatetimeIndex([day - pd.Timedelta(days=7 * int(b) + 6) for b in weekly.index])
+    weekly = weekly[weekly.index >= baseline_start - pd.Timedelta(days=6)]
+    in_view = (
+        events_between(events, baseline_start, day)
+        if events is not None
+        else pd.DataFrame(columns=["date", "event_id", "label", "category"])
+    )
+    return TempoResults(
+        as_of=day,
+        recent_start=recent_start,
+        baseline_start=baseline_start,
+        baseline_end=recent_start - DAY,
+        recent_weeks=int(recent_weeks),
+        baseline_weeks=int(baseline_weeks),
+        recent_days=recent_days,
+        baseline_days=baseline_days,
+        recent_count=recent_count,
+        baseline_count=baseline_count,
+        recent_rate=recent_count / recent_days * 7.0,
+        baseline_rate=baseline_count / baseline_days * 7.0 if baseline_days else float("nan"),
+        rate_ratio=stats["rate_ratio"],
+        low=stats["low"],
+        high=stats["high"],
+        p=stats["p"],
+        weekly=weekly.rename("incidents"),
+        events=in_view,
+        confirmation=confirmation if isinstance(confirmation, str) else list(confirmation),
+        month_precision_excluded=int(_month_rows(incidents, baseline_start, day, confirmation)),
+    )
+
+
+def _month_rows(
+    incidents: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, confirmation: object
+) -> int:
+    """Incidents known only to the month whose month overlaps ``start``..``end``."""
+    rows = select(incidents, confirmation=confirmation)  # type: ignore[arg-type]
+    rows = rows[rows["date_precision"] == "month"]
+    month_end = rows["date"] + pd.offsets.MonthEnd(0)
+    return int(((rows["date"] <= end) & (month_end >= start)).sum())
