@@ -1,11 +1,22 @@
-"""The house chart style and the annotation of political events on time axes.
+"""The house chart style, chart descriptions (alt text) and the labelling of political events.
 
-Every chart in the suite goes through :func:`new_axes` and :func:`annotate_events` so briefs look
-alike and are byte-stable across runs (fixed style, no timestamps in figures).
+Every chart in the suite goes through :func:`new_axes` (or :func:`new_figure` for several axes),
+so briefs look alike and are byte-stable across runs (fixed style, no timestamps in figures).
+
+- The house style is applied to each figure and axes directly, never through a global
+  ``rcParams`` context: a first figure created inside ``plt.rc_context`` under Jupyter's inline
+  backend resets the backend's interactive flag on leaving the context, and every later figure
+  of the session is then silently never shown.
+- Figures are :class:`HouseFigure`: in Jupyter they display with their :func:`describe` text as
+  the image's alt text (WCAG 1.1.1), which the published pages carry.
+- :func:`annotate_events` marks every event in view, labels the ones that matter by a documented
+  rule and never lets two labels overlap; :func:`legend_below` keeps legends off the data.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Mapping
 
 import matplotlib
@@ -13,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from analysis.models.inputs import event_dates
 
@@ -24,20 +36,106 @@ STYLE: dict[str, object] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "font.size": 10,
-    "svg.hashsalt": "escalation",
 }
 
 EVENT_COLOR = "#b2182b"
 OBSERVED_COLOR = "#333333"
 MODEL_COLOR = "#2166ac"
+#: longest event label drawn on a chart (the full text stays in the page's tables)
+MAX_LABEL_CHARS = 32
+#: the order in which event categories earn a label when not all fit (first = most important):
+#: the political moves the tempo is read against before attacks, which the bars already show
+LABEL_PRIORITY = (
+    "us_strike",
+    "iran_strike",
+    "truce",
+    "threat",
+    "political",
+    "diplomatic",
+    "military_posture",
+    "militia_attack",
+)
+
+
+class HouseFigure(Figure):
+    """A matplotlib figure that Jupyter displays as PNG with its description as alt text."""
+
+    #: what the chart shows and its main number, in words (set with :func:`describe`)
+    alt_text: str = ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi)
+        png = base64.b64encode(buf.getvalue()).decode("ascii")
+        return {"image/png": png}, {"image/png": {"alt": self.alt_text or default_alt(self)}}
+
+
+def default_alt(fig: Figure) -> str:
+    """A description built from the figure's titles and axis labels, when none was given."""
+    parts = []
+    for ax in fig.axes:
+        what = ax.get_title() or ax.get_ylabel()
+        if what and what not in parts:
+            parts.append(what)
+    return "Chart: " + "; ".join(parts) if parts else "Chart"
+
+
+def describe(ax: Axes, text: str) -> Axes:
+    """Give ``ax``'s figure its alt text: what the chart shows and its main number, in words
+    (e.g. "Weekly confirmed attacks, Jul 2019 to Jul 2020; 12 in the 30 days after ...")."""
+    fig = ax.figure
+    if isinstance(fig, HouseFigure):
+        fig.alt_text = " ".join(str(text).split())
+    return ax
+
+
+def style_axes(ax: Axes) -> Axes:
+    """Apply the house style to one axes: no top/right spines, a light grid."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(True, alpha=float(STYLE["grid.alpha"]))
+    ax.tick_params(labelsize=float(STYLE["font.size"]))
+    return ax
+
+
+def new_figure(
+    nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] | None = None, **kwargs
+) -> tuple[Figure, np.ndarray | Axes]:
+    """A :class:`HouseFigure` with ``nrows`` x ``ncols`` axes in the house style
+    (``plt.subplots`` arguments pass through)."""
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=figsize or STYLE["figure.figsize"],
+        dpi=STYLE["figure.dpi"],
+        FigureClass=HouseFigure,
+        **kwargs,
+    )
+    for ax in np.atleast_1d(axes).ravel():
+        style_axes(ax)
+    return fig, axes
 
 
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Axes:
     """Return ``ax`` or a fresh axes drawn in the house style."""
     if ax is not None:
         return ax
-    with plt.rc_context(STYLE):
-        _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+    _, ax = new_figure(figsize=figsize)
+    return ax
+
+
+def legend_below(ax: Axes, ncols: int = 3, **kwargs) -> Axes:
+    """A legend under the axes, outside the data, or nothing when no artist is labelled."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return ax
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncols=min(ncols, len(handles)),
+        fontsize=8,
+        frameon=False,
+        **kwargs,
+    )
     return ax
 
 
@@ -62,6 +160,35 @@ def band(ax: Axes, x: object, low: object, high: object, *, color: str = MODEL_C
     return ax
 
 
+def short_label(text: object, limit: int = MAX_LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for a label on a chart."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _events_frame(events: pd.DataFrame | Mapping[str, object] | None) -> pd.DataFrame:
+    """``label``, ``date``, ``category`` of the events, as :func:`events_as_series` reads them."""
+    dates = events_as_series(events)
+    frame = pd.DataFrame({"label": dates.index.astype(str), "date": dates.to_numpy()})
+    frame["category"] = ""
+    if isinstance(events, pd.DataFrame) and "category" in events.columns and len(events):
+        key = "label" if "label" in events.columns else "event_id"
+        cats = dict(zip(events[key].astype(str), events["category"].astype(str), strict=False))
+        frame["category"] = frame["label"].map(cats).fillna("")
+    return frame
+
+
+def _renderer(fig: Figure):
+    """The figure's renderer after layout, to measure text where it will be drawn."""
+    fig.draw_without_rendering()
+    return fig.canvas.get_renderer()
+
+
+def event_labels(ax: Axes) -> list[matplotlib.text.Text]:
+    """The event labels drawn on ``ax`` by :func:`annotate_events`."""
+    return [t for t in ax.texts if t.get_gid() == "event-label"]
+
+
 def annotate_events(
     ax: Axes,
     events: pd.DataFrame | Mapping[str, object] | None,
@@ -70,32 +197,51 @@ def annotate_events(
     solid: bool = False,
     at: str = "top",
 ) -> Axes:
-    """Draw a vertical line, and optionally a rotated label, at each event date in view.
+    """Mark each event in view with a vertical line; label the ones that matter, never two
+    labels over each other.
 
     Political events are dashed with labels at the top; a model's own interventions are drawn
-    ``solid`` with labels ``at="bottom"`` so the two read apart on one chart.
+    ``solid`` with labels ``at="bottom"`` so the two read apart on one chart. The labelling
+    rule: interventions (``solid``) are labelled first; other events earn a label in the order
+    of :data:`LABEL_PRIORITY` (by ``category``, events without one last; earlier first within a
+    category), each only where its box touches no label already on the axes (from this call or
+    an earlier one). The rest stay unlabelled lines. Labels are cut to :data:`MAX_LABEL_CHARS`
+    characters (the page's tables keep the full text). Call it after the axis limits are set.
     """
-    s = events_as_series(events)
-    if s.empty:
+    frame = _events_frame(events)
+    if frame.empty:
         return ax
     lo, hi = ax.get_xlim()
-    for name, date in s.items():
-        x = matplotlib.dates.date2num(date)
-        if not lo <= x <= hi:
-            continue
+    x = matplotlib.dates.date2num(pd.DatetimeIndex(frame["date"]).to_pydatetime())
+    frame = frame[(x >= lo) & (x <= hi)]
+    for date in frame["date"]:
         ax.axvline(date, color=EVENT_COLOR, linestyle="-" if solid else "--", linewidth=0.8)
-        if labels:
-            ax.annotate(
-                name,
-                xy=(date, 1.0 if at == "top" else 0.02),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="top" if at == "top" else "bottom",
-                ha="right" if at == "top" else "left",
-                fontsize=7,
-                color=EVENT_COLOR,
-                parse_math=False,  # labels are data: a "$" is a dollar sign, not mathtext
-            )
+    if not labels or frame.empty:
+        return ax
+    rank = {c: i for i, c in enumerate(LABEL_PRIORITY)}
+    order = frame.assign(
+        _rank=0 if solid else frame["category"].map(rank).fillna(len(rank)),
+    ).sort_values(["_rank", "date"], kind="stable")
+    renderer = _renderer(ax.figure)
+    taken = [t.get_window_extent(renderer).expanded(1.0, 1.0).padded(2) for t in event_labels(ax)]
+    for r in order.itertuples(index=False):
+        text = ax.annotate(
+            short_label(r.label),
+            xy=(r.date, 1.0 if at == "top" else 0.02),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top" if at == "top" else "bottom",
+            ha="right" if at == "top" else "left",
+            fontsize=7,
+            color=EVENT_COLOR,
+            parse_math=False,  # labels are data: a "$" is a dollar sign, not mathtext
+            gid="event-label",
+        )
+        box = text.get_window_extent(renderer).padded(2)
+        if any(box.overlaps(other) for other in taken):
+            text.remove()
+        else:
+            taken.append(box)
     return ax
 
 
@@ -144,30 +290,3 @@ def plot_counts(
 def chart_text(text: str) -> str:
     """``text`` for a matplotlib label: dollar signs escaped so they are not read as mathtext."""
     return str(text).replace("$", r"\$")
-
-
-def declutter_events(
-    events: pd.DataFrame,
-    focus: str | None = None,
-    focus_date: pd.Timestamp | None = None,
-    min_gap_days: int = 12,
-) -> tuple[dict[str, pd.Timestamp], dict[str, pd.Timestamp]]:
-    """Split the events other than ``focus`` into those labelled on the chart and those drawn
-    without a label, so labels at least ``min_gap_days`` apart (and from the focus event's date)
-    do not overprint. Both are mappings label -> date for :func:`annotate_events`."""
-    labelled: dict[str, pd.Timestamp] = {}
-    quiet: dict[str, pd.Timestamp] = {}
-    taken = [] if focus_date is None else [pd.Timestamp(focus_date)]
-    gap = pd.Timedelta(days=min_gap_days)
-    for r in events.sort_values("date", kind="stable").itertuples(index=False):
-        if r.event_id == focus:
-            continue
-        name = str(r.label)  # annotate_events draws labels verbatim (no mathtext)
-        if name in labelled or name in quiet:
-            name = f"{name} ({r.event_id})"
-        if all(abs(r.date - t) >= gap for t in taken):
-            labelled[name] = r.date
-            taken.append(r.date)
-        else:
-            quiet[name] = r.date
-    return labelled, quiet

@@ -38,8 +38,10 @@ from analysis.charts import (
     annotate_events,
     band,
     chart_text,
-    declutter_events,
+    describe,
+    legend_below,
     new_axes,
+    short_label,
 )
 from analysis.models.inputs import period_unit
 from analysis.results import format_p
@@ -487,18 +489,32 @@ class EventBriefViews:
         )
         ax.set_xlim(y.index[0], y.index[-1] + step)
         ax.set_ylim(0, top * 1.6)
-        gap = max(7, (self.end - self.start).days // 30)
-        labelled, quiet = declutter_events(self.events, self.event_id, self.event_date, gap)
-        annotate_events(ax, labelled)
-        annotate_events(ax, quiet, labels=False)
-        ax.axvline(self.event_date, color=EVENT_COLOR, lw=1.8, label=chart_text(self.label))
         ax.set_ylabel(f"attacks per {self.unit}")
         ax.set_title(chart_text(self.title), fontsize=10)
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.1),
-            ncols=3,
-            fontsize=8,
-            frameon=False,
+        annotate_events(ax, self.events[self.events["event_id"].astype(str) != self.event_id])
+        ax.axvline(
+            self.event_date, color=EVENT_COLOR, lw=1.8, label=chart_text(short_label(self.label))
         )
-        return ax
+        legend_below(ax, ncols=3)
+        return describe(ax, self.alt_text())
+
+    def alt_text(self) -> str:
+        """The chart in words, for readers who cannot see it: what it shows and the window
+        counts."""
+        noun = attack_noun(self.confirmation)
+        text = (
+            f"Bar chart of {noun} per {self.unit}, {fmt_span(self.start, self.end)}, around the "
+            f"{self.label} ({fmt_date(self.event_date)})"
+        )
+        if self.windows is not None:
+            text += (
+                f": {self.window_after} in the {plural(self.window_days_after, 'day')} from the "
+                f"event against {self.window_before} in the "
+                f"{plural(self.window_days_before, 'day')} before"
+            )
+        if self.counterfactual is not None:
+            text += (
+                f"; about {fmt_count(self.expected_after)} expected without it over "
+                f"{plural(self.counterfactual.n_post, self.unit)}"
+            )
+        return text + "."

@@ -40,7 +40,8 @@ from analysis.charts import (
     OBSERVED_COLOR,
     annotate_events,
     chart_text,
-    declutter_events,
+    describe,
+    legend_below,
     new_axes,
 )
 from analysis.errors import ParameterError
@@ -314,19 +315,21 @@ class TempoResults(Results):
         )
         ax.set_xlim(w.index[0], end)
         ax.set_ylim(0, max(float(w.max()), self.baseline_rate, self.recent_rate, 1.0) * 1.6)
-        gap = max(7, (end - self.baseline_start).days // 30)
-        labelled, quiet = declutter_events(self.events, min_gap_days=gap)
-        annotate_events(ax, labelled)
-        annotate_events(ax, quiet, labels=False)
         ax.set_ylabel("attacks per week")
         ax.set_title(
             chart_text(f"{self.title}: {self.recent_weeks} weeks to {fmt_date(self.as_of)}"),
             fontsize=10,
         )
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=8, frameon=False
+        annotate_events(ax, self.events)
+        legend_below(ax, ncols=2)
+        noun = attack_noun(self.confirmation)
+        return describe(
+            ax,
+            f"Bar chart of {noun} per week, {fmt_span(self.baseline_start, self.as_of)}: "
+            f"{fmt_number(self.recent_rate)} a week in the last {self.recent_weeks} weeks "
+            f"against {fmt_number(self.baseline_rate)} a week in the "
+            f"{self._baseline_span()} before.",
         )
-        return ax
 
 
 def recent_tempo(
