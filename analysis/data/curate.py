@@ -32,6 +32,7 @@ from typing import TypeVar
 from analysis.atomic import write_atomic
 from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
+from analysis.errors import DataError
 
 _T = TypeVar("_T")
 _D = TypeVar("_D")
@@ -179,9 +180,11 @@ def build_incidents(
             }
             for res in resolutions.get((path.name, line), []):
                 if res["date"] != src["date"]:
-                    raise ValueError(
+                    raise DataError(
                         f"incident_resolutions.csv: {path.name}:{line} is dated {src['date']}, "
-                        f"the resolution expects {res['date']}"
+                        f"the resolution expects {res['date']}",
+                        path=curation_dir / "incident_resolutions.csv",
+                        field="date",
                     )
                 used.add((path.name, line))
                 if res["field"] == "drop":
@@ -196,7 +199,10 @@ def build_incidents(
                 rows.append((out["date"], order, line, out))
     unused = sorted(set(resolutions) - used)
     if unused:
-        raise ValueError(f"incident_resolutions.csv: rows match no source row: {unused}")
+        raise DataError(
+            f"incident_resolutions.csv: rows match no source row: {unused}",
+            path=curation_dir / "incident_resolutions.csv",
+        )
     rows.sort(key=lambda r: r[:3])
     return [r[3] for r in rows], dropped
 
@@ -210,7 +216,11 @@ def build_events(shared_dir: Path, curation_dir: Path) -> list[dict[str, str]]:
     events = [row for _, row in _read_csv(shared_dir / "political_events_sourced.csv")]
     unknown = sorted(set(notes) - {e["event_id"] for e in events})
     if unknown:
-        raise ValueError(f"event_date_notes.csv: unknown event ids {unknown}")
+        raise DataError(
+            f"event_date_notes.csv: unknown event ids {unknown}",
+            path=curation_dir / "event_date_notes.csv",
+            field="event_id",
+        )
     out = [{**e, "date_note": notes.get(e["event_id"], "")} for e in events]
     return [{c: e[c] for c in EVENT_COLUMNS} for e in sorted(out, key=lambda e: e["date"])]
 

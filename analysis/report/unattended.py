@@ -158,6 +158,7 @@ def run_unattended(
     progress: Callable[[Any], None] | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it."""
+    from analysis.errors import FetchError
     from analysis.report.config import ConfigError
     from analysis.report.publish import SiteLocked
     from analysis.report.runner import run
@@ -197,6 +198,10 @@ def run_unattended(
         entry.finish(CONFIG, str(exc))
     except SiteLocked as exc:
         entry.finish(LOCKED, str(exc))
+    except FetchError:
+        # an OSError, but not a failure to write: fetch_feeds records each feed's own failure,
+        # and any other propagates as it did before FetchError was an OSError
+        raise
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         entry.finish(IO_ERROR, f"cannot write{where}: {exc.strerror or exc}")
