@@ -67,8 +67,8 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
 
 
 def _cmd_acled(args: argparse.Namespace) -> int:
+    from analysis.errors import FetchError, error_exit
     from analysis.sources.fetch import acled
-    from analysis.sources.fetch.http import DownloadError
 
     try:
         report = acled.fetch(
@@ -80,16 +80,15 @@ def _cmd_acled(args: argparse.Namespace) -> int:
             policy=_policy(args),
             progress=_progress(args),
         )
-    except (acled.CredentialsError, DownloadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FetchError as exc:  # a download failed, or credentials are missing or refused
+        return error_exit(exc, "fetch")
     print(report.text())
     return 0
 
 
 def _cmd_ucdp(args: argparse.Namespace) -> int:
+    from analysis.errors import FetchError, error_exit
     from analysis.sources.fetch import ucdp
-    from analysis.sources.fetch.http import DownloadError
 
     try:
         outcome = ucdp.fetch(
@@ -99,9 +98,8 @@ def _cmd_ucdp(args: argparse.Namespace) -> int:
             policy=_policy(args),
             progress=_progress(args),
         )
-    except DownloadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FetchError as exc:  # a download failed, or the file failed verification
+        return error_exit(exc, "fetch")
     print(f"{outcome.path}: {outcome.status} ({outcome.bytes_fetched} bytes fetched)")
     return 0
 
