@@ -82,8 +82,8 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
     release named by ``$ESCALATION_UCDP_VERSION`` (default 25.1). Credentials and base URLs come
     from the environment, as for ``escalation fetch``.
     """
-    from analysis.sources.cli import base_url
     from analysis.sources.fetch import acled, gdelt, ucdp
+    from analysis.sources.fetch.http import base_url
 
     fetchers = {"gdelt": gdelt, "acled": acled, "ucdp": ucdp}
     records = []

@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 from analysis.errors import EscalationError, FetchError, ParameterError
@@ -67,6 +68,13 @@ class Outcome:
     path: Path
     status: str
     bytes_fetched: int
+
+
+def base_url(fetcher: ModuleType, override: str | None = None) -> str:
+    """The base URL of a fetcher module (``analysis.sources.fetch.gdelt``...): ``override``
+    (``--base-url``), else its ``BASE_URL_ENV`` variable when set and not empty, else its
+    ``DEFAULT_BASE_URL``."""
+    return override or os.environ.get(fetcher.BASE_URL_ENV) or fetcher.DEFAULT_BASE_URL
 
 
 def md5_of(path: Path) -> str:
