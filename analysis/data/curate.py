@@ -13,6 +13,8 @@ Rules (the codebook in ``data/README.md`` states them for readers):
   where the responsible authority denied the attack).
 - ``source_reliability`` is ``low`` for the partisan and low-reliability outlets named in the
   shared ``SOURCES.md``.
+- ``actor`` is the first of :data:`analysis.data.actors.ACTOR_RULES` that matches
+  ``attributed_to`` (the rules live there because the feed loaders apply them too).
 - ``incident_id`` is ``inc-`` and the first 8 hex digits of a SHA-1 of the source row's own
   date, location, target, URL and description: stable across rebuilds and independent of row order.
 """
@@ -24,18 +26,18 @@ import hashlib
 import io
 import re
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from analysis.atomic import write_atomic
+
+# the actor rules live in analysis.data.actors; their names stay importable from here
+from analysis.data.actors import ACTOR_RULES as ACTOR_RULES
+from analysis.data.actors import actor_for
+from analysis.data.actors import first_match as first_match
 from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
 from analysis.errors import DataError
-
-_T = TypeVar("_T")
-_D = TypeVar("_D")
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -46,21 +48,6 @@ LOW_RELIABILITY = re.compile(
     r"press tv|islamtimes|islam times|alahed|al-ahed|kurdpress|agenzianova|agenzia nova|"
     r"pledgetimes|pledge times|hajij|spnfa|livejournal",
     re.IGNORECASE,
-)
-
-#: Ordered (pattern, actor) rules mapping the free-text ``attributed_to`` onto ``ACTORS``.
-ACTOR_RULES: tuple[tuple[str, str], ...] = (
-    (r"Iran \(IRGC", "Iran (IRGC)"),
-    (r"Islamic Resistance in Iraq|Iraqi Resistance", "Islamic Resistance in Iraq"),
-    (r"Kataib Hezbollah", "Kataib Hezbollah"),
-    (r"Ashab al-Kahf|Ahl al-Kahf", "Ashab al-Kahf"),
-    (r"Awliya al-Dam", "Saraya Awliya al-Dam"),
-    (r"Qasim al-Jab+arin", "Saraya Qasim al-Jabbarin"),
-    (r"Thawrat al-Ishrin", "Saraya Thawrat al-Ishrin"),
-    (r"Nujaba", "Harakat Hezbollah al-Nujaba"),
-    (r"Usbat al-Tha'?ireen", "Usbat al-Thaireen"),
-    (r"International Resistance", "other named group"),
-    (r"Iran-backed|Iran-aligned|Iranian proxy|PMF-linked", "Iran-aligned militia (unnamed)"),
 )
 
 CLAIM_ONLY_MARKERS = ("(claim only)", "per a weekly tally; low-reliability outlet")
@@ -83,27 +70,6 @@ class BuildReport:
     events: int
     reported_counts: int
     dropped: tuple[Dropped, ...]
-
-
-def first_match(rules: Iterable[tuple[re.Pattern[str], _T]], text: object, default: _D) -> _T | _D:
-    """The value of the first ``(pattern, value)`` rule whose pattern occurs in ``text``.
-
-    ``default`` when none does, or when ``text`` is not a string (e.g. NA).
-    """
-    if isinstance(text, str):
-        for pattern, value in rules:
-            if pattern.search(text):
-                return value
-    return default
-
-
-#: :data:`ACTOR_RULES` compiled as written: case-sensitive (the feed loaders ignore case).
-_ACTOR_RES = tuple((re.compile(p), a) for p, a in ACTOR_RULES)
-
-
-def actor_for(attributed_to: str) -> str:
-    """Normalised actor for a free-text attribution ("unknown" when none matches)."""
-    return first_match(_ACTOR_RES, attributed_to, "unknown")
 
 
 def incident_id(row: dict[str, str]) -> str:
