@@ -1,6 +1,8 @@
 """The ``escalation`` command: validate data, rebuild the curated dataset, summarise, report.
 
-Exit codes: 0 success, 1 invalid data, 2 bad usage (argparse).
+Exit codes: 0 success, 1 invalid data, 2 bad usage (argparse); ``fetch``, ``report`` and ``run``
+have their own tables. Every command's table is in :data:`analysis.errors.COMMANDS`, and
+:func:`main` maps an error a command stops on to its code through :func:`analysis.errors.exit_code`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import __version__
+from analysis.errors import EscalationError, error_exit
 from analysis.paths import DATA_DIR, DATA_FILES, DEFAULT_CONFIG, DEFAULT_SITE
 from analysis.report.unattended import EXIT_CODES, FEEDS
 from analysis.sources.cli import iso_date
@@ -219,9 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.shared = SHARED_DIR
     try:
         return args.func(args)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except (EscalationError, ValueError) as exc:
+        return error_exit(exc, args.command)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Every error the package raises on purpose is an :class:`EscalationError`. Each family also
 subclasses the built-in a caller would have caught before the family existed (``ValueError`` for
 bad data, parameters and model input; ``OSError`` for fetch failures; ``RuntimeError`` for a held
-lock), so existing ``except`` clauses keep working. The command line maps a family to its
-documented exit code in one place, :func:`exit_code`.
+lock), so existing ``except`` clauses keep working. The command line maps an error to its
+documented exit code in one place, :func:`exit_code`, by family, through each command's table in
+:data:`COMMANDS`.
 
 - :class:`DataError`        invalid data: names the file, the line and the field where known
 - :class:`ParameterError`   a bad argument to a public function (a window length, a freq, ...)
@@ -16,16 +17,22 @@ documented exit code in one place, :func:`exit_code`.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "COMMANDS",
     "ConfigError",
     "DataError",
     "EscalationError",
+    "ExitCodes",
     "FetchError",
     "LockedError",
     "ModelInputError",
     "ParameterError",
+    "error_exit",
     "exit_code",
 ]
 
@@ -39,7 +46,8 @@ class ParameterError(EscalationError, ValueError):
 
 
 class ConfigError(ParameterError):
-    """A briefs config entry or a brief parameter is wrong; nothing has run."""
+    """The briefs config or a brief parameter is wrong; the message names the file, the brief
+    and the field. Raised before anything runs."""
 
 
 class ModelInputError(EscalationError, ValueError):
@@ -72,23 +80,77 @@ class LockedError(EscalationError, RuntimeError):
     """Another run holds the site's lock."""
 
 
-#: the command line's exit code for each family, most specific first (see the README's tables)
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (LockedError, 3),
-    (ConfigError, 2),
-    (ParameterError, 2),
-    (DataError, 1),
-    (ModelInputError, 1),
-    (FetchError, 1),
-    (EscalationError, 1),
-)
+# --- exit codes ------------------------------------------------------------------------------
+
+#: The codes of ``escalation run`` (``report`` uses 0 to 3 of them, every command 0 and 1).
+PUBLISHED, FAILED, CONFIG, LOCKED, DATA_INVALID, NOTHING, IO_ERROR = 0, 1, 2, 3, 4, 5, 6
 
 
-def exit_code(exc: BaseException, codes: dict[type[BaseException], int] | None = None) -> int:
-    """The exit code for ``exc``: the first family in :data:`EXIT_CODES` it belongs to, after any
-    overrides in ``codes`` (a command whose table differs, e.g. ``run`` exits 4 on bad data).
-    1 for anything else."""
-    for family, code in (*(codes or {}).items(), *EXIT_CODES):
+@dataclass(frozen=True)
+class ExitCodes:
+    """One command's documented exit codes: what each code means, and the code each error
+    family exits with, most specific family first. An error of no listed family exits 1."""
+
+    meanings: Mapping[int, str]
+    families: tuple[tuple[type[BaseException], int], ...] = ()
+
+
+#: Every command's exit codes, as the README's tables give them. 2 is also argparse's code for
+#: bad usage (an unknown option, a date that does not parse), which exits before any command runs.
+COMMANDS: dict[str, ExitCodes] = {
+    # validate, data build, summary, counts, runs: any error is exit 1
+    "escalation": ExitCodes({0: "success", FAILED: "invalid data", 2: "bad usage (argparse)"}),
+    "fetch": ExitCodes(
+        {
+            0: "done",
+            FAILED: "some file failed or credentials are missing",
+            2: "bad usage (argparse)",
+        }
+    ),
+    "report": ExitCodes(
+        {
+            PUBLISHED: "up to date",
+            FAILED: "a brief failed",
+            CONFIG: "bad config or parameter",
+            LOCKED: "another run holds the lock",
+        },
+        ((LockedError, LOCKED), (ParameterError, CONFIG)),
+    ),
+    # the meanings are also the ``status`` of each line of the run log (runs.jsonl)
+    "run": ExitCodes(
+        {
+            PUBLISHED: "published",
+            FAILED: "a brief failed",
+            CONFIG: "bad config or parameter",
+            LOCKED: "another run holds the lock",
+            DATA_INVALID: "data invalid",
+            NOTHING: "nothing to do",
+            IO_ERROR: "cannot write (disk full, permissions)",
+        },
+        (
+            (LockedError, LOCKED),
+            (ParameterError, CONFIG),
+            (DataError, DATA_INVALID),
+            (FetchError, FAILED),  # an OSError, but no failure to write the site
+            (OSError, IO_ERROR),
+        ),
+    ),
+}
+
+
+def exit_code(exc: BaseException, command: str = "escalation") -> int:
+    """The exit code of ``command`` (a key of :data:`COMMANDS`; any other name is a plain
+    ``escalation`` command) for the error ``exc``: that of the first family in the command's
+    table that ``exc`` belongs to, else 1."""
+    table = COMMANDS.get(command, COMMANDS["escalation"])
+    for family, code in table.families:
         if isinstance(exc, family):
             return code
-    return 1
+    return FAILED
+
+
+def error_exit(exc: BaseException, command: str = "escalation") -> int:
+    """Print ``error: <exc>`` on stderr and return the exit code of ``exc`` for ``command``:
+    what every command does with an error it stops on."""
+    print(f"error: {exc}", file=sys.stderr)
+    return exit_code(exc, command)

@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis.errors import ParameterError
+
 FREQ_ALIASES = {"D": "D", "day": "D", "W": "W-MON", "W-MON": "W-MON", "week": "W-MON"}
 FREQ_ALIASES |= {"MS": "MS", "M": "MS", "ME": "MS", "month": "MS"}
 FILTER_COLUMNS = (
@@ -43,7 +45,7 @@ def normalise_freq(freq: str) -> str:
     try:
         return FREQ_ALIASES[freq]
     except KeyError:
-        raise ValueError(
+        raise ParameterError(
             f"freq must be one of {sorted(FREQ_ALIASES)} (day, ISO week from Monday, month); "
             f"got {freq!r}"
         ) from None
@@ -69,7 +71,7 @@ def _confirmation_values(confirmation: str | Iterable[str]) -> list[str]:
         values = list(confirmation)
     bad = sorted(set(values) - set(CONFIRMATIONS))
     if bad:
-        raise ValueError(
+        raise ParameterError(
             f"confirmation: unknown value(s) {bad}; use {list(CONFIRMATIONS)} or 'all'"
         )
     return values
@@ -89,11 +91,11 @@ def select(
     mask = pd.Series(True, index=incidents.index)
     filters = dict(where or {})
     if "confirmation" in filters:
-        raise ValueError("filter confirmation with the `confirmation` argument, not `where`")
+        raise ParameterError("filter confirmation with the `confirmation` argument, not `where`")
     filters["confirmation"] = _confirmation_values(confirmation)
     for column, wanted in filters.items():
         if column not in FILTER_COLUMNS or column not in incidents.columns:
-            raise ValueError(f"where: cannot filter on {column!r}; use one of {FILTER_COLUMNS}")
+            raise ParameterError(f"where: cannot filter on {column!r}; use one of {FILTER_COLUMNS}")
         values = (
             [wanted]
             if isinstance(wanted, str) or not isinstance(wanted, Iterable)
@@ -103,7 +105,7 @@ def select(
         if isinstance(col.dtype, pd.CategoricalDtype):
             unknown = sorted(set(map(str, values)) - set(map(str, col.cat.categories)))
             if unknown:
-                raise ValueError(
+                raise ParameterError(
                     f"where: {column} has no value {unknown}; allowed: {list(col.cat.categories)}"
                 )
         mask &= col.isin(values)
@@ -146,15 +148,17 @@ def counts(
     """
     freq = normalise_freq(freq)
     if weight is not None and weight not in WEIGHTS:
-        raise ValueError(f"weight must be None or one of {WEIGHTS}; got {weight!r}")
+        raise ParameterError(f"weight must be None or one of {WEIGHTS}; got {weight!r}")
     if month_precision not in ("exclude", "spread"):
-        raise ValueError(f"month_precision must be 'exclude' or 'spread'; got {month_precision!r}")
+        raise ParameterError(
+            f"month_precision must be 'exclude' or 'spread'; got {month_precision!r}"
+        )
     if incidents.empty and (start is None or end is None):
-        raise ValueError("counts: no incidents, so start and end must be given")
+        raise ParameterError("counts: no incidents, so start and end must be given")
     lo = pd.Timestamp(start) if start is not None else incidents["date"].min()
     hi = pd.Timestamp(end) if end is not None else incidents["date"].max()
     if hi < lo:
-        raise ValueError(f"counts: end {hi.date()} is before start {lo.date()}")
+        raise ParameterError(f"counts: end {hi.date()} is before start {lo.date()}")
     index = pd.date_range(period_start([lo], freq)[0], period_start([hi], freq)[0], freq=freq)
     index.name = "period"
 
@@ -248,9 +252,9 @@ def counts_by(
     row sums equal ``counts(incidents, freq, start, end, ...)``.
     """
     if by not in FILTER_COLUMNS or by == "confirmation":
-        raise ValueError(f"by: cannot split on {by!r}; use one of {FILTER_COLUMNS[:-1]}")
+        raise ParameterError(f"by: cannot split on {by!r}; use one of {FILTER_COLUMNS[:-1]}")
     if "where" in kwargs and by in dict(kwargs["where"] or {}):  # type: ignore[arg-type]
-        raise ValueError(f"by={by!r} is also filtered in `where`")
+        raise ParameterError(f"by={by!r} is also filtered in `where`")
     lo = start if start is not None else incidents["date"].min()
     hi = end if end is not None else incidents["date"].max()
     where = dict(kwargs.pop("where", None) or {})  # type: ignore[arg-type]

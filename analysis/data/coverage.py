@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data.vocabulary import CONFIRMATIONS
+from analysis.errors import DataError
 
 
 def monthly_coverage(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -113,5 +114,5 @@ def replace_block(text: str, block: str) -> str:
     """``text`` with its generated coverage block replaced by ``block``."""
     start, end = text.find(BLOCK_START), text.find(BLOCK_END)
     if start < 0 or end < start:
-        raise ValueError("data/README.md has no generated coverage block markers")
+        raise DataError("data/README.md has no generated coverage block markers")
     return text[:start] + block + text[end + len(BLOCK_END) :]

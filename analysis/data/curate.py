@@ -13,6 +13,8 @@ Rules (the codebook in ``data/README.md`` states them for readers):
   where the responsible authority denied the attack).
 - ``source_reliability`` is ``low`` for the partisan and low-reliability outlets named in the
   shared ``SOURCES.md``.
+- ``actor`` is the first of :data:`analysis.data.actors.ACTOR_RULES` that matches
+  ``attributed_to`` (the rules live there because the feed loaders apply them too).
 - ``incident_id`` is ``inc-`` and the first 8 hex digits of a SHA-1 of the source row's own
   date, location, target, URL and description: stable across rebuilds and independent of row order.
 """
@@ -24,17 +26,18 @@ import hashlib
 import io
 import re
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from analysis.atomic import write_atomic
+
+# the actor rules live in analysis.data.actors; their names stay importable from here
+from analysis.data.actors import ACTOR_RULES as ACTOR_RULES
+from analysis.data.actors import actor_for
+from analysis.data.actors import first_match as first_match
 from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
-
-_T = TypeVar("_T")
-_D = TypeVar("_D")
+from analysis.errors import DataError
 
 SHARED_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -45,21 +48,6 @@ LOW_RELIABILITY = re.compile(
     r"press tv|islamtimes|islam times|alahed|al-ahed|kurdpress|agenzianova|agenzia nova|"
     r"pledgetimes|pledge times|hajij|spnfa|livejournal",
     re.IGNORECASE,
-)
-
-#: Ordered (pattern, actor) rules mapping the free-text ``attributed_to`` onto ``ACTORS``.
-ACTOR_RULES: tuple[tuple[str, str], ...] = (
-    (r"Iran \(IRGC", "Iran (IRGC)"),
-    (r"Islamic Resistance in Iraq|Iraqi Resistance", "Islamic Resistance in Iraq"),
-    (r"Kataib Hezbollah", "Kataib Hezbollah"),
-    (r"Ashab al-Kahf|Ahl al-Kahf", "Ashab al-Kahf"),
-    (r"Awliya al-Dam", "Saraya Awliya al-Dam"),
-    (r"Qasim al-Jab+arin", "Saraya Qasim al-Jabbarin"),
-    (r"Thawrat al-Ishrin", "Saraya Thawrat al-Ishrin"),
-    (r"Nujaba", "Harakat Hezbollah al-Nujaba"),
-    (r"Usbat al-Tha'?ireen", "Usbat al-Thaireen"),
-    (r"International Resistance", "other named group"),
-    (r"Iran-backed|Iran-aligned|Iranian proxy|PMF-linked", "Iran-aligned militia (unnamed)"),
 )
 
 CLAIM_ONLY_MARKERS = ("(claim only)", "per a weekly tally; low-reliability outlet")
@@ -82,27 +70,6 @@ class BuildReport:
     events: int
     reported_counts: int
     dropped: tuple[Dropped, ...]
-
-
-def first_match(rules: Iterable[tuple[re.Pattern[str], _T]], text: object, default: _D) -> _T | _D:
-    """The value of the first ``(pattern, value)`` rule whose pattern occurs in ``text``.
-
-    ``default`` when none does, or when ``text`` is not a string (e.g. NA).
-    """
-    if isinstance(text, str):
-        for pattern, value in rules:
-            if pattern.search(text):
-                return value
-    return default
-
-
-#: :data:`ACTOR_RULES` compiled as written: case-sensitive (the feed loaders ignore case).
-_ACTOR_RES = tuple((re.compile(p), a) for p, a in ACTOR_RULES)
-
-
-def actor_for(attributed_to: str) -> str:
-    """Normalised actor for a free-text attribution ("unknown" when none matches)."""
-    return first_match(_ACTOR_RES, attributed_to, "unknown")
 
 
 def incident_id(row: dict[str, str]) -> str:
@@ -179,9 +146,11 @@ def build_incidents(
             }
             for res in resolutions.get((path.name, line), []):
                 if res["date"] != src["date"]:
-                    raise ValueError(
+                    raise DataError(
                         f"incident_resolutions.csv: {path.name}:{line} is dated {src['date']}, "
-                        f"the resolution expects {res['date']}"
+                        f"the resolution expects {res['date']}",
+                        path=curation_dir / "incident_resolutions.csv",
+                        field="date",
                     )
                 used.add((path.name, line))
                 if res["field"] == "drop":
@@ -196,7 +165,10 @@ def build_incidents(
                 rows.append((out["date"], order, line, out))
     unused = sorted(set(resolutions) - used)
     if unused:
-        raise ValueError(f"incident_resolutions.csv: rows match no source row: {unused}")
+        raise DataError(
+            f"incident_resolutions.csv: rows match no source row: {unused}",
+            path=curation_dir / "incident_resolutions.csv",
+        )
     rows.sort(key=lambda r: r[:3])
     return [r[3] for r in rows], dropped
 
@@ -210,7 +182,11 @@ def build_events(shared_dir: Path, curation_dir: Path) -> list[dict[str, str]]:
     events = [row for _, row in _read_csv(shared_dir / "political_events_sourced.csv")]
     unknown = sorted(set(notes) - {e["event_id"] for e in events})
     if unknown:
-        raise ValueError(f"event_date_notes.csv: unknown event ids {unknown}")
+        raise DataError(
+            f"event_date_notes.csv: unknown event ids {unknown}",
+            path=curation_dir / "event_date_notes.csv",
+            field="event_id",
+        )
     out = [{**e, "date_note": notes.get(e["event_id"], "")} for e in events]
     return [{c: e[c] for c in EVENT_COLUMNS} for e in sorted(out, key=lambda e: e["date"])]
 

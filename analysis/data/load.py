@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
+from analysis.errors import DataError
 from analysis.paths import DATA_DIR, RECORD_READS_ENV
 
 
@@ -35,13 +36,20 @@ class Problem:
         return f"line {self.line}, field '{self.field}': {self.message}{value}"
 
 
-class DataValidationError(ValueError):
-    """A data file failed validation; ``.problems`` lists every offending line and field."""
+class DataValidationError(DataError):
+    """A data file failed validation; ``.problems`` lists every offending line and field
+    (``line`` and ``field`` are those of the first problem)."""
 
     def __init__(self, path: Path | str, problems: Iterable[Problem]):
         self.path = Path(path)
         self.problems = sorted(problems)
-        super().__init__(self.report())
+        first = self.problems[0] if self.problems else None
+        super().__init__(
+            self.report(),
+            path=path,
+            line=first.line if first else None,
+            field=first.field if first else None,
+        )
 
     def report(self) -> str:
         n = len(self.problems)
@@ -50,12 +58,11 @@ class DataValidationError(ValueError):
         return "\n".join(lines)
 
 
-class UnreadableRow(ValueError):
+class UnreadableRow(DataError):
     """The csv module could not parse a row; ``line`` is where that row starts."""
 
     def __init__(self, line: int, message: str):
-        self.line = line
-        super().__init__(message)
+        super().__init__(message, line=line)
 
 
 def numbered_rows(reader: Iterable) -> Iterator[tuple[int, object]]:

@@ -2,7 +2,8 @@
 
 Exit codes: 0 every brief is up to date (built now or unchanged), 1 a brief failed (its last good
 page stays published), 2 the config or a parameter is wrong (nothing ran), 3 another run holds the
-site's lock (the codes of :data:`analysis.report.unattended.EXIT_CODES`).
+site's lock (the ``report`` table of :data:`analysis.errors.COMMANDS`, which maps each error to
+its code; the codes are those of :data:`analysis.report.unattended.EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.report.unattended import CONFIG, FAILED, LOCKED, PUBLISHED, run_unattended
+from analysis.errors import FAILED, PUBLISHED, EscalationError, error_exit
+from analysis.report.unattended import run_unattended
 
 
 def _printer(total: int):
@@ -69,8 +71,6 @@ def run_command(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     """Run :func:`analysis.report.runner.run` with the command-line options; print a summary."""
-    from analysis.report.config import ConfigError
-    from analysis.report.publish import SiteLocked
     from analysis.report.runner import run
 
     state = {}
@@ -96,12 +96,8 @@ def report(args: argparse.Namespace) -> int:
             progress=lambda o: state["progress"](o),
             on_plan=on_plan,
         )
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return CONFIG
-    except SiteLocked as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return LOCKED
+    except EscalationError as exc:  # a bad config or parameter (2), the lock held (3)
+        return error_exit(exc, "report")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for outcome in result.failed:

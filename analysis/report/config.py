@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from analysis.errors import ConfigError
+
 #: parameters whose values are event ids (one, or a list) in political_events.csv
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
 #: parameters whose values are ISO dates; ``as_of`` may also be "latest"
@@ -43,10 +45,6 @@ TYPES: dict[str, tuple[type, ...]] = {
     "dict": (dict,),
     "None": (type(None),),
 }
-
-
-class ConfigError(ValueError):
-    """The briefs config is wrong; the message names the file, the brief and the field."""
 
 
 @dataclass(frozen=True)

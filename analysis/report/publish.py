@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.atomic import write_atomic
+from analysis.errors import LockedError
 
 
-class SiteLocked(RuntimeError):
-    """Another run holds the site's lock."""
+class SiteLocked(LockedError):
+    """Another run holds the site's lock (a :class:`~analysis.errors.LockedError`)."""
 
 
 def work_dir(site: Path) -> Path:

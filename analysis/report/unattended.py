@@ -6,7 +6,8 @@ passed to the notebooks that declare it (an entry that sets ``as_of`` itself, e.
 keeps it). Every run appends one JSON line to ``<site>/runs.jsonl``: start and end, what was
 fetched, which briefs were rebuilt and why, which were skipped, durations, and any error.
 
-Exit codes, for cron, systemd and CI monitors (see :data:`EXIT_CODES`).
+Exit codes, for cron, systemd and CI monitors (see :data:`EXIT_CODES`, the ``run`` table of
+:data:`analysis.errors.COMMANDS`).
 """
 
 from __future__ import annotations
@@ -20,18 +21,24 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.errors import (
+    COMMANDS,
+    DATA_INVALID,
+    FAILED,
+    IO_ERROR,
+    NOTHING,
+    PUBLISHED,
+    ConfigError,
+    FetchError,
+    LockedError,
+    exit_code,
+)
+from analysis.errors import CONFIG as CONFIG  # re-exported: the codes stay importable from here
+from analysis.errors import LOCKED as LOCKED
 from analysis.paths import DATA_DIR, DATA_FILES
 
-PUBLISHED, FAILED, CONFIG, LOCKED, DATA_INVALID, NOTHING, IO_ERROR = 0, 1, 2, 3, 4, 5, 6
-EXIT_CODES = {
-    PUBLISHED: "published",
-    FAILED: "a brief failed",
-    CONFIG: "bad config or parameter",
-    LOCKED: "another run holds the lock",
-    DATA_INVALID: "data invalid",
-    NOTHING: "nothing to do",
-    IO_ERROR: "cannot write (disk full, permissions)",
-}
+#: what each exit code of ``escalation run`` means (also the ``status`` of its run-log line)
+EXIT_CODES = COMMANDS["run"].meanings
 RUN_LOG = "runs.jsonl"
 FEEDS = ("gdelt", "acled", "ucdp")
 #: how far back each feed is fetched from ``as_of``, in days (ucdp fetches a release instead)
@@ -75,8 +82,8 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
     release named by ``$ESCALATION_UCDP_VERSION`` (default 25.1). Credentials and base URLs come
     from the environment, as for ``escalation fetch``.
     """
-    from analysis.sources.cli import base_url
     from analysis.sources.fetch import acled, gdelt, ucdp
+    from analysis.sources.fetch.http import base_url
 
     fetchers = {"gdelt": gdelt, "acled": acled, "ucdp": ucdp}
     records = []
@@ -158,8 +165,6 @@ def run_unattended(
     progress: Callable[[Any], None] | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it."""
-    from analysis.report.config import ConfigError
-    from analysis.report.publish import SiteLocked
     from analysis.report.runner import run
 
     site = Path(site).resolve()
@@ -193,13 +198,15 @@ def run_unattended(
                     entry.failed[name] = outcome.error
             code = FAILED if report.failed else PUBLISHED if report.built else NOTHING
             entry.finish(code, "; ".join(entry.failed.values()))
-    except ConfigError as exc:
-        entry.finish(CONFIG, str(exc))
-    except SiteLocked as exc:
-        entry.finish(LOCKED, str(exc))
+    except (ConfigError, LockedError) as exc:
+        entry.finish(exit_code(exc, "run"), str(exc))
+    except FetchError:
+        # an OSError, but not a failure to write: fetch_feeds records each feed's own failure,
+        # and any other propagates as it did before FetchError was an OSError
+        raise
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        entry.finish(IO_ERROR, f"cannot write{where}: {exc.strerror or exc}")
+        entry.finish(exit_code(exc, "run"), f"cannot write{where}: {exc.strerror or exc}")
     try:
         append_log(site, entry)
     except OSError as exc:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analysis.sources.fetch.http import base_url
 
 
 def iso_date(text: str) -> dt.date:
@@ -38,11 +40,14 @@ def _policy(args: argparse.Namespace):
     return Policy(retries=args.retries, backoff=args.backoff, timeout=args.timeout)
 
 
-def base_url(fetcher: ModuleType, override: str | None = None) -> str:
-    """The base URL of a fetcher module (``analysis.sources.fetch.gdelt``...): ``override``
-    (``--base-url``), else its ``BASE_URL_ENV`` variable when set and not empty, else its
-    ``DEFAULT_BASE_URL``."""
-    return override or os.environ.get(fetcher.BASE_URL_ENV) or fetcher.DEFAULT_BASE_URL
+def __getattr__(name: str) -> Any:
+    # ``base_url`` lives in the fetch layer (analysis.sources.fetch.http) and is still importable
+    # from here; loaded on first use, so the CLI starts without urllib and http.client
+    if name == "base_url":
+        from analysis.sources.fetch.http import base_url
+
+        return base_url
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _progress(args: argparse.Namespace) -> bool | None:
@@ -51,6 +56,7 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 def _cmd_gdelt(args: argparse.Namespace) -> int:
     from analysis.sources.fetch import gdelt
+    from analysis.sources.fetch.http import base_url
 
     report = gdelt.fetch(
         args.start,
@@ -67,8 +73,9 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
 
 
 def _cmd_acled(args: argparse.Namespace) -> int:
+    from analysis.errors import FetchError, error_exit
     from analysis.sources.fetch import acled
-    from analysis.sources.fetch.http import DownloadError
+    from analysis.sources.fetch.http import base_url
 
     try:
         report = acled.fetch(
@@ -80,16 +87,16 @@ def _cmd_acled(args: argparse.Namespace) -> int:
             policy=_policy(args),
             progress=_progress(args),
         )
-    except (acled.CredentialsError, DownloadError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FetchError as exc:  # a download failed, or credentials are missing or refused
+        return error_exit(exc, "fetch")
     print(report.text())
     return 0
 
 
 def _cmd_ucdp(args: argparse.Namespace) -> int:
+    from analysis.errors import FetchError, error_exit
     from analysis.sources.fetch import ucdp
-    from analysis.sources.fetch.http import DownloadError
+    from analysis.sources.fetch.http import base_url
 
     try:
         outcome = ucdp.fetch(
@@ -99,9 +106,8 @@ def _cmd_ucdp(args: argparse.Namespace) -> int:
             policy=_policy(args),
             progress=_progress(args),
         )
-    except DownloadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except FetchError as exc:  # a download failed, or the file failed verification
+        return error_exit(exc, "fetch")
     print(f"{outcome.path}: {outcome.status} ({outcome.bytes_fetched} bytes fetched)")
     return 0
 

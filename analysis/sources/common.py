@@ -19,7 +19,7 @@ from typing import IO, NamedTuple
 
 import pandas as pd
 
-from analysis.data.curate import ACTOR_RULES, first_match
+from analysis.data.actors import ACTOR_PATTERNS_ANY_CASE, first_match
 from analysis.data.load import (
     DataValidationError,
     Problem,
@@ -379,9 +379,6 @@ def parse_counts(values: list[str], lines: list[int], field: str, path: Path) ->
     return pd.to_numeric(s.replace("", None)).astype("Int64")
 
 
-_ACTOR_RES = tuple((re.compile(p, re.IGNORECASE), a) for p, a in ACTOR_RULES)
-
-
 def actor_from_text(text: object) -> str:
     """Normalised actor (``ACTORS``) for free text, by the curated keyword rules, any case."""
-    return first_match(_ACTOR_RES, text, "unknown")
+    return first_match(ACTOR_PATTERNS_ANY_CASE, text, "unknown")

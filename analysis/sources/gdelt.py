@@ -48,6 +48,7 @@ import pyarrow.csv as pacsv
 
 from analysis.data.load import DataValidationError, Problem
 from analysis.data.schema import URL_RE
+from analysis.errors import ParameterError
 from analysis.sources.common import actor_from_text, finish, normalise_governorate
 
 _ACTOR = (
@@ -226,7 +227,7 @@ def scan(path: Path | str, *, block_size: int = 4 << 20) -> tuple[pa.Table, int]
     and what is checked on the other lines.
     """
     if block_size < 1:
-        raise ValueError(f"block_size must be a positive number of bytes, not {block_size}")
+        raise ParameterError(f"block_size must be a positive number of bytes, not {block_size}")
     path = Path(path)
     scanner = _Scanner(path, block_size)
     with ExitStack() as stack:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.atomic import write_atomic
+from analysis.errors import FetchError, ParameterError
 from analysis.sources.fetch.http import DEFAULT_POLICY, DownloadError, Policy, get_bytes
 from analysis.sources.fetch.progress import progress_bar
 
@@ -35,8 +36,10 @@ PASSWORD_ENV = "ACLED_PASSWORD"
 PAGE_SIZE = 5000
 
 
-class CredentialsError(RuntimeError):
-    """ACLED credentials are missing from the environment or were refused."""
+class CredentialsError(FetchError, RuntimeError):
+    """ACLED credentials are missing from the environment or were refused.
+
+    A :class:`~analysis.errors.FetchError`, and still a ``RuntimeError`` as before the family."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +137,9 @@ def fetch(
     (pages already saved are kept for the next run).
     """
     if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
+        raise ParameterError(f"--end {end} is before --start {start}")
     if not country.strip():
-        raise ValueError("--country is empty")
+        raise ParameterError("--country is empty")
     if not base_url.endswith("/"):
         base_url += "/"
     out = Path(out_dir)

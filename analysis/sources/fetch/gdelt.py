@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.atomic import write_atomic
+from analysis.errors import ParameterError
 from analysis.sources.fetch.http import (
     DEFAULT_POLICY,
     USER_AGENT,
@@ -138,7 +139,7 @@ def fetch(
     returned :class:`FetchReport` and not kept; the others still download.
     """
     if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
+        raise ParameterError(f"--end {end} is before --start {start}")
     if not base_url.endswith("/"):
         base_url += "/"
     out = Path(out_dir)

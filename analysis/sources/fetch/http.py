@@ -19,7 +19,10 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
+
+from analysis.errors import EscalationError, FetchError, ParameterError
 
 _T = TypeVar("_T")
 
@@ -27,8 +30,12 @@ USER_AGENT = "escalation-fetch/0.1 (+https://github.com/; research use)"
 CHUNK = 1 << 16
 
 
-class DownloadError(RuntimeError):
-    """A file could not be downloaded (after retries); the message says which and why."""
+class DownloadError(FetchError, RuntimeError):
+    """A file could not be downloaded (after retries); the message says which and why.
+
+    A :class:`~analysis.errors.FetchError` (so an ``OSError``), and still the ``RuntimeError``
+    it was before the error family existed, so older ``except RuntimeError`` callers catch it.
+    """
 
 
 class VerificationError(DownloadError):
@@ -47,7 +54,7 @@ class Policy:
 
     def __post_init__(self) -> None:
         if self.retries < 0 or self.backoff < 0 or self.timeout <= 0:
-            raise ValueError("retries and backoff must be >= 0 and timeout > 0")
+            raise ParameterError("retries and backoff must be >= 0 and timeout > 0")
 
 
 DEFAULT_POLICY = Policy()
@@ -61,6 +68,13 @@ class Outcome:
     path: Path
     status: str
     bytes_fetched: int
+
+
+def base_url(fetcher: ModuleType, override: str | None = None) -> str:
+    """The base URL of a fetcher module (``analysis.sources.fetch.gdelt``...): ``override``
+    (``--base-url``), else its ``BASE_URL_ENV`` variable when set and not empty, else its
+    ``DEFAULT_BASE_URL``."""
+    return override or os.environ.get(fetcher.BASE_URL_ENV) or fetcher.DEFAULT_BASE_URL
 
 
 def md5_of(path: Path) -> str:
@@ -85,19 +99,24 @@ def _verify(path: Path, size: int | None, md5: str | None) -> str | None:
     return None
 
 
-class _Retryable(Exception):
-    """A failure worth another attempt that urllib does not raise itself (a truncated body)."""
+class _Retryable(FetchError):
+    """A failure worth another attempt that urllib does not raise itself (a truncated body).
+
+    Never leaves :func:`with_retries`: when the retries run out it becomes a DownloadError."""
 
 
 def retry_problem(exc: BaseException, timeout: float) -> str | None:
     """What went wrong, if ``exc`` is worth retrying: a network error, a timeout, a truncated
-    body, or HTTP 408, 429 or 5xx. None for anything else (another 4xx, a bug): not retried."""
+    body, or HTTP 408, 429 or 5xx. None for anything else (another 4xx, one of the package's own
+    errors, a bug): not retried."""
     if isinstance(exc, urllib.error.HTTPError):  # before OSError: HTTPError is one
         if exc.code in (408, 429) or exc.code >= 500:
             return f"HTTP {exc.code} {exc.reason}"
         return None
     if isinstance(exc, _Retryable):
         return str(exc)
+    if isinstance(exc, EscalationError):  # before OSError: a FetchError (DownloadError) is one
+        return None
     if isinstance(exc, TimeoutError):
         return f"timed out after {timeout:g} s"
     if isinstance(exc, http.client.IncompleteRead):

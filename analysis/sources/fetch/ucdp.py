@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from analysis.errors import ParameterError
 from analysis.sources.fetch.http import DEFAULT_POLICY, Outcome, Policy, VerificationError, download
 from analysis.sources.fetch.progress import progress_bar
 
@@ -27,7 +28,7 @@ def file_for(version: str) -> str:
         return f"ged/ged{m.group(1)}{m.group(2)}-csv.zip"
     if m := re.fullmatch(r"(\d{2})\.0\.(\d{1,2})", v):
         return f"candidateged/GEDEvent_v{m.group(1)}_0_{m.group(2)}.csv"
-    raise ValueError(
+    raise ParameterError(
         f"UCDP version {version!r} is not like 25.1 (yearly release) or 25.0.9 (candidate)"
     )
 
