@@ -39,7 +39,7 @@ FLAGS = [
     "--disable-extensions",
     "--mute-audio",
     "--hide-scrollbars",
-    "--window-size=1200,900",
+    "--window-size=1100,900",
     # network off: everything (loopback included) goes to a port where nothing listens
     "--proxy-server=http://127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",

@@ -1,0 +1,153 @@
+"""Every chart a notebook draws reaches its published page, described for screen readers, and
+every page of the shipped site reads at 1100 px: no table wider than the page.
+
+The notebooks run with their defaults (papermill), and the shipped site (``make report``'s
+config) is built once into a temporary folder; both are shared by the tests of this module.
+Browser screenshots of every page are kept as test artefacts (``$ESCALATION_ARTIFACTS``, else
+``reports/.build/artifacts/pages/``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+import re
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+import yaml
+from browser import Browser, artifact_dir, require_chromium
+from conftest import ROOT
+
+from analysis.paths import DEFAULT_CONFIG
+from analysis.report.runner import run
+
+#: a cell that draws: a results object's ``.plot*()`` or :func:`analysis.charts.plot_counts`
+DRAWS = re.compile(r"\.plot(?:_\w+)?\(|\bplot_counts\(")
+#: what nbconvert writes when an image has no description
+DEFAULT_ALT = "No description has been provided for this image"
+IMG = re.compile(r"<img\b[^>]*>")
+ALT = re.compile(r'\balt="([^"]*)"')
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _execute(path: Path, out: Path) -> nbformat.NotebookNode:
+    pm.execute_notebook(
+        str(path),
+        str(out / path.name),
+        kernel_name="python3",
+        cwd=str(ROOT),
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+    )
+    return nbformat.read(out / path.name, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
+    """Every shipped notebook executed with its defaults, by file name."""
+    out = tmp_path_factory.mktemp("executed")
+    with cf.ThreadPoolExecutor(2) as pool:
+        done = pool.map(lambda p: _execute(p, out), NOTEBOOKS)
+        return {p.name: nb for p, nb in zip(NOTEBOOKS, done, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The shipped site, built from reports/briefs.yml into a temporary folder."""
+    folder = tmp_path_factory.mktemp("shipped") / "site"
+    report = run(DEFAULT_CONFIG, site=folder)
+    assert not report.failed, [o.error for o in report.failed]
+    return report.site
+
+
+def _images(nb: nbformat.NotebookNode, cell_index: int) -> list[dict]:
+    return [o for o in nb.cells[cell_index].outputs if "image/png" in o.get("data", {})]
+
+
+def _entries() -> list[tuple[str, str]]:
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    return [(b["name"], Path(b["notebook"]).name) for b in config["briefs"]]
+
+
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
+def test_every_cell_that_draws_shows_one_described_chart(executed, name):
+    nb = executed[name]
+    drawing = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(c.source)
+    ]
+    assert drawing, f"{name} draws no chart"
+    for i in drawing:
+        images = _images(nb, i)
+        shown = f"{name} cell {i}: {len(images)} charts shown\n{nb.cells[i].source}"
+        assert len(images) == 1, shown
+        alt = images[0].get("metadata", {}).get("image/png", {}).get("alt", "")
+        assert len(alt) > 30 and alt != DEFAULT_ALT, f"{name} cell {i}: alt text {alt!r}"
+    # and no chart appears anywhere else (a figure left open would show in a later cell)
+    others = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in drawing]
+    assert not [i for i in others if _images(nb, i)], f"{name}: charts in cells that draw none"
+
+
+def test_every_page_shows_every_chart_its_notebook_draws(executed, site):
+    for page, notebook in _entries():
+        html = (site / f"{page}.html").read_text(encoding="utf-8")
+        images = IMG.findall(html)
+        nb = executed[notebook]
+        drawn = sum(len(_images(nb, i)) for i in range(len(nb.cells)))
+        assert len(images) == drawn, f"{page}: {len(images)} images on the page, {drawn} drawn"
+        alts = [m.group(1) if (m := ALT.search(tag)) else "" for tag in images]
+        assert all(a and DEFAULT_ALT not in a for a in alts), f"{page}: {alts}"
+        # the archive copy of today's edition is the same page
+        (copy,) = site.glob(f"archive/*/{page}.html")
+        assert len(IMG.findall(copy.read_text(encoding="utf-8"))) == drawn
+
+
+def test_pages_fit_1100_px_and_are_kept_as_screenshots(site):
+    """Each page at 1100 px: nothing wider than the window (tables, images), a screenshot kept."""
+    shots = artifact_dir() / "pages"
+    width = "[document.documentElement.scrollWidth, window.innerWidth]"
+    wide = (
+        "Array.from(document.querySelectorAll('table, img'))"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+        ".map(e => e.tagName + ' ' + (e.className || ''))"
+    )
+    with Browser(require_chromium()) as browser:
+        for page, _ in _entries():
+            shot = shots / f"{page}.png"
+            shot.unlink(missing_ok=True)
+            loaded = browser.load(site / f"{page}.html", screenshot=shot, expressions=[width, wide])
+            scroll, inner = loaded.values[width]
+            assert inner == 1100 and scroll <= inner, f"{page} is {scroll} px wide at {inner}"
+            assert loaded.values[wide] == [], f"{page}: wider than the page: {loaded.values[wide]}"
+            assert shot.stat().st_size > 10_000
+
+
+def test_event_labels_never_overlap_on_the_busiest_chart():
+    """The changepoint chart of 2019-2021 has every event of the campaign in view: labels are
+    picked by the documented rule and no two labels' boxes intersect."""
+    from analysis.briefs import events_between
+    from analysis.charts import event_labels
+    from analysis.data import load_events, load_incidents
+    from analysis.models import changepoints
+    from analysis.series import counts
+
+    start, end = "2019-10-01", "2021-12-31"
+    events = events_between(load_events(), start, end)
+    result = changepoints.detect(counts(load_incidents(), "W-MON", start, end), events=events)
+    ax = result.plot()
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = event_labels(ax)
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert 5 <= len(labels) < len(events), (len(labels), len(events))
+    for (a, ta), (b, tb) in itertools.combinations(zip(boxes, labels, strict=True), 2):
+        assert not a.overlaps(b), f"{ta.get_text()!r} overlaps {tb.get_text()!r}"
+    # every label sits inside the figure, and the legend (if any) is outside the data area
+    fig_box = fig.bbox
+    assert all(fig_box.x0 <= bx.x0 and bx.x1 <= fig_box.x1 for bx in boxes)
+    legend = ax.get_legend()
+    if legend is not None:
+        assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
