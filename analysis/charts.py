@@ -205,8 +205,9 @@ def annotate_events(
     rule: interventions (``solid``) are labelled first; other events earn a label in the order
     of :data:`LABEL_PRIORITY` (by ``category``, events without one last; earlier first within a
     category), each only where its box touches no label already on the axes (from this call or
-    an earlier one). The rest stay unlabelled lines. Labels are cut to :data:`MAX_LABEL_CHARS`
-    characters (the page's tables keep the full text). Call it after the axis limits are set.
+    an earlier one) and whose text is not there already. The rest stay unlabelled lines.
+    Labels are cut to :data:`MAX_LABEL_CHARS` characters (the page's tables keep the full text).
+    Call it after the axis limits are set.
     """
     frame = _events_frame(events)
     if frame.empty:
@@ -223,8 +224,12 @@ def annotate_events(
         _rank=0 if solid else frame["category"].map(rank).fillna(len(rank)),
     ).sort_values(["_rank", "date"], kind="stable")
     renderer = _renderer(ax.figure)
-    taken = [t.get_window_extent(renderer).expanded(1.0, 1.0).padded(2) for t in event_labels(ax)]
+    existing = event_labels(ax)
+    taken = [t.get_window_extent(renderer).padded(2) for t in existing]
+    shown = {t.get_text() for t in existing}
     for r in order.itertuples(index=False):
+        if short_label(r.label) in shown:  # already labelled, e.g. as an intervention
+            continue
         text = ax.annotate(
             short_label(r.label),
             xy=(r.date, 1.0 if at == "top" else 0.02),
@@ -242,6 +247,7 @@ def annotate_events(
             text.remove()
         else:
             taken.append(box)
+            shown.add(text.get_text())
     return ax
 
 
