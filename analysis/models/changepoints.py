@@ -75,8 +75,10 @@ from scipy import stats
 from scipy.special import gammaln, xlogy
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
-from analysis.models.inputs import count_series, event_dates, period_unit, whole_number
+from analysis.events import event_dates
+from analysis.models.inputs import count_series, period_unit
 from analysis.models.results import ModelResults
+from analysis.params import whole_number
 
 __all__ = ["ChangepointResults", "detect"]
 

@@ -1,15 +1,21 @@
-"""Validation of what every model takes: a regular count series and a set of event dates.
+"""Validation of what every model takes: a regular count series.
 
 One place for these checks, so every model rejects the same bad input with the same words:
-an irregular index, NaN, negative counts, missing or duplicated event dates.
+an irregular index, NaN, negative counts. The events every model takes are checked by
+:func:`analysis.events.event_dates`, public-function parameters by :mod:`analysis.params`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
+
+# temporary: re-exported until analysis/brief.py, analysis/tempo.py and the other modules that
+# import them from here move to their homes, analysis.params and analysis.events
+from analysis.events import event_dates
+from analysis.params import whole_number
+
+__all__ = ["count_series", "event_dates", "period_unit", "whole_number"]
 
 _UNITS = {"D": "day", "W": "week", "M": "month"}
 
@@ -56,54 +62,8 @@ def count_series(y: object, *, min_periods: int = 2, whole: bool = False) -> tup
     return pd.Series(values, index=index, name=y.name), freq
 
 
-def whole_number(name: str, value: object, minimum: int = 1, unit: str = "") -> int:
-    """``value`` as an int, or a ValueError naming ``name`` unless it is a whole number (not a
-    bool) of at least ``minimum``; ``unit`` ("days", "weeks") is named in the message."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        what = f"a whole number of {unit}" if unit else "a whole number"
-        raise ValueError(f"{name} must be {what} >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def period_unit(freq: str | None) -> str:
     """The period a frequency string counts in: "day", "week", "month", or "period"."""
     if not freq or freq[0].isdigit():
         return "period"
     return _UNITS.get(freq[0].upper(), "period")
-
-
-def event_dates(
-    events: pd.DataFrame | Mapping[str, object] | None,
-    *,
-    name: str = "event_id",
-    unique: bool = True,
-) -> pd.Series:
-    """Event dates (normalised Timestamps) indexed by event name, sorted by date.
-
-    ``events`` is a DataFrame with ``date`` and ``event_id`` or ``label`` columns (``name``
-    says which to prefer), a mapping name -> date, or None (no events). Missing dates, and
-    duplicated names when ``unique``, are a ``ValueError``.
-    """
-    if events is None:
-        return pd.Series(dtype="datetime64[ns]")
-    if isinstance(events, pd.DataFrame):
-        if "date" not in events.columns:
-            raise ValueError("events DataFrame needs a 'date' column")
-        other = "label" if name == "event_id" else "event_id"
-        column = name if name in events.columns else other
-        if column not in events.columns:
-            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
-        dates = pd.Series(
-            pd.to_datetime(events["date"]).to_numpy(), index=events[column].astype(str)
-        )
-    elif isinstance(events, Mapping):
-        dates = pd.Series({str(k): pd.Timestamp(v) for k, v in events.items()})
-    else:
-        raise ValueError("events must be a DataFrame with date/event_id or a mapping name -> date")
-    if dates.isna().any():
-        raise ValueError("event dates must not be missing")
-    if unique and dates.index.has_duplicates:
-        duplicated = sorted(set(dates.index[dates.index.duplicated()]))
-        raise ValueError(f"duplicate event names: {duplicated}")
-    dates = pd.Series(pd.DatetimeIndex(dates).normalize(), index=dates.index)
-    return dates.sort_values(kind="stable")

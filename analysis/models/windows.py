@@ -20,8 +20,10 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
-from analysis.models.inputs import count_series, event_dates, whole_number
+from analysis.events import event_dates
+from analysis.models.inputs import count_series
 from analysis.models.results import ModelResults, format_p, format_rr
+from analysis.params import whole_number
 
 _NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 COLUMNS = [

@@ -18,8 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis.charts import OBSERVED_COLOR, annotate_events, new_axes
-from analysis.models.inputs import whole_number
 from analysis.models.results import ModelResults
+from analysis.params import whole_number
 from analysis.sources.common import normalise_governorate
 
 #: Attack types that count as compatible although they differ.
