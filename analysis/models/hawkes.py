@@ -36,7 +36,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, special, stats
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
-from analysis.models.results import ModelResults, format_p
+from analysis.results import Results, attr, format_p
 
 __all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
 
@@ -268,37 +268,68 @@ def _regime_edges(
 # ---------------------------------------------------------------------------------------------
 
 
-class HawkesResults(ModelResults):
+@dataclass(repr=False, eq=False)
+class HawkesResults(Results):
     """Fitted self-exciting process; rates are events per day, times in days.
 
-    Attributes
-    ----------
-    baseline, baseline_low, baseline_high : background rate (events per day) with 95% interval;
-        with ``baseline_breaks`` the time-weighted mean over the window.
-    baselines : DataFrame, one row per background regime (``start``, ``end``, ``baseline``,
-        ``low``, ``high``; events per day).
-    branching_ratio, branching_ratio_low, branching_ratio_high : expected attacks triggered by one
-        attack (the share of attacks attributable to earlier attacks, in a stationary process).
-    decay, decay_low, decay_high : decay of the excitation per day.
-    half_life_days, half_life_days_low, half_life_days_high : ln 2 / decay, in days.
-    loglik : maximised log-likelihood (mean over jitter draws when jittered).
-    n_events : number of events. n_jitter : number of jitter draws (0 = timestamps used as given).
-    gof, gof_p : Kolmogorov-Smirnov statistic and p-value of the time-rescaled inter-event
-        compensator increments against Exp(1) (time-rescaling theorem); with jitter, the draw with
-        the median statistic. rescaled : those increments.
-    expected : Series of expected events per day (compensator increments over each day, events
-        per day) averaged over jitter draws; background : background rate per day.
-    counts : observed events per day.
-    ci_method : how the intervals were computed.
-    at_bound : names of parameters whose estimate sits at a limit of the search (branching ratio
-        at 0, or decay at its slowest allowed value 20 / window days or fastest 1e4 per day);
-        Wald intervals are not reliable there.
+    Intervals are 95%. The goodness of fit compares the time-rescaled inter-event compensator
+    increments with Exp(1) (time-rescaling theorem); with jitter, the draw with the median
+    Kolmogorov-Smirnov statistic is reported. Where a parameter sits at a limit of the search
+    (``at_bound``) its Wald interval is not reliable.
     """
 
     title = "Self-exciting (Hawkes) process"
 
-    def __init__(self, **kw: object) -> None:
-        self.__dict__.update(kw)
+    baseline: float = attr(
+        "background rate, events per day; with baseline_breaks the time-weighted mean over the "
+        "window"
+    )
+    baseline_low: float = attr("lower 95% limit of baseline, events per day")
+    baseline_high: float = attr("upper 95% limit of baseline, events per day")
+    baselines: pd.DataFrame = attr(
+        "one row per background regime: start, end, baseline, low, high (events per day)"
+    )
+    branching_ratio: float = attr(
+        "expected attacks triggered by one attack (in a stationary process the share of attacks "
+        "attributable to earlier attacks)"
+    )
+    branching_ratio_low: float = attr("lower 95% limit of branching_ratio")
+    branching_ratio_high: float = attr("upper 95% limit of branching_ratio")
+    decay: float = attr("decay of the excitation, per day")
+    decay_low: float = attr("lower 95% limit of decay, per day")
+    decay_high: float = attr("upper 95% limit of decay, per day")
+    half_life_days: float = attr("half-life of the excitation, ln 2 / decay, in days")
+    half_life_days_low: float = attr("lower 95% limit of half_life_days (ln 2 / decay_high), days")
+    half_life_days_high: float = attr("upper 95% limit of half_life_days (ln 2 / decay_low), days")
+    loglik: float = attr("maximised log-likelihood (mean over jitter draws when jittered)")
+    n_events: int = attr("number of events (attacks) fitted")
+    n_jitter: int = attr("number of jitter draws (0 = timestamps used as given)")
+    gof: float = attr("Kolmogorov-Smirnov statistic of the rescaled increments against Exp(1)")
+    gof_p: float = attr("p-value of that Kolmogorov-Smirnov test (small = poor fit)")
+    rescaled: np.ndarray = attr(
+        "time-rescaled inter-event compensator increments (expected events between events)"
+    )
+    counts: pd.Series = attr("observed events per day, indexed by day")
+    expected: pd.Series = attr(
+        "expected events per day (compensator increment over each day), averaged over jitter draws"
+    )
+    background: pd.Series = attr("background rate per day (events per day), indexed by day")
+    start: pd.Timestamp = attr("start of the observation window")
+    end: pd.Timestamp = attr("end of the observation window (exclusive)")
+    baseline_breaks: pd.DatetimeIndex = attr(
+        "dates where the background rate may change (empty: constant)"
+    )
+    theta: np.ndarray = attr(
+        "estimates on the fitting scale: log(background rate per day) per regime, "
+        "logit(branching ratio), log(decay per day); mean over jitter draws"
+    )
+    cov: np.ndarray = attr("covariance of theta (observed information), mean over jitter draws")
+    ci_method: str = attr("how the intervals were computed, in words")
+    at_bound: list[str] = attr(
+        "parameters whose estimate sits at a limit of the search (branching_ratio at 0, or decay "
+        "at its slowest allowed value 20 / window days or fastest 1e4 per day)"
+    )
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     # -- views -----------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ from analysis.charts import (
     new_axes,
 )
 from analysis.models.inputs import count_series, period_unit
-from analysis.models.results import ModelResults, format_p, format_rr
+from analysis.results import Results, attr, format_p, format_rr
 
 FAMILIES = ("poisson", "quasipoisson", "negbin")
 COVS = ("model", "hac", "nw", "robust")
@@ -56,38 +57,66 @@ def default_maxlags(n: int) -> int:
     return int(math.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 
 
-class ITSResults(ModelResults):
-    """Fitted interrupted time series.
+@dataclass(repr=False, eq=False)
+class ITSResults(Results):
+    """Fitted interrupted time series. Rates and counts are per period of the series (day, week or
+    month: ``unit``).
 
-    Attributes
-    ----------
-    effects : DataFrame indexed by intervention name: ``level_rr`` (rate ratio of the step change
-        at the intervention), ``level_low``/``level_high`` (95% interval), ``level_p`` (two-sided
-        p-value for rate ratio 1) and, with slope change, ``slope_rr`` (rate ratio *per period* of
-        the change in trend), ``slope_low``, ``slope_high``, ``slope_p``.
-    dispersion : Pearson chi-square / df_resid (poisson, quasipoisson) or the NB2 alpha (negbin,
-        Var = mu + alpha * mu**2).
-    fitted : DataFrame indexed like ``y``: ``observed``, ``fitted`` (expected count per period),
-        ``fitted_low``/``fitted_high`` (95% interval for the mean), ``counterfactual`` (expected
-        count with every intervention term set to 0) and its ``counterfactual_low``/``_high``.
-    residuals : Pearson residuals per period, (observed - fitted) / sqrt(variance), with
-        variance = fitted (Poisson families) or fitted + alpha * fitted**2 (negbin).
-    ljung_box : DataFrame of ``acorr_ljungbox`` on the Pearson residuals (lb_stat, lb_pvalue).
-    residual_autocorrelation : Ljung-Box p-value at the largest lag tested (small = residual
-        autocorrelation left; prefer ``cov="hac"`` then).
-    params, bse : regression coefficients (log scale) and their standard errors, by design column.
-    cov_params : covariance of ``params`` used for every interval.
-    family, cov, maxlags, freq, interventions, model_result (the statsmodels fit), df_resid,
-    use_t (True when intervals use t(df_resid) quantiles rather than normal ones).
+    ``effects`` columns: ``level_rr`` (rate ratio of the step change at the intervention),
+    ``level_low``/``level_high`` (95% interval), ``level_p`` (two-sided p-value for rate ratio 1)
+    and, with slope change, ``slope_rr`` (rate ratio *per period* of the change in trend),
+    ``slope_low``, ``slope_high``, ``slope_p``.
+
+    ``fitted`` columns: ``observed``, ``fitted`` (expected count per period), ``fitted_low``/
+    ``fitted_high`` (95% interval for the mean), ``counterfactual`` (expected count with every
+    intervention term set to 0) and its ``counterfactual_low``/``_high``.
+
+    ``residuals`` are Pearson residuals, (observed - fitted) / sqrt(variance), with variance =
+    fitted (Poisson families) or fitted + alpha * fitted**2 (negbin).
     """
 
     title = "Interrupted time series"
 
-    def __init__(self, **kw: object) -> None:
-        self.__dict__.update(kw)
+    effects: pd.DataFrame = attr(
+        "intervention effects by intervention name: rate ratios (step; trend, per period) with "
+        "95% intervals and p-values"
+    )
+    dispersion: float = attr(
+        "Pearson chi-square / df_resid (poisson, quasipoisson) or the NB2 alpha (negbin, "
+        "Var = mu + alpha * mu**2)"
+    )
+    fitted: pd.DataFrame = attr(
+        "per period: observed, fitted and counterfactual expected counts with 95% intervals"
+    )
+    residuals: pd.Series = attr("Pearson residual per period (SD units)")
+    ljung_box: pd.DataFrame = attr(
+        "acorr_ljungbox on the Pearson residuals by lag: lb_stat, lb_pvalue"
+    )
+    residual_autocorrelation: float = attr(
+        "Ljung-Box p-value at the largest lag tested (small = residual autocorrelation left; "
+        'prefer cov="hac" then)'
+    )
+    params: pd.Series = attr("regression coefficients (log scale) by design column")
+    bse: pd.Series = attr("standard errors of params (log scale) by design column")
+    cov_params: pd.DataFrame = attr("covariance of params used for every interval (log scale)")
+    family: str = attr('"poisson", "quasipoisson" or "negbin"')
+    cov: str = attr('covariance estimator: "model", "hac", "nw" or "robust"')
+    maxlags: int = attr("autocorrelation lags in the hac/nw covariance, in periods")
+    freq: str = attr('frequency string of the series ("D", "W-MON", "MS", ...)')
+    model_result: object = attr("the statsmodels fit (GLM or NegativeBinomial results)")
+    interventions: pd.Series = attr("intervention dates (Timestamps) by intervention name")
+    df_resid: int = attr("residual degrees of freedom: periods minus parameters")
+    use_t: bool = attr("True when intervals use t(df_resid) quantiles rather than normal ones")
+    design: pd.DataFrame = attr("design matrix, one column per coefficient, one row per period")
+    first_post: int = attr(
+        "position (0-based period) of the earliest intervention's period; the counterfactual is "
+        "drawn from it on"
+    )
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     @property
     def unit(self) -> str:
+        """The period counts are per: "day", "week", "month" (or "period")."""
         return period_unit(self.freq)
 
     def to_frame(self) -> pd.DataFrame:
@@ -136,7 +165,7 @@ class ITSResults(ModelResults):
         ax.plot(f.index, f["observed"], "o", ms=2.5, color=OBSERVED_COLOR, label="observed")
         band(ax, f.index, f["fitted_low"], f["fitted_high"])
         ax.plot(f.index, f["fitted"], color=MODEL_COLOR, lw=1.5, label="fitted")
-        first = f.index[self._first_post]
+        first = f.index[self.first_post]
         cf = f.loc[first:]
         band(ax, cf.index, cf["counterfactual_low"], cf["counterfactual_high"], color="grey")
         ax.plot(cf.index, cf["counterfactual"], "--", color="grey", lw=1.2, label="counterfactual")
@@ -311,7 +340,7 @@ def fit(
         df_resid=df_resid,
         use_t=use_t,
         design=X,
-        _first_post=int(min(positions)),
+        first_post=int(min(positions)),
     )
 
 
