@@ -75,6 +75,7 @@ from scipy import stats
 from scipy.special import gammaln, xlogy
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
+from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series, period_unit
 from analysis.params import whole_number
@@ -235,12 +236,16 @@ def _penalty_value(penalty: str | float, n: int) -> float:
             return 4.0
         if name == "mbic":
             return 3.0 * np.log(n)
-        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+        raise ParameterError(
+            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
+        )
     if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.floating):
-        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+        raise ParameterError(
+            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
+        )
     value = float(penalty)
     if not np.isfinite(value) or value < 0:
-        raise ValueError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
+        raise ParameterError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
     return value
 
 
@@ -573,11 +578,11 @@ def detect(
     n = values.size
     min_size = whole_number("min_size", min_size)
     if n < min_size:
-        raise ValueError(f"y has {n} periods, fewer than min_size={min_size}")
+        raise ModelInputError(f"y has {n} periods, fewer than min_size={min_size}")
     if max_lag is not None:
         max_lag = whole_number("max_lag", max_lag, 0, "periods")
     if not isinstance(locate, str) or locate not in _LOCATE_NAMES:
-        raise ValueError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
+        raise ParameterError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
     beta = _penalty_value(penalty, n)
     penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
     mbic = penalty_name == "mbic"
@@ -586,7 +591,7 @@ def detect(
     if n_changepoints is not None:
         k = whole_number("n_changepoints", n_changepoints, 0)
         if (k + 1) * min_size > n:
-            raise ValueError(
+            raise ModelInputError(
                 f"{k} changepoints need at least {(k + 1) * min_size} periods with "
                 f"min_size={min_size}; y has {n}"
             )

@@ -51,6 +51,7 @@ from analysis.charts import (
     band,
     events_as_series,
 )
+from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
 from analysis.results import Results, attr
 
@@ -112,7 +113,7 @@ def backtransform_mean(
     counterfactual equals their mean up to Monte Carlo error. Units: counts per period.
     """
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     m = np.asarray(mean, dtype=float)
     v = np.asarray(var, dtype=float)
     if transform == "anscombe":
@@ -271,7 +272,7 @@ class CounterfactualResults(Results):
         else:
             axes = np.asarray(ax, dtype=object).ravel()
             if axes.size != 3:
-                raise ValueError(f"plot needs a sequence of 3 axes, got {axes.size}")
+                raise ParameterError(f"plot needs a sequence of 3 axes, got {axes.size}")
         axes = np.asarray(axes, dtype=object)
         events = self.events if events is None else events
         pre, post = self.pre_fit, self.table
@@ -350,17 +351,19 @@ def _as_exog(exog: pd.Series | pd.DataFrame | None, index: pd.DatetimeIndex) -> 
     if isinstance(exog, pd.Series):
         exog = exog.to_frame(name=exog.name if exog.name is not None else "exog")
     if not isinstance(exog, pd.DataFrame):
-        raise ValueError(f"exog must be a pandas Series or DataFrame, got {type(exog).__name__}")
+        raise ModelInputError(
+            f"exog must be a pandas Series or DataFrame, got {type(exog).__name__}"
+        )
     if not isinstance(exog.index, pd.DatetimeIndex):
-        raise ValueError("exog must have a DatetimeIndex matching y")
+        raise ModelInputError("exog must have a DatetimeIndex matching y")
     missing = index.difference(exog.index)
     if len(missing):
-        raise ValueError(
+        raise ModelInputError(
             f"exog lacks {len(missing)} of the analysis periods (first {missing[0]:%Y-%m-%d})"
         )
     x = exog.reindex(index).astype(float)
     if x.isna().to_numpy().any():
-        raise ValueError("exog contains NaN within the analysis window")
+        raise ModelInputError("exog contains NaN within the analysis window")
     x.index = index
     x.columns = [str(c) for c in x.columns]
     return x
@@ -436,32 +439,32 @@ def fit(
     with 95% intervals, and the simulated paths.
     """
     if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        raise ParameterError(f"model must be one of {MODELS}, got {model!r}")
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     if not isinstance(n_sims, int | np.integer) or n_sims < MIN_SIMS:
-        raise ValueError(f"n_sims must be an integer >= {MIN_SIMS}, got {n_sims!r}")
+        raise ParameterError(f"n_sims must be an integer >= {MIN_SIMS}, got {n_sims!r}")
     if not isinstance(param_draws, int | np.integer) or param_draws < 0:
-        raise ValueError(f"param_draws must be a non-negative integer, got {param_draws!r}")
+        raise ParameterError(f"param_draws must be a non-negative integer, got {param_draws!r}")
     param_draws = int(min(param_draws, n_sims))
     y, freq = count_series(y)
     if len(y) == 0:
-        raise ValueError("y is empty")
+        raise ModelInputError("y is empty")
     idx = y.index
 
     try:
         event = pd.Timestamp(event_date)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"event_date is not a date: {event_date!r}") from exc
+        raise ParameterError(f"event_date is not a date: {event_date!r}") from exc
     if event is pd.NaT:
-        raise ValueError("event_date is missing (NaT)")
+        raise ParameterError("event_date is missing (NaT)")
     end_of_series = idx[-1] + idx.freq
     if event < idx[0]:
-        raise ValueError(
+        raise ParameterError(
             f"event_date {event:%Y-%m-%d} is before the series starts ({idx[0]:%Y-%m-%d})"
         )
     if event >= end_of_series:
-        raise ValueError(
+        raise ParameterError(
             f"event_date {event:%Y-%m-%d} is after the series ends ({idx[-1]:%Y-%m-%d})"
         )
     post_i = _period_of(idx, event)
@@ -470,7 +473,7 @@ def fit(
     if pre_start is not None:
         pre_i = int(idx.searchsorted(pd.Timestamp(pre_start), side="left"))
     if post_i - pre_i < MIN_PRE_PERIODS:
-        raise ValueError(
+        raise ModelInputError(
             f"only {max(post_i - pre_i, 0)} pre-event period(s) before {idx[post_i]:%Y-%m-%d}; "
             f"need at least {MIN_PRE_PERIODS}"
         )
@@ -478,7 +481,7 @@ def fit(
     if post_end is not None:
         end_i = _period_of(idx, pd.Timestamp(post_end))
         if end_i < post_i:
-            raise ValueError(
+            raise ParameterError(
                 f"post_end {pd.Timestamp(post_end):%Y-%m-%d} is before the event period"
             )
     end_i = min(end_i, len(idx) - 1)
@@ -486,7 +489,7 @@ def fit(
     y_pre = y.iloc[pre_i:post_i]
     y_post = y.iloc[post_i : end_i + 1]
     if np.ptp(y_pre.to_numpy()) == 0:
-        raise ValueError(
+        raise ModelInputError(
             f"the pre-event counts are constant ({y_pre.iloc[0]:g} every period): nothing to model"
         )
     x_all = _as_exog(exog, y.index[pre_i : end_i + 1])

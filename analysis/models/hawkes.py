@@ -36,6 +36,7 @@ from matplotlib.axes import Axes
 from scipy import optimize, special, stats
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.errors import ModelInputError, ParameterError
 from analysis.results import Results, attr, format_p
 
 __all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
@@ -237,9 +238,9 @@ def _as_times(times: object) -> pd.DatetimeIndex:
     try:
         idx = pd.DatetimeIndex(pd.to_datetime(times))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"times must be datetimes: {exc}") from exc
+        raise ModelInputError(f"times must be datetimes: {exc}") from exc
     if idx.hasnans:
-        raise ValueError("times contain missing values (NaT)")
+        raise ModelInputError("times contain missing values (NaT)")
     return idx.sort_values()
 
 
@@ -255,11 +256,13 @@ def _regime_edges(
         return np.array([0.0, T]), pd.DatetimeIndex([])
     breaks = pd.DatetimeIndex(pd.to_datetime(list(baseline_breaks))).sort_values()
     if breaks.hasnans:
-        raise ValueError("baseline_breaks contain missing values")
+        raise ParameterError("baseline_breaks contain missing values")
     if breaks.has_duplicates:
-        raise ValueError("baseline_breaks contain duplicates")
+        raise ParameterError("baseline_breaks contain duplicates")
     if breaks[0] <= start or breaks[-1] >= end:
-        raise ValueError(f"baseline_breaks must lie strictly inside the window {start} to {end}")
+        raise ParameterError(
+            f"baseline_breaks must lie strictly inside the window {start} to {end}"
+        )
     return np.concatenate([[0.0], _days(breaks, start), [T]]), breaks
 
 
@@ -551,13 +554,15 @@ def fit(
     idx = _as_times(times)
     n = len(idx)
     if n < _MIN_EVENTS:
-        raise ValueError(f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}")
+        raise ModelInputError(
+            f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}"
+        )
     start_ts = idx[0].normalize() if start is None else pd.Timestamp(start)
     end_ts = idx[-1].normalize() + _DAY if end is None else pd.Timestamp(end)
     if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
     if idx[0] < start_ts or idx[-1] > end_ts:
-        raise ValueError(f"all times must lie in the window {start_ts} to {end_ts}")
+        raise ModelInputError(f"all times must lie in the window {start_ts} to {end_ts}")
     edges, breaks = _regime_edges(start_ts, end_ts, baseline_breaks)
     T = float(edges[-1])
 
@@ -566,9 +571,11 @@ def fit(
     if n_jitter is None:
         n_jitter = 5 if (ties or date_only) else 0
     if not isinstance(n_jitter, (int, np.integer)) or n_jitter < 0:
-        raise ValueError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
+        raise ParameterError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
     if n_jitter == 0 and ties:
-        raise ValueError("times contain ties; use n_jitter >= 1 to spread them within their day")
+        raise ModelInputError(
+            "times contain ties; use n_jitter >= 1 to spread them within their day"
+        )
 
     t_raw = _days(idx, start_ts)
     if n_jitter:
@@ -709,17 +716,19 @@ def simulate(
     """
     start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
     edges, _ = _regime_edges(start_ts, end_ts, baseline_breaks)
     mu = np.atleast_1d(np.asarray(baseline, dtype=float))
     if mu.ndim != 1 or len(mu) != len(edges) - 1:
-        raise ValueError(f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}")
+        raise ParameterError(
+            f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}"
+        )
     if np.any(~np.isfinite(mu)) or np.any(mu < 0):
-        raise ValueError("baseline must be finite and non-negative (events per day)")
+        raise ParameterError("baseline must be finite and non-negative (events per day)")
     if not 0 <= branching_ratio < 1:
-        raise ValueError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
+        raise ParameterError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
     if not (np.isfinite(decay) and decay > 0):
-        raise ValueError(f"decay must be positive (per day), got {decay}")
+        raise ParameterError(f"decay must be positive (per day), got {decay}")
     rng = np.random.default_rng(seed)
     jump = branching_ratio * decay
     out: list[float] = []

@@ -44,6 +44,7 @@ from analysis.charts import (
     events_as_series,
     new_axes,
 )
+from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
 from analysis.results import Results, attr, format_p, format_rr
 
@@ -242,18 +243,18 @@ def fit(
     """
     y, freq = count_series(y, min_periods=6)
     if not (freq == "D" or freq == "MS" or freq.startswith("W-")):
-        raise ValueError(f"y's frequency must be D, W-* or MS, got {freq!r}")
+        raise ModelInputError(f"y's frequency must be D, W-* or MS, got {freq!r}")
     n = len(y)
     if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+        raise ParameterError(f"family must be one of {FAMILIES}, got {family!r}")
     if cov not in COVS:
-        raise ValueError(f"cov must be one of {COVS}, got {cov!r}")
+        raise ParameterError(f"cov must be one of {COVS}, got {cov!r}")
     if not isinstance(seasonality, int | np.integer) or seasonality < 0:
-        raise ValueError(f"seasonality must be a non-negative integer, got {seasonality!r}")
+        raise ParameterError(f"seasonality must be a non-negative integer, got {seasonality!r}")
     if maxlags is None:
         maxlags = default_maxlags(n)
     elif not isinstance(maxlags, int | np.integer) or not 0 <= maxlags < n:
-        raise ValueError(f"maxlags must be an integer in [0, {n - 1}], got {maxlags!r}")
+        raise ParameterError(f"maxlags must be an integer in [0, {n - 1}], got {maxlags!r}")
     maxlags = int(maxlags)
 
     dates, positions = _intervention_positions(y.index, interventions)
@@ -266,12 +267,12 @@ def fit(
         _PERIODS_PER_YEAR[_freq_key(freq)],
     )
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-        raise ValueError(
+        raise ModelInputError(
             "design matrix is rank deficient: interventions in the same period, too many "
             "seasonal terms, or too few periods between interventions"
         )
     if X.shape[1] >= n:
-        raise ValueError(f"{X.shape[1]} parameters for {n} periods: series too short")
+        raise ModelInputError(f"{X.shape[1]} parameters for {n} periods: series too short")
     log_off = np.zeros(n)
     if offset is not None:
         off = _check_offset(offset, y.index)
@@ -353,10 +354,10 @@ def _freq_key(freq: str) -> str:
 
 def _check_offset(offset: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
     if not isinstance(offset, pd.Series) or not offset.index.equals(index):
-        raise ValueError("offset must be a Series with the same index as y")
+        raise ModelInputError("offset must be a Series with the same index as y")
     off = offset.to_numpy(dtype=float)
     if not np.all(np.isfinite(off)) or np.any(off <= 0):
-        raise ValueError("offset (exposure) must be finite and positive")
+        raise ModelInputError("offset (exposure) must be finite and positive")
     return off
 
 
@@ -365,16 +366,16 @@ def _intervention_positions(
 ) -> tuple[pd.Series, list[int]]:
     """Map each intervention date to the position of the period containing it."""
     if interventions is None or len(interventions) == 0:
-        raise ValueError("give at least one intervention (mapping name -> date)")
+        raise ParameterError("give at least one intervention (mapping name -> date)")
     try:
         if isinstance(interventions, pd.DataFrame):
             dates = events_as_series(interventions)
         else:
             dates = pd.Series({str(k): pd.Timestamp(v) for k, v in dict(interventions).items()})
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"interventions must map names to dates: {exc}") from exc
+        raise ParameterError(f"interventions must map names to dates: {exc}") from exc
     if dates.isna().any():
-        raise ValueError("intervention dates must not be missing")
+        raise ParameterError("intervention dates must not be missing")
     n = len(index)
     end = index[-1] + index.freq if index.freq is not None else index[-1] + (index[-1] - index[-2])
     positions = []
@@ -382,13 +383,13 @@ def _intervention_positions(
         if index.tz is not None and date.tz is None:
             date = date.tz_localize(index.tz)
         if not index[0] <= date < end:
-            raise ValueError(
+            raise ParameterError(
                 f"intervention {name!r} ({date.date()}) is outside the series "
                 f"({index[0].date()} to {index[-1].date()})"
             )
         pos = int(index.searchsorted(date, side="right")) - 1
         if pos < 1 or pos > n - 2:
-            raise ValueError(
+            raise ParameterError(
                 f"intervention {name!r} ({date.date()}) needs at least one period before "
                 "and one after its own period"
             )

@@ -21,6 +21,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
+from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series
 from analysis.params import whole_number
@@ -172,11 +173,11 @@ def compare(
     """
     y, freq = count_series(y, min_periods=3, whole=True)
     if freq != "D":
-        raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
+        raise ModelInputError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
     days = whole_number("days", days, 1, "days")
     dates = event_dates(events)
     if dates.empty:
-        raise ValueError("no events given")
+        raise ParameterError("no events given")
     one_day = pd.Timedelta(days=1)
     span = pd.Timedelta(days=int(days))
     cumsum = np.r_[0.0, np.cumsum(y.to_numpy(dtype=float))]

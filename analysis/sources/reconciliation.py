@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis.charts import OBSERVED_COLOR, annotate_events, new_axes
+from analysis.errors import ModelInputError
 from analysis.params import whole_number
 from analysis.results import Results, attr
 from analysis.sources.common import normalise_governorate
@@ -123,11 +124,11 @@ def _feed_frames(others: tuple[pd.DataFrame, ...]) -> dict[str, pd.DataFrame]:
     feeds: dict[str, pd.DataFrame] = {}
     for frame in others:
         if not isinstance(frame, pd.DataFrame):
-            raise ValueError(f"feeds must be DataFrames, got {type(frame).__name__}")
+            raise ModelInputError(f"feeds must be DataFrames, got {type(frame).__name__}")
         _require(frame, _NEEDED + ("source_dataset",), "a feed")
         for name, part in frame.groupby("source_dataset", sort=False):
             if name in feeds:
-                raise ValueError(f"feed {name!r} given twice")
+                raise ModelInputError(f"feed {name!r} given twice")
             feeds[str(name)] = part.reset_index(drop=True)
     return feeds
 
@@ -135,7 +136,7 @@ def _feed_frames(others: tuple[pd.DataFrame, ...]) -> dict[str, pd.DataFrame]:
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame]
     if missing:
-        raise ValueError(f"{what} lacks column(s): {', '.join(missing)}")
+        raise ModelInputError(f"{what} lacks column(s): {', '.join(missing)}")
 
 
 def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
@@ -232,14 +233,14 @@ def reconcile(
     ``events``: political events for the chart. Returns a :class:`ReconcileResults`.
     """
     if not isinstance(curated, pd.DataFrame):
-        raise ValueError("curated must be a DataFrame of incidents")
+        raise ModelInputError("curated must be a DataFrame of incidents")
     _require(curated, _NEEDED, "curated")
     days = whole_number("days", days, 0)
     if curated["incident_id"].duplicated().any():
-        raise ValueError("curated incident_id values must be unique")
+        raise ModelInputError("curated incident_id values must be unique")
     feeds = _feed_frames(others)
     if "curated" in feeds:
-        raise ValueError("a feed may not be called 'curated'")
+        raise ModelInputError("a feed may not be called 'curated'")
     cur = _prepared(curated.reset_index(drop=True))
     incidents = curated.reset_index(drop=True).copy()
     match_rows = []
@@ -290,7 +291,9 @@ def _coverage(
     first = pd.Timestamp(start).to_period("M").to_timestamp() if start is not None else month.min()
     last = pd.Timestamp(end).to_period("M").to_timestamp() if end is not None else month.max()
     if pd.isna(first) or pd.isna(last) or last < first:
-        raise ValueError("no months to tabulate: give start and end, or non-empty curated data")
+        raise ModelInputError(
+            "no months to tabulate: give start and end, or non-empty curated data"
+        )
     months = pd.date_range(first, last, freq="MS", name="month")
     curated_n = month.value_counts().reindex(months, fill_value=0)
     rows = []

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.charts import events_as_series
-from analysis.errors import ParameterError
+from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series, period_unit
 from analysis.params import whole_number
@@ -81,3 +81,28 @@ def test_whole_number_names_the_parameter_and_the_unit():
 def test_bad_events_are_a_parameter_error():
     with pytest.raises(ParameterError, match="mapping name -> date"):
         event_dates(["2020-01-01"])
+
+
+def test_models_raise_the_error_family():
+    """Bad data is a ModelInputError, a bad argument a ParameterError; both are ValueErrors."""
+    from analysis.models import changepoints, counterfactual, hawkes, its, windows
+
+    daily = pd.Series(1.0, index=pd.date_range("2020-01-01", periods=60, freq="D"))
+    weekly = daily.resample("W-MON").sum()
+    with pytest.raises(ModelInputError, match="negative"):
+        count_series(-daily)
+    with pytest.raises(ModelInputError, match="daily series"):
+        windows.compare(weekly, {"e": "2020-01-20"})
+    with pytest.raises(ParameterError, match="no events given"):
+        windows.compare(daily, {})
+    with pytest.raises(ParameterError, match="family must be one of"):
+        its.fit(daily, {"e": "2020-01-20"}, family="gaussian")
+    with pytest.raises(ParameterError, match="locate must be one of"):
+        changepoints.detect(daily, locate="mean")
+    with pytest.raises(ModelInputError, match="fewer than min_size"):
+        changepoints.detect(daily, min_size=61)
+    with pytest.raises(ModelInputError, match="need at least 10 events"):
+        hawkes.fit(daily.index[:3])
+    with pytest.raises(ParameterError, match="model must be one of"):
+        counterfactual.fit(daily, "2020-02-01", model="arima")
+    assert issubclass(ModelInputError, ValueError) and issubclass(ParameterError, ValueError)

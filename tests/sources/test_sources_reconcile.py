@@ -14,6 +14,7 @@ import pytest
 from conftest import FIXTURES
 
 from analysis.data.vocabulary import ATTACK_TYPES, TARGET_TYPES
+from analysis.errors import ModelInputError, ParameterError
 from analysis.sources import ReconcileResults, acled, gdelt, reconcile
 from analysis.sources.common import typed_incidents
 from analysis.sources.reconciliation import COMPATIBLE_ATTACKS
@@ -223,6 +224,10 @@ def test_bad_arguments():
         reconcile(CURATED.drop(columns=["governorate"]), FEED_A)
     with pytest.raises(ValueError, match="unique"):
         reconcile(pd.concat([CURATED, CURATED]), FEED_A)
+    with pytest.raises(ParameterError, match="days"):  # the family under those ValueErrors
+        reconcile(CURATED, FEED_A, days=-1)
+    with pytest.raises(ModelInputError, match="given twice"):
+        reconcile(CURATED, FEED_A, FEED_A)
 
 
 def test_the_function_and_the_module_have_different_names():
