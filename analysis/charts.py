@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.models.inputs import event_dates
+from analysis.events import event_dates
 
 STYLE: dict[str, object] = {
     "figure.figsize": (9.0, 4.0),
@@ -142,7 +142,7 @@ def legend_below(ax: Axes, ncols: int = 3, **kwargs) -> Axes:
 def events_as_series(events: pd.DataFrame | Mapping[str, object] | None) -> pd.Series:
     """Event dates indexed by display label (``label``, else ``event_id``), sorted by date.
 
-    Accepts what every model accepts (see :func:`analysis.models.inputs.event_dates`).
+    Accepts what every model accepts (see :func:`analysis.events.event_dates`).
     """
     return event_dates(events, name="label", unique=False)
 

@@ -1,7 +1,7 @@
 """Models of attack tempo around political events.
 
 One module per model, each with a function that fits and returns a results object
-(:class:`analysis.models.results.ModelResults`):
+(a subclass of :class:`analysis.results.Results`):
 
 - :mod:`~analysis.models.its`             segmented (interrupted time series) regression, ``fit``
 - :mod:`~analysis.models.windows`         exact before/after window comparison, ``compare``

@@ -66,7 +66,7 @@ changepoints than a Poisson penalty intends; raise the penalty or coarsen to wee
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,11 @@ from scipy import stats
 from scipy.special import gammaln, xlogy
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
-from analysis.models.inputs import count_series, event_dates, period_unit, whole_number
-from analysis.models.results import ModelResults
+from analysis.errors import ModelInputError, ParameterError
+from analysis.events import event_dates
+from analysis.models.inputs import count_series, period_unit
+from analysis.params import whole_number
+from analysis.results import Results, attr
 
 __all__ = ["ChangepointResults", "detect"]
 
@@ -233,12 +236,16 @@ def _penalty_value(penalty: str | float, n: int) -> float:
             return 4.0
         if name == "mbic":
             return 3.0 * np.log(n)
-        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+        raise ParameterError(
+            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
+        )
     if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.floating):
-        raise ValueError(f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}")
+        raise ParameterError(
+            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
+        )
     value = float(penalty)
     if not np.isfinite(value) or value < 0:
-        raise ValueError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
+        raise ParameterError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
     return value
 
 
@@ -332,54 +339,65 @@ def _segments_frame(y: pd.Series, values: np.ndarray, cps: list[int]) -> pd.Data
 
 
 @dataclass(repr=False, eq=False)
-class ChangepointResults(ModelResults):
-    """Poisson segmentation of a count series.
+class ChangepointResults(Results):
+    """Poisson segmentation of a count series. Rates are attacks per period of the series'
+    frequency (``unit``); dates are period labels (each period's first day).
 
-    Attributes:
-        changepoints: first period (index label) of each new regime, in time order.
-        segments: one row per segment: ``start``/``end`` (first/last period label), ``n_periods``,
-            ``count`` (attacks), ``rate`` (attacks per period of the series' frequency) and
-            ``rate_low``/``rate_high`` (exact Poisson 95% interval, given the changepoints).
-        cost: total -2 log-likelihood (without log y!) plus the penalty actually charged.
-        penalty: penalty per changepoint on the -2 log-likelihood scale (for "mbic" the
-            segment-length term ``sum log(n_i/n)`` is included in ``cost`` but not here).
-        neg2loglik: total -2 log-likelihood of the segmentation (without log y!).
-        method: "pelt" (penalised search) or "dp" (exact optimum for a given number).
-        penalty_name: "bic", "aic", "mbic" or "fixed" (a number was given).
-        unit: the period ("day", "week", "month", or "period"); rates are per this unit.
-        locations: one row per changepoint, how precisely its date is known: ``changepoint``
-            (the reported first period of the new regime), ``mle`` (where the exact optimum put
-            it), ``median``, ``low`` and ``high`` (posterior median and 95% interval of the date,
-            given the number of changepoints and the neighbouring ones; period labels) and
-            ``interval_periods`` (periods from ``low`` to ``high`` inclusive).
-        locate: "mle" (changepoints where the exact optimum puts them) or "median" (each moved
-            to the median of its date's posterior).
-        y, min_size, events: the inputs, kept for the views.
-        nearest_events: with events, per changepoint the nearest event: ``event_id``,
-            ``event_date``, ``lag_periods`` (changepoint minus the period holding the event, in
-            periods; positive = change after the event), ``lag_days`` (changepoint date minus
-            event date in whole days) and ``label`` when the events had one; event fields are
-            empty when no event lies within ``max_lag``. None when no events were given.
+    ``segments`` columns, one row per segment: ``start``/``end`` (first/last period label),
+    ``n_periods``, ``count`` (attacks), ``rate`` (attacks per period) and ``rate_low``/
+    ``rate_high`` (exact Poisson 95% interval, given the changepoints).
+
+    ``locations`` columns, one row per changepoint, how precisely its date is known:
+    ``changepoint`` (the reported first period of the new regime), ``mle`` (where the exact
+    optimum put it), ``median``, ``low`` and ``high`` (posterior median and 95% interval of the
+    date, given the number of changepoints and the neighbouring ones; period labels) and
+    ``interval_periods`` (periods from ``low`` to ``high`` inclusive).
+
+    ``nearest_events`` columns, per changepoint the nearest event: ``changepoint``, ``event_id``,
+    ``event_date``, ``lag_periods`` (changepoint minus the period holding the event, in periods;
+    positive = change after the event), ``lag_days`` (changepoint date minus event date in whole
+    days) and ``label`` when the events had one; event fields are empty when no event lies within
+    ``max_lag``.
     """
 
     title = "Changepoints (Poisson segmentation)"
     #: what is being counted, used in summaries
     count_noun = "attacks"
 
-    y: pd.Series
-    changepoints: list[pd.Timestamp]
-    segments: pd.DataFrame
-    cost: float
-    penalty: float
-    neg2loglik: float
-    method: str
-    penalty_name: str
-    unit: str
-    min_size: int
-    locations: pd.DataFrame
-    locate: str
-    events: pd.DataFrame | Mapping[str, object] | None = None
-    nearest_events: pd.DataFrame | None = field(default=None)
+    y: pd.Series = attr("the count series segmented, attacks per period (the input, as floats)")
+    changepoints: list[pd.Timestamp] = attr(
+        "first period (index label) of each new regime, in time order"
+    )
+    segments: pd.DataFrame = attr(
+        "one row per segment: start, end, n_periods, count, rate with exact 95% interval "
+        "(attacks per period)"
+    )
+    cost: float = attr("total -2 log-likelihood (without log y!) plus the penalty actually charged")
+    penalty: float = attr(
+        "penalty per changepoint on the -2 log-likelihood scale (for mbic the segment-length term "
+        "sum log(n_i/n) is in cost, not here)"
+    )
+    neg2loglik: float = attr("total -2 log-likelihood of the segmentation (without log y!)")
+    method: str = attr('"pelt" (penalised search) or "dp" (exact optimum for a given number)')
+    penalty_name: str = attr('"bic", "aic", "mbic" or "fixed" (a number was given)')
+    unit: str = attr('the period rates are per: "day", "week", "month" or "period"')
+    min_size: int = attr("minimal segment length, in periods")
+    locations: pd.DataFrame = attr(
+        "one row per changepoint: mle, median, low, high (95% interval of its date, period "
+        "labels), interval_periods"
+    )
+    locate: str = attr(
+        '"mle" (changepoints where the exact optimum puts them) or "median" (each moved to the '
+        "median of its date's posterior)"
+    )
+    events: pd.DataFrame | Mapping[str, object] | None = attr(
+        "political events matched and annotated (None: none given)", default=None
+    )
+    nearest_events: pd.DataFrame | None = attr(
+        "per changepoint the nearest event and the lag in periods and days; None when no events "
+        "were given",
+        default=None,
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Segments, with the 95% date interval of each segment's opening changepoint
@@ -560,11 +578,11 @@ def detect(
     n = values.size
     min_size = whole_number("min_size", min_size)
     if n < min_size:
-        raise ValueError(f"y has {n} periods, fewer than min_size={min_size}")
+        raise ModelInputError(f"y has {n} periods, fewer than min_size={min_size}")
     if max_lag is not None:
         max_lag = whole_number("max_lag", max_lag, 0, "periods")
     if not isinstance(locate, str) or locate not in _LOCATE_NAMES:
-        raise ValueError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
+        raise ParameterError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
     beta = _penalty_value(penalty, n)
     penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
     mbic = penalty_name == "mbic"
@@ -573,7 +591,7 @@ def detect(
     if n_changepoints is not None:
         k = whole_number("n_changepoints", n_changepoints, 0)
         if (k + 1) * min_size > n:
-            raise ValueError(
+            raise ModelInputError(
                 f"{k} changepoints need at least {(k + 1) * min_size} periods with "
                 f"min_size={min_size}; y has {n}"
             )

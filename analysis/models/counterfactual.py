@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -51,8 +51,9 @@ from analysis.charts import (
     band,
     events_as_series,
 )
+from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
-from analysis.models.results import ModelResults
+from analysis.results import Results, attr
 
 __all__ = ["MIN_PRE_PERIODS", "CounterfactualResults", "fit", "backtransform_mean"]
 
@@ -112,7 +113,7 @@ def backtransform_mean(
     counterfactual equals their mean up to Monte Carlo error. Units: counts per period.
     """
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     m = np.asarray(mean, dtype=float)
     v = np.asarray(var, dtype=float)
     if transform == "anscombe":
@@ -140,93 +141,72 @@ def _fmt_pct(x: float) -> str:
 
 
 @dataclass(repr=False, eq=False)
-class CounterfactualResults(ModelResults):
+class CounterfactualResults(Results):
     """Counterfactual (no-event) forecast of the post-event periods and the excess attacks.
 
     Numbers are counts of attacks per period of the series (per day / week / month), or totals
-    over the post period.
+    over the post period; intervals are 95%.
 
-    Attributes
-    ----------
-    table : DataFrame indexed by post-period date: ``observed``; ``predicted`` (expected count
-        without the event); ``predicted_low``/``predicted_high`` (pointwise 95% simulation band of
-        the counterfactual count); ``effect = observed - predicted`` with ``effect_low``/
-        ``effect_high``; ``cumulative_effect`` (running excess since the event) with its 95%
-        interval from the simulated paths' running sums. Post-event periods only; the
-        pre-period fit is in ``pre_fit``.
-    pre_fit : DataFrame indexed by pre-period date: ``observed``, ``predicted`` (one-step-ahead
-        in-sample prediction), ``predicted_low``/``predicted_high`` (95% predictive band); NaN
-        for the model's diffuse burn-in periods.
-    observed_total, predicted_total : post-period totals (observed; expected without the event).
-    predicted_total_low, predicted_total_high : 95% interval of the counterfactual total.
-    cumulative_effect, cumulative_effect_low, cumulative_effect_high : excess attacks over the
-        whole post period (observed total - counterfactual total) with its 95% interval.
-    relative_effect, relative_effect_low, relative_effect_high : observed total / counterfactual
-        total - 1 (0.5 = 50% more attacks than expected) with its 95% interval.
-    p_value : one-sided tail probability of the observed total under the simulated counterfactual
-        totals, in the direction of the observed effect: ``(1 + min(#sims >= obs, #sims <= obs))
-        / (n_sims + 1)`` (CausalImpact's convention; double it for a two-sided value).
-    simulated_paths : DataFrame (post dates x n_sims) of simulated counterfactual counts per
-        period (algebraic back-transform, so a single value can dip slightly below zero; the
-        totals and their quantiles above are computed from these columns' sums).
-    event_date : the event date given; ``post_start``/``post_end``/``pre_start`` the period labels
-        bounding the analysis; ``n_pre``/``n_post`` the number of periods.
-    model : "ucm" or "sarima"; ``transform`` the fitting scale; ``params`` the fitted parameters
-        (on the transformed scale); ``param_draws`` parameter draws used (0 = MLE only);
-        ``converged`` whether the optimiser reported convergence; ``fit_result`` the statsmodels
-        results object of the pre-period fit.
+    ``table`` columns, indexed by post-period date: ``observed``; ``predicted`` (expected count
+    without the event); ``predicted_low``/``predicted_high`` (pointwise 95% simulation band of the
+    counterfactual count); ``effect = observed - predicted`` with ``effect_low``/
+    ``effect_high``; ``cumulative_effect`` (running excess since the event) with its 95% interval
+    from the simulated paths' running sums. Post-event periods only; the pre-period fit is in
+    ``pre_fit``: ``observed``, ``predicted`` (one-step-ahead in-sample prediction),
+    ``predicted_low``/``predicted_high`` (95% predictive band), NaN for the model's diffuse
+    burn-in periods.
+
+    The totals, effects and ``p_value`` are computed by :func:`fit` from ``table`` and
+    ``simulated_paths`` (whose columns' sums are the simulated counterfactual totals).
+    ``n_pre``/``n_post`` give the number of periods.
     """
-
-    table: pd.DataFrame
-    pre_fit: pd.DataFrame
-    simulated_paths: pd.DataFrame
-    event_date: pd.Timestamp
-    pre_start: pd.Timestamp
-    post_start: pd.Timestamp
-    post_end: pd.Timestamp
-    model: str
-    transform: str
-    freq: str | None
-    params: pd.Series
-    param_draws: int
-    n_sims: int
-    seed: int | None
-    converged: bool
-    fit_result: object = field(repr=False)
-    events: object = None
-    observed_total: float = field(init=False)
-    predicted_total: float = field(init=False)
-    predicted_total_low: float = field(init=False)
-    predicted_total_high: float = field(init=False)
-    cumulative_effect: float = field(init=False)
-    cumulative_effect_low: float = field(init=False)
-    cumulative_effect_high: float = field(init=False)
-    relative_effect: float = field(init=False)
-    relative_effect_low: float = field(init=False)
-    relative_effect_high: float = field(init=False)
-    p_value: float = field(init=False)
 
     title = "Counterfactual forecast (CausalImpact-style)"
 
-    def __post_init__(self) -> None:
-        totals = self.simulated_paths.to_numpy().sum(axis=0)
-        obs = float(self.table["observed"].sum())
-        pred = float(self.table["predicted"].sum())
-        lo, hi = np.quantile(totals, [0.025, 0.975])
-        self.observed_total = obs
-        self.predicted_total = pred
-        self.predicted_total_low = float(lo)
-        self.predicted_total_high = float(hi)
-        self.cumulative_effect = obs - pred
-        self.cumulative_effect_low = obs - float(hi)
-        self.cumulative_effect_high = obs - float(lo)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.relative_effect = float(np.divide(obs, pred) - 1.0) if pred > 0 else np.nan
-            self.relative_effect_low = float(obs / hi - 1.0) if hi > 0 else np.nan
-            self.relative_effect_high = float(obs / lo - 1.0) if lo > 0 else np.inf
-        n = totals.size
-        tail = min(int(np.sum(totals >= obs)), int(np.sum(totals <= obs)))
-        self.p_value = (1.0 + tail) / (n + 1.0)
+    table: pd.DataFrame = attr(
+        "per post-event period: observed, predicted (counterfactual), effect and cumulative "
+        "effect, with 95% bands (attacks per period)"
+    )
+    pre_fit: pd.DataFrame = attr(
+        "per pre-event period: observed, one-step-ahead predicted with 95% band (attacks per "
+        "period)"
+    )
+    simulated_paths: pd.DataFrame = attr(
+        "post dates x n_sims simulated counterfactual counts per period (algebraic back-transform: "
+        "a value can dip slightly below zero)"
+    )
+    event_date: pd.Timestamp = attr("the event date given")
+    pre_start: pd.Timestamp = attr("first period label of the pre-period")
+    post_start: pd.Timestamp = attr("first period label of the post-period (holds the event)")
+    post_end: pd.Timestamp = attr("last period label of the post-period")
+    model: str = attr('"ucm" (local-level UnobservedComponents) or "sarima"')
+    transform: str = attr('the fitting scale: "anscombe" or "log1p"')
+    freq: str | None = attr('frequency string of the series ("D", "W-MON", "MS", ...)')
+    params: pd.Series = attr("fitted parameters by name (on the transformed scale)")
+    param_draws: int = attr("parameter draws used for the paths (0 = MLE only)")
+    n_sims: int = attr("number of simulated counterfactual paths")
+    seed: int | None = attr("seed of the random generator behind the draws and paths")
+    converged: bool = attr("whether the optimiser reported convergence")
+    fit_result: object = attr("the statsmodels results object of the pre-period fit")
+    observed_total: float = attr("attacks observed over the post period")
+    predicted_total: float = attr("attacks expected over the post period without the event")
+    predicted_total_low: float = attr("lower 95% limit of the counterfactual total, attacks")
+    predicted_total_high: float = attr("upper 95% limit of the counterfactual total, attacks")
+    cumulative_effect: float = attr(
+        "excess attacks over the post period: observed total - counterfactual total"
+    )
+    cumulative_effect_low: float = attr("lower 95% limit of cumulative_effect, attacks")
+    cumulative_effect_high: float = attr("upper 95% limit of cumulative_effect, attacks")
+    relative_effect: float = attr(
+        "observed total / counterfactual total - 1 (0.5 = 50% more attacks than expected)"
+    )
+    relative_effect_low: float = attr("lower 95% limit of relative_effect")
+    relative_effect_high: float = attr("upper 95% limit of relative_effect")
+    p_value: float = attr(
+        "one-sided tail probability of the observed total under the simulated counterfactual "
+        "totals, (1 + min(#sims >= obs, #sims <= obs)) / (n_sims + 1) (double it for two-sided)"
+    )
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     @property
     def n_pre(self) -> int:
@@ -292,7 +272,7 @@ class CounterfactualResults(ModelResults):
         else:
             axes = np.asarray(ax, dtype=object).ravel()
             if axes.size != 3:
-                raise ValueError(f"plot needs a sequence of 3 axes, got {axes.size}")
+                raise ParameterError(f"plot needs a sequence of 3 axes, got {axes.size}")
         axes = np.asarray(axes, dtype=object)
         events = self.events if events is None else events
         pre, post = self.pre_fit, self.table
@@ -371,20 +351,50 @@ def _as_exog(exog: pd.Series | pd.DataFrame | None, index: pd.DatetimeIndex) -> 
     if isinstance(exog, pd.Series):
         exog = exog.to_frame(name=exog.name if exog.name is not None else "exog")
     if not isinstance(exog, pd.DataFrame):
-        raise ValueError(f"exog must be a pandas Series or DataFrame, got {type(exog).__name__}")
+        raise ModelInputError(
+            f"exog must be a pandas Series or DataFrame, got {type(exog).__name__}"
+        )
     if not isinstance(exog.index, pd.DatetimeIndex):
-        raise ValueError("exog must have a DatetimeIndex matching y")
+        raise ModelInputError("exog must have a DatetimeIndex matching y")
     missing = index.difference(exog.index)
     if len(missing):
-        raise ValueError(
+        raise ModelInputError(
             f"exog lacks {len(missing)} of the analysis periods (first {missing[0]:%Y-%m-%d})"
         )
     x = exog.reindex(index).astype(float)
     if x.isna().to_numpy().any():
-        raise ValueError("exog contains NaN within the analysis window")
+        raise ModelInputError("exog contains NaN within the analysis window")
     x.index = index
     x.columns = [str(c) for c in x.columns]
     return x
+
+
+def _totals(table: pd.DataFrame, simulated_paths: pd.DataFrame) -> dict[str, float]:
+    """Post-period totals, cumulative and relative effects with 95% intervals, and the one-sided
+    p-value, from the post-period table and the simulated paths (one path per column)."""
+    totals = simulated_paths.to_numpy().sum(axis=0)
+    obs = float(table["observed"].sum())
+    pred = float(table["predicted"].sum())
+    lo, hi = np.quantile(totals, [0.025, 0.975])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative_effect = float(np.divide(obs, pred) - 1.0) if pred > 0 else np.nan
+        relative_effect_low = float(obs / hi - 1.0) if hi > 0 else np.nan
+        relative_effect_high = float(obs / lo - 1.0) if lo > 0 else np.inf
+    n = totals.size
+    tail = min(int(np.sum(totals >= obs)), int(np.sum(totals <= obs)))
+    return {
+        "observed_total": obs,
+        "predicted_total": pred,
+        "predicted_total_low": float(lo),
+        "predicted_total_high": float(hi),
+        "cumulative_effect": obs - pred,
+        "cumulative_effect_low": obs - float(hi),
+        "cumulative_effect_high": obs - float(lo),
+        "relative_effect": relative_effect,
+        "relative_effect_low": relative_effect_low,
+        "relative_effect_high": relative_effect_high,
+        "p_value": (1.0 + tail) / (n + 1.0),
+    }
 
 
 def fit(
@@ -429,32 +439,32 @@ def fit(
     with 95% intervals, and the simulated paths.
     """
     if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        raise ParameterError(f"model must be one of {MODELS}, got {model!r}")
     if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     if not isinstance(n_sims, int | np.integer) or n_sims < MIN_SIMS:
-        raise ValueError(f"n_sims must be an integer >= {MIN_SIMS}, got {n_sims!r}")
+        raise ParameterError(f"n_sims must be an integer >= {MIN_SIMS}, got {n_sims!r}")
     if not isinstance(param_draws, int | np.integer) or param_draws < 0:
-        raise ValueError(f"param_draws must be a non-negative integer, got {param_draws!r}")
+        raise ParameterError(f"param_draws must be a non-negative integer, got {param_draws!r}")
     param_draws = int(min(param_draws, n_sims))
     y, freq = count_series(y)
     if len(y) == 0:
-        raise ValueError("y is empty")
+        raise ModelInputError("y is empty")
     idx = y.index
 
     try:
         event = pd.Timestamp(event_date)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"event_date is not a date: {event_date!r}") from exc
+        raise ParameterError(f"event_date is not a date: {event_date!r}") from exc
     if event is pd.NaT:
-        raise ValueError("event_date is missing (NaT)")
+        raise ParameterError("event_date is missing (NaT)")
     end_of_series = idx[-1] + idx.freq
     if event < idx[0]:
-        raise ValueError(
+        raise ParameterError(
             f"event_date {event:%Y-%m-%d} is before the series starts ({idx[0]:%Y-%m-%d})"
         )
     if event >= end_of_series:
-        raise ValueError(
+        raise ParameterError(
             f"event_date {event:%Y-%m-%d} is after the series ends ({idx[-1]:%Y-%m-%d})"
         )
     post_i = _period_of(idx, event)
@@ -463,7 +473,7 @@ def fit(
     if pre_start is not None:
         pre_i = int(idx.searchsorted(pd.Timestamp(pre_start), side="left"))
     if post_i - pre_i < MIN_PRE_PERIODS:
-        raise ValueError(
+        raise ModelInputError(
             f"only {max(post_i - pre_i, 0)} pre-event period(s) before {idx[post_i]:%Y-%m-%d}; "
             f"need at least {MIN_PRE_PERIODS}"
         )
@@ -471,7 +481,7 @@ def fit(
     if post_end is not None:
         end_i = _period_of(idx, pd.Timestamp(post_end))
         if end_i < post_i:
-            raise ValueError(
+            raise ParameterError(
                 f"post_end {pd.Timestamp(post_end):%Y-%m-%d} is before the event period"
             )
     end_i = min(end_i, len(idx) - 1)
@@ -479,7 +489,7 @@ def fit(
     y_pre = y.iloc[pre_i:post_i]
     y_post = y.iloc[post_i : end_i + 1]
     if np.ptp(y_pre.to_numpy()) == 0:
-        raise ValueError(
+        raise ModelInputError(
             f"the pre-event counts are constant ({y_pre.iloc[0]:g} every period): nothing to model"
         )
     x_all = _as_exog(exog, y.index[pre_i : end_i + 1])
@@ -565,10 +575,11 @@ def fit(
         pre_fit.iloc[:burn, 1:] = np.nan
     pre_fit.index.name = "date"
 
+    simulated_paths = pd.DataFrame(paths, index=y_post.index)
     return CounterfactualResults(
         table=table,
         pre_fit=pre_fit,
-        simulated_paths=pd.DataFrame(paths, index=y_post.index),
+        simulated_paths=simulated_paths,
         event_date=event,
         pre_start=y_pre.index[0],
         post_start=y_post.index[0],
@@ -582,5 +593,6 @@ def fit(
         seed=seed,
         converged=converged,
         fit_result=res,
+        **_totals(table, simulated_paths),
         events=events,
     )

@@ -36,7 +36,8 @@ from matplotlib.axes import Axes
 from scipy import optimize, special, stats
 
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
-from analysis.models.results import ModelResults, format_p
+from analysis.errors import ModelInputError, ParameterError
+from analysis.results import Results, attr, format_p
 
 __all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
 
@@ -237,9 +238,9 @@ def _as_times(times: object) -> pd.DatetimeIndex:
     try:
         idx = pd.DatetimeIndex(pd.to_datetime(times))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"times must be datetimes: {exc}") from exc
+        raise ModelInputError(f"times must be datetimes: {exc}") from exc
     if idx.hasnans:
-        raise ValueError("times contain missing values (NaT)")
+        raise ModelInputError("times contain missing values (NaT)")
     return idx.sort_values()
 
 
@@ -255,11 +256,13 @@ def _regime_edges(
         return np.array([0.0, T]), pd.DatetimeIndex([])
     breaks = pd.DatetimeIndex(pd.to_datetime(list(baseline_breaks))).sort_values()
     if breaks.hasnans:
-        raise ValueError("baseline_breaks contain missing values")
+        raise ParameterError("baseline_breaks contain missing values")
     if breaks.has_duplicates:
-        raise ValueError("baseline_breaks contain duplicates")
+        raise ParameterError("baseline_breaks contain duplicates")
     if breaks[0] <= start or breaks[-1] >= end:
-        raise ValueError(f"baseline_breaks must lie strictly inside the window {start} to {end}")
+        raise ParameterError(
+            f"baseline_breaks must lie strictly inside the window {start} to {end}"
+        )
     return np.concatenate([[0.0], _days(breaks, start), [T]]), breaks
 
 
@@ -268,37 +271,68 @@ def _regime_edges(
 # ---------------------------------------------------------------------------------------------
 
 
-class HawkesResults(ModelResults):
+@dataclass(repr=False, eq=False)
+class HawkesResults(Results):
     """Fitted self-exciting process; rates are events per day, times in days.
 
-    Attributes
-    ----------
-    baseline, baseline_low, baseline_high : background rate (events per day) with 95% interval;
-        with ``baseline_breaks`` the time-weighted mean over the window.
-    baselines : DataFrame, one row per background regime (``start``, ``end``, ``baseline``,
-        ``low``, ``high``; events per day).
-    branching_ratio, branching_ratio_low, branching_ratio_high : expected attacks triggered by one
-        attack (the share of attacks attributable to earlier attacks, in a stationary process).
-    decay, decay_low, decay_high : decay of the excitation per day.
-    half_life_days, half_life_days_low, half_life_days_high : ln 2 / decay, in days.
-    loglik : maximised log-likelihood (mean over jitter draws when jittered).
-    n_events : number of events. n_jitter : number of jitter draws (0 = timestamps used as given).
-    gof, gof_p : Kolmogorov-Smirnov statistic and p-value of the time-rescaled inter-event
-        compensator increments against Exp(1) (time-rescaling theorem); with jitter, the draw with
-        the median statistic. rescaled : those increments.
-    expected : Series of expected events per day (compensator increments over each day, events
-        per day) averaged over jitter draws; background : background rate per day.
-    counts : observed events per day.
-    ci_method : how the intervals were computed.
-    at_bound : names of parameters whose estimate sits at a limit of the search (branching ratio
-        at 0, or decay at its slowest allowed value 20 / window days or fastest 1e4 per day);
-        Wald intervals are not reliable there.
+    Intervals are 95%. The goodness of fit compares the time-rescaled inter-event compensator
+    increments with Exp(1) (time-rescaling theorem); with jitter, the draw with the median
+    Kolmogorov-Smirnov statistic is reported. Where a parameter sits at a limit of the search
+    (``at_bound``) its Wald interval is not reliable.
     """
 
     title = "Self-exciting (Hawkes) process"
 
-    def __init__(self, **kw: object) -> None:
-        self.__dict__.update(kw)
+    baseline: float = attr(
+        "background rate, events per day; with baseline_breaks the time-weighted mean over the "
+        "window"
+    )
+    baseline_low: float = attr("lower 95% limit of baseline, events per day")
+    baseline_high: float = attr("upper 95% limit of baseline, events per day")
+    baselines: pd.DataFrame = attr(
+        "one row per background regime: start, end, baseline, low, high (events per day)"
+    )
+    branching_ratio: float = attr(
+        "expected attacks triggered by one attack (in a stationary process the share of attacks "
+        "attributable to earlier attacks)"
+    )
+    branching_ratio_low: float = attr("lower 95% limit of branching_ratio")
+    branching_ratio_high: float = attr("upper 95% limit of branching_ratio")
+    decay: float = attr("decay of the excitation, per day")
+    decay_low: float = attr("lower 95% limit of decay, per day")
+    decay_high: float = attr("upper 95% limit of decay, per day")
+    half_life_days: float = attr("half-life of the excitation, ln 2 / decay, in days")
+    half_life_days_low: float = attr("lower 95% limit of half_life_days (ln 2 / decay_high), days")
+    half_life_days_high: float = attr("upper 95% limit of half_life_days (ln 2 / decay_low), days")
+    loglik: float = attr("maximised log-likelihood (mean over jitter draws when jittered)")
+    n_events: int = attr("number of events (attacks) fitted")
+    n_jitter: int = attr("number of jitter draws (0 = timestamps used as given)")
+    gof: float = attr("Kolmogorov-Smirnov statistic of the rescaled increments against Exp(1)")
+    gof_p: float = attr("p-value of that Kolmogorov-Smirnov test (small = poor fit)")
+    rescaled: np.ndarray = attr(
+        "time-rescaled inter-event compensator increments (expected events between events)"
+    )
+    counts: pd.Series = attr("observed events per day, indexed by day")
+    expected: pd.Series = attr(
+        "expected events per day (compensator increment over each day), averaged over jitter draws"
+    )
+    background: pd.Series = attr("background rate per day (events per day), indexed by day")
+    start: pd.Timestamp = attr("start of the observation window")
+    end: pd.Timestamp = attr("end of the observation window (exclusive)")
+    baseline_breaks: pd.DatetimeIndex = attr(
+        "dates where the background rate may change (empty: constant)"
+    )
+    theta: np.ndarray = attr(
+        "estimates on the fitting scale: log(background rate per day) per regime, "
+        "logit(branching ratio), log(decay per day); mean over jitter draws"
+    )
+    cov: np.ndarray = attr("covariance of theta (observed information), mean over jitter draws")
+    ci_method: str = attr("how the intervals were computed, in words")
+    at_bound: list[str] = attr(
+        "parameters whose estimate sits at a limit of the search (branching_ratio at 0, or decay "
+        "at its slowest allowed value 20 / window days or fastest 1e4 per day)"
+    )
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     # -- views -----------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -520,13 +554,15 @@ def fit(
     idx = _as_times(times)
     n = len(idx)
     if n < _MIN_EVENTS:
-        raise ValueError(f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}")
+        raise ModelInputError(
+            f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}"
+        )
     start_ts = idx[0].normalize() if start is None else pd.Timestamp(start)
     end_ts = idx[-1].normalize() + _DAY if end is None else pd.Timestamp(end)
     if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
     if idx[0] < start_ts or idx[-1] > end_ts:
-        raise ValueError(f"all times must lie in the window {start_ts} to {end_ts}")
+        raise ModelInputError(f"all times must lie in the window {start_ts} to {end_ts}")
     edges, breaks = _regime_edges(start_ts, end_ts, baseline_breaks)
     T = float(edges[-1])
 
@@ -535,9 +571,11 @@ def fit(
     if n_jitter is None:
         n_jitter = 5 if (ties or date_only) else 0
     if not isinstance(n_jitter, (int, np.integer)) or n_jitter < 0:
-        raise ValueError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
+        raise ParameterError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
     if n_jitter == 0 and ties:
-        raise ValueError("times contain ties; use n_jitter >= 1 to spread them within their day")
+        raise ModelInputError(
+            "times contain ties; use n_jitter >= 1 to spread them within their day"
+        )
 
     t_raw = _days(idx, start_ts)
     if n_jitter:
@@ -678,17 +716,19 @@ def simulate(
     """
     start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
     if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ValueError(f"end ({end_ts}) must be after start ({start_ts})")
+        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
     edges, _ = _regime_edges(start_ts, end_ts, baseline_breaks)
     mu = np.atleast_1d(np.asarray(baseline, dtype=float))
     if mu.ndim != 1 or len(mu) != len(edges) - 1:
-        raise ValueError(f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}")
+        raise ParameterError(
+            f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}"
+        )
     if np.any(~np.isfinite(mu)) or np.any(mu < 0):
-        raise ValueError("baseline must be finite and non-negative (events per day)")
+        raise ParameterError("baseline must be finite and non-negative (events per day)")
     if not 0 <= branching_ratio < 1:
-        raise ValueError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
+        raise ParameterError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
     if not (np.isfinite(decay) and decay > 0):
-        raise ValueError(f"decay must be positive (per day), got {decay}")
+        raise ParameterError(f"decay must be positive (per day), got {decay}")
     rng = np.random.default_rng(seed)
     jump = branching_ratio * decay
     out: list[float] = []

@@ -1,15 +1,23 @@
-"""Validation of what every model takes: a regular count series and a set of event dates.
+"""Validation of what every model takes: a regular count series.
 
 One place for these checks, so every model rejects the same bad input with the same words:
-an irregular index, NaN, negative counts, missing or duplicated event dates.
+an irregular index, NaN, negative counts. The events every model takes are checked by
+:func:`analysis.events.event_dates`, public-function parameters by :mod:`analysis.params`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
+
+from analysis.errors import ModelInputError
+
+# temporary: re-exported until analysis/brief.py, analysis/tempo.py and the other modules that
+# import them from here move to their homes, analysis.params and analysis.events
+from analysis.events import event_dates
+from analysis.params import whole_number
+
+__all__ = ["count_series", "event_dates", "period_unit", "whole_number"]
 
 _UNITS = {"D": "day", "W": "week", "M": "month"}
 
@@ -19,50 +27,41 @@ def count_series(y: object, *, min_periods: int = 2, whole: bool = False) -> tup
 
     ``y`` must be a pandas Series on a sorted, regular ``DatetimeIndex`` (freq set or
     inferable: "D", "W-MON", "MS", ...) holding finite counts >= 0 (whole numbers when
-    ``whole``), with at least ``min_periods`` periods. Anything else is a ``ValueError`` that
+    ``whole``), with at least ``min_periods`` periods. Anything else is a ``ModelInputError`` that
     says what to fix.
     """
     if not isinstance(y, pd.Series):
-        raise ValueError(f"y must be a pandas Series of counts, got {type(y).__name__}")
+        raise ModelInputError(f"y must be a pandas Series of counts, got {type(y).__name__}")
     if not isinstance(y.index, pd.DatetimeIndex):
-        raise ValueError("y must have a DatetimeIndex")
+        raise ModelInputError("y must have a DatetimeIndex")
     if len(y) < min_periods:
-        raise ValueError(f"y has {len(y)} periods; need at least {min_periods}")
+        raise ModelInputError(f"y has {len(y)} periods; need at least {min_periods}")
     if not y.index.is_monotonic_increasing or y.index.has_duplicates:
-        raise ValueError("y's index must be sorted and without duplicate dates")
+        raise ModelInputError("y's index must be sorted and without duplicate dates")
     freq = y.index.freqstr or (
         pd.DatetimeIndex(y.index, freq="infer").freqstr if len(y) >= 3 else None
     )
     if freq is None:
-        raise ValueError(
+        raise ModelInputError(
             "y's index is irregular: it needs a regular frequency such as daily ('D'), weekly "
             "('W-MON') or monthly ('MS'); zero-fill missing periods with "
             "y.asfreq(freq, fill_value=0)"
         )
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        raise ValueError(f"y must hold numeric counts, got dtype {y.dtype}")
+        raise ModelInputError(f"y must hold numeric counts, got dtype {y.dtype}")
     values = y.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(values).any():
         n_nan = int(np.isnan(values).sum())
-        raise ValueError(f"y contains {n_nan} NaN value(s); zero-fill periods with no attacks")
+        raise ModelInputError(f"y contains {n_nan} NaN value(s); zero-fill periods with no attacks")
     if not np.isfinite(values).all():
-        raise ValueError("y contains infinite values")
+        raise ModelInputError("y contains infinite values")
     if (values < 0).any():
         n_neg = int((values < 0).sum())
-        raise ValueError(f"y contains {n_neg} negative count(s); counts must be non-negative")
+        raise ModelInputError(f"y contains {n_neg} negative count(s); counts must be non-negative")
     if whole and not np.all(values == np.round(values)):
-        raise ValueError("y must hold whole-number counts")
+        raise ModelInputError("y must hold whole-number counts")
     index = pd.DatetimeIndex(y.index, freq=freq)
     return pd.Series(values, index=index, name=y.name), freq
-
-
-def whole_number(name: str, value: object, minimum: int = 1, unit: str = "") -> int:
-    """``value`` as an int, or a ValueError naming ``name`` unless it is a whole number (not a
-    bool) of at least ``minimum``; ``unit`` ("days", "weeks") is named in the message."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        what = f"a whole number of {unit}" if unit else "a whole number"
-        raise ValueError(f"{name} must be {what} >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def period_unit(freq: str | None) -> str:
@@ -70,40 +69,3 @@ def period_unit(freq: str | None) -> str:
     if not freq or freq[0].isdigit():
         return "period"
     return _UNITS.get(freq[0].upper(), "period")
-
-
-def event_dates(
-    events: pd.DataFrame | Mapping[str, object] | None,
-    *,
-    name: str = "event_id",
-    unique: bool = True,
-) -> pd.Series:
-    """Event dates (normalised Timestamps) indexed by event name, sorted by date.
-
-    ``events`` is a DataFrame with ``date`` and ``event_id`` or ``label`` columns (``name``
-    says which to prefer), a mapping name -> date, or None (no events). Missing dates, and
-    duplicated names when ``unique``, are a ``ValueError``.
-    """
-    if events is None:
-        return pd.Series(dtype="datetime64[ns]")
-    if isinstance(events, pd.DataFrame):
-        if "date" not in events.columns:
-            raise ValueError("events DataFrame needs a 'date' column")
-        other = "label" if name == "event_id" else "event_id"
-        column = name if name in events.columns else other
-        if column not in events.columns:
-            raise ValueError("events DataFrame needs an 'event_id' or 'label' column")
-        dates = pd.Series(
-            pd.to_datetime(events["date"]).to_numpy(), index=events[column].astype(str)
-        )
-    elif isinstance(events, Mapping):
-        dates = pd.Series({str(k): pd.Timestamp(v) for k, v in events.items()})
-    else:
-        raise ValueError("events must be a DataFrame with date/event_id or a mapping name -> date")
-    if dates.isna().any():
-        raise ValueError("event dates must not be missing")
-    if unique and dates.index.has_duplicates:
-        duplicated = sorted(set(dates.index[dates.index.duplicated()]))
-        raise ValueError(f"duplicate event names: {duplicated}")
-    dates = pd.Series(pd.DatetimeIndex(dates).normalize(), index=dates.index)
-    return dates.sort_values(kind="stable")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,9 @@ from analysis.charts import (
     events_as_series,
     new_axes,
 )
+from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
-from analysis.models.results import ModelResults, format_p, format_rr
+from analysis.results import Results, attr, format_p, format_rr
 
 FAMILIES = ("poisson", "quasipoisson", "negbin")
 COVS = ("model", "hac", "nw", "robust")
@@ -56,38 +58,66 @@ def default_maxlags(n: int) -> int:
     return int(math.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 
 
-class ITSResults(ModelResults):
-    """Fitted interrupted time series.
+@dataclass(repr=False, eq=False)
+class ITSResults(Results):
+    """Fitted interrupted time series. Rates and counts are per period of the series (day, week or
+    month: ``unit``).
 
-    Attributes
-    ----------
-    effects : DataFrame indexed by intervention name: ``level_rr`` (rate ratio of the step change
-        at the intervention), ``level_low``/``level_high`` (95% interval), ``level_p`` (two-sided
-        p-value for rate ratio 1) and, with slope change, ``slope_rr`` (rate ratio *per period* of
-        the change in trend), ``slope_low``, ``slope_high``, ``slope_p``.
-    dispersion : Pearson chi-square / df_resid (poisson, quasipoisson) or the NB2 alpha (negbin,
-        Var = mu + alpha * mu**2).
-    fitted : DataFrame indexed like ``y``: ``observed``, ``fitted`` (expected count per period),
-        ``fitted_low``/``fitted_high`` (95% interval for the mean), ``counterfactual`` (expected
-        count with every intervention term set to 0) and its ``counterfactual_low``/``_high``.
-    residuals : Pearson residuals per period, (observed - fitted) / sqrt(variance), with
-        variance = fitted (Poisson families) or fitted + alpha * fitted**2 (negbin).
-    ljung_box : DataFrame of ``acorr_ljungbox`` on the Pearson residuals (lb_stat, lb_pvalue).
-    residual_autocorrelation : Ljung-Box p-value at the largest lag tested (small = residual
-        autocorrelation left; prefer ``cov="hac"`` then).
-    params, bse : regression coefficients (log scale) and their standard errors, by design column.
-    cov_params : covariance of ``params`` used for every interval.
-    family, cov, maxlags, freq, interventions, model_result (the statsmodels fit), df_resid,
-    use_t (True when intervals use t(df_resid) quantiles rather than normal ones).
+    ``effects`` columns: ``level_rr`` (rate ratio of the step change at the intervention),
+    ``level_low``/``level_high`` (95% interval), ``level_p`` (two-sided p-value for rate ratio 1)
+    and, with slope change, ``slope_rr`` (rate ratio *per period* of the change in trend),
+    ``slope_low``, ``slope_high``, ``slope_p``.
+
+    ``fitted`` columns: ``observed``, ``fitted`` (expected count per period), ``fitted_low``/
+    ``fitted_high`` (95% interval for the mean), ``counterfactual`` (expected count with every
+    intervention term set to 0) and its ``counterfactual_low``/``_high``.
+
+    ``residuals`` are Pearson residuals, (observed - fitted) / sqrt(variance), with variance =
+    fitted (Poisson families) or fitted + alpha * fitted**2 (negbin).
     """
 
     title = "Interrupted time series"
 
-    def __init__(self, **kw: object) -> None:
-        self.__dict__.update(kw)
+    effects: pd.DataFrame = attr(
+        "intervention effects by intervention name: rate ratios (step; trend, per period) with "
+        "95% intervals and p-values"
+    )
+    dispersion: float = attr(
+        "Pearson chi-square / df_resid (poisson, quasipoisson) or the NB2 alpha (negbin, "
+        "Var = mu + alpha * mu**2)"
+    )
+    fitted: pd.DataFrame = attr(
+        "per period: observed, fitted and counterfactual expected counts with 95% intervals"
+    )
+    residuals: pd.Series = attr("Pearson residual per period (SD units)")
+    ljung_box: pd.DataFrame = attr(
+        "acorr_ljungbox on the Pearson residuals by lag: lb_stat, lb_pvalue"
+    )
+    residual_autocorrelation: float = attr(
+        "Ljung-Box p-value at the largest lag tested (small = residual autocorrelation left; "
+        'prefer cov="hac" then)'
+    )
+    params: pd.Series = attr("regression coefficients (log scale) by design column")
+    bse: pd.Series = attr("standard errors of params (log scale) by design column")
+    cov_params: pd.DataFrame = attr("covariance of params used for every interval (log scale)")
+    family: str = attr('"poisson", "quasipoisson" or "negbin"')
+    cov: str = attr('covariance estimator: "model", "hac", "nw" or "robust"')
+    maxlags: int = attr("autocorrelation lags in the hac/nw covariance, in periods")
+    freq: str = attr('frequency string of the series ("D", "W-MON", "MS", ...)')
+    model_result: object = attr("the statsmodels fit (GLM or NegativeBinomial results)")
+    interventions: pd.Series = attr("intervention dates (Timestamps) by intervention name")
+    df_resid: int = attr("residual degrees of freedom: periods minus parameters")
+    use_t: bool = attr("True when intervals use t(df_resid) quantiles rather than normal ones")
+    design: pd.DataFrame = attr("design matrix, one column per coefficient, one row per period")
+    first_post: int = attr(
+        "position (0-based period) of the earliest intervention's period; the counterfactual is "
+        "drawn from it on"
+    )
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     @property
     def unit(self) -> str:
+        """The period counts are per: "day", "week", "month" (or "period")."""
         return period_unit(self.freq)
 
     def to_frame(self) -> pd.DataFrame:
@@ -136,7 +166,7 @@ class ITSResults(ModelResults):
         ax.plot(f.index, f["observed"], "o", ms=2.5, color=OBSERVED_COLOR, label="observed")
         band(ax, f.index, f["fitted_low"], f["fitted_high"])
         ax.plot(f.index, f["fitted"], color=MODEL_COLOR, lw=1.5, label="fitted")
-        first = f.index[self._first_post]
+        first = f.index[self.first_post]
         cf = f.loc[first:]
         band(ax, cf.index, cf["counterfactual_low"], cf["counterfactual_high"], color="grey")
         ax.plot(cf.index, cf["counterfactual"], "--", color="grey", lw=1.2, label="counterfactual")
@@ -213,18 +243,18 @@ def fit(
     """
     y, freq = count_series(y, min_periods=6)
     if not (freq == "D" or freq == "MS" or freq.startswith("W-")):
-        raise ValueError(f"y's frequency must be D, W-* or MS, got {freq!r}")
+        raise ModelInputError(f"y's frequency must be D, W-* or MS, got {freq!r}")
     n = len(y)
     if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+        raise ParameterError(f"family must be one of {FAMILIES}, got {family!r}")
     if cov not in COVS:
-        raise ValueError(f"cov must be one of {COVS}, got {cov!r}")
+        raise ParameterError(f"cov must be one of {COVS}, got {cov!r}")
     if not isinstance(seasonality, int | np.integer) or seasonality < 0:
-        raise ValueError(f"seasonality must be a non-negative integer, got {seasonality!r}")
+        raise ParameterError(f"seasonality must be a non-negative integer, got {seasonality!r}")
     if maxlags is None:
         maxlags = default_maxlags(n)
     elif not isinstance(maxlags, int | np.integer) or not 0 <= maxlags < n:
-        raise ValueError(f"maxlags must be an integer in [0, {n - 1}], got {maxlags!r}")
+        raise ParameterError(f"maxlags must be an integer in [0, {n - 1}], got {maxlags!r}")
     maxlags = int(maxlags)
 
     dates, positions = _intervention_positions(y.index, interventions)
@@ -237,12 +267,12 @@ def fit(
         _PERIODS_PER_YEAR[_freq_key(freq)],
     )
     if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-        raise ValueError(
+        raise ModelInputError(
             "design matrix is rank deficient: interventions in the same period, too many "
             "seasonal terms, or too few periods between interventions"
         )
     if X.shape[1] >= n:
-        raise ValueError(f"{X.shape[1]} parameters for {n} periods: series too short")
+        raise ModelInputError(f"{X.shape[1]} parameters for {n} periods: series too short")
     log_off = np.zeros(n)
     if offset is not None:
         off = _check_offset(offset, y.index)
@@ -311,7 +341,7 @@ def fit(
         df_resid=df_resid,
         use_t=use_t,
         design=X,
-        _first_post=int(min(positions)),
+        first_post=int(min(positions)),
     )
 
 
@@ -324,10 +354,10 @@ def _freq_key(freq: str) -> str:
 
 def _check_offset(offset: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
     if not isinstance(offset, pd.Series) or not offset.index.equals(index):
-        raise ValueError("offset must be a Series with the same index as y")
+        raise ModelInputError("offset must be a Series with the same index as y")
     off = offset.to_numpy(dtype=float)
     if not np.all(np.isfinite(off)) or np.any(off <= 0):
-        raise ValueError("offset (exposure) must be finite and positive")
+        raise ModelInputError("offset (exposure) must be finite and positive")
     return off
 
 
@@ -336,16 +366,16 @@ def _intervention_positions(
 ) -> tuple[pd.Series, list[int]]:
     """Map each intervention date to the position of the period containing it."""
     if interventions is None or len(interventions) == 0:
-        raise ValueError("give at least one intervention (mapping name -> date)")
+        raise ParameterError("give at least one intervention (mapping name -> date)")
     try:
         if isinstance(interventions, pd.DataFrame):
             dates = events_as_series(interventions)
         else:
             dates = pd.Series({str(k): pd.Timestamp(v) for k, v in dict(interventions).items()})
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"interventions must map names to dates: {exc}") from exc
+        raise ParameterError(f"interventions must map names to dates: {exc}") from exc
     if dates.isna().any():
-        raise ValueError("intervention dates must not be missing")
+        raise ParameterError("intervention dates must not be missing")
     n = len(index)
     end = index[-1] + index.freq if index.freq is not None else index[-1] + (index[-1] - index[-2])
     positions = []
@@ -353,13 +383,13 @@ def _intervention_positions(
         if index.tz is not None and date.tz is None:
             date = date.tz_localize(index.tz)
         if not index[0] <= date < end:
-            raise ValueError(
+            raise ParameterError(
                 f"intervention {name!r} ({date.date()}) is outside the series "
                 f"({index[0].date()} to {index[-1].date()})"
             )
         pos = int(index.searchsorted(date, side="right")) - 1
         if pos < 1 or pos > n - 2:
-            raise ValueError(
+            raise ParameterError(
                 f"intervention {name!r} ({date.date()}) needs at least one period before "
                 "and one after its own period"
             )

@@ -11,6 +11,7 @@ RR = p / (1 - p) * days_before / days_after.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,11 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
-from analysis.models.inputs import count_series, event_dates, whole_number
-from analysis.models.results import ModelResults, format_p, format_rr
+from analysis.errors import ModelInputError, ParameterError
+from analysis.events import event_dates
+from analysis.models.inputs import count_series
+from analysis.params import whole_number
+from analysis.results import Results, attr, format_p, format_rr
 
 _NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 COLUMNS = [
@@ -39,39 +43,35 @@ COLUMNS = [
 ]
 
 
-class WindowsResults(ModelResults):
+@dataclass(repr=False, eq=False)
+class WindowsResults(Results):
     """Before/after window comparison for a set of events.
 
-    Attributes
-    ----------
-    table : DataFrame indexed by event (sorted by date) with ``before``/``after`` (counts in the
-        windows), ``rate_ratio`` (after rate / before rate, both per day), ``low``/``high`` (exact
-        95% interval), ``p`` (exact two-sided p-value for rate ratio 1), ``p_holm`` (Holm-adjusted
-        across the events that have a p-value), ``overlaps`` (another event's date falls inside
-        this event's nominal before or after window; not symmetric: an event 30 days after this
-        one is outside its after window but this one is inside that event's before window),
-        ``days_before``/``days_after`` (days actually observed in each window) and
-        ``truncated`` (a window runs off the series: fewer days than ``days``; with 0 days on
-        one side the ratio, interval and p-values are NaN).
-    dates : event dates (Series indexed by event). days : nominal window length in days.
-    overlapping : event -> names of the other events inside its windows.
+    ``table`` columns, one row per event (sorted by date): ``before``/``after`` (counts in the
+    windows), ``rate_ratio`` (after rate / before rate, both per day), ``low``/``high`` (exact
+    95% interval), ``p`` (exact two-sided p-value for rate ratio 1), ``p_holm`` (Holm-adjusted
+    across the events that have a p-value), ``overlaps`` (another event's date falls inside this
+    event's nominal before or after window; not symmetric: an event 30 days after this one is
+    outside its after window but this one is inside that event's before window),
+    ``days_before``/``days_after`` (days actually observed in each window) and ``truncated`` (a
+    window runs off the series: fewer days than ``days``; with 0 days on one side the ratio,
+    interval and p-values are NaN).
+
     Rate ratio when before = 0 < after: inf, with a finite lower bound (upper bound inf); when
     after = 0 < before: 0 with a finite upper bound; when both are 0: NaN, interval (0, inf), p = 1.
     """
 
     title = "Before/after event windows"
 
-    def __init__(
-        self,
-        table: pd.DataFrame,
-        dates: pd.Series,
-        days: int,
-        overlapping: dict[str, list[str]],
-    ) -> None:
-        self.table = table
-        self.dates = dates
-        self.days = days
-        self.overlapping = overlapping
+    table: pd.DataFrame = attr(
+        "per event: counts before/after, rate ratio (per day) with exact 95% interval, p, Holm p, "
+        "overlaps, days observed, truncated"
+    )
+    dates: pd.Series = attr("event dates (Timestamps) by event name, sorted by date")
+    days: int = attr("nominal length of each window, in days")
+    overlapping: dict[str, list[str]] = attr(
+        "event name -> names of the other events whose dates fall inside its windows"
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """The per-event table (see the class docstring for the columns)."""
@@ -173,11 +173,11 @@ def compare(
     """
     y, freq = count_series(y, min_periods=3, whole=True)
     if freq != "D":
-        raise ValueError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
+        raise ModelInputError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
     days = whole_number("days", days, 1, "days")
     dates = event_dates(events)
     if dates.empty:
-        raise ValueError("no events given")
+        raise ParameterError("no events given")
     one_day = pd.Timedelta(days=1)
     span = pd.Timedelta(days=int(days))
     cumsum = np.r_[0.0, np.cumsum(y.to_numpy(dtype=float))]
@@ -201,7 +201,7 @@ def compare(
             {
                 "before": int(round(before)),
                 "after": int(round(after)),
-                **_exact_rate_ratio(int(round(before)), int(round(after)), days_before, days_after),
+                **exact_rate_ratio(int(round(before)), int(round(after)), days_before, days_after),
                 "overlaps": bool(len(inside)),
                 "days_before": days_before,
                 "days_after": days_after,
@@ -216,8 +216,14 @@ def compare(
     return WindowsResults(table[COLUMNS], dates, int(days), overlapping)
 
 
-def _exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> dict[str, float]:
-    """Rate ratio after/before with exact conditional binomial p-value and Clopper-Pearson CI."""
+def exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> dict[str, float]:
+    """Rate ratio after/before with exact conditional binomial p-value and Clopper-Pearson CI.
+
+    ``before``/``after`` are counts observed over ``t_before``/``t_after`` days (any common unit
+    of exposure). Returns ``rate_ratio`` ((after / t_after) / (before / t_before)), ``low``/
+    ``high`` (exact 95% interval) and ``p`` (exact two-sided p-value for rate ratio 1), with the
+    inf/NaN conventions of :class:`WindowsResults`.
+    """
     nan = float("nan")
     if t_before == 0 or t_after == 0:
         return {"rate_ratio": nan, "low": nan, "high": nan, "p": nan}
@@ -235,3 +241,7 @@ def _exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> d
 
     rate_ratio = float("inf") if before == 0 else (after / t_after) / (before / t_before)
     return {"rate_ratio": rate_ratio, "low": to_rr(p_low), "high": to_rr(p_high), "p": pvalue}
+
+
+# temporary: the old private name, until analysis/tempo.py imports exact_rate_ratio
+_exact_rate_ratio = exact_rate_ratio

@@ -6,7 +6,9 @@
 >>> result = reconcile(load_incidents(), a, g)       # which feeds report each curated incident
 >>> result.to_frame()                                # coverage by month and feed
 
-Fetch the raw files with ``escalation fetch gdelt|acled|ucdp`` (see ``analysis/sources/README.md``).
+``reconcile`` and ``ReconcileResults`` live in :mod:`analysis.sources.reconciliation`; the
+package exposes them by name. Fetch the raw files with ``escalation fetch gdelt|acled|ucdp``
+(see ``analysis/sources/README.md``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from analysis.sources.reconcile import ReconcileResults, reconcile
+    from analysis.sources.reconciliation import ReconcileResults, reconcile
 
 __all__ = ["ReconcileResults", "reconcile"]
 
@@ -24,8 +26,8 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         import importlib
 
-        module = importlib.import_module("analysis.sources.reconcile")
-        # the submodule shares its name with the function: bind the public names over it
-        globals().update({n: getattr(module, n) for n in __all__})
-        return globals()[name]
+        module = importlib.import_module("analysis.sources.reconciliation")
+        value = getattr(module, name)
+        globals()[name] = value  # later look-ups skip this hook
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from analysis.charts import events_as_series
-from analysis.models.inputs import count_series, event_dates, period_unit
+from analysis.errors import ModelInputError, ParameterError
+from analysis.events import event_dates
+from analysis.models.inputs import count_series, period_unit
+from analysis.params import whole_number
 
 
 def test_period_unit():
@@ -64,3 +67,42 @@ def test_event_dates_from_frame_and_mapping():
         event_dates(pd.DataFrame({"date": ["2020-01-01"] * 2, "event_id": ["x", "x"]}))
     with pytest.raises(ValueError, match="'date' column"):
         event_dates(pd.DataFrame({"event_id": ["x"]}))
+
+
+def test_whole_number_names_the_parameter_and_the_unit():
+    assert whole_number("days", np.int64(3), 1, "days") == 3
+    for bad in (0, 1.5, True, "2"):
+        with pytest.raises(ParameterError, match=r"days must be a whole number of days >= 1"):
+            whole_number("days", bad, 1, "days")
+    with pytest.raises(ValueError, match=r"k must be a whole number >= 0, got -1"):
+        whole_number("k", -1, 0)
+
+
+def test_bad_events_are_a_parameter_error():
+    with pytest.raises(ParameterError, match="mapping name -> date"):
+        event_dates(["2020-01-01"])
+
+
+def test_models_raise_the_error_family():
+    """Bad data is a ModelInputError, a bad argument a ParameterError; both are ValueErrors."""
+    from analysis.models import changepoints, counterfactual, hawkes, its, windows
+
+    daily = pd.Series(1.0, index=pd.date_range("2020-01-01", periods=60, freq="D"))
+    weekly = daily.resample("W-MON").sum()
+    with pytest.raises(ModelInputError, match="negative"):
+        count_series(-daily)
+    with pytest.raises(ModelInputError, match="daily series"):
+        windows.compare(weekly, {"e": "2020-01-20"})
+    with pytest.raises(ParameterError, match="no events given"):
+        windows.compare(daily, {})
+    with pytest.raises(ParameterError, match="family must be one of"):
+        its.fit(daily, {"e": "2020-01-20"}, family="gaussian")
+    with pytest.raises(ParameterError, match="locate must be one of"):
+        changepoints.detect(daily, locate="mean")
+    with pytest.raises(ModelInputError, match="fewer than min_size"):
+        changepoints.detect(daily, min_size=61)
+    with pytest.raises(ModelInputError, match="need at least 10 events"):
+        hawkes.fit(daily.index[:3])
+    with pytest.raises(ParameterError, match="model must be one of"):
+        counterfactual.fit(daily, "2020-02-01", model="arima")
+    assert issubclass(ModelInputError, ValueError) and issubclass(ParameterError, ValueError)

@@ -9,7 +9,7 @@ import pytest
 import statsmodels.api as sm
 
 from analysis.models import its
-from analysis.models.results import format_rr
+from analysis.results import format_rr
 
 
 def _weekly(values, start="2019-01-07") -> pd.Series:

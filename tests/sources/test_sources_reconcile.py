@@ -14,9 +14,10 @@ import pytest
 from conftest import FIXTURES
 
 from analysis.data.vocabulary import ATTACK_TYPES, TARGET_TYPES
+from analysis.errors import ModelInputError, ParameterError
 from analysis.sources import ReconcileResults, acled, gdelt, reconcile
 from analysis.sources.common import typed_incidents
-from analysis.sources.reconcile import COMPATIBLE_ATTACKS
+from analysis.sources.reconciliation import COMPATIBLE_ATTACKS
 
 
 def incidents(rows: list[tuple], dataset: str | None = None) -> pd.DataFrame:
@@ -223,3 +224,20 @@ def test_bad_arguments():
         reconcile(CURATED.drop(columns=["governorate"]), FEED_A)
     with pytest.raises(ValueError, match="unique"):
         reconcile(pd.concat([CURATED, CURATED]), FEED_A)
+    with pytest.raises(ParameterError, match="days"):  # the family under those ValueErrors
+        reconcile(CURATED, FEED_A, days=-1)
+    with pytest.raises(ModelInputError, match="given twice"):
+        reconcile(CURATED, FEED_A, FEED_A)
+
+
+def test_the_function_and_the_module_have_different_names():
+    """``analysis.sources.reconcile`` is always the function, whatever was imported before:
+    the submodule is ``analysis.sources.reconciliation``."""
+    import analysis.sources
+    import analysis.sources.reconciliation
+    from analysis.sources import reconcile as function
+
+    assert callable(function)
+    assert function is analysis.sources.reconciliation.reconcile
+    assert analysis.sources.reconcile is function
+    assert analysis.sources.reconciliation.ReconcileResults is ReconcileResults

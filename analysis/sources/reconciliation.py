@@ -12,14 +12,16 @@ types), so one feed event never vouches for two curated incidents.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis.charts import OBSERVED_COLOR, annotate_events, new_axes
-from analysis.models.inputs import whole_number
-from analysis.models.results import ModelResults
+from analysis.errors import ModelInputError
+from analysis.params import whole_number
+from analysis.results import Results, attr
 from analysis.sources.common import normalise_governorate
 
 #: Attack types that count as compatible although they differ.
@@ -28,44 +30,42 @@ _NEEDED = ("incident_id", "date", "governorate", "target_type", "attack_type")
 _FEED_COLORS = ("#2166ac", "#1b7837", "#e08214", "#762a83", "#8c510a")
 
 
-class ReconcileResults(ModelResults):
+@dataclass(repr=False, eq=False)
+class ReconcileResults(Results):
     """Curated incidents marked with the feeds that report them, and coverage by month and feed.
 
-    Attributes
-    ----------
-    incidents : the curated incidents plus ``<feed>_id`` (the matching feed event's
-        ``source_event_id``, NA when the feed has none), ``reported_by`` (the feeds that report
-        the incident, ";"-joined, "" for none) and ``n_feeds`` (how many).
-    matches : one row per matched pair: ``incident_id``, ``feed``, ``feed_incident_id``,
-        ``source_event_id``, ``day_diff`` (feed date minus curated date, days; NaN when either
-        date is month-precision).
-    feeds : feed name -> that feed's rows plus ``matched_incident_id`` (NA: the curated data has
-        no such incident).
-    coverage : one row per month and feed: ``curated`` (curated incidents that month),
-        ``matched`` (those the feed reports), ``share`` = matched / curated (NaN for 0),
-        ``feed_rows`` (the feed's incidents that month) and ``feed_only`` (feed incidents with
-        no curated match: attacks the curated data may miss, or, since feeds also hold attacks
-        on other targets, simply out of its scope).
-    days : the day tolerance used.
+    ``incidents`` is the curated incidents plus ``<feed>_id`` (the matching feed event's
+    ``source_event_id``, NA when the feed has none), ``reported_by`` (the feeds that report the
+    incident, ";"-joined, "" for none) and ``n_feeds`` (how many).
+
+    ``matches`` has one row per matched pair: ``incident_id``, ``feed``, ``feed_incident_id``,
+    ``source_event_id``, ``day_diff`` (feed date minus curated date, days; NaN when either date is
+    month-precision).
+
+    ``coverage`` has one row per month and feed: ``curated`` (curated incidents that month),
+    ``matched`` (those the feed reports), ``share`` = matched / curated (NaN for 0),
+    ``feed_rows`` (the feed's incidents that month) and ``feed_only`` (feed incidents with no
+    curated match: attacks the curated data may miss, or, since feeds also hold attacks on other
+    targets, simply out of its scope).
     """
 
     title = "Cross-source reconciliation"
 
-    def __init__(
-        self,
-        incidents: pd.DataFrame,
-        matches: pd.DataFrame,
-        feeds: dict[str, pd.DataFrame],
-        coverage: pd.DataFrame,
-        days: int,
-        events: object = None,
-    ) -> None:
-        self.incidents = incidents
-        self.matches = matches
-        self.feeds = feeds
-        self.coverage = coverage
-        self.days = days
-        self.events = events
+    incidents: pd.DataFrame = attr(
+        "the curated incidents plus <feed>_id per feed, reported_by and n_feeds (how many feeds)"
+    )
+    matches: pd.DataFrame = attr(
+        "one row per matched pair: incident_id, feed, feed_incident_id, source_event_id, "
+        "day_diff (days)"
+    )
+    feeds: dict[str, pd.DataFrame] = attr(
+        "feed name -> that feed's rows plus matched_incident_id (NA: no curated incident matches)"
+    )
+    coverage: pd.DataFrame = attr(
+        "one row per month and feed: curated, matched, share, feed_rows, feed_only (incidents)"
+    )
+    days: int = attr("the day tolerance used: largest difference in days between matching dates")
+    events: object = attr("political events annotated by plot() (None: none)", default=None)
 
     def to_frame(self) -> pd.DataFrame:
         """The coverage table (month, feed, curated, matched, share, feed_rows, feed_only)."""
@@ -124,11 +124,11 @@ def _feed_frames(others: tuple[pd.DataFrame, ...]) -> dict[str, pd.DataFrame]:
     feeds: dict[str, pd.DataFrame] = {}
     for frame in others:
         if not isinstance(frame, pd.DataFrame):
-            raise ValueError(f"feeds must be DataFrames, got {type(frame).__name__}")
+            raise ModelInputError(f"feeds must be DataFrames, got {type(frame).__name__}")
         _require(frame, _NEEDED + ("source_dataset",), "a feed")
         for name, part in frame.groupby("source_dataset", sort=False):
             if name in feeds:
-                raise ValueError(f"feed {name!r} given twice")
+                raise ModelInputError(f"feed {name!r} given twice")
             feeds[str(name)] = part.reset_index(drop=True)
     return feeds
 
@@ -136,7 +136,7 @@ def _feed_frames(others: tuple[pd.DataFrame, ...]) -> dict[str, pd.DataFrame]:
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame]
     if missing:
-        raise ValueError(f"{what} lacks column(s): {', '.join(missing)}")
+        raise ModelInputError(f"{what} lacks column(s): {', '.join(missing)}")
 
 
 def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
@@ -233,14 +233,14 @@ def reconcile(
     ``events``: political events for the chart. Returns a :class:`ReconcileResults`.
     """
     if not isinstance(curated, pd.DataFrame):
-        raise ValueError("curated must be a DataFrame of incidents")
+        raise ModelInputError("curated must be a DataFrame of incidents")
     _require(curated, _NEEDED, "curated")
     days = whole_number("days", days, 0)
     if curated["incident_id"].duplicated().any():
-        raise ValueError("curated incident_id values must be unique")
+        raise ModelInputError("curated incident_id values must be unique")
     feeds = _feed_frames(others)
     if "curated" in feeds:
-        raise ValueError("a feed may not be called 'curated'")
+        raise ModelInputError("a feed may not be called 'curated'")
     cur = _prepared(curated.reset_index(drop=True))
     incidents = curated.reset_index(drop=True).copy()
     match_rows = []
@@ -291,7 +291,9 @@ def _coverage(
     first = pd.Timestamp(start).to_period("M").to_timestamp() if start is not None else month.min()
     last = pd.Timestamp(end).to_period("M").to_timestamp() if end is not None else month.max()
     if pd.isna(first) or pd.isna(last) or last < first:
-        raise ValueError("no months to tabulate: give start and end, or non-empty curated data")
+        raise ModelInputError(
+            "no months to tabulate: give start and end, or non-empty curated data"
+        )
     months = pd.date_range(first, last, freq="MS", name="month")
     curated_n = month.value_counts().reindex(months, fill_value=0)
     rows = []
