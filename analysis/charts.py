@@ -285,12 +285,22 @@ def plot_counts(
         bottom = frame[column] if bottom is None else bottom + frame[column]
     unit = counts.attrs.get("unit") or frame.attrs.get("unit") or "per period"
     ax.set_ylabel(f"attacks {unit}")
-    if frame.shape[1] > 1:
-        ax.legend(fontsize=8, ncols=2, loc="upper left", frameon=False)
     if title:
-        ax.set_title(title)
+        ax.set_title(chart_text(title))
     annotate_events(ax, events)
-    return ax
+    if frame.shape[1] > 1:
+        legend_below(ax, ncols=4)
+    total = frame.sum(axis=1)
+    text = f"Bar chart of attacks {unit}, {frame.index[0]:%b %Y} to {frame.index[-1]:%b %Y}"
+    if frame.shape[1] > 1:
+        shares = frame.sum().sort_values(ascending=False, kind="stable")
+        text += " stacked by " + ", ".join(f"{k} ({v:.0f})" for k, v in shares.items())
+    if len(total) and total.max() > 0:
+        text += (
+            f": {total.sum():.0f} in all, the most ({total.max():.0f}) in the period from "
+            f"{total.idxmax():%d %b %Y}"
+        )
+    return describe(ax, (f"{title}. " if title else "") + text + ".")
 
 
 def chart_text(text: str) -> str:

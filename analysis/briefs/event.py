@@ -41,9 +41,9 @@ from analysis.models import counterfactual as cf_model
 from analysis.models import its as its_model
 from analysis.models import windows as windows_model
 from analysis.models.counterfactual import CounterfactualResults
-from analysis.models.inputs import whole_number
 from analysis.models.its import ITSResults
 from analysis.models.windows import WindowsResults
+from analysis.params import whole_number
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts, normalise_freq
 

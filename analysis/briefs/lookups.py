@@ -18,7 +18,7 @@ from analysis.briefs.html import Html, esc, link
 from analysis.briefs.wording import DAY, fmt_date
 from analysis.data.coverage import compare_with_reported, monthly_coverage
 from analysis.errors import ParameterError
-from analysis.models.inputs import whole_number
+from analysis.params import whole_number
 from analysis.series import normalise_freq, period_start, select
 
 __all__ = [

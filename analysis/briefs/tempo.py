@@ -45,8 +45,8 @@ from analysis.charts import (
     new_axes,
 )
 from analysis.errors import ParameterError
-from analysis.models.inputs import whole_number
-from analysis.models.windows import _exact_rate_ratio as exact_rate_ratio  # MERGE: public
+from analysis.models.windows import exact_rate_ratio
+from analysis.params import whole_number
 from analysis.results import Results, attr, format_p
 from analysis.series import MonthPrecisionWarning, counts, select
 

@@ -74,7 +74,15 @@ from matplotlib.axes import Axes
 from scipy import stats
 from scipy.special import gammaln, xlogy
 
-from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, band, new_axes
+from analysis.charts import (
+    MODEL_COLOR,
+    OBSERVED_COLOR,
+    annotate_events,
+    band,
+    describe,
+    legend_below,
+    new_axes,
+)
 from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series, period_unit
@@ -532,12 +540,17 @@ class ChangepointResults(Results):
         ax.set_xlim(edges[0], edges[-1])
         ax.set_ylabel(f"{self.count_noun} per {self.unit}")
         ax.set_title(self.title)
-        annotate_events(ax, events if events is not None else self.events)
-        handles, labels = ax.get_legend_handles_labels()
-        if handles:
-            ax.legend(loc="upper left", fontsize=8, frameon=False)
         ax.tick_params(axis="x", labelrotation=0)
-        return ax
+        annotate_events(ax, events if events is not None else self.events)
+        legend_below(ax, ncols=3)
+        rates = self.segments["rate"].to_numpy()
+        dates = ", ".join(f"{c:%d %b %Y}" for c in self.changepoints) or "none"
+        return describe(
+            ax,
+            f"Bar chart of {self.count_noun} per {self.unit}, {idx[0]:%b %Y} to "
+            f"{idx[-1]:%b %Y}, with {len(self.changepoints)} changepoints ({dates}); segment "
+            f"rates run from {rates.min():.2g} to {rates.max():.2g} per {self.unit}.",
+        )
 
 
 def detect(

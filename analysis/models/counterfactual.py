@@ -33,7 +33,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -46,10 +45,11 @@ from analysis.charts import (
     EVENT_COLOR,
     MODEL_COLOR,
     OBSERVED_COLOR,
-    STYLE,
     annotate_events,
     band,
+    describe,
     events_as_series,
+    new_figure,
 )
 from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
@@ -267,8 +267,7 @@ class CounterfactualResults(Results):
         events given to :func:`fit`. Returns the array of the three axes.
         """
         if ax is None:
-            with plt.rc_context(STYLE):
-                _, axes = plt.subplots(3, 1, sharex=True, figsize=(9.0, 8.0), layout="constrained")
+            _, axes = new_figure(3, 1, sharex=True, figsize=(9.0, 8.0), layout="constrained")
         else:
             axes = np.asarray(ax, dtype=object).ravel()
             if axes.size != 3:
@@ -285,7 +284,6 @@ class CounterfactualResults(Results):
             band(a0, frame.index, frame["predicted_low"], frame["predicted_high"])
         a0.plot([], [], color=MODEL_COLOR, ls="--", label="counterfactual (95% band)")
         a0.set_ylabel(f"attacks per {period_unit(self.freq)}")
-        a0.legend(loc="upper left", fontsize=8, frameon=False)
         a0.set_title(self.title)
 
         pre_effect = (pre["observed"] - pre["predicted"]).to_numpy(dtype=float)
@@ -306,6 +304,25 @@ class CounterfactualResults(Results):
                 a.axvline(self.event_date, color=EVENT_COLOR, ls="--", lw=0.8)
             else:
                 annotate_events(a, events, labels=(i == 0))
+        a0.figure.legend(
+            *a0.get_legend_handles_labels(),
+            loc="outside lower center",
+            ncols=2,
+            fontsize=8,
+            frameon=False,
+        )
+        unit = period_unit(self.freq)
+        more = "more" if self.cumulative_effect >= 0 else "fewer"
+        describe(
+            a0,
+            f"Three panels, {observed.index[0]:%b %Y} to {observed.index[-1]:%b %Y}: attacks per "
+            f"{unit} observed against the counterfactual expected without the event, the excess "
+            f"per {unit} and the cumulative excess. Over the {self.n_post} {unit}s from "
+            f"{self.post_start:%d %b %Y}, {self.observed_total:.0f} attacks were observed "
+            f"against about {self.predicted_total:.0f} expected: about "
+            f"{abs(self.cumulative_effect):.0f} {more} (95% interval "
+            f"{self.cumulative_effect_low:.0f} to {self.cumulative_effect_high:.0f}).",
+        )
         return axes
 
 

@@ -35,7 +35,14 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from scipy import optimize, special, stats
 
-from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, annotate_events, new_axes
+from analysis.charts import (
+    MODEL_COLOR,
+    OBSERVED_COLOR,
+    annotate_events,
+    describe,
+    legend_below,
+    new_axes,
+)
 from analysis.errors import ModelInputError, ParameterError
 from analysis.results import Results, attr, format_p
 
@@ -467,9 +474,16 @@ class HawkesResults(Results):
         )
         ax.set_ylabel("events per day")
         ax.set_title(self.title)
-        ax.legend(loc="upper right", fontsize=8, frameon=False)
         annotate_events(ax, events if events is not None else self.events)
-        return ax
+        legend_below(ax, ncols=3)
+        return describe(
+            ax,
+            f"Chart of events per day, {x[0]:%b %Y} to {x[-1]:%b %Y}, with the self-exciting "
+            f"model's expected events per day and its background rate: about "
+            f"{100 * self.branching_ratio:.0f}% of events (95% CI "
+            f"{100 * self.branching_ratio_low:.0f} to {100 * self.branching_ratio_high:.0f}%) "
+            "followed from earlier ones.",
+        )
 
     def plot_gof(self, ax: Axes | None = None) -> Axes:
         """QQ plot of the time-rescaled inter-event times against Exp(1)."""
@@ -483,7 +497,12 @@ class HawkesResults(Results):
         ax.set_xlabel("Exp(1) quantile")
         ax.set_ylabel("rescaled inter-event time")
         ax.set_title(f"Time-rescaling check (KS {format_p(self.gof_p)})")
-        return ax
+        return describe(
+            ax,
+            f"Quantile plot of {n} time-rescaled gaps between events against the exponential "
+            f"distribution the fitted model predicts; points near the diagonal mean a good fit "
+            f"(Kolmogorov-Smirnov {format_p(self.gof_p)}).",
+        )
 
 
 def _exp(x: float) -> float:

@@ -12,12 +12,7 @@ import pandas as pd
 
 from analysis.errors import ModelInputError
 
-# temporary: re-exported until analysis/brief.py, analysis/tempo.py and the other modules that
-# import them from here move to their homes, analysis.params and analysis.events
-from analysis.events import event_dates
-from analysis.params import whole_number
-
-__all__ = ["count_series", "event_dates", "period_unit", "whole_number"]
+__all__ = ["count_series", "period_unit"]
 
 _UNITS = {"D": "day", "W": "week", "M": "month"}
 

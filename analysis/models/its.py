@@ -41,7 +41,9 @@ from analysis.charts import (
     OBSERVED_COLOR,
     annotate_events,
     band,
+    describe,
     events_as_series,
+    legend_below,
     new_axes,
 )
 from analysis.errors import ModelInputError, ParameterError
@@ -176,8 +178,16 @@ class ITSResults(Results):
         top = max(f["observed"].max(), f["fitted"].max())
         ax.set_ylim(0, 1.25 * top if np.isfinite(top) and top > 0 else None)
         ax.set_ylabel(f"count per {self.unit}")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        return ax
+        legend_below(ax, ncols=3)
+        first = self.effects.iloc[0]
+        name = str(self.effects.index[0])
+        return describe(
+            ax,
+            f"Chart of attacks per {self.unit}, {f.index[0]:%b %Y} to {f.index[-1]:%b %Y}: "
+            f"observed counts, the fitted segmented trend and the counterfactual without the "
+            f"interventions. At {name} the rate stepped to {first['level_rr']:.2f} times its "
+            f"trend (95% CI {first['level_low']:.2f} to {first['level_high']:.2f}).",
+        )
 
     def plot_residuals(self, ax: Axes | None = None, *, lags: int = 12) -> Axes:
         """Pearson residuals over time (stems) with the intervention lines; the title gives the
@@ -196,7 +206,13 @@ class ITSResults(Results):
             fontsize=10,
         )
         ax.set_ylabel("residual (SD units)")
-        return ax
+        return describe(
+            ax,
+            f"Stem chart of the trend model's Pearson residuals per {self.unit}, "
+            f"{r.index[0]:%b %Y} to {r.index[-1]:%b %Y}, with lines at plus and minus 2: "
+            f"lag-1 autocorrelation {rho[1]:.2f}, Ljung-Box "
+            f"{format_p(self.residual_autocorrelation)}.",
+        )
 
 
 def fit(

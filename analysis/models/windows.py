@@ -20,7 +20,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis.charts import EVENT_COLOR, MODEL_COLOR, new_axes
+from analysis.charts import EVENT_COLOR, MODEL_COLOR, describe, legend_below, new_axes
 from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series
@@ -152,10 +152,17 @@ class WindowsResults(Results):
         ax.set_ylim(-0.7, len(t) - 0.3)
         ax.set_xlabel(f"rate ratio, {self.days} days after vs before (log scale)")
         if labelled:
-            ax.legend(loc="lower right", fontsize=8, frameon=False)
+            legend_below(ax, ncols=2)
         if created:
             ax.figure.tight_layout()
-        return ax
+        finite_rr = t["rate_ratio"][np.isfinite(t["rate_ratio"])]
+        return describe(
+            ax,
+            f"Forest plot of rate ratios (attacks per day in the {self.days} days after each "
+            f"event against the {self.days} days before, log scale) with 95% intervals for "
+            f"{len(t)} events: {int((finite_rr > 1).sum())} above 1, "
+            f"{int((finite_rr < 1).sum())} below 1.",
+        )
 
 
 def compare(
@@ -241,7 +248,3 @@ def exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> di
 
     rate_ratio = float("inf") if before == 0 else (after / t_after) / (before / t_before)
     return {"rate_ratio": rate_ratio, "low": to_rr(p_low), "high": to_rr(p_high), "p": pvalue}
-
-
-# temporary: the old private name, until analysis/tempo.py imports exact_rate_ratio
-_exact_rate_ratio = exact_rate_ratio

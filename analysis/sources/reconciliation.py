@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.charts import OBSERVED_COLOR, annotate_events, new_axes
+from analysis.charts import OBSERVED_COLOR, annotate_events, describe, legend_below, new_axes
 from analysis.errors import ModelInputError
 from analysis.params import whole_number
 from analysis.results import Results, attr
@@ -115,9 +115,14 @@ class ReconcileResults(Results):
             )
         ax.set_ylabel("incidents per month")
         ax.set_title("Curated incidents reported by each feed")
-        ax.legend(loc="upper left", frameon=False)
         annotate_events(ax, events if events is not None else self.events)
-        return ax
+        legend_below(ax, ncols=3)
+        return describe(
+            ax,
+            f"Line chart of curated incidents per month, {curated.index[0]:%b %Y} to "
+            f"{curated.index[-1]:%b %Y} ({int(curated.sum())} in all), and how many of them "
+            f"each feed ({', '.join(map(str, wide.columns))}) reports.",
+        )
 
 
 def _feed_frames(others: tuple[pd.DataFrame, ...]) -> dict[str, pd.DataFrame]:

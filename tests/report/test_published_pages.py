@@ -29,7 +29,7 @@ DRAWS = re.compile(r"\.plot(?:_\w+)?\(|\bplot_counts\(")
 #: what nbconvert writes when an image has no description
 DEFAULT_ALT = "No description has been provided for this image"
 IMG = re.compile(r"<img\b[^>]*>")
-ALT = re.compile(r'\balt="([^"]*)"')
+ALT = re.compile(r"""\balt=(?:"([^"]*)"|'([^']*)')""")
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -64,7 +64,8 @@ def site(tmp_path_factory) -> Path:
 
 
 def _images(nb: nbformat.NotebookNode, cell_index: int) -> list[dict]:
-    return [o for o in nb.cells[cell_index].outputs if "image/png" in o.get("data", {})]
+    outputs = nb.cells[cell_index].get("outputs", [])
+    return [o for o in outputs if "image/png" in o.get("data", {})]
 
 
 def _entries() -> list[tuple[str, str]]:
@@ -97,7 +98,7 @@ def test_every_page_shows_every_chart_its_notebook_draws(executed, site):
         nb = executed[notebook]
         drawn = sum(len(_images(nb, i)) for i in range(len(nb.cells)))
         assert len(images) == drawn, f"{page}: {len(images)} images on the page, {drawn} drawn"
-        alts = [m.group(1) if (m := ALT.search(tag)) else "" for tag in images]
+        alts = [(m.group(1) or m.group(2)) if (m := ALT.search(tag)) else "" for tag in images]
         assert all(a and DEFAULT_ALT not in a for a in alts), f"{page}: {alts}"
         # the archive copy of today's edition is the same page
         (copy,) = site.glob(f"archive/*/{page}.html")
