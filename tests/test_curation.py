@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import DATA, SHARED
 
@@ -15,9 +17,25 @@ from analysis.data.coverage import (
     coverage_markdown,
     monthly_coverage,
 )
-from analysis.data.curate import actor_for, build, reported_scope
+from analysis.data.curate import (
+    actor_for,
+    build,
+    confirmation_for,
+    incident_id,
+    reported_scope,
+)
+from analysis.data.vocabulary import REPORTED_SCOPES
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not beside the repo")
+
+
+def _curation(name: str) -> list[dict[str, str]]:
+    with (DATA / "curation" / name).open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+#: The rows the build leaves out, each as ``file:line`` (both 16 Nov 2023 duplicates of 9 Nov).
+DOCUMENTED_DROPS = {"incidents_sourced.csv:172", "incidents_sourced.csv:173"}
 
 
 @needs_shared
@@ -26,11 +44,30 @@ def test_rebuild_reproduces_the_shipped_files(tmp_path: Path):
         f"intro\n{BLOCK_START}\nold\n{BLOCK_END}\noutro\n", encoding="utf-8"
     )
     report = build(SHARED, tmp_path)
-    assert report.dropped == ()
+    assert {d.source for d in report.dropped} == DOCUMENTED_DROPS
+    assert all(d.reason.startswith("Duplicate of ") for d in report.dropped)
     for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("intro\n") and readme.endswith("outro\n") and "old" not in readme
+
+
+@needs_shared
+def test_build_is_deterministic(tmp_path: Path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        out.mkdir()
+        (out / "README.md").write_text(f"{BLOCK_START}\n{BLOCK_END}\n", encoding="utf-8")
+        build(SHARED, out)
+        outs.append(out)
+    for name in (
+        "incidents.csv",
+        "political_events.csv",
+        "attack_counts_reported.csv",
+        "README.md",
+    ):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
 @needs_shared
@@ -40,16 +77,32 @@ def test_no_source_row_is_lost():
         for p in SHARED.glob("incidents_sourced*.csv")
     )
     # every source file is one record per line (no embedded newlines), so lines = rows
-    assert len(load_incidents()) == n_source
+    drops = [r for r in _curation("incident_resolutions.csv") if r["field"] == "drop"]
+    assert {f"{r['source_file']}:{r['source_line']}" for r in drops} == DOCUMENTED_DROPS
+    assert len(load_incidents()) + len(drops) == n_source
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for r in drops:  # every dropped row is listed in the codebook
+        assert f"`{r['source_file']}` line {r['source_line']}" in readme
+
+
+@needs_shared
+def test_no_tally_is_lost():
+    n_source = sum(
+        sum(1 for _ in p.open(encoding="utf-8-sig")) - 1
+        for p in SHARED.glob("attack_counts_reported*.csv")
+    )
+    assert len(load_reported_counts()) == n_source
 
 
 def test_resolutions_are_applied_and_explained():
     df = load_incidents()
     disputed = df[df["confirmation"] == "disputed"]
     assert set(disputed["date"].dt.strftime("%Y-%m-%d")) == {
-        "2023-11-11",
-        "2024-01-18",
-        "2020-07-15",
+        "2020-07-15",  # convoy IED denied by the Samarra commander
+        "2023-11-11",  # Harir, denied by Kurdistan counter-terrorism
+        "2023-11-26",  # Harir "special procedure" (pass 4, marker)
+        "2024-01-18",  # the ~19:00 Erbil attack the directorate denied (pass 4, marker)
+        "2024-02-03",  # Harir claim Reuters' security sources contradict (pass 4 observation)
     }
     assert (disputed["curation_note"].str.len() > 20).all()
     harir = df[(df["date"] == "2023-11-11") & df["location"].str.contains("Harir")]
@@ -75,13 +128,147 @@ def test_monthly_coverage_shows_empty_months():
     assert cov["total"].sum() == len(load_incidents())
 
 
+@needs_shared
+def test_every_resolution_is_applied():
+    df = load_incidents().set_index("incident_id")
+    for r in _curation("incident_resolutions.csv"):
+        if r["field"] == "drop":
+            continue
+        with (SHARED / r["source_file"]).open(newline="", encoding="utf-8-sig") as fh:
+            src = list(csv.DictReader(fh))[int(r["source_line"]) - 2]  # line 2 = first row
+        assert src["date"] == r["date"], (r["source_file"], r["source_line"])
+        row = df.loc[incident_id(src)]
+        value = row[r["field"]]
+        value = f"{value:%Y-%m-%d}" if r["field"] == "date" else str(value)
+        assert value == r["value"], (r["source_file"], r["source_line"], r["field"])
+        assert r["reason"] in row["curation_note"]
+
+
+@pytest.mark.parametrize(
+    "description, level",
+    [
+        ("Two Katyushas fell in an empty yard, the SMC said (confirmed).", "confirmed"),
+        ("Found and defused by a Federal Intelligence force (confirmed; foiled).", "confirmed"),
+        ("The IRI said it hit Harir; no Kurdish confirmation was found (claim only).", "claimed"),
+        ("Kurdistan counter-terrorism said no attack took place (disputed).", "disputed"),
+        (
+            "A claim (claim only) later confirmed by the Security Media Cell (confirmed).",
+            "confirmed",
+        ),
+        (
+            "16 Aug: convoy IED in Diwaniyah (per a weekly tally; low-reliability outlet).",
+            "claimed",
+        ),
+        ("The officials said the rockets were fired at the base.", "confirmed"),
+        ("An attack the group claimed (claimed by Kataib Hezbollah).", "confirmed"),
+    ],
+)
+def test_confirmation_markers(description, level):
+    assert confirmation_for(description) == level
+
+
+@needs_shared
+def test_pass4_rows_take_their_marker():
+    df = load_incidents()
+    with (SHARED / "incidents_sourced_extra3.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    markers = {"(confirmed": "confirmed", "(claim only)": "claimed", "(disputed)": "disputed"}
+    for row in rows:
+        level = next(v for k, v in markers.items() if k in row["description"][-25:])
+        got = df.loc[df["description"] == row["description"], "confirmation"]
+        assert got.tolist() == [level], row["date"]
+    levels = df[df["description"].isin([r["description"] for r in rows])]["confirmation"]
+    assert levels.value_counts().to_dict() == {"confirmed": 15, "claimed": 7, "disputed": 2}
+
+
+def _at(df: pd.DataFrame, date: str, place: str) -> pd.DataFrame:
+    return df[(df["date"] == date) & df["location"].str.contains(place, regex=False)]
+
+
+def test_pass4_observations_are_resolved():
+    df = load_incidents()
+    # 3 Feb 2024 Harir claim: contradicted by Reuters' three security sources -> disputed
+    harir = _at(df, "2024-02-03", "Harir")
+    assert harir["confirmation"].tolist() == ["disputed"]
+    assert "three security sources" in harir.iloc[0]["curation_note"]
+    # 16 Nov 2023 rows are Reuters' 9 Nov report: two duplicates dropped, Mosul Dam re-dated
+    assert not (df["date"] == "2023-11-16").any()
+    mosul = _at(df, "2023-11-09", "Mosul Dam")
+    assert mosul["confirmation"].tolist() == ["confirmed"]
+    assert (
+        len(_at(df, "2023-11-09", "Harir")) == 1 and len(_at(df, "2023-11-09", "Ain al-Asad")) == 1
+    )
+    # 17 Nov Ain al-Asad kept (not a duplicate once 16 Nov is re-dated), with the Pentagon relay
+    asad = _at(df, "2023-11-17", "Ain al-Asad")
+    assert asad["confirmation"].tolist() == ["confirmed"]
+    assert "arab.southfront.press" in asad.iloc[0]["curation_note"]
+    # 18 Jan 2024 Erbil: the ~19:00 attack was denied, the 23:06 one confirmed
+    erbil = df[df["date"] == "2024-01-18"].sort_values("confirmation")
+    assert erbil["confirmation"].tolist() == ["confirmed", "disputed"]
+    assert erbil.iloc[0]["source_url"].startswith("https://pledgetimes.com/")
+    assert "964media" in erbil.iloc[0]["curation_note"]
+    # the pass-4 row with no governorate stays unknown; 2 Sep 2020 is placed by a cited page
+    base = _at(df, "2019-10-01", "north of Baghdad")
+    assert base["governorate"].tolist() == ["unknown"]
+    assert base["date_precision"].tolist() == ["month"]
+    convoy = _at(df, "2020-09-02", "Southern Iraq")
+    assert convoy["governorate"].tolist() == ["Babil"]
+    assert "baghdadtoday.news" in convoy.iloc[0]["curation_note"]
+    # the rest keep their values, each with its note
+    assert _at(df, "2023-11-26", "Harir")["confirmation"].tolist() == ["disputed"]
+    assert _at(df, "2024-01-28", "Harir")["confirmation"].tolist() == ["claimed"]
+    assert _at(df, "2023-11-22", "Erbil")["confirmation"].tolist() == ["confirmed"]
+    for date, place in [
+        ("2020-09-18", "Musayyib"),
+        ("2020-12-25", "Diwaniyah"),
+        ("2021-08-24", "Nasiriyah"),
+        ("2023-10-26", "Erbil"),
+        ("2023-11-22", "Erbil"),
+        ("2024-01-28", "Harir"),
+    ]:
+        assert (_at(df, date, place)["curation_note"].str.contains("fourth-pass")).all(), date
+
+
 def test_compare_with_reported_counts_the_period_inclusively():
     inc = load_incidents()
     cmp = compare_with_reported(inc, load_reported_counts())
     r = cmp.iloc[0]
     inside = inc[(inc["date"] >= r.period_start) & (inc["date"] <= r.period_end)]
     assert r.dataset_all == len(inside)
-    assert cmp.loc[cmp["scope"] != "iraq", "share_confirmed"].isna().all()
+    assert (cmp["comparable"] == (cmp["scope"] == "iraq")).all()
+    assert cmp.loc[~cmp["comparable"], "share_confirmed"].isna().all()
+    for column in ("what_counted", "source_title", "source_url"):
+        assert cmp[column].notna().all(), column
+
+
+def test_tallies_all_have_a_known_scope():
+    tallies = load_reported_counts()
+    assert set(tallies["scope"]) <= set(REPORTED_SCOPES)
+    assert tallies["scope"].notna().all()
+    what = tallies["what_counted"]
+    # an Iraq part of an Iraq-and-Syria figure is an Iraq tally; the totals are not
+    assert (tallies.loc[what.str.startswith("Iraq-only part"), "scope"] == "iraq").all()
+    totals = what.str.contains(r"\d+ in Iraq and \d+ in Syria") & ~what.str.contains("Iraq-only")
+    assert totals.sum() >= 8 and (tallies.loc[totals, "scope"] == "iraq_syria").all()
+    assert set(tallies.loc[what.str.contains("Musings on Iraq: "), "scope"]) == {"one_base"}
+    # the overrides of curation/tally_scopes.csv are applied
+    for r in _curation("tally_scopes.csv"):
+        hit = tallies[
+            (tallies["period_end"] == r["period_end"]) & (tallies["count"] == int(r["count"]))
+        ]
+        assert r["scope"] in set(hit["scope"]), r["reason"][:60]
+
+
+def test_readme_sets_only_iraq_tallies_beside_the_dataset():
+    tallies = load_reported_counts()
+    block = coverage_markdown(load_incidents(), tallies)
+    compared, reference = block.split("#### Published tallies not comparable")
+    compared = compared.split("#### Published tallies beside the dataset")[1]
+    n_rows = [
+        sum(line.startswith("| 20") for line in part.splitlines()) for part in (compared, reference)
+    ]
+    assert n_rows == [(tallies["scope"] == "iraq").sum(), (tallies["scope"] != "iraq").sum()]
+    assert "| iraq_syria |" not in compared and "| iraq |" not in reference
 
 
 @pytest.mark.parametrize(
@@ -100,13 +287,17 @@ def test_actor_rules(text, actor):
 
 
 @pytest.mark.parametrize(
-    "text, scope",
+    "text, count, scope",
     [
-        ("attacks on US/coalition forces, 14 in Iraq and 9 in Syria", "iraq_syria"),
-        ("US troops in the Middle East being targeted", "region"),
-        ("attacks on US bases in Iraq, Jordan and Syria", "region"),
-        ("rocket attacks on US locations in Iraq", "iraq"),
+        ("attacks on US/coalition forces, 14 in Iraq and 9 in Syria", 23, "iraq_syria"),
+        ("US troops in the Middle East being targeted", None, "region"),
+        ("attacks on US bases in Iraq, Jordan and Syria", None, "region"),
+        ("rocket attacks on US locations in Iraq", None, "iraq"),
+        ("Iraq-only part of the DoD 58 (Singh: 27 in Iraq, 31 in Syria)", 27, "iraq"),
+        ("Reuters (via Livemint): 36 of the attacks in Iraq, 37 in Syria.", 36, "iraq"),
+        ("Reuters (via Livemint): 36 of the attacks in Iraq, 37 in Syria.", 73, "iraq_syria"),
+        ("'some 55 attacks' by pro-Iran groups (Iraq; context also Syria)", 55, "iraq"),
     ],
 )
-def test_reported_scope(text, scope):
-    assert reported_scope(text) == scope
+def test_reported_scope(text, count, scope):
+    assert reported_scope(text, count) == scope

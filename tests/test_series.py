@@ -22,7 +22,7 @@ def _day_rows(df: pd.DataFrame, confirmation=("confirmed",)) -> pd.DataFrame:
 
 
 def test_weekly_matches_iso_calendar_grouping(incidents):
-    with pytest.warns(MonthPrecisionWarning, match=r"^9 incident"):
+    with pytest.warns(MonthPrecisionWarning, match=r"^10 incident"):
         weekly = counts(incidents, "W-MON")
     assert weekly.index.freq == "W-MON"
     assert (weekly.index.day_of_week == 0).all()

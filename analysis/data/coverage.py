@@ -32,15 +32,20 @@ def monthly_coverage(incidents: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+#: The one tally scope the dataset (attacks in Iraq only) can be compared with.
+COMPARABLE_SCOPE = "iraq"
+
+
 def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
     """Each published tally beside the dataset's counts for the same period.
 
     Returns one row per tally with ``period_start, period_end, scope, count_kind, reported``,
-    ``dataset_confirmed`` (confirmed rows dated within the period, month-precision rows included
-    when their month lies inside it), ``dataset_all`` (every confirmation level) and
-    ``share_confirmed`` = dataset_confirmed / reported, a coverage ratio. The ratio is meaningful
-    only for ``scope == "iraq"``: the dataset holds Iraq only, so for Iraq-and-Syria or regional
-    tallies it is left empty.
+    ``dataset_confirmed`` (confirmed rows dated within the period; a month-precision row counts
+    where its stored date, the 1st of its month, falls), ``dataset_all`` (every confirmation
+    level), ``comparable`` and ``share_confirmed`` = dataset_confirmed / reported, a coverage
+    ratio, then ``what_counted, source_title, source_url``. Only ``scope == "iraq"`` tallies are
+    ``comparable``: the dataset holds Iraq only, so an Iraq-and-Syria, regional or single-base
+    tally is shown with its dataset counts for the period but no ratio (``share_confirmed`` NaN).
     """
     dates = incidents["date"]
     confirmed = incidents["confirmation"] == "confirmed"
@@ -49,7 +54,8 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
         inside = (dates >= r.period_start) & (dates <= r.period_end)
         n_conf = int((inside & confirmed).sum())
         n_all = int(inside.sum())
-        share = n_conf / r.count if r.scope == "iraq" and r.count > 0 else float("nan")
+        comparable = r.scope == COMPARABLE_SCOPE
+        share = n_conf / r.count if comparable and r.count > 0 else float("nan")
         rows.append(
             {
                 "period_start": r.period_start,
@@ -59,8 +65,10 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
                 "reported": int(r.count),
                 "dataset_confirmed": n_conf,
                 "dataset_all": n_all,
+                "comparable": comparable,
                 "share_confirmed": share,
                 "what_counted": r.what_counted,
+                "source_title": r.source_title,
                 "source_url": r.source_url,
             }
         )
@@ -88,26 +96,49 @@ def coverage_markdown(incidents: pd.DataFrame, reported: pd.DataFrame) -> str:
         f"| **{totals.total}** |"
     )
     cmp = compare_with_reported(incidents, reported)
+    kind = {"exact": "", "about": "~", "at_least": "≥", "more_than": ">"}
     lines += [
         "",
         "#### Published tallies beside the dataset",
         "",
-        "`share` = confirmed rows / reported count, for Iraq-only tallies. Scopes and definitions "
-        "differ (rockets only or all attacks; bases only or convoys too), so read it as a rough "
-        "coverage ratio, not as an error rate.",
+        "Iraq-only tallies, the only ones the dataset (attacks in Iraq) can be compared with. "
+        "`share` = confirmed rows / reported count. Definitions still differ (rockets only or "
+        "all attacks; bases only or convoys too), so read it as a rough coverage ratio, not as "
+        "an error rate.",
         "",
-        "| period | scope | reported | dataset (confirmed) | dataset (all) | share |",
-        "|---|---|---:|---:|---:|---:|",
+        "| period | reported | dataset (confirmed) | dataset (all) | share | what was counted |",
+        "|---|---:|---:|---:|---:|---|",
     ]
-    kind = {"exact": "", "about": "~", "at_least": "≥", "more_than": ">"}
-    for r in cmp.itertuples(index=False):
+    for r in cmp[cmp["comparable"]].itertuples(index=False):
         share = "" if pd.isna(r.share_confirmed) else f"{r.share_confirmed:.2f}"
         lines.append(
-            f"| {r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d} | {r.scope} "
+            f"| {r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d} "
             f"| {kind[r.count_kind]}{r.reported} | {r.dataset_confirmed} | {r.dataset_all} "
-            f"| {share} |"
+            f"| {share} | {_cell(r.what_counted)} |"
+        )
+    lines += [
+        "",
+        "#### Published tallies not comparable with the dataset",
+        "",
+        "Shown for reference only: these count Iraq and Syria together (`iraq_syria`), the wider "
+        "region (`region`) or a single base (`one_base`), so no dataset count is set beside "
+        "them. Where the source splits an Iraq-and-Syria figure, its Iraq part is in the table "
+        "above.",
+        "",
+        "| period | scope | reported | what was counted |",
+        "|---|---|---:|---|",
+    ]
+    for r in cmp[~cmp["comparable"]].itertuples(index=False):
+        lines.append(
+            f"| {r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d} | {r.scope} "
+            f"| {kind[r.count_kind]}{r.reported} | {_cell(r.what_counted)} |"
         )
     return "\n".join([BLOCK_START, *lines, BLOCK_END])
+
+
+def _cell(text: str) -> str:
+    """Free text made safe for one Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def replace_block(text: str, block: str) -> str:

@@ -7,10 +7,18 @@ returns every row it had to drop with the reason. Run it with ``escalation data 
 
 Rules (the codebook in ``data/README.md`` states them for readers):
 
-- ``confirmation`` is ``claimed`` when the source row says it rests on a claim only
-  ("(claim only)") or on a militia-linked weekly tally relayed by a low-reliability outlet;
-  ``confirmed`` otherwise; ``incident_resolutions.csv`` then overrides single rows (``disputed``
-  where the responsible authority denied the attack).
+- ``confirmation`` (:func:`confirmation_for`): a description that ends with a confirmation marker
+  takes its level: "(confirmed)" -> ``confirmed``, "(claim only)" -> ``claimed``, "(disputed)" ->
+  ``disputed`` (the marker is the last parenthesis, optionally with a qualifier after a
+  semicolon, e.g. "(confirmed; foiled)"; the fourth sourcing pass tags every row this way).
+  Otherwise a row is ``claimed`` when its text says "(claim only)" anywhere or rests on a
+  militia-linked weekly tally relayed by a low-reliability outlet, and ``confirmed`` else.
+  ``incident_resolutions.csv`` then overrides single rows (e.g. ``disputed`` where the
+  responsible authority denied the attack); a resolution may also re-date a row, fill a field
+  or ``drop`` it as a duplicate, always with its reason.
+- ``scope`` of a published tally (:func:`reported_scope`): ordered rules on its ``what_counted``
+  text (Iraq-only parts first, then the wider region, then Iraq and Syria, else Iraq);
+  ``tally_scopes.csv`` overrides the tallies whose text does not say where they count.
 - ``source_reliability`` is ``low`` for the partisan and low-reliability outlets named in the
   shared ``SOURCES.md``.
 - ``actor`` is the first of :data:`analysis.data.actors.ACTOR_RULES` that matches
@@ -52,6 +60,11 @@ LOW_RELIABILITY = re.compile(
 
 CLAIM_ONLY_MARKERS = ("(claim only)", "per a weekly tally; low-reliability outlet")
 
+#: A confirmation marker closing a description: "(confirmed)", "(claim only)" or "(disputed)",
+#: optionally qualified after a semicolon ("(confirmed; foiled)"), then only punctuation.
+END_MARKER = re.compile(r"\((confirmed|claim only|disputed)(?:;[^()]*)?\)\W*$")
+END_MARKER_LEVELS = {"confirmed": "confirmed", "claim only": "claimed", "disputed": "disputed"}
+
 
 @dataclass(frozen=True)
 class Dropped:
@@ -72,6 +85,20 @@ class BuildReport:
     dropped: tuple[Dropped, ...]
 
 
+def confirmation_for(description: str) -> str:
+    """Confirmation level a source row's description states (before any resolution).
+
+    The closing marker decides when there is one; else the older in-text claim markers; else
+    ``confirmed``.
+    """
+    end = END_MARKER.search(description)
+    if end:
+        return END_MARKER_LEVELS[end.group(1)]
+    if any(m in description for m in CLAIM_ONLY_MARKERS):
+        return "claimed"
+    return "confirmed"
+
+
 def incident_id(row: dict[str, str]) -> str:
     """Stable id from the source row's own content (not its position in the file)."""
     key = "|".join(row[k] for k in ("date", "location", "target_name", "source_url", "description"))
@@ -82,6 +109,7 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV with the line each starts on."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
+        _ = reader.fieldnames  # read the header first, so the first row is line 2, not 1
         return [
             (line, {k: (v or "").strip() for k, v in row.items()})
             for line, row in numbered_rows(reader)
@@ -91,7 +119,12 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
 def _resolutions(curation_dir: Path) -> dict[tuple[str, int], list[dict[str, str]]]:
     out: dict[tuple[str, int], list[dict[str, str]]] = {}
     path = curation_dir / "incident_resolutions.csv"
-    for _, row in _read_csv(path):
+    settable = set(INCIDENT_COLUMNS) - {"incident_id", "curation_note"}
+    for line, row in _read_csv(path):
+        if row["field"] not in settable | {"drop"}:
+            raise ValueError(f"{path.name}:{line}: unknown field {row['field']!r}")
+        if not row["reason"]:
+            raise ValueError(f"{path.name}:{line}: every resolution needs a reason")
         out.setdefault((row["source_file"], int(row["source_line"])), []).append(row)
     return out
 
@@ -133,9 +166,7 @@ def build_incidents(
                 "intercepted": src["intercepted"].lower(),
                 "actor": actor_for(src["attributed_to"]),
                 "attributed_to": src["attributed_to"] or "unknown",
-                "confirmation": "claimed"
-                if any(m in description for m in CLAIM_ONLY_MARKERS)
-                else "confirmed",
+                "confirmation": confirmation_for(description),
                 "source_reliability": "low"
                 if LOW_RELIABILITY.search(src["source_url"] + " " + src["source_title"])
                 else "standard",
@@ -191,24 +222,75 @@ def build_events(shared_dir: Path, curation_dir: Path) -> list[dict[str, str]]:
     return [{c: e[c] for c in EVENT_COLUMNS} for e in sorted(out, key=lambda e: e["date"])]
 
 
-def reported_scope(what_counted: str) -> str:
-    """Geographic scope of a published tally: iraq, iraq_syria or region (wider Middle East)."""
-    if re.search(r"Middle East|Jordan", what_counted):
-        return "region"
-    if "context also Syria" in what_counted:  # an Iraq tally whose article also covers Syria
+#: Ordered (pattern, scope) rules on a tally's ``what_counted``; the first match decides.
+REPORTED_SCOPE_RULES: tuple[tuple[str, str], ...] = (
+    (r"Iraq-only", "iraq"),  # the Iraq part of an Iraq-and-Syria figure
+    (r"Middle East|Jordan", "region"),
+    (r"context also Syria", "iraq"),  # an Iraq tally whose article also covers Syria
+    (r"Syria", "iraq_syria"),
+)
+_SCOPE_RES = tuple((re.compile(p), s) for p, s in REPORTED_SCOPE_RULES)
+
+
+def reported_scope(what_counted: str, count: object = None) -> str:
+    """Scope of a published tally: iraq, iraq_syria, region (wider Middle East) or one_base.
+
+    ``count`` (the tally's own number), when given, places a tally whose text states that
+    number for Iraq ("36 of the attacks in Iraq, 37 in Syria") in ``iraq``. ``one_base`` (a
+    tally for a single base) comes only from ``tally_scopes.csv``.
+    """
+    if count is not None and re.search(
+        rf"\b{re.escape(str(count))} (?:of the attacks )?in Iraq\b", what_counted
+    ):
         return "iraq"
-    if "Syria" in what_counted:
-        return "iraq_syria"
-    return "iraq"
+    return first_match(_SCOPE_RES, what_counted, "iraq")
 
 
-def build_reported_counts(shared_dir: Path) -> list[dict[str, str]]:
-    """Published attack tallies with a derived ``scope`` column."""
-    rows = [row for _, row in _read_csv(shared_dir / "attack_counts_reported.csv")]
-    return [
-        {c: ({**r, "scope": reported_scope(r["what_counted"])})[c] for c in REPORTED_COLUMNS}
-        for r in rows
-    ]
+def _tally_scopes(curation_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
+    path = curation_dir / "tally_scopes.csv"
+    if not path.exists():
+        return {}
+    out = {}
+    for line, row in _read_csv(path):
+        if not row["reason"]:
+            raise ValueError(f"{path.name}:{line}: every scope override needs a reason")
+        out[(row["source_file"], int(row["source_line"]))] = row
+    return out
+
+
+def build_reported_counts(
+    shared_dir: Path, curation_dir: Path | None = None
+) -> list[dict[str, str]]:
+    """Published attack tallies of every ``attack_counts_reported*.csv`` with a ``scope`` column.
+
+    Sorted by period end, then start (ties keep file and line order). ``scope`` is derived by
+    :func:`reported_scope` unless ``tally_scopes.csv`` in ``curation_dir`` overrides the row.
+    """
+    overrides = _tally_scopes(curation_dir) if curation_dir is not None else {}
+    used: set[tuple[str, int]] = set()
+    rows: list[tuple[str, str, int, int, dict[str, str]]] = []
+    files = sorted(
+        shared_dir.glob("attack_counts_reported*.csv"), key=lambda p: (len(p.name), p.name)
+    )
+    for order, path in enumerate(files):
+        for line, r in _read_csv(path):
+            scope = reported_scope(r["what_counted"], r["count"])
+            over = overrides.get((path.name, line))
+            if over is not None:
+                if (over["period_end"], over["count"]) != (r["period_end"], r["count"]):
+                    raise ValueError(
+                        f"tally_scopes.csv: {path.name}:{line} is {r['count']} to "
+                        f"{r['period_end']}, the override expects {over['count']} to "
+                        f"{over['period_end']}"
+                    )
+                used.add((path.name, line))
+                scope = over["scope"]
+            rows.append((r["period_end"], r["period_start"], order, line, {**r, "scope": scope}))
+    unused = sorted(set(overrides) - used)
+    if unused:
+        raise ValueError(f"tally_scopes.csv: rows match no tally: {unused}")
+    rows.sort(key=lambda t: t[:4])
+    return [{c: t[4][c] for c in REPORTED_COLUMNS} for t in rows]
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
@@ -232,7 +314,7 @@ def build(shared_dir: Path | str = SHARED_DIR, out_dir: Path | str | None = None
     curation_dir = DATA_DIR / "curation"
     incidents, dropped = build_incidents(shared_dir, curation_dir)
     events = build_events(shared_dir, curation_dir)
-    reported = build_reported_counts(shared_dir)
+    reported = build_reported_counts(shared_dir, curation_dir)
     tables = {
         "incidents.csv": (INCIDENTS, _csv_text(INCIDENT_COLUMNS, incidents)),
         "political_events.csv": (EVENTS, _csv_text(EVENT_COLUMNS, events)),

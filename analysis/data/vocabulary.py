@@ -80,4 +80,6 @@ EVENT_CATEGORIES = (
 )
 
 REPORTED_COUNT_KINDS = ("exact", "about", "at_least", "more_than")
-REPORTED_SCOPES = ("iraq", "iraq_syria", "region")
+#: Where a published tally counts: Iraq (comparable with the dataset), Iraq and Syria, the wider
+#: region (Syria, Jordan, ...), or a single base (e.g. "al-Asad hit 24 times").
+REPORTED_SCOPES = ("iraq", "iraq_syria", "region", "one_base")
