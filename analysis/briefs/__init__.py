@@ -10,6 +10,7 @@ One module per job:
 - :mod:`~analysis.briefs.event_views`  the event brief's text, HTML fragments and chart
 - :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
+- :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
 
 >>> from analysis.briefs import event_brief
 >>> brief = event_brief(load_incidents(), load_events(), "suleimani_strike")
@@ -29,6 +30,22 @@ from analysis.briefs.lookups import (
     events_between,
     incidents_in_window,
 )
+from analysis.briefs.tables import (
+    changepoint_events_html,
+    counterfactual_table_html,
+    crosstab_html,
+    events_html,
+    frame_html,
+    hawkes_table_html,
+    headline_html,
+    its_diagnostics_html,
+    its_effects_html,
+    segments_html,
+    summary_html,
+    tallies_html,
+    thin_months_html,
+    windows_table_html,
+)
 from analysis.briefs.tempo import TempoResults, recent_tempo, resolve_as_of
 from analysis.briefs.values import (
     changepoint_values,
@@ -45,9 +62,12 @@ __all__ = [
     "Html",
     "TempoResults",
     "attack_times",
+    "changepoint_events_html",
     "changepoint_values",
     "counterfactual_span",
+    "counterfactual_table_html",
     "counterfactual_values",
+    "crosstab_html",
     "esc",
     "event_brief",
     "event_card",
@@ -55,14 +75,25 @@ __all__ = [
     "event_row",
     "event_title",
     "events_between",
+    "events_html",
     "fmt_date",
     "fmt_number",
+    "frame_html",
+    "hawkes_table_html",
+    "headline_html",
     "incidents_in_window",
+    "its_diagnostics_html",
+    "its_effects_html",
     "its_values",
     "link",
     "overview_values",
     "recent_tempo",
     "resolve_as_of",
     "safe_url",
+    "segments_html",
+    "summary_html",
+    "tallies_html",
+    "thin_months_html",
+    "windows_table_html",
     "windows_values",
 ]

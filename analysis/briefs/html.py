@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -84,10 +85,53 @@ def link(title: object, url: object) -> str:
     return f'<a href="{esc(href)}" rel="noopener noreferrer">{text}</a>'
 
 
-def html_table(header: Sequence[str], rows: Iterable[Sequence[str]], css: str) -> str:
-    """A plain HTML table; ``header`` is escaped here, row cells must already be escaped HTML."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+#: a cell of a number (or date) column stays on one line when it is a number phrase ("2.4 (0.79
+#: to 8.7)", "< 0.001", "27 Dec 2019") of at most this many characters, or any text this short
+NOWRAP_CHARS = 32
+SHORT_CHARS = 12
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _one_line(cell: str) -> bool:
+    """Whether a cell's visible text is short enough, and a number, to keep on one line; words
+    ("no attacks: below 0.10 a day") wrap like text."""
+    text = html.unescape(_TAG.sub("", cell)).strip()
+    number = text[:1].isdigit() or (text[:1] in "<>+-\u2212" and len(text) > 1)
+    return len(text) <= SHORT_CHARS or (number and len(text) <= NOWRAP_CHARS)
+
+
+def _td(content: str, numeric: bool, nowrap: bool) -> str:
+    classes = ["num"] if numeric else []
+    if (numeric or nowrap) and _one_line(content):
+        classes.append("nowrap")
+    attr = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<td{attr}>{content}</td>"
+
+
+def html_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    css: str,
+    *,
+    numeric: Collection[int] = (),
+    nowrap: Collection[int] = (),
+) -> str:
+    """A plain HTML table; ``header`` is escaped here, row cells must already be escaped HTML.
+
+    Columns whose positions are in ``numeric`` hold numbers: right-aligned (class ``num``) and,
+    when a cell is a short number phrase (:func:`_one_line`), kept on one line (class ``nowrap``)
+    so that a number or an interval never breaks; a number said in words wraps like text.
+    Columns in ``nowrap`` (dates) are kept on one line the same way.
+    """
+    numeric, nowrap = set(numeric), set(nowrap)
+    head = "".join(
+        f'<th class="num">{esc(h)}</th>' if i in numeric else f"<th>{esc(h)}</th>"
+        for i, h in enumerate(header)
+    )
+    body = "".join(
+        "<tr>" + "".join(_td(c, i in numeric, i in nowrap) for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return (
         f'<table class="dataframe escalation-{css}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"

@@ -23,6 +23,7 @@ __all__ = [
     "fmt_date",
     "fmt_interval",
     "fmt_number",
+    "fmt_p",
     "fmt_span",
     "iso_period",
     "period_length",
@@ -49,6 +50,7 @@ def fmt_number(x: float, digits: int = 2) -> str:
         return "0"
     if abs(x) >= 10**digits:
         return f"{x:,.0f}"
+    x = float(f"{x:.{digits}g}")  # round first: 0.0999 is "0.10", not "0.100"
     magnitude = int(math.floor(math.log10(abs(x))))
     decimals = max(digits - 1 - magnitude, 0)
     return f"{x:.{decimals}f}"
@@ -64,6 +66,14 @@ def fmt_count(x: float) -> str:
 def fmt_interval(low: float, high: float, digits: int = 2) -> str:
     """A 95% interval in words: "95% CI 0.79 to 8.7"."""
     return f"95% CI {fmt_number(low, digits)} to {fmt_number(high, digits)}"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value for a table cell whose header says "p": "0.143", "< 0.001"; "" when there is
+    none (the same digits as :func:`analysis.results.format_p`)."""
+    if p is None or not np.isfinite(p):
+        return ""
+    return format_p(p).removeprefix("p ").removeprefix("= ")
 
 
 def plural(n: float, word: str) -> str:
