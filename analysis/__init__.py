@@ -1,12 +1,19 @@
 """escalation: measure how the tempo of attacks changes around political events.
 
 The package holds every piece of logic; notebooks in ``notebooks/`` are thin narratives over it.
+Its rooms, top to bottom (imports point down only; ARCHITECTURE.md has the whole map):
 
-- :mod:`analysis.data`     sourced incident and event tables, their schema and validated loading
-- :mod:`analysis.series`   aggregation of incidents into regular count series
-- :mod:`analysis.models`   ITS, event windows, changepoints, Hawkes, counterfactuals
-- :mod:`analysis.charts`   the house chart style and political-event annotation
-- :mod:`analysis.cli`      the ``escalation`` command
+- :mod:`analysis.cli`       the ``escalation`` command
+- :mod:`analysis.report`    briefs config, build keys, notebook execution, HTML export, publishing
+- :mod:`analysis.briefs`    results turned into pages: the event brief, recent tempo, reader tables
+- :mod:`analysis.models`    ITS, event windows, changepoints, Hawkes, counterfactuals
+- :mod:`analysis.sources`   real event feeds (ACLED, UCDP GED, GDELT), fetching and reconciliation
+- :mod:`analysis.charts`    the house chart style, alt text and political-event labels
+- :mod:`analysis.series`    aggregation of incidents into regular count series
+- :mod:`analysis.data`      sourced incident and event tables, their schema and validated loading
+- foundations: :mod:`analysis.events` and :mod:`analysis.params` (what models take),
+  :mod:`analysis.results` (the one results shape), :mod:`analysis.errors` (the one error family
+  and the exit codes), :mod:`analysis.paths`, :mod:`analysis.atomic`
 """
 
 from importlib.metadata import PackageNotFoundError, version

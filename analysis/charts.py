@@ -215,10 +215,21 @@ def annotate_events(
     lo, hi = ax.get_xlim()
     x = matplotlib.dates.date2num(pd.DatetimeIndex(frame["date"]).to_pydatetime())
     frame = frame[(x >= lo) & (x <= hi)]
-    for date in frame["date"]:
-        ax.axvline(date, color=EVENT_COLOR, linestyle="-" if solid else "--", linewidth=0.8)
-    if not labels or frame.empty:
+    style = {"color": EVENT_COLOR, "linestyle": "-" if solid else "--", "linewidth": 0.8}
+    if frame.empty:
         return ax
+    labelled = _place_labels(ax, frame, solid=solid, at=at) if labels else set()
+    for r in frame.itertuples(index=False):
+        if r.label in labelled or solid:
+            ax.axvline(r.date, **style)
+        else:  # an unlabelled event: a short tick on the top edge, not a line through the data
+            ax.axvline(r.date, ymin=0.965, ymax=1.0, color=EVENT_COLOR, linewidth=0.8)
+    return ax
+
+
+def _place_labels(ax: Axes, frame: pd.DataFrame, *, solid: bool, at: str) -> set[str]:
+    """Draw the labels :func:`annotate_events`' rule picks; return the events labelled. Labels
+    at the top sit on a light background, and the y axis grows so the data stay below them."""
     rank = {c: i for i, c in enumerate(LABEL_PRIORITY)}
     order = frame.assign(
         _rank=0 if solid else frame["category"].map(rank).fillna(len(rank)),
@@ -227,6 +238,8 @@ def annotate_events(
     existing = event_labels(ax)
     taken = [t.get_window_extent(renderer).padded(2) for t in existing]
     shown = {t.get_text() for t in existing}
+    placed: set[str] = set()
+    lowest = None
     for r in order.itertuples(index=False):
         if short_label(r.label) in shown:  # already labelled, e.g. as an intervention
             continue
@@ -239,16 +252,35 @@ def annotate_events(
             ha="right" if at == "top" else "left",
             fontsize=7,
             color=EVENT_COLOR,
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
             parse_math=False,  # labels are data: a "$" is a dollar sign, not mathtext
             gid="event-label",
         )
         box = text.get_window_extent(renderer).padded(2)
         if any(box.overlaps(other) for other in taken):
             text.remove()
-        else:
-            taken.append(box)
-            shown.add(text.get_text())
-    return ax
+            continue
+        taken.append(box)
+        shown.add(text.get_text())
+        placed.add(r.label)
+        lowest = box.y0 if lowest is None else min(lowest, box.y0)
+    if at == "top" and lowest is not None and ax.get_yscale() == "linear":
+        _keep_data_below(ax, lowest, renderer)
+    return placed
+
+
+def _keep_data_below(ax: Axes, label_bottom: float, renderer) -> None:
+    """Raise the top of the y axis so the highest data point sits below ``label_bottom``
+    (display units), when there is room: labels never cover bars."""
+    box = ax.get_window_extent(renderer)
+    free = (label_bottom - box.y0) / box.height - 0.03  # share of the height below the labels
+    y0, y1 = ax.get_ylim()
+    top = min(ax.dataLim.y1, y1)
+    if free < 0.35 or top <= y0:
+        return
+    needed = y0 + (top - y0) / free
+    if needed > y1:
+        ax.set_ylim(y0, needed)
 
 
 def plot_counts(

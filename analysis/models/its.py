@@ -160,6 +160,14 @@ class ITSResults(Results):
         )
         return "\n".join(lines)
 
+    def _named_interventions(self) -> dict[str, pd.Timestamp]:
+        """Intervention dates by the events' labels where ``events`` names them, else by id."""
+        labels = {}
+        if isinstance(self.events, pd.DataFrame) and {"event_id", "label"} <= set(self.events):
+            ids = self.events["event_id"].astype(str)
+            labels = dict(zip(ids, self.events["label"], strict=True))
+        return {str(labels.get(k, k)): d for k, d in self.interventions.items()}
+
     def plot(self, ax: Axes | None = None, events: object = None) -> Axes:
         """Observed counts (points), fit (line), counterfactual (dashed, with 95% band) and
         intervention lines; ``events`` (or the events given to :func:`fit`) are annotated."""
@@ -172,11 +180,11 @@ class ITSResults(Results):
         cf = f.loc[first:]
         band(ax, cf.index, cf["counterfactual_low"], cf["counterfactual_high"], color="grey")
         ax.plot(cf.index, cf["counterfactual"], "--", color="grey", lw=1.2, label="counterfactual")
-        annotate_events(ax, dict(self.interventions), solid=True, at="bottom")
-        annotate_events(ax, events if events is not None else self.events)
         # an extrapolated counterfactual band can grow without bound: keep the data in view
         top = max(f["observed"].max(), f["fitted"].max())
         ax.set_ylim(0, 1.25 * top if np.isfinite(top) and top > 0 else None)
+        annotate_events(ax, self._named_interventions(), solid=True, at="bottom")
+        annotate_events(ax, events if events is not None else self.events)
         ax.set_ylabel(f"count per {self.unit}")
         legend_below(ax, ncols=3)
         first = self.effects.iloc[0]
@@ -198,7 +206,7 @@ class ITSResults(Results):
         ax.axhline(0, color="grey", lw=0.8)
         for level in (-2, 2):
             ax.axhline(level, color="grey", lw=0.6, ls=":")
-        annotate_events(ax, dict(self.interventions), solid=True, at="bottom")
+        annotate_events(ax, self._named_interventions(), solid=True, at="bottom")
         rho = acf(r.to_numpy(), nlags=min(lags, len(r) - 1), fft=False)
         ax.set_title(
             f"Pearson residuals (lag-1 autocorrelation {rho[1]:.2f}; Ljung-Box "
