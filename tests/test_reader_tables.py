@@ -172,9 +172,9 @@ def test_windows_views(shipped):
     assert table["rows"][0][0].startswith("K-1 rocket attack")  # labels, not ids
     ratios = column(table, "rate ratio after / before (95% interval)")
     assert "3.0 (0.91 to 13)" in ratios  # the K-1 attack: 12 after, 4 before
-    # four events had no attack in the 30 days before: words, not inf
+    # events with no attack in the 30 days before: words, not inf
     none_before = [r for r in table["rows"] if r[2].startswith("0 /")]
-    assert len(none_before) == 4
+    assert len(none_before) == int((res.table["before"] == 0).sum()) > 0
     bound = fmt_number(stats.chi2.ppf(0.95, 2) / 2 / 30)
     assert all(r[3] == f"no attacks: below {bound} a day" for r in none_before)
     assert all(r[5].startswith("not defined") for r in none_before)
@@ -195,7 +195,7 @@ def test_its_views(shipped):
     check_reader_view(diagnostics, tables=0)
     lag = int(res.ljung_box.index[-1])
     assert f"p = {res.residual_autocorrelation:.3f} at lag {lag}" in diagnostics.text
-    assert "Dispersion 1.6" in diagnostics.text
+    assert f"Dispersion {fmt_number(res.dispersion)}" in diagnostics.text
 
 
 def test_changepoint_views(shipped):
