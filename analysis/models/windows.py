@@ -20,7 +20,14 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis.charts import EVENT_COLOR, MODEL_COLOR, describe, legend_below, new_axes
+from analysis.charts import (
+    EVENT_COLOR,
+    MODEL_COLOR,
+    describe,
+    legend_below,
+    new_axes,
+    short_label,
+)
 from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series
@@ -71,6 +78,10 @@ class WindowsResults(Results):
     days: int = attr("nominal length of each window, in days")
     overlapping: dict[str, list[str]] = attr(
         "event name -> names of the other events whose dates fall inside its windows"
+    )
+    labels: dict[str, str] = attr(
+        "event name -> the label a chart shows (the events' ``label`` column, else the name)",
+        default_factory=dict,
     )
 
     def to_frame(self) -> pd.DataFrame:
@@ -148,7 +159,7 @@ class WindowsResults(Results):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_yticks(ypos)
-        ax.set_yticklabels(list(t.index))
+        ax.set_yticklabels([short_label(self.labels.get(n, n)) for n in t.index])
         ax.set_ylim(-0.7, len(t) - 0.3)
         ax.set_xlabel(f"rate ratio, {self.days} days after vs before (log scale)")
         if labelled:
@@ -220,7 +231,10 @@ def compare(
     ok = table["p"].notna()
     if ok.any():
         table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p"].to_numpy(), method="holm")[1]
-    return WindowsResults(table[COLUMNS], dates, int(days), overlapping)
+    labels = {}
+    if isinstance(events, pd.DataFrame) and {"event_id", "label"} <= set(events.columns):
+        labels = dict(zip(events["event_id"].astype(str), events["label"].astype(str), strict=True))
+    return WindowsResults(table[COLUMNS], dates, int(days), overlapping, labels)
 
 
 def exact_rate_ratio(before: int, after: int, t_before: int, t_after: int) -> dict[str, float]:

@@ -159,3 +159,20 @@ def test_bad_input_raises():
         compare(y, {"e": y.index[20]}, days=0)
     with pytest.raises(ValueError, match="duplicate"):
         compare(y, pd.DataFrame({"date": [y.index[5], y.index[9]], "event_id": ["x", "x"]}))
+
+
+def test_the_chart_names_events_by_label_and_describes_itself():
+    y = pd.Series(1.0, index=pd.date_range("2020-01-01", periods=120, freq="D"))
+    events = pd.DataFrame(
+        {
+            "event_id": ["a", "b"],
+            "label": ["First <event>", "Second"],
+            "date": ["2020-02-01", "2020-03-15"],
+        }
+    )
+    res = compare(y, events, days=10)
+    assert res.labels == {"a": "First <event>", "b": "Second"}
+    ax = res.plot()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["First <event>", "Second"]
+    assert "2 events" in ax.figure.alt_text
+    plt.close(ax.figure)
