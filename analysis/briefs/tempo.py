@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 
 from analysis.briefs.html import Html, bullets, esc, heading, html_table
 from analysis.briefs.lookups import events_between
+from analysis.briefs.tables import words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -240,11 +241,11 @@ class TempoResults(Results):
         if self.events.empty:
             return Html("<p>No political events in the timeline fall in these weeks.</p>", "")
         rows = [
-            [esc(f"{r.date:%Y-%m-%d}"), esc(r.label), esc(r.category)]
+            [esc(fmt_date(r.date)), esc(r.label), esc(words("category", r.category))]
             for r in self.events.itertuples(index=False)
         ]
         text = self.events[["date", "event_id", "label"]].to_string(index=False)
-        return Html(html_table(["date", "event", "category"], rows, "events"), text)
+        return Html(html_table(["date", "event", "kind of event"], rows, "events"), text)
 
     def glue_values(self) -> dict[str, Any]:
         """Values recorded for the report runner and tests (JSON-safe; None for inf/NaN)."""
