@@ -58,11 +58,13 @@ def write_config(path: Path, entries: dict[str, tuple[Path, dict]]) -> Path:
 
 
 def make_project(tmp_path: Path) -> dict[str, Path]:
-    """A data copy, two tiny notebooks (a reads incidents.csv, b reads no data), a config listing
-    them and an empty site folder."""
+    """A data copy, two tiny notebooks (a reads incidents.csv, b reads no data) in the
+    ``notebooks/`` folder a config may run notebooks from, a config listing them and an empty
+    site folder."""
     data = copy_data(tmp_path / "data")
-    a = write_notebook(tmp_path / "a.ipynb", READS, GLUE)
-    b = write_notebook(tmp_path / "b.ipynb", GLUE)
+    (tmp_path / "notebooks").mkdir()
+    a = write_notebook(tmp_path / "notebooks" / "a.ipynb", READS, GLUE)
+    b = write_notebook(tmp_path / "notebooks" / "b.ipynb", GLUE)
     config = write_config(tmp_path / "briefs.yml", {"a": (a, {}), "b": (b, {"x": 2})})
     return {
         "root": tmp_path,

@@ -3,13 +3,27 @@
 Every cell is checked against the table's schema (:mod:`analysis.data.schema`) before any type
 conversion, and all problems are gathered into one :class:`DataValidationError` that names the
 file, the line and the field of each, so a bad file never passes quietly and never half-loads.
+
+What is refused, besides cells that break the schema (each a :class:`Problem` with the physical
+line and the field):
+
+- bytes that are not UTF-8 (on the line holding the byte, in the field holding it);
+- broken CSV quoting: a quoted value left open at the end of the file (it would swallow the rest
+  of the file), or text after a closing quote;
+- dates that are not real, before ``1900-01-01`` or in the future: "future" is judged by the date
+  in Iraq (:func:`analysis.clock.today_in_iraq`), never by the machine's time zone;
+- a table with too few rows: every table needs at least one row, and the curated incidents table
+  at least :data:`~analysis.data.schema.MIN_INCIDENTS` (250) rows (``TableSpec.min_rows``; see
+  ``data/README.md``), so briefs are never built and published from a truncated or emptied file.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.clock import today_in_iraq
 from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
 from analysis.errors import DataError
 from analysis.paths import DATA_DIR, RECORD_READS_ENV
@@ -98,43 +113,169 @@ def first_row(reader: Iterator[list[str]], path: Path) -> list[str]:
         ) from None
 
 
+#: a byte that is not UTF-8, as decoded with ``errors="surrogateescape"``
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _breaks(text: str) -> int:
+    """How many physical line ends ``text`` holds (``\\n``, ``\\r\\n`` or a lone ``\\r``)."""
+    return len(_LINE_BREAK.findall(text))
+
+
+def _decoded(path: Path) -> str:
+    """The text of ``path`` with any byte that is not UTF-8 kept as a lone surrogate (so the file
+    is still parsed and every such byte reported where it is); a UTF-8 BOM is dropped."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _encoding_problems(start: int, row: list[str], names: list[str]) -> list[Problem]:
+    """A :class:`Problem` for each cell of ``row`` (a record starting on line ``start``) that
+    holds bytes that are not UTF-8, on the physical line of its first such byte; the cells are
+    cleaned in place (each bad byte becomes U+FFFD) so later messages print safely."""
+    problems = []
+    line = start
+    for i, cell in enumerate(row):
+        bad = _UNDECODABLE.search(cell)
+        if bad:
+            byte = ord(bad.group()) - 0xDC00
+            field = names[i] if i < len(names) else "(row)"
+            clean = _UNDECODABLE.sub("\ufffd", cell)
+            problems.append(
+                Problem(
+                    line + _breaks(cell[: bad.start()]),
+                    field,
+                    f"byte 0x{byte:02X} is not UTF-8 (save the file as UTF-8)",
+                    clean,
+                )
+            )
+            row[i] = clean
+        line += _breaks(cell)
+    return problems
+
+
+def _quoting_error(raw: str) -> tuple[int, int, str, str] | None:
+    """Where the quoting of one CSV record (its raw text) goes wrong, as the strict csv reader
+    sees it: (field index, line ends before the bad field's opening quote, what is wrong, the
+    start of the value), or None if nothing is found."""
+    field, quote, state = 0, 0, "start"
+    for i, ch in enumerate(raw):
+        if state == "start":
+            if ch == '"':
+                state, quote = "quoted", i
+            elif ch == ",":
+                field += 1
+            elif ch in "\r\n":
+                return None
+            else:
+                state = "plain"
+        elif state == "plain":
+            if ch == ",":
+                field, state = field + 1, "start"
+            elif ch in "\r\n":
+                return None
+        elif state == "quoted":
+            if ch == '"':
+                state = "closed"
+        elif ch == '"':  # state "closed": a doubled quote inside the value
+            state = "quoted"
+        elif ch == ",":
+            field, state = field + 1, "start"
+        elif ch in "\r\n":
+            return None
+        else:
+            value = raw[quote : i + 1]
+            return field, _breaks(raw[:quote]), "text after the closing quote", value
+    if state == "quoted":
+        value = raw[quote + 1 :]
+        return (
+            field,
+            _breaks(raw[:quote]),
+            "unclosed quote: the value runs to the end of the file",
+            value,
+        )
+    return None
+
+
+def _records(
+    lines: list[str], names: list[str]
+) -> Iterator[tuple[int, list[str] | None, list[Problem]]]:
+    """Each record after the header of a file's physical ``lines``: (first line, cells or None
+    when the record is unreadable, its problems). Quoting is read strictly, and reading goes on
+    after an unreadable record, so every problem of the file is found."""
+    reader = csv.reader(lines, strict=True)
+    next(reader, None)  # the header, read by the caller
+    last = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            start, last = last + 1, reader.line_num
+            found = _quoting_error("".join(lines[start - 1 : last]))
+            if found is None:
+                yield start, None, [Problem(start, "(row)", f"unreadable CSV: {exc}")]
+            else:
+                i, before, message, value = found
+                field = names[i] if i < len(names) else "(row)"
+                value = _UNDECODABLE.sub("\ufffd", value)
+                value = value if len(value) <= 60 else value[:57] + "..."
+                yield start, None, [Problem(start + before, field, message, value)]
+            continue
+        start, last = last + 1, reader.line_num
+        yield start, row, _encoding_problems(start, row, names)
+
+
 def _read_text_table(
     path: Path, spec: TableSpec | None
-) -> tuple[TableSpec, pd.DataFrame, list[int]]:
-    """Read a CSV as text, returning its spec, a string DataFrame and each record's first line."""
+) -> tuple[TableSpec, pd.DataFrame, list[int], list[Problem]]:
+    """Read a CSV as text: its spec, a string DataFrame of the well-formed records, each record's
+    first line, and the problems found so far (unreadable rows, bad bytes, too few rows); the
+    cells of the well-formed records are checked next. A bad header raises at once."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such data file")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in first_row(reader, path)]
-        spec = spec or spec_for_header(header)
-        if spec is None:
-            raise DataValidationError(
-                path, [Problem(1, "(header)", "not the header of a known table", ",".join(header))]
-            )
-        problems = _header_problems(header, spec)
-        if problems:
-            raise DataValidationError(path, problems)
-        records, starts = [], []
-        try:
-            for start, row in numbered_rows(reader):
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
-                if len(row) != len(header):
-                    problems.append(
-                        Problem(
-                            start, "(row)", f"has {len(row)} fields, the header has {len(header)}"
-                        )
-                    )
-                    continue
-                records.append(row)
-                starts.append(start)
-        except UnreadableRow as exc:
-            problems.append(Problem(exc.line, "(row)", f"unreadable CSV: {exc}"))
+    lines = io.StringIO(_decoded(path), newline="").readlines()
+    header = [h.strip() for h in first_row(csv.reader(lines, strict=True), path)]
+    problems = _encoding_problems(1, header, ["(header)"] * len(header))
+    spec = spec or spec_for_header(header)
+    if spec is None:
+        problems.append(Problem(1, "(header)", "not the header of a known table", ",".join(header)))
+        raise DataValidationError(path, problems)
+    problems += _header_problems(header, spec)
     if problems:
         raise DataValidationError(path, problems)
+    records, starts, n_rows = [], [], 0
+    for start, row, found in _records(lines, header):
+        problems += found
+        if row is not None and not any(cell.strip() for cell in row):
+            continue  # blank line
+        n_rows += 1
+        if row is None:
+            continue
+        if len(row) != len(header):
+            problems.append(
+                Problem(start, "(row)", f"has {len(row)} fields, the header has {len(header)}")
+            )
+            continue
+        records.append(row)
+        starts.append(start)
+    if n_rows < spec.min_rows:
+        problems.append(_too_few_rows(n_rows, len(lines) + 1, spec))
     frame = pd.DataFrame(records, columns=list(spec.columns), dtype=str)
-    return spec, frame, starts
+    return spec, frame, starts, problems
+
+
+def _too_few_rows(n: int, line: int, spec: TableSpec) -> Problem:
+    """The problem of a table with ``n`` rows, fewer than its spec's ``min_rows``; ``line`` is
+    the line after the file's last, where the missing rows would be."""
+    has = "no rows, only a header" if n == 0 else f"only {n} row{'s' * (n != 1)}"
+    needs = f"at least {spec.min_rows} row{'s' * (spec.min_rows != 1)}"
+    why = f" ({spec.min_rows_reason})" if spec.min_rows_reason else ""
+    return Problem(line, "(rows)", f"{has}; the {spec.name} table needs {needs}{why}", str(n))
 
 
 def _header_problems(header: list[str], spec: TableSpec) -> list[Problem]:
@@ -207,13 +348,14 @@ def read_table(
 ) -> pd.DataFrame:
     """Read and validate one table; raise :class:`DataValidationError` listing every problem.
 
-    ``spec`` is guessed from the header when None. ``today`` (default: the current date) is the
-    latest date a row may carry.
+    ``spec`` is guessed from the header when None. ``today`` (default: today's date in Iraq,
+    :func:`analysis.clock.today_in_iraq`, whatever the machine's time zone) is the latest date a
+    row may carry.
     """
     path = Path(path)
     _note_read(path)
-    spec, frame, starts = _read_text_table(path, spec)
-    problems = _cell_problems(frame, starts, spec, today or dt.date.today())
+    spec, frame, starts, problems = _read_text_table(path, spec)
+    problems += _cell_problems(frame, starts, spec, today or today_in_iraq())
     if problems:
         raise DataValidationError(path, problems)
     typed = _typed(frame, spec)

@@ -8,6 +8,7 @@ the checks that span several fields, and its typed conversion.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +23,30 @@ ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 EVENT_ID_RE = r"^[a-z0-9][a-z0-9_]*$"
 URL_RE = r"^https?://\S+$"
 
+#: The earliest date a row may carry, far before anything in the data (whose rows start in 2019).
+#: It also keeps every date within what a ``datetime64[ns]`` column holds (from
+#: 1677-09-22), so a typo such as 1066 or 0202 is reported as a bad cell, never as a crash when
+#: the column is typed. The latest date is today in Iraq (``analysis.data.load``).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+#: The fewest rows the curated incidents table may have: four fifths of the 312 rows of this
+#: release, rounded down. A table that shrank by more than a fifth is far likelier truncated or
+#: emptied by accident than curated; a release that really removes that many rows lowers this
+#: number in the same commit (``data/README.md`` documents it). Every other table needs one row.
+MIN_INCIDENTS = 250
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+
 
 def _parses_as_date(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna()
+    return _dates(s).notna()
+
+
+def _not_too_early(s: pd.Series) -> pd.Series:
+    dates = _dates(s)
+    return dates.isna() | (dates >= pd.Timestamp(EARLIEST_DATE))
 
 
 def _date_column() -> pa.Column:
@@ -33,6 +55,7 @@ def _date_column() -> pa.Column:
         [
             pa.Check.str_matches(DATE_RE, error="not a date in YYYY-MM-DD form"),
             pa.Check(_parses_as_date, error="not a real calendar date"),
+            pa.Check(_not_too_early, error=f"is before {EARLIEST_DATE}"),
         ],
     )
 
@@ -83,7 +106,11 @@ CrossCheck = tuple[str, str, Callable[[pd.DataFrame], pd.Series]]
 
 @dataclass(frozen=True)
 class TableSpec:
-    """Everything needed to validate and type one table."""
+    """Everything needed to validate and type one table.
+
+    ``min_rows``: the fewest data rows the table may have (an empty table is never valid);
+    ``min_rows_reason`` says why, in the message of a table that has fewer.
+    """
 
     name: str
     columns: tuple[str, ...]
@@ -94,6 +121,8 @@ class TableSpec:
     booleans: tuple[str, ...] = ()
     cross_checks: tuple[CrossCheck, ...] = ()
     unique: tuple[str, ...] = ()
+    min_rows: int = 1
+    min_rows_reason: str = ""
 
 
 INCIDENT_COLUMNS = (
@@ -170,6 +199,8 @@ INCIDENTS = TableSpec(
         ),
     ),
     unique=("incident_id",),
+    min_rows=MIN_INCIDENTS,
+    min_rows_reason="fewer means a truncated or emptied file; see data/README.md",
 )
 
 EVENT_COLUMNS = (

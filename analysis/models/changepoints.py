@@ -91,8 +91,9 @@ from analysis.results import Results, attr
 
 __all__ = ["ChangepointResults", "detect"]
 
-_PENALTY_NAMES = ("bic", "aic", "mbic")
-_LOCATE_NAMES = ("mle", "median")
+#: the penalty names detect() accepts (besides a number), and its ways to place changepoints
+PENALTY_NAMES = ("bic", "aic", "mbic")
+LOCATE_NAMES = ("mle", "median")
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,13 +245,9 @@ def _penalty_value(penalty: str | float, n: int) -> float:
             return 4.0
         if name == "mbic":
             return 3.0 * np.log(n)
-        raise ParameterError(
-            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
-        )
+        raise ParameterError(f"penalty must be one of {PENALTY_NAMES} or a number, got {penalty!r}")
     if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.floating):
-        raise ParameterError(
-            f"penalty must be one of {_PENALTY_NAMES} or a number, got {penalty!r}"
-        )
+        raise ParameterError(f"penalty must be one of {PENALTY_NAMES} or a number, got {penalty!r}")
     value = float(penalty)
     if not np.isfinite(value) or value < 0:
         raise ParameterError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
@@ -594,8 +591,8 @@ def detect(
         raise ModelInputError(f"y has {n} periods, fewer than min_size={min_size}")
     if max_lag is not None:
         max_lag = whole_number("max_lag", max_lag, 0, "periods")
-    if not isinstance(locate, str) or locate not in _LOCATE_NAMES:
-        raise ParameterError(f"locate must be one of {_LOCATE_NAMES}, got {locate!r}")
+    if not isinstance(locate, str) or locate not in LOCATE_NAMES:
+        raise ParameterError(f"locate must be one of {LOCATE_NAMES}, got {locate!r}")
     beta = _penalty_value(penalty, n)
     penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
     mbic = penalty_name == "mbic"

@@ -1,10 +1,17 @@
 """The list of briefs to publish (``reports/briefs.yml``) and the checking of their parameters.
 
-Every entry is checked before any kernel starts: the notebook exists, each parameter is one the
-notebook declares in its ``parameters`` cell, has the declared type (the annotation, else the type
-of the default), dates parse, and every event id names an event in the data. papermill alone only
-warns about unknown names; here they are errors that name the config file, the brief and the
-parameter.
+Every entry is checked before any kernel starts: the notebook is one of the project's, in
+``notebooks/`` (resolved, symlinks followed); each parameter is one the notebook declares in its
+``parameters`` cell and has the declared type (the annotation, else the type of the default);
+text is one line of printable characters of bounded length; parameters with a closed vocabulary
+(:data:`CHOICES`: ``freq``, ``confirmation``, ``family``, ``penalty``, ``locate``, ``model``) hold
+one of the values the package accepts; dates parse; and every event id names an event in the
+data. papermill alone only warns about unknown names; here they are errors that name the config
+file, the brief and the parameter.
+
+The file itself is read as plain YAML: at most :data:`MAX_CONFIG_BYTES`, UTF-8, and no anchors or
+aliases (``&name``, ``*name``, ``<<: *name``), which would let a few hundred bytes expand to
+gigabytes once the parameters are written out.
 
 Format::
 
@@ -21,7 +28,8 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +44,12 @@ EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "li
 DATE_PARAMETERS = {"start", "end", "as_of", "pre_start", "post_end"}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ENTRY_KEYS = {"name", "notebook", "parameters", "title"}
+#: the folder (under the project root) holding every notebook a config may run
+NOTEBOOK_DIR = "notebooks"
+#: the largest briefs config read (the shipped one is about 2 kB)
+MAX_CONFIG_BYTES = 256 * 1024
+#: the longest text a parameter (or a list item of one) or a title may hold
+MAX_TEXT = 200
 TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -95,7 +109,12 @@ def declared_parameters(notebook: Path) -> dict[str, Parameter]:
     """The parameters ``notebook`` declares in its cell tagged ``parameters`` (via papermill)."""
     import papermill as pm
 
-    found = pm.inspect_notebook(str(notebook))
+    try:
+        found = pm.inspect_notebook(str(notebook))
+    except Exception as exc:  # nbformat's errors quote the file: name only the kind of error
+        raise ConfigError(
+            f"{notebook}: not a notebook that can be read ({type(exc).__name__})"
+        ) from None
     out: dict[str, Parameter] = {}
     for name, info in found.items():
         default = _literal(info.get("default") or "None")
@@ -104,15 +123,55 @@ def declared_parameters(notebook: Path) -> dict[str, Parameter]:
     return out
 
 
+class _AliasFound(ConfigError):
+    """An anchor or alias on ``line`` (turned into a message naming the file by _read_yaml)."""
+
+    def __init__(self, line: int):
+        super().__init__(f"line {line}: YAML anchor or alias")
+        self.line = line
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses anchors and aliases before anything is built from them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AliasFound(event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def _read_yaml(path: Path) -> Any:
+    """The YAML document in ``path``, read safely (see the module docstring)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; a briefs config is a short list"
+        )
     try:
-        return yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}: line {line}: byte 0x{data[exc.start]:02X} is not UTF-8"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_PlainLoader)  # a SafeLoader
+    except _AliasFound as found:
+        raise ConfigError(
+            f"{path}: line {found.line}: YAML anchors and aliases (&name, *name, <<: *name) are "
+            "not accepted in a briefs config; write each value out"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values nested too deeply to be a briefs config") from None
 
 
 def _plain(value: Any) -> Any:
@@ -160,18 +219,47 @@ def load_config(path: Path | str, root: Path | None = None) -> list[Brief]:
         notebook = entry.get("notebook")
         if not isinstance(notebook, str):
             raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
-        nb_path = (root / notebook).resolve()
-        if not nb_path.is_file():
-            raise ConfigError(f"{where}: notebook {notebook} not found (looked in {root})")
+        nb_path = _notebook_path(notebook, root, where)
         params = entry.get("parameters") or {}
         if not isinstance(params, dict):
             raise ConfigError(f"{where}: 'parameters' must be a mapping of name: value")
         title = entry.get("title")
         if title is not None and not isinstance(title, str):
             raise ConfigError(f"{where}: 'title' must be text")
+        if title is not None:
+            _check_text(title, f"{where}: 'title'")
         params = {str(k): _plain(v) for k, v in params.items()}
         briefs.append(Brief(name, nb_path, params, title))
     return briefs
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, cut to a readable length."""
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def _json(value: Any) -> str:
+    """``value`` as JSON for a message, cut to a readable length."""
+    shown = json.dumps(value, default=str)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def _notebook_path(notebook: str, root: Path, where: str) -> Path:
+    """The resolved path of a config's ``notebook`` entry, which must be an ``.ipynb`` file inside
+    ``root/notebooks/`` once resolved (symlinks followed). Only the entry as written is named in
+    an error, never anything read from the file."""
+    folder = (root / NOTEBOOK_DIR).resolve()
+    if "\x00" in notebook:
+        raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
+    nb_path = (root / notebook).resolve()
+    if not nb_path.is_relative_to(folder) or nb_path.suffix != ".ipynb":
+        raise ConfigError(
+            f"{where}: notebook {_shown(notebook)} is not a notebook of the project: only .ipynb "
+            f"files in {folder} run"
+        )
+    if not nb_path.is_file():
+        raise ConfigError(f"{where}: notebook {notebook} not found (looked in {root})")
+    return nb_path
 
 
 def event_ids(data_dir: Path) -> set[str]:
@@ -182,6 +270,105 @@ def event_ids(data_dir: Path) -> set[str]:
             return {row["event_id"] for row in csv.DictReader(fh)}
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such data file (needed to check event ids)") from None
+
+
+# --- parameters with a closed vocabulary ------------------------------------------------------
+# Each list comes from the module that defines what it accepts (read when a config sets the
+# parameter: the model modules are slow to import).
+
+
+def _freqs() -> tuple[str, ...]:
+    from analysis.series import FREQ_ALIASES
+
+    return tuple(dict.fromkeys(FREQ_ALIASES.values()))  # the canonical names: D, W-MON, MS
+
+
+def _confirmations() -> tuple[str, ...]:
+    from analysis.data.vocabulary import CONFIRMATIONS
+
+    return CONFIRMATIONS
+
+
+def _families() -> tuple[str, ...]:
+    from analysis.models.its import FAMILIES
+
+    return FAMILIES
+
+
+def _penalties() -> tuple[str, ...]:
+    from analysis.models.changepoints import PENALTY_NAMES
+
+    return PENALTY_NAMES
+
+
+def _locates() -> tuple[str, ...]:
+    from analysis.models.changepoints import LOCATE_NAMES
+
+    return LOCATE_NAMES
+
+
+def _counterfactual_models() -> tuple[str, ...]:
+    from analysis.models.counterfactual import MODELS
+
+    return MODELS
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A parameter with a closed vocabulary: ``values()`` are the texts it may be; ``also`` are
+    further single values (``"all"``); with ``lists``, a non-empty list of ``values()`` too."""
+
+    values: Callable[[], Sequence[str]]
+    also: tuple[str, ...] = ()
+    lists: bool = False
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, str):
+            return value in (*self.values(), *self.also)
+        if self.lists and isinstance(value, list):
+            return bool(value) and all(isinstance(v, str) and v in self.values() for v in value)
+        return True  # not text: the type check has decided (e.g. a number as penalty)
+
+    def describe(self) -> str:
+        one = ", ".join([*self.values(), *self.also])
+        return f"one of {one}" + (", or a list of " + ", ".join(self.values())) * self.lists
+
+
+#: Every parameter with a closed vocabulary, by name, whichever notebook declares it.
+CHOICES: dict[str, Choice] = {
+    "freq": Choice(_freqs),  # analysis.series
+    "confirmation": Choice(_confirmations, also=("all",), lists=True),  # analysis.series.counts
+    "family": Choice(_families),  # analysis.models.its.fit
+    "penalty": Choice(_penalties),  # analysis.models.changepoints.detect
+    "locate": Choice(_locates),  # analysis.models.changepoints.detect
+    "model": Choice(_counterfactual_models),  # analysis.models.counterfactual.fit
+}
+
+
+def _check_text(value: str, what: str) -> None:
+    """Text in a config: one line of printable characters, at most :data:`MAX_TEXT` long."""
+    if len(value) > MAX_TEXT:
+        raise ConfigError(f"{what} is {len(value)} characters long; at most {MAX_TEXT} are read")
+    bad = next((c for c in value if unicodedata.category(c)[0] == "C" or c in "\u2028\u2029"), None)
+    if bad is not None:
+        kind = unicodedata.name(bad, "") or "a control character"
+        raise ConfigError(
+            f"{what} must be one line of printable text: it holds U+{ord(bad):04X} ({kind}), "
+            f"got {_shown(value)}"
+        )
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every text in a parameter value (itself, or in its lists and mappings, keys included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
 
 
 def _type_ok(value: Any, types: Iterable[str]) -> bool:
@@ -212,7 +399,14 @@ def check_parameters(
         if not _type_ok(value, param.types):
             raise ConfigError(
                 f"{where}: parameter '{name}' must be {' or '.join(param.types)}, "
-                f"got {type(value).__name__} {json.dumps(value, default=str)}"
+                f"got {type(value).__name__} {_json(value)}"
+            )
+        for text in _texts(value):
+            _check_text(text, f"{where}: parameter '{name}'")
+        choice = CHOICES.get(name)
+        if choice is not None and not choice.accepts(value):
+            raise ConfigError(
+                f"{where}: parameter '{name}' must be {choice.describe()}, got {_json(value)}"
             )
     values = brief.resolved_parameters(declared)
     for name, value in values.items():

@@ -44,8 +44,9 @@ IMAGES = "Array.from(document.images, i => i.getAttribute('src').slice(0, 22))"
 
 
 def _write_demo(folder: Path) -> Path:
+    (folder / "notebooks").mkdir(exist_ok=True)
     notebook = write_notebook(
-        folder / "demo.ipynb",
+        folder / "notebooks" / "demo.ipynb",
         *CELLS,
         parameters="rows = 3  # rows of the table",
         title="# Demo brief\n\nA line chart and a table, for the browser.",

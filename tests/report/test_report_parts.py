@@ -75,23 +75,27 @@ def test_why_changed_names_each_input():
 
 
 def _config(tmp_path: Path, text: str) -> Path:
-    write_notebook(tmp_path / "n.ipynb")
+    (tmp_path / "notebooks").mkdir(exist_ok=True)
+    write_notebook(tmp_path / "notebooks" / "n.ipynb")
     path = tmp_path / "briefs.yml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def test_config_reads_dates_as_text_and_rejects_what_it_cannot_use(tmp_path):
-    good = _config(tmp_path, "briefs:\n  - name: n\n    notebook: n.ipynb\n"
+    good = _config(tmp_path, "briefs:\n  - name: n\n    notebook: notebooks/n.ipynb\n"
                    "    parameters: {start: 2020-01-01}\n")  # fmt: skip
     assert load_config(good)[0].parameters == {"start": "2020-01-01"}
+    nb = "notebooks/n.ipynb"
     cases = {
-        "briefs:\n  - name: N!\n    notebook: n.ipynb\n": "'name' must be lower-case",
-        "briefs:\n  - {name: n, notebook: n.ipynb}\n  - {name: n, notebook: n.ipynb}\n": (
+        f"briefs:\n  - name: N!\n    notebook: {nb}\n": "'name' must be lower-case",
+        f"briefs:\n  - {{name: n, notebook: {nb}}}\n  - {{name: n, notebook: {nb}}}\n": (
             "brief 'n': the name is used twice"
         ),
-        "briefs:\n  - {name: n, notebook: n.ipynb, colour: red}\n": "unknown key(s): colour",
-        "briefs:\n  - {name: n, notebook: missing.ipynb}\n": "notebook missing.ipynb not found",
+        f"briefs:\n  - {{name: n, notebook: {nb}, colour: red}}\n": "unknown key(s): colour",
+        "briefs:\n  - {name: n, notebook: notebooks/missing.ipynb}\n": (
+            "notebook notebooks/missing.ipynb not found"
+        ),
         "briefs: [\n": "not valid YAML",
         "pages: []\n": "expected a mapping with a 'briefs' list",
     }

@@ -113,7 +113,8 @@ def test_a_bad_parameter_stops_before_any_kernel(project, capsys, params, messag
 def test_unknown_event_and_bad_date_are_named(project):
     p = project
     nb = write_notebook(
-        p["root"] / "e.ipynb", parameters='event_id = "suleimani_strike"\nstart = "2020-01-01"'
+        p["root"] / "notebooks" / "e.ipynb",
+        parameters='event_id = "suleimani_strike"\nstart = "2020-01-01"',
     )
     write_config(p["config"], {"e": (nb, {"event_id": "no_such_event"})})
     with pytest.raises(ConfigError, match="brief 'e': parameter 'event_id': unknown event_id"):
