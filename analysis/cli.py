@@ -2,7 +2,9 @@
 
 Exit codes: 0 success, 1 invalid data, 2 bad usage (argparse); ``fetch``, ``report`` and ``run``
 have their own tables. Every command's table is in :data:`analysis.errors.COMMANDS`, and
-:func:`main` maps an error a command stops on to its code through :func:`analysis.errors.exit_code`.
+:func:`main` maps an error a command stops on (one of the package's, a ``ValueError`` or an
+``OSError`` such as a full disk) to one line on stderr and its code through
+:func:`analysis.errors.error_exit`: never a traceback.
 """
 
 from __future__ import annotations
@@ -200,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--as-of", type=iso_date, default=None,
-        help="date passed to notebooks that take as_of (default: today, UTC)",
+        help="the edition date: passed as as_of to the notebooks that take it, also to entries "
+        "set to as_of: latest (default: today in Iraq, for entries that do not set as_of)",
     )  # fmt: skip
     p.set_defaults(func=_cmd_run)
 
@@ -222,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.shared = SHARED_DIR
     try:
         return args.func(args)
-    except (EscalationError, ValueError) as exc:
+    except (EscalationError, ValueError, OSError) as exc:
         return error_exit(exc, args.command)
 
 

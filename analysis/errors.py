@@ -17,6 +17,7 @@ documented exit code in one place, :func:`exit_code`, by family, through each co
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "COMMANDS",
+    "WRITE_ERRNOS",
     "ConfigError",
     "DataError",
     "EscalationError",
@@ -33,6 +35,7 @@ __all__ = [
     "ModelInputError",
     "ParameterError",
     "error_exit",
+    "error_text",
     "exit_code",
 ]
 
@@ -82,8 +85,15 @@ class LockedError(EscalationError, RuntimeError):
 
 # --- exit codes ------------------------------------------------------------------------------
 
-#: The codes of ``escalation run`` (``report`` uses 0 to 3 of them, every command 0 and 1).
-PUBLISHED, FAILED, CONFIG, LOCKED, DATA_INVALID, NOTHING, IO_ERROR = 0, 1, 2, 3, 4, 5, 6
+#: The codes of ``escalation run`` (``report`` uses 0 to 3 and 6 of them, every command 0 and 1).
+PUBLISHED, FAILED, CONFIG, LOCKED, DATA_INVALID, NOTHING, IO_ERROR, FETCH_FAILED = range(8)
+
+#: ``errno`` values that mean "the disk or the folder refuses the write": full, over quota, a file
+#: too large, read-only, no permission, a path through a regular file
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+    | {errno.ENOTDIR}
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,9 @@ class ExitCodes:
     meanings: Mapping[int, str]
     families: tuple[tuple[type[BaseException], int], ...] = ()
 
+
+#: what a failure to write exits with, and says, in ``report`` and ``run`` alike
+_CANNOT_WRITE = "cannot write (disk full, permissions)"
 
 #: Every command's exit codes, as the README's tables give them. 2 is also argparse's code for
 #: bad usage (an unknown option, a date that does not parse), which exits before any command runs.
@@ -113,8 +126,14 @@ COMMANDS: dict[str, ExitCodes] = {
             FAILED: "a brief failed",
             CONFIG: "bad config or parameter",
             LOCKED: "another run holds the lock",
+            IO_ERROR: _CANNOT_WRITE,
         },
-        ((LockedError, LOCKED), (ParameterError, CONFIG)),
+        (
+            (LockedError, LOCKED),
+            (ParameterError, CONFIG),
+            (FetchError, FAILED),  # (report fetches nothing) an OSError, but no write failure
+            (OSError, IO_ERROR),
+        ),
     ),
     # the meanings are also the ``status`` of each line of the run log (runs.jsonl)
     "run": ExitCodes(
@@ -125,13 +144,14 @@ COMMANDS: dict[str, ExitCodes] = {
             LOCKED: "another run holds the lock",
             DATA_INVALID: "data invalid",
             NOTHING: "nothing to do",
-            IO_ERROR: "cannot write (disk full, permissions)",
+            IO_ERROR: _CANNOT_WRITE,
+            FETCH_FAILED: "a fetch failed",
         },
         (
             (LockedError, LOCKED),
             (ParameterError, CONFIG),
             (DataError, DATA_INVALID),
-            (FetchError, FAILED),  # an OSError, but no failure to write the site
+            (FetchError, FETCH_FAILED),  # an OSError, but no failure to write the site
             (OSError, IO_ERROR),
         ),
     ),
@@ -149,8 +169,27 @@ def exit_code(exc: BaseException, command: str = "escalation") -> int:
     return FAILED
 
 
+def error_text(exc: BaseException, command: str = "escalation") -> str:
+    """What ``command`` says about the error ``exc`` it stops on, on one line for an ``OSError``.
+
+    An ``OSError`` that is none of the package's own errors is named by its file and the system's
+    words for it: "cannot write <file>: No space left on device" where the command's code for it
+    is "cannot write" (``report``, ``run``), else "<file>: <reason>". Other errors are their
+    message."""
+    if isinstance(exc, OSError) and not isinstance(exc, EscalationError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        where = str(exc.filename) if exc.filename else ""
+        if (
+            COMMANDS.get(command, COMMANDS["escalation"]).meanings.get(exit_code(exc, command))
+            == _CANNOT_WRITE
+        ):
+            return f"cannot write{' ' + where if where else ''}: {reason}"
+        return f"{where}: {reason}" if where else reason
+    return str(exc)
+
+
 def error_exit(exc: BaseException, command: str = "escalation") -> int:
-    """Print ``error: <exc>`` on stderr and return the exit code of ``exc`` for ``command``:
-    what every command does with an error it stops on."""
-    print(f"error: {exc}", file=sys.stderr)
+    """Print ``error: <what>`` (:func:`error_text`) on stderr and return the exit code of
+    ``exc`` for ``command``: what every command does with an error it stops on."""
+    print(f"error: {error_text(exc, command)}", file=sys.stderr)
     return exit_code(exc, command)

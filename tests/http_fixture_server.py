@@ -2,9 +2,12 @@
 
 ``FixtureServer`` serves byte strings by path with HTTP Range support, and can be told to
 misbehave per path for the next requests: ``"500"`` (internal error), ``"slow"`` (wait before
-answering), ``"cut"`` (announce the full length, send half, close). Custom handlers (for
-ACLED's token and read endpoints) get the request and return (status, headers, body). Every
-request is logged with its method, path, headers and the bytes sent back.
+answering), ``"cut"`` (announce the full length, send half, close), ``"trickle"`` (send the body
+one byte every ``trickle_seconds``), ``"silent"`` (accept the request, never answer, until the
+server stops), ``"redirect-loop"`` (302 to the same path, forever) and ``"portal"`` (200 with a
+captive portal's HTML login page). Custom handlers (for ACLED's token and read endpoints) get the
+request and return (status, headers, body). Every request is logged with its method, path,
+headers and the bytes sent back.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ class FixtureServer:
     handlers: dict[str, Callable] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
     slow_seconds: float = 1.0
+    trickle_seconds: float = 0.05
     url: str = ""
+    #: set when the server stops: a silent or trickling answer ends then
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def requests_for(self, path: str) -> list[Logged]:
         return [r for r in self.log if r.path.split("?")[0] == path]
@@ -58,6 +64,20 @@ def _make_handler(server: FixtureServer):
             action = plan.pop(0) if plan else "ok"
             if action == "slow":
                 time.sleep(server.slow_seconds)
+            if action == "silent":
+                server.stopping.wait(60)
+                self.close_connection = True
+                return
+            if action == "redirect-loop":
+                entry.status = 302
+                self._send(302, {"Location": self.path}, b"")
+                return
+            if action == "portal":
+                entry.status = 200
+                page = PORTAL_PAGE
+                entry.sent = len(page)
+                self._send(200, {"Content-Type": "text/html; charset=utf-8"}, page)
+                return
             if action == "500":
                 entry.status = 500
                 self._send(500, {}, b"internal error")
@@ -99,6 +119,24 @@ def _make_handler(server: FixtureServer):
                 entry.sent = len(half)
                 self.close_connection = True
                 return
+            if action == "trickle":
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.flush()
+                for i in range(len(body)):
+                    if server.stopping.wait(server.trickle_seconds):
+                        break
+                    try:
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        break
+                    entry.sent += 1
+                self.close_connection = True
+                return
             entry.sent = len(body)
             self._send(status, headers, body)
 
@@ -117,6 +155,13 @@ def _make_handler(server: FixtureServer):
             self._reply("POST")
 
     return Handler
+
+
+PORTAL_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Hotel Wi-Fi</title></head><body>"
+    b"<h1>Welcome</h1><p>Please accept the terms to continue.</p>"
+    b'<form method="post"><button>Connect</button></form></body></html>'
+)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -138,6 +183,7 @@ def http_server() -> Iterator[FixtureServer]:
     try:
         yield state
     finally:
+        state.stopping.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)

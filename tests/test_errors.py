@@ -148,11 +148,13 @@ DOCUMENTED = [  # (command, error, code): the README's and the commands' exit-co
     ("report", ParameterError("bad parameter"), 2),
     ("report", SiteLocked("held"), 3),
     ("report", DataError("bad data"), 1),
+    ("report", OSError(28, "No space left on device"), 6),  # as for run: cannot write
+    ("report", NotADirectoryError(20, "Not a directory"), 6),
     ("run", ConfigError("bad config"), 2),
     ("run", SiteLocked("held"), 3),
     ("run", DataError("bad data"), 4),
     ("run", OSError(28, "No space left on device"), 6),
-    ("run", DownloadError("feed down"), 1),  # an OSError, but no failure to write the site
+    ("run", DownloadError("feed down"), 7),  # an OSError, but no failure to write the site
     ("run", ModelInputError("too short"), 1),
     ("fetch", DownloadError("down"), 1),
     ("fetch", VerificationError("bad MD5"), 1),
@@ -181,9 +183,11 @@ def test_the_run_codes_are_declared_once_and_stay_importable_from_unattended():
         4: "data invalid",
         5: "nothing to do",
         6: "cannot write (disk full, permissions)",
+        7: "a fetch failed",
     }
-    names = ("PUBLISHED", "FAILED", "CONFIG", "LOCKED", "DATA_INVALID", "NOTHING", "IO_ERROR")
-    assert [getattr(unattended, n) for n in names] == list(range(7))
+    names = ("PUBLISHED", "FAILED", "CONFIG", "LOCKED", "DATA_INVALID", "NOTHING", "IO_ERROR",
+             "FETCH_FAILED")  # fmt: skip
+    assert [getattr(unattended, n) for n in names] == list(range(8))
 
 
 def test_the_readme_states_the_report_and_run_tables():

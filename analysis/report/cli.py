@@ -2,8 +2,9 @@
 
 Exit codes: 0 every brief is up to date (built now or unchanged), 1 a brief failed (its last good
 page stays published), 2 the config or a parameter is wrong (nothing ran), 3 another run holds the
-site's lock (the ``report`` table of :data:`analysis.errors.COMMANDS`, which maps each error to
-its code; the codes are those of :data:`analysis.report.unattended.EXIT_CODES`).
+site's lock, 6 a file cannot be written (disk full, a read-only site: the same code and message as
+``escalation run``), all as the ``report`` table of :data:`analysis.errors.COMMANDS` maps them;
+the codes are those of :data:`analysis.report.unattended.EXIT_CODES`.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def report(args: argparse.Namespace) -> int:
             progress=lambda o: state["progress"](o),
             on_plan=on_plan,
         )
-    except EscalationError as exc:  # a bad config or parameter (2), the lock held (3)
+    except (EscalationError, OSError) as exc:  # bad config (2), lock held (3), cannot write (6)
         return error_exit(exc, "report")
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -2,19 +2,31 @@
 
 Runs in a child process of the runner (one per ``--jobs`` slot), each driving its own kernel.
 Everything is written into the run's staging folder; nothing here touches the published site.
+
+Work dies with the run: on Linux each worker asks the operating system to SIGKILL it when the
+runner dies (``prctl(PR_SET_PDEATHSIG)``, :func:`die_with_parent`, the pool's initializer), and
+each Jupyter kernel the same about its worker (:func:`kernel_manager_class`, given to papermill),
+so a run killed with ``kill -9`` leaves no worker or kernel building behind it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analysis.errors import WRITE_ERRNOS, EscalationError
 from analysis.paths import DATA_DIR_ENV, RECORD_READS_ENV
 from analysis.report.keys import build_key
+
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -53,18 +65,132 @@ class Outcome:
     #: the task's inputs with the data files the notebook read, and their build key
     inputs: dict[str, Any] = field(default_factory=dict)
     key: str = ""
+    #: (errno, strerror, filename) when the brief failed because a file could not be written
+    #: (disk full, read-only, permissions): the run then exits "cannot write", not "a brief failed"
+    os_error: tuple[int, str, str | None] | None = None
+
+
+# --- dying with the parent -------------------------------------------------------------------
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` through ctypes, or None off Linux (or without it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have this process killed (SIGKILL) when its parent dies; exit at once if the parent
+    ``parent_pid`` is already gone. On Linux (``prctl(PR_SET_PDEATHSIG)``); a no-op elsewhere.
+
+    The pool's initializer in each worker, and (:func:`_preexec`) the first thing each kernel
+    process does, before it runs anything."""
+    prctl = _prctl()
+    if prctl is None:
+        return
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the signal was asked for
+        os._exit(1)
+
+
+def _preexec(parent_pid: int) -> Callable[[], None]:
+    """A ``preexec_fn`` for a kernel: :func:`die_with_parent` in the child, before it execs
+    (``prctl`` is looked up here, in the parent, so the child only calls it)."""
+    prctl = _prctl()
+    kill = int(signal.SIGKILL)
+
+    def preexec() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, kill, 0, 0, 0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    return preexec
+
+
+@cache
+def kernel_manager_class() -> type:
+    """jupyter_client's kernel manager whose kernels die with the process that started them."""
+    from jupyter_client import AsyncKernelManager
+
+    class ChildKernelManager(AsyncKernelManager):
+        """Starts each kernel with :func:`die_with_parent` for this worker."""
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("preexec_fn", _preexec(os.getpid()))
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return ChildKernelManager
+
+
+# --- what went wrong --------------------------------------------------------------------------
+
+
+def _stored_cell(task: Task, executed_index: int) -> tuple[int | None, str]:
+    """The number (1-based) in the stored notebook of the cell at ``executed_index`` of the
+    executed one, and that cell's first line. papermill inserts a cell with the injected
+    parameters after the ``parameters`` cell (or at the top), which shifts every later cell by
+    one; that cell itself has no number in the stored notebook (None)."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(task.notebook, as_version=4).cells
+    except Exception:  # the notebook was readable a moment ago; fall back to papermill's index
+        return executed_index + 1, ""
+
+    def tagged(tag: str) -> int | None:
+        found = [i for i, c in enumerate(cells) if tag in c.get("metadata", {}).get("tags", [])]
+        return found[0] if found else None
+
+    index: int | None = executed_index
+    if task.parameters and tagged("injected-parameters") is None:  # papermill inserted one
+        params = tagged("parameters")
+        at = 0 if params is None else params + 1
+        if executed_index == at:
+            index = None
+        elif executed_index > at:
+            index = executed_index - 1
+    if index is None or not 0 <= index < len(cells):
+        return None, ""
+    source = cells[index].source
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return index + 1, first if len(first) <= 80 else first[:77] + "..."
 
 
 def _error_text(task: Task, exc: BaseException) -> str:
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if cell is not None and ename:
-        count = getattr(exc, "exec_count", None)
-        return (
-            f"brief '{task.name}' failed in cell {cell + 1} of {task.notebook.name} "
-            f"(execution count {count}): {ename}: {evalue}"
-        )
+        number, first = _stored_cell(task, cell)
+        if number is None:
+            where = f"the parameters papermill injected into {task.notebook.name}"
+        else:
+            quoted = f' ("{first}")' if first else ""
+            where = f"cell {number} of {task.notebook.name}{quoted}"
+        return f"brief '{task.name}' failed in {where}: {ename}: {evalue}"
+    if isinstance(exc, OSError) and _write_failure(exc):
+        filename = f" {exc.filename}" if exc.filename else ""
+        return f"brief '{task.name}' failed: cannot write{filename}: {exc.strerror or exc}"
     return f"brief '{task.name}' failed ({task.notebook.name}): {type(exc).__name__}: {exc}"
+
+
+def _write_failure(exc: BaseException) -> bool:
+    """True for an OSError of writing (disk full, read-only, permissions), not a kernel's error."""
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, EscalationError | TimeoutError)
+        and exc.errno in WRITE_ERRNOS
+    )
 
 
 def _data_read(record: Path, data_dir: Path) -> list[str]:
@@ -86,11 +212,11 @@ def build(task: Task) -> Outcome:
     # charts must land in the notebook, whatever backend the calling shell sets
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     executed = task.staging / f"{task.name}.ipynb"
-    # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
-    log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    os.dup2(log, 2)
-    os.close(log)
     try:
+        # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
+        log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        os.dup2(log, 2)
+        os.close(log)
         import nbformat
         import papermill as pm
 
@@ -106,6 +232,7 @@ def build(task: Task) -> Outcome:
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=task.timeout,
+            kernel_manager_class=kernel_manager_class(),
         )
         nb = nbformat.read(executed, as_version=4)
         glued = read_glued(nb)
@@ -132,10 +259,15 @@ def build(task: Task) -> Outcome:
             key=key,
         )
     except Exception as exc:
+        os_error = None
+        if isinstance(exc, OSError) and _write_failure(exc):
+            filename = None if exc.filename is None else str(exc.filename)
+            os_error = (exc.errno, exc.strerror or str(exc), filename)
         return Outcome(
             task.name,
             False,
             time.perf_counter() - start,
             notebook=executed if executed.exists() else None,
             error=_error_text(task, exc),
+            os_error=os_error,
         )

@@ -10,6 +10,12 @@ for longer than the gap between a kill and the next start.
 The lock is an ``flock`` on a file beside the site. The operating system releases it when the
 holding process dies, so a lock left by a killed run is never stale: the next run takes it and
 reports the dead holder it replaced.
+
+Each run builds in its own staging folder, ``staging-<pid>-<random>``, with an ``owner`` file
+naming the process and its start time (:func:`make_staging`). A run killed with ``kill -9``
+cannot remove it; the next run (under the lock) removes every staging folder whose owner is
+provably dead: that process is gone, or its pid now belongs to a process started at another time
+(:func:`clear_stale_staging`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -121,6 +128,91 @@ def site_lock(
         os.close(fd)
 
 
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Within the block, an ``OSError`` that names no file (a write refused by a full disk)
+    names ``path``, so the message says which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+
+
+STAGING_PREFIX = "staging-"
+OWNER = "owner"
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` from the state (field 3) on, or None without it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()  # the command, in parentheses, may hold spaces
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, field 22 of proc(5)), or None when
+    it cannot be told (no such process, or no ``/proc``)."""
+    fields = _proc_stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    """Whether process ``pid``, started at ``started`` (when known), still runs: not if it is
+    gone, a zombie, or another process that was given the same pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process under that pid
+    fields = _proc_stat(pid)
+    if not fields:
+        return True  # no /proc to tell more: it exists
+    if fields[0] in ("Z", "X"):  # dead, not yet reaped
+        return False
+    return started is None or len(fields) <= 19 or fields[19] == started
+
+
+def make_staging(work: Path) -> Path:
+    """A new staging folder in ``work`` that names this process as its owner."""
+    work.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=work))
+    owner = {"pid": os.getpid(), "started": _start_time(os.getpid())}
+    with naming(staging / OWNER):
+        write_atomic(staging / OWNER, json.dumps(owner))
+    return staging
+
+
+def clear_stale_staging(work: Path) -> list[str]:
+    """Remove the staging folders of ``work`` whose owner is dead; return their names.
+
+    Call with the site's lock held. A folder's owner is read from its ``owner`` file, else from
+    its name (``staging-<pid>-...``); a folder that names no owner is left alone (it cannot be
+    proved dead).
+    """
+    removed = []
+    for folder in sorted(work.glob(f"{STAGING_PREFIX}*")):
+        if not folder.is_dir():
+            continue
+        pid, started = None, None
+        try:
+            raw = json.loads((folder / OWNER).read_text(encoding="utf-8"))
+            pid, started = int(raw["pid"]), raw.get("started")
+        except (OSError, ValueError, TypeError, KeyError):
+            head, sep, _ = folder.name[len(STAGING_PREFIX) :].partition("-")
+            pid = int(head) if head.isdigit() and sep else None
+        if pid is None or pid == os.getpid() or _alive(pid, started):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.name)
+    return removed
+
+
 def _journal(site: Path) -> Path:
     return work_dir(site) / "journal"
 
@@ -172,7 +264,8 @@ def publish(site: Path, files: Mapping[str, Path]) -> None:
         if target.exists():
             _link_or_copy(target, journal / "backup" / rel)
             existed.append(rel)
-    write_atomic(journal / "plan.json", json.dumps({"files": list(files), "existed": existed}))
+    with naming(journal / "plan.json"):
+        write_atomic(journal / "plan.json", json.dumps({"files": list(files), "existed": existed}))
     for rel, staged in files.items():
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, site / rel)

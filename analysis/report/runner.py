@@ -9,6 +9,17 @@
 4. Publish what succeeded, with the manifest and the index, all or nothing
    (:func:`analysis.report.publish.publish`). A failed brief keeps its last good page; its executed
    notebook is kept under ``reports/.build/<site>/failed/`` for debugging.
+
+Editions. Each build is an edition dated by its own as-of date: the ``as_of`` it was built with
+when that is a date, else the day of the run in Iraq (:func:`analysis.clock.today_in_iraq`). It
+is kept as ``archive/<date>/<brief>.html``; it also becomes the current page ``<brief>.html``
+unless the brief already has a later edition (a run for an earlier date, ``escalation run --as-of
+2021-06-30``, adds that date's edition to the archive and leaves today's page as it is).
+
+A run's workers and kernels die with it (:mod:`analysis.report.execute`); a staging folder left
+by a killed run is removed by the next one (:func:`analysis.report.publish.clear_stale_staging`).
+A file that cannot be written (disk full, read-only site) is an ``OSError`` out of :func:`run`,
+which ``report`` and ``run`` both exit 6 on, with the same message.
 """
 
 from __future__ import annotations
@@ -21,19 +32,27 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from analysis import __version__
 from analysis.atomic import write_atomic
+from analysis.clock import now_utc, today_in_iraq
 from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
 from analysis.report import config as cfg
 from analysis.report import keys
-from analysis.report.execute import Outcome, Task, build
-from analysis.report.publish import publish, recover, site_lock, work_dir
+from analysis.report.execute import Outcome, Task, build, die_with_parent
+from analysis.report.publish import (
+    clear_stale_staging,
+    make_staging,
+    naming,
+    publish,
+    recover,
+    site_lock,
+    work_dir,
+)
 from analysis.report.site import (
     ARCHIVE,
     FEED,
@@ -55,6 +74,8 @@ class Decision:
     reasons: list[str]
     key: str
     inputs: dict[str, Any]
+    #: the date (YYYY-MM-DD) of the edition a build makes: see :func:`edition_date`
+    edition: str = ""
 
 
 class Plan(NamedTuple):
@@ -117,7 +138,28 @@ def git_commit(root: Path = ROOT) -> str:
 
 
 def _display_path(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+    """``path`` as a page may show it: relative to the project, else only its name (a page never
+    publishes where the server keeps its files)."""
+    path = Path(os.path.abspath(path))
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+
+
+def edition_date(parameters: Mapping[str, Any], today: dt.date) -> str:
+    """The date of the edition a build with ``parameters`` makes: its ``as_of`` when that is a
+    date (its own as-of date), else ``today`` (the run's day in Iraq; also for ``latest``)."""
+    value = parameters.get("as_of")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    return today.isoformat()
+
+
+def _edition(entry: Mapping[str, Any], date: str) -> Mapping[str, Any] | None:
+    return next((e for e in entry.get("editions", []) if e.get("date") == date), None)
 
 
 def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]:
@@ -158,14 +200,22 @@ def plan(
     force: bool = False,
     data_dir: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
+    replace_latest: bool = False,
+    today: dt.date | None = None,
 ) -> Plan:
     """Check the config and decide which briefs need building; starts no kernel.
 
     Writes nothing but the cache of notebooks' declared parameters (in the site's work folder).
 
-    ``overrides`` sets parameters on every brief whose notebook declares them (``as_of``).
+    ``overrides`` sets parameters on every brief whose notebook declares them (``as_of``) and
+    whose entry does not set them; with ``replace_latest`` (an explicit ``--as-of``) also on an
+    entry that sets one to ``latest``. ``today`` (default: today in Iraq) dates the editions of
+    briefs built for no date of their own (:func:`edition_date`). A brief whose inputs differ
+    from its current page's is not rebuilt when an edition for the same date with the same key
+    is already published (a run for an earlier date, repeated).
     Raises :class:`~analysis.report.config.ConfigError` on a bad config or parameter.
     """
+    today = today or today_in_iraq()
     config, site = Path(config), Path(site)
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     briefs = cfg.load_config(config)
@@ -178,16 +228,17 @@ def plan(
         briefs = [b for b in briefs if b.name in only]
     declared = _declared(briefs, work_dir(site) / "parameters-cache.json")
     if overrides:
-        briefs = [
-            replace(
-                b,
-                parameters={
-                    **{k: v for k, v in overrides.items() if k in declared[b.notebook]},
-                    **b.parameters,
-                },
-            )
-            for b in briefs
-        ]
+
+        def overridden(b: cfg.Brief) -> dict[str, Any]:
+            params = dict(b.parameters)
+            for k, v in overrides.items():
+                if k not in declared[b.notebook]:
+                    continue
+                if k not in params or (replace_latest and params[k] == "latest"):
+                    params[k] = v
+            return params
+
+        briefs = [replace(b, parameters=overridden(b)) for b in briefs]
     events = cfg.event_ids(data_dir)
     for b in briefs:
         cfg.check_parameters(b, declared[b.notebook], events, config=config)
@@ -205,8 +256,18 @@ def plan(
         used = {n: h for n, h in data.items() if read is None or n in read}
         inputs = keys.inputs_for(b.notebook, params, used, source, versions)
         key = keys.build_key(inputs)
+        edition = edition_date(params, today)
+        same_edition = _edition(old, edition) if old else None
         if force:
             reasons = ["forced"]
+        elif (
+            old
+            and old.get("key") != key
+            and same_edition
+            and same_edition.get("key") == key
+            and (site / same_edition.get("file", "")).is_file()
+        ):
+            reasons = []  # this date's edition, with these inputs, is in the archive already
         elif not old or old.get("key") != key:
             reasons = keys.why_changed(old.get("inputs") if old else None, inputs)
         elif not (site / old.get("file", "")).is_file():
@@ -215,7 +276,9 @@ def plan(
             reasons = ["published page changed since it was built"]
         else:
             reasons = []
-        decisions.append(Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs))
+        decisions.append(
+            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition)
+        )
     return Plan(briefs, declared, decisions, data, order)
 
 
@@ -226,7 +289,12 @@ def _run_tasks(
     if not tasks:
         return outcomes
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=ctx,
+        initializer=die_with_parent,  # a worker (and so its kernel) dies with this process
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = {pool.submit(build, t): t for t in tasks}
         for fut in cf.as_completed(futures):
             task = futures[fut]
@@ -251,6 +319,7 @@ def run(
     force: bool = False,
     data_dir: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
+    replace_latest: bool = False,
     wait: float = 0.0,
     timeout: float | None = 1800,
     progress: Callable[[Outcome], None] | None = None,
@@ -261,30 +330,45 @@ def run(
 
     ``jobs``: worker processes (default: the number of cores). ``wait``: seconds to wait for
     another run's lock before giving up. ``timeout``: seconds allowed per notebook cell.
-    ``now`` (UTC, default: the clock) dates the new editions and their build time.
+    ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
+    gives the build time (UTC) and the day in Iraq that dates editions built for no date of
+    their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
     """
     config, site = Path(config).resolve(), Path(site).resolve()
     data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
     jobs = jobs or os.cpu_count() or 1
+    now = now or now_utc()
     report = RunReport(site)
-    options = {"site": site, "only": only, "force": force, "data_dir": data_dir}
-    plan(config, **options, overrides=overrides)  # a bad config fails here, before any wait
+    options = {
+        "site": site,
+        "only": only,
+        "force": force,
+        "data_dir": data_dir,
+        "overrides": overrides,
+        "replace_latest": replace_latest,
+        "today": today_in_iraq(now),
+    }
+    plan(config, **options)  # a bad config fails here, before any wait
     with site_lock(site, wait=wait, command=" ".join(sys.argv) or "escalation report") as note:
         if note:
             report.notes.append(note)
         if recover(site):
             report.notes.append("rolled back a publish interrupted in an earlier run")
+        work = work_dir(site)
+        stale = clear_stale_staging(work)
+        if stale:
+            report.notes.append(
+                f"removed {len(stale)} staging folder(s) left by killed runs: {', '.join(stale)}"
+            )
         # decide under the lock: a run that held it may have just built what we would build
-        planned = plan(config, **options, overrides=overrides)
+        planned = plan(config, **options)
         decisions = report.decisions = planned.decisions
         if on_plan:
             on_plan(decisions)
         todo = {d.name for d in decisions if d.build}
         if not todo:
             return report
-        work = work_dir(site)
-        work.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="staging-", dir=work))
+        staging = make_staging(work)
         try:
             provenance_base = {
                 "version": __version__,
@@ -294,7 +378,7 @@ def run(
                 "data_dir": _display_path(data_dir),
                 "data": planned.data,  # the worker keeps the files the notebook read
             }
-            built_at = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M")
+            built_at = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
             tasks = [
                 Task(
                     b.name,
@@ -317,10 +401,33 @@ def run(
                 if d.build
             ]
             report.outcomes = _run_tasks(tasks, jobs, progress)
-            _publish(report, site, staging, planned.order, decisions, work, built_at)
+            _publish(report, site, staging, planned.order, decisions, built_at)
+            _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    unwritten = next((o.os_error for o in report.failed if o.os_error), None)
+    if unwritten:  # a worker could not write (disk full, read-only): the run's error, not a brief's
+        raise OSError(*unwritten)
     return report
+
+
+def _keep_failed(report: RunReport, staging: Path, work: Path) -> None:
+    """Keep each failed brief's executed notebook (and kernel log) under ``work/failed/`` for
+    debugging, each written whole or not at all; a success clears an earlier failure's copy."""
+    failed_dir = work / "failed"
+    for name in report.built:
+        (failed_dir / f"{name}.ipynb").unlink(missing_ok=True)
+        (failed_dir / f"{name}.log").unlink(missing_ok=True)
+    for outcome in report.failed:
+        if outcome.notebook and outcome.notebook.exists():
+            kept = failed_dir / f"{outcome.name}.ipynb"
+            with naming(kept):
+                write_atomic(kept, outcome.notebook.read_bytes())
+            outcome.notebook = kept
+            log = staging / f"{outcome.name}.log"
+            if log.exists():
+                with naming(failed_dir / log.name):
+                    write_atomic(failed_dir / log.name, log.read_bytes())
 
 
 def _publish(
@@ -329,33 +436,23 @@ def _publish(
     staging: Path,
     order: list[str],
     decisions: list[Decision],
-    work: Path,
     built_at: str,
 ) -> None:
-    """Keep failed notebooks for debugging; publish built pages, editions, manifest, index and
-    feed together."""
-    failed_dir = work / "failed"
-    for outcome in report.failed:
-        if outcome.notebook and outcome.notebook.exists():
-            failed_dir.mkdir(parents=True, exist_ok=True)
-            kept = failed_dir / f"{outcome.name}.ipynb"
-            shutil.copy2(outcome.notebook, kept)
-            outcome.notebook = kept
-            log = staging / f"{outcome.name}.log"
-            if log.exists():
-                shutil.copy2(log, failed_dir / log.name)
-    for name in report.built:  # a success clears an earlier failure's debug copy
-        (failed_dir / f"{name}.ipynb").unlink(missing_ok=True)
+    """Publish built pages, editions, manifest, index and feed together.
+
+    Each build is filed as the edition of its own date (``Decision.edition``), replacing only an
+    earlier build for that same date; it becomes the brief's current page unless the brief has a
+    later edition already."""
     if not report.built:
         return
     manifest = read_manifest(site)
     by_name = {d.name: d for d in decisions}
     files: dict[str, Path] = {}
-    day = built_at[:10]
     for name in report.built:
         outcome, decision = report.outcomes[name], by_name[name]
         glued = outcome.glued
         old = manifest["briefs"].get(name, {})
+        day = decision.edition or built_at[:10]
         edition = {
             "date": day,
             "file": f"{ARCHIVE}/{day}/{name}.html",
@@ -363,34 +460,47 @@ def _publish(
             "built_at": built_at,
             "key": outcome.key,
         }
-        editions = [e for e in old.get("editions", []) if e.get("date") != day] + [edition]
-        manifest["briefs"][name] = {
-            "file": f"{name}.html",
-            # the key covers the data files the notebook actually read, so a change to another
-            # data file does not rebuild it
-            "key": outcome.key,
-            "inputs": outcome.inputs,
-            "data_files": outcome.data_read,
-            "reasons": decision.reasons,
-            "editions": sorted(editions, key=lambda e: e["date"]),
-            "title": glued.get("title", name),
-            "headline": glued.get("headline", ""),
-            "focus_event": glued.get("focus_event") or "",
-            "period": glued.get("period"),
-            "built_at": outcome.built_at,
-            "seconds": round(outcome.seconds, 2),
-            "html_sha256": keys.file_hash(outcome.html),
-        }
-        files[f"{name}.html"] = outcome.html
+        others = [e for e in old.get("editions", []) if e.get("date") != day]
+        editions = sorted([*others, edition], key=lambda e: e["date"])
+        latest = max((e["date"] for e in others), default="")
+        if old and day < latest:  # an edition for an earlier date: into the archive only
+            manifest["briefs"][name] = {**old, "editions": editions}
+            report.notes.append(
+                f"{name}: built for {day}, before its latest edition ({latest}): "
+                f"added to the archive, {name}.html stays the {latest} edition"
+            )
+        else:
+            manifest["briefs"][name] = {
+                "file": f"{name}.html",
+                # the key covers the data files the notebook actually read, so a change to
+                # another data file does not rebuild it
+                "key": outcome.key,
+                "inputs": outcome.inputs,
+                "data_files": outcome.data_read,
+                "reasons": decision.reasons,
+                "editions": editions,
+                "title": glued.get("title", name),
+                "headline": glued.get("headline", ""),
+                "focus_event": glued.get("focus_event") or "",
+                "period": glued.get("period"),
+                "built_at": outcome.built_at,
+                "seconds": round(outcome.seconds, 2),
+                "html_sha256": keys.file_hash(outcome.html),
+            }
+            files[f"{name}.html"] = outcome.html
         archived = staging / f"{name}.archive.html"
-        archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
+        with naming(archived):
+            archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
         files[edition["file"]] = archived
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
-    (staging / MANIFEST).write_text(manifest_text(manifest), encoding="utf-8")
-    (staging / "index.html").write_text(index_html(manifest, order), encoding="utf-8")
-    (staging / FEED).write_text(feed_xml(manifest, order, built_at), encoding="utf-8")
-    files[MANIFEST] = staging / MANIFEST
-    files["index.html"] = staging / "index.html"
-    files[FEED] = staging / FEED
+    pages = {
+        MANIFEST: manifest_text(manifest),
+        "index.html": index_html(manifest, order),
+        FEED: feed_xml(manifest, order, built_at),
+    }
+    for rel, text in pages.items():
+        with naming(staging / rel):
+            (staging / rel).write_text(text, encoding="utf-8")
+        files[rel] = staging / rel
     publish(site, files)

@@ -3,9 +3,11 @@
 ``manifest.json`` sits in the site and records, per brief, the build key and its named inputs
 (so the next run can say why a brief is rebuilt), the data files its notebook read, the glued
 title, headline, focus event and period, the build time, the hash of the published HTML and its
-editions. Each build of a brief is an edition: ``<brief>.html`` is the latest and
-``archive/<YYYY-MM-DD>/<brief>.html`` keeps each one (a second build on the same day replaces that
-day's). ``index.html`` and ``feed.xml`` (Atom) are rendered from the manifest.
+editions. Each build of a brief is an edition, dated by its own as-of date (the ``as_of`` it was
+built with when that is a date, else the day of the run in Iraq):
+``archive/<YYYY-MM-DD>/<brief>.html`` keeps each one (a second build for the same date replaces
+that date's) and ``<brief>.html`` is the one of the latest date. ``index.html`` and ``feed.xml``
+(Atom) are rendered from the manifest.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def read_manifest(site: Path) -> dict[str, Any]:
     """The site's manifest (``{"briefs": {name: entry}}``); empty when there is none yet."""
     try:
         doc = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no site yet (writing it says what is wrong)
         return {"briefs": {}}
     except ValueError:
         return {"briefs": {}}  # a damaged manifest only costs a rebuild

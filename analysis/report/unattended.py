@@ -2,12 +2,18 @@
 
 In order: fetch the named feeds into ``data/raw/<feed>/`` (optional); validate every curated data
 file (on a bad file nothing is built or published); build the briefs incrementally with ``as_of``
-passed to the notebooks that declare it (an entry that sets ``as_of`` itself, e.g. ``latest``,
-keeps it). Every run appends one JSON line to ``<site>/runs.jsonl``: start and end, what was
-fetched, which briefs were rebuilt and why, which were skipped, durations, and any error.
+passed to the notebooks that declare it. The run's date is ``--as-of`` or, by default, today in
+Iraq (:func:`analysis.clock.today_in_iraq`, never the machine's zone). By default an entry that
+sets ``as_of`` itself keeps it (``latest``: the last date in the data); an explicit ``--as-of``
+also replaces ``latest``, so ``escalation run --as-of 2021-06-30`` makes that date's edition of
+every brief that takes a date (an entry set to a date of its own still keeps it). Every run
+appends one JSON line to ``<site>/runs.jsonl``: start and end, what was fetched, which briefs
+were rebuilt and why, which were skipped, durations, and any error.
 
 Exit codes, for cron, systemd and CI monitors (see :data:`EXIT_CODES`, the ``run`` table of
-:data:`analysis.errors.COMMANDS`).
+:data:`analysis.errors.COMMANDS`). A feed that could not be fetched is a failure of its own,
+7, even when the briefs were built and published from the data at hand: the shipped schedulers
+count only 0 and 5 as success.
 """
 
 from __future__ import annotations
@@ -21,21 +27,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import (
     COMMANDS,
     DATA_INVALID,
     FAILED,
+    FETCH_FAILED,
     IO_ERROR,
     NOTHING,
     PUBLISHED,
-    ConfigError,
-    FetchError,
-    LockedError,
+    EscalationError,
+    error_text,
     exit_code,
 )
 from analysis.errors import CONFIG as CONFIG  # re-exported: the codes stay importable from here
 from analysis.errors import LOCKED as LOCKED
 from analysis.paths import DATA_DIR, DATA_FILES
+from analysis.report.publish import naming
 
 #: what each exit code of ``escalation run`` means (also the ``status`` of its run-log line)
 EXIT_CODES = COMMANDS["run"].meanings
@@ -72,7 +80,7 @@ class RunLog:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return now_utc()
 
 
 def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dict[str, Any]]:
@@ -104,7 +112,9 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
                 version = os.environ.get(UCDP_VERSION_ENV, DEFAULT_UCDP_VERSION)
                 got = ucdp.fetch(version, out, base_url=base, progress=False)
                 record.update(ok=True, detail=f"{got.path.name}: {got.status}")
-        except Exception as exc:
+        except EscalationError as exc:  # a download, the server's answer, credentials, a date
+            record.update(ok=False, detail=" ".join(str(exc).split()))
+        except Exception as exc:  # anything else is recorded too: the run goes on, and fails 7
             record.update(ok=False, detail=f"{type(exc).__name__}: {exc}")
         record["seconds"] = round(time.perf_counter() - start, 2)
         records.append(record)
@@ -129,12 +139,13 @@ def append_log(site: Path, entry: RunLog) -> None:
     """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk)."""
     site.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode("utf-8")
-    fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with naming(site / RUN_LOG):
+        fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_log(site: Path) -> list[dict[str, Any]]:
@@ -164,13 +175,19 @@ def run_unattended(
     now: dt.datetime | None = None,
     progress: Callable[[Any], None] | None = None,
 ) -> RunLog:
-    """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it."""
+    """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
+
+    ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
+    to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
+    entries that set ``as_of`` keep it."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
     data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
-    as_of = as_of or (now or _now()).date()
-    entry = RunLog(start=(now or _now()).isoformat(timespec="seconds"), as_of=as_of.isoformat())
+    now = now or _now()
+    explicit = as_of is not None
+    as_of = as_of or today_in_iraq(now)
+    entry = RunLog(start=now.isoformat(timespec="seconds"), as_of=as_of.isoformat())
     try:
         if fetch:
             entry.fetched = fetch_feeds(fetch, as_of, data_dir / "raw")
@@ -185,6 +202,7 @@ def run_unattended(
                 jobs=jobs,
                 data_dir=data_dir,
                 overrides={"as_of": as_of.isoformat()},
+                replace_latest=explicit,
                 wait=wait,
                 now=now,
                 progress=progress,
@@ -196,23 +214,26 @@ def run_unattended(
                 entry.seconds[name] = round(outcome.seconds, 2)
                 if not outcome.ok:
                     entry.failed[name] = outcome.error
-            code = FAILED if report.failed else PUBLISHED if report.built else NOTHING
-            entry.finish(code, "; ".join(entry.failed.values()))
-    except (ConfigError, LockedError) as exc:
-        entry.finish(exit_code(exc, "run"), str(exc))
-    except FetchError:
-        # an OSError, but not a failure to write: fetch_feeds records each feed's own failure,
-        # and any other propagates as it did before FetchError was an OSError
-        raise
-    except OSError as exc:
-        where = f" {exc.filename}" if exc.filename else ""
-        entry.finish(exit_code(exc, "run"), f"cannot write{where}: {exc.strerror or exc}")
+            unfetched = [f for f in entry.fetched if not f["ok"]]
+            if report.failed:
+                code = FAILED
+            elif unfetched:
+                code = FETCH_FAILED
+            else:
+                code = PUBLISHED if report.built else NOTHING
+            errors = list(entry.failed.values())
+            errors += [f"fetch {f['feed']} failed: {f['detail']}" for f in unfetched]
+            entry.finish(code, "; ".join(errors))
+    except (EscalationError, OSError) as exc:
+        # a bad config (2), the lock held (3), a feed's error (7), a file that cannot be
+        # written (6): the same code and message as ``escalation report`` gives
+        entry.finish(exit_code(exc, "run"), error_text(exc, "run"))
     try:
         append_log(site, entry)
     except OSError as exc:
         entry.notes.append(f"could not append to {site / RUN_LOG}: {exc}")
         if entry.exit_code in (PUBLISHED, NOTHING):
-            entry.finish(IO_ERROR, f"cannot write {site / RUN_LOG}: {exc.strerror or exc}")
+            entry.finish(IO_ERROR, error_text(exc, "run"))
     return entry
 
 

@@ -1,9 +1,11 @@
 """The ``escalation fetch`` subcommand: download raw feeds into ``data/raw/<feed>/``.
 
 ``register(subparsers)`` adds it to the main parser; each handler returns an exit code (0 done,
-1 some file failed or credentials are missing). Base URLs can be overridden with ``--base-url``
-or the environment (``ESCALATION_GDELT_URL``, ``ESCALATION_ACLED_URL``, ``ESCALATION_UCDP_URL``),
-which is how the tests point the fetchers at a local server.
+1 some file failed, the server could not be read or answered with something else than the feed,
+or credentials are missing), printing one line per failure, never a traceback. Base URLs can be
+overridden with ``--base-url`` or the environment (``ESCALATION_GDELT_URL``,
+``ESCALATION_ACLED_URL``, ``ESCALATION_UCDP_URL``), which is how the tests point the fetchers at a
+local server.
 """
 
 from __future__ import annotations
@@ -55,18 +57,22 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 
 def _cmd_gdelt(args: argparse.Namespace) -> int:
+    from analysis.errors import FetchError, error_exit
     from analysis.sources.fetch import gdelt
     from analysis.sources.fetch.http import base_url
 
-    report = gdelt.fetch(
-        args.start,
-        args.end,
-        _out(args, "gdelt"),
-        base_url=base_url(gdelt, args.base_url),
-        policy=_policy(args),
-        refresh_list=args.refresh_list,
-        progress=_progress(args),
-    )
+    try:
+        report = gdelt.fetch(
+            args.start,
+            args.end,
+            _out(args, "gdelt"),
+            base_url=base_url(gdelt, args.base_url),
+            policy=_policy(args),
+            refresh_list=args.refresh_list,
+            progress=_progress(args),
+        )
+    except FetchError as exc:  # the master list could not be read, or is not GDELT's
+        return error_exit(exc, "fetch")
     stream = sys.stdout if report.ok else sys.stderr
     print(report.text(), file=stream)
     return 0 if report.ok else 1
@@ -117,7 +123,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", default=None, help="server base URL (default: the feed's own)")
     p.add_argument("--retries", type=int, default=4, help="retries per request (default 4)")
     p.add_argument("--backoff", type=float, default=1.0, help="first retry wait, s (doubles)")
-    p.add_argument("--timeout", type=float, default=60.0, help="socket timeout, s (default 60)")
+    p.add_argument(
+        "--timeout", type=float, default=300.0,
+        help="seconds one request may take, the whole transfer (default 300)",
+    )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -4,15 +4,26 @@ A download goes to ``<name>.part`` next to its destination and is renamed into p
 complete and verified, so a complete-looking file is always complete. An interrupted download
 resumes from the ``.part`` file with an HTTP ``Range`` request (a server that ignores Range sends
 the whole file, which then replaces the partial one). Network errors, timeouts, truncated bodies
-and 5xx/429 answers are retried with exponential backoff; other 4xx answers are not. A file whose
-size or MD5 disagrees with what the caller expects is deleted and reported, never kept.
+and 5xx/429 answers are retried with exponential backoff; other 4xx answers and redirect loops are
+not. A file whose size or MD5 disagrees with what the caller expects is deleted and reported,
+never kept.
+
+Every request is one *attempt* bounded as a whole by ``Policy.timeout``: connecting, the headers
+and every read of the body share one deadline (:class:`_Deadline`), so a server that trickles a
+byte a second, or goes silent, ends the attempt on time instead of holding it open read by read.
+An answer that is an HTML page where a data file was asked for (a captive portal, a proxy's login
+page, answered with status 200) is refused (:class:`UnexpectedContentError`), never kept. Every
+error message is one line.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.client
 import os
+import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from analysis.errors import EscalationError, FetchError, ParameterError
 
@@ -42,15 +53,22 @@ class VerificationError(DownloadError):
     """A downloaded file's size or MD5 is not the expected one; the file was not kept."""
 
 
+class UnexpectedContentError(DownloadError):
+    """The server answered, but not with what was asked for: an HTML page instead of a data file
+    (a captive portal or a proxy's login page), or a file list that is not one. Nothing is kept,
+    and it is not retried."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """How hard to try: attempts after the first (``retries``), the first backoff in seconds
-    (doubled each retry, capped at ``max_backoff``) and the socket timeout in seconds."""
+    (doubled each retry, capped at ``max_backoff``) and ``timeout``, the seconds one attempt may
+    take as a whole (connecting, the headers and the whole body: a deadline across reads)."""
 
     retries: int = 4
     backoff: float = 1.0
     max_backoff: float = 30.0
-    timeout: float = 60.0
+    timeout: float = 300.0
 
     def __post_init__(self) -> None:
         if self.retries < 0 or self.backoff < 0 or self.timeout <= 0:
@@ -99,6 +117,142 @@ def _verify(path: Path, size: int | None, md5: str | None) -> str | None:
     return None
 
 
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (newlines too) as one space: one line of a message."""
+    return " ".join(str(text).split())
+
+
+class _Deadline:
+    """One attempt's time limit, shared by connecting, the headers and every read of the body.
+
+    At the deadline every socket the attempt opened is shut down, so a read blocked on a silent or
+    trickling server returns at once; :meth:`open` gives the attempt's requests a socket timeout
+    no longer than the time left. Use as a context manager around one attempt.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            _shut(sock)
+
+    def watch(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down at the deadline (at once if it has passed)."""
+        with self._lock:
+            if not self.expired:
+                self._sockets.append(sock)
+                return
+        _shut(sock)
+
+    def left(self) -> float:
+        """Seconds left; TimeoutError when none are."""
+        left = self.end - time.monotonic()
+        if self.expired or left <= 0:
+            raise TimeoutError(f"timed out after {self.seconds:g} s")
+        return left
+
+    def open(self, request: urllib.request.Request) -> Any:
+        """``urlopen(request)`` on connections this deadline watches (redirects included)."""
+        opener = urllib.request.build_opener(_HTTPHandler(self), _HTTPSHandler(self))
+        return opener.open(request, timeout=self.left())
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _watched(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+    class Watched(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._deadline = deadline
+
+        def connect(self) -> None:
+            super().connect()
+            self._deadline.watch(self.sock)
+
+    Watched.__name__ = f"Watched{base.__name__}"
+    return Watched
+
+
+_WatchedHTTP = _watched(http.client.HTTPConnection)
+_WatchedHTTPS = _watched(http.client.HTTPSConnection)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_WatchedHTTP, deadline=self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(
+            functools.partial(_WatchedHTTPS, deadline=self._deadline), req, context=self._context
+        )
+
+
+def attempt(seconds: float, call: Callable[[_Deadline], _T]) -> _T:
+    """``call(deadline)`` within one deadline of ``seconds``: whatever it was doing when the
+    deadline passed (a read cut short, a body that looks complete because the socket was shut
+    down), it ends as ``TimeoutError("timed out after <seconds> s")``."""
+    with _Deadline(seconds) as deadline:
+        try:
+            result = call(deadline)
+        except Exception:
+            if deadline.expired:
+                raise TimeoutError(f"timed out after {seconds:g} s") from None
+            raise
+        if deadline.expired:  # the body may have been cut by the shutdown
+            raise TimeoutError(f"timed out after {seconds:g} s")
+        return result
+
+
+def refuse_html(url: str, response: Any) -> None:
+    """Raise :class:`UnexpectedContentError` when ``response`` is an HTML page: no feed serves
+    one, so it is a captive portal, a proxy's login page or an error page answered with 200."""
+    kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        raise UnexpectedContentError(
+            f"{url}: the server answered with an HTML page ({kind}), not the file asked for "
+            "(a captive portal or a proxy's login page?); nothing was kept"
+        )
+
+
+def http_problem(exc: urllib.error.HTTPError) -> str:
+    """One line for an HTTP error answer: "HTTP 500 Internal Server Error", a redirect loop."""
+    if 300 <= exc.code < 400:
+        return f"HTTP {exc.code}: redirected in a loop or too many times"
+    return one_line(f"HTTP {exc.code} {exc.reason}")
+
+
 class _Retryable(FetchError):
     """A failure worth another attempt that urllib does not raise itself (a truncated body).
 
@@ -111,7 +265,7 @@ def retry_problem(exc: BaseException, timeout: float) -> str | None:
     errors, a bug): not retried."""
     if isinstance(exc, urllib.error.HTTPError):  # before OSError: HTTPError is one
         if exc.code in (408, 429) or exc.code >= 500:
-            return f"HTTP {exc.code} {exc.reason}"
+            return http_problem(exc)
         return None
     if isinstance(exc, _Retryable):
         return str(exc)
@@ -122,7 +276,10 @@ def retry_problem(exc: BaseException, timeout: float) -> str | None:
     if isinstance(exc, http.client.IncompleteRead):
         return f"connection closed early ({len(exc.partial)} bytes in last read)"
     if isinstance(exc, OSError | http.client.HTTPException):  # URLError, ConnectionError, ...
-        return f"network error: {getattr(exc, 'reason', exc)}"
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):  # a connect that timed out
+            return f"timed out after {timeout:g} s"
+        return one_line(f"network error: {reason}")
     return None
 
 
@@ -136,9 +293,10 @@ def with_retries(
 ) -> _T:
     """``call()``, retried with exponential backoff per ``policy`` while it fails retryably.
 
-    Which failures are retryable is :func:`retry_problem`'s call. Another HTTP error raises
-    :class:`DownloadError` at once; any other exception propagates as it is. When the retries run
-    out: DownloadError "<url>: <problem> (gave up after <n> attempts<note>)".
+    Which failures are retryable is :func:`retry_problem`'s call. Another HTTP error (a 4xx, a
+    redirect loop) raises :class:`DownloadError` at once; any other exception propagates as it
+    is. When the retries run out: DownloadError "<url>: <problem> (gave up after <n>
+    attempts<note>)". Every message is one line.
     """
     attempt = 0
     while True:
@@ -148,7 +306,7 @@ def with_retries(
             problem = retry_problem(exc, policy.timeout)
             if problem is None:
                 if isinstance(exc, urllib.error.HTTPError):
-                    raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                    raise DownloadError(f"{url}: {http_problem(exc)}") from None
                 raise
             if attempt >= policy.retries:
                 raise DownloadError(
@@ -165,17 +323,22 @@ def _fetch_once(
     timeout: float,
     on_bytes: Callable[[int], None] | None,
 ) -> int:
-    """One request: append to (or restart) ``part``; return bytes received.
+    """One attempt, all of it within ``timeout`` seconds: append to (or restart) ``part``;
+    return bytes received.
 
-    Raises what urllib raises, or _Retryable for a body shorter than its Content-Length.
+    Raises what urllib raises, TimeoutError at the deadline, UnexpectedContentError for an HTML
+    page, or _Retryable for a body shorter than its Content-Length.
     """
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})
     if have:
         request.add_header("Range", f"bytes={have}-")
-    got = 0
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+
+    def transfer(deadline: _Deadline) -> int:
+        nonlocal have
+        got = 0
+        with deadline.open(request) as response:
+            refuse_html(url, response)
             status = response.status
             if have and status == 200:  # the server ignored Range: start again
                 part.unlink()
@@ -185,20 +348,24 @@ def _fetch_once(
             expected = response.headers.get("Content-Length")
             with part.open("ab") as out:
                 while True:
-                    block = response.read(CHUNK)
+                    block = response.read1(CHUNK)
                     if not block:
                         break
                     out.write(block)
                     got += len(block)
                     if on_bytes:
                         on_bytes(len(block))
+                    deadline.left()
             if expected is not None and got < int(expected):
                 raise _Retryable(f"connection closed after {got} of {expected} bytes")
+        return got
+
+    try:
+        return attempt(timeout, transfer)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # range beyond the end: the partial file may be complete
             return 0
         raise
-    return got
 
 
 def download(
@@ -249,6 +416,32 @@ def download(
     return Outcome(dest, "resumed" if resumed else "downloaded", fetched)
 
 
+def fetch_with(
+    url: str,
+    read: Callable[[Any], _T],
+    *,
+    policy: Policy = DEFAULT_POLICY,
+    headers: Mapping[str, str] | None = None,
+    data: bytes | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T:
+    """GET (or POST ``data``) ``url`` and return ``read(response)``, on the shared path: each
+    attempt within ``policy.timeout`` as a whole, retries with backoff, HTML pages refused,
+    one-line errors (:class:`DownloadError`). ``read`` may raise :class:`_Retryable`-free
+    package errors (an :class:`UnexpectedContentError` for a body that is not what was asked
+    for); they are not retried."""
+    request = urllib.request.Request(
+        url, data=data, headers={"User-Agent": USER_AGENT, **(headers or {})}
+    )
+
+    def transfer(deadline: _Deadline) -> _T:
+        with deadline.open(request) as response:
+            refuse_html(url, response)
+            return read(response)
+
+    return with_retries(lambda: attempt(policy.timeout, transfer), url, policy, sleep)
+
+
 def get_bytes(
     url: str,
     *,
@@ -257,17 +450,14 @@ def get_bytes(
     data: bytes | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bytes:
-    """GET (or POST ``data``) a small resource into memory, with the same retries and timeout."""
+    """GET (or POST ``data``) a small resource into memory, on the shared path
+    (:func:`fetch_with`)."""
 
-    def once() -> bytes:
-        request = urllib.request.Request(
-            url, data=data, headers={"User-Agent": USER_AGENT, **(headers or {})}
-        )
-        with urllib.request.urlopen(request, timeout=policy.timeout) as response:
-            body = response.read()
-            expected = response.headers.get("Content-Length")
-            if expected is not None and len(body) < int(expected):
-                raise _Retryable(f"connection closed after {len(body)} of {expected} bytes")
-            return body
+    def read(response: Any) -> bytes:
+        body = response.read()
+        expected = response.headers.get("Content-Length")
+        if expected is not None and len(body) < int(expected):
+            raise _Retryable(f"connection closed after {len(body)} of {expected} bytes")
+        return body
 
-    return with_retries(once, url, policy, sleep)
+    return fetch_with(url, read, policy=policy, headers=headers, data=data, sleep=sleep)
