@@ -331,7 +331,9 @@ TEMPO = (
 
 def test_as_of_makes_that_dates_edition_filed_under_its_own_date(project):
     p = project
-    nb = write_notebook(p["root"] / "t.ipynb", TEMPO, parameters='as_of = "latest"  # or a date')
+    nb = write_notebook(
+        p["root"] / "notebooks" / "t.ipynb", TEMPO, parameters='as_of = "latest"  # or a date'
+    )
     write_config(p["config"], {"t": (nb, {"as_of": "latest"}), "u": (nb, {})})
     site = p["site"]
 
