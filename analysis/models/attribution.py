@@ -1177,7 +1177,7 @@ def fit_counts(
     params = res.params.to_numpy()
     cov = res.cov_params().to_numpy()
     names = list(design.columns)
-    step_days = float(pd.tseries.frequencies.to_offset(freq).nanos / 86400e9) if freq else 1.0
+    step_days = float((y.index[1] - y.index[0]) / _DAY)  # days per period (months: ~30)
     horizon = max(1, int(math.ceil(horizon_days / step_days)))
     ar = names.index("log1p_lag")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))

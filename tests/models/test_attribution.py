@@ -161,6 +161,9 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
     assert list(res.effects.columns) == attribution.EFFECT_COLUMNS
     assert res.effects.loc["surge", "excess"] > 0 > res.effects.loc["truce", "excess"]
     assert "surge" in res.summary()
+    weekly = attribution.fit_counts(daily.resample("W-MON").sum(), EVENTS, n_sims=50)
+    assert weekly.unit == "week" and weekly.horizon_periods == 5
+    assert weekly.effects.loc["surge", "rate_ratio"] > 1 > weekly.effects.loc["truce", "rate_ratio"]
     res.plot()
     plt.close("all")
 
