@@ -17,7 +17,8 @@ days (:data:`QUAD_PER_DAY`) whose edges include every event date, so steps are i
 exactly and the smooth parts (trend, seasons, pulse decay) with a relative error below about
 0.5% of a pulse's term for the shortest half-life allowed (half a day) and far less otherwise.
 
-Fitting is maximum likelihood (L-BFGS-B, analytic gradient, several starts). Intervals are Wald
+Fitting is maximum likelihood with the analytic gradient from several starts (SLSQP by default,
+L-BFGS-B with ``OPTIMIZER = "L-BFGS-B"``; same optimum, see :data:`OPTIMIZER`). Intervals are Wald
 intervals on the fitting scales (log rate ratio, log half-life, logit branching ratio, log
 decay) from the observed information (central differences of the gradient); dates known only to
 the day are spread within their day over ``n_jitter`` draws and combined by Rubin's rules.
@@ -37,9 +38,10 @@ they are fitted as one term from the first one's date. After fitting, events who
 ratios correlate beyond :data:`CLUSTER_CORRELATION` (|r| > 0.9) are reported together. Either
 way the cluster is one row of ``.effects`` indexed ``"a + b"`` (its members in the ``cluster``
 column, its date the first member's): its rate ratio is the joint change after all members
-(the product of the members' rate ratios), its excess counts from the first date to the last
-date plus the horizon with all members' terms removed, and ``.summary()`` says the events could
-not be separated. No separate numbers are reported for the members.
+(the product of the members' rate ratios), its excess counts over the horizon from the last
+member's date (where only the joint change acts; between the members its split, and so the
+excess there, is not identified) with all members' terms removed, and ``.summary()`` says the
+events could not be separated. No separate numbers are reported for the members.
 
 ``fit_counts`` is the discrete-time cross-check: a negative-binomial (NB2) regression of daily or
 weekly counts on the same trend, seasons and event steps plus log(1 + previous count).
@@ -75,6 +77,8 @@ from analysis.results import Results, attr, format_p
 
 __all__ = [
     "CLUSTER_CORRELATION",
+    "EFFECT_COLUMNS",
+    "OPTIMIZER",
     "QUAD_PER_DAY",
     "AttributionResults",
     "CountAttributionResults",
@@ -90,6 +94,14 @@ _Z = 0.975
 QUAD_PER_DAY = 4
 #: |correlation| of two events' log rate ratios beyond which they are reported as one cluster
 CLUSTER_CORRELATION = 0.9
+#: scipy.optimize method of the fit: "SLSQP" (default) or "L-BFGS-B", which reach the same optimum
+#: (a test checks) but L-BFGS-B is about five times slower on a busy machine, its time spent in
+#: multithreaded BLAS calls on tiny vectors (as analysis.models.hawkes found)
+OPTIMIZER = "SLSQP"
+_OPTIONS = {
+    "SLSQP": {"maxiter": 1000, "ftol": 1e-12},
+    "L-BFGS-B": {"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
+}
 _MIN_ATTACKS = 20
 _B_BOUNDS = (-10.0, 10.0)  # log rate ratios, trend per year, Fourier coefficients
 _LOG_MU_BOUNDS = (-25.0, 12.0)
@@ -291,9 +303,9 @@ def _fit_once(spec: _Spec, warm: np.ndarray | None = None, hessian: bool = True)
             x0,
             args=(spec,),
             jac=True,
-            method="L-BFGS-B",
+            method=OPTIMIZER,
             bounds=bounds,
-            options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
+            options=_OPTIONS[OPTIMIZER],
         )
         if np.isfinite(res.fun) and (best is None or res.fun < best.fun - 1e-9):
             best = res
@@ -468,7 +480,8 @@ class AttributionResults(Results):
             if r["cluster"]:
                 lead = (
                     f"{name} (from {r['date']:%Y-%m-%d}; these events are too close for the "
-                    "data to tell apart, so only their joint effect is given)"
+                    "data to tell apart, so only their joint effect after the last of them is "
+                    "given, and its excess attacks count from that date)"
                 )
             what = "rate ratio at onset" if r["effect"] == "pulse" else "rate ratio"
             line = (
@@ -775,8 +788,10 @@ def fit(
         g[[nb + j for j in group]] = 1.0
         est, se, q = combo(g)
         pval = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else math.nan
-        first, last = terms[group[0]].day, terms[group[-1]].day
-        excess = excess_of(group, first, min(last + horizon_days, T))
+        last = terms[group[-1]].day
+        # a cluster: from its last member on, where only the joint effect acts (between the
+        # members the split of the change is not identified, and neither is its excess)
+        excess = excess_of(group, last, min(last + horizon_days, T))
         form = terms[group[0]].effect if len(group) == 1 else "step"
         hl = (math.nan, math.nan, math.nan)
         if len(group) == 1 and group[0] in pulse_pos:

@@ -83,6 +83,15 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
     assert abs(math.log(joint / 3.0)) < abs(math.log(naive_rr / 3.0))
 
 
+def test_l_bfgs_b_reaches_the_same_optimum(two_steps, monkeypatch):
+    times, fit = two_steps
+    monkeypatch.setattr(attribution, "OPTIMIZER", "L-BFGS-B")
+    other = attribution.fit(times, EVENTS, start=START, end=END, n_sims=50, compare=False)
+    assert other.loglik == pytest.approx(fit.loglik, abs=1e-4)
+    np.testing.assert_allclose(other.effects["rate_ratio"], fit.effects["rate_ratio"], rtol=1e-3)
+    assert other.branching_ratio == pytest.approx(fit.branching_ratio, abs=1e-3)
+
+
 def test_pulse_half_life_is_recovered_within_its_interval():
     """A pulse x5 at onset decaying with a half-life of 6 days, plus a step elsewhere."""
     effects = {"pulse": ("2020-04-01", 5.0, 6.0), "step": ("2020-08-01", 0.5)}
