@@ -1163,7 +1163,9 @@ def fit_counts(
     vs without its step, iterated forward through the autoregressive term (the lag fed with the
     expected counts of each path; the period before the event as observed), at the estimates
     and over ``n_sims`` seeded draws of the coefficients (interval: 2.5-97.5% quantiles).
-    Only step effects are supported.
+    Only step effects are supported. Events in one period share one step, and events whose
+    coefficients correlate beyond :data:`CLUSTER_CORRELATION` are reported jointly, as in
+    :func:`fit` (a cluster row ``"a + b"``, its excess from the last member's period on).
     """
     import statsmodels.api as sm
 
@@ -1184,7 +1186,12 @@ def fit_counts(
             f"event(s) {outside} fall outside the series {y.index[0]:%Y-%m-%d} to "
             f"{y.index[-1]:%Y-%m-%d} (or in its first period)"
         )
-    design = count_design(y, dates, trend=trend, seasonality=seasonality)
+    # events in one period cannot be told apart: one step for them, named "a + b"
+    by_period = pd.Series([pd.Period(d, freq) for d in dates], index=dates.index)
+    terms = pd.Series(
+        {" + ".join(grp.index): dates[grp.index[0]] for _, grp in by_period.groupby(by_period)}
+    ).sort_values(kind="stable")
+    design = count_design(y, terms, trend=trend, seasonality=seasonality)
     endog = y.iloc[1:]
     model = sm.NegativeBinomial(endog, design, loglike_method="nb2")
     res = model.fit(disp=0, maxiter=500, method="bfgs")
@@ -1217,20 +1224,39 @@ def fit_counts(
         return total
 
     rows = []
-    for name, date in dates.items():
-        j = names.index(f"step[{name}]")
-        pos = int(np.searchsorted(design.index.to_period(freq), pd.Period(date, freq)))
-        est, se = params[j], math.sqrt(cov[j, j])
-        vals = np.array([path_excess(d, j, pos) for d in draws])
+    first_step = names.index(f"step[{terms.index[0]}]")
+    for group in _clusters(cov, first_step, len(terms)):
+        cols = [first_step + g for g in group]
+        members = [m for g in group for m in terms.index[g].split(" + ")]
+        last = terms.iloc[group[-1]]
+        pos = int(np.searchsorted(design.index.to_period(freq), pd.Period(last, freq)))
+        g_vec = np.zeros(k)
+        g_vec[cols] = 1.0
+        est = float(g_vec @ params[:k])
+        se = math.sqrt(float(g_vec @ cov[:k, :k] @ g_vec))
+        vals = np.array([path_excess(d, cols, pos) for d in draws])
         excess = (
-            path_excess(params[: len(names)], j, pos),
+            path_excess(params[:k], cols, pos),
             float(np.quantile(vals, 0.025)),
             float(np.quantile(vals, 0.975)),
         )
         nan3 = (math.nan, math.nan, math.nan)
-        pval = float(res.pvalues.iloc[j])
+        pval = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else math.nan
+        label = " + ".join(members)
+        cluster = ", ".join(members) if len(members) > 1 else ""
         rows.append(
-            _row(est, est - q * se, est + q * se, name, date, "step", pval, excess, nan3, "")
+            _row(
+                est,
+                est - q * se,
+                est + q * se,
+                label,
+                dates[members[0]],
+                "step",
+                pval,
+                excess,
+                nan3,
+                cluster,
+            )
         )
     effects = pd.DataFrame(rows).set_index("event_id")[EFFECT_COLUMNS]
     ci = res.conf_int()

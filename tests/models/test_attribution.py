@@ -173,6 +173,11 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
     weekly = attribution.fit_counts(daily.resample("W-MON").sum(), EVENTS, n_sims=50)
     assert weekly.unit == "week" and weekly.horizon_periods == 5
     assert weekly.effects.loc["surge", "rate_ratio"] > 1 > weekly.effects.loc["truce", "rate_ratio"]
+    same_week = attribution.fit_counts(
+        daily.resample("W-MON").sum(), {**EVENTS, "eve": "2020-05-20"}, n_sims=50
+    )
+    assert list(same_week.effects.index) == ["surge", "eve + truce"]
+    assert same_week.effects.loc["eve + truce", "cluster"] == "eve, truce"
     res.plot()
     plt.close("all")
 
