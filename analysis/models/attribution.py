@@ -505,6 +505,12 @@ class AttributionResults(Results):
             )
         else:
             text.append("Self-excitation not fitted (branching ratio fixed at 0).")
+        if self.at_bound:
+            text.append(
+                "At a limit of the search (their intervals are not reliable): "
+                + "; ".join(self.at_bound)
+                + "."
+            )
         verdict = "adequate" if self.gof_p >= 0.05 else "poor; read with caution"
         text.append(
             f"Goodness of fit (time-rescaling, KS test): {format_p(self.gof_p)}, {verdict}."
@@ -683,7 +689,9 @@ def fit(
     event id -> form (unnamed events are steps). ``seasonality`` is the number of annual Fourier
     pairs. ``excitation=False`` fixes the branching ratio at 0 (an inhomogeneous Poisson
     process). ``compare=False`` skips the nested models (``.comparison`` is then empty).
-    Excess attacks and the contagion share get intervals from ``n_sims`` seeded draws.
+    Excess attacks and the contagion share get intervals from ``n_sims`` seeded draws; the
+    horizon stops at the window's end. A log rate ratio at its search limit (+-10, e.g. no attack
+    at all after an event) is listed in ``at_bound`` and named in ``.summary()``.
     """
     horizon_days = whole_number("horizon_days", horizon_days, unit="days")
     n_sims = whole_number("n_sims", n_sims, minimum=10)

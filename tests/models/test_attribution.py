@@ -354,6 +354,16 @@ def test_two_events_on_one_date_are_named(few_times):
         attribution.fit(few_times, {**EVENTS, "again": EVENTS["surge"]}, start=START, end=END)
 
 
+def test_an_event_with_no_attacks_after_it_is_flagged_at_the_bound(few_times):
+    quiet = few_times[few_times < "2020-10-01"]
+    fit = attribution.fit(
+        quiet, {**EVENTS, "end": "2020-10-01"}, start=START, end=END, n_sims=50, compare=False
+    )
+    assert "rate ratio of end" in fit.at_bound
+    assert fit.effects.loc["end", "rate_ratio"] < 0.01
+    assert "At a limit of the search" in fit.summary()
+
+
 def test_too_few_attacks(few_times):
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
         attribution.fit(few_times[:5], EVENTS, start=START, end=END)
