@@ -8,4 +8,6 @@ One module per model, each with a function that fits and returns a results objec
 - :mod:`~analysis.models.changepoints`    optimal Poisson segmentation, ``detect``
 - :mod:`~analysis.models.hawkes`          self-exciting Hawkes process, ``fit``
 - :mod:`~analysis.models.counterfactual`  state-space counterfactual forecast, ``fit``
+- :mod:`~analysis.models.attribution`     events' effects net of each other and of contagion
+  (self-exciting process with event terms), ``fit``; negative-binomial cross-check, ``fit_counts``
 """

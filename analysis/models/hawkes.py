@@ -46,13 +46,26 @@ from analysis.charts import (
 from analysis.errors import ModelInputError, ParameterError
 from analysis.results import Results, attr, format_p
 
-__all__ = ["HawkesResults", "fit", "log_likelihood", "simulate"]
+__all__ = [
+    "LOGIT_BRANCHING_BOUNDS",
+    "HawkesResults",
+    "KernelTerms",
+    "excitation_sums",
+    "fit",
+    "kernel_compensator",
+    "kernel_terms",
+    "log_decay_bounds",
+    "log_likelihood",
+    "rubin",
+    "simulate",
+]
 
 _DAY = pd.Timedelta(days=1)
 _Z = 0.975  # two-sided 95% intervals
 # bounds on the transformed parameters: log(mu per day), logit(alpha), log(beta per day)
 _LOG_MU_BOUNDS = (-25.0, 12.0)
-_LOGIT_ALPHA_BOUNDS = (-15.0, 15.0)
+LOGIT_BRANCHING_BOUNDS = (-15.0, 15.0)  # search limits of logit(branching ratio)
+_LOGIT_ALPHA_BOUNDS = LOGIT_BRANCHING_BOUNDS
 _MAX_DECAY = 1e4  # per day (half-life about 6 seconds)
 # Slowest decay allowed, per window length: excitation whose mean lag (1 / decay) exceeds a
 # twentieth of the window cannot be told apart from a drift in the background rate (the
@@ -86,7 +99,7 @@ def _make_data(t: np.ndarray, T: float, edges: np.ndarray) -> _Data:
     return _Data(t=t, T=float(T), edges=np.asarray(edges, dtype=float), regime=regime)
 
 
-def _excitation_sums(
+def excitation_sums(
     t: np.ndarray, beta: float, derivative: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Ozaki's recursion, vectorised: R_i = sum_{j<i} e^{-beta(t_i-t_j)} and D_i = -dR_i/dbeta.
@@ -111,6 +124,60 @@ def _excitation_sums(
     return R, D
 
 
+@dataclass(frozen=True)
+class KernelTerms:
+    """The self-excitation's pieces of the log-likelihood, with their derivatives.
+
+    For sorted event times ``t`` (days in [0, T]), branching ratio ``alpha`` and decay ``beta``:
+    ``excitation[i]`` = alpha beta sum_{j<i} e^{-beta(t_i - t_j)} (the kernel's intensity at
+    event i, per day) and ``integral`` = alpha sum_i (1 - e^{-beta(T - t_i)}) (the kernel's
+    compensator over the window). Any model whose intensity is background + this kernel has
+    log-likelihood sum_i log(background_i + excitation_i) - integral(background) - integral.
+    """
+
+    excitation: np.ndarray
+    d_excitation_d_alpha: np.ndarray
+    d_excitation_d_beta: np.ndarray
+    integral: float
+    d_integral_d_alpha: float
+    d_integral_d_beta: float
+
+
+def kernel_terms(
+    t: np.ndarray, T: float, alpha: float, beta: float, derivative: bool = True
+) -> KernelTerms:
+    """The exponential kernel's terms of the log-likelihood (O(n), Ozaki's recursion)."""
+    R, D = excitation_sums(t, beta, derivative=derivative)
+    tail = T - t
+    one_minus = -np.expm1(-beta * tail)
+    s_one_minus = float(np.sum(one_minus))
+    if derivative:
+        d_beta = alpha * (R - beta * D)
+        d_int_beta = alpha * float(np.sum(tail * np.exp(-beta * tail)))
+    else:
+        d_beta, d_int_beta = np.zeros_like(R), math.nan
+    return KernelTerms(
+        excitation=alpha * beta * R,
+        d_excitation_d_alpha=beta * R,
+        d_excitation_d_beta=d_beta,
+        integral=alpha * s_one_minus,
+        d_integral_d_alpha=s_one_minus,
+        d_integral_d_beta=d_int_beta,
+    )
+
+
+def kernel_compensator(s: np.ndarray, t: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """The kernel's part of the compensator, integral_0^s of the excitation, at sorted ``s``
+    (days) for sorted event times ``t``: expected triggered events up to each ``s``."""
+    s = np.asarray(s, dtype=float)
+    R, _ = excitation_sums(t, beta, derivative=False)
+    before = np.searchsorted(t, s, side="left")  # events strictly before s
+    last = np.maximum(before - 1, 0)
+    lag = np.where(before > 0, s - t[last], np.inf) if len(t) else np.full(s.shape, np.inf)
+    decayed = np.exp(-beta * lag) * (1.0 + R[last]) if len(t) else np.zeros(s.shape)
+    return alpha * (before - decayed)
+
+
 def _unpack(theta: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
     return np.exp(theta[:k]), float(special.expit(theta[k])), float(np.exp(theta[k + 1]))
 
@@ -119,18 +186,15 @@ def _negloglik(theta: np.ndarray, data: _Data) -> tuple[float, np.ndarray]:
     """Negative log-likelihood and its gradient on (log mu_k, logit alpha, log beta)."""
     k = len(data.edges) - 1
     mu, alpha, beta = _unpack(theta, k)
-    R, D = _excitation_sums(data.t, beta)
-    lam = mu[data.regime] + alpha * beta * R
-    tail = data.T - data.t
-    e_tail = np.exp(-beta * tail)
-    one_minus = -np.expm1(-beta * tail)
+    kt = kernel_terms(data.t, data.T, alpha, beta)
+    lam = mu[data.regime] + kt.excitation
     # sums of products rather than `@`: OpenBLAS multithreads dot products of more than 10,000
     # elements, which is many times slower on a busy machine
-    loglik = np.sum(np.log(lam)) - np.sum(mu * data.lengths) - alpha * np.sum(one_minus)
+    loglik = np.sum(np.log(lam)) - np.sum(mu * data.lengths) - kt.integral
     inv = 1.0 / lam
     g_mu = np.bincount(data.regime, weights=inv, minlength=k) - data.lengths
-    g_alpha = beta * np.sum(R * inv) - np.sum(one_minus)
-    g_beta = alpha * np.sum((R - beta * D) * inv) - alpha * np.sum(tail * e_tail)
+    g_alpha = np.sum(kt.d_excitation_d_alpha * inv) - kt.d_integral_d_alpha
+    g_beta = np.sum(kt.d_excitation_d_beta * inv) - kt.d_integral_d_beta
     grad = np.concatenate([g_mu * mu, [g_alpha * alpha * (1.0 - alpha), g_beta * beta]])
     return -float(loglik), -grad
 
@@ -171,7 +235,7 @@ def _starts(data: _Data) -> list[np.ndarray]:
     counts = np.bincount(data.regime, minlength=len(data.lengths))
     rate = np.maximum(counts, 0.5) / data.lengths
     out = []
-    lo, hi = _log_beta_bounds(data.T)
+    lo, hi = log_decay_bounds(data.T)
     for alpha0, beta0 in [(0.2, 1.0), (0.5, 0.1), (0.5, 10.0)]:
         beta0 = math.exp(min(max(math.log(beta0), lo + 0.1), hi - 0.1))
         out.append(
@@ -180,7 +244,9 @@ def _starts(data: _Data) -> list[np.ndarray]:
     return out
 
 
-def _log_beta_bounds(T: float) -> tuple[float, float]:
+def log_decay_bounds(T: float) -> tuple[float, float]:
+    """Search limits of log(decay per day) for a window of ``T`` days: the decay is at least
+    20 / T per day (slower excitation is a drifting background) and at most 1e4 per day."""
     return math.log(_MIN_DECAY_WINDOWS / T), math.log(_MAX_DECAY)
 
 
@@ -194,7 +260,7 @@ class _Fit:
 def _fit_once(data: _Data) -> _Fit:
     """Maximise the likelihood from several starts; covariance from the observed information."""
     k = len(data.lengths)
-    bounds = [_LOG_MU_BOUNDS] * k + [_LOGIT_ALPHA_BOUNDS, _log_beta_bounds(data.T)]
+    bounds = [_LOG_MU_BOUNDS] * k + [_LOGIT_ALPHA_BOUNDS, log_decay_bounds(data.T)]
     best = None
     for x0 in _starts(data):
         res = optimize.minimize(
@@ -226,12 +292,7 @@ def _compensator(s: np.ndarray, data: _Data, mu: np.ndarray, alpha: float, beta:
     s = np.asarray(s, dtype=float)
     cum_mu = np.concatenate([[0.0], np.cumsum(mu * data.lengths)])
     background = np.interp(s, data.edges, cum_mu)
-    R, _ = _excitation_sums(data.t, beta, derivative=False)
-    before = np.searchsorted(data.t, s, side="left")  # events strictly before s
-    last = np.maximum(before - 1, 0)
-    lag = np.where(before > 0, s - data.t[last], np.inf)
-    decayed = np.exp(-beta * lag) * (1.0 + R[last])
-    return background + alpha * (before - decayed)
+    return background + kernel_compensator(s, data.t, alpha, beta)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -525,8 +586,12 @@ def _fmt(x: float) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _rubin(thetas: np.ndarray, covs: np.ndarray, g: np.ndarray) -> tuple[float, float, float]:
-    """Estimate, standard error and 97.5% quantile for the linear combination g'theta (Rubin)."""
+def rubin(thetas: np.ndarray, covs: np.ndarray, g: np.ndarray) -> tuple[float, float, float]:
+    """Estimate, standard error and 97.5% quantile for the linear combination g'theta (Rubin).
+
+    ``thetas`` (m x p) are the estimates of m imputations (jitter draws), ``covs`` (m x p x p)
+    their covariances; the total variance is within + (1 + 1/m) between, with Rubin's degrees
+    of freedom for the t quantile (normal when m = 1)."""
     m = len(thetas)
     use = g != 0
     g = g[use]
@@ -542,6 +607,9 @@ def _rubin(thetas: np.ndarray, covs: np.ndarray, g: np.ndarray) -> tuple[float, 
     else:
         q = float(stats.norm.ppf(_Z))
     return est, math.sqrt(total) if total >= 0 else math.nan, q
+
+
+_rubin = rubin  # the older private name
 
 
 def fit(
@@ -616,7 +684,7 @@ def fit(
     def interval(j: int, transform) -> tuple[float, float, float]:
         g = np.zeros(k + 2)
         g[j] = 1.0
-        est, se, q = _rubin(thetas, covs, g)
+        est, se, q = rubin(thetas, covs, g)
         return transform(est), transform(est - q * se), transform(est + q * se)
 
     regimes = []
@@ -629,7 +697,7 @@ def fit(
     at_bound = []
     if theta_bar[k] <= _LOGIT_ALPHA_BOUNDS[0] + 0.5:
         at_bound.append("branching_ratio")
-    beta_lo, beta_hi = _log_beta_bounds(T)
+    beta_lo, beta_hi = log_decay_bounds(T)
     if theta_bar[k + 1] <= beta_lo + 0.01 or theta_bar[k + 1] >= beta_hi - 0.01:
         at_bound.append("decay")
 
@@ -638,7 +706,7 @@ def fit(
     mean_mu = float(w @ mu)
     g = np.zeros(k + 2)
     g[:k] = w * mu / mean_mu
-    _, se, q = _rubin(thetas, covs, g)
+    _, se, q = rubin(thetas, covs, g)
     mean_lo, mean_hi = mean_mu * _exp(-q * se), mean_mu * _exp(q * se)
 
     bounds_ts = [start_ts, *breaks, end_ts]
