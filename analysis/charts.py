@@ -338,3 +338,30 @@ def plot_counts(
 def chart_text(text: str) -> str:
     """``text`` for a matplotlib label: dollar signs escaped so they are not read as mathtext."""
     return str(text).replace("$", r"\$")
+
+
+def plot_rescaled_gaps(
+    rescaled: np.ndarray, gof_p: float, *, noun: str = "events", ax: Axes | None = None
+) -> Axes:
+    """QQ plot of a point process's time-rescaled gaps against Exp(1), the distribution they
+    follow when the fitted intensity is right; ``gof_p`` is the Kolmogorov-Smirnov p-value."""
+    from scipy import stats
+
+    from analysis.results import format_p
+
+    ax = new_axes(ax, figsize=(4.5, 4.5))
+    r = np.sort(np.asarray(rescaled, dtype=float))
+    n = len(r)
+    q = stats.expon.ppf((np.arange(1, n + 1) - 0.5) / n)
+    ax.plot(q, r, ".", color=OBSERVED_COLOR, markersize=3)
+    top = float(max(q.max(), r.max()))
+    ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
+    ax.set_xlabel("Exp(1) quantile")
+    ax.set_ylabel(f"rescaled gap between {noun}")
+    ax.set_title(f"Time-rescaling check (KS {format_p(gof_p)})")
+    return describe(
+        ax,
+        f"Quantile plot of {n} time-rescaled gaps between {noun} against the exponential "
+        "distribution the fitted model predicts; points near the diagonal mean a good fit "
+        f"(Kolmogorov-Smirnov {format_p(gof_p)}).",
+    )

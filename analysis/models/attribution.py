@@ -67,6 +67,7 @@ from analysis.charts import (
     describe,
     legend_below,
     new_axes,
+    plot_rescaled_gaps,
 )
 from analysis.errors import ModelInputError, ParameterError
 from analysis.events import event_dates
@@ -579,21 +580,7 @@ class AttributionResults(Results):
 
     def plot_gof(self, ax: Axes | None = None) -> Axes:
         """QQ plot of the time-rescaled gaps against Exp(1), with the KS test."""
-        ax = new_axes(ax, figsize=(4.5, 4.5))
-        r = np.sort(self.rescaled)
-        n = len(r)
-        q = stats.expon.ppf((np.arange(1, n + 1) - 0.5) / n)
-        ax.plot(q, r, ".", color=OBSERVED_COLOR, markersize=3)
-        top = float(max(q.max(), r.max()))
-        ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
-        ax.set_xlabel("Exp(1) quantile")
-        ax.set_ylabel("rescaled gap between attacks")
-        ax.set_title(f"Time-rescaling check (KS {format_p(self.gof_p)})")
-        return describe(
-            ax,
-            f"Quantile plot of {n} time-rescaled gaps between attacks against the exponential "
-            f"distribution the fitted model predicts (Kolmogorov-Smirnov {format_p(self.gof_p)}).",
-        )
+        return plot_rescaled_gaps(self.rescaled, self.gof_p, noun="attacks", ax=ax)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from analysis.charts import (
     describe,
     legend_below,
     new_axes,
+    plot_rescaled_gaps,
 )
 from analysis.errors import ModelInputError, ParameterError
 from analysis.results import Results, attr, format_p
@@ -548,22 +549,7 @@ class HawkesResults(Results):
 
     def plot_gof(self, ax: Axes | None = None) -> Axes:
         """QQ plot of the time-rescaled inter-event times against Exp(1)."""
-        ax = new_axes(ax, figsize=(4.5, 4.5))
-        r = np.sort(self.rescaled)
-        n = len(r)
-        q = stats.expon.ppf((np.arange(1, n + 1) - 0.5) / n)
-        ax.plot(q, r, ".", color=OBSERVED_COLOR, markersize=3)
-        top = float(max(q.max(), r.max()))
-        ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
-        ax.set_xlabel("Exp(1) quantile")
-        ax.set_ylabel("rescaled inter-event time")
-        ax.set_title(f"Time-rescaling check (KS {format_p(self.gof_p)})")
-        return describe(
-            ax,
-            f"Quantile plot of {n} time-rescaled gaps between events against the exponential "
-            f"distribution the fitted model predicts; points near the diagonal mean a good fit "
-            f"(Kolmogorov-Smirnov {format_p(self.gof_p)}).",
-        )
+        return plot_rescaled_gaps(self.rescaled, self.gof_p, noun="events", ax=ax)
 
 
 def _exp(x: float) -> float:
