@@ -118,6 +118,12 @@ def _preexec(parent_pid: int) -> Callable[[], None]:
     return preexec
 
 
+#: a kernel that dies before its first reply (jupyter_client's port race when several kernels
+#: start at once) is started again this many times in all; no cell has run, so nothing repeats
+KERNEL_START_ATTEMPTS = 2
+KERNEL_DIED = "Kernel died before replying to kernel_info"
+
+
 @cache
 def kernel_manager_class() -> type:
     """jupyter_client's kernel manager whose kernels die with the process that started them."""
@@ -223,17 +229,24 @@ def build(task: Task) -> Outcome:
         from analysis.report.glue import read_glued
         from analysis.report.html import export
 
-        pm.execute_notebook(
-            str(task.notebook),
-            str(executed),
-            parameters=task.parameters,
-            kernel_name="python3",
-            cwd=str(task.cwd),
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=task.timeout,
-            kernel_manager_class=kernel_manager_class(),
-        )
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            try:
+                pm.execute_notebook(
+                    str(task.notebook),
+                    str(executed),
+                    parameters=task.parameters,
+                    kernel_name="python3",
+                    cwd=str(task.cwd),
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,
+                    execution_timeout=task.timeout,
+                    kernel_manager_class=kernel_manager_class(),
+                )
+                break
+            except RuntimeError as exc:
+                # the kernel died before it answered: nothing of the notebook has run yet
+                if KERNEL_DIED not in str(exc) or attempt + 1 == KERNEL_START_ATTEMPTS:
+                    raise
         nb = nbformat.read(executed, as_version=4)
         glued = read_glued(nb)
         built_at = task.built_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
