@@ -51,3 +51,16 @@ def project(tmp_path: Path) -> dict[str, Path]:
     from report_helpers import make_project
 
     return make_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory) -> Path:
+    """The shipped site (``make report``'s config), built once per test session into a temporary
+    folder and shared by the modules that read it. Tests must not change its pages."""
+    from analysis.paths import DEFAULT_CONFIG
+    from analysis.report.runner import run
+
+    folder = tmp_path_factory.mktemp("shipped") / "site"
+    report = run(DEFAULT_CONFIG, site=folder, jobs=2)
+    assert not report.failed, [o.error for o in report.failed]
+    return report.site

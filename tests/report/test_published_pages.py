@@ -25,7 +25,6 @@ from browser import Browser, artifact_dir, require_chromium
 from conftest import ROOT
 
 from analysis.paths import DEFAULT_CONFIG
-from analysis.report.runner import run
 
 #: a cell that draws: a results object's ``.plot*()`` or :func:`analysis.charts.plot_counts`
 DRAWS = re.compile(r"\.plot(?:_\w+)?\(|\bplot_counts\(")
@@ -102,12 +101,9 @@ def executed(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The shipped site, built from reports/briefs.yml into a temporary folder."""
-    folder = tmp_path_factory.mktemp("shipped") / "site"
-    report = run(DEFAULT_CONFIG, site=folder)
-    assert not report.failed, [o.error for o in report.failed]
-    return report.site
+def site(shipped_site) -> Path:
+    """The shipped site, built from reports/briefs.yml once per session (``conftest``)."""
+    return shipped_site
 
 
 def _images(nb: nbformat.NotebookNode, cell_index: int) -> list[dict]:

@@ -20,11 +20,9 @@ PROVENANCE = re.compile(r'<section class="escalation-provenance".*?</section>', 
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    report = run(DEFAULT_CONFIG, site=out, jobs=2)
-    assert not report.failed, [o.error for o in report.failed]
-    return out
+def site(shipped_site) -> Path:
+    """The shipped site, built once per session (``conftest``)."""
+    return shipped_site
 
 
 def test_every_config_entry_is_published_and_indexed(site):
