@@ -107,6 +107,10 @@ _MIN_ATTACKS = 20
 _B_BOUNDS = (-10.0, 10.0)  # log rate ratios, trend per year, Fourier coefficients
 _LOG_MU_BOUNDS = (-25.0, 12.0)
 _MIN_HALF_LIFE = 0.5  # days
+#: log expected count beyond which a parameter draw's path is capped (e^700: no finite count)
+_MAX_LOG_COUNT = 700.0
+#: NB2 dispersion below which fit_counts uses the Poisson regression (its boundary case)
+_MIN_DISPERSION = 1e-3
 _EFFECTS = ("step", "pulse")
 EFFECT_COLUMNS = [
     "date",
@@ -1066,7 +1070,10 @@ class CountAttributionResults(Results):
         "(95% CI); same columns as AttributionResults.effects"
     )
     coefficients: pd.DataFrame = attr("every coefficient: estimate, se, p_value, low, high")
-    dispersion: float = attr("NB2 dispersion alpha (variance = mean + alpha mean^2)")
+    dispersion: float = attr(
+        "NB2 dispersion alpha (variance = mean + alpha mean^2); 0 when none was found and the "
+        "Poisson regression (its boundary case) was fitted"
+    )
     ar_coefficient: float = attr("coefficient of log(1 + previous period's count)")
     fitted: pd.DataFrame = attr("per period: observed and fitted counts")
     freq: str = attr("frequency of the count series (D, W-MON, ...)")
@@ -1189,16 +1196,31 @@ def fit_counts(
     design = count_design(y, terms, trend=trend, seasonality=seasonality)
     endog = y.iloc[1:]
     model = sm.NegativeBinomial(endog, design, loglike_method="nb2")
-    res = model.fit(disp=0, maxiter=500, method="bfgs")
-    res = model.fit(start_params=res.params, disp=0, maxiter=200, method="newton")
+    first = model.fit(disp=0, maxiter=500, method="bfgs")
+    if first.params.iloc[-1] < _MIN_DISPERSION:
+        # no overdispersion: NB2 at its boundary is the Poisson regression (and statsmodels'
+        # NB2 Hessian there, polygamma of 1/alpha, takes minutes), so fit that
+        res = sm.Poisson(endog, design).fit(disp=0, maxiter=200, method="newton")
+        dispersion = 0.0
+    else:
+        res = model.fit(start_params=first.params, disp=0, maxiter=50, method="newton")
+        if not (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.cov_params()))):
+            res = first  # Newton's polish ran off (e.g. a step with no attacks after it)
+        dispersion = float(res.params.iloc[-1])
+    if not np.all(np.isfinite(res.params)):
+        raise ModelInputError(
+            "the count regression could not be fitted to these counts (its estimates diverge, "
+            "e.g. a step with no attacks after it)"
+        )
     params = res.params.to_numpy()
     cov = res.cov_params().to_numpy()
+    cov = np.where(np.isfinite(cov), cov, 0.0)
     names = list(design.columns)
     step_days = float((y.index[1] - y.index[0]) / _DAY)  # days per period (months: ~30)
     horizon = max(1, int(math.ceil(horizon_days / step_days)))
     ar = names.index("log1p_lag")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
-    k = len(names)  # the last parameter is the dispersion
+    k = len(names)  # (an NB2 fit has the dispersion as one more, last, parameter)
     draws = rng.multivariate_normal(params[:k], cov[:k, :k], size=n_sims)
     x = design.to_numpy()
     q = float(stats.norm.ppf(_Z))
@@ -1210,10 +1232,10 @@ def fit_counts(
         for i in range(pos, stop):
             row = x[i].copy()
             row[ar] = lag_with
-            m1 = math.exp(row @ beta)
+            m1 = math.exp(min(row @ beta, _MAX_LOG_COUNT))
             row[ar] = lag_without
             row[j] = 0.0
-            m0 = math.exp(row @ beta)
+            m0 = math.exp(min(row @ beta, _MAX_LOG_COUNT))
             total += m1 - m0
             lag_with, lag_without = math.log1p(m1), math.log1p(m0)
         return total
@@ -1268,7 +1290,7 @@ def fit_counts(
     return CountAttributionResults(
         effects=effects,
         coefficients=coefficients,
-        dispersion=float(res.params.iloc[-1]),
+        dispersion=dispersion,
         ar_coefficient=float(params[ar]),
         fitted=fitted,
         freq=freq,
