@@ -41,11 +41,30 @@ from analysis.models.attribution import AttributionResults, CountAttributionResu
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts
 
-__all__ = ["AttributionPage", "attribution_page"]
+__all__ = ["AttributionPage", "attribution_page", "cluster_reason"]
+
+
+def cluster_reason(times: pd.Series, days: Sequence[object]) -> str:
+    """Why events on ``days`` were reported together, in words: no attack (in ``times``) between
+    consecutive ones, their estimates moving together (|correlation| > 0.9), or both."""
+    ordered = sorted(pd.Timestamp(d) for d in days)
+    pairs = zip(ordered, ordered[1:], strict=False)
+    gaps = [bool(((times >= a) & (times < b)).any()) for a, b in pairs]
+    if not gaps:
+        return ""
+    if not any(gaps):
+        return "no attack was recorded between them"
+    if all(gaps):
+        return "their estimates move together too closely to split (correlation beyond 0.9)"
+    return (
+        "some have no attack between them, and the others' estimates move together too closely "
+        "to split"
+    )
+
 
 _MODEL_WORDS = {
     "full": "events and self-excitation (the model reported)",
-    "no events, no self-excitation": "neither: trend only",
+    "no events, no self-excitation": "neither (background rate only)",
     "events only": "events, no self-excitation",
     "self-excitation only": "self-excitation, no events",
 }
@@ -68,6 +87,10 @@ class AttributionPage(Results):
     end: pd.Timestamp = attr("last day of the period")
     confirmation: str | list[str] = attr("confirmation levels counted")
     counts_freq: str = attr("period of the cross-check's counts (D or W-MON)")
+    trend: bool = attr("whether both models have a log-linear trend besides the events")
+    cluster_reasons: dict[str, str] = attr(
+        "per cluster of the fit (its members as in effects['cluster']): why, in words"
+    )
 
     # -- words ------------------------------------------------------------------------------
     def _label(self, event_id: str) -> str:
@@ -109,18 +132,20 @@ class AttributionPage(Results):
         )
 
     def summary(self) -> str:
-        return " ".join(self.summary_lines())
+        return " ".join([self.headline(), *self.summary_lines()])
 
     def summary_lines(self) -> list[str]:
-        """The findings in plain words, clusters and left-out events named."""
+        """What the headline leaves out, in plain words: clusters, left-out events, estimates
+        at a search limit, the fit check and the trend assumption."""
         f = self.fit
-        lines = [self.headline()]
+        lines = []
         for _, r in f.effects.iterrows():
             if r["cluster"]:
                 members = [self._label(e) for e in r["cluster"].split(", ")]
+                why = self.cluster_reasons.get(r["cluster"], "")
                 lines.append(
                     f"{', '.join(members[:-1])} and {members[-1]} are too close for the data to "
-                    "tell apart (no attack between them, or estimates that move together), so "
+                    f"tell apart ({why}), so "
                     f"only their joint change is given: x{fmt_number(r['rate_ratio'])} "
                     f"(95% interval {fmt_number(r['rate_ratio_low'])} to "
                     f"{fmt_number(r['rate_ratio_high'])}) after the last of them."
@@ -138,6 +163,18 @@ class AttributionPage(Results):
                 "Some estimates sit at a limit of the model's search (for instance no attack at "
                 "all after an event), so their intervals are not reliable: "
                 f"{'; '.join(f.at_bound)}."
+            )
+        if self.trend:
+            lines.append(
+                "The background rate has a log-linear trend over the period besides the events' "
+                "steps; over a long period the trend and the steps compete to explain the same "
+                "rises and falls, so the figures can move a lot with this choice."
+            )
+        else:
+            lines.append(
+                "The background rate is held constant apart from the events' steps (no trend). "
+                "With a trend over the period (trend = True) the trend and the steps compete to "
+                "explain the same rises and falls, and the figures can move a lot."
             )
         verdict = "adequate" if f.gof_p >= 0.05 else "poor: read the figures with caution"
         lines.append(
@@ -223,6 +260,7 @@ class AttributionPage(Results):
             "attacks: count regression",
         ]
         by_member = {m: n for n in c.effects.index for m in str(n).split(" + ")}
+        shown: set[str] = set()
         rows = []
         for name, r in f.effects.iterrows():
             first = str(name).split(" + ")[0]
@@ -232,7 +270,10 @@ class AttributionPage(Results):
                 notes.append(f"count regression: {self._row_label(other)} jointly")
             if other is None:
                 cells = ["", ""]
+            elif other in shown:
+                cells = ["jointly, in the row above", "jointly, in the row above"]
             else:
+                shown.add(other)
                 q = c.effects.loc[other]
                 cells = [
                     _estimate(q["rate_ratio"], q["rate_ratio_low"], q["rate_ratio_high"]),
@@ -250,8 +291,9 @@ class AttributionPage(Results):
         table = _table(header, rows, "attribution-crosscheck", numeric=[1, 2, 3, 4])
         unit = c.unit
         note = _note(
-            f"Count regression: negative-binomial regression of {unit}ly counts on the same trend "
-            f"and event steps plus the previous {unit}'s count; attacks over "
+            f"Count regression: negative-binomial regression of {unit}ly counts on the same "
+            f"{'trend' if self.trend else 'constant background'} and event steps plus the "
+            f"previous {unit}'s count; attacks over "
             f"{plural(c.horizon_periods, unit)}. Point process: attacks over "
             f"{f.horizon_days} days."
         )
@@ -296,6 +338,7 @@ class AttributionPage(Results):
             "clusters": [list(c) for c in f.clusters],
             "effects": effects,
             "n_attacks": f.n_attacks,
+            "trend": self.trend,
             "gof_p": finite_or_none(f.gof_p),
         }
         for k in ("branching_ratio", "branching_ratio_low", "branching_ratio_high"):
@@ -331,10 +374,14 @@ def attribution_page(
     confirmation: str | Sequence[str] = "confirmed",
     horizon_days: int = 30,
     counts_freq: str = "W-MON",
+    trend: bool = False,
     seed: int = 0,
 ) -> AttributionPage:
     """Fit the attribution model and its count cross-check to the attacks known to the day from
     ``start`` to ``end`` (inclusive) with the events ``event_ids``; see the module docstring.
+    ``trend`` adds a log-linear trend to both models' background (off by default here: over a
+    campaign with events throughout, an exponential trend and the steps explain the same rises
+    and falls, and the trend extrapolates far beyond the attacks seen).
 
     Events outside the period or with no attack before them in it are left out (named on the
     page). Unknown ids are a :class:`~analysis.errors.ParameterError`; the point-process fit's
@@ -365,16 +412,25 @@ def attribution_page(
         start=lo,
         end=hi + DAY,
         effect=forms,
+        trend=bool(trend),
         horizon_days=horizon_days,
         seed=seed,
     )
+    day_of = dict(zip(usable["event_id"].astype(str), usable["date"], strict=True))
+    reasons = {
+        c: cluster_reason(times, [day_of[m] for m in c.split(", ")])
+        for c in fit.effects["cluster"]
+        if c
+    }
     counts_fit, missing = None, ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MonthPrecisionWarning)  # month-only rows: a caveat
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             y = counts(incidents, counts_freq, lo, hi, confirmation=confirmation)
-            counts_fit = attribution.fit_counts(y, usable, horizon_days=horizon_days, seed=seed)
+            counts_fit = attribution.fit_counts(
+                y, usable, trend=bool(trend), horizon_days=horizon_days, seed=seed
+            )
         except (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError) as exc:
             missing = str(exc)
     return AttributionPage(
@@ -387,4 +443,6 @@ def attribution_page(
         end=hi,
         confirmation=confirmation if isinstance(confirmation, str) else list(confirmation),
         counts_freq=counts_freq,
+        trend=bool(trend),
+        cluster_reasons=reasons,
     )

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.briefs.attribution import cluster_reason
 from analysis.briefs.event_views import EventBriefViews
 from analysis.briefs.lookups import (
     attack_times,
@@ -427,21 +428,7 @@ def _net_numbers(
     group += [e for e, k in out["net_same_day"].items() if k in group]
     dates = dict(zip(chosen.to_numpy(), chosen.index, strict=True))
     last = max(dates[g] for g in group if g in dates)
-    member_days = sorted(dates[g] for g in group if g in dates)
-    gaps = [
-        bool(((times >= a) & (times < b)).any())
-        for a, b in zip(member_days, member_days[1:], strict=False)
-    ]
-    reason = ""
-    if gaps and not any(gaps):
-        reason = "no attack was recorded between them"
-    elif gaps and all(gaps):
-        reason = "their estimates move together too closely to split (correlation beyond 0.9)"
-    elif gaps:
-        reason = (
-            "some have no attack between them, and the others' estimates move together too "
-            "closely to split"
-        )
+    reason = cluster_reason(times, [dates[g] for g in group if g in dates])
     at_bound = any(
         b.startswith("rate ratio of ")
         and set(b.removeprefix("rate ratio of ").split(" + ")) & set(group)
