@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -165,9 +166,22 @@ class _Spec:
     def n_terms(self) -> int:
         return len(self.terms) if self.use_events else 0
 
-    @property
+    @cached_property
     def pulses(self) -> list[int]:
         return [j for j, term in enumerate(self.terms[: self.n_terms]) if term.effect == "pulse"]
+
+    def steps_at(self, s: np.ndarray) -> np.ndarray:
+        """Indicators 1[s >= onset] of every event term (columns), cached for the attack times
+        and the grid, which every likelihood evaluation reads."""
+        key = "t" if s is self.t else ("mid" if s is self.mid else None)
+        cache = self.__dict__.setdefault("_steps", {})
+        if key is not None and key in cache:
+            return cache[key]
+        days = np.array([term.day for term in self.terms[: self.n_terms]], dtype=float)
+        out = (s[:, None] >= days[None, :]).astype(float)
+        if key is not None:
+            cache[key] = out
+        return out
 
     @property
     def n_params(self) -> int:
@@ -193,19 +207,20 @@ def _grid(T: float, days: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
 
 def _shapes(s: np.ndarray, spec: _Spec, b: np.ndarray, log_h: np.ndarray):
     """Event shapes s_e at ``s`` and derivatives of b_e s_e by log h (pulses)."""
-    shapes = np.zeros((len(s), spec.n_terms))
-    d_log_h = np.zeros((len(s), len(spec.pulses)))
-    pulse_pos = {j: i for i, j in enumerate(spec.pulses)}
-    for j, term in enumerate(spec.terms[: spec.n_terms]):
-        after = s >= term.day
-        if term.effect == "step":
-            shapes[:, j] = after
-        else:
-            h = math.exp(log_h[pulse_pos[j]])
-            lag = np.where(after, s - term.day, 0.0)
-            decay = np.where(after, np.exp(-math.log(2) * lag / h), 0.0)
-            shapes[:, j] = decay
-            d_log_h[:, pulse_pos[j]] = b[j] * decay * math.log(2) * lag / h
+    steps = spec.steps_at(s)
+    pulses = spec.pulses
+    if not pulses:
+        return steps, np.zeros((len(s), 0))
+    shapes = steps.copy()
+    d_log_h = np.zeros((len(s), len(pulses)))
+    for i, j in enumerate(pulses):
+        day = spec.terms[j].day
+        after = steps[:, j] > 0
+        h = math.exp(log_h[i])
+        lag = np.where(after, s - day, 0.0)
+        decay = np.where(after, np.exp(-math.log(2) * lag / h), 0.0)
+        shapes[:, j] = decay
+        d_log_h[:, i] = b[j] * decay * math.log(2) * lag / h
     return shapes, d_log_h
 
 
@@ -226,7 +241,7 @@ def _log_mu(s: np.ndarray, z: np.ndarray, spec: _Spec, theta: np.ndarray):
     """log background at ``s`` and its design (derivatives by the background parameters)."""
     base, b, log_h, _, _ = _split(theta, spec)
     shapes, d_log_h = _shapes(s, spec, b, log_h)
-    eta = (z * base).sum(axis=1) + (shapes * b).sum(axis=1)
+    eta = z @ base + shapes @ b
     return eta, np.hstack([z, shapes, d_log_h])
 
 
@@ -246,7 +261,7 @@ def _negloglik(theta: np.ndarray, spec: _Spec) -> tuple[float, np.ndarray]:
         return 1e300, np.zeros_like(theta)
     loglik = np.sum(np.log(lam)) - np.sum(mu_g) - kernel_integral
     inv = 1.0 / lam
-    grad_bg = (x_e * (mu_e * inv)[:, None]).sum(axis=0) - (x_g * mu_g[:, None]).sum(axis=0)
+    grad_bg = (mu_e * inv) @ x_e - mu_g @ x_g
     grad = grad_bg
     if spec.excitation:
         g_alpha = np.sum(kt.d_excitation_d_alpha * inv) - kt.d_integral_d_alpha
@@ -335,7 +350,33 @@ def _background(s, z, spec, theta, drop: Sequence[int] = ()):
     shapes, _ = _shapes(s, spec, b, log_h)
     keep = np.ones(spec.n_terms, dtype=bool)
     keep[list(drop)] = False
-    return np.exp((z * base).sum(axis=1) + (shapes[:, keep] * b[keep]).sum(axis=1))
+    return np.exp(z @ base + shapes[:, keep] @ b[keep])
+
+
+def _excess_many(
+    spec: _Spec, thetas: np.ndarray, drop: Sequence[int], lo: float, hi: float
+) -> np.ndarray:
+    """:func:`_excess` for every row of ``thetas`` at once (the same numbers; pulses, whose
+    shapes depend on each draw's half-life, one draw at a time)."""
+    if spec.pulses:
+        return np.array([_excess(spec, th, drop, lo, hi) for th in thetas])
+    inside = (spec.mid >= lo) & (spec.mid < hi)
+    s, w, z = spec.mid[inside], spec.width[inside], spec.z_grid[inside]
+    nb, ne = spec.n_base, spec.n_terms
+    steps = spec.steps_at(spec.mid)[inside]
+    keep = np.ones(ne, dtype=bool)
+    keep[list(drop)] = False
+    base = z @ thetas[:, :nb].T  # cells x draws
+    b = thetas[:, nb : nb + ne]
+    with_all = np.exp(base + steps @ b.T)
+    without = np.exp(base + steps[:, keep] @ b[:, keep].T)
+    if spec.excitation:
+        alpha = special.expit(thetas[:, -2])
+        beta = np.exp(thetas[:, -1])
+        cascade = 1.0 + alpha / (1 - alpha) * -np.expm1(-np.outer(hi - s, beta * (1 - alpha)))
+    else:
+        cascade = 1.0
+    return ((with_all - without) * cascade * w[:, None]).sum(axis=0)
 
 
 def _excess(spec: _Spec, theta: np.ndarray, drop: Sequence[int], lo: float, hi: float) -> float:
@@ -775,7 +816,7 @@ def fit(
 
     def excess_of(drop, lo, hi):
         point = _excess(spec, theta, drop, lo, hi)
-        vals = np.array([_excess(spec, s, drop, lo, hi) for s in sims])
+        vals = _excess_many(spec, sims, drop, lo, hi)
         return point, float(np.quantile(vals, 0.025)), float(np.quantile(vals, 0.975))
 
     rows = []
