@@ -379,6 +379,30 @@ def _excess_many(
     return ((with_all - without) * cascade * w[:, None]).sum(axis=0)
 
 
+def _shares(thetas: np.ndarray, spec: _Spec, chunk: int = 250) -> np.ndarray:
+    """Contagion share (mean over attacks of excitation / intensity) for every row of
+    ``thetas`` of a step-only spec with self-excitation: Ozaki's recursion
+    R_i = e^{-beta (t_i - t_(i-1))} (1 + R_(i-1)) run over attacks for a block of draws at once
+    (the numbers of :func:`analysis.models.hawkes.kernel_terms`, far fewer calls)."""
+    nb, ne = spec.n_base, spec.n_terms
+    t = spec.t
+    dt = np.diff(t)
+    steps = spec.steps_at(t)
+    out = np.empty(len(thetas))
+    for lo in range(0, len(thetas), chunk):
+        th = thetas[lo : lo + chunk]
+        alpha, beta = special.expit(th[:, -2]), np.exp(th[:, -1])
+        mu = np.exp(spec.z_event @ th[:, :nb].T + steps @ th[:, nb : nb + ne].T)  # attacks x draws
+        R = np.zeros_like(mu)
+        r = np.zeros(len(th))
+        for i, gap in enumerate(dt, start=1):
+            r = np.exp(-gap * beta) * (1.0 + r)
+            R[i] = r
+        exc = R * (alpha * beta)
+        out[lo : lo + chunk] = np.mean(exc / (mu + exc), axis=0)
+    return out
+
+
 def _excess(spec: _Spec, theta: np.ndarray, drop: Sequence[int], lo: float, hi: float) -> float:
     """Expected attacks in [lo, hi) due to the terms ``drop``, cascade included (see module)."""
     inside = (spec.mid >= lo) & (spec.mid < hi)
@@ -885,7 +909,13 @@ def fit(
             return float(np.mean(exc / (mu_e + exc)))
 
         c_est = float(np.mean([share(theta, s) for s in specs]))
-        c_vals = [share(s, specs[i % m]) for i, s in enumerate(sims)]
+        c_vals = np.empty(len(sims))
+        for i, sp in enumerate(specs):  # draw k is read on jitter draw k % m
+            rows = np.arange(i, len(sims), m)
+            if sp.pulses:
+                c_vals[rows] = [share(sims[r], sp) for r in rows]
+            else:
+                c_vals[rows] = _shares(sims[rows], sp)
         c_lo, c_hi = (float(np.quantile(c_vals, q_)) for q_ in (0.025, 0.975))
     else:
         alpha = a_lo = a_hi = 0.0
