@@ -240,6 +240,13 @@ def _split(theta: np.ndarray, spec: _Spec):
 def _log_mu(s: np.ndarray, z: np.ndarray, spec: _Spec, theta: np.ndarray):
     """log background at ``s`` and its design (derivatives by the background parameters)."""
     base, b, log_h, _, _ = _split(theta, spec)
+    if not spec.pulses and (s is spec.t or s is spec.mid):  # a fixed design: built once
+        cache = spec.__dict__.setdefault("_design", {})
+        key = "t" if s is spec.t else "mid"
+        if key not in cache:
+            cache[key] = np.hstack([z, spec.steps_at(s)])
+        x = cache[key]
+        return x @ theta[: spec.n_base + spec.n_terms], x
     shapes, d_log_h = _shapes(s, spec, b, log_h)
     eta = z @ base + shapes @ b
     return eta, np.hstack([z, shapes, d_log_h])
