@@ -167,6 +167,76 @@ def test_glue_values_are_json_and_nan_becomes_none(template):
         assert any("trend model" in n for n in b.notes)
     assert values["focus_event"] == "quiet"
     assert values["period"] == [f"{b.start:%Y-%m-%d}", f"{b.end:%Y-%m-%d}"]
+    # the joint fit cannot be made: the net row says why instead of killing the brief
+    assert b.attribution is None and values["net_rate_ratio"] is None
+    assert values["net_missing"] and not values["net_disagrees"]
+    net = b.effects_html()._repr_html_()
+    assert "not computed" in net and "nan" not in net.lower().replace("nanny", "")
+
+
+def test_net_row_is_the_joint_fit_and_undoes_the_confounding_of_a_close_second_event(template):
+    """Two opposite steps 20 days apart (x3, then x0.4) with contagion (branching 0.3): the plain
+    30-day window ratio of the first expects (20 x 3 + 10 x 1.2) / 30 = 2.4, the net row is the
+    joint fit's figure for it (the same call made directly), near 3 and holding 3 in its
+    interval; the second event is named as fitted together with it."""
+    from analysis.models import attribution
+
+    start, surge, truce = pd.Timestamp("2021-01-04"), "2021-07-05", "2021-07-25"
+    times = attribution.simulate(
+        1.4,
+        {"surge": (surge, 3.0), "truce": (truce, 0.4)},
+        branching_ratio=0.3,
+        decay=1.0,
+        start=start,
+        end=start + pd.Timedelta(days=364),
+        seed=11,
+    )
+    incidents = synthetic_incidents(template, list(times.normalize()))
+    events = synthetic_events(surge=surge, truce=truce)
+    b = event_brief(incidents, events, "surge", window_days=30, context_weeks=26)
+    assert b.net_events == ["surge", "truce"] and b.net_group == ["surge"]
+    direct = attribution.fit(
+        attack_times(incidents, b.start, b.end),
+        {"surge": surge, "truce": truce},
+        start=b.start,
+        end=b.end + pd.Timedelta(days=1),
+        horizon_days=30,
+        compare=False,
+    ).effects.loc["surge"]
+    assert b.net_rate_ratio == pytest.approx(direct["rate_ratio"], rel=1e-9)
+    assert (b.net_excess_low, b.net_excess_high) == pytest.approx(
+        (direct["excess_low"], direct["excess_high"]), rel=1e-9
+    )
+    assert b.net_low < 3.0 < b.net_high
+    assert abs(math.log(b.net_rate_ratio / 3.0)) < abs(math.log(b.window_rate_ratio / 3.0))
+    frame = b.to_frame()
+    assert frame.loc["net_rate_ratio", "estimate"] == pytest.approx(b.net_rate_ratio)
+    assert frame.loc["net_excess", "high"] == pytest.approx(b.net_excess_high)
+    text = " ".join(b.effect_lines())
+    assert "Truce (25 Jul 2021)" in text and "follow-on attacks" in text
+    values = b.glue_values()
+    assert values["net_events"] == ["surge", "truce"] and values["net_missing"] is None
+    json.dumps(values, allow_nan=False)
+
+
+def test_net_row_reports_a_cluster_the_data_cannot_separate_as_one_figure(template):
+    """A second event two days after the focus with no attack between them: one joint figure,
+    named in the table and the text, never a separate one for the focus."""
+    rng = np.random.default_rng(2)
+    dates = poisson_dates(rng, "2021-01-04", 182, 1.0) + poisson_dates(rng, "2021-07-07", 182, 3.0)
+    dates = [d for d in dates if not pd.Timestamp("2021-07-05") <= d < pd.Timestamp("2021-07-07")]
+    incidents = synthetic_incidents(template, dates)
+    events = synthetic_events(step="2021-07-05", echo="2021-07-07")
+    b = event_brief(incidents, events, "step", window_days=30, context_weeks=26)
+    assert b.net_group == ["step", "echo"]
+    assert "no attack was recorded between them" in b.net_cluster_reason
+    row = b.attribution.effects.loc["step + echo"]
+    assert b.net_rate_ratio == pytest.approx(row["rate_ratio"])
+    assert b.net_low < 3.0 < b.net_high
+    assert b.net_excess_from == pd.Timestamp("2021-07-07")
+    html = b.effects_html()._repr_html_()
+    assert "joint change after Step and Echo (the data cannot separate them)" in html
+    assert "cannot separate the Step from Echo" in " ".join(b.effect_lines())
 
 
 def test_bad_arguments_are_clear_errors(step_data):
@@ -447,6 +517,10 @@ def _check_brief_glue(glued: dict, incidents, events, reported, event_id: str) -
     assert glued["observed_after"] == c.observed_total
     assert glued["expected_after"] == pytest.approx(c.predicted_total, rel=1e-9)
     assert glued["n_incidents_window"] == len(incidents_in_window(incidents, date, 30))
+    # the net-of-other-events row: the same joint fit, seeded, as the package computes
+    assert glued["net_events"] == b.net_events and glued["net_group"] == b.net_group
+    for k in ("net_rate_ratio", "net_low", "net_high", "net_excess", "net_excess_high"):
+        assert glued[k] == pytest.approx(getattr(b, k), rel=1e-9), k
 
 
 @pytest.mark.filterwarnings("ignore::analysis.series.MonthPrecisionWarning")

@@ -11,12 +11,15 @@ One module per job:
 - :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
 - :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
+- :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other
+  and of contagion, with its cross-check (:func:`attribution_page`)
 
 >>> from analysis.briefs import event_brief
 >>> brief = event_brief(load_incidents(), load_events(), "suleimani_strike")
 >>> brief.headline, brief.window_rate_ratio
 """
 
+from analysis.briefs.attribution import AttributionPage, attribution_page
 from analysis.briefs.event import EventBrief, event_brief
 from analysis.briefs.html import Html, esc, link, safe_url
 from analysis.briefs.lookups import (
@@ -58,6 +61,8 @@ from analysis.briefs.wording import fmt_date, fmt_number
 
 __all__ = [
     "INCIDENT_COLUMNS",
+    "AttributionPage",
+    "attribution_page",
     "EventBrief",
     "Html",
     "TempoResults",

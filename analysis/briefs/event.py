@@ -14,7 +14,13 @@ The measures, all on counts of recorded attacks:
   the trend change);
 - **counterfactual** (:mod:`analysis.models.counterfactual`): a local-level model fitted to the
   weeks before the event's week and simulated forward to the end of the after window; the excess
-  is observed minus expected attacks, with a 95% interval.
+  is observed minus expected attacks, with a 95% interval;
+- **net of the other events and of contagion** (:mod:`analysis.models.attribution`): a
+  self-exciting process of the day-dated attacks over the analysed period with a step for the
+  focus event and for every other event inside its windows, fitted together; the focus's rate
+  ratio (background rate from its date on over before) and its excess attacks over the window,
+  follow-on attacks included. Events the data cannot separate from the focus are reported with
+  it as one cluster (one joint figure, never two).
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.briefs.attribution import cluster_reason
 from analysis.briefs.event_views import EventBriefViews
 from analysis.briefs.lookups import (
+    attack_times,
     event_row,
     events_between,
     incidents_in_window,
@@ -37,9 +45,11 @@ from analysis.briefs.lookups import (
 )
 from analysis.briefs.wording import DAY
 from analysis.errors import ParameterError
+from analysis.models import attribution as attribution_model
 from analysis.models import counterfactual as cf_model
 from analysis.models import its as its_model
 from analysis.models import windows as windows_model
+from analysis.models.attribution import AttributionResults
 from analysis.models.counterfactual import CounterfactualResults
 from analysis.models.its import ITSResults
 from analysis.models.windows import WindowsResults
@@ -115,6 +125,58 @@ class EventBrief(EventBriefViews, Results):
     cf_post_end: pd.Timestamp = attr("last period of the counterfactual's post period")
     cf_n_pre: int = attr("periods the counterfactual model was fitted to")
     notes: list[str] = attr("notes on measures that could not be estimated and model warnings")
+    # -- net of the other events in the window and of contagion (analysis.models.attribution) --
+    attribution: AttributionResults | None = attr(
+        "the joint fit of the focus and the other events in its windows (None if not made)",
+        default=None,
+    )
+    net_events: list[str] = attr(
+        "ids of the events fitted together (focus and others in its windows), by date",
+        default_factory=list,
+    )
+    net_group: list[str] = attr(
+        "the focus's row of the joint fit: the focus alone, or every event of the cluster the "
+        "data cannot separate it from (then the net figures are the cluster's joint ones)",
+        default_factory=list,
+    )
+    net_same_day: dict[str, str] = attr(
+        "events on the same day as another fitted event: id -> the event it is fitted as one with",
+        default_factory=dict,
+    )
+    net_left_out: list[str] = attr(
+        "other events in the windows left out of the joint fit (no attack before them)",
+        default_factory=list,
+    )
+    net_rate_ratio: float = attr(
+        "background rate from the event on / before, net of the other fitted events and of "
+        "attacks triggering attacks (joint fit)",
+        default=_NAN,
+    )
+    net_low: float = attr("95% interval of net_rate_ratio, lower end", default=_NAN)
+    net_high: float = attr("95% interval of net_rate_ratio, upper end", default=_NAN)
+    net_p: float = attr("two-sided p-value of net_rate_ratio (Wald)", default=_NAN)
+    net_excess: float = attr(
+        "expected attacks in the window_days from net_excess_from that the event (or its "
+        "cluster) accounts for, attacks they trigger included",
+        default=_NAN,
+    )
+    net_excess_low: float = attr("95% interval of net_excess, lower end (attacks)", default=_NAN)
+    net_excess_high: float = attr("95% interval of net_excess, upper end (attacks)", default=_NAN)
+    net_excess_from: pd.Timestamp = attr(
+        "first day of net_excess's window: the event's date (a cluster's: its last member's)",
+        default=pd.NaT,
+    )
+    net_cluster_reason: str = attr(
+        "why the focus could not be separated from the rest of net_group, in words ('' alone)",
+        default="",
+    )
+    net_at_bound: bool = attr(
+        "whether the focus's term sits at a limit of the search (its interval is unreliable)",
+        default=False,
+    )
+    net_missing: str = attr(
+        "why the net figures are missing, in words (empty when they were computed)", default=""
+    )
 
     title_suffix = "attack tempo before and after"
 
@@ -257,6 +319,7 @@ def event_brief(
                 seed=seed,
             ),
         )
+        net = _net_numbers(incidents, events, row, date, lo, hi, window_days, confirmation, seed)
     for w in caught:
         if issubclass(w.category, MonthPrecisionWarning | RuntimeWarning):
             continue  # month precision is a caveat below; overflow shows as "not estimable"
@@ -295,7 +358,97 @@ def event_brief(
         **_trend_numbers(its_res, event_id, notes),
         **_counterfactual_numbers(cf_res),
         notes=notes,
+        **net,
     )
+
+
+#: errors a joint fit can end with on awkward data (the brief then says why the row is missing)
+_FIT_ERRORS = (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError)
+
+
+def _net_numbers(
+    incidents: pd.DataFrame,
+    events: pd.DataFrame,
+    row: pd.Series,
+    date: pd.Timestamp,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    window_days: int,
+    confirmation: str | Sequence[str],
+    seed: int,
+) -> dict[str, Any]:
+    """The brief's net-of-other-events fields: :func:`analysis.models.attribution.fit` on the
+    day-dated attacks of the period with a step for the focus and for each other event inside
+    its windows; excess attacks over ``window_days``. Never raises on data: a fit that fails
+    leaves the numbers NaN and ``net_missing`` saying why."""
+    event_id = str(row["event_id"])
+    span = pd.Timedelta(days=int(window_days))
+    period = events_between(events, lo, hi)
+    near = period[period["date"].between(date - span, date + span - DAY)]
+    near = near.assign(date=pd.DatetimeIndex(near["date"]).normalize())
+    near = pd.concat([near[near["event_id"] == event_id], near[near["event_id"] != event_id]])
+    times = attack_times(incidents, lo, hi, confirmation)
+    out: dict[str, Any] = {"net_same_day": {}, "net_left_out": []}
+    kept: dict[pd.Timestamp, str] = {}
+    for r in near.itertuples(index=False):
+        eid, day = str(r.event_id), pd.Timestamp(r.date)
+        if day in kept:  # the focus first: an event on its day is fitted as one with it
+            out["net_same_day"][eid] = kept[day]
+        elif eid != event_id and (day <= lo or not (times < day).any()):
+            out["net_left_out"].append(eid)
+        else:
+            kept[day] = eid
+    chosen = pd.Series(kept, dtype=object).sort_index()
+    out["net_events"] = [str(e) for e in chosen]
+    if not (times < date).any():
+        out["net_missing"] = (
+            "no attack was recorded before the event in the period, so a change at it cannot "
+            "be estimated"
+        )
+        return out
+    try:
+        fit = attribution_model.fit(
+            times,
+            {eid: day for day, eid in chosen.items()},
+            start=lo,
+            end=hi + DAY,
+            horizon_days=int(window_days),
+            seed=seed,
+            compare=False,
+        )
+    except _FIT_ERRORS as exc:
+        out["net_missing"] = f"the joint model could not be fitted ({exc})"
+        return out
+    eff = fit.effects
+    name = next(
+        k for k, r in eff.iterrows() if k == event_id or event_id in r["cluster"].split(", ")
+    )
+    r = eff.loc[name]
+    group = r["cluster"].split(", ") if r["cluster"] else [event_id]
+    group += [e for e, k in out["net_same_day"].items() if k in group]
+    dates = dict(zip(chosen.to_numpy(), chosen.index, strict=True))
+    last = max(dates[g] for g in group if g in dates)
+    reason = cluster_reason(times, [dates[g] for g in group if g in dates])
+    at_bound = any(
+        b.startswith("rate ratio of ")
+        and set(b.removeprefix("rate ratio of ").split(" + ")) & set(group)
+        for b in fit.at_bound
+    )
+    out.update(
+        attribution=fit,
+        net_group=group,
+        net_rate_ratio=float(r["rate_ratio"]),
+        net_low=float(r["rate_ratio_low"]),
+        net_high=float(r["rate_ratio_high"]),
+        net_p=float(r["p_value"]),
+        net_excess=float(r["excess"]),
+        net_excess_low=float(r["excess_low"]),
+        net_excess_high=float(r["excess_high"]),
+        net_excess_from=last,
+        net_at_bound=bool(at_bound),
+        net_cluster_reason=reason,
+    )
+    return out
 
 
 def _try(notes: list[str], what: str, fit: Any) -> Any:

@@ -46,7 +46,9 @@ from analysis.charts import (
 from analysis.models.inputs import period_unit
 from analysis.results import format_p
 
-__all__ = ["MEASURES", "EventBriefViews"]
+__all__ = ["MEASURES", "NET_DIRECTION", "EventBriefViews"]
+
+_NAN = float("nan")
 
 #: effect measures of a brief: key -> (plain name, unit)
 MEASURES = {
@@ -57,7 +59,20 @@ MEASURES = {
     "its_level_rr": ("Step change at the event (trend model)", "rate ratio"),
     "its_slope_rr": ("Change of trend after the event (trend model)", "rate ratio per week"),
     "excess": ("Attacks beyond the pre-event expectation (counterfactual)", "attacks"),
+    "net_rate_ratio": (
+        "Net of the other events in the window and of attacks triggering attacks: rate ratio",
+        "ratio of background rates",
+    ),
+    "net_excess": (
+        "Net of the other events in the window and of attacks triggering attacks: attacks over "
+        "the window",
+        "attacks",
+    ),
 }
+
+#: estimates this far from 1 (a factor of 1.1 either way) count as a direction in
+#: :attr:`EventBriefViews.net_disagrees`; nearer to 1 they count as "no change"
+NET_DIRECTION = 1.1
 
 
 class EventBriefViews:
@@ -97,7 +112,129 @@ class EventBriefViews:
         words = ratio_words(
             self.window_rate_ratio, self.window_low, self.window_high, self.window_p
         )
-        return f"{counts_text}: {words}."
+        text = f"{counts_text}: {words}."
+        if self.net_disagrees:
+            text += (
+                f" Net of {self._net_others_phrase()} and of attacks triggering attacks, the "
+                f"model that fits them together puts the {self._net_subject()} at "
+                f"{ratio_words(self.net_rate_ratio, self.net_low, self.net_high, self.net_p)}."
+            )
+        return text
+
+    # -- net of the other events and of contagion ---------------------------------------------
+    @property
+    def net_disagrees(self) -> bool:
+        """Whether the plain window comparison and the net figure disagree: both estimated and
+        either pointing opposite ways (one above 1.1, the other below 1/1.1:
+        :data:`NET_DIRECTION`) or only one of their 95% intervals excluding 1 (one finds a change
+        unlikely to be chance, the other does not). The headline then gives both."""
+        values = [self.window_rate_ratio, self.window_low, self.window_high]
+        values += [self.net_rate_ratio, self.net_low, self.net_high]
+        if self.window_before == 0 or not all(np.isfinite(values)) or self.net_at_bound:
+            return False
+
+        def direction(x: float) -> int:
+            return 1 if x > NET_DIRECTION else (-1 if x < 1 / NET_DIRECTION else 0)
+
+        opposite = direction(self.window_rate_ratio) * direction(self.net_rate_ratio) < 0
+        clear_window = not self.window_low <= 1 <= self.window_high
+        clear_net = not self.net_low <= 1 <= self.net_high
+        return opposite or clear_window != clear_net
+
+    def _label_of(self, event_id: str) -> str:
+        rows = self.events[self.events["event_id"].astype(str) == event_id]
+        return str(rows["label"].iloc[0]) if len(rows) else event_id
+
+    def _date_of(self, event_id: str) -> pd.Timestamp:
+        rows = self.events[self.events["event_id"].astype(str) == event_id]
+        return pd.Timestamp(rows["date"].iloc[0]) if len(rows) else self.event_date
+
+    def _net_others(self) -> list[str]:
+        """The other events fitted with the focus (not its cluster's members), in words."""
+        others = [e for e in self.net_events if e not in self.net_group]
+        return [f"{self._label_of(e)} ({fmt_date(self._date_of(e))})" for e in others]
+
+    def _net_others_phrase(self) -> str:
+        others = self._net_others()
+        if not others:
+            return "the other events in the window (none)"
+        return "the other events in the window (" + "; ".join(others) + ")"
+
+    def _group_names(self) -> str:
+        """The focus's cluster in words: "A, B and C"."""
+        names = [self._label_of(e) for e in self.net_group]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    def _net_subject(self) -> str:
+        """What the net figure is of: the event, or its cluster's joint change."""
+        if len(self.net_group) > 1:
+            return f"joint change after {self._group_names()}"
+        return "change at the event"
+
+    def net_lines(self) -> list[str]:
+        """The net-of-other-events sentences: which events were fitted together, the figure,
+        clusters the data cannot separate, or why the figure is missing."""
+        if self.attribution is None:
+            return [f"Net of the other events in the window: not computed, as {self.net_missing}."]
+        others = self._net_others()
+        if others:
+            lead = (
+                "Net of the other events in the windows, fitted together with it ("
+                + "; ".join(others)
+                + "), and of attacks triggering attacks"
+            )
+        else:
+            lead = "No other event falls in the windows; net of attacks triggering attacks"
+        lines = []
+        if len(self.net_group) > 1:
+            partners = [e for e in self.net_group if e != self.event_id]
+            names = "; ".join(
+                f"{self._label_of(e)} ({fmt_date(self._date_of(e))})" for e in partners
+            )
+            why = self.net_cluster_reason
+            if all(e in self.net_same_day for e in partners):
+                why = "they fall on the same day"
+            lines.append(
+                f"The data cannot separate the {self.label} from {names}: {why}. Only their "
+                "joint change is given, never a separate number for each."
+            )
+            words = ratio_words(self.net_rate_ratio, self.net_low, self.net_high, self.net_p)
+            words = words.replace("the rate before", "the rate before the first")
+            when = f"after all of them (from {fmt_date(self.net_excess_from)}) was {words}"
+        else:
+            when = (
+                "from the event on was "
+                f"{ratio_words(self.net_rate_ratio, self.net_low, self.net_high, self.net_p)}"
+            )
+        more = "more" if self.net_excess >= 0 else "fewer"
+        text = (
+            f"{lead}, the background rate {when}. "
+            f"Over the {plural(self.window_days, 'day')} from {fmt_date(self.net_excess_from)} "
+            f"that means about {fmt_count(abs(self.net_excess))} {more} attacks, follow-on "
+            f"attacks included (95% interval {fmt_count(self.net_excess_low)} to "
+            f"{fmt_count(self.net_excess_high)})."
+        )
+        lines.append(text)
+        if self.net_at_bound:
+            lines.append(
+                "One of the joint model's estimates for these events sits at a limit of its "
+                "search (for instance no attack at all after an event), so the interval is not "
+                "reliable."
+            )
+        for e, k in self.net_same_day.items():
+            if k not in self.net_group:
+                lines.append(
+                    f"The {self._label_of(e)} falls on the same day as the {self._label_of(k)} "
+                    "and is fitted as one with it."
+                )
+        if self.net_left_out:
+            names = "; ".join(
+                f"{self._label_of(e)} ({fmt_date(self._date_of(e))})" for e in self.net_left_out
+            )
+            lines.append(
+                f"Left out of the joint model, with no attack before them in the period: {names}."
+            )
+        return lines
 
     def effect_lines(self) -> list[str]:
         """One plain sentence per effect measure (trend model and counterfactual)."""
@@ -129,7 +266,7 @@ class EventBriefViews:
                 f"{fmt_count(abs(self.excess))} {more} "
                 f"(95% interval {fmt_count(self.excess_low)} to {fmt_count(self.excess_high)})."
             )
-        return lines
+        return lines + self.net_lines()
 
     def summary(self) -> str:
         """Headline, effect sentences and caveats as plain text."""
@@ -163,6 +300,23 @@ class EventBriefViews:
                 f"{fmt_date(self.cf_post_end + period_length(self.unit) - DAY)}; the first "
                 f"{u} also holds the days before the event in that {u}. Excess = observed "
                 "minus expected; the interval is the spread of the simulated totals."
+            )
+        if self.attribution is not None:
+            a = self.attribution
+            text.append(
+                f"Net of the other events and of contagion: a self-exciting point process of the "
+                f"{plural(a.n_attacks, 'attack')} known to the day in the period, whose background "
+                "rate has a log-linear trend and a lasting step at each event fitted together "
+                f"({len(self.net_events)} here), and in which each attack can trigger more "
+                f"(branching ratio {fmt_number(a.branching_ratio)}, "
+                f"{fmt_interval(a.branching_ratio_low, a.branching_ratio_high)}). The rate ratio "
+                "is the step at the event, after allowing for the other events' steps and for "
+                "follow-on attacks; the excess adds the follow-on attacks the event's own extra "
+                "(or missing) attacks set off within the window. Events with no attack between "
+                "them, or whose estimates correlate beyond 0.9, are given only a joint figure. "
+                "The headline adds this figure when it and the plain comparison disagree: they "
+                "point opposite ways (beyond a factor of 1.1) or only one of the two intervals "
+                "excludes no change."
             )
         text.append(
             "Intervals are 95% intervals. A p-value above 0.05 means the change could be chance "
@@ -241,6 +395,8 @@ class EventBriefViews:
                 self.its_slope_p,
             ),
             "excess": (self.excess, self.excess_low, self.excess_high, self.excess_p),
+            "net_rate_ratio": (self.net_rate_ratio, self.net_low, self.net_high, self.net_p),
+            "net_excess": (self.net_excess, self.net_excess_low, self.net_excess_high, _NAN),
         }
         frame = pd.DataFrame(
             [
@@ -273,11 +429,12 @@ class EventBriefViews:
                 if self.counterfactual is not None
                 else f"{w} days after"
             ),
+            **self._net_compared(),
         }
         rows = []
         for key, r in f.iterrows():
             digits = 3 if key == "its_slope_rr" else 2
-            if key == "excess":
+            if key in ("excess", "net_excess"):
                 est = fmt_count(r["estimate"])
                 ci = f"{fmt_count(r['low'])} to {fmt_count(r['high'])}"
             else:
@@ -290,6 +447,25 @@ class EventBriefViews:
         header = ["measure", "compared", "estimate", "95% interval", "p"]
         text = self.to_frame().to_string()
         return Html(html_table(header, rows, "effects"), text)
+
+    def _net_compared(self) -> dict[str, str]:
+        """The "compared" cells of the two net rows: what was fitted, or why it is missing."""
+        if self.attribution is None:
+            missing = f"not computed: {self.net_missing}"
+            return {"net_rate_ratio": missing, "net_excess": missing}
+        n = len(self.net_events)
+        fitted = f"{plural(n, 'event')} fitted together" if n > 1 else "no other event in window"
+        if len(self.net_group) > 1:
+            what = f"joint change after {self._group_names()} (the data cannot separate them)"
+        else:
+            what = "background rate from the event on vs before"
+        return {
+            "net_rate_ratio": f"{what}; {fitted}",
+            "net_excess": (
+                f"attacks it accounts for in the {self.window_days} days from "
+                f"{fmt_date(self.net_excess_from)}, follow-on attacks included"
+            ),
+        }
 
     def event_html(self) -> Html:
         """The event: date, label, what happened and its source (escaped)."""
@@ -428,8 +604,19 @@ class EventBriefViews:
             "expected_after",
             "expected_after_low",
             "expected_after_high",
+            "net_rate_ratio",
+            "net_low",
+            "net_high",
+            "net_p",
+            "net_excess",
+            "net_excess_low",
+            "net_excess_high",
         ):
             values[name] = finite_or_none(getattr(self, name))
+        values["net_events"] = list(self.net_events)
+        values["net_group"] = list(self.net_group)
+        values["net_disagrees"] = bool(self.net_disagrees)
+        values["net_missing"] = self.net_missing or None
         return values
 
     # -- chart -------------------------------------------------------------------------------

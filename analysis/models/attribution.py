@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -107,6 +108,10 @@ _MIN_ATTACKS = 20
 _B_BOUNDS = (-10.0, 10.0)  # log rate ratios, trend per year, Fourier coefficients
 _LOG_MU_BOUNDS = (-25.0, 12.0)
 _MIN_HALF_LIFE = 0.5  # days
+#: log expected count beyond which a parameter draw's path is capped (e^700: no finite count)
+_MAX_LOG_COUNT = 700.0
+#: NB2 dispersion below which fit_counts uses the Poisson regression (its boundary case)
+_MIN_DISPERSION = 1e-3
 _EFFECTS = ("step", "pulse")
 EFFECT_COLUMNS = [
     "date",
@@ -161,9 +166,22 @@ class _Spec:
     def n_terms(self) -> int:
         return len(self.terms) if self.use_events else 0
 
-    @property
+    @cached_property
     def pulses(self) -> list[int]:
         return [j for j, term in enumerate(self.terms[: self.n_terms]) if term.effect == "pulse"]
+
+    def steps_at(self, s: np.ndarray) -> np.ndarray:
+        """Indicators 1[s >= onset] of every event term (columns), cached for the attack times
+        and the grid, which every likelihood evaluation reads."""
+        key = "t" if s is self.t else ("mid" if s is self.mid else None)
+        cache = self.__dict__.setdefault("_steps", {})
+        if key is not None and key in cache:
+            return cache[key]
+        days = np.array([term.day for term in self.terms[: self.n_terms]], dtype=float)
+        out = (s[:, None] >= days[None, :]).astype(float)
+        if key is not None:
+            cache[key] = out
+        return out
 
     @property
     def n_params(self) -> int:
@@ -189,19 +207,20 @@ def _grid(T: float, days: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
 
 def _shapes(s: np.ndarray, spec: _Spec, b: np.ndarray, log_h: np.ndarray):
     """Event shapes s_e at ``s`` and derivatives of b_e s_e by log h (pulses)."""
-    shapes = np.zeros((len(s), spec.n_terms))
-    d_log_h = np.zeros((len(s), len(spec.pulses)))
-    pulse_pos = {j: i for i, j in enumerate(spec.pulses)}
-    for j, term in enumerate(spec.terms[: spec.n_terms]):
-        after = s >= term.day
-        if term.effect == "step":
-            shapes[:, j] = after
-        else:
-            h = math.exp(log_h[pulse_pos[j]])
-            lag = np.where(after, s - term.day, 0.0)
-            decay = np.where(after, np.exp(-math.log(2) * lag / h), 0.0)
-            shapes[:, j] = decay
-            d_log_h[:, pulse_pos[j]] = b[j] * decay * math.log(2) * lag / h
+    steps = spec.steps_at(s)
+    pulses = spec.pulses
+    if not pulses:
+        return steps, np.zeros((len(s), 0))
+    shapes = steps.copy()
+    d_log_h = np.zeros((len(s), len(pulses)))
+    for i, j in enumerate(pulses):
+        day = spec.terms[j].day
+        after = steps[:, j] > 0
+        h = math.exp(log_h[i])
+        lag = np.where(after, s - day, 0.0)
+        decay = np.where(after, np.exp(-math.log(2) * lag / h), 0.0)
+        shapes[:, j] = decay
+        d_log_h[:, i] = b[j] * decay * math.log(2) * lag / h
     return shapes, d_log_h
 
 
@@ -221,8 +240,15 @@ def _split(theta: np.ndarray, spec: _Spec):
 def _log_mu(s: np.ndarray, z: np.ndarray, spec: _Spec, theta: np.ndarray):
     """log background at ``s`` and its design (derivatives by the background parameters)."""
     base, b, log_h, _, _ = _split(theta, spec)
+    if not spec.pulses and (s is spec.t or s is spec.mid):  # a fixed design: built once
+        cache = spec.__dict__.setdefault("_design", {})
+        key = "t" if s is spec.t else "mid"
+        if key not in cache:
+            cache[key] = np.hstack([z, spec.steps_at(s)])
+        x = cache[key]
+        return x @ theta[: spec.n_base + spec.n_terms], x
     shapes, d_log_h = _shapes(s, spec, b, log_h)
-    eta = (z * base).sum(axis=1) + (shapes * b).sum(axis=1)
+    eta = z @ base + shapes @ b
     return eta, np.hstack([z, shapes, d_log_h])
 
 
@@ -242,7 +268,7 @@ def _negloglik(theta: np.ndarray, spec: _Spec) -> tuple[float, np.ndarray]:
         return 1e300, np.zeros_like(theta)
     loglik = np.sum(np.log(lam)) - np.sum(mu_g) - kernel_integral
     inv = 1.0 / lam
-    grad_bg = (x_e * (mu_e * inv)[:, None]).sum(axis=0) - (x_g * mu_g[:, None]).sum(axis=0)
+    grad_bg = (mu_e * inv) @ x_e - mu_g @ x_g
     grad = grad_bg
     if spec.excitation:
         g_alpha = np.sum(kt.d_excitation_d_alpha * inv) - kt.d_integral_d_alpha
@@ -331,7 +357,57 @@ def _background(s, z, spec, theta, drop: Sequence[int] = ()):
     shapes, _ = _shapes(s, spec, b, log_h)
     keep = np.ones(spec.n_terms, dtype=bool)
     keep[list(drop)] = False
-    return np.exp((z * base).sum(axis=1) + (shapes[:, keep] * b[keep]).sum(axis=1))
+    return np.exp(z @ base + shapes[:, keep] @ b[keep])
+
+
+def _excess_many(
+    spec: _Spec, thetas: np.ndarray, drop: Sequence[int], lo: float, hi: float
+) -> np.ndarray:
+    """:func:`_excess` for every row of ``thetas`` at once (the same numbers; pulses, whose
+    shapes depend on each draw's half-life, one draw at a time)."""
+    if spec.pulses:
+        return np.array([_excess(spec, th, drop, lo, hi) for th in thetas])
+    inside = (spec.mid >= lo) & (spec.mid < hi)
+    s, w, z = spec.mid[inside], spec.width[inside], spec.z_grid[inside]
+    nb, ne = spec.n_base, spec.n_terms
+    steps = spec.steps_at(spec.mid)[inside]
+    keep = np.ones(ne, dtype=bool)
+    keep[list(drop)] = False
+    base = z @ thetas[:, :nb].T  # cells x draws
+    b = thetas[:, nb : nb + ne]
+    with_all = np.exp(base + steps @ b.T)
+    without = np.exp(base + steps[:, keep] @ b[:, keep].T)
+    if spec.excitation:
+        alpha = special.expit(thetas[:, -2])
+        beta = np.exp(thetas[:, -1])
+        cascade = 1.0 + alpha / (1 - alpha) * -np.expm1(-np.outer(hi - s, beta * (1 - alpha)))
+    else:
+        cascade = 1.0
+    return ((with_all - without) * cascade * w[:, None]).sum(axis=0)
+
+
+def _shares(thetas: np.ndarray, spec: _Spec, chunk: int = 250) -> np.ndarray:
+    """Contagion share (mean over attacks of excitation / intensity) for every row of
+    ``thetas`` of a step-only spec with self-excitation: Ozaki's recursion
+    R_i = e^{-beta (t_i - t_(i-1))} (1 + R_(i-1)) run over attacks for a block of draws at once
+    (the numbers of :func:`analysis.models.hawkes.kernel_terms`, far fewer calls)."""
+    nb, ne = spec.n_base, spec.n_terms
+    t = spec.t
+    dt = np.diff(t)
+    steps = spec.steps_at(t)
+    out = np.empty(len(thetas))
+    for lo in range(0, len(thetas), chunk):
+        th = thetas[lo : lo + chunk]
+        alpha, beta = special.expit(th[:, -2]), np.exp(th[:, -1])
+        mu = np.exp(spec.z_event @ th[:, :nb].T + steps @ th[:, nb : nb + ne].T)  # attacks x draws
+        R = np.zeros_like(mu)
+        r = np.zeros(len(th))
+        for i, gap in enumerate(dt, start=1):
+            r = np.exp(-gap * beta) * (1.0 + r)
+            R[i] = r
+        exc = R * (alpha * beta)
+        out[lo : lo + chunk] = np.mean(exc / (mu + exc), axis=0)
+    return out
 
 
 def _excess(spec: _Spec, theta: np.ndarray, drop: Sequence[int], lo: float, hi: float) -> float:
@@ -771,7 +847,7 @@ def fit(
 
     def excess_of(drop, lo, hi):
         point = _excess(spec, theta, drop, lo, hi)
-        vals = np.array([_excess(spec, s, drop, lo, hi) for s in sims])
+        vals = _excess_many(spec, sims, drop, lo, hi)
         return point, float(np.quantile(vals, 0.025)), float(np.quantile(vals, 0.975))
 
     rows = []
@@ -840,7 +916,13 @@ def fit(
             return float(np.mean(exc / (mu_e + exc)))
 
         c_est = float(np.mean([share(theta, s) for s in specs]))
-        c_vals = [share(s, specs[i % m]) for i, s in enumerate(sims)]
+        c_vals = np.empty(len(sims))
+        for i, sp in enumerate(specs):  # draw k is read on jitter draw k % m
+            rows = np.arange(i, len(sims), m)
+            if sp.pulses:
+                c_vals[rows] = [share(sims[r], sp) for r in rows]
+            else:
+                c_vals[rows] = _shares(sims[rows], sp)
         c_lo, c_hi = (float(np.quantile(c_vals, q_)) for q_ in (0.025, 0.975))
     else:
         alpha = a_lo = a_hi = 0.0
@@ -1066,7 +1148,10 @@ class CountAttributionResults(Results):
         "(95% CI); same columns as AttributionResults.effects"
     )
     coefficients: pd.DataFrame = attr("every coefficient: estimate, se, p_value, low, high")
-    dispersion: float = attr("NB2 dispersion alpha (variance = mean + alpha mean^2)")
+    dispersion: float = attr(
+        "NB2 dispersion alpha (variance = mean + alpha mean^2); 0 when none was found and the "
+        "Poisson regression (its boundary case) was fitted"
+    )
     ar_coefficient: float = attr("coefficient of log(1 + previous period's count)")
     fitted: pd.DataFrame = attr("per period: observed and fitted counts")
     freq: str = attr("frequency of the count series (D, W-MON, ...)")
@@ -1189,16 +1274,31 @@ def fit_counts(
     design = count_design(y, terms, trend=trend, seasonality=seasonality)
     endog = y.iloc[1:]
     model = sm.NegativeBinomial(endog, design, loglike_method="nb2")
-    res = model.fit(disp=0, maxiter=500, method="bfgs")
-    res = model.fit(start_params=res.params, disp=0, maxiter=200, method="newton")
+    first = model.fit(disp=0, maxiter=500, method="bfgs")
+    if first.params.iloc[-1] < _MIN_DISPERSION:
+        # no overdispersion: NB2 at its boundary is the Poisson regression (and statsmodels'
+        # NB2 Hessian there, polygamma of 1/alpha, takes minutes), so fit that
+        res = sm.Poisson(endog, design).fit(disp=0, maxiter=200, method="newton")
+        dispersion = 0.0
+    else:
+        res = model.fit(start_params=first.params, disp=0, maxiter=50, method="newton")
+        if not (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.cov_params()))):
+            res = first  # Newton's polish ran off (e.g. a step with no attacks after it)
+        dispersion = float(res.params.iloc[-1])
+    if not np.all(np.isfinite(res.params)):
+        raise ModelInputError(
+            "the count regression could not be fitted to these counts (its estimates diverge, "
+            "e.g. a step with no attacks after it)"
+        )
     params = res.params.to_numpy()
     cov = res.cov_params().to_numpy()
+    cov = np.where(np.isfinite(cov), cov, 0.0)
     names = list(design.columns)
     step_days = float((y.index[1] - y.index[0]) / _DAY)  # days per period (months: ~30)
     horizon = max(1, int(math.ceil(horizon_days / step_days)))
     ar = names.index("log1p_lag")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
-    k = len(names)  # the last parameter is the dispersion
+    k = len(names)  # (an NB2 fit has the dispersion as one more, last, parameter)
     draws = rng.multivariate_normal(params[:k], cov[:k, :k], size=n_sims)
     x = design.to_numpy()
     q = float(stats.norm.ppf(_Z))
@@ -1210,10 +1310,10 @@ def fit_counts(
         for i in range(pos, stop):
             row = x[i].copy()
             row[ar] = lag_with
-            m1 = math.exp(row @ beta)
+            m1 = math.exp(min(row @ beta, _MAX_LOG_COUNT))
             row[ar] = lag_without
             row[j] = 0.0
-            m0 = math.exp(row @ beta)
+            m0 = math.exp(min(row @ beta, _MAX_LOG_COUNT))
             total += m1 - m0
             lag_with, lag_without = math.log1p(m1), math.log1p(m0)
         return total
@@ -1268,7 +1368,7 @@ def fit_counts(
     return CountAttributionResults(
         effects=effects,
         coefficients=coefficients,
-        dispersion=float(res.params.iloc[-1]),
+        dispersion=dispersion,
         ar_coefficient=float(params[ar]),
         fitted=fitted,
         freq=freq,

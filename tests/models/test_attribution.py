@@ -178,6 +178,23 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
     )
     assert list(same_week.effects.index) == ["surge", "eve + truce"]
     assert same_week.effects.loc["eve + truce", "cluster"] == "eve, truce"
+
+
+def test_fit_counts_without_overdispersion_is_the_poisson_regression():
+    """Daily Poisson counts without contagion (0.5 a day): NB2's dispersion goes to its
+    boundary (0), where statsmodels' NB2 Hessian takes minutes; fit_counts fits the Poisson
+    regression (its boundary case) instead and agrees with statsmodels' Poisson on the same
+    design."""
+    times = _simulate(seed=8, alpha=0.0, mu=0.5)
+    daily = _daily(times.normalize())
+    res = attribution.fit_counts(daily, EVENTS, n_sims=100)
+    assert res.dispersion == 0.0
+    direct = sm.Poisson(daily.iloc[1:], res.design).fit(disp=0)
+    for name in EVENTS:
+        assert res.effects.loc[name, "rate_ratio"] == pytest.approx(
+            math.exp(direct.params[f"step[{name}]"]), rel=1e-6
+        )
+    assert np.isfinite(res.effects[["excess_low", "excess_high"]].to_numpy()).all()
     res.plot()
     plt.close("all")
 
