@@ -647,6 +647,23 @@ class BacktestResults(Results):
     block: int = attr("block length of the moving-block bootstrap, in origins")
     seed: int = attr("seed of the forecasts, PIT draws and bootstrap")
 
+    def between(self, start: object = None, end: object = None) -> BacktestResults:
+        """The same backtest restricted to forecasts whose target periods lie in [start, end]
+        (dates; None = open), re-summarised (e.g. 2020-22 apart from the 2023-24 campaign)."""
+        t = self.scored["target"]
+        keep = pd.Series(True, index=t.index)
+        if start is not None:
+            keep &= t >= pd.Timestamp(start)
+        if end is not None:
+            keep &= t <= pd.Timestamp(end)
+        scored = self.scored[keep].reset_index(drop=True)
+        if scored.empty:
+            raise ParameterError(f"no scored forecast has its target between {start} and {end}")
+        origins = pd.DatetimeIndex(sorted(scored["origin"].unique()))
+        return _summarise(
+            scored, self.models, self.horizon, self.unit, self.step, self.seed, origins
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """Scores, skill against the best baseline and coverage per model x horizon."""
         return self.scores.join(self.skill).join(self.coverage.drop(columns="n"))
@@ -812,10 +829,10 @@ def backtest(
     for level in INTERVALS:  # inside the randomised central interval: PIT within its limits
         a = (1 - level) / 2
         scored[f"in{round(100 * level)}"] = scored["pit"].between(a, 1 - a)
-    return _summarise(scored, models, horizon, freq, step, seed, origins, idx)
+    return _summarise(scored, models, horizon, period_unit(freq), step, seed, idx[origins])
 
 
-def _summarise(scored, models, horizon, freq, step, seed, origins, idx) -> BacktestResults:
+def _summarise(scored, models, horizon, unit, step, seed, origins) -> BacktestResults:
     g = scored.groupby(["model", "horizon"], sort=False)
     scores = g[["crps", "log_score", "is50", "is90"]].mean()
     scores["n"] = g.size()
@@ -885,10 +902,10 @@ def _summarise(scored, models, horizon, freq, step, seed, origins, idx) -> Backt
         pit=pit,
         models=tuple(models),
         horizon=horizon,
-        start=idx[origins[0]],
-        end=idx[origins[-1]],
+        start=origins[0],
+        end=origins[-1],
         step=step,
-        unit=period_unit(freq),
+        unit=unit,
         n_origins=n_orig,
         block=block,
         seed=seed,
