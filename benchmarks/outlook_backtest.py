@@ -67,7 +67,7 @@ def _rule(bt: outlook.BacktestResults) -> str:
     lines = []
     winner = None
     for m in outlook.AUTO_COMPONENTS:
-        skill, lo, hi = outlook._block_bootstrap(
+        skill, lo, hi = outlook.block_bootstrap_skill(
             per_origin[m].to_numpy(), per_origin["auto"].to_numpy(), bt.block, rng
         )
         lines.append(

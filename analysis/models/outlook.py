@@ -80,6 +80,10 @@ __all__ = [
     "BacktestResults",
     "OutlookResults",
     "backtest",
+    "block_bootstrap_skill",
+    "crps_samples",
+    "log_score_samples",
+    "randomised_pit",
     "forecast",
     "simulate_nb",
 ]
@@ -585,7 +589,7 @@ def randomised_pit(obs: np.ndarray, samples: np.ndarray, rng) -> np.ndarray:
     return below + rng.random(len(obs)) * (at_or_below - below)
 
 
-def _block_bootstrap(
+def block_bootstrap_skill(
     model: np.ndarray, base: np.ndarray, block: int, rng
 ) -> tuple[float, float, float]:
     """Skill 1 - mean(model)/mean(base) and a moving-block bootstrap 95% interval."""
@@ -868,7 +872,7 @@ def _summarise(scored, models, horizon, unit, step, seed, origins) -> BacktestRe
                 continue
             at_h = wide.xs(h, level="horizon")
             for b in baselines:
-                s, lo, hi = _block_bootstrap(
+                s, lo, hi = block_bootstrap_skill(
                     at_h[m].to_numpy(), at_h[b].to_numpy(), block, rng
                 )  # the same bootstrap draws would be fairer, but each pair is its own question
                 skill_rows.append(
