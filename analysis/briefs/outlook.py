@@ -380,7 +380,8 @@ class OutlookBrief(Results):
                    **bars)  # fmt: skip
             ax.set_title(words(grouping, name), fontsize=9)
             ax.set_ylim(0, max(float(q["q95"].max()), float(obs.max()), 1.0) + 1)
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+            ax.xaxis.set_major_locator(mdates.MonthLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
             ax.tick_params(axis="x", labelsize=7)
             ax.set_ylabel("attacks per week", fontsize=8)
         for ax in axes[n:]:
