@@ -21,3 +21,6 @@ RECORD_READS_ENV = "ESCALATION_RECORD_READS"
 #: the briefs config and the site folder the ``report``, ``run`` and ``runs`` commands default to
 DEFAULT_CONFIG = ROOT / "reports" / "briefs.yml"
 DEFAULT_SITE = ROOT / "reports" / "site"
+#: set by the report runner: the site's folder of stored forecasts (``<site>/forecasts``), which
+#: the outlook notebook scores earlier editions' forecasts from
+FORECASTS_DIR_ENV = "ESCALATION_FORECASTS_DIR"

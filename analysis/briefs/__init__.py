@@ -9,6 +9,8 @@ One module per job:
   :func:`event_brief`, which computes them
 - :mod:`~analysis.briefs.event_views`  the event brief's text, HTML fragments and chart
 - :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
+- :mod:`~analysis.briefs.outlook`      the outlook brief (``outlook_brief``): forecast, track
+  record, stored forecasts scored, governorate and target small multiples
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
 - :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
 - :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other

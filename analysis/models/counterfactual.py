@@ -20,6 +20,12 @@ sums unbiased; per-period bands are clipped at zero. Intervals rest on a Gaussia
 on the transformed scale: fine for totals over several periods; per-period bands of sparse daily
 counts are rough.
 
+Seasons. ``seasonal=s`` adds a seasonal state of period ``s`` to the local level (fixed by
+default, drifting with ``stochastic_seasonal=True``), as CausalImpact's ``nseasons``: on monthly
+data with an annual cycle the level's noise otherwise absorbs the cycle and every interval
+balloons (on the British seat-belt series the 95% interval of the relative effect is about ten
+times narrower with ``seasonal=12``).
+
 Parameter uncertainty. By default (``param_draws=20``) the simulation also reflects uncertainty in
 the fitted parameters: parameter vectors are drawn from the normal approximation N(MLE, cov_params)
 (variances folded at zero, non-stationary AR draws replaced by the MLE), the pre-period is
@@ -53,6 +59,7 @@ from analysis.charts import (
 )
 from analysis.errors import ModelInputError, ParameterError
 from analysis.models.inputs import count_series, period_unit
+from analysis.params import whole_number
 from analysis.results import Results, attr
 
 __all__ = ["MIN_PRE_PERIODS", "CounterfactualResults", "fit", "backtransform_mean"]
@@ -207,6 +214,12 @@ class CounterfactualResults(Results):
         "totals, (1 + min(#sims >= obs, #sims <= obs)) / (n_sims + 1) (double it for two-sided)"
     )
     events: object = attr("political events annotated by plot() (None: none)", default=None)
+    seasonal: int = attr(
+        "length of the seasonal cycle in periods (0: no seasonal component)", default=0
+    )
+    stochastic_seasonal: bool = attr(
+        "whether the seasonal pattern may drift (False: fixed)", default=False
+    )
 
     @property
     def n_pre(self) -> int:
@@ -427,6 +440,8 @@ def fit(
     events: pd.DataFrame | Mapping[str, object] | None = None,
     transform: str = "anscombe",
     param_draws: int = 20,
+    seasonal: int | None = None,
+    stochastic_seasonal: bool = False,
 ) -> CounterfactualResults:
     """Fit a counterfactual model to the pre-event counts and measure the post-event excess.
 
@@ -449,6 +464,14 @@ def fit(
     transform : "anscombe" (default, ``2*sqrt(y+3/8)``) or "log1p"; see the module docstring.
     param_draws : number of parameter vectors drawn from the MLE's normal approximation to carry
         parameter uncertainty into the paths (0 = MLE only).
+    seasonal : the length of a seasonal cycle in periods (12 for an annual cycle in monthly data,
+        52 in weekly data, 7 for a weekly cycle in daily data), as CausalImpact's ``nseasons``:
+        adds a seasonal state (``UnobservedComponents(seasonal=...)``, dummy form: the last
+        ``seasonal`` effects sum to zero) to the local level, so the cycle is not absorbed by the
+        level's noise (which widens every interval). None (default): no seasonal component.
+        ``model="ucm"`` only; the pre-period must hold at least two whole cycles.
+    stochastic_seasonal : False (default): the seasonal pattern is fixed, estimated from the
+        pre-period; True: it may drift, with its own estimated noise variance.
 
     Returns
     -------
@@ -464,6 +487,14 @@ def fit(
     if not isinstance(param_draws, int | np.integer) or param_draws < 0:
         raise ParameterError(f"param_draws must be a non-negative integer, got {param_draws!r}")
     param_draws = int(min(param_draws, n_sims))
+    if seasonal is not None:
+        seasonal = whole_number("seasonal", seasonal, minimum=2, unit="periods")
+        if model != "ucm":
+            raise ParameterError(f"seasonal needs model='ucm', got model={model!r}")
+    if not isinstance(stochastic_seasonal, bool | np.bool_):
+        raise ParameterError(
+            f"stochastic_seasonal must be True or False, got {stochastic_seasonal!r}"
+        )
     y, freq = count_series(y)
     if len(y) == 0:
         raise ModelInputError("y is empty")
@@ -503,6 +534,11 @@ def fit(
             )
     end_i = min(end_i, len(idx) - 1)
 
+    if seasonal is not None and post_i - pre_i < 2 * seasonal:
+        raise ModelInputError(
+            f"only {post_i - pre_i} pre-event period(s); seasonal={seasonal} needs at least "
+            f"{2 * seasonal} (two whole cycles)"
+        )
     y_pre = y.iloc[pre_i:post_i]
     y_post = y.iloc[post_i : end_i + 1]
     if np.ptp(y_pre.to_numpy()) == 0:
@@ -515,7 +551,12 @@ def fit(
 
     z_pre = pd.Series(_forward(y_pre.to_numpy(), transform), index=y_pre.index, name="z")
     if model == "ucm":
-        mod = UnobservedComponents(z_pre, level="llevel", exog=x_pre)
+        seasons = (
+            {"seasonal": seasonal, "stochastic_seasonal": bool(stochastic_seasonal)}
+            if seasonal
+            else {}
+        )
+        mod = UnobservedComponents(z_pre, level="llevel", exog=x_pre, **seasons)
     else:
         mod = SARIMAX(z_pre, order=SARIMA_ORDER, trend=SARIMA_TREND, exog=x_pre)
     with warnings.catch_warnings():
@@ -612,4 +653,6 @@ def fit(
         fit_result=res,
         **_totals(table, simulated_paths),
         events=events,
+        seasonal=int(seasonal or 0),
+        stochastic_seasonal=bool(stochastic_seasonal) if seasonal else False,
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import WRITE_ERRNOS, EscalationError
-from analysis.paths import DATA_DIR_ENV, RECORD_READS_ENV
+from analysis.paths import DATA_DIR_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
 from analysis.report.keys import build_key
 
 PR_SET_PDEATHSIG = 1
@@ -47,6 +47,9 @@ class Task:
     provenance: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
     built_at: str = ""
+    #: the site's folder of stored forecasts, given to the kernel as ``$ESCALATION_FORECASTS_DIR``
+    #: (the outlook notebook scores earlier editions' forecasts from it)
+    forecasts_dir: Path | None = None
 
 
 @dataclass
@@ -213,6 +216,8 @@ def build(task: Task) -> Outcome:
     """Execute ``task.notebook`` into staging and export its HTML; never raises."""
     start = time.perf_counter()
     os.environ[DATA_DIR_ENV] = str(task.data_dir)
+    if task.forecasts_dir is not None:
+        os.environ[FORECASTS_DIR_ENV] = str(task.forecasts_dir)
     reads = task.staging / f"{task.name}.reads"
     os.environ[RECORD_READS_ENV] = str(reads)
     # charts must land in the notebook, whatever backend the calling shell sets

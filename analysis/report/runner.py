@@ -396,6 +396,7 @@ def run(
                     },
                     timeout=timeout,
                     built_at=built_at,
+                    forecasts_dir=site / FORECASTS,
                 )
                 for b, d in zip(planned.briefs, decisions, strict=True)
                 if d.build
@@ -428,6 +429,41 @@ def _keep_failed(report: RunReport, staging: Path, work: Path) -> None:
             if log.exists():
                 with naming(failed_dir / log.name):
                     write_atomic(failed_dir / log.name, log.read_bytes())
+
+
+#: the site's folder of stored forecasts: ``forecasts/<as_of>.json``, written once, never rewritten
+FORECASTS = "forecasts"
+
+
+def _stored_forecast(
+    report: RunReport, site: Path, staging: Path, name: str, day: str, glued: Mapping[str, Any]
+) -> dict[str, Path]:
+    """The forecast a brief published (its glued ``forecast_record``), staged to be published
+    with it as ``forecasts/<as_of>.json`` (its as-of day) and, with its edition, as
+    ``archive/<day>/<name>.forecast.json``. A forecast already stored for that as-of day is never
+    rewritten (the track record keeps what was published first)."""
+    record = glued.get("forecast_record")
+    if not isinstance(record, Mapping) or not record.get("edition"):
+        return {}
+    as_of = str(record["edition"])
+    try:
+        as_of = dt.date.fromisoformat(as_of).isoformat()
+    except ValueError:
+        report.notes.append(f"{name}: forecast record with a bad as-of date {as_of!r} not stored")
+        return {}
+    files: dict[str, Path] = {}
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    targets = [f"{FORECASTS}/{as_of}.json", f"{ARCHIVE}/{day}/{name}.forecast.json"]
+    for i, rel in enumerate(targets):
+        if (site / rel).exists():
+            if i == 0:
+                report.notes.append(f"{name}: a forecast for {as_of} is stored already: kept")
+            continue
+        staged = staging / f"{name}.forecast.{i}.json"
+        with naming(staged):
+            staged.write_text(text, encoding="utf-8")
+        files[rel] = staged
+    return files
 
 
 def _publish(
@@ -492,6 +528,7 @@ def _publish(
         with naming(archived):
             archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
         files[edition["file"]] = archived
+        files.update(_stored_forecast(report, site, staging, name, day, glued))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
     pages = {

@@ -13,6 +13,7 @@ import pytest
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from analysis.errors import ModelInputError, ParameterError
 from analysis.models import counterfactual as cf
 
 PRE, POST = 80, 20
@@ -300,3 +301,43 @@ def test_bad_input_raises(y: object, kwargs: dict, message: str) -> None:
     event = kwargs.pop("event_date")
     with pytest.raises(ValueError, match=message):
         cf.fit(y, event, n_sims=kwargs.pop("n_sims", 200), **kwargs)
+
+
+# ------------------------------------------------------------------------ seasonal component
+
+
+def test_seasonal_component_recovers_the_seat_belt_law_effect():
+    """The British seat belt law (in force 31 Jan 1983) on car drivers killed or seriously
+    injured per month, Jan 1975 to Dec 1984 (Brockwell & Davis, *Introduction to Time Series and
+    Forecasting*, series SBL, shipped with statsmodels). Durbin & Harvey's structural time
+    series analysis for the Department of Transport (1985; Harvey & Durbin 1986, JRSS A 149,
+    187-227) found a 20% to 26% fall in drivers killed or seriously injured.
+
+    With ``seasonal=12`` the counterfactual finds a fall whose 95% interval holds 20% and excludes
+    0; without it the annual cycle is absorbed by the level's noise and the interval balloons.
+    """
+    from statsmodels.tsa.arima.datasets.brockwell_davis_2002 import sbl
+
+    kwargs = {"n_sims": 300, "seed": 1}
+    plain = cf.fit(sbl, "1983-02-01", **kwargs)
+    fixed = cf.fit(sbl, "1983-02-01", seasonal=12, **kwargs)
+    drift = cf.fit(sbl, "1983-02-01", seasonal=12, stochastic_seasonal=True, **kwargs)
+    for res in (fixed, drift):
+        assert res.seasonal == 12
+        assert res.relative_effect_low < -0.20 < res.relative_effect_high < 0
+        assert -0.26 < res.relative_effect < -0.12
+    width = fixed.relative_effect_high - fixed.relative_effect_low
+    assert plain.relative_effect_high - plain.relative_effect_low > 5 * width
+    assert "sigma2.seasonal" in drift.params.index
+    assert "sigma2.seasonal" not in fixed.params.index
+    assert plain.seasonal == 0
+
+
+def test_seasonal_bad_arguments(step_series):
+    y, _ = step_series
+    with pytest.raises(ParameterError, match="seasonal"):
+        cf.fit(y, y.index[PRE], seasonal=1)
+    with pytest.raises(ParameterError, match="seasonal needs model='ucm'"):
+        cf.fit(y, y.index[PRE], seasonal=4, model="sarima")
+    with pytest.raises(ModelInputError, match="seasonal=52 needs at least 104"):
+        cf.fit(y, y.index[PRE], seasonal=52)

@@ -1,0 +1,555 @@
+"""The outlook brief: what to expect in the next weeks, how sure that is, and the track record.
+
+:func:`outlook_brief` forecasts the weekly confirmed attacks of the next ``horizon`` weeks from the
+complete weeks up to ``as_of`` (:func:`analysis.models.outlook.forecast`), backtests the models
+over the history before it (every ``backtest_step``-th week, so the page builds in seconds; the
+every-week figures are in ``benchmarks/outlook_backtest.py``), and scores the forecasts earlier
+editions stored (``forecasts/<as_of>.json`` in the site, :func:`forecast_record`) against what
+happened since (:func:`score_stored`). Governorate and target-type outlooks are drawn as small
+multiples for the groups with at least :data:`MIN_GROUP_ATTACKS` confirmed attacks in the last
+:data:`GROUP_WINDOW_WEEKS` weeks (fewer, and a model fitted to them says little more than their
+average).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+
+from analysis.briefs.html import Html, bullets, esc, heading, html_table, paragraphs
+from analysis.briefs.tables import words
+from analysis.briefs.tempo import resolve_as_of
+from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
+from analysis.errors import DataError, ParameterError
+from analysis.models import outlook
+from analysis.params import whole_number
+from analysis.paths import DATA_DIR, DEFAULT_SITE, FORECASTS_DIR_ENV
+from analysis.results import Results, attr
+from analysis.series import MonthPrecisionWarning, counts
+
+__all__ = [
+    "GROUP_WINDOW_WEEKS",
+    "MIN_GROUP_ATTACKS",
+    "OutlookBrief",
+    "forecast_record",
+    "forecasts_dir",
+    "load_forecasts",
+    "outlook_brief",
+    "weekly_counts",
+    "score_stored",
+]
+
+#: weeks of recent history a governorate or target type is judged on for its own outlook
+GROUP_WINDOW_WEEKS = 104
+#: fewest confirmed attacks in those weeks for a governorate or target type to get an outlook
+MIN_GROUP_ATTACKS = 20
+#: most small multiples drawn per grouping (the groups with the most attacks)
+MAX_GROUPS = 6
+_FREQ = "W-MON"
+_WEEK = pd.Timedelta(days=7)
+BASELINE_WORDS = {
+    "climatology": "the last 12 weeks resampled",
+    "persistence": "last week's count again",
+    "zero": "no attacks",
+}
+
+
+def forecasts_dir() -> Path:
+    """Where the site keeps stored forecasts: ``$ESCALATION_FORECASTS_DIR`` (set by the report
+    runner for each kernel) or ``reports/site/forecasts``."""
+    return Path(os.environ.get(FORECASTS_DIR_ENV) or DEFAULT_SITE / "forecasts")
+
+
+def weekly_counts(incidents: pd.DataFrame, day: pd.Timestamp, where=None) -> pd.Series:
+    """Confirmed attacks per ISO week, complete weeks up to ``day`` only."""
+    start = incidents["date"].min()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonthPrecisionWarning)
+        y = counts(incidents, _FREQ, start=start, end=day, where=where)
+    if len(y) and y.index[-1] + pd.Timedelta(days=6) > day:
+        y = y.iloc[:-1]
+    y.index.freq = _FREQ
+    return y
+
+
+def _data_hash(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def forecast_record(fc: outlook.OutlookResults, *, edition: object, data_hash: str) -> dict:
+    """What an edition stores of the forecast it published (JSON-safe): the model, the data's
+    hash, the quantiles per week and the samples' histogram per week (values and counts, from
+    which the samples, and so every score, are rebuilt exactly)."""
+    hist = []
+    for j in range(fc.horizon):
+        values, n = np.unique(fc.samples[:, j], return_counts=True)
+        hist.append({"values": values.tolist(), "counts": n.tolist()})
+    q = fc.quantiles
+    return {
+        "edition": f"{pd.Timestamp(edition):%Y-%m-%d}",
+        "as_of": f"{fc.as_of:%Y-%m-%d}",
+        "model": fc.model,
+        "freq": fc.freq,
+        "horizon": fc.horizon,
+        "n_samples": fc.n_samples,
+        "seed": fc.seed,
+        "data_hash": data_hash,
+        "periods": [f"{p:%Y-%m-%d}" for p in q.index],
+        "quantiles": {c: [float(v) for v in q[c]] for c in q.columns},
+        "p_any": [float(v) for v in fc.prob_at_least(1)],
+        "samples": hist,
+    }
+
+
+def load_forecasts(folder: Path | str | None = None) -> list[dict]:
+    """The stored forecasts in ``folder`` (default :func:`forecasts_dir`), oldest first; a file
+    that is not a forecast record is a DataError naming it."""
+    folder = Path(folder) if folder is not None else forecasts_dir()
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            rec = json.loads(path.read_text(encoding="utf-8"))
+            pd.Timestamp(rec["as_of"]), rec["periods"], rec["samples"], rec["model"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}: not a stored forecast ({exc})", path=path) from exc
+        out.append(rec)
+    return sorted(out, key=lambda r: r["edition"])
+
+
+def score_stored(records: Sequence[Mapping], y: pd.Series) -> pd.DataFrame:
+    """Score stored forecasts against the weekly counts ``y``: one row per forecast week whose
+    outcome is in ``y`` (edition, as_of, target, horizon, forecast median and 90% interval,
+    observed, inside the 90% interval, CRPS). Weeks not yet observed are left out."""
+    rows = []
+    for rec in records:
+        for h, (period, hist) in enumerate(zip(rec["periods"], rec["samples"], strict=True), 1):
+            target = pd.Timestamp(period)
+            if target not in y.index:
+                continue
+            samples = np.repeat(np.asarray(hist["values"]), np.asarray(hist["counts"]))
+            obs = float(y.loc[target])
+            crps = float(outlook.crps_samples(np.array([obs]), samples[:, None])[0])
+            q = rec["quantiles"]
+            rows.append(
+                {
+                    "edition": rec["edition"],
+                    "as_of": rec["as_of"],
+                    "target": target,
+                    "horizon": h,
+                    "median": q["q50"][h - 1],
+                    "low": q["q05"][h - 1],
+                    "high": q["q95"][h - 1],
+                    "observed": int(obs),
+                    "inside90": q["q05"][h - 1] <= obs <= q["q95"][h - 1],
+                    "crps": crps,
+                }
+            )
+    cols = ["edition", "as_of", "target", "horizon", "median", "low", "high", "observed"]
+    return pd.DataFrame(rows, columns=[*cols, "inside90", "crps"])
+
+
+@dataclass(repr=False, eq=False)
+class OutlookBrief(Results):
+    """The outlook page's numbers: the forecast, the backtest and the stored forecasts' score.
+    Counts are confirmed attacks per ISO week."""
+
+    title: ClassVar[str] = "Outlook: attacks expected in the coming weeks"
+
+    as_of: pd.Timestamp = attr("the day the data are read up to")
+    forecast: outlook.OutlookResults = attr("the forecast of the next weeks (outlook.forecast)")
+    backtest: outlook.BacktestResults = attr("rolling-origin backtest over the weeks before")
+    weekly: pd.Series = attr("confirmed attacks per complete ISO week up to as_of")
+    stored: pd.DataFrame = attr(
+        "earlier editions' stored forecasts scored against what happened (score_stored)"
+    )
+    groups: dict = attr(
+        "small multiples: {'governorate' | 'target_type': {name: OutlookResults}} for the groups "
+        "with enough history"
+    )
+    record: dict = attr("what this edition stores of its forecast (forecast_record)")
+
+    # -- words -----------------------------------------------------------------------------
+    @property
+    def headline(self) -> str:
+        """The next week in one sentence."""
+        first = self.forecast.quantiles.index[0]
+        return (
+            f"For the week of {fmt_date(first)}, the outlook is "
+            f"{self.forecast.period_words(0)} (confirmed attacks on US sites in Iraq)."
+        )
+
+    def _auto_skill(self) -> pd.Series:
+        return self.backtest.skill.loc[(self.forecast.model, 1)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The forecast's quantiles per week with the chance of at least one attack."""
+        return self.forecast.to_frame()
+
+    def summary(self) -> str:
+        return "\n".join([self.headline, self.forecast.summary(), self.backtest.summary()])
+
+    def heading_html(self) -> Html:
+        return heading(f"{self.title}, from {fmt_date(self.as_of)}", self.headline)
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The fan chart of the next weeks after the last 26 observed weeks."""
+        ax = self.forecast.plot(ax)
+        ax.set_title(f"Confirmed attacks per week and the outlook from {fmt_date(self.as_of)}")
+        return ax
+
+    def forecast_html(self) -> Html:
+        """Per forecast week: most likely range, 90% interval, chance of any attack and of
+        more than the likely range, in words and numbers (escaped)."""
+        fc = self.forecast
+        rows = []
+        for i, (period, r) in enumerate(fc.quantiles.iterrows()):
+            upper = int(r["q75"]) + 1
+            p_more = float(fc.prob_at_least(upper).iloc[i])
+            rows.append(
+                [
+                    esc(fmt_span(period, period + pd.Timedelta(days=6))),
+                    esc(_span(r["q25"], r["q75"])),
+                    esc(_span(r["q05"], r["q95"])),
+                    esc(_pct(float(fc.prob_at_least(1).iloc[i]))),
+                    esc(f"{_pct(p_more)} ({upper} or more)"),
+                ]
+            )
+        header = ["week", "most likely (50%)", "90% interval", "any attack", "more than likely"]
+        return Html(
+            html_table(header, rows, "outlook", numeric=(1, 2, 3, 4), nowrap=(0,)),
+            fc.to_frame().round(3).to_string(),
+        )
+
+    def words_html(self) -> Html:
+        """Every forecast week in a sentence."""
+        fc = self.forecast
+        lines = [
+            f"Week of {fmt_date(p)}: {fc.period_words(i)}."
+            for i, p in enumerate(fc.quantiles.index)
+        ]
+        total = fc.samples.sum(axis=1)
+        lo, hi = np.quantile(total, [0.05, 0.95], method="inverted_cdf")
+        lines.append(
+            f"Over the {fc.horizon} weeks together: {int(lo)} to {int(hi)} attacks (90% "
+            f"interval); a {_pct(float((total > 0).mean()))} chance of at least one."
+        )
+        return bullets(lines, "outlook-words")
+
+    def skill_html(self) -> Html:
+        """Backtest: CRPS skill of the forecast against each baseline, by horizon, with its
+        95% interval, and the coverage of its intervals (escaped)."""
+        bt, m = self.backtest, self.forecast.model
+        sk = bt.skill_by_baseline
+        sk = sk[sk["model"] == m]
+        rows = []
+        for h in range(1, bt.horizon + 1):
+            cells = [esc(f"{h} week{'s' if h > 1 else ''} ahead")]
+            for b in outlook.BASELINES:
+                r = sk[(sk["horizon"] == h) & (sk["baseline"] == b)]
+                if r.empty or not np.isfinite(r["skill"].iloc[0]):
+                    cells.append(esc("n/a"))
+                    continue
+                r = r.iloc[0]
+                cells.append(
+                    esc(f"{_signed(r['skill'])} ({_signed(r['low'])} to {_signed(r['high'])})")
+                )
+            c = bt.coverage.loc[(m, h)]
+            cells += [
+                esc(_pct(c["cover50"])),
+                esc(_pct(c["cover90"])),
+                esc(_pct(c["cover90_attacks"])),
+            ]
+            rows.append(cells)
+        header = [
+            "horizon",
+            *(f"skill vs {b}" for b in outlook.BASELINES),
+            "inside 50%",
+            "inside 90%",
+            "inside 90%, weeks with attacks",
+        ]
+        return Html(
+            html_table(header, rows, "outlook-skill", numeric=(1, 2, 3, 4, 5, 6)),
+            bt.summary(),
+        )
+
+    def track_record_words(self) -> list[str]:
+        """The backtest in plain words, saying whether the goal is met."""
+        bt, m = self.backtest, self.forecast.model
+        s = self._auto_skill()
+        c = bt.coverage.loc[(m, 1)]
+        met = s["skill"] >= 0.10 and s["low"] > 0
+        out = [
+            f"Backtest: {bt.n_origins} forecasts made as if on every {_nth(bt.step)} week from "
+            f"{fmt_date(bt.start)} to {fmt_date(bt.end)}, each from the data up to that week "
+            "only, scored against what happened.",
+            f"One week ahead the forecast's CRPS (the typical distance between forecast and "
+            f"outcome, in attacks) is {_signed(s['skill'])} against the best simple baseline "
+            f"({BASELINE_WORDS.get(s['baseline'], s['baseline'])}), 95% interval "
+            f"{_signed(s['low'])} to {_signed(s['high'])}: "
+            + (
+                "better, by more than the 10% the outlook aims for."
+                if met
+                else "not clearly better than the baseline; the 10% improvement the outlook "
+                "aims for is not shown by these data."
+            ),
+            f"Its 90% intervals held {_pct(c['cover90'])} of outcomes "
+            f"({_pct(c['cover90_attacks'])} of weeks with attacks) and its 50% intervals "
+            f"{_pct(c['cover50'])}.",
+        ]
+        return out
+
+    def track_record_html(self) -> Html:
+        return bullets(self.track_record_words(), "outlook-track")
+
+    def plot_calibration(self) -> Axes:
+        return self.backtest.plot_calibration(self.forecast.model)
+
+    def plot_scores(self) -> Axes:
+        return self.backtest.plot()
+
+    def editions_html(self) -> Html:
+        """Each earlier edition's stored forecast against what happened, and the running score."""
+        s = self.stored
+        if s.empty:
+            return Html(
+                "<p>No earlier edition's forecast can be scored yet: each scheduled run stores "
+                "the forecast it publishes, and scores it here once its weeks are in the data."
+                "</p>",
+                "no stored forecasts scored yet",
+            )
+        rows = [
+            [
+                esc(fmt_date(r.edition)),
+                esc(fmt_span(r.target, r.target + pd.Timedelta(days=6))),
+                esc(f"{int(r.median)} ({int(r.low)} to {int(r.high)})"),
+                esc(r.observed),
+                esc("yes" if r.inside90 else "no"),
+            ]
+            for r in s.sort_values(["target", "edition"]).tail(24).itertuples(index=False)
+        ]
+        header = ["edition", "week", "forecast: median (90%)", "attacks", "inside 90%"]
+        score = (
+            f"Running score over {len(s)} forecast weeks from {s['edition'].nunique()} "
+            f"edition(s): mean CRPS {s['crps'].mean():.2f} attacks; "
+            f"{_pct(s['inside90'].mean())} inside the 90% interval."
+        )
+        return Html(
+            html_table(header, rows, "outlook-editions", numeric=(2, 3), nowrap=(0, 1))
+            + f"<p>{esc(score)}</p>",
+            score,
+        )
+
+    def plot_groups(self) -> Axes:
+        """Small multiples: the outlook per governorate and per target type with enough history
+        (one panel each; a single note panel when none has)."""
+        panels = [(g, k, fc) for g, fcs in self.groups.items() for k, fc in fcs.items()]
+        n = max(len(panels), 1)
+        ncols = min(3, n)
+        nrows = math.ceil(n / ncols)
+        fig, axes = new_figure(nrows, ncols, figsize=(9.0, 2.5 * nrows + 0.5), squeeze=False)
+        axes = axes.ravel()
+        if not panels:
+            axes[0].text(0.5, 0.5, "No governorate or target type has enough history",
+                         ha="center", va="center", transform=axes[0].transAxes)  # fmt: skip
+            axes[0].set_axis_off()
+        for ax, (grouping, name, fc) in zip(axes, panels, strict=False):
+            obs = fc.history.iloc[-12:]
+            q = fc.quantiles
+            bars = {"width": _WEEK * 0.8, "align": "edge", "linewidth": 0}
+            ax.bar(obs.index, obs.to_numpy(), color=OBSERVED_COLOR, alpha=0.5, **bars)
+            ax.bar(q.index, q["q95"] - q["q05"], bottom=q["q05"], color=MODEL_COLOR, alpha=0.25,
+                   **bars)  # fmt: skip
+            ax.bar(q.index, q["q75"] - q["q25"], bottom=q["q25"], color=MODEL_COLOR, alpha=0.6,
+                   **bars)  # fmt: skip
+            ax.set_title(words(grouping, name), fontsize=9)
+            ax.set_ylim(0, max(float(q["q95"].max()), float(obs.max()), 1.0) + 1)
+            ax.xaxis.set_major_locator(mdates.MonthLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
+            ax.tick_params(axis="x", labelsize=7)
+            ax.set_ylabel("attacks per week", fontsize=8)
+        for ax in axes[n:]:
+            ax.set_visible(False)
+        fig.tight_layout()
+        text = (
+            "; ".join(f"{words(g, k)}: {fc.period_words(0)}" for g, k, fc in panels)
+            or "no governorate or target type has enough history"
+        )
+        return describe(
+            axes[0],
+            f"Small multiples of the outlook per governorate and target type with at least "
+            f"{MIN_GROUP_ATTACKS} confirmed attacks in the last {GROUP_WINDOW_WEEKS} weeks: the "
+            f"last 12 weeks (grey bars) and the 50% and 90% intervals of the next "
+            f"{self.forecast.horizon} weeks (blue); next week, {text}.",
+        )
+
+    def groups_words(self, grouping: str) -> str:
+        fcs = self.groups.get(grouping, {})
+        what = "governorate" if grouping == "governorate" else "target type"
+        if not fcs:
+            return (
+                f"No {what} has the {MIN_GROUP_ATTACKS} confirmed attacks in the last "
+                f"{GROUP_WINDOW_WEEKS} weeks an outlook of its own needs."
+            )
+        return (
+            f"Each {what} with at least {MIN_GROUP_ATTACKS} confirmed attacks in the last "
+            f"{GROUP_WINDOW_WEEKS} weeks gets its own outlook (the same model on its own weekly "
+            f"counts): {', '.join(words(grouping, k) for k in fcs)}. The others have too few "
+            "attacks for a model to say more than their average."
+        )
+
+    def groups_html(self) -> Html:
+        """Which governorates and target types have an outlook of their own, in words."""
+        return paragraphs([self.groups_words(g) for g in self.groups], "outlook-groups")
+
+    def caveats_html(self) -> Html:
+        fc = self.forecast
+        out = [
+            "Counts are confirmed attacks recorded in the curated dataset, a sample of public "
+            "reporting; the latest weeks may be less complete than earlier ones, and a forecast "
+            "cannot foresee a political shock.",
+            f"The forecast starts from the last complete week in the data (the week of "
+            f"{fmt_date(fc.as_of)}); the first forecast week may already have begun.",
+            "The backtest on this page forecasts from every "
+            f"{_nth(self.backtest.step)} week so the page builds in seconds; "
+            "benchmarks/outlook_backtest.py runs it from every week.",
+            *fc.notes,
+        ]
+        return bullets(out, "caveats")
+
+    def glue_values(self) -> dict[str, Any]:
+        fc, s = self.forecast, self._auto_skill()
+        c = self.backtest.coverage.loc[(fc.model, 1)]
+        q = fc.quantiles
+        return {
+            "title": f"{self.title}, from {fmt_date(self.as_of)}",
+            "headline": self.headline,
+            "focus_event": None,
+            "period": [f"{self.weekly.index[0]:%Y-%m-%d}", f"{self.as_of:%Y-%m-%d}"],
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "model": fc.model,
+            "weeks": [f"{p:%Y-%m-%d}" for p in q.index],
+            "median": [float(v) for v in q["q50"]],
+            "low90": [float(v) for v in q["q05"]],
+            "high90": [float(v) for v in q["q95"]],
+            "p_any": [float(v) for v in fc.prob_at_least(1)],
+            "skill_1w": finite_or_none(float(s["skill"])),
+            "skill_1w_low": finite_or_none(float(s["low"])),
+            "skill_1w_high": finite_or_none(float(s["high"])),
+            "skill_baseline": s["baseline"],
+            "cover90_1w": finite_or_none(float(c["cover90"])),
+            "stored_scored": len(self.stored),
+            "stored_crps": finite_or_none(float(self.stored["crps"].mean()))
+            if len(self.stored)
+            else None,
+            "forecast_record": self.record,
+        }
+
+
+def _span(lo: float, hi: float) -> str:
+    return f"{int(lo)}" if int(lo) == int(hi) else f"{int(lo)} to {int(hi)}"
+
+
+def _pct(x: float) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{round(100 * x)}%"
+
+
+def _signed(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    v = round(100 * x)
+    return f"{'+' if v > 0 else ''}{v}%".replace("-", "\u2212")
+
+
+def _nth(step: int) -> str:
+    return {1: "", 2: "second", 3: "third", 4: "fourth"}.get(step, f"{step}th")
+
+
+def outlook_brief(
+    incidents: pd.DataFrame,
+    *,
+    as_of: object = "latest",
+    horizon: int = 4,
+    model: str = "auto",
+    n_samples: int = 2000,
+    seed: int = 0,
+    backtest_start: object = "2020-01-06",
+    backtest_step: int = 8,
+    backtest_samples: int = 300,
+    stored: Sequence[Mapping] | None = None,
+    groups: Sequence[str] = ("governorate", "target_type"),
+    data_path: Path | str | None = None,
+) -> OutlookBrief:
+    """The outlook page's numbers from confirmed attacks up to ``as_of`` (ISO date or
+    "latest"). ``stored``: earlier editions' forecast records (default: none); only those made
+    before ``as_of`` are scored. ``data_path``: the incidents file whose hash the record keeps
+    (default ``data/incidents.csv``)."""
+    horizon = whole_number("horizon", horizon, 1, "weeks")
+    backtest_step = whole_number("backtest_step", backtest_step, 1, "weeks")
+    day = resolve_as_of(incidents, as_of)
+    y = weekly_counts(incidents, day)
+    fc = outlook.forecast(y, horizon=horizon, model=model, n_samples=n_samples, seed=seed)
+    start = pd.Timestamp(backtest_start)
+    if start >= y.index[-2]:
+        raise ParameterError(
+            f"backtest_start {start:%Y-%m-%d} leaves no week to score before {day:%Y-%m-%d}"
+        )
+    models = tuple(dict.fromkeys((model, *outlook.BASELINES)))
+    bt = outlook.backtest(
+        y, start=start, horizon=horizon, models=models, step=backtest_step, seed=seed,
+        n_samples=backtest_samples,
+    )  # fmt: skip
+    earlier = [r for r in (stored or []) if r["edition"] < f"{day:%Y-%m-%d}"]
+    scored = score_stored(earlier, y)
+    fcs: dict[str, dict[str, outlook.OutlookResults]] = {}
+    recent = incidents[
+        (incidents["confirmation"] == "confirmed")
+        & (incidents["date"] > day - GROUP_WINDOW_WEEKS * _WEEK)
+        & (incidents["date"] <= day)
+    ]
+    for grouping in groups:
+        if grouping not in ("governorate", "target_type"):
+            raise ParameterError(
+                f"groups must hold 'governorate' and/or 'target_type', got {grouping!r}"
+            )
+        sizes = recent[grouping].value_counts()
+        names = [str(k) for k, v in sizes.items() if v >= MIN_GROUP_ATTACKS][:MAX_GROUPS]
+        fcs[grouping] = {
+            name: outlook.forecast(
+                weekly_counts(incidents, day, where={grouping: name}),
+                horizon=horizon,
+                model=model,
+                n_samples=min(n_samples, 1000),
+                seed=seed,
+            )  # fmt: skip
+            for name in names
+        }
+    path = Path(data_path) if data_path is not None else DATA_DIR / "incidents.csv"
+    record = forecast_record(fc, edition=day, data_hash=_data_hash(path))
+    return OutlookBrief(
+        as_of=day,
+        forecast=fc,
+        backtest=bt,
+        weekly=y,
+        stored=scored,
+        groups=fcs,
+        record=record,
+    )
