@@ -191,17 +191,11 @@ def queue_status_html(status: Any, stale_days: int = 14) -> str:
         cls = "data-status"
     else:
         lag = int(status.lag_days)
-        behind = (
-            f"{lag} days behind"
-            if lag > 0
-            else "not behind"
-            if lag == 0
-            else f"{-lag} days ahead of"
-        )
+        behind = f"{lag} day{'s' if lag != 1 else ''} behind" if lag > 0 else "up to date with"
         fresh = (
             f"The curated data (newest incident {html.escape(status.newest_curated)}) is {behind} "
-            f"the feeds (newest {html.escape(status.newest_feed_name)} event "
-            f"{html.escape(status.newest_feed)})."
+            f"the feeds (newest event: {html.escape(status.newest_feed)}, "
+            f"{html.escape(status.newest_feed_name)})."
         )
         cls = "data-status"
         if lag > stale_days:
@@ -230,8 +224,8 @@ def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
         )
         rows.append(
             "<tr>"
-            f"<td><code>{e['candidate_id']}</code></td>"
-            f"<td>{e['date']}</td>"
+            f'<td class="nowrap"><code>{e["candidate_id"]}</code></td>'
+            f'<td class="nowrap">{e["date"]}</td>'
             f"<td>{e['feed']} {e['feed_id']}</td>"
             f"<td>{e['governorate']}<br>{e['place']}</td>"
             f"<td>{e['description']} {link}</td>"
@@ -251,6 +245,7 @@ def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
 <title>Review queue: feed incidents to check</title>
 <style>
 {CSS}
+td.nowrap {{ white-space: nowrap; }}
 </style>
 </head>
 <body class="escalation-index">

@@ -199,12 +199,14 @@ def read_feed_status(data_dir: Path | str | None = None) -> list[dict[str, str]]
 def match_score(day_diff: int, same_governorate: bool, target_ok: bool, attack_ok: bool) -> float:
     """How close a curated row is to a candidate, 0 to 1 (1: what ``reconcile`` would match).
 
-    ``(1 - |day_diff| / 15)``, halved for a different governorate, for an incompatible target
-    type and for an incompatible attack type (each); 0 beyond :data:`NEAREST_DAYS` days.
+    ``1 / (1 + |day_diff|)`` (1 the same day, 0.5 a day apart, ...), halved for a different
+    governorate, for an incompatible target type and for an incompatible attack type (each);
+    0 beyond :data:`NEAREST_DAYS` days. So a row the same day and place with another target type
+    (0.5) is as near as a fully compatible one a day apart.
     """
     if abs(day_diff) > NEAREST_DAYS:
         return 0.0
-    score = 1 - abs(day_diff) / (NEAREST_DAYS + 1)
+    score = 1 / (1 + abs(day_diff))
     for ok in (same_governorate, target_ok, attack_ok):
         score *= 1.0 if ok else 0.5
     return round(score, 3)
