@@ -207,13 +207,14 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 def register_review(subparsers: argparse._SubParsersAction) -> None:
     """Add ``review [accept|reject|refresh]`` (the feeds' review queue) to the subparsers."""
+    from analysis.errors import COMMANDS
     from analysis.sources.raw import FEEDS
 
+    codes = COMMANDS["review"].meanings
     p = subparsers.add_parser(
         "review",
         help="list feed incidents no curated row matches; accept (with a source) or reject them",
-        description="Exit codes: 0 done, 1 invalid data, 2 refused (bad input or no such "
-        "candidate; nothing written), 3 another review command holds the lock.",
+        description="Exit codes: " + ", ".join(f"{c} {m}" for c, m in codes.items()) + ".",
     )
     p.add_argument("--feed", choices=FEEDS, default=None, help="only this feed's candidates")
     p.add_argument("--start", type=iso_date, default=None, help="dated on or after, YYYY-MM-DD")
