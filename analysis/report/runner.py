@@ -371,6 +371,7 @@ def run(
             on_plan(decisions)
         todo = {d.name for d in decisions if d.build}
         if not todo:
+            _refresh_review_pages(report, site, work, planned.order, data_dir)
             return report
         staging = make_staging(work)
         try:
@@ -523,3 +524,38 @@ def _review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
         return review.queue_status(data_dir), review.read_candidates(data_dir)
     except (EscalationError, ValueError, OSError):
         return None, []
+
+
+def _refresh_review_pages(
+    report: RunReport, site: Path, work: Path, order: list[str], data_dir: Path
+) -> None:
+    """When no brief is rebuilt but the review queue changed (a fetch, an accept, a reject),
+    republish ``index.html`` and the review page so they say how many candidates wait now.
+    Nothing is written when both are as published (or no brief has been published yet)."""
+    manifest = read_manifest(site)
+    if not manifest["briefs"]:
+        return
+    status, candidates = _review_queue(data_dir)
+    pages = {
+        "index.html": index_html(manifest, order, queue_status_html(status)),
+        REVIEW_PAGE: review_html(candidates, status),
+    }
+    current = {}
+    for rel in pages:
+        try:
+            current[rel] = (site / rel).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            current[rel] = None
+    if all(current[rel] == text for rel, text in pages.items()):
+        return
+    staging = make_staging(work)
+    try:
+        files = {}
+        for rel, text in pages.items():
+            with naming(staging / rel):
+                (staging / rel).write_text(text, encoding="utf-8")
+            files[rel] = staging / rel
+        publish(site, files)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.notes.append("the review queue changed: index and review page republished")

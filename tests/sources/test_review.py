@@ -277,6 +277,17 @@ def test_a_hostile_candidate_is_escaped_on_every_page(data, project):
     assert "<script" not in page.lower() and "<img" not in page.lower()
     assert 'href="javascript' not in page  # a feed URL that is not http(s) is no link
     assert page.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 2  # text, place
+    # a decision with no brief to rebuild still updates the count the index gives
+    review.reject(review.candidate_id("ucdp", "990901"), reason="hostile test row", data_dir=data)
+    again = run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
+    assert again.built == [] and "review page republished" in " ".join(again.notes)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "1 feed incident</a> no curated row matches" in index
+    assert "990901" not in (site / "review.html").read_text(encoding="utf-8")
+    third = run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
+    assert third.notes == []  # unchanged queue: nothing written
+    _with_candidate(data, feed_id="990901", description=HOSTILE, place=HOSTILE)
+    run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
     from browser import Browser, artifact_dir, chromium_path
 
     if chromium_path() is None:
