@@ -60,6 +60,8 @@ __all__ = [
     "source_note_html",
 ]
 
+#: the other source's weekly series on the recent-tempo chart (a feed's green)
+COMPARE_COLOR = "#1b7837"
 #: what a brief's ``source`` parameter names, in words (analysis.sources.raw.SOURCES)
 SOURCE_NAMES = {
     "curated": "the curated dataset",
@@ -299,11 +301,23 @@ class TempoResults(Results):
             "source": self.source,
         }
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, compare: TempoComparison | None = None) -> Axes:
         """Attacks per 7-day block ending on ``as_of`` (bars), the baseline and recent rates
-        (horizontal lines) and the political events in view."""
+        (horizontal lines) and the political events in view. With ``compare`` (from
+        :func:`compare_tempo`), the other source's weekly series as a step line over the bars:
+        the curated data on a feed's page, the feed on the curated one."""
         ax = new_axes(ax)
         w = self.weekly
+        other = None
+        if compare is not None:
+            column, name = ("curated", "curated dataset")
+            if self.source == "curated":
+                column, name = ("feed", compare.feed_name)
+            other = compare.weekly[column].reindex(w.index, fill_value=0)
+            ax.step(
+                other.index, other.to_numpy(), where="post", color=COMPARE_COLOR, lw=1.4,
+                label=f"{name}: per week",
+            )  # fmt: skip
         week = pd.Timedelta(days=7)
         recent = w.index >= self.recent_start
         ax.bar(
@@ -344,7 +358,8 @@ class TempoResults(Results):
             label=f"recent rate {fmt_number(self.recent_rate)} a week",
         )
         ax.set_xlim(w.index[0], end)
-        ax.set_ylim(0, max(float(w.max()), self.baseline_rate, self.recent_rate, 1.0) * 1.6)
+        top = max(float(w.max()), float(other.max()) if other is not None else 0.0)
+        ax.set_ylim(0, max(top, self.baseline_rate, self.recent_rate, 1.0) * 1.6)
         ax.set_ylabel("attacks per week")
         ax.set_title(
             chart_text(f"{self.title}: {self.recent_weeks} weeks to {fmt_date(self.as_of)}"),
@@ -358,7 +373,13 @@ class TempoResults(Results):
             f"Bar chart of {noun} per week, {fmt_span(self.baseline_start, self.as_of)}: "
             f"{fmt_number(self.recent_rate)} a week in the last {self.recent_weeks} weeks "
             f"against {fmt_number(self.baseline_rate)} a week in the "
-            f"{self._baseline_span()} before.",
+            f"{self._baseline_span()} before."
+            + (
+                f" A green step line gives the {'feed' if self.source == 'curated' else 'curated'} "
+                f"series for the same weeks ({int(other.sum())} in all)."
+                if other is not None
+                else ""
+            ),
         )
 
 

@@ -81,6 +81,10 @@ def test_the_comparison_agrees_with_the_tempo_of_each_source(data):
     share = w["matched"] / w["curated"].replace(0, np.nan)
     pd.testing.assert_series_equal(w["coverage"], share, check_names=False)
     assert "ACLED" in both.section_html().html and "coverage" in both.section_html().html
+    ax = on_feed.plot(compare=both)  # the curated series drawn over the feed's bars
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label().startswith("curated dataset")]
+    assert list(line.get_ydata()) == w["curated"].tolist()
+    assert "green step line gives the curated series" in ax.figure.alt_text
     assert "ACLED data" in on_feed.heading_html().html
     assert on_feed.glue_values()["source"] == "acled"
 
