@@ -262,6 +262,10 @@ class TempoResults(Results):
         """Title and headline as escaped HTML."""
         return heading(self._full_title(), self.headline)
 
+    def _source_prefix(self) -> str:
+        """ "ACLED: " on a page read from a feed, "" on the curated data's."""
+        return "" if self.source == "curated" else f"{SOURCE_NAMES.get(self.source)}: "
+
     def _full_title(self) -> str:
         source = "" if self.source == "curated" else f" ({SOURCE_NAMES.get(self.source)} data)"
         return f"{self.title}{source}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
@@ -328,7 +332,7 @@ class TempoResults(Results):
             color=OBSERVED_COLOR,
             alpha=0.35,
             linewidth=0,
-            label=f"{attack_noun(self.confirmation)} per week, baseline",
+            label=f"{self._source_prefix()}{attack_noun(self.confirmation)} per week, baseline",
         )
         ax.bar(
             w.index[recent],
