@@ -19,7 +19,7 @@ from analysis import __version__
 from analysis.errors import EscalationError, error_exit
 from analysis.paths import DATA_DIR, DATA_FILES, DEFAULT_CONFIG, DEFAULT_SITE
 from analysis.report.unattended import EXIT_CODES, FEEDS
-from analysis.sources.cli import iso_date
+from analysis.sources.cli import iso_date, register_review
 from analysis.sources.cli import register as register_fetch
 
 
@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_counts)
 
     register_fetch(sub)
+    register_review(sub)
 
     p = sub.add_parser("report", help="build the HTML briefs listed in reports/briefs.yml")
     _add_report_options(p)

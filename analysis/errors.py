@@ -135,6 +135,17 @@ COMMANDS: dict[str, ExitCodes] = {
             (OSError, IO_ERROR),
         ),
     ),
+    # review, review accept|reject|refresh: a refused candidate or bad input is 2, nothing
+    # written; a row the curation build refuses is 1
+    "review": ExitCodes(
+        {
+            0: "done",
+            FAILED: "invalid data (the row or a table fails validation)",
+            CONFIG: "refused: bad input or no such candidate (nothing written)",
+            LOCKED: "another review command holds the lock",
+        },
+        ((LockedError, LOCKED), (ParameterError, CONFIG)),
+    ),
     # the meanings are also the ``status`` of each line of the run log (runs.jsonl)
     "run": ExitCodes(
         {

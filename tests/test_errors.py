@@ -160,6 +160,9 @@ DOCUMENTED = [  # (command, error, code): the README's and the commands' exit-co
     ("fetch", VerificationError("bad MD5"), 1),
     ("fetch", CredentialsError("no credentials"), 1),
     ("fetch", ParameterError("--end before --start"), 1),
+    ("review", LockedError("another review command holds the lock"), 3),
+    ("review", ParameterError("--source-url 'ftp://x': not an http(s) URL"), 2),
+    ("review", DataError("candidate refused, the row fails validation"), 1),
 ]
 
 

@@ -51,7 +51,14 @@ from analysis.briefs.tables import (
     thin_months_html,
     windows_table_html,
 )
-from analysis.briefs.tempo import TempoResults, recent_tempo, resolve_as_of
+from analysis.briefs.tempo import (
+    TempoComparison,
+    TempoResults,
+    compare_tempo,
+    recent_tempo,
+    resolve_as_of,
+    source_note_html,
+)
 from analysis.briefs.values import (
     changepoint_values,
     counterfactual_values,
@@ -67,7 +74,10 @@ __all__ = [
     "attribution_page",
     "EventBrief",
     "Html",
+    "TempoComparison",
     "TempoResults",
+    "compare_tempo",
+    "source_note_html",
     "attack_times",
     "changepoint_events_html",
     "changepoint_values",

@@ -51,7 +51,24 @@ from analysis.params import whole_number
 from analysis.results import Results, attr, format_p
 from analysis.series import MonthPrecisionWarning, counts, select
 
-__all__ = ["TempoResults", "recent_tempo", "resolve_as_of"]
+__all__ = [
+    "TempoComparison",
+    "TempoResults",
+    "compare_tempo",
+    "recent_tempo",
+    "resolve_as_of",
+    "source_note_html",
+]
+
+#: the other source's weekly series on the recent-tempo chart (a feed's green)
+COMPARE_COLOR = "#1b7837"
+#: what a brief's ``source`` parameter names, in words (analysis.sources.raw.SOURCES)
+SOURCE_NAMES = {
+    "curated": "the curated dataset",
+    "acled": "ACLED",
+    "ucdp": "UCDP GED",
+    "gdelt": "GDELT",
+}
 
 
 def resolve_as_of(incidents: pd.DataFrame, as_of: object = "latest") -> pd.Timestamp:
@@ -104,6 +121,9 @@ class TempoResults(Results):
     events: pd.DataFrame = attr("political events in the two windows")
     confirmation: str | list[str] = attr("confirmation levels counted")
     month_precision_excluded: int = attr("incidents known only to the month in the span, left out")
+    source: str = attr(
+        "whose incidents are counted: curated, or a feed (acled, ucdp, gdelt)", default="curated"
+    )
 
     title: ClassVar[str] = "Recent attack tempo"
 
@@ -177,10 +197,19 @@ class TempoResults(Results):
 
     def caveats(self) -> list[str]:
         """Plain-text caveats on the comparison."""
-        out = [
-            "Counts are attacks recorded in the curated dataset, a sample of public reporting; "
-            "the latest weeks may be less complete than earlier ones."
-        ]
+        if self.source == "curated":
+            first = (
+                "Counts are attacks recorded in the curated dataset, a sample of public "
+                "reporting; the latest weeks may be less complete than earlier ones."
+            )
+        else:
+            first = (
+                f"Counts are {SOURCE_NAMES.get(self.source, self.source)}'s incidents about "
+                "attacks on US or coalition sites, as the feed codes them: not checked against "
+                "sources like the curated dataset's rows, and not limited to the attacks it "
+                "holds."
+            )
+        out = [first]
         if self.baseline_days < 7 * self.baseline_weeks:
             out.append(
                 f"The data start on {fmt_date(self.baseline_start)}: the baseline covers "
@@ -233,8 +262,13 @@ class TempoResults(Results):
         """Title and headline as escaped HTML."""
         return heading(self._full_title(), self.headline)
 
+    def _source_prefix(self) -> str:
+        """ "ACLED: " on a page read from a feed, "" on the curated data's."""
+        return "" if self.source == "curated" else f"{SOURCE_NAMES.get(self.source)}: "
+
     def _full_title(self) -> str:
-        return f"{self.title}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
+        source = "" if self.source == "curated" else f" ({SOURCE_NAMES.get(self.source)} data)"
+        return f"{self.title}{source}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
 
     def events_html(self) -> Html:
         """Political events in the two windows (date, event, category), escaped."""
@@ -268,13 +302,26 @@ class TempoResults(Results):
             "rate_ratio_low": finite_or_none(self.low),
             "rate_ratio_high": finite_or_none(self.high),
             "p": finite_or_none(self.p),
+            "source": self.source,
         }
 
-    def plot(self, ax: Axes | None = None) -> Axes:
+    def plot(self, ax: Axes | None = None, *, compare: TempoComparison | None = None) -> Axes:
         """Attacks per 7-day block ending on ``as_of`` (bars), the baseline and recent rates
-        (horizontal lines) and the political events in view."""
+        (horizontal lines) and the political events in view. With ``compare`` (from
+        :func:`compare_tempo`), the other source's weekly series as a step line over the bars:
+        the curated data on a feed's page, the feed on the curated one."""
         ax = new_axes(ax)
         w = self.weekly
+        other = None
+        if compare is not None:
+            column, name = ("curated", "curated dataset")
+            if self.source == "curated":
+                column, name = ("feed", compare.feed_name)
+            other = compare.weekly[column].reindex(w.index, fill_value=0)
+            ax.step(
+                other.index, other.to_numpy(), where="post", color=COMPARE_COLOR, lw=1.4,
+                label=f"{name}: per week",
+            )  # fmt: skip
         week = pd.Timedelta(days=7)
         recent = w.index >= self.recent_start
         ax.bar(
@@ -285,7 +332,7 @@ class TempoResults(Results):
             color=OBSERVED_COLOR,
             alpha=0.35,
             linewidth=0,
-            label=f"{attack_noun(self.confirmation)} per week, baseline",
+            label=f"{self._source_prefix()}{attack_noun(self.confirmation)} per week, baseline",
         )
         ax.bar(
             w.index[recent],
@@ -315,7 +362,8 @@ class TempoResults(Results):
             label=f"recent rate {fmt_number(self.recent_rate)} a week",
         )
         ax.set_xlim(w.index[0], end)
-        ax.set_ylim(0, max(float(w.max()), self.baseline_rate, self.recent_rate, 1.0) * 1.6)
+        top = max(float(w.max()), float(other.max()) if other is not None else 0.0)
+        ax.set_ylim(0, max(top, self.baseline_rate, self.recent_rate, 1.0) * 1.6)
         ax.set_ylabel("attacks per week")
         ax.set_title(
             chart_text(f"{self.title}: {self.recent_weeks} weeks to {fmt_date(self.as_of)}"),
@@ -329,7 +377,13 @@ class TempoResults(Results):
             f"Bar chart of {noun} per week, {fmt_span(self.baseline_start, self.as_of)}: "
             f"{fmt_number(self.recent_rate)} a week in the last {self.recent_weeks} weeks "
             f"against {fmt_number(self.baseline_rate)} a week in the "
-            f"{self._baseline_span()} before.",
+            f"{self._baseline_span()} before."
+            + (
+                f" A green step line gives the {'feed' if self.source == 'curated' else 'curated'} "
+                f"series for the same weeks ({int(other.sum())} in all)."
+                if other is not None
+                else ""
+            ),
         )
 
 
@@ -341,6 +395,7 @@ def recent_tempo(
     recent_weeks: int = 12,
     baseline_weeks: int = 52,
     confirmation: str | Sequence[str] = "confirmed",
+    source: str = "curated",
 ) -> TempoResults:
     """Compare the attack rate of the ``recent_weeks`` weeks up to ``as_of`` with the
     ``baseline_weeks`` weeks before.
@@ -403,6 +458,7 @@ def recent_tempo(
         events=in_view,
         confirmation=confirmation if isinstance(confirmation, str) else list(confirmation),
         month_precision_excluded=int(_month_rows(incidents, baseline_start, day, confirmation)),
+        source=str(source),
     )
 
 
@@ -414,3 +470,204 @@ def _month_rows(
     rows = rows[rows["date_precision"] == "month"]
     month_end = rows["date"] + pd.offsets.MonthEnd(0)
     return int(((rows["date"] <= end) & (month_end >= start)).sum())
+
+
+# --- the curated data and a feed, side by side ------------------------------------------------
+
+
+@dataclass(repr=False, eq=False)
+class TempoComparison(Results):
+    """The curated dataset's and one feed's attacks per 7-day block (the blocks of a
+    :class:`TempoResults`), with the reconciliation coverage of each week. Built by
+    :func:`compare_tempo`."""
+
+    feed: str = attr("the feed compared (acled, ucdp, gdelt)")
+    weekly: pd.DataFrame = attr(
+        "one row per 7-day block (index: its first day): curated (attacks in the curated data), "
+        "feed (the feed's incidents), matched (curated attacks the feed reports), coverage "
+        "(matched / curated; NaN for a week with no curated attack)"
+    )
+    recent_start: pd.Timestamp = attr("first day of the recent window")
+    as_of: pd.Timestamp = attr("last day of the last block")
+    confirmation: str | list[str] = attr("confirmation levels counted, on both sides")
+
+    title: ClassVar[str] = "The curated data and the feed, week by week"
+
+    @property
+    def feed_name(self) -> str:
+        return SOURCE_NAMES.get(self.feed, self.feed)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The weekly table (curated, feed, matched, coverage)."""
+        return self.weekly.copy()
+
+    def _totals(self, recent: bool) -> tuple[int, int, int]:
+        part = self.weekly[(self.weekly.index >= self.recent_start) == recent]
+        return int(part["curated"].sum()), int(part["feed"].sum()), int(part["matched"].sum())
+
+    def summary(self) -> str:
+        """Attacks in each source and the feed's coverage of the curated ones, recent and
+        before."""
+        lines = [f"{self.title} ({self.feed_name})"]
+        for recent, label in ((False, "before"), (True, "recent weeks")):
+            cur, feed, matched = self._totals(recent)
+            share = f"{matched / cur:.0%}" if cur else "no curated attacks"
+            lines.append(
+                f"  {label}: curated {cur}, {self.feed_name} {feed}; the feed reports "
+                f"{matched} of the curated attacks ({share})"
+            )
+        return "\n".join(lines)
+
+    def table_html(self) -> Html:
+        """The recent weeks one by one and the weeks before in one line: curated attacks, the
+        feed's incidents, curated attacks the feed reports and that share (escaped)."""
+        rows = []
+        cur, feed, matched = self._totals(False)
+        rows.append(
+            [
+                esc(f"before {fmt_date(self.recent_start)}"),
+                esc(cur),
+                esc(feed),
+                esc(matched),
+                esc(f"{matched / cur:.0%}" if cur else "–"),
+            ]
+        )
+        recent = self.weekly[self.weekly.index >= self.recent_start]
+        for start, r in recent.iterrows():
+            rows.append(
+                [
+                    esc(fmt_span(start, start + pd.Timedelta(days=6))),
+                    esc(int(r["curated"])),
+                    esc(int(r["feed"])),
+                    esc(int(r["matched"])),
+                    esc(f"{r['coverage']:.0%}" if np.isfinite(r["coverage"]) else "–"),
+                ]
+            )
+        header = [
+            "weeks",
+            "curated attacks",
+            f"{self.feed_name} incidents",
+            f"curated attacks {self.feed_name} reports",
+            "coverage",
+        ]
+        return Html(
+            html_table(header, rows, "tempo-compare", numeric=(1, 2, 3, 4), nowrap=(0,)),
+            self.summary(),
+        )
+
+    def section_html(self) -> Html:
+        """The section for the recent-tempo page: a heading, what is compared, the table."""
+        cur, feed, matched = self._totals(True)
+        intro = (
+            f"The same weeks counted in the curated dataset and in {self.feed_name}, whose "
+            f"incidents this page reads. In the last weeks the curated data hold {cur} "
+            f"attacks and {self.feed_name} {feed} incidents; {matched} of the curated attacks "
+            f"{'is' if matched == 1 else 'are'} in {self.feed_name} (same or adjacent day, same "
+            "governorate, compatible target and weapon). Coverage is that share, week by week: "
+            "low coverage means the feed misses attacks the curated sources report, and feed "
+            "incidents beyond the matched ones are attacks the curated data may lack (the review "
+            "queue lists them)."
+        )
+        table = self.table_html()
+        return Html(
+            f"<h2>{esc(f'The curated data and {self.feed_name}')}</h2><p>{esc(intro)}</p>"
+            + table.html,
+            intro + "\n" + table.text,
+        )
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Curated attacks and the feed's incidents per 7-day block, side by side."""
+        ax = new_axes(ax)
+        w = self.weekly
+        ax.step(
+            w.index, w["curated"].to_numpy(), where="post", color=OBSERVED_COLOR, lw=1.8,
+            label=f"curated: {attack_noun(self.confirmation)} per week",
+        )  # fmt: skip
+        ax.step(
+            w.index, w["feed"].to_numpy(), where="post", color=MODEL_COLOR, lw=1.5,
+            linestyle="--", label=f"{self.feed_name}: incidents per week",
+        )  # fmt: skip
+        ax.axvline(self.recent_start, color=EVENT_COLOR, lw=1, alpha=0.7)
+        ax.set_xlim(w.index[0], self.as_of + DAY)
+        top = max(float(w[["curated", "feed"]].to_numpy().max()), 1.0)
+        ax.set_ylim(0, top * 1.4)
+        ax.set_ylabel("per week")
+        ax.set_title(chart_text(f"Curated data and {self.feed_name}, week by week"), fontsize=10)
+        legend_below(ax, ncols=2)
+        cur, feed, _ = self._totals(True)
+        return describe(
+            ax,
+            f"Step chart of curated attacks and {self.feed_name} incidents per week, "
+            f"{fmt_span(w.index[0], self.as_of)}; in the recent weeks {cur} curated and "
+            f"{feed} in the feed.",
+        )
+
+
+def _per_block(frame: pd.DataFrame, tempo: TempoResults, confirmation: object) -> pd.Series:
+    """Day-precision rows of ``frame`` per 7-day block of ``tempo`` (index: block start)."""
+    rows = select(frame, confirmation=confirmation)  # type: ignore[arg-type]
+    rows = rows[rows["date_precision"] == "day"]
+    return _blocks(rows["date"], tempo)
+
+
+def _blocks(dates: pd.Series, tempo: TempoResults) -> pd.Series:
+    first = tempo.weekly.index[0]
+    dates = pd.to_datetime(dates)
+    dates = dates[(dates >= first) & (dates <= tempo.as_of)]
+    starts = tempo.as_of - pd.to_timedelta((tempo.as_of - dates).dt.days // 7 * 7 + 6, unit="D")
+    return starts.value_counts().reindex(tempo.weekly.index, fill_value=0).astype("int64")
+
+
+def compare_tempo(
+    tempo: TempoResults, curated: pd.DataFrame, feed: pd.DataFrame
+) -> TempoComparison:
+    """Curated attacks and ``feed``'s incidents in the 7-day blocks of ``tempo``, with the share
+    of the curated ones the feed reports (matched by
+    :func:`analysis.sources.reconciliation.reconcile`, same or adjacent day).
+
+    ``curated``: incidents as from ``load_incidents``; ``feed``: one feed's frame (from
+    ``analysis.sources.raw.load_source``), counted at the confirmation levels of ``tempo``.
+    """
+    from analysis.sources.reconciliation import reconcile
+
+    if "source_dataset" not in feed or feed.empty:
+        raise ParameterError("feed must be one feed's incidents (with source_dataset), not empty")
+    names = feed["source_dataset"].astype(str).unique()
+    if len(names) != 1:
+        raise ParameterError(f"feed must hold one feed, got {', '.join(sorted(names))}")
+    name = str(names[0])
+    confirmation = tempo.confirmation
+    matched = reconcile(curated, feed).incidents
+    reported = matched[matched[f"{name}_id"].notna()]
+    weekly = pd.DataFrame(
+        {
+            "curated": _per_block(curated, tempo, confirmation),
+            "feed": _per_block(feed, tempo, confirmation),
+            "matched": _per_block(reported, tempo, confirmation),
+        }
+    )
+    weekly["coverage"] = weekly["matched"] / weekly["curated"].where(weekly["curated"] > 0)
+    return TempoComparison(
+        feed=name,
+        weekly=weekly,
+        recent_start=tempo.recent_start,
+        as_of=tempo.as_of,
+        confirmation=confirmation,
+    )
+
+
+def source_note_html(incidents: pd.DataFrame, source: str = "curated") -> Html:
+    """A note for a brief run on a feed (``source`` not ``curated``): whose incidents the
+    numbers count, how many, and that they are not the curated, sourced rows. Empty for
+    ``curated``, so a notebook can show it whatever its source."""
+    if source == "curated":
+        return Html("", "")
+    name = SOURCE_NAMES.get(source, source)
+    span = fmt_span(incidents["date"].min(), incidents["date"].max()) if len(incidents) else "none"
+    text = (
+        f"This page reads {name}'s incidents, not the curated dataset: {len(incidents)} "
+        f"incidents about attacks on US or coalition sites ({span}), as the feed codes them "
+        "from its own sources. They are not checked row by row like the curated data; feed "
+        "incidents the curated data lack wait in the review queue until a person sources them."
+    )
+    return Html(f'<p class="escalation-source-note"><strong>{esc(text)}</strong></p>', text)

@@ -23,6 +23,11 @@ Rules (the codebook in ``data/README.md`` states them for readers):
   shared ``SOURCES.md``.
 - ``actor`` is the first of :data:`analysis.data.actors.ACTOR_RULES` that matches
   ``attributed_to`` (the rules live there because the feed loaders apply them too).
+- ``data/curation/incident_additions.csv`` holds rows accepted from the feeds' review queue
+  (``escalation review accept``, :mod:`analysis.sources.review`): the shared tables' columns plus
+  the reviewer's ``confirmation`` (which decides, instead of a marker) and the candidate's
+  ``candidate_id``, ``feed`` and ``feed_id`` (named in ``curation_note``). The build reads it after
+  the shared passes, by the same rules, so an accepted row survives every rebuild.
 - ``incident_id`` is ``inc-`` and the first 8 hex digits of a SHA-1 of the source row's own
   date, location, target, URL and description: stable across rebuilds and independent of row order.
 """
@@ -64,6 +69,28 @@ CLAIM_ONLY_MARKERS = ("(claim only)", "per a weekly tally; low-reliability outle
 #: optionally qualified after a semicolon ("(confirmed; foiled)"), then only punctuation.
 END_MARKER = re.compile(r"\((confirmed|claim only|disputed)(?:;[^()]*)?\)\W*$")
 END_MARKER_LEVELS = {"confirmed": "confirmed", "claim only": "claimed", "disputed": "disputed"}
+
+
+#: the curated-additions table (in ``data/curation/``): the shared tables' columns, then its own
+ADDITIONS = "incident_additions.csv"
+SOURCE_COLUMNS = (
+    "date",
+    "date_precision",
+    "location",
+    "governorate",
+    "target_type",
+    "target_name",
+    "attack_type",
+    "munitions",
+    "killed",
+    "wounded",
+    "intercepted",
+    "attributed_to",
+    "description",
+    "source_title",
+    "source_url",
+)
+ADDITION_COLUMNS = SOURCE_COLUMNS + ("confirmation", "candidate_id", "feed", "feed_id")
 
 
 @dataclass(frozen=True)
@@ -139,6 +166,8 @@ def build_incidents(
     dropped: list[Dropped] = []
     seen: dict[str, str] = {}
     files = sorted(shared_dir.glob("incidents_sourced*.csv"), key=lambda p: (len(p.name), p.name))
+    if (curation_dir / ADDITIONS).is_file():
+        files.append(curation_dir / ADDITIONS)
     for order, path in enumerate(files):
         for line, src in _read_csv(path):
             where = f"{path.name}:{line}"
@@ -175,6 +204,12 @@ def build_incidents(
                 "source_url": src["source_url"],
                 "curation_note": "",
             }
+            if path.name == ADDITIONS:
+                out["confirmation"] = src["confirmation"]
+                out["curation_note"] = (
+                    f"Accepted from the review queue: {src['feed']} event {src['feed_id']} "
+                    f"(candidate {src['candidate_id']}), checked against the cited source."
+                )
             for res in resolutions.get((path.name, line), []):
                 if res["date"] != src["date"]:
                     raise DataError(
@@ -301,17 +336,23 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
     return buf.getvalue()
 
 
-def build(shared_dir: Path | str = SHARED_DIR, out_dir: Path | str | None = None) -> BuildReport:
+def build(
+    shared_dir: Path | str = SHARED_DIR,
+    out_dir: Path | str | None = None,
+    *,
+    curation_dir: Path | str | None = None,
+) -> BuildReport:
     """Rebuild ``incidents.csv``, ``political_events.csv`` and ``attack_counts_reported.csv``.
 
     Everything is computed and validated in memory first; files are replaced only when all three
     tables pass validation, so a failed build leaves the shipped data as it was.
+    ``curation_dir`` (default: ``data/curation``) holds the resolutions and curated additions.
     """
     from analysis.data.load import DATA_DIR, EVENTS, INCIDENTS, REPORTED_COUNTS, read_table
 
     shared_dir = Path(shared_dir)
     out_dir = Path(out_dir) if out_dir is not None else DATA_DIR
-    curation_dir = DATA_DIR / "curation"
+    curation_dir = Path(curation_dir) if curation_dir is not None else DATA_DIR / "curation"
     incidents, dropped = build_incidents(shared_dir, curation_dir)
     events = build_events(shared_dir, curation_dir)
     reported = build_reported_counts(shared_dir, curation_dir)

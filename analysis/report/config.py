@@ -4,7 +4,8 @@ Every entry is checked before any kernel starts: the notebook is one of the proj
 ``notebooks/`` (resolved, symlinks followed); each parameter is one the notebook declares in its
 ``parameters`` cell and has the declared type (the annotation, else the type of the default);
 text is one line of printable characters of bounded length; parameters with a closed vocabulary
-(:data:`CHOICES`: ``freq``, ``confirmation``, ``family``, ``penalty``, ``locate``, ``model``) hold
+(:data:`CHOICES`: ``freq``, ``confirmation``, ``family``, ``penalty``, ``locate``, ``model``,
+``source``) hold
 one of the values the package accepts; dates parse; and every event id names an event in the
 data. papermill alone only warns about unknown names; here they are errors that name the config
 file, the brief and the parameter.
@@ -313,6 +314,12 @@ def _counterfactual_models() -> tuple[str, ...]:
     return MODELS
 
 
+def _sources() -> tuple[str, ...]:
+    from analysis.sources.raw import SOURCES
+
+    return SOURCES
+
+
 @dataclass(frozen=True)
 class Choice:
     """A parameter with a closed vocabulary: ``values()`` are the texts it may be; ``also`` are
@@ -342,6 +349,7 @@ CHOICES: dict[str, Choice] = {
     "penalty": Choice(_penalties),  # analysis.models.changepoints.detect
     "locate": Choice(_locates),  # analysis.models.changepoints.detect
     "model": Choice(_counterfactual_models),  # analysis.models.counterfactual.fit
+    "source": Choice(_sources),  # analysis.sources.raw.load_source: curated or a fetched feed
 }
 
 

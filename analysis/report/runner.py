@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 from analysis import __version__
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
+from analysis.errors import EscalationError
 from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
 from analysis.report import config as cfg
 from analysis.report import keys
@@ -57,11 +58,14 @@ from analysis.report.site import (
     ARCHIVE,
     FEED,
     MANIFEST,
+    REVIEW_PAGE,
     archive_copy,
     feed_xml,
     index_html,
     manifest_text,
+    queue_status_html,
     read_manifest,
+    review_html,
 )
 
 
@@ -367,6 +371,7 @@ def run(
             on_plan(decisions)
         todo = {d.name for d in decisions if d.build}
         if not todo:
+            _refresh_review_pages(report, site, work, planned.order, data_dir)
             return report
         staging = make_staging(work)
         try:
@@ -402,7 +407,7 @@ def run(
                 if d.build
             ]
             report.outcomes = _run_tasks(tasks, jobs, progress)
-            _publish(report, site, staging, planned.order, decisions, built_at)
+            _publish(report, site, staging, planned.order, decisions, built_at, data_dir)
             _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -473,8 +478,10 @@ def _publish(
     order: list[str],
     decisions: list[Decision],
     built_at: str,
+    data_dir: Path | None = None,
 ) -> None:
-    """Publish built pages, editions, manifest, index and feed together.
+    """Publish built pages, editions, manifest, index and feed together (and the review
+    queue's page, with its status on the index, from ``data_dir``'s ``review/``).
 
     Each build is filed as the edition of its own date (``Decision.edition``), replacing only an
     earlier build for that same date; it becomes the brief's current page unless the brief has a
@@ -531,13 +538,61 @@ def _publish(
         files.update(_stored_forecast(report, site, staging, name, day, glued))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
+    status, candidates = _review_queue(data_dir)
     pages = {
         MANIFEST: manifest_text(manifest),
-        "index.html": index_html(manifest, order),
+        "index.html": index_html(manifest, order, queue_status_html(status)),
         FEED: feed_xml(manifest, order, built_at),
+        REVIEW_PAGE: review_html(candidates, status),
     }
     for rel, text in pages.items():
         with naming(staging / rel):
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
     publish(site, files)
+
+
+def _review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
+    """The review queue's status and candidates for the index and review pages; (None, [])
+    when ``data/review/`` cannot be read (the briefs are published regardless)."""
+    from analysis.sources import review
+
+    try:
+        return review.queue_status(data_dir), review.read_candidates(data_dir)
+    except (EscalationError, ValueError, OSError):
+        return None, []
+
+
+def _refresh_review_pages(
+    report: RunReport, site: Path, work: Path, order: list[str], data_dir: Path
+) -> None:
+    """When no brief is rebuilt but the review queue changed (a fetch, an accept, a reject),
+    republish ``index.html`` and the review page so they say how many candidates wait now.
+    Nothing is written when both are as published (or no brief has been published yet)."""
+    manifest = read_manifest(site)
+    if not manifest["briefs"]:
+        return
+    status, candidates = _review_queue(data_dir)
+    pages = {
+        "index.html": index_html(manifest, order, queue_status_html(status)),
+        REVIEW_PAGE: review_html(candidates, status),
+    }
+    current = {}
+    for rel in pages:
+        try:
+            current[rel] = (site / rel).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            current[rel] = None
+    if all(current[rel] == text for rel, text in pages.items()):
+        return
+    staging = make_staging(work)
+    try:
+        files = {}
+        for rel, text in pages.items():
+            with naming(staging / rel):
+                (staging / rel).write_text(text, encoding="utf-8")
+            files[rel] = staging / rel
+        publish(site, files)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.notes.append("the review queue changed: index and review page republished")

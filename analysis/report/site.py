@@ -108,10 +108,11 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
     )
 
 
-def index_html(manifest: Mapping[str, Any], order: list[str]) -> str:
+def index_html(manifest: Mapping[str, Any], order: list[str], status: str = "") -> str:
     """The index page: every brief with its title, focus event, period, build time, headline.
 
     ``order`` is the config's order of brief names. All text from briefs is escaped.
+    ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
     """
     rows = []
     for name in order:
@@ -148,6 +149,7 @@ def index_html(manifest: Mapping[str, Any], order: list[str]) -> str:
 <p>How the tempo of attacks on US diplomatic and military sites in Iraq changed around political
 events. Each brief states its data, parameters and code version at the end. Every edition stays
 in the archive; subscribe to new ones with the <a href="feed.xml">Atom feed</a>.</p>
+{status}
 <table>
 <thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
 <th>Headline</th><th>Editions</th></tr></thead>
@@ -155,6 +157,115 @@ in the archive; subscribe to new ones with the <a href="feed.xml">Atom feed</a>.
 {body}
 </tbody>
 </table>
+</main>
+</body>
+</html>
+"""
+
+
+# --- the feeds' review queue (analysis.sources.review) ---------------------------------------
+
+REVIEW_PAGE = "review.html"
+#: the most candidates the review page lists (newest first); the command lists them all
+REVIEW_LIMIT = 300
+
+
+def queue_status_html(status: Any, stale_days: int = 14) -> str:
+    """One paragraph for the index: candidates waiting (linked to :data:`REVIEW_PAGE`) and how
+    far the newest curated date trails the newest feed date, a warning past ``stale_days``.
+
+    ``status``: an :class:`analysis.sources.review.QueueStatus`, or None when it could not be
+    read."""
+    if status is None:
+        return '<p class="data-status">Review queue: could not be read.</p>'
+    waiting = int(status.waiting)
+    queue = (
+        f'<a href="{REVIEW_PAGE}">{waiting} feed incident{"s" if waiting != 1 else ""}</a> '
+        "no curated row matches wait for review"
+    )
+    if status.lag_days is None:
+        fresh = (
+            f"Newest curated incident: {html.escape(status.newest_curated or 'none')}; "
+            "no feed data fetched to compare."
+        )
+        cls = "data-status"
+    else:
+        lag = int(status.lag_days)
+        behind = f"{lag} day{'s' if lag != 1 else ''} behind" if lag > 0 else "up to date with"
+        fresh = (
+            f"The curated data (newest incident {html.escape(status.newest_curated)}) is {behind} "
+            f"the feeds (newest event: {html.escape(status.newest_feed)}, "
+            f"{html.escape(status.newest_feed_name)})."
+        )
+        cls = "data-status"
+        if lag > stale_days:
+            fresh = f"<strong>Warning: stale data.</strong> {fresh}"
+            cls = "data-status stale"
+    return f'<p class="{cls}">Review queue: {queue}. {fresh}</p>'
+
+
+def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
+    """The review page: the waiting candidates, newest first (at most :data:`REVIEW_LIMIT`),
+    with the nearest curated row and its match score. Every feed text is escaped; a feed URL
+    is a link only when it is http(s)."""
+    rows = []
+    for c in candidates[:REVIEW_LIMIT]:
+        e = {k: html.escape(str(v or "")) for k, v in c.items()}
+        url = str(c.get("source_url") or "")
+        link = (
+            f'<a href="{html.escape(url, quote=True)}">feed source</a>'
+            if url.lower().startswith(("http://", "https://"))
+            else ""
+        )
+        nearest = (
+            f"{e['nearest_incident_id']} ({e['nearest_date']}, score {e['match_score']})"
+            if c.get("nearest_incident_id")
+            else "none within 14 days"
+        )
+        rows.append(
+            "<tr>"
+            f'<td class="nowrap"><code>{e["candidate_id"]}</code></td>'
+            f'<td class="nowrap">{e["date"]}</td>'
+            f"<td>{e['feed']} {e['feed_id']}</td>"
+            f"<td>{e['governorate']}<br>{e['place']}</td>"
+            f"<td>{e['description']} {link}</td>"
+            f"<td>{nearest}</td>"
+            "</tr>"
+        )
+    more = len(candidates) - REVIEW_LIMIT
+    body = "\n".join(rows) or '<tr><td colspan="6">No candidates waiting.</td></tr>'
+    note = f"<p>{more} older candidates are not shown; list them all with the command.</p>" * (
+        more > 0
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Review queue: feed incidents to check</title>
+<style>
+{CSS}
+td.nowrap {{ white-space: nowrap; }}
+</style>
+</head>
+<body class="escalation-index">
+<main>
+<p class="escalation-nav"><a href="index.html">All briefs</a></p>
+<h1>Review queue</h1>
+{queue_status_html(status)}
+<p>Incidents reported by a coded feed (ACLED, UCDP, GDELT) about attacks on US or coalition
+sites that no curated row matches. None is counted in any brief until a person finds a public
+source for it and adds it with <code>escalation review accept ID --source-url URL
+--source-title TITLE</code>, or rejects it with <code>escalation review reject ID --reason
+TEXT</code>. The feeds' own text is shown as the feeds give it.</p>
+<table>
+<thead><tr><th>Candidate</th><th>Date</th><th>Feed</th><th>Where</th><th>What the feed says</th>
+<th>Nearest curated row</th></tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+{note}
 </main>
 </body>
 </html>

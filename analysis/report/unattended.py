@@ -121,6 +121,17 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
     return records
 
 
+def refresh_queue(data_dir: Path) -> str:
+    """Recompute the feeds' review queue after a fetch (``analysis.sources.review``); what it
+    did, as a note for the run log. Never raises: the briefs are still built from the data."""
+    from analysis.sources import review
+
+    try:
+        return review.refresh(data_dir).text()
+    except Exception as exc:
+        return f"review queue not refreshed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
 def validate_data(data_dir: Path) -> list[str]:
     """Every problem in the curated data files, as ``file:line, field: message`` lines."""
     from analysis.data import validate_path
@@ -191,6 +202,7 @@ def run_unattended(
     try:
         if fetch:
             entry.fetched = fetch_feeds(fetch, as_of, data_dir / "raw")
+            entry.notes.append(refresh_queue(data_dir))
         problems = validate_data(data_dir)
         if problems:
             shown = problems[:50] + ([f"... and {len(problems) - 50} more"] * (len(problems) > 50))
@@ -207,7 +219,7 @@ def run_unattended(
                 now=now,
                 progress=progress,
             )
-            entry.notes = report.notes
+            entry.notes += report.notes
             for d in report.decisions:
                 (entry.rebuilt if d.build else entry.skipped)[d.name] = d.reasons
             for name, outcome in report.outcomes.items():

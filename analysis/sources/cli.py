@@ -75,7 +75,7 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
         return error_exit(exc, "fetch")
     stream = sys.stdout if report.ok else sys.stderr
     print(report.text(), file=stream)
-    return 0 if report.ok else 1
+    return _refresh_queue(args, 0 if report.ok else 1)
 
 
 def _cmd_acled(args: argparse.Namespace) -> int:
@@ -96,7 +96,7 @@ def _cmd_acled(args: argparse.Namespace) -> int:
     except FetchError as exc:  # a download failed, or credentials are missing or refused
         return error_exit(exc, "fetch")
     print(report.text())
-    return 0
+    return _refresh_queue(args, 0)
 
 
 def _cmd_ucdp(args: argparse.Namespace) -> int:
@@ -115,7 +115,22 @@ def _cmd_ucdp(args: argparse.Namespace) -> int:
     except FetchError as exc:  # a download failed, or the file failed verification
         return error_exit(exc, "fetch")
     print(f"{outcome.path}: {outcome.status} ({outcome.bytes_fetched} bytes fetched)")
-    return 0
+    return _refresh_queue(args, 0)
+
+
+def _refresh_queue(args: argparse.Namespace, status: int) -> int:
+    """After a fetch into ``data/raw/`` (not ``--out``): recompute the review queue from every
+    fetched feed and say how many candidates wait; a feed file that fails to load exits 1."""
+    if args.out is not None:
+        return status
+    from analysis.errors import EscalationError, error_exit
+    from analysis.sources import review
+
+    try:
+        print(review.refresh().text())
+    except (EscalationError, ValueError, OSError) as exc:
+        return max(status, error_exit(exc, "fetch"))
+    return status
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -157,4 +172,81 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     u.set_defaults(func=_cmd_ucdp)
 
 
-__all__ = ["base_url", "iso_date", "register"]
+def _cmd_review(args: argparse.Namespace) -> int:
+    from analysis.sources import review
+
+    if args.review_action == "refresh":
+        print(review.refresh(wait=args.wait).text())
+    elif args.review_action == "accept":
+        done = review.accept(
+            args.id,
+            source_url=args.source_url,
+            source_title=args.source_title,
+            confirmation=args.confirmation,
+            description=args.description,
+            target_name=args.target_name,
+            wait=args.wait,
+        )
+        print(
+            f"accepted {done.candidate_id} as {done.incident_id}: data/ rebuilt "
+            f"({done.incidents} incidents); commit data/"
+        )
+    elif args.review_action == "reject":
+        review.reject(args.id, reason=args.reason, wait=args.wait)
+        print(f"rejected {args.id}: recorded in data/review/{review.DECISIONS}")
+    else:
+        rows = review.list_candidates(feed=args.feed, start=args.start, end=args.end)
+        status = review.queue_status()
+        print(review.candidates_table(rows) if rows else "no candidates waiting")
+        print(
+            f"{len(rows)} shown of {status.waiting} waiting; newest curated date "
+            f"{status.newest_curated or '-'}, newest feed date {status.newest_feed or '-'}"
+        )
+    return 0
+
+
+def register_review(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``review [accept|reject|refresh]`` (the feeds' review queue) to the subparsers."""
+    from analysis.errors import COMMANDS
+    from analysis.sources.raw import FEEDS
+
+    codes = COMMANDS["review"].meanings
+    p = subparsers.add_parser(
+        "review",
+        help="list feed incidents no curated row matches; accept (with a source) or reject them",
+        description="Exit codes: " + ", ".join(f"{c} {m}" for c, m in codes.items()) + ".",
+    )
+    p.add_argument("--feed", choices=FEEDS, default=None, help="only this feed's candidates")
+    p.add_argument("--start", type=iso_date, default=None, help="dated on or after, YYYY-MM-DD")
+    p.add_argument("--end", type=iso_date, default=None, help="dated on or before, YYYY-MM-DD")
+    p.set_defaults(func=_cmd_review, review_action="list", wait=60.0)
+    sub = p.add_subparsers(dest="review_action")
+
+    def waits(q: argparse.ArgumentParser) -> None:
+        q.add_argument(
+            "--wait", type=float, default=60.0,
+            help="seconds to wait for another review command's lock (default 60)",
+        )  # fmt: skip
+
+    a = sub.add_parser("accept", help="add a candidate as a curated row, with its source")
+    a.add_argument("id", help="candidate id (cand-...)")
+    a.add_argument("--source-url", required=True, help="http(s) page that states the attack")
+    a.add_argument("--source-title", required=True, help="that page's title and outlet")
+    a.add_argument(
+        "--confirmation", default="confirmed", choices=("confirmed", "claimed", "disputed"),
+        help="what the source establishes (default confirmed)",
+    )  # fmt: skip
+    a.add_argument(
+        "--description", default=None,
+        help="the row's text (default: the feed's; required for ACLED events)",
+    )  # fmt: skip
+    a.add_argument("--target-name", default=None, help="the site (default: from the target type)")
+    waits(a)
+    r = sub.add_parser("reject", help="record that a candidate is not added, and why")
+    r.add_argument("id", help="candidate id (cand-...)")
+    r.add_argument("--reason", required=True, help="why (one line)")
+    waits(r)
+    waits(sub.add_parser("refresh", help="recompute the queue from the fetched feeds"))
+
+
+__all__ = ["base_url", "iso_date", "register", "register_review"]
