@@ -35,8 +35,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# JupyterLab refuses to run as root without --allow-root: pass it only when the user is root
+# (containers, CI). LAB_ARGS adds options (the Lab browser test sets port, token and folders).
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/site .pytest_cache
