@@ -587,7 +587,7 @@ class _Explorer:
         self.save_config = w.Text(
             value=str(config or DEFAULT_CONFIG),
             description="config",
-            layout=w.Layout(width="420px"),
+            layout=w.Layout(width="90%"),
         )
         self.save_button = w.Button(description="Save as brief", icon="save")
         self.save_button.add_class("escalation-explore-save")
@@ -599,7 +599,7 @@ class _Explorer:
     def _save_row(self):
         w = self._w
         return w.VBox(
-            [w.HBox([self.save_name, self.save_config, self.save_button]), self.save_message]
+            [self.save_config, w.HBox([self.save_name, self.save_button]), self.save_message]
         )
 
     def _step(self, text: str) -> None:
@@ -691,7 +691,9 @@ class EventExplorer(_Explorer):
         )
         if campaign is None:
             raise ParameterError(f"event_id {event_id!r} is not in the events table")
-        self.campaign = w.ToggleButtons(options=list(self.groups), value=campaign)
+        self.campaign = w.ToggleButtons(
+            options=list(self.groups), value=campaign, style={"button_width": "auto"}
+        )
         self.campaign.add_class("escalation-explore-campaign")
         self.event = w.Dropdown(
             options=self.groups[campaign],
@@ -712,7 +714,11 @@ class EventExplorer(_Explorer):
             description="counted",
             layout=w.Layout(width="280px"),
         )
-        self.measure = w.ToggleButtons(options=[(v, k) for k, v in MEASURES.items()], value=measure)
+        self.measure = w.ToggleButtons(
+            options=[(v, k) for k, v in MEASURES.items()],
+            value=measure,
+            style={"button_width": "auto"},
+        )
         self.measure.add_class("escalation-explore-measure")
         self.filters = {
             column: w.SelectMultiple(
@@ -831,20 +837,23 @@ class PeriodExplorer(_Explorer):
             description="series",
         )
         self.penalty = w.Dropdown(
-            options=list(changepoints.PENALTY_NAMES), value=choice.penalty, description="penalty"
+            options=list(changepoints.PENALTY_NAMES),
+            value=choice.penalty,
+            description="penalty",
+            layout=w.Layout(width="180px"),
         )
         self.confirmation = w.Dropdown(
             options=[(v, k) for k, v in CONFIRMATION_LEVELS.items()],
             value=choice.confirmation,
             description="counted",
-            layout=w.Layout(width="280px"),
+            layout=w.Layout(width="260px"),
         )
         self.breaks = w.Text(
             value=", ".join(choice.baseline_breaks),
             description="Hawkes breaks",
             placeholder="YYYY-MM-DD, ...",
             continuous_update=False,
-            layout=w.Layout(width="360px"),
+            layout=w.Layout(width="300px"),
         )
         self.breaks.style.description_width = "initial"
         self.seed = choice.seed

@@ -305,7 +305,10 @@ def test_notebook_runs_in_lab_on_the_project_kernel(page, path):
     )
     drawn = _outputs(page, panel)["drawn"]
     assert drawn == out["images"], f"{path.name}: {drawn} of {out['images']} charts drawn"
-    page.evaluate(f"window.jupyterapp.shell.activateById({panel}.id), true")
+    page.evaluate(
+        f"(() => {{ const p = {panel}; window.jupyterapp.shell.activateById(p.id); "
+        "p.node.querySelector('.jp-RenderedImage').scrollIntoView(); return true; })()"
+    )
     _screenshot(page, path.stem)
     _close(page, panel)
 
