@@ -79,7 +79,7 @@ def _command(folder: Path, args: list[str]) -> list[str]:
     if shutil.which("make") and Path(sys.prefix).resolve() == venv.resolve():
         # -o: never reinstall from here, even when pyproject.toml is newer than the stamp
         return [
-            "make", "-s", "-C", str(ROOT), "-o", str(venv / ".installed"), "lab",
+            "make", "-s", "-C", str(ROOT), "-o", ".venv/.installed", "lab",
             f"LAB_DIR={folder}", "LAB_ARGS=" + " ".join(args),
         ]  # fmt: skip
     root = ["--allow-root"] if os.geteuid() == 0 else []
@@ -150,6 +150,7 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         JUPYTER_CONFIG_DIR=str(tmp / "config"),
         JUPYTER_DATA_DIR=str(tmp / "data"),
         JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        # charts inline as in any Lab, whatever backend the environment names (Agg in some CI)
         MPLBACKEND="module://matplotlib_inline.backend_inline",
     )
     env.pop("JUPYTER_PATH", None)
