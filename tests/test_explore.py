@@ -147,8 +147,19 @@ def test_attribution_fits_the_event_net_of_the_others_in_its_windows(data, monke
     monkeypatch.setattr(attribution, "fit", spy)
     x = _explorer(data, window_days=21)
     assert spy.calls == []  # the window comparison fits no attribution
+    during = []
+    real = spy.real
+    spy.real = lambda *a, **k: (
+        during.append((x.progress.layout.display, x.progress.value, x.status.value)),
+        real(*a, **k),
+    )[1]
     x.measure.value = "attribution"
     assert x.error is None, x.error
+    # the slow fit runs with the progress bar shown and says what it is doing
+    ((shown, step, status),) = during
+    assert shown != "none" and step >= 1 and "net attribution" in status
+    assert x.progress.layout.display == "none"
+    spy.real = real
     ((args, kwargs),) = spy.calls
     brief = x.view.brief
     fitted = sorted(args[1]["event_id"].astype(str))
