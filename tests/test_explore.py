@@ -363,7 +363,8 @@ def test_save_brief_checks_the_entry_like_any_and_writes_nothing_on_error(config
     assert sorted(p.name for p in config.parent.iterdir()) == ["briefs.yml"]
 
 
-def test_a_new_config_is_created_and_a_period_view_saved(data, tmp_path):
+def test_a_new_config_is_created_and_a_period_view_saved(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(explore.PeriodExplorer, "update", lambda self: None)  # no fits needed
     incidents, events = data
     (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
     path = tmp_path / "mine.yml"
