@@ -35,8 +35,15 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# JupyterLab refuses to run as root without --allow-root: pass it only when the user is root
+# (containers, CI). LAB_DIR is the folder Lab opens; LAB_ARGS adds options (the Lab browser test
+# sets both: a temporary folder, port, token).
+ALLOW_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_DIR ?= notebooks
+LAB_ARGS ?=
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(ALLOW_ROOT) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/site .pytest_cache

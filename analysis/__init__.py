@@ -4,6 +4,7 @@ The package holds every piece of logic; notebooks in ``notebooks/`` are thin nar
 Its rooms, top to bottom (imports point down only; ARCHITECTURE.md has the whole map):
 
 - :mod:`analysis.cli`       the ``escalation`` command
+- :mod:`analysis.explore`   the JupyterLab explorers (ipywidgets), beside the command
 - :mod:`analysis.report`    briefs config, build keys, notebook execution, HTML export, publishing
 - :mod:`analysis.briefs`    results turned into pages: the event brief, recent tempo, reader tables
 - :mod:`analysis.models`    ITS, event windows, changepoints, Hawkes, counterfactuals

@@ -126,11 +126,16 @@ def _describe_console(params: dict) -> str:
 class Browser:
     """One headless Chromium with one page, spoken to over DevTools; use as a context manager."""
 
-    def __init__(self, executable: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, executable: str | None = None, *, timeout: float = 30.0, loopback: bool = False
+    ) -> None:
+        """``loopback=True`` lets pages reach servers on this machine (127.0.0.1, e.g. a
+        JupyterLab a test started); everything else still goes to the dead proxy."""
         self.executable = executable or chromium_path()
         if not self.executable:
             raise BrowserError("chromium not found")
         self.timeout = timeout
+        self.loopback = loopback
         self._profile = Path(tempfile.mkdtemp(prefix="escalation-chromium-"))
         self._proc: subprocess.Popen | None = None
         self._ws: Any = None
@@ -149,8 +154,11 @@ class Browser:
         import websocket  # websocket-client
 
         log = (self._profile / "chromium.log").open("wb")
+        flags = FLAGS
+        if self.loopback:  # without "<-loopback>", loopback addresses bypass the proxy
+            flags = [f for f in FLAGS if not f.startswith("--proxy-bypass-list=")]
         self._proc = subprocess.Popen(
-            [self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+            [self.executable, *flags, f"--user-data-dir={self._profile}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -178,14 +186,15 @@ class Browser:
         )
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
-        self.call(
-            "Network.emulateNetworkConditions",
-            offline=True,
-            latency=0,
-            downloadThroughput=-1,
-            uploadThroughput=-1,
-        )
-        self.call("Network.setCacheDisabled", cacheDisabled=True)
+        if not self.loopback:
+            self.call(
+                "Network.emulateNetworkConditions",
+                offline=True,
+                latency=0,
+                downloadThroughput=-1,
+                uploadThroughput=-1,
+            )
+            self.call("Network.setCacheDisabled", cacheDisabled=True)
 
     def _log_tail(self) -> str:
         try:
@@ -306,6 +315,64 @@ class Browser:
         if "exceptionDetails" in result:
             raise BrowserError(f"{expression!r} threw: {_describe_exception(result)}")
         return result["result"].get("value")
+
+    def evaluate_async(self, expression: str, timeout: float | None = None) -> Any:
+        """The JSON value of ``expression`` once its promise settles (``await`` allowed inside
+        an async arrow function); raises if it throws or rejects."""
+        saved = self.timeout
+        self.timeout = timeout or saved
+        try:
+            result = self.call(
+                "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+            )
+        finally:
+            self.timeout = saved
+        if "exceptionDetails" in result:
+            raise BrowserError(f"{expression!r} threw: {_describe_exception(result)}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30.0, every: float = 0.2) -> Any:
+        """Poll ``expression`` until it is truthy and return its value; ``BrowserError`` naming
+        the expression and its last value after ``timeout`` seconds. Events meanwhile are
+        recorded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise BrowserError(f"not true within {timeout} s: {expression} (last: {value!r})")
+            self._drain(every)
+
+    def navigate(self, url: str) -> None:
+        """Open ``url`` without waiting for its load event (single-page apps such as
+        JupyterLab keep loading; poll with :meth:`wait_for`)."""
+        self._current = PageLoad(url, evaluate=self.evaluate)
+        result = self.call("Page.navigate", url=url)
+        if result.get("errorText"):
+            raise BrowserError(f"{url}: {result['errorText']}")
+
+    def viewport_screenshot(self, path: Path, height: int | None = None) -> Path:
+        """Save what the window shows (1100 px wide) as a PNG; ``height`` makes the window that
+        tall for this screenshot (a page that scrolls inside itself, such as JupyterLab, then
+        lays out more of its content)."""
+        if height is not None:
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=1100,
+                height=height,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            self._drain(0.5)
+        try:
+            shot = self.call("Page.captureScreenshot", format="png")
+        finally:
+            if height is not None:
+                self.call("Emulation.clearDeviceMetricsOverride")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
 
     def screenshot(self, path: Path) -> Path:
         """Save the whole page (not just the viewport) as a PNG at ``path``."""

@@ -252,6 +252,7 @@ def event_brief(
     confirmation: str | Sequence[str] = "confirmed",
     reported: pd.DataFrame | None = None,
     seed: int = 0,
+    data_span: tuple[object, object] | None = None,
 ) -> EventBrief:
     """Run the brief's three measures for ``event_id`` and gather the brief's tables and texts.
 
@@ -269,6 +270,9 @@ def event_brief(
     reported : published tallies (:func:`analysis.data.load_reported_counts`) for the coverage
         caveats; None leaves the tally comparison out.
     seed : seed of the counterfactual's simulations.
+    data_span : first and last day the data cover (default: the first and last incident dates
+        of ``incidents``); the explorer gives the whole dataset's when ``incidents`` is a
+        filtered subset (one governorate, say), whose own first attack may come after the event.
 
     A measure that cannot be estimated (too few periods or attacks) is NaN with a note instead of
     an error; bad arguments are ``ValueError``s. Warnings raised by the models are caught and kept
@@ -282,6 +286,8 @@ def event_brief(
     row = event_row(events, event_id)
     date = pd.Timestamp(row["date"]).normalize()
     data_start, data_end = incidents["date"].min(), incidents["date"].max()
+    if data_span is not None:
+        data_start, data_end = (pd.Timestamp(d).normalize() for d in data_span)
     if date < data_start or date > data_end:
         raise ParameterError(
             f"{event_id} ({date.date()}) lies outside the incident data "

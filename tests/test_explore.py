@@ -1,0 +1,384 @@
+"""The explorer without a browser: setting a control calls the package's functions with the
+arguments it shows, the numbers equal a direct call's, a failing fit shows in the panel and the
+widget goes on working; "Save as brief" appends a checked entry atomically and refuses duplicates.
+
+The shipped data are used; the event explorer runs with 8 weeks either side of the event to keep
+each redraw short (the brief's own default is 26).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from analysis import charts, explore
+from analysis.briefs import event_brief
+from analysis.briefs.wording import fmt_number
+from analysis.data import load_events, load_incidents
+from analysis.errors import ConfigError, ParameterError
+from analysis.models import attribution, changepoints, hawkes
+from analysis.report.config import check_parameters, declared_parameters, event_ids, load_config
+
+CONTEXT = 8  # weeks either side of the event
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return load_incidents(), load_events()
+
+
+class Spy:
+    """Wraps a function: records each call's arguments, returns the real result."""
+
+    def __init__(self, real):
+        self.real = real
+        self.calls: list[tuple[tuple, dict]] = []
+        functools.update_wrapper(self, real)
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        return self.real(*args, **kwargs)
+
+
+def _explorer(data, **kwargs) -> explore.EventExplorer:
+    incidents, events = data
+    kwargs.setdefault("event_id", "pompeo_embassy_threat")
+    return explore.event(incidents, events, context_weeks=CONTEXT, **kwargs)
+
+
+def _same_numbers(a, b) -> None:
+    """Two event briefs hold the same numbers (NaN equal to NaN)."""
+    for name in ("window_before", "window_after", "window_rate_ratio", "window_low", "window_p"):
+        assert getattr(a, name) == getattr(b, name), name
+    for name in ("its_level_rr", "its_slope_rr", "excess", "excess_low", "excess_high"):
+        np.testing.assert_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    pd.testing.assert_series_equal(a.weekly, b.weekly)
+    pd.testing.assert_frame_equal(a.incidents, b.incidents)
+
+
+def test_event_picker_groups_events_by_campaign_in_date_order(data):
+    _, events = data
+    groups = explore.event_options(events)
+    assert list(groups)[:2] == ["2019-2021", "2023-24"]
+    ids = [i for options in groups.values() for _, i in options]
+    assert sorted(ids) == sorted(events["event_id"].astype(str))
+    dates = events.set_index("event_id")["date"]
+    for campaign, options in groups.items():
+        days = [dates[i] for _, i in options]
+        assert days == sorted(days), campaign
+        assert all(explore.campaign_of(d) == campaign for d in days)
+    assert ("03 Jan 2020 · Suleimani strike", "suleimani_strike") in groups["2019-2021"]
+    assert "oct7_attack" in [i for _, i in groups["2023-24"]]
+    # 2022 belongs to neither campaign
+    assert all(d.year == 2022 for d in (dates[i] for _, i in groups[explore.OTHER_EVENTS]))
+
+
+def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, monkeypatch):
+    incidents, events = data
+    spy = Spy(event_brief)
+    monkeypatch.setattr(explore, "event_brief", spy)
+    x = _explorer(data)
+    assert x.error is None and len(spy.calls) == 1
+    x.window.value = 14
+    x.confirmation.value = "all"
+    assert len(spy.calls) == 3  # one redraw per change
+    args, kwargs = spy.calls[-1]
+    assert args[2] == "pompeo_embassy_threat"
+    assert kwargs["window_days"] == 14 and kwargs["confirmation"] == "all"
+    assert kwargs["context_weeks"] == CONTEXT and kwargs["seed"] == 0
+    direct = event_brief(
+        incidents,
+        events,
+        "pompeo_embassy_threat",
+        window_days=14,
+        confirmation="all",
+        context_weeks=CONTEXT,
+    )
+    _same_numbers(x.view.brief, direct)
+    assert x.table.value.startswith(direct.effects_html().html)
+    assert x.incident_list.value == direct.incidents_html().html
+    assert f"{direct.window_after} attacks in 14 days after" in x.table.value
+    assert x.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # another event, picked through its campaign
+    before = x.chart.value
+    x.campaign.value = "2023-24"
+    assert x.event.value == "oct7_attack"
+    assert spy.calls[-1][0][2] == "oct7_attack" and len(spy.calls) == 4  # one redraw, not two
+    assert x.chart.value != before and "Hamas" in x.status.value
+
+
+def test_filters_keep_the_selected_incidents_and_the_whole_datas_period(data, monkeypatch):
+    incidents, events = data
+    spy = Spy(event_brief)
+    monkeypatch.setattr(explore, "event_brief", spy)
+    x = _explorer(data)
+    unfiltered = x.view.brief
+    x.filters["governorate"].value = ("Baghdad",)
+    x.filters["attack_type"].value = ("rocket",)
+    assert x.error is None
+    passed = spy.calls[-1][0][0]
+    assert set(passed["governorate"]) == {"Baghdad"} and set(passed["attack_type"]) == {"rocket"}
+    kept = incidents[
+        (incidents["governorate"] == "Baghdad") & (incidents["attack_type"] == "rocket")
+    ]
+    assert len(passed) == len(kept)
+    got = x.view.brief
+    assert (got.start, got.end) == (unfiltered.start, unfiltered.end)
+    assert got.window_after <= unfiltered.window_after
+    direct = event_brief(
+        kept,
+        events,
+        "pompeo_embassy_threat",
+        context_weeks=CONTEXT,
+        data_span=(incidents["date"].min(), incidents["date"].max()),
+    )
+    _same_numbers(got, direct)
+
+
+def test_attribution_fits_the_event_net_of_the_others_in_its_windows(data, monkeypatch):
+    incidents, events = data
+    spy = Spy(attribution.fit)
+    monkeypatch.setattr(attribution, "fit", spy)
+    x = _explorer(data, window_days=21)
+    assert spy.calls == []  # the window comparison fits no attribution
+    during = []
+    real = spy.real
+    spy.real = lambda *a, **k: (
+        during.append((x.progress.layout.display, x.progress.value, x.status.value)),
+        real(*a, **k),
+    )[1]
+    x.measure.value = "attribution"
+    assert x.error is None, x.error
+    # the slow fit runs with the progress bar shown and says what it is doing
+    ((shown, step, status),) = during
+    assert shown != "none" and step >= 1 and "net attribution" in status
+    assert x.progress.layout.display == "none"
+    spy.real = real
+    ((args, kwargs),) = spy.calls
+    brief = x.view.brief
+    fitted = sorted(args[1]["event_id"].astype(str))
+    assert fitted == sorted(["pompeo_embassy_threat", *brief.other_events["event_id"]])
+    assert len(fitted) > 1
+    assert kwargs["start"] == brief.start and kwargs["end"] == brief.end + pd.Timedelta(days=1)
+    assert kwargs["horizon_days"] == 21 and kwargs["seed"] == 0
+    times = args[0]
+    assert (
+        len(times)
+        == (
+            (incidents["date"] >= brief.start)
+            & (incidents["date"] <= brief.end)
+            & (incidents["confirmation"] == "confirmed")
+            & (incidents["date_precision"] == "day")
+        ).sum()
+    )
+    direct = spy.real(times, args[1], **kwargs)
+    pd.testing.assert_frame_equal(x.view.attribution.effects, direct.effects)
+    assert x.view.attribution.branching_ratio == direct.branching_ratio
+    rr = direct.effects.loc["pompeo_embassy_threat", "rate_ratio"]
+    assert "escalation-attribution" in x.table.value
+    assert fmt_number(rr, 2) in x.table.value
+
+
+def test_a_failing_fit_shows_its_error_and_the_widget_goes_on(data, monkeypatch):
+    x = _explorer(data)
+    good_table = x.table.value
+    # too few attacks for the attribution model: its own error, in the panel
+    x.filters["governorate"].value = ("Erbil",)
+    x.measure.value = "attribution"
+    assert x.error and "need at least" in x.error
+    assert "escalation-explore-error" in x.status.value and x.table.value == ""
+    assert x.view is None and x.progress.layout.display == "none"
+    # an unexpected failure shows its kind, escaped
+    monkeypatch.setattr(
+        attribution, "fit", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("<b>boom</b>"))
+    )
+    x.filters["governorate"].value = ()
+    assert x.error == "RuntimeError: <b>boom</b>"
+    assert "&lt;b&gt;boom&lt;/b&gt;" in x.status.value and "<b>boom" not in x.status.value
+    # and the controls still work
+    x.measure.value = "windows"
+    assert x.error is None and x.table.value == good_table
+
+
+def test_the_incidents_list_escapes_text_and_links_each_source(data):
+    incidents, events = data
+    incidents = incidents.copy()
+    inside = incidents.index[
+        incidents["date"].between("2020-09-28", "2020-10-10")
+        & (incidents["confirmation"] == "confirmed")
+        & (incidents["date_precision"] == "day")
+    ]
+    row = inside[0]
+    incidents["description"] = incidents["description"].astype("string")
+    incidents.loc[row, "description"] = "<script>alert(1)</script>"
+    incidents["source_title"] = incidents["source_title"].astype("string")
+    incidents.loc[row, "source_title"] = "<img src=x onerror=alert(1)>"
+    x = explore.event(incidents, events, event_id="pompeo_embassy_threat", context_weeks=CONTEXT)
+    page = x.incident_list.value
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    links = page.count("<a ")
+    assert links == len(x.view.brief.incidents) > 0
+    assert page.count('href="https://') + page.count('href="http://') == links
+
+
+def test_a_tile_map_is_shown_when_the_charts_layer_has_one(data, monkeypatch):
+    x = _explorer(data)
+    assert not hasattr(charts, explore.TILE_MAP_HOOK) or x.view.tile_map is not None
+    if not hasattr(charts, explore.TILE_MAP_HOOK):
+        assert x.tile_map.layout.display == "none"
+    seen = []
+
+    def fake_tiles(rows):
+        seen.append(rows)
+        ax = charts.new_axes()
+        ax.bar(range(3), [1, 2, 3])
+        return ax
+
+    monkeypatch.setattr(charts, explore.TILE_MAP_HOOK, fake_tiles, raising=False)
+    x.window.value = 20
+    assert x.tile_map.layout.display != "none" and x.tile_map.value[:4] == b"\x89PNG"
+    ids = set(seen[-1]["incident_id"].astype(str))
+    assert ids == set(x.view.brief.incidents["incident_id"]) and "governorate" in seen[-1]
+
+
+def test_period_controls_call_changepoints_and_hawkes_with_their_values(data, monkeypatch):
+    incidents, events = data
+    detect, fit = Spy(changepoints.detect), Spy(hawkes.fit)
+    monkeypatch.setattr(changepoints, "detect", detect)
+    monkeypatch.setattr(hawkes, "fit", fit)
+    p = explore.period("2020-03-01", "2021-03-31", incidents, events)
+    assert p.error is None and len(detect.calls) == len(fit.calls) == 1
+    p.penalty.value = "aic"
+    p.breaks.value = "2020-10-10"
+    import datetime as dt
+
+    p.start.value = dt.date(2020, 5, 1)
+    assert len(detect.calls) == len(fit.calls) == 4  # one redraw per change
+    (y,), kwargs = detect.calls[-1]
+    assert kwargs["penalty"] == "aic" and y.index[0] <= pd.Timestamp("2020-05-01")
+    assert y.index[0] > pd.Timestamp("2020-04-01")
+    times, hk = fit.calls[-1]
+    assert hk["baseline_breaks"] == ["2020-10-10"] and hk["start"] == "2020-05-01"
+    assert hk["end"] == pd.Timestamp("2021-04-01")
+    direct_cp = detect.real(*detect.calls[-1][0], **kwargs)
+    assert list(p.view.changepoints.changepoints) == list(direct_cp.changepoints)
+    direct_hk = fit.real(*times, **hk)
+    assert p.view.hawkes.branching_ratio == direct_hk.branching_ratio
+    assert (
+        p.view.series_chart[:4] == b"\x89PNG"
+        and "escalation-segments" in p.changepoint_tables.value
+    )
+    # a bad break date: the Hawkes part shows its error, the rest stays
+    p.breaks.value = "2025-01-01"
+    assert "hawkes" in p.view.errors and p.view.changepoints is not None
+    assert "escalation-explore-error" in p.errors.value and p.hawkes_table.value == ""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A copy of the shipped briefs config in a project folder whose notebooks are the real ones."""
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
+    path = tmp_path / "reports" / "briefs.yml"
+    path.write_bytes((ROOT / "reports" / "briefs.yml").read_bytes())
+    return path
+
+
+def _check_like_the_runner(path: Path) -> list:
+    briefs = load_config(path)
+    ids = event_ids(ROOT / "data")
+    for brief in briefs:
+        check_parameters(brief, declared_parameters(brief.notebook), ids, config=path)
+    return briefs
+
+
+def test_save_as_brief_appends_a_checked_entry_and_refuses_duplicates(data, config, monkeypatch):
+    """Saving reads only the controls: the redraws are switched off here."""
+    monkeypatch.setattr(explore.EventExplorer, "update", lambda self: None)
+    old = config.read_bytes()
+    x = _explorer(data, config=config)
+    x.window.value = 21
+    saved = x.save()
+    assert saved is not None, x.save_message.value
+    assert saved.name == "pompeo_embassy_threat_21d"
+    assert "Saved brief" in x.save_message.value
+    text = config.read_bytes()
+    assert text.startswith(old)  # comments and entries kept as written
+    briefs = _check_like_the_runner(config)
+    assert [b.name for b in briefs][-1] == "pompeo_embassy_threat_21d"
+    assert briefs[-1].parameters == {
+        "event_id": "pompeo_embassy_threat",
+        "window_days": 21,
+        "context_weeks": CONTEXT,
+    }
+    assert briefs[-1].notebook == (ROOT / EVENT_NB).resolve()
+    # the same name again, and the same view under another name: refused, file unchanged
+    assert x.save() is None and "already a brief named" in x.save_message.value
+    assert x.save(name="another") is None and "already publishes this view" in x.save_message.value
+    assert config.read_bytes() == text
+    # a shipped brief's view is a duplicate too (defaults filled in)
+    with pytest.raises(ConfigError, match="'pompeo_embassy_threat' already publishes"):
+        explore.save_brief(config, "again", EVENT_NB, {"event_id": "pompeo_embassy_threat"})
+    # views the brief notebook cannot show
+    x.filters["governorate"].value = ("Baghdad",)
+    assert x.save(name="baghdad_only") is None and "no governorate" in x.save_message.value
+    assert config.read_bytes() == text
+
+
+EVENT_NB = "notebooks/brief.ipynb"
+
+
+def test_save_brief_checks_the_entry_like_any_and_writes_nothing_on_error(config, monkeypatch):
+    text = config.read_bytes()
+    bad = [
+        ("Bad Name", {"event_id": "suleimani_strike"}, "lower-case"),
+        ("x1", {"event_id": "no_such_event"}, "unknown event_id"),
+        ("x2", {"event_id": "suleimani_strike", "window_days": "14"}, "must be int"),
+        ("x3", {"event_id": "suleimani_strike", "colour": "red"}, "unknown parameter 'colour'"),
+        ("x4", {"event_id": "suleimani_strike", "confirmation": "rumour"}, "must be one of"),
+    ]
+    for name, params, message in bad:
+        with pytest.raises(ConfigError, match=message):
+            explore.save_brief(config, name, EVENT_NB, params)
+        assert config.read_bytes() == text
+    with pytest.raises(ConfigError, match="not a notebook of the project"):
+        explore.save_brief(config, "x5", "../elsewhere.ipynb", {})
+    # a failing write leaves the old file whole and no temporary file behind
+    import analysis.atomic
+
+    def no_rename(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(analysis.atomic.os, "replace", no_rename)
+    with pytest.raises(OSError, match="disk full"):
+        explore.save_brief(config, "x6", EVENT_NB, {"event_id": "taji_attack"})
+    assert config.read_bytes() == text
+    assert sorted(p.name for p in config.parent.iterdir()) == ["briefs.yml"]
+
+
+def test_a_new_config_is_created_and_a_period_view_saved(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(explore.PeriodExplorer, "update", lambda self: None)  # no fits needed
+    incidents, events = data
+    (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
+    path = tmp_path / "mine.yml"
+    p = explore.period("2020-01-01", "2020-12-31", incidents, events, config=path)
+    saved = p.save()
+    assert saved is not None, p.save_message.value
+    (brief,) = _check_like_the_runner(path)
+    assert brief.notebook.name == "04_changepoints_and_escalation.ipynb"
+    assert brief.parameters["start"] == "2020-01-01" and brief.parameters["end"] == "2020-12-31"
+    assert brief.parameters["baseline_breaks"] == ["2020-10-10", "2020-11-17"]
+    with pytest.raises(ParameterError, match="net attribution"):
+        explore.brief_entry(explore.EventChoice("suleimani_strike", measure="attribution"))
+
+
+def test_an_unknown_event_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="not in the events table"):
+        explore.event(load_incidents(), load_events(), event_id="nope")
