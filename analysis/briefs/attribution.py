@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 
 from analysis.briefs.html import Html, esc
 from analysis.briefs.lookups import attack_times, events_between
-from analysis.briefs.tables import _estimate, _note, _table, _with_note
+from analysis.briefs.tables import estimate_text, label_with_notes, note_html, reader_table
 from analysis.briefs.wording import (
     DAY,
     finite_or_none,
@@ -212,22 +212,22 @@ class AttributionPage(Results):
             if r["effect"] == "pulse":
                 notes.append("a change that fades")
             row = [
-                _with_note(self._row_label(name), notes),
+                label_with_notes(self._row_label(name), notes),
                 fmt_date(r["date"]),
-                _estimate(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
+                estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                 fmt_p(r["p_value"]),
                 _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
             ]
             if pulses:
                 row.append(
-                    _estimate(
+                    estimate_text(
                         r["half_life_days"], r["half_life_days_low"], r["half_life_days_high"]
                     )
                     if r["effect"] == "pulse"
                     else ""
                 )
             rows.append(row)
-        return _table(header, rows, "attribution-effects", numeric=[2, 3, 4], nowrap=[1])
+        return reader_table(header, rows, "attribution-effects", numeric=[2, 3, 4], nowrap=[1])
 
     def comparison_html(self) -> Html:
         """The model against simpler ones: log-likelihood, parameters, AIC, test against it."""
@@ -245,13 +245,13 @@ class AttributionPage(Results):
                     p,
                 ]
             )
-        return _table(header, rows, "attribution-comparison", numeric=[1, 2, 3, 4])
+        return reader_table(header, rows, "attribution-comparison", numeric=[1, 2, 3, 4])
 
     def crosscheck_html(self) -> Html:
         """Both models side by side, per event: change in rate and attacks over the horizon."""
         f, c = self.fit, self.counts_fit
         if c is None:
-            return _note(f"The count cross-check could not be fitted: {self.counts_missing}.")
+            return note_html(f"The count cross-check could not be fitted: {self.counts_missing}.")
         header = [
             "event",
             "change in rate: point process",
@@ -276,21 +276,21 @@ class AttributionPage(Results):
                 shown.add(other)
                 q = c.effects.loc[other]
                 cells = [
-                    _estimate(q["rate_ratio"], q["rate_ratio_low"], q["rate_ratio_high"]),
+                    estimate_text(q["rate_ratio"], q["rate_ratio_low"], q["rate_ratio_high"]),
                     _count_cell(q["excess"], q["excess_low"], q["excess_high"]),
                 ]
             rows.append(
                 [
-                    _with_note(self._row_label(name), notes),
-                    _estimate(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
+                    label_with_notes(self._row_label(name), notes),
+                    estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                     cells[0],
                     _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
                     cells[1],
                 ]
             )
-        table = _table(header, rows, "attribution-crosscheck", numeric=[1, 2, 3, 4])
+        table = reader_table(header, rows, "attribution-crosscheck", numeric=[1, 2, 3, 4])
         unit = c.unit
-        note = _note(
+        note = note_html(
             f"Count regression: negative-binomial regression of {unit}ly counts on the same "
             f"{'trend' if self.trend else 'constant background'} and event steps plus the "
             f"previous {unit}'s count; attacks over "

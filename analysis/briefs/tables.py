@@ -209,7 +209,7 @@ def rate_words(
     return text
 
 
-def _estimate(x: float, low: float, high: float, digits: int = 2) -> str:
+def estimate_text(x: float, low: float, high: float, digits: int = 2) -> str:
     """ "2.4 (0.79 to 8.7)"; "not estimable" when the estimate or a limit is not finite."""
     if not _finite(x, low, high):
         return "not estimable"
@@ -245,7 +245,7 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _table(
+def reader_table(
     header: Sequence[str],
     rows: Sequence[Sequence[Cell]],
     css: str,
@@ -262,11 +262,11 @@ def _table(
     )
 
 
-def _note(text: str, css: str = "note") -> Html:
+def note_html(text: str, css: str = "note") -> Html:
     return Html(f'<p class="escalation-{css}">{esc(text)}</p>', text)
 
 
-def _with_note(label: str, notes: Sequence[str]) -> Html:
+def label_with_notes(label: str, notes: Sequence[str]) -> Html:
     """A label with a small note under it ("Suleimani strike" / "5 other events in its windows")."""
     if not notes:
         return Html(esc(label), label)
@@ -321,7 +321,7 @@ def frame_html(
         [_cell_text(v, c) for c, v in zip(names, values, strict=True)]
         for values in frame[list(names)].itertuples(index=False, name=None)
     ]
-    return _table(list(names.values()), rows, css, numeric=numeric, nowrap=dates)
+    return reader_table(list(names.values()), rows, css, numeric=numeric, nowrap=dates)
 
 
 def headline_html(values: Mapping[str, Any]) -> Html:
@@ -339,7 +339,7 @@ def crosstab_html(incidents: pd.DataFrame, column: str) -> Html:
     """Rows of ``incidents`` by ``column`` (``target_type``, ``attack_type``, ...) and
     confirmation level, category names in words, with totals; categories without rows left out."""
     if incidents.empty:
-        return _note("No incidents in this period.", "empty")
+        return note_html("No incidents in this period.", "empty")
     values = incidents[column]
     if isinstance(values.dtype, pd.CategoricalDtype):
         order = [str(c) for c in values.cat.categories]
@@ -357,13 +357,13 @@ def crosstab_html(incidents: pd.DataFrame, column: str) -> Html:
         [_strong("all"), *(_strong(f"{int(n):,}") for n in totals), _strong(f"{totals.sum():,}")]
     )
     header = [_COLUMN_NAMES.get(column, column.replace("_", " ")), *CONFIRMATIONS, "all levels"]
-    return _table(header, rows, "crosstab", numeric=range(1, len(header)))
+    return reader_table(header, rows, "crosstab", numeric=range(1, len(header)))
 
 
 def events_html(events: pd.DataFrame) -> Html:
     """The political timeline: date, event, kind of event and any note on the date."""
     if events.empty:
-        return _note("No political events in the timeline fall in this period.", "empty")
+        return note_html("No political events in the timeline fall in this period.", "empty")
     notes = events["date_note"] if "date_note" in events.columns else pd.Series(dtype=object)
     has_notes = bool(notes.fillna("").astype(str).str.strip().ne("").any())
     rows = []
@@ -374,7 +374,7 @@ def events_html(events: pd.DataFrame) -> Html:
             row.append("" if note is None or pd.isna(note) else str(note))
         rows.append(row)
     header = ["date", "event", "kind of event"] + (["note on the date"] if has_notes else [])
-    return _table(header, rows, "timeline", nowrap=[0])
+    return reader_table(header, rows, "timeline", nowrap=[0])
 
 
 def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Html:
@@ -389,7 +389,7 @@ def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Htm
         cov = monthly_coverage(incidents).reindex(months, fill_value=0)
     thin = cov[cov["total"] <= 1]
     if thin.empty:
-        return _note(
+        return note_html(
             f"Every month from {months[0]:%b %Y} to {months[-1]:%b %Y} holds at least two rows.",
             "empty",
         )
@@ -398,7 +398,7 @@ def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Htm
         for m, r in thin.iterrows()
     ]
     header = ["month", *levels, "all levels"]
-    return _table(header, rows, "thin-months", numeric=range(1, len(header)), nowrap=[0])
+    return reader_table(header, rows, "thin-months", numeric=range(1, len(header)), nowrap=[0])
 
 
 def tallies_html(
@@ -409,13 +409,13 @@ def tallies_html(
     and all rows, share, what was counted, source)."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     if reported is None or reported.empty:
-        return _note("No published tally covers this period.", "empty")
+        return note_html("No published tally covers this period.", "empty")
     cmp = compare_with_reported(incidents, reported)
     cmp["source_title"] = reported["source_title"].to_numpy()
     inside = cmp["period_start"].between(lo, hi) & cmp["period_end"].between(lo, hi)
     cmp = cmp[inside]
     if cmp.empty:
-        return _note("No published tally covers a period inside this one.", "empty")
+        return note_html("No published tally covers a period inside this one.", "empty")
     rows = []
     for r in cmp.itertuples(index=False):
         share = "" if pd.isna(r.share_confirmed) else _pct(r.share_confirmed)
@@ -433,7 +433,7 @@ def tallies_html(
         )
     header = ["period", "scope", "published", "dataset (confirmed)", "dataset (all)", "share"]
     header += ["what was counted", "source"]
-    return _table(header, rows, "tallies", numeric=[2, 3, 4, 5])
+    return reader_table(header, rows, "tallies", numeric=[2, 3, 4, 5])
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,7 +449,7 @@ def _ratio_cell(r: pd.Series) -> str:
         return "no attacks on either side"
     if r["before"] == 0:
         return f"not defined (lower limit {fmt_number(r['low'])})"
-    return _estimate(r["rate_ratio"], r["low"], r["high"])
+    return estimate_text(r["rate_ratio"], r["low"], r["high"])
 
 
 def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) -> Html:
@@ -472,7 +472,7 @@ def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) 
         p = f"{fmt_p(r['p'])} ({fmt_p(r['p_holm'])})" if _finite(r["p"], r["p_holm"]) else ""
         rows.append(
             [
-                _with_note(labels.get(str(name), str(name)), notes),
+                label_with_notes(labels.get(str(name), str(name)), notes),
                 fmt_date(res.dates[name]),
                 f"{int(r['before'])} / {int(r['after'])}",
                 rate_words(r["before"], r["days_before"], "day"),
@@ -490,7 +490,7 @@ def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) 
         "rate ratio after / before (95% interval)",
         f"p (adjusted for {n_tested} events)",
     ]
-    return _table(header, rows, "windows", numeric=[2, 3, 4, 5, 6], nowrap=[1])
+    return reader_table(header, rows, "windows", numeric=[2, 3, 4, 5, 6], nowrap=[1])
 
 
 def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None) -> Html:
@@ -591,19 +591,19 @@ def its_effects_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
         row = [
             labels.get(str(name), str(name)),
             fmt_date(res.interventions[name]),
-            _estimate(r["level_rr"], r["level_low"], r["level_high"]),
+            estimate_text(r["level_rr"], r["level_low"], r["level_high"]),
             fmt_p(r["level_p"]),
         ]
         if slope:
             row += [
-                _estimate(r["slope_rr"], r["slope_low"], r["slope_high"], 3),
+                estimate_text(r["slope_rr"], r["slope_low"], r["slope_high"], 3),
                 fmt_p(r["slope_p"]),
             ]
         rows.append(row)
     header = ["event", "date", "step at the event: rate ratio (95% interval)", "p"]
     if slope:
         header += [f"change of trend, per {unit}: rate ratio (95% interval)", "p"]
-    return _table(header, rows, "its-effects", numeric=range(2, len(header)), nowrap=[1])
+    return reader_table(header, rows, "its-effects", numeric=range(2, len(header)), nowrap=[1])
 
 
 def _its_cov_words(res: ITSResults, unit: str) -> str:
@@ -755,7 +755,7 @@ def segments_html(cp: ChangepointResults) -> Html:
     ]
     of = "" if unit == "month" else f" ({unit} of)"
     header = [f"from{of}", f"to{of}", f"{unit}s", "attacks", "rate (95% interval)"]
-    return _table(header, rows, "segments", numeric=[2, 3, 4], nowrap=[0, 1])
+    return reader_table(header, rows, "segments", numeric=[2, 3, 4], nowrap=[0, 1])
 
 
 def _timing(lag_days: int) -> str:
@@ -772,7 +772,7 @@ def changepoint_events_html(cp: ChangepointResults) -> Html:
     seg = cp.segments
     near = cp.nearest_events
     if not cp.changepoints:
-        return _note("No change in the attack rate was found.", "empty")
+        return note_html("No change in the attack rate was found.", "empty")
     rows = []
     for i, date in enumerate(cp.changepoints):
         loc = cp.locations.iloc[i]
@@ -792,13 +792,16 @@ def changepoint_events_html(cp: ChangepointResults) -> Html:
                 label = (
                     str(label) if label is not None and not pd.isna(label) else str(e["event_id"])
                 )
-                row += [_with_note(label, [fmt_date(e["event_date"])]), _timing(int(e["lag_days"]))]
+                row += [
+                    label_with_notes(label, [fmt_date(e["event_date"])]),
+                    _timing(int(e["lag_days"])),
+                ]
         rows.append(row)
     of = "" if unit == "month" else f" ({unit} of)"
     header = [f"change{of}", "95% interval of the date", f"attacks {_per(unit)}, before → after"]
     if near is not None:
         header += ["nearest event", "the change came"]
-    return _table(header, rows, "changepoints", numeric=[2], nowrap=[0, 1])
+    return reader_table(header, rows, "changepoints", numeric=[2], nowrap=[0, 1])
 
 
 def _regime_count(fit: HawkesResults, start: pd.Timestamp, end: pd.Timestamp) -> int:
@@ -911,9 +914,9 @@ def hawkes_table_html(fit: HawkesResults) -> Html:
             "",
         ]
     )
-    table = _table(["measure", "estimate", "95% interval"], rows, "hawkes", numeric=[1, 2])
+    table = reader_table(["measure", "estimate", "95% interval"], rows, "hawkes", numeric=[1, 2])
     for note in notes:
-        table = table + _note(note)
+        table = table + note_html(note)
     return table
 
 
@@ -1034,7 +1037,7 @@ def counterfactual_table_html(res: CounterfactualResults) -> Html:
         "difference (95% interval)",
         "running total of the difference (95% interval)",
     ]
-    return _table(header, rows, "counterfactual", numeric=[1, 2, 3, 4], nowrap=[0])
+    return reader_table(header, rows, "counterfactual", numeric=[1, 2, 3, 4], nowrap=[0])
 
 
 def counterfactual_summary_html(res: CounterfactualResults) -> Html:

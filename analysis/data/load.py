@@ -336,7 +336,7 @@ def _typed(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return out
 
 
-def _note_read(path: Path) -> None:
+def note_read(path: Path) -> None:
     record = os.environ.get(RECORD_READS_ENV)
     if record:
         with open(record, "a", encoding="utf-8") as fh:
@@ -353,7 +353,7 @@ def read_table(
     row may carry.
     """
     path = Path(path)
-    _note_read(path)
+    note_read(path)
     spec, frame, starts, problems = _read_text_table(path, spec)
     problems += _cell_problems(frame, starts, spec, today or today_in_iraq())
     if problems:

@@ -72,7 +72,7 @@ def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     Raises :class:`ParameterError` naming the feed and the command to run when nothing has
     been fetched, and the loader's ``DataValidationError`` for a damaged file.
     """
-    from analysis.data.load import _note_read
+    from analysis.data.load import note_read
     from analysis.sources import acled, gdelt, ucdp
 
     files = feed_files(feed, data_dir)
@@ -82,7 +82,7 @@ def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
             f"run `{FETCH_HINT[feed]}` first"
         )
     for path in files:
-        _note_read(path)  # the brief's build key covers the feed files it read
+        note_read(path)  # the brief's build key covers the feed files it read
     if feed == "gdelt":
         return gdelt.load(files)
     loader = acled.load if feed == "acled" else ucdp.load

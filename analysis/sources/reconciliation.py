@@ -164,7 +164,7 @@ def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _type_cost(a: object, b: object, unknown: tuple[object, ...] = ()) -> int | None:
+def type_cost(a: object, b: object, unknown: tuple[object, ...] = ()) -> int | None:
     """0 equal, 1 compatible, None incompatible."""
     a_missing = a is None or a is pd.NA or (isinstance(a, float) and a != a) or a in unknown
     b_missing = b is None or b is pd.NA or (isinstance(b, float) and b != b) or b in unknown
@@ -208,8 +208,8 @@ def _candidates(cur: pd.DataFrame, feed: pd.DataFrame, days: int) -> list[tuple]
                 continue
             if row.gov != f_gov[j] and "unknown" not in (row.gov, f_gov[j]):
                 continue
-            t = _type_cost(row.target, f_target[j])
-            a = _type_cost(row.attack, f_attack[j], unknown=("unknown",))
+            t = type_cost(row.target, f_target[j])
+            a = type_cost(row.attack, f_attack[j], unknown=("unknown",))
             if t is None or a is None:
                 continue
             diff = np.nan if month_level else int((f_date[j] - row.date) / np.timedelta64(1, "D"))

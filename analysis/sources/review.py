@@ -216,7 +216,7 @@ def _nearest(row: pd.Series, curated: pd.DataFrame) -> tuple[str, str, float]:
     """The curated row with the highest :func:`match_score` against a feed row (ties: closer
     date, then incident id); ("", "", 0.0) when none lies within :data:`NEAREST_DAYS` days."""
     from analysis.sources.common import normalise_governorate
-    from analysis.sources.reconciliation import _type_cost
+    from analysis.sources.reconciliation import type_cost
 
     diffs = (curated["date"] - row["date"]).dt.days
     near = curated[diffs.abs() <= NEAREST_DAYS]
@@ -228,8 +228,8 @@ def _nearest(row: pd.Series, curated: pd.DataFrame) -> tuple[str, str, float]:
         score = match_score(
             d,
             gov == cur_gov or "unknown" in (gov, cur_gov),
-            _type_cost(cur["target_type"], row["target_type"]) is not None,
-            _type_cost(cur["attack_type"], row["attack_type"], unknown=("unknown",)) is not None,
+            type_cost(cur["target_type"], row["target_type"]) is not None,
+            type_cost(cur["attack_type"], row["attack_type"], unknown=("unknown",)) is not None,
         )
         key = (-score, abs(d), str(cur["incident_id"]), f"{cur['date']:%Y-%m-%d}")
         if best is None or key < (-best[0], best[1], best[2], best[3]):
