@@ -362,3 +362,11 @@ def test_frame_html_formats_for_readers():
     assert table["header"] == ["attack type", "rate per day", "upper", "first day", "count"]
     assert table["rows"][1][2:] == ["", "31 Dec 2021", "1,250"]
     assert 'class="num nowrap"' in view.html  # numbers right-aligned, on one line
+
+
+def test_a_near_total_fall_is_not_worded_as_a_fall_of_100_percent():
+    from analysis.briefs.wording import ratio_words
+
+    assert "a fall of 60%" in ratio_words(0.4, 0.2, 0.8, 0.01)
+    near_zero = ratio_words(0.004, 0.0001, 0.2, 0.001)
+    assert "a fall of more than 99%" in near_zero and "100%" not in near_zero

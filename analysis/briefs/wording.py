@@ -125,9 +125,11 @@ def ratio_words(rr: float, low: float, high: float, p: float) -> str:
     if rr >= 1:
         size = f"{fmt_number(rr)} times the rate before ({fmt_interval(low, high)})"
     else:
+        fall = 100 * (1 - rr)
+        # a ratio of 0.004 is not "a fall of 100%": the rate did not reach zero
+        share = f"{fall:.0f}%" if fall < 99.5 else "more than 99%"
         size = (
-            f"{fmt_number(rr)} times the rate before, a fall of {100 * (1 - rr):.0f}% "
-            f"({fmt_interval(low, high)})"
+            f"{fmt_number(rr)} times the rate before, a fall of {share} ({fmt_interval(low, high)})"
         )
     return f"{size}; {verdict}"
 
