@@ -41,8 +41,8 @@ from analysis import __version__
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
+from analysis.report import cluster, keys
 from analysis.report import config as cfg
-from analysis.report import keys
 from analysis.report.execute import Outcome, Task, build, die_with_parent
 from analysis.report.publish import (
     clear_stale_staging,
@@ -325,6 +325,7 @@ def run(
     progress: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[list[Decision]], None] | None = None,
     now: dt.datetime | None = None,
+    scheduler: str | Any = None,
 ) -> RunReport:
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
@@ -333,6 +334,10 @@ def run(
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
     gives the build time (UTC) and the day in Iraq that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
+    ``scheduler``: a Dask scheduler address (default ``$ESCALATION_SCHEDULER``, else none: the
+    local pool), or a connected ``distributed.Client``, to execute the briefs on
+    (:mod:`analysis.report.cluster`); an address that does not answer is a ``ConfigError``
+    before the lock is taken.
     """
     config, site = Path(config).resolve(), Path(site).resolve()
     data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
@@ -349,6 +354,35 @@ def run(
         "today": today_in_iraq(now),
     }
     plan(config, **options)  # a bad config fails here, before any wait
+    if scheduler is None or isinstance(scheduler, str):
+        address = cluster.scheduler_address(scheduler)
+        client = cluster.connect(address) if address else None  # unreachable: fails here too
+        own = client is not None
+    else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
+        client, own = scheduler, False
+    try:
+        args = (report, config, options, wait, jobs, timeout, progress, on_plan, now, client)
+        return _run_locked(*args)
+    finally:
+        if own:
+            client.close()
+
+
+def _run_locked(
+    report: RunReport,
+    config: Path,
+    options: dict[str, Any],
+    wait: float,
+    jobs: int,
+    timeout: float | None,
+    progress: Callable[[Outcome], None] | None,
+    on_plan: Callable[[list[Decision]], None] | None,
+    now: dt.datetime,
+    client: Any,
+) -> RunReport:
+    """:func:`run` from taking the site lock on: plan, build (locally or on ``client``'s
+    cluster), publish."""
+    site, data_dir = options["site"], options["data_dir"]
     with site_lock(site, wait=wait, command=" ".join(sys.argv) or "escalation report") as note:
         if note:
             report.notes.append(note)
@@ -400,7 +434,10 @@ def run(
                 for b, d in zip(planned.briefs, decisions, strict=True)
                 if d.build
             ]
-            report.outcomes = _run_tasks(tasks, jobs, progress)
+            if client is None:
+                report.outcomes = _run_tasks(tasks, jobs, progress)
+            else:
+                report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress)
             _publish(report, site, staging, planned.order, decisions, built_at)
             _keep_failed(report, staging, work)
         finally:
