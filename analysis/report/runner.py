@@ -76,6 +76,8 @@ class Decision:
     inputs: dict[str, Any]
     #: the date (YYYY-MM-DD) of the edition a build makes: see :func:`edition_date`
     edition: str = ""
+    #: the sweep this brief is a point of, or None
+    sweep: str | None = None
 
 
 class Plan(NamedTuple):
@@ -89,8 +91,13 @@ class Plan(NamedTuple):
     decisions: list[Decision]
     #: the hash of every curated data file
     data: dict[str, str]
-    #: the name of every brief in the config, in its order (the index lists them so)
+    #: the name of every brief in the config, in its order (the index lists them so), then
+    #: every sweep's points
     order: list[str]
+    #: the config's sweeps (their points are in ``briefs``)
+    sweeps: list[cfg.Sweep] = []
+    #: the event ids of the data (what a sweep's ``all`` expands to)
+    events: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -219,13 +226,17 @@ def plan(
     config, site = Path(config), Path(site)
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     briefs = cfg.load_config(config)
+    sweeps = cfg.load_sweeps(config)
+    events = cfg.event_ids(data_dir)
+    briefs += cfg.expand_sweeps(sweeps, briefs, events, config=config)
     order = [b.name for b in briefs]
-    if only:
-        unknown = sorted(set(only) - {b.name for b in briefs})
+    if only:  # a sweep's name selects all its points
+        names = {b.name for b in briefs} | {s.name for s in sweeps}
+        unknown = sorted(set(only) - names)
         if unknown:
-            names = ", ".join(b.name for b in briefs)
-            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {names})")
-        briefs = [b for b in briefs if b.name in only]
+            have = ", ".join([b.name for b in briefs if b.sweep is None] + [s.name for s in sweeps])
+            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {have})")
+        briefs = [b for b in briefs if b.name in only or b.sweep in only]
     declared = _declared(briefs, work_dir(site) / "parameters-cache.json")
     if overrides:
 
@@ -239,7 +250,6 @@ def plan(
             return params
 
         briefs = [replace(b, parameters=overridden(b)) for b in briefs]
-    events = cfg.event_ids(data_dir)
     for b in briefs:
         cfg.check_parameters(b, declared[b.notebook], events, config=config)
     data = keys.data_hashes(data_dir)
@@ -277,9 +287,9 @@ def plan(
         else:
             reasons = []
         decisions.append(
-            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition)
+            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition, b.sweep)
         )
-    return Plan(briefs, declared, decisions, data, order)
+    return Plan(briefs, declared, decisions, data, order, sweeps, frozenset(events))
 
 
 def _run_tasks(
@@ -438,7 +448,7 @@ def _run_locked(
                 report.outcomes = _run_tasks(tasks, jobs, progress)
             else:
                 report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress)
-            _publish(report, site, staging, planned.order, decisions, built_at)
+            _publish(report, site, staging, planned.order, decisions, built_at, planned)
             _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -474,6 +484,7 @@ def _publish(
     order: list[str],
     decisions: list[Decision],
     built_at: str,
+    planned: Plan | None = None,
 ) -> None:
     """Publish built pages, editions, manifest, index and feed together.
 
@@ -524,6 +535,11 @@ def _publish(
                 "seconds": round(outcome.seconds, 2),
                 "html_sha256": keys.file_hash(outcome.html),
             }
+            if decision.sweep:  # what the sweep's summary page compares across the grid
+                manifest["briefs"][name]["sweep"] = decision.sweep
+                manifest["briefs"][name]["values"] = {
+                    k: glued.get(k) for k in _sweep_values(planned, decision.sweep)
+                }
             files[f"{name}.html"] = outcome.html
         archived = staging / f"{name}.archive.html"
         with naming(archived):
@@ -531,9 +547,16 @@ def _publish(
         files[edition["file"]] = archived
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
+    summaries = _sweep_summaries(manifest, planned, report, built_at) if planned else {}
+    for rel, text in summaries.items():
+        with naming(staging / rel):
+            (staging / rel).write_text(text, encoding="utf-8")
+        files[rel] = staging / rel
+    points = {n for n, e in manifest["briefs"].items() if e.get("sweep")}
+    listed = [n for n in order if n not in points]  # a sweep's points are listed on its page
     pages = {
         MANIFEST: manifest_text(manifest),
-        "index.html": index_html(manifest, order),
+        "index.html": index_html(manifest, listed, manifest.get("sweeps")),
         FEED: feed_xml(manifest, order, built_at),
     }
     for rel, text in pages.items():
@@ -541,3 +564,41 @@ def _publish(
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
     publish(site, files)
+
+
+def _sweep_values(planned: Plan | None, name: str) -> tuple[str, ...]:
+    sweep = next((s for s in planned.sweeps if s.name == name), None) if planned else None
+    return sweep.values if sweep else ()
+
+
+def _sweep_summaries(
+    manifest: dict[str, Any], planned: Plan, report: RunReport, built_at: str
+) -> dict[str, str]:
+    """The summary page (``<sweep>.html``) of every sweep with a point built in this run, from
+    the values the manifest records for all its points; records each in ``manifest["sweeps"]``
+    (sweeps no longer in the config leave it)."""
+    from analysis.report.sweeps import summary_html
+
+    built = set(report.built)
+    known = manifest.get("sweeps") if isinstance(manifest.get("sweeps"), dict) else {}
+    manifest["sweeps"] = {n: e for n, e in known.items() if n in {s.name for s in planned.sweeps}}
+    pages = {}
+    for sweep in planned.sweeps:
+        points = [b for b in planned.briefs if b.sweep == sweep.name]
+        if not built & {b.name for b in points}:
+            continue
+        axes = sweep.axes(planned.events)
+        entries = {
+            b.name: manifest["briefs"][b.name] for b in points if b.name in manifest["briefs"]
+        }
+        rel = f"{sweep.name}.html"
+        pages[rel] = summary_html(sweep, axes, points, entries, built_at)
+        manifest["sweeps"][sweep.name] = {
+            "file": rel,
+            "title": sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid",
+            "points": len(points),
+            "built": len(entries),
+            "built_at": built_at,
+            "grid": {k: len(v) for k, v in axes.items()},
+        }
+    return pages
