@@ -99,7 +99,9 @@ def heatmap_png(
     image = ax.imshow(masked, aspect="auto", cmap=colours, norm=norm, interpolation="nearest")
     for i, j in itertools.product(range(len(rows)), range(len(cols))):
         text = "–" if np.isnan(grid[i, j]) else _shown(grid[i, j])
-        ax.text(j, i, text, ha="center", va="center", fontsize=8)
+        level = float(image.norm(shown[i, j])) if not np.isnan(grid[i, j]) else 0.5
+        dark = (level > 0.8 or level < 0.2) if ratio else level < 0.35  # white on dark cells
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "k")
     ax.set_yticks(range(len(rows)), [str(r) for r in rows], fontsize=8)
     ax.set_xticks(
         range(len(cols)), [" · ".join(map(str, c)) or value for c in cols], fontsize=8, rotation=30
@@ -135,21 +137,24 @@ def summary_html(
     esc = html.escape
     png, alt = heatmap_png(sweep, axes, points, entries)
     names = list(axes)
-    head = "".join(f"<th>{esc(n)}</th>" for n in [*names, *sweep.values]) + "<th>page</th>"
+    # long glued names may break after an underscore, so the table fits the page
+    head = "".join(f"<th>{esc(n).replace('_', '_<wbr>')}</th>" for n in [*names, *sweep.values])
     body = []
     for b in points:
         entry = entries.get(b.name)
-        cells = "".join(f"<td>{esc(str(b.parameters[n]))}</td>" for n in names)
+        shown = [esc(str(b.parameters[n])) for n in names]
+        if entry:  # the first parameter links to the point's page
+            href = esc(entry.get("file", b.name + ".html"))
+            shown[0] = f'<a href="{href}" title="{esc(b.name)}">{shown[0]}</a>'
+        cells = "".join(f"<td>{v}</td>" for v in shown)
         if entry:
             got = entry.get("values", {})
             cells += "".join(
                 f'<td class="num">{esc(_shown(got.get(v)))}</td>' for v in sweep.values
             )
-            link = f'<a href="{esc(entry.get("file", b.name + ".html"))}">{esc(b.name)}</a>'
         else:
             cells += f'<td colspan="{len(sweep.values)}">not built</td>'
-            link = esc(b.name)
-        body.append(f"<tr>{cells}<td>{link}</td></tr>")
+        body.append(f"<tr>{cells}</tr>")
     title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
     built = sum(1 for b in points if b.name in entries)
     axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
@@ -161,7 +166,9 @@ def summary_html(
 <title>{esc(title)}</title>
 <style>
 {CSS}
+div.sweep-table {{ overflow-x: auto; }}
 table.sweep {{ font-size: 0.85em; }}
+table.sweep th, table.sweep td {{ padding: 0.25em 0.5em; }}
 table.sweep td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 </style>
 </head>
@@ -173,12 +180,12 @@ table.sweep td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 {axes_text}. Each row links to its page; the heatmap shows <code>{esc(sweep.values[0])}</code>
 (grey: not built or no estimate).</p>
 <figure><img src="data:image/png;base64,{png}" alt="{esc(alt)}" style="max-width:100%"></figure>
-<table class="sweep">
+<div class="sweep-table"><table class="sweep">
 <thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
 </tbody>
-</table>
+</table></div>
 <p class="escalation-provenance">Summary built {esc(built_at)} UTC from the values each page
 recorded.</p>
 </main>
