@@ -105,50 +105,60 @@ def _pages(site: Path) -> dict[str, bytes]:
     return {k: v for k, v in snapshot(site).items() if k.endswith(".html") and k != "index.html"}
 
 
-def test_cluster_pages_are_byte_identical_to_a_local_run(project, dask_cluster, tmp_path):
-    local = run(project["config"], site=tmp_path / "local", data_dir=project["data"], now=NOW)
-    remote = run(
-        project["config"],
-        site=project["site"],
-        data_dir=project["data"],
-        now=NOW,
-        scheduler=dask_cluster.address,
+def _with_sweep(p: dict) -> dict:
+    """The project's config with a 2-point sweep added (grid x: 1, 2 over a tiny notebook)."""
+    point = write_notebook(p["root"] / "notebooks" / "point.ipynb", GLUE)
+    p["config"].write_text(
+        p["config"].read_text()
+        + f"sweeps:\n  - name: grid\n    notebook: {point}\n    grid: {{x: [1, 2]}}\n"
+        + "    pattern: 'x{x}'\n    values: [title]\n",
+        encoding="utf-8",
     )
-    assert sorted(local.built) == sorted(remote.built) == ["a", "b"], remote.failed
-    assert _pages(project["site"]) == _pages(tmp_path / "local")
-    assert len(_pages(project["site"])) == 4  # a, b and their archive copies
+    p["point"] = point
+    return p
+
+
+def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_cluster, tmp_path):
+    p = _with_sweep(project)
+    local = run(p["config"], site=tmp_path / "local", data_dir=p["data"], now=NOW)
+    remote = run(
+        p["config"], site=p["site"], data_dir=p["data"], now=NOW, scheduler=dask_cluster.address
+    )
+    names = ["a", "b", "x1", "x2"]
+    assert sorted(local.built) == sorted(remote.built) == names, remote.failed
+    pages = _pages(p["site"])
+    assert pages == _pages(tmp_path / "local")
+    assert len(pages) == 2 * 4 + 1  # each page and its archive copy, and the sweep's summary
+    assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
-    manifest = json.loads((project["site"] / "manifest.json").read_text())
+    manifest = json.loads((p["site"] / "manifest.json").read_text())
     assert manifest["briefs"]["a"]["data_files"] == ["incidents.csv"]
     assert manifest["briefs"]["b"]["data_files"] == []
     local_manifest = json.loads((tmp_path / "local" / "manifest.json").read_text())
-    assert manifest["briefs"]["a"]["key"] == local_manifest["briefs"]["a"]["key"]
+    for name in names:
+        assert manifest["briefs"][name]["key"] == local_manifest["briefs"][name]["key"]
     # incremental as ever: nothing changed, nothing sent
     again = run(
-        project["config"],
-        site=project["site"],
-        data_dir=project["data"],
-        now=NOW,
-        scheduler=dask_cluster.address,
+        p["config"], site=p["site"], data_dir=p["data"], now=NOW, scheduler=dask_cluster.address
     )
-    assert again.built == [] and sorted(again.skipped) == ["a", "b"]
+    assert again.built == [] and sorted(again.skipped) == names
 
-    # a brief failing on a worker: reported with its cell, its last good page stays
-    write_notebook(project["b"], "raise ValueError('boom on the cluster')", GLUE)
-    before = snapshot(project["site"])
+    # a point failing on a worker: reported with its cell, its last good page stays
+    write_notebook(p["point"], "raise ValueError('boom on the cluster')", GLUE)
+    before = snapshot(p["site"])
     failed = run(
-        project["config"],
-        site=project["site"],
-        data_dir=project["data"],
+        p["config"],
+        site=p["site"],
+        data_dir=p["data"],
         now=NOW,
         scheduler=dask_cluster.address,
-        only=["b"],
+        only=["x2"],
     )
-    assert [o.name for o in failed.failed] == ["b"]
-    assert "cell 3 of b.ipynb" in failed.failed[0].error
+    assert [o.name for o in failed.failed] == ["x2"]
+    assert "cell 3 of point.ipynb" in failed.failed[0].error
     assert "ValueError: boom on the cluster" in failed.failed[0].error
     assert failed.failed[0].notebook and failed.failed[0].notebook.is_file()  # kept to debug
-    assert snapshot(project["site"]) == before
+    assert snapshot(p["site"]) == before
 
 
 def test_unreachable_scheduler_exits_2_before_anything_runs(project, monkeypatch, capsys):
