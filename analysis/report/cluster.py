@@ -41,12 +41,12 @@ from analysis.errors import ConfigError
 from analysis.report.execute import (
     Outcome,
     Task,
-    _data_read,
-    _error_text,
-    _kernel_env,
+    error_text,
     execute_notebook,
     failed,
+    files_read,
     finish,
+    kernel_env,
     kernel_manager_class,
 )
 
@@ -251,15 +251,15 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
             work,
             timeout=brief.timeout,
         )
-        env = _kernel_env(task, reads)
+        env = kernel_env(task, reads)
         try:
             execute_notebook(task, executed, _manager(env, work / f"{brief.name}.log"))
             out["ok"] = True
         except Exception as exc:
-            out["error"] = _error_text(task, exc)
+            out["error"] = error_text(task, exc)
         if executed.exists():
             out["executed"] = executed.read_bytes()
-        out["reads"] = _data_read(reads, data_dir)
+        out["reads"] = files_read(reads, data_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out["seconds"] = time.perf_counter() - start

@@ -173,7 +173,7 @@ def _stored_cell(task: Task, executed_index: int) -> tuple[int | None, str]:
     return index + 1, first if len(first) <= 80 else first[:77] + "..."
 
 
-def _error_text(task: Task, exc: BaseException) -> str:
+def error_text(task: Task, exc: BaseException) -> str:
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if cell is not None and ename:
@@ -199,7 +199,7 @@ def _write_failure(exc: BaseException) -> bool:
     )
 
 
-def _data_read(record: Path, data_dir: Path) -> list[str]:
+def files_read(record: Path, data_dir: Path) -> list[str]:
     """Names of the data files (in ``data_dir``) the notebook read, from the kernel's record."""
     try:
         lines = record.read_text(encoding="utf-8").splitlines()
@@ -209,7 +209,7 @@ def _data_read(record: Path, data_dir: Path) -> list[str]:
     return sorted(names)
 
 
-def _kernel_env(task: Task, reads: Path) -> dict[str, str]:
+def kernel_env(task: Task, reads: Path) -> dict[str, str]:
     """What a brief's kernel finds in its environment beyond the worker's own: the data folder,
     the file its data reads are recorded in, and an inline charts backend (charts must land in
     the notebook, whatever backend the calling shell sets)."""
@@ -291,7 +291,7 @@ def failed(task: Task, exc: BaseException, start: float, executed: Path) -> Outc
         False,
         time.perf_counter() - start,
         notebook=executed if executed.exists() else None,
-        error=_error_text(task, exc),
+        error=error_text(task, exc),
         os_error=os_error,
     )
 
@@ -300,7 +300,7 @@ def build(task: Task) -> Outcome:
     """Execute ``task.notebook`` into staging and export its HTML; never raises."""
     start = time.perf_counter()
     reads = task.staging / f"{task.name}.reads"
-    os.environ.update(_kernel_env(task, reads))
+    os.environ.update(kernel_env(task, reads))
     executed = task.staging / f"{task.name}.ipynb"
     try:
         # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
@@ -308,6 +308,6 @@ def build(task: Task) -> Outcome:
         os.dup2(log, 2)
         os.close(log)
         execute_notebook(task, executed)
-        return finish(task, executed, _data_read(reads, task.data_dir), start)
+        return finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
         return failed(task, exc, start, executed)

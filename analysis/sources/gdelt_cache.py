@@ -40,7 +40,7 @@ import pyarrow as pa
 from analysis.errors import DataError, ParameterError
 from analysis.paths import DATA_DIR
 from analysis.sources.common import finish
-from analysis.sources.gdelt import EXTRAS, NEEDED, _checked, _collapse, _empty_scan, scan
+from analysis.sources.gdelt import EXTRAS, NEEDED, checked_rows, collapse, empty_scan, scan
 
 #: where ``escalation fetch gdelt`` keeps the cache (``data/interim/gdelt/``)
 DEFAULT_CACHE = DATA_DIR / "interim" / "gdelt"
@@ -127,7 +127,7 @@ def scan_file(name: str, source: Path | str | bytes) -> tuple[pa.Table | None, i
 
 def _scan(name: str, path: Path) -> tuple[pa.Table, int, str]:
     table, rows = scan(path)
-    _checked(table.to_pandas(), Path(name))  # a bad date, count or id: this file is refused
+    checked_rows(table.to_pandas(), Path(name))  # a bad date, count or id: this file is refused
     table = table.append_column("file", pa.array([name] * table.num_rows, pa.string()))
     return table.cast(_schema()), rows, ""
 
@@ -252,7 +252,7 @@ def read_raw(
         if PART.match(p.name)
     ]
     if not files:
-        return _empty_scan().append_column("file", pa.array([], pa.string()))
+        return empty_scan().append_column("file", pa.array([], pa.string()))
     table = ds.dataset(files, format="parquet", schema=_schema()).to_table()
     if start is not None or end is not None:  # the days within the first and last month
         import pyarrow.compute as pc
@@ -277,10 +277,10 @@ def read(
     rows read; ``attrs["months"]``: the months read."""
     cache = Path(cache)
     table = read_raw(cache, start, end)
-    raw = _checked(table.to_pandas(), cache)
+    raw = checked_rows(table.to_pandas(), cache)
     raw = raw.sort_values(["file", "line"], kind="stable")
     raw = raw.drop_duplicates("event_id_num", keep="first").drop(columns=["file"])
-    out = finish(_collapse(raw), "gdelt", cache, EXTRAS)
+    out = finish(collapse(raw), "gdelt", cache, EXTRAS)
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)
     out.attrs["months"] = sorted({str(d)[:7] for d in table["SQLDATE"].to_pylist()})
