@@ -557,7 +557,7 @@ def _publish(
     pages = {
         MANIFEST: manifest_text(manifest),
         "index.html": index_html(manifest, listed, manifest.get("sweeps")),
-        FEED: feed_xml(manifest, order, built_at),
+        FEED: feed_xml(manifest, listed, built_at),  # a sweep's points stay out of the feed
     }
     for rel, text in pages.items():
         with naming(staging / rel):

@@ -132,6 +132,7 @@ def test_a_sweep_publishes_each_point_and_a_summary(tmp_path):
     assert "Heatmap of ratio across 2 values of x" in png.group(2)
     index = (site / "index.html").read_text()
     assert 'href="grid.html"' in index and 'href="p1-a.html"' not in index
+    assert "p1-a.html" not in (site / "feed.xml").read_text()  # points stay out of the feed
     assert all((site / f"{n}.html").is_file() for n in names)
 
     # incremental per point: nothing changed, nothing built; a new grid value builds its points
