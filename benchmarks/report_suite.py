@@ -12,13 +12,14 @@ Side by side in one run, over the default config (``reports/briefs.yml``) on the
 Targets: naive / report >= 2.5, report / floor <= 1.5, no-change run < 1 s. Prints figures; it is
 not a test. ``--quick`` times the first two briefs of the config only.
 
-``--sweep N`` times sweeps of ``notebooks/brief.ipynb`` instead (events in order x windows 14, 30,
-60 x confirmed/all, cut to N points), each into a fresh site with ``--jobs 2``: a 2-point sweep
-and the N-point one on the local pool (per-page marginal cost = (t_N - t_2) / (N - 2)); the
-N-point one through a two-worker Dask cluster on this machine (``dask scheduler`` and two
-``dask worker --nthreads 1`` processes on 127.0.0.1; Dask overhead = t_dask / t_local - 1); and
-the floor of one process that imports once and runs every brief's code in sequence (the shipped
-config's briefs), against the cold ``escalation report --force --jobs 2`` of the same briefs.
+``--sweep N`` times sweeps of ``notebooks/brief.ipynb`` instead (N/6 events in order x
+windows 14, 30, 60 x confirmed/all when N is a multiple of 6, else N events at 30 days), each
+into a fresh site with ``--jobs 2``: a 2-point sweep and the N-point one on the local pool
+(per-page marginal cost = (t_N - t_2) / (N - 2)); the N-point one through a two-worker Dask
+cluster on this machine (``dask scheduler`` and two ``dask worker --nthreads 1`` processes on
+127.0.0.1; Dask overhead = t_dask / t_local - 1); and the floor of one process that imports
+once and runs every brief's code in sequence (the shipped config's briefs), against the cold
+``escalation report --force --jobs 2`` of the same briefs.
 Goals: marginal cost <= 1.5 s per page on 2 cores, 200 pages under 4 minutes, Dask within 15%.
 """
 
@@ -119,24 +120,32 @@ def _sweep_config(path: Path, n: int) -> Path:
 
     with (DATA_DIR / "political_events.csv").open(encoding="utf-8") as fh:
         events = sorted(row["event_id"] for row in csv.DictReader(fh))
-    k = -(-n // 6)
-    grid = {
-        "event_id": events[:k],
-        "window_days": [14, 30, 60],
-        "confirmation": ["confirmed", "all"],
-    }
+    if n % 6 == 0 and n // 6 <= len(events):  # events x 3 windows x 2 confirmation levels
+        windows, levels = [14, 30, 60], ["confirmed", "all"]
+        grid = {"event_id": events[: n // 6], "window_days": windows, "confirmation": levels}
+    elif n <= len(events):  # n events, one window and level
+        grid = {"event_id": events[:n], "window_days": [30], "confirmation": ["confirmed"]}
+    else:
+        raise SystemExit(
+            f"--sweep {n}: a multiple of 6 up to {6 * len(events)}, or <= {len(events)}"
+        )
     doc = {
         "briefs": [],
         "sweeps": [
             {
                 "name": "bench",
-                "notebook": str(ROOT / "notebooks" / "brief.ipynb"),
+                "notebook": "notebooks/brief.ipynb",
                 "grid": grid,
                 "pattern": "{event_id}-{window_days}-{confirmation}",
                 "values": ["window_rate_ratio"],
             }
         ],
     }
+    # a config runs notebooks of its project only: <tmp>/notebooks links to the project's
+    path.parent.mkdir(exist_ok=True)
+    link = path.parent.parent / "notebooks"
+    if not link.exists():
+        link.symlink_to(ROOT / "notebooks", target_is_directory=True)
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
 
@@ -205,12 +214,14 @@ def sweep_main(n: int) -> dict:
             cmd = [esc, "report", "--config", str(config), "--out", str(site), "--force"]
             return _timed([[*cmd, "--jobs", "2", *extra]])
 
-        figures["sweep2_s"] = report(_sweep_config(tmp / "s2.yml", 2), tmp / "s2")
-        figures["sweep_local_s"] = report(_sweep_config(tmp / "sn.yml", n), tmp / "sn")
+        figures["sweep2_s"] = report(_sweep_config(tmp / "reports" / "s2.yml", 2), tmp / "s2")
+        print(f"  2 pages: {figures['sweep2_s']:.1f} s", flush=True)
+        sweep = _sweep_config(tmp / "reports" / "sn.yml", n)
+        figures["sweep_local_s"] = report(sweep, tmp / "sn")
         figures["marginal_s_per_page"] = (figures["sweep_local_s"] - figures["sweep2_s"]) / (n - 2)
         address, procs = _cluster(tmp)
         try:
-            figures["sweep_dask_s"] = report(tmp / "sn.yml", tmp / "sd", "--scheduler", address)
+            figures["sweep_dask_s"] = report(sweep, tmp / "sd", "--scheduler", address)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
