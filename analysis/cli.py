@@ -129,6 +129,13 @@ def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
     p.add_argument(
         "--wait", type=float, default=0.0, help="seconds to wait if another run holds the lock"
     )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the briefs on this Dask scheduler's workers (default: $ESCALATION_SCHEDULER, "
+        "else this machine)",
+    )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

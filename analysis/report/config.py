@@ -20,6 +20,15 @@ Format::
       - name: suleimani_strike            # file name of the brief: reports/site/<name>.html
         notebook: notebooks/brief.ipynb   # relative to the config file's project root
         parameters: {event_id: suleimani_strike}
+    sweeps:                               # optional: one page per point of a parameter grid
+      - name: windows_by_event            # the summary page: reports/site/<name>.html
+        notebook: notebooks/brief.ipynb
+        grid: {event_id: all, window_days: [14, 30, 60], confirmation: [confirmed, all]}
+        pattern: "{event_id}-{window_days}d-{confirmation}"   # each point's page name
+        values: [window_rate_ratio, window_p]   # glued numbers the summary tabulates
+        parameters: {context_weeks: 26}   # optional: the same for every point
+
+See :class:`Sweep`.
 """
 
 from __future__ import annotations
@@ -80,6 +89,8 @@ class Brief:
     notebook: Path
     parameters: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
+    #: the sweep this brief is a point of (:class:`Sweep`), or None
+    sweep: str | None = None
 
     def resolved_parameters(self, declared: Mapping[str, Parameter]) -> dict[str, Any]:
         """The full parameter set the notebook runs with: its defaults, overridden by the config."""
@@ -196,7 +207,7 @@ def load_config(path: Path | str, root: Path | None = None) -> list[Brief]:
     doc = _read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("briefs"), list):
         raise ConfigError(f"{path}: expected a mapping with a 'briefs' list")
-    unknown_top = set(doc) - {"briefs"}
+    unknown_top = set(doc) - {"briefs", "sweeps"}
     if unknown_top:
         raise ConfigError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown_top))}")
     briefs: list[Brief] = []
@@ -439,3 +450,222 @@ def check_parameters(
                 f"{where}: parameter '{name}': unknown event_id {', '.join(map(repr, unknown))} "
                 "(see data/political_events.csv)"
             )
+
+
+# --- sweeps: one page per point of a parameter grid --------------------------------------------
+
+SWEEP_KEYS = {"name", "notebook", "grid", "pattern", "values", "parameters", "title"}
+#: the most pages one sweep may expand to (every event x 3 windows x 2 levels is about 330)
+MAX_SWEEP_POINTS = 2000
+#: a grid axis set to this word takes every event id of political_events.csv
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A parameter grid over one notebook: each point is a page of its own (named by
+    ``pattern``, built and keyed like any brief), and the sweep publishes one summary page of
+    the glued ``values`` of every point (see :mod:`analysis.report.sweeps`)."""
+
+    name: str
+    notebook: Path
+    #: parameter -> the values it takes, in order; ``"all"`` for an event parameter: every event
+    grid: dict[str, list[Any] | str]
+    pattern: str
+    #: the glued names the summary page tabulates; the first is drawn as the heatmap
+    values: tuple[str, ...]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+
+    def axes(self, events: Iterable[str]) -> dict[str, list[Any]]:
+        """Each grid parameter with its values (``all`` expanded to ``events``, sorted)."""
+        return {k: (sorted(events) if v == ALL else list(v)) for k, v in self.grid.items()}
+
+    def expand(self, events: Iterable[str], *, config: Path | str = "") -> list[Brief]:
+        """One :class:`Brief` per grid point (the last parameter varying fastest); a name the
+        pattern makes that is not a valid page name, or made twice, is a :class:`ConfigError`."""
+        import itertools
+
+        axes = self.axes(events)
+        where = f"{config}: sweep '{self.name}'" if config else f"sweep '{self.name}'"
+        out, seen = [], set()
+        for combo in itertools.product(*axes.values()):
+            point = dict(zip(axes, combo, strict=True))
+            name = self.pattern.format(**{k: _name_part(v) for k, v in point.items()})
+            if not NAME_PATTERN.match(name):
+                raise ConfigError(
+                    f"{where}: pattern {self.pattern!r} makes {name!r} for {_json(point)}, not a "
+                    "page name (lower-case letters, digits, '-' or '_', at most 64)"
+                )
+            if name in seen:
+                raise ConfigError(
+                    f"{where}: pattern {self.pattern!r} makes {name!r} twice; use every grid "
+                    "parameter in it"
+                )
+            seen.add(name)
+            out.append(Brief(name, self.notebook, {**self.parameters, **point}, None, self.name))
+        return out
+
+
+def _name_part(value: Any) -> str:
+    """A grid value as it goes into a page name: text lower-cased, 0.5 as 0_5."""
+    return str(value).lower().replace(".", "_").replace(" ", "_")
+
+
+def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
+    """The ``sweeps`` of a briefs config, structurally checked (values are checked per point
+    by :func:`check_parameters`, as for briefs, once the grid is expanded)."""
+    path = Path(path)
+    if root is None:
+        root = path.parent.parent if path.parent.name == "reports" else path.parent
+    doc = _read_yaml(path)
+    entries = doc.get("sweeps") if isinstance(doc, dict) else None
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'sweeps' must be a list of sweeps")
+    sweeps, seen = [], set()
+    for i, entry in enumerate(entries, start=1):
+        where = f"{path}: sweep #{i}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: expected a mapping with name, notebook, grid, pattern")
+        name = entry.get("name")
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise ConfigError(
+                f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
+            )
+        where = f"{path}: sweep '{name}'"
+        if name in seen:
+            raise ConfigError(f"{where}: the name is used twice")
+        seen.add(name)
+        unknown = set(entry) - SWEEP_KEYS
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+        notebook = entry.get("notebook")
+        if not isinstance(notebook, str):
+            raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
+        nb_path = _notebook_path(notebook, root, where)
+        grid = entry.get("grid")
+        if not isinstance(grid, dict) or not grid:
+            raise ConfigError(f"{where}: 'grid' must map each parameter to a list of values")
+        clean: dict[str, list[Any] | str] = {}
+        size = 1
+        for key, values in grid.items():
+            key = str(key)
+            if values == ALL:
+                if EVENT_PARAMETERS.get(key) != "one":
+                    raise ConfigError(
+                        f"{where}: grid '{key}': 'all' is for an event parameter "
+                        f"({', '.join(k for k, v in EVENT_PARAMETERS.items() if v == 'one')})"
+                    )
+                clean[key] = ALL  # the number of points is checked on expansion
+                continue
+            values = [_plain(v) for v in values] if isinstance(values, list) else values
+            if not isinstance(values, list) or not values:
+                raise ConfigError(f"{where}: grid '{key}' must be a non-empty list (or 'all')")
+            bad = next((v for v in values if not isinstance(v, str | int | float | bool)), None)
+            if bad is not None:
+                raise ConfigError(
+                    f"{where}: grid '{key}': each value must be text or a number, got {_json(bad)}"
+                )
+            if len(set(map(json.dumps, values))) != len(values):
+                raise ConfigError(f"{where}: grid '{key}' lists a value twice")
+            clean[key] = values
+            size *= len(values)
+        pattern = entry.get("pattern")
+        if not isinstance(pattern, str):
+            raise ConfigError(f"{where}: 'pattern' must be text naming each point's page")
+        fields = _pattern_fields(pattern, where)
+        missing = sorted(set(clean) - fields)
+        extra = sorted(fields - set(clean))
+        if missing or extra:
+            raise ConfigError(
+                f"{where}: 'pattern' must name every grid parameter and nothing else, as "
+                f"{{name}}: "
+                + "; ".join(
+                    [f"missing {', '.join(missing)}"] * bool(missing)
+                    + [f"unknown {', '.join(extra)}"] * bool(extra)
+                )
+            )
+        values = entry.get("values") or []
+        if (
+            not isinstance(values, list)
+            or not all(isinstance(v, str) for v in values)
+            or not values
+        ):
+            raise ConfigError(
+                f"{where}: 'values' must list the glued numbers to compare (e.g. "
+                "[window_rate_ratio, window_p])"
+            )
+        for v in values:
+            _check_text(v, f"{where}: 'values'")
+        params = entry.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise ConfigError(f"{where}: 'parameters' must be a mapping of name: value")
+        both = sorted(set(params) & set(clean))
+        if both:
+            raise ConfigError(f"{where}: {', '.join(both)} both in 'grid' and 'parameters'")
+        title = entry.get("title")
+        if title is not None:
+            if not isinstance(title, str):
+                raise ConfigError(f"{where}: 'title' must be text")
+            _check_text(title, f"{where}: 'title'")
+        sweep = Sweep(
+            name,
+            nb_path,
+            clean,
+            pattern,
+            tuple(values),
+            {str(k): _plain(v) for k, v in params.items()},
+            title,
+        )
+        if ALL not in clean.values() and size > MAX_SWEEP_POINTS:
+            raise ConfigError(f"{where}: {size} grid points; at most {MAX_SWEEP_POINTS}")
+        sweeps.append(sweep)
+    return sweeps
+
+
+def _pattern_fields(pattern: str, where: str) -> set[str]:
+    """The ``{name}`` fields of a page-name pattern (no format specs or indexing)."""
+    import string
+
+    fields = set()
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: 'pattern' {pattern!r}: {exc}") from None
+    for _, name, spec, conv in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conv:
+            raise ConfigError(f"{where}: 'pattern' field {{{name}}}: only plain {{parameter}}")
+        fields.add(name)
+    return fields
+
+
+def expand_sweeps(
+    sweeps: Sequence[Sweep], briefs: Sequence[Brief], events: set[str], *, config: Path | str
+) -> list[Brief]:
+    """Every point of every sweep as a :class:`Brief`; a page name used twice (by a brief, a
+    sweep or two points) or more than :data:`MAX_SWEEP_POINTS` points is a :class:`ConfigError`."""
+    taken = {b.name: f"brief '{b.name}'" for b in briefs}
+    out: list[Brief] = []
+    for sweep in sweeps:
+        if sweep.name in taken:
+            raise ConfigError(f"{config}: sweep '{sweep.name}': the name of {taken[sweep.name]}")
+        taken[sweep.name] = f"sweep '{sweep.name}'"
+        points = sweep.expand(events, config=config)
+        if len(points) > MAX_SWEEP_POINTS:
+            raise ConfigError(
+                f"{config}: sweep '{sweep.name}': {len(points)} grid points; at most "
+                f"{MAX_SWEEP_POINTS}"
+            )
+        for b in points:
+            if b.name in taken:
+                raise ConfigError(
+                    f"{config}: sweep '{sweep.name}': point {b.name!r} has the name of "
+                    f"{taken[b.name]}"
+                )
+            taken[b.name] = f"a point of sweep '{sweep.name}'"
+        out += points
+    return out

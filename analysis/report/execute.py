@@ -176,7 +176,7 @@ def _stored_cell(task: Task, executed_index: int) -> tuple[int | None, str]:
     return index + 1, first if len(first) <= 80 else first[:77] + "..."
 
 
-def _error_text(task: Task, exc: BaseException) -> str:
+def error_text(task: Task, exc: BaseException) -> str:
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if cell is not None and ename:
@@ -202,7 +202,7 @@ def _write_failure(exc: BaseException) -> bool:
     )
 
 
-def _data_read(record: Path, data_dir: Path) -> list[str]:
+def files_read(record: Path, data_dir: Path) -> list[str]:
     """Names of the data files (in ``data_dir``) the notebook read, from the kernel's record."""
     try:
         lines = record.read_text(encoding="utf-8").splitlines()
@@ -212,80 +212,108 @@ def _data_read(record: Path, data_dir: Path) -> list[str]:
     return sorted(names)
 
 
+def kernel_env(task: Task, reads: Path) -> dict[str, str]:
+    """What a brief's kernel finds in its environment beyond the worker's own: the data folder,
+    the stored forecasts' folder (if any), the file its data reads are recorded in, and an
+    inline charts backend (charts must land in the notebook, whatever the calling shell sets)."""
+    env = {
+        DATA_DIR_ENV: str(task.data_dir),
+        RECORD_READS_ENV: str(reads),
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+    if task.forecasts_dir is not None:  # the outlook reads the forecasts earlier runs stored
+        env[FORECASTS_DIR_ENV] = str(task.forecasts_dir)
+    return env
+
+
+def execute_notebook(
+    task: Task, executed: Path, manager: type | None = None, cwd: Path | None = None
+) -> None:
+    """Run ``task.notebook`` with its parameters into ``executed`` (papermill, one fresh kernel
+    from ``manager``, default :func:`kernel_manager_class`); raises what papermill raises."""
+    import papermill as pm
+
+    for attempt in range(KERNEL_START_ATTEMPTS):
+        try:
+            pm.execute_notebook(
+                str(task.notebook),
+                str(executed),
+                parameters=task.parameters,
+                kernel_name="python3",
+                cwd=str(cwd or task.cwd),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=task.timeout,
+                kernel_manager_class=manager or kernel_manager_class(),
+            )
+            return
+        except RuntimeError as exc:
+            # the kernel died before it answered: nothing of the notebook has run yet
+            if KERNEL_DIED not in str(exc) or attempt + 1 == KERNEL_START_ATTEMPTS:
+                raise
+
+
+def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Outcome:
+    """Turn an executed notebook into the staged page: read the glued values, key the page on
+    the data files the notebook read, export the HTML with its provenance (on the client)."""
+    import nbformat
+
+    from analysis.report.glue import read_glued
+    from analysis.report.html import export
+
+    nb = nbformat.read(executed, as_version=4)
+    glued = read_glued(nb)
+    built_at = task.built_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    title = task.title or str(glued.get("title") or task.name)
+    data = {k: v for k, v in task.provenance.get("data", {}).items() if k in data_read}
+    inputs = {**task.inputs, "data": data}
+    key = build_key(inputs)
+    provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
+    page = export(nb, title=title, provenance=provenance)
+    html_path = task.staging / f"{task.name}.html"
+    html_path.write_text(page, encoding="utf-8")
+    return Outcome(
+        task.name,
+        True,
+        time.perf_counter() - start,
+        html=html_path,
+        notebook=executed,
+        glued={**glued, "title": title},
+        built_at=built_at,
+        data_read=data_read,
+        inputs=inputs,
+        key=key,
+    )
+
+
+def failed(task: Task, exc: BaseException, start: float, executed: Path) -> Outcome:
+    """The outcome of a brief that raised ``exc`` (its error text, a write failure noted)."""
+    os_error = None
+    if isinstance(exc, OSError) and _write_failure(exc):
+        filename = None if exc.filename is None else str(exc.filename)
+        os_error = (exc.errno, exc.strerror or str(exc), filename)
+    return Outcome(
+        task.name,
+        False,
+        time.perf_counter() - start,
+        notebook=executed if executed.exists() else None,
+        error=error_text(task, exc),
+        os_error=os_error,
+    )
+
+
 def build(task: Task) -> Outcome:
     """Execute ``task.notebook`` into staging and export its HTML; never raises."""
     start = time.perf_counter()
-    os.environ[DATA_DIR_ENV] = str(task.data_dir)
-    if task.forecasts_dir is not None:
-        os.environ[FORECASTS_DIR_ENV] = str(task.forecasts_dir)
     reads = task.staging / f"{task.name}.reads"
-    os.environ[RECORD_READS_ENV] = str(reads)
-    # charts must land in the notebook, whatever backend the calling shell sets
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ.update(kernel_env(task, reads))
     executed = task.staging / f"{task.name}.ipynb"
     try:
         # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
         log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(log, 2)
         os.close(log)
-        import nbformat
-        import papermill as pm
-
-        from analysis.report.glue import read_glued
-        from analysis.report.html import export
-
-        for attempt in range(KERNEL_START_ATTEMPTS):
-            try:
-                pm.execute_notebook(
-                    str(task.notebook),
-                    str(executed),
-                    parameters=task.parameters,
-                    kernel_name="python3",
-                    cwd=str(task.cwd),
-                    progress_bar=False,
-                    request_save_on_cell_execute=False,
-                    execution_timeout=task.timeout,
-                    kernel_manager_class=kernel_manager_class(),
-                )
-                break
-            except RuntimeError as exc:
-                # the kernel died before it answered: nothing of the notebook has run yet
-                if KERNEL_DIED not in str(exc) or attempt + 1 == KERNEL_START_ATTEMPTS:
-                    raise
-        nb = nbformat.read(executed, as_version=4)
-        glued = read_glued(nb)
-        built_at = task.built_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
-        title = task.title or str(glued.get("title") or task.name)
-        data_read = _data_read(reads, task.data_dir)
-        data = {k: v for k, v in task.provenance.get("data", {}).items() if k in data_read}
-        inputs = {**task.inputs, "data": data}
-        key = build_key(inputs)
-        provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
-        page = export(nb, title=title, provenance=provenance)
-        html_path = task.staging / f"{task.name}.html"
-        html_path.write_text(page, encoding="utf-8")
-        return Outcome(
-            task.name,
-            True,
-            time.perf_counter() - start,
-            html=html_path,
-            notebook=executed,
-            glued={**glued, "title": title},
-            built_at=built_at,
-            data_read=data_read,
-            inputs=inputs,
-            key=key,
-        )
+        execute_notebook(task, executed)
+        return finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
-        os_error = None
-        if isinstance(exc, OSError) and _write_failure(exc):
-            filename = None if exc.filename is None else str(exc.filename)
-            os_error = (exc.errno, exc.strerror or str(exc), filename)
-        return Outcome(
-            task.name,
-            False,
-            time.perf_counter() - start,
-            notebook=executed if executed.exists() else None,
-            error=_error_text(task, exc),
-            os_error=os_error,
-        )
+        return failed(task, exc, start, executed)

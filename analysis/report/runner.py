@@ -42,8 +42,8 @@ from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import EscalationError
 from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
+from analysis.report import cluster, keys
 from analysis.report import config as cfg
-from analysis.report import keys
 from analysis.report.execute import Outcome, Task, build, die_with_parent
 from analysis.report.publish import (
     clear_stale_staging,
@@ -80,6 +80,8 @@ class Decision:
     inputs: dict[str, Any]
     #: the date (YYYY-MM-DD) of the edition a build makes: see :func:`edition_date`
     edition: str = ""
+    #: the sweep this brief is a point of, or None
+    sweep: str | None = None
 
 
 class Plan(NamedTuple):
@@ -93,8 +95,13 @@ class Plan(NamedTuple):
     decisions: list[Decision]
     #: the hash of every curated data file
     data: dict[str, str]
-    #: the name of every brief in the config, in its order (the index lists them so)
+    #: the name of every brief in the config, in its order (the index lists them so), then
+    #: every sweep's points
     order: list[str]
+    #: the config's sweeps (their points are in ``briefs``)
+    sweeps: list[cfg.Sweep] = []
+    #: the event ids of the data (what a sweep's ``all`` expands to)
+    events: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -223,13 +230,17 @@ def plan(
     config, site = Path(config), Path(site)
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     briefs = cfg.load_config(config)
+    sweeps = cfg.load_sweeps(config)
+    events = cfg.event_ids(data_dir)
+    briefs += cfg.expand_sweeps(sweeps, briefs, events, config=config)
     order = [b.name for b in briefs]
-    if only:
-        unknown = sorted(set(only) - {b.name for b in briefs})
+    if only:  # a sweep's name selects all its points
+        names = {b.name for b in briefs} | {s.name for s in sweeps}
+        unknown = sorted(set(only) - names)
         if unknown:
-            names = ", ".join(b.name for b in briefs)
-            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {names})")
-        briefs = [b for b in briefs if b.name in only]
+            have = ", ".join([b.name for b in briefs if b.sweep is None] + [s.name for s in sweeps])
+            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {have})")
+        briefs = [b for b in briefs if b.name in only or b.sweep in only]
     declared = _declared(briefs, work_dir(site) / "parameters-cache.json")
     if overrides:
 
@@ -243,7 +254,6 @@ def plan(
             return params
 
         briefs = [replace(b, parameters=overridden(b)) for b in briefs]
-    events = cfg.event_ids(data_dir)
     for b in briefs:
         cfg.check_parameters(b, declared[b.notebook], events, config=config)
     data = keys.data_hashes(data_dir)
@@ -281,9 +291,9 @@ def plan(
         else:
             reasons = []
         decisions.append(
-            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition)
+            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition, b.sweep)
         )
-    return Plan(briefs, declared, decisions, data, order)
+    return Plan(briefs, declared, decisions, data, order, sweeps, frozenset(events))
 
 
 def _run_tasks(
@@ -329,6 +339,7 @@ def run(
     progress: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[list[Decision]], None] | None = None,
     now: dt.datetime | None = None,
+    scheduler: str | Any = None,
 ) -> RunReport:
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
@@ -337,6 +348,10 @@ def run(
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
     gives the build time (UTC) and the day in Iraq that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
+    ``scheduler``: a Dask scheduler address (default ``$ESCALATION_SCHEDULER``, else none: the
+    local pool), or a connected ``distributed.Client``, to execute the briefs on
+    (:mod:`analysis.report.cluster`); an address that does not answer is a ``ConfigError``
+    before the lock is taken.
     """
     config, site = Path(config).resolve(), Path(site).resolve()
     data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
@@ -353,6 +368,35 @@ def run(
         "today": today_in_iraq(now),
     }
     plan(config, **options)  # a bad config fails here, before any wait
+    if scheduler is None or isinstance(scheduler, str):
+        address = cluster.scheduler_address(scheduler)
+        client = cluster.connect(address) if address else None  # unreachable: fails here too
+        own = client is not None
+    else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
+        client, own = scheduler, False
+    try:
+        args = (report, config, options, wait, jobs, timeout, progress, on_plan, now, client)
+        return _run_locked(*args)
+    finally:
+        if own:
+            client.close()
+
+
+def _run_locked(
+    report: RunReport,
+    config: Path,
+    options: dict[str, Any],
+    wait: float,
+    jobs: int,
+    timeout: float | None,
+    progress: Callable[[Outcome], None] | None,
+    on_plan: Callable[[list[Decision]], None] | None,
+    now: dt.datetime,
+    client: Any,
+) -> RunReport:
+    """:func:`run` from taking the site lock on: plan, build (locally or on ``client``'s
+    cluster), publish."""
+    site, data_dir = options["site"], options["data_dir"]
     with site_lock(site, wait=wait, command=" ".join(sys.argv) or "escalation report") as note:
         if note:
             report.notes.append(note)
@@ -406,8 +450,11 @@ def run(
                 for b, d in zip(planned.briefs, decisions, strict=True)
                 if d.build
             ]
-            report.outcomes = _run_tasks(tasks, jobs, progress)
-            _publish(report, site, staging, planned.order, decisions, built_at, data_dir)
+            if client is None:
+                report.outcomes = _run_tasks(tasks, jobs, progress)
+            else:
+                report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress)
+            _publish(report, site, staging, planned.order, decisions, built_at, data_dir, planned)
             _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -479,6 +526,7 @@ def _publish(
     decisions: list[Decision],
     built_at: str,
     data_dir: Path | None = None,
+    planned: Plan | None = None,
 ) -> None:
     """Publish built pages, editions, manifest, index and feed together (and the review
     queue's page, with its status on the index, from ``data_dir``'s ``review/``).
@@ -530,6 +578,11 @@ def _publish(
                 "seconds": round(outcome.seconds, 2),
                 "html_sha256": keys.file_hash(outcome.html),
             }
+            if decision.sweep:  # what the sweep's summary page compares across the grid
+                manifest["briefs"][name]["sweep"] = decision.sweep
+                manifest["briefs"][name]["values"] = {
+                    k: glued.get(k) for k in _sweep_values(planned, decision.sweep)
+                }
             files[f"{name}.html"] = outcome.html
         archived = staging / f"{name}.archive.html"
         with naming(archived):
@@ -538,11 +591,19 @@ def _publish(
         files.update(_stored_forecast(report, site, staging, name, day, glued))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
+    summaries = _sweep_summaries(manifest, planned, report, built_at) if planned else {}
+    for rel, text in summaries.items():
+        with naming(staging / rel):
+            (staging / rel).write_text(text, encoding="utf-8")
+        files[rel] = staging / rel
+    listed = _listed(manifest, order)
     status, candidates = _review_queue(data_dir)
     pages = {
         MANIFEST: manifest_text(manifest),
-        "index.html": index_html(manifest, order, queue_status_html(status)),
-        FEED: feed_xml(manifest, order, built_at),
+        "index.html": index_html(
+            manifest, listed, queue_status_html(status), manifest.get("sweeps")
+        ),
+        FEED: feed_xml(manifest, listed, built_at),  # a sweep's points stay out of the feed
         REVIEW_PAGE: review_html(candidates, status),
     }
     for rel, text in pages.items():
@@ -550,6 +611,12 @@ def _publish(
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
     publish(site, files)
+
+
+def _listed(manifest: dict[str, Any], order: list[str]) -> list[str]:
+    """The briefs the index and feed list: all but a sweep's points (listed on its page)."""
+    points = {n for n, e in manifest["briefs"].items() if e.get("sweep")}
+    return [n for n in order if n not in points]
 
 
 def _review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
@@ -574,7 +641,9 @@ def _refresh_review_pages(
         return
     status, candidates = _review_queue(data_dir)
     pages = {
-        "index.html": index_html(manifest, order, queue_status_html(status)),
+        "index.html": index_html(
+            manifest, _listed(manifest, order), queue_status_html(status), manifest.get("sweeps")
+        ),
         REVIEW_PAGE: review_html(candidates, status),
     }
     current = {}
@@ -596,3 +665,41 @@ def _refresh_review_pages(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.notes.append("the review queue changed: index and review page republished")
+
+
+def _sweep_values(planned: Plan | None, name: str) -> tuple[str, ...]:
+    sweep = next((s for s in planned.sweeps if s.name == name), None) if planned else None
+    return sweep.values if sweep else ()
+
+
+def _sweep_summaries(
+    manifest: dict[str, Any], planned: Plan, report: RunReport, built_at: str
+) -> dict[str, str]:
+    """The summary page (``<sweep>.html``) of every sweep with a point built in this run, from
+    the values the manifest records for all its points; records each in ``manifest["sweeps"]``
+    (sweeps no longer in the config leave it)."""
+    from analysis.report.sweeps import summary_html
+
+    built = set(report.built)
+    known = manifest.get("sweeps") if isinstance(manifest.get("sweeps"), dict) else {}
+    manifest["sweeps"] = {n: e for n, e in known.items() if n in {s.name for s in planned.sweeps}}
+    pages = {}
+    for sweep in planned.sweeps:
+        points = [b for b in planned.briefs if b.sweep == sweep.name]
+        if not built & {b.name for b in points}:
+            continue
+        axes = sweep.axes(planned.events)
+        entries = {
+            b.name: manifest["briefs"][b.name] for b in points if b.name in manifest["briefs"]
+        }
+        rel = f"{sweep.name}.html"
+        pages[rel] = summary_html(sweep, axes, points, entries, built_at)
+        manifest["sweeps"][sweep.name] = {
+            "file": rel,
+            "title": sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid",
+            "points": len(points),
+            "built": len(entries),
+            "built_at": built_at,
+            "grid": {k: len(v) for k, v in axes.items()},
+        }
+    return pages

@@ -108,11 +108,17 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
     )
 
 
-def index_html(manifest: Mapping[str, Any], order: list[str], status: str = "") -> str:
+def index_html(
+    manifest: Mapping[str, Any],
+    order: list[str],
+    status: str = "",
+    sweeps: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     """The index page: every brief with its title, focus event, period, build time, headline.
 
-    ``order`` is the config's order of brief names. All text from briefs is escaped.
-    ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
+    ``order`` is the config's order of brief names. ``status``: an HTML paragraph placed under
+    the introduction (:func:`queue_status_html`). ``sweeps`` (name -> the manifest's record of
+    its summary page) adds one row per sweep after the briefs. All text from briefs is escaped.
     """
     rows = []
     for name in order:
@@ -129,6 +135,19 @@ def index_html(manifest: Mapping[str, Any], order: list[str], status: str = "") 
             f"<td>{e.get('built_at', '')}</td>"
             f'<td class="headline">{e.get("headline", "")}</td>'
             f'<td class="editions">{_editions_html(entry)}</td>'
+            "</tr>"
+        )
+    for name, entry in sorted((sweeps or {}).items()):
+        grid = " × ".join(f"{k} ({v})" for k, v in entry.get("grid", {}).items())
+        rows.append(
+            "<tr>"
+            f'<td><a href="{html.escape(entry.get("file", f"{name}.html"))}">'
+            f"{html.escape(str(entry.get('title', name)))}</a></td>"
+            "<td></td><td></td>"
+            f"<td>{html.escape(str(entry.get('built_at', '')))}</td>"
+            f'<td class="headline">{html.escape(str(entry.get("points", "")))} pages across '
+            f"{html.escape(grid)}</td>"
+            "<td></td>"
             "</tr>"
         )
     body = "\n".join(rows) or '<tr><td colspan="6">No briefs published yet.</td></tr>'

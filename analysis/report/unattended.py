@@ -185,12 +185,14 @@ def run_unattended(
     wait: float = 0.0,
     now: dt.datetime | None = None,
     progress: Callable[[Any], None] | None = None,
+    scheduler: str | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
 
     ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
     to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
-    entries that set ``as_of`` keep it."""
+    entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on
+    (:func:`analysis.report.runner.run`)."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
@@ -199,7 +201,13 @@ def run_unattended(
     explicit = as_of is not None
     as_of = as_of or today_in_iraq(now)
     entry = RunLog(start=now.isoformat(timespec="seconds"), as_of=as_of.isoformat())
+    client = None
     try:
+        from analysis.report import cluster
+
+        address = cluster.scheduler_address(scheduler)
+        if address:  # an unreachable scheduler fails before anything is fetched or built
+            client = cluster.connect(address)
         if fetch:
             entry.fetched = fetch_feeds(fetch, as_of, data_dir / "raw")
             entry.notes.append(refresh_queue(data_dir))
@@ -218,6 +226,7 @@ def run_unattended(
                 wait=wait,
                 now=now,
                 progress=progress,
+                scheduler=client,
             )
             entry.notes += report.notes
             for d in report.decisions:
@@ -240,6 +249,9 @@ def run_unattended(
         # a bad config (2), the lock held (3), a feed's error (7), a file that cannot be
         # written (6): the same code and message as ``escalation report`` gives
         entry.finish(exit_code(exc, "run"), error_text(exc, "run"))
+    finally:
+        if client is not None:
+            client.close()
     try:
         append_log(site, entry)
     except OSError as exc:

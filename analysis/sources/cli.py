@@ -75,7 +75,41 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
         return error_exit(exc, "fetch")
     stream = sys.stdout if report.ok else sys.stderr
     print(report.text(), file=stream)
-    return _refresh_queue(args, 0 if report.ok else 1)
+    ok = report.ok
+    if args.cache is not None:
+        ok = _cache_gdelt(args, report) and ok
+    return _refresh_queue(args, 0 if ok else 1)
+
+
+def _cache_gdelt(args: argparse.Namespace, report: Any) -> bool:
+    """Ingest the fetched files into the Parquet cache (``--cache``), in parallel: ``--jobs``
+    local processes, or the workers of the Dask scheduler ``--scheduler`` /
+    ``$ESCALATION_SCHEDULER``; False when a file failed."""
+    import os
+
+    from analysis.errors import ConfigError, error_exit
+    from analysis.sources import gdelt_cache
+
+    cache = args.cache or gdelt_cache.DEFAULT_CACHE
+    sources = gdelt_cache.sources_from(report.listed, report.folder)
+    address = args.scheduler or os.environ.get("ESCALATION_SCHEDULER") or None
+    client = None
+    try:
+        if address:
+            from distributed import Client
+
+            try:
+                client = Client(address, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                error_exit(ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}"))
+                return False
+        executor = client.get_executor() if client else None
+        done = gdelt_cache.ingest(sources, cache, executor=executor, jobs=args.jobs)
+    finally:
+        if client is not None:
+            client.close()
+    print(done.text(), file=sys.stdout if done.ok else sys.stderr)
+    return done.ok
 
 
 def _cmd_acled(args: argparse.Namespace) -> int:
@@ -154,6 +188,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD (UTC)")
     g.add_argument("--end", type=iso_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
     g.add_argument("--refresh-list", action="store_true", help="re-read GDELT's master list")
+    g.add_argument(
+        "--cache",
+        nargs="?",
+        const="",
+        default=None,
+        type=lambda t: Path(t) if t else "",
+        metavar="DIR",
+        help="then ingest the files into the Parquet cache of the Iraq subset "
+        "(default DIR: data/interim/gdelt)",
+    )
+    g.add_argument("--jobs", type=int, default=None, help="parallel scans (default: cores)")
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="scan on this Dask scheduler's workers (default: $ESCALATION_SCHEDULER)",
+    )
     _common(g)
     g.set_defaults(func=_cmd_gdelt)
 

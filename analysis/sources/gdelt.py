@@ -235,7 +235,7 @@ def scan(path: Path | str, *, block_size: int = 4 << 20) -> tuple[pa.Table, int]
             scanner.feed(buf, end)
     scanner.flush()
     if not scanner.kept:
-        return _empty_scan(), scanner.rows
+        return empty_scan(), scanner.rows
     table = pa.concat_tables(scanner.kept)
     if "SOURCEURL" not in table.column_names:
         table = table.append_column("SOURCEURL", pa.array([""] * table.num_rows, pa.string()))
@@ -428,7 +428,7 @@ class _Scanner:
         return Problem(self.pending_lines[0], "(row)", f"unreadable: {exc}")
 
 
-def _empty_scan() -> pa.Table:
+def empty_scan() -> pa.Table:
     fields = [pa.field(c, pa.string()) for c in NEEDED] + [pa.field("line", pa.int64())]
     return pa.schema(fields).empty_table()
 
@@ -441,21 +441,29 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
     ``num_articles`` (sum of ``NumArticles``), ``num_reports`` (GDELT rows collapsed),
     ``event_code`` (CAMEO) and ``adm1_code`` (FIPS). A ``GLOBALEVENTID`` seen twice (the same
     file read twice) counts once. ``attrs``: ``rows_read`` (all data rows), ``rows_matched``
-    (distinct Iraq rows of roots 18-20, before collapsing), ``rows_kept``.
+    (distinct Iraq rows of roots 18-20, before collapsing), ``rows_kept``. A folder holding the
+    Parquet cache (``data/interim/gdelt``, :mod:`analysis.sources.gdelt_cache`) is read from
+    the cache (the same rows, without re-reading the files).
     """
     paths = [path] if isinstance(path, str | Path) else list(path)
+    if len(paths) == 1 and Path(paths[0]).is_dir() and any(Path(paths[0]).glob("month=*")):
+        from analysis.sources import gdelt_cache  # the Parquet cache (escalation fetch --cache)
+
+        return gdelt_cache.read(paths[0])
     files = [f for p in paths for f in files_in(p)]
     parts, n_read = [], 0
     for f in files:
         table, n = scan(f, block_size=block_size)
         n_read += n
-        parts.append(_checked(table.to_pandas(), f))
+        parts.append(checked_rows(table.to_pandas(), f))
     label = Path(paths[0]) if len(paths) == 1 else Path(files[0]).parent if files else Path(".")
     raw = (
-        pd.concat(parts, ignore_index=True) if parts else _checked(_empty_scan().to_pandas(), label)
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else checked_rows(empty_scan().to_pandas(), label)
     )
     raw = raw.drop_duplicates("event_id_num", keep="first")  # the same file read twice
-    out = finish(_collapse(raw), "gdelt", label, EXTRAS)
+    out = finish(collapse(raw), "gdelt", label, EXTRAS)
     out.attrs["rows_read"] = n_read
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)
@@ -463,7 +471,7 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
     return out
 
 
-def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+def checked_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Parse dates and counts of the kept rows; a bad cell names file, line and field."""
     problems = []
     frame = frame.copy()
@@ -491,7 +499,7 @@ def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _collapse(raw: pd.DataFrame) -> pd.DataFrame:
+def collapse(raw: pd.DataFrame) -> pd.DataFrame:
     """One incident per (date, place, CAMEO code), represented by its most-cited row."""
     if raw.empty:  # no Iraq attack row (a 15-minute file often has none)
         columns = ("source_event_id", "event_code", "adm1_code")

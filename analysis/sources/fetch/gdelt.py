@@ -66,6 +66,9 @@ class FetchReport:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: every file of the range as the master list gives it (name, size, MD5): what the Parquet
+    #: cache keys files by (:mod:`analysis.sources.gdelt_cache`)
+    listed: list[ListedFile] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -240,6 +243,7 @@ def fetch(
                 f"the master list does not cover {end} yet (newest file {newest} UTC): its "
                 "selection is not cached, the next fetch reads the list again"
             )
+    report.listed = list(files)
     total = sum(f.size for f in files)
     with progress_bar(total, "gdelt", progress) as bar:
         for f in files:

@@ -1,0 +1,194 @@
+"""A sweep's summary page: does a brief's conclusion hold across its parameter grid?
+
+A sweep (:class:`analysis.report.config.Sweep`) publishes one page per grid point, built and keyed
+like any brief, and this one summary page: a heatmap of the sweep's first glued value (rows: the
+first grid parameter; columns: every combination of the others) and a table of every glued value
+the sweep names, per point, each linking to its page. The numbers come from the manifest, where
+the runner records each point's glued ``values`` when it is built, so a run that rebuilds only
+some points still summarises all of them. A point not built (or failed) shows as "not built".
+
+Everything from outside (parameter values, glued text) is escaped; the chart is an embedded PNG
+with a text description as its alt text, drawn in the house style (:mod:`analysis.charts`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from analysis.report.config import Brief, Sweep
+from analysis.report.html import CSS
+
+#: glued names read as ratios (drawn on a log scale centred on 1, "no change")
+RATIO_HINTS = ("ratio", "_rr")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _shown(value: Any) -> str:
+    number = _number(value)
+    if number is None:
+        return "" if value is None else str(value)
+    if number == 0 or 0.01 <= abs(number) < 10_000:
+        return f"{number:.3g}" if abs(number) < 100 else f"{number:.0f}"
+    return f"{number:.2g}"
+
+
+def _grid(
+    sweep: Sweep, axes: Mapping[str, list[Any]], points: Sequence[Brief]
+) -> tuple[list[Any], list[tuple[Any, ...]], dict[tuple[Any, tuple[Any, ...]], Brief]]:
+    """Heatmap rows (first grid parameter), columns (combinations of the others) and the
+    point at each cell."""
+    names = list(axes)
+    rows = axes[names[0]]
+    cols = list(itertools.product(*(axes[n] for n in names[1:])))
+    cell = {}
+    for b in points:
+        key = (b.parameters[names[0]], tuple(b.parameters[n] for n in names[1:]))
+        cell[key] = b
+    return rows, cols, cell
+
+
+def heatmap_png(
+    sweep: Sweep,
+    axes: Mapping[str, list[Any]],
+    points: Sequence[Brief],
+    entries: Mapping[str, Mapping[str, Any]],
+) -> tuple[str, str]:
+    """The heatmap of the sweep's first value as base64 PNG, and its alt text."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import numpy as np
+    from matplotlib.colors import TwoSlopeNorm
+
+    from analysis.charts import new_figure
+
+    value = sweep.values[0]
+    names = list(axes)
+    rows, cols, cell = _grid(sweep, axes, points)
+    grid = np.full((len(rows), len(cols)), np.nan)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            b = cell.get((r, c))
+            got = _number(entries.get(b.name, {}).get("values", {}).get(value)) if b else None
+            if got is not None:
+                grid[i, j] = got
+    ratio = any(h in value for h in RATIO_HINTS) and bool(np.all(grid[~np.isnan(grid)] > 0))
+    shown = np.log2(grid) if ratio else grid
+    width = min(10.0, 2.5 + 1.1 * len(cols))
+    fig, ax = new_figure(figsize=(width, 1.2 + 0.32 * len(rows)))
+    ax.grid(False)
+    finite = shown[~np.isnan(shown)]
+    if ratio and finite.size:
+        span = max(float(np.abs(finite).max()), 0.1)
+        norm, cmap = TwoSlopeNorm(0.0, -span, span), "RdBu_r"
+    else:
+        norm, cmap = None, "viridis"
+    masked = np.ma.masked_invalid(shown)
+    colours = matplotlib.colormaps[cmap].with_extremes(bad="#dddddd")
+    image = ax.imshow(masked, aspect="auto", cmap=colours, norm=norm, interpolation="nearest")
+    for i, j in itertools.product(range(len(rows)), range(len(cols))):
+        text = "–" if np.isnan(grid[i, j]) else _shown(grid[i, j])
+        level = float(image.norm(shown[i, j])) if not np.isnan(grid[i, j]) else 0.5
+        dark = (level > 0.8 or level < 0.2) if ratio else level < 0.35  # white on dark cells
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "k")
+    ax.set_yticks(range(len(rows)), [str(r) for r in rows], fontsize=8)
+    ax.set_xticks(
+        range(len(cols)), [" · ".join(map(str, c)) or value for c in cols], fontsize=8, rotation=30
+    )
+    ax.set_ylabel(names[0])
+    ax.set_xlabel(" · ".join(names[1:]))
+    ax.xaxis.set_ticks_position("top")
+    ax.xaxis.set_label_position("top")
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(f"log2 {value}" if ratio else value)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=100, metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    done = int((~np.isnan(grid)).sum())
+    alt = (
+        f"Heatmap of {value} across {len(rows)} values of {names[0]}"
+        + (f" and {len(cols)} combinations of {', '.join(names[1:])}" if names[1:] else "")
+        + f"; {done} of {grid.size} points have a value."
+    )
+    return base64.b64encode(buf.getvalue()).decode("ascii"), alt
+
+
+def summary_html(
+    sweep: Sweep,
+    axes: Mapping[str, list[Any]],
+    points: Sequence[Brief],
+    entries: Mapping[str, Mapping[str, Any]],
+    built_at: str,
+) -> str:
+    """The sweep's summary page: heading, heatmap and the table of values per point."""
+    esc = html.escape
+    png, alt = heatmap_png(sweep, axes, points, entries)
+    names = list(axes)
+    # long glued names may break after an underscore, so the table fits the page
+    head = "".join(f"<th>{esc(n).replace('_', '_<wbr>')}</th>" for n in [*names, *sweep.values])
+    body = []
+    for b in points:
+        entry = entries.get(b.name)
+        shown = [esc(str(b.parameters[n])) for n in names]
+        if entry:  # the first parameter links to the point's page
+            href = esc(entry.get("file", b.name + ".html"))
+            shown[0] = f'<a href="{href}" title="{esc(b.name)}">{shown[0]}</a>'
+        cells = "".join(f"<td>{v}</td>" for v in shown)
+        if entry:
+            got = entry.get("values", {})
+            cells += "".join(
+                f'<td class="num">{esc(_shown(got.get(v)))}</td>' for v in sweep.values
+            )
+        else:
+            cells += f'<td colspan="{len(sweep.values)}">not built</td>'
+        body.append(f"<tr>{cells}</tr>")
+    title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
+    built = sum(1 for b in points if b.name in entries)
+    axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{esc(title)}</title>
+<style>
+{CSS}
+div.sweep-table {{ overflow-x: auto; }}
+table.sweep {{ font-size: 0.85em; }}
+table.sweep th, table.sweep td {{ padding: 0.25em 0.5em; }}
+table.sweep td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+</style>
+</head>
+<body class="escalation-sweep">
+<main>
+<p class="escalation-nav"><a href="index.html">All briefs</a></p>
+<h1>{esc(title)}</h1>
+<p>{built} of {len(points)} pages of notebook <code>{esc(sweep.notebook.name)}</code> over
+{axes_text}. Each row links to its page; the heatmap shows <code>{esc(sweep.values[0])}</code>
+(grey: not built or no estimate).</p>
+<figure><img src="data:image/png;base64,{png}" alt="{esc(alt)}" style="max-width:100%"></figure>
+<div class="sweep-table"><table class="sweep">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table></div>
+<p class="escalation-provenance">Summary built {esc(built_at)} UTC from the values each page
+recorded.</p>
+</main>
+</body>
+</html>
+"""
