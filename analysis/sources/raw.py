@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads when a feed is read, not when the command line starts
+    import pandas as pd
 
 from analysis.errors import ParameterError
 
@@ -87,6 +89,8 @@ def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
         return gdelt.load(files)
     loader = acled.load if feed == "acled" else ucdp.load
     parts = [loader(path) for path in files]
+    import pandas as pd
+
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     frame = frame.drop_duplicates("source_event_id", keep="last")
     frame = frame.sort_values(["date", "incident_id"], kind="stable").reset_index(drop=True)

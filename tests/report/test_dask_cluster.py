@@ -134,7 +134,8 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert sorted(local.built) == sorted(remote.built) == names, remote.failed
     pages = _pages(p["site"])
     assert pages == _pages(tmp_path / "local")
-    assert len(pages) == 2 * 3 + 1  # each page and its archive copy, and the sweep's summary
+    # each page and its archive copy, the sweep's summary and the review queue's page
+    assert len(pages) == 2 * 3 + 2 and "review.html" in pages
     assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
     manifest = json.loads((p["site"] / "manifest.json").read_text())
