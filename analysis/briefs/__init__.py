@@ -9,6 +9,8 @@ One module per job:
   :func:`event_brief`, which computes them
 - :mod:`~analysis.briefs.event_views`  the event brief's text, HTML fragments and chart
 - :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
+- :mod:`~analysis.briefs.places`       where attacks happened: governorates and targets
+  (:func:`where_attacks`, the tile-grid map and small multiples)
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
 - :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
 
@@ -30,6 +32,7 @@ from analysis.briefs.lookups import (
     events_between,
     incidents_in_window,
 )
+from analysis.briefs.places import PlacesResults, where_attacks, window_places
 from analysis.briefs.tables import (
     changepoint_events_html,
     counterfactual_table_html,
@@ -40,6 +43,7 @@ from analysis.briefs.tables import (
     headline_html,
     its_diagnostics_html,
     its_effects_html,
+    period_html,
     segments_html,
     summary_html,
     tallies_html,
@@ -60,6 +64,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "EventBrief",
     "Html",
+    "PlacesResults",
     "TempoResults",
     "attack_times",
     "changepoint_events_html",
@@ -87,6 +92,7 @@ __all__ = [
     "its_values",
     "link",
     "overview_values",
+    "period_html",
     "recent_tempo",
     "resolve_as_of",
     "safe_url",
@@ -95,5 +101,7 @@ __all__ = [
     "tallies_html",
     "thin_months_html",
     "windows_table_html",
+    "where_attacks",
+    "window_places",
     "windows_values",
 ]
