@@ -249,6 +249,9 @@ def test_brief_before_and_after_maps_share_one_scale_without_overlaps(incidents)
         assert "before the event: by governorate Erbil" in fig.alt_text
         total = brief.governorates_before.sum() + brief.governorates_after.sum()
         assert total == len(brief.incidents)
+        glued = brief.glue_values()
+        assert sum(glued["governorates_before"].values()) == brief.window_before
+        assert sum(glued["targets_after"].values()) == brief.window_after
     finally:
         matplotlib.pyplot.close(fig)
 
@@ -327,3 +330,24 @@ def test_a_brief_sets_only_iraq_tallies_beside_the_dataset(incidents):
     assert "the Pentagon's Iraq tally" in sentence and "for the same dates" in sentence
     assert f"holds {latest.dataset_confirmed} confirmed" in sentence
     assert f"({100 * latest.dataset_confirmed / latest.reported:.0f}%)" in sentence
+
+
+def test_data_readme_gives_the_counts_per_campaign(incidents):
+    from conftest import ROOT
+
+    text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Counts per campaign")[1].split("\n## ")[0]
+    assert sum(c.holds(d) for c in CAMPAIGNS for d in incidents["date"]) == len(incidents)
+    for c in CAMPAIGNS:
+        rows = incidents[incidents["date"].between(c.start, c.end)]
+        levels = rows["confirmation"].astype(str).value_counts()
+        day = _day_rows(incidents, c.start, c.end)
+        row = f"| {c.label} | {c.start:%Y-%m-%d} to {c.end:%Y-%m-%d} | {len(rows)} | "
+        row += f"{levels.get('confirmed', 0)} | {levels.get('claimed', 0)} | "
+        row += f"{levels.get('disputed', 0)} | {len(day)} |"
+        assert row in section, row
+        where = pd.crosstab(day["governorate"].astype(str), "n")["n"]
+        line = next(x for x in section.splitlines() if x.startswith(f"- **{c.label}**"))
+        for gov, n in where.items():
+            name = "place unknown" if gov == UNKNOWN else gov
+            assert f"{name} {n}" in line, (c.label, gov)

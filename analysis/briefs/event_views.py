@@ -291,6 +291,9 @@ class EventBriefViews:
             else:
                 est = fmt_number(r["estimate"], digits)
                 ci = f"{fmt_number(r['low'], digits)} to {fmt_number(r['high'], digits)}"
+            if np.isinf(r["estimate"]) and np.isfinite(r["low"]):  # no attack before the event
+                est = "not defined: no attacks before"
+                ci = f"{fmt_number(r['low'], digits)} or more"
             if not np.isfinite(r["estimate"]) and not np.isfinite(r["low"]):
                 est, ci = "not estimable", ""
             p = format_p(r["p"]).removeprefix("p ").replace("= ", "") if np.isfinite(r["p"]) else ""
@@ -503,7 +506,21 @@ class EventBriefViews:
             "expected_after_high",
         ):
             values[name] = finite_or_none(getattr(self, name))
+        values.update(self.places_values())
         return values
+
+    def places_values(self) -> dict[str, dict[str, int]]:
+        """Where, before and after, as recorded values: attacks per governorate and per
+        target_type in each window (places with none left out)."""
+        return {
+            name: {str(k): int(v) for k, v in getattr(self, name).items() if v}
+            for name in (
+                "governorates_before",
+                "governorates_after",
+                "targets_before",
+                "targets_after",
+            )
+        }
 
     # -- chart -------------------------------------------------------------------------------
     def plot(self, ax: Axes | None = None) -> Axes:
