@@ -268,7 +268,10 @@ def test_campaigns_do_not_overlap_and_hold_their_events():
         assert campaign_holding(events[e]).key == "2023-24"
     assert campaign_holding("2023-03-01") is None
     assert campaign_of_period("2019-10-01", "2021-12-31").key == "2019-21"
-    assert campaign_of_period("2023-07-01", "2024-10-01") is None
+    assert campaign_of_period("2023-07-01", "2024-10-01").key == "2023-24"  # mostly inside
+    assert campaign_of_period("2023-09-18", "2024-04-17").key == "2023-24"  # its first event
+    assert campaign_of_period("2022-06-01", "2023-12-31") is None
+    assert campaign_of_period("2023-01-01", "2023-06-30") is None
     assert "2023–24 campaign" in period_html("2023-10-01", "2024-10-01").text
 
 
@@ -291,7 +294,7 @@ def test_index_groups_briefs_by_campaign_in_config_order():
         "briefs": {
             "a": {"title": "A", "period": ["2020-01-01", "2020-06-30"]},
             "b": {"title": "B", "period": ["2024-01-01", "2024-02-01"]},
-            "c": {"title": "C", "period": ["2023-06-01", "2024-10-01"]},
+            "c": {"title": "C", "period": ["2022-06-01", "2023-12-31"]},
             "d": {"title": "D <x>", "period": ["2019-10-01", "2021-12-31"]},
             "e": {"title": "E"},
         }

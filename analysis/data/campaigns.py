@@ -9,7 +9,7 @@ two waves separated by a year with no recorded attack (the last 2022 attack is i
   campaign that holds the event (so a trend model of an event in 2024 is not fitted across the
   quiet year before the campaign), and
 - by the site's index (:mod:`analysis.report.site`), which lists each brief under the campaign
-  whose span holds its whole period (others under "Other briefs").
+  whose span holds most of its period (others under "Other briefs").
 """
 
 from __future__ import annotations
@@ -73,5 +73,13 @@ def campaign_holding(date: object) -> Campaign | None:
 
 
 def campaign_of_period(start: object, end: object) -> Campaign | None:
-    """The campaign whose span holds the whole period ``start`` to ``end``, or None."""
-    return next((c for c in CAMPAIGNS if c.holds(start, end)), None)
+    """The campaign whose span holds more than half the days of ``start`` to ``end``
+    (inclusive), or None: a brief of a campaign's first event, whose before window reaches into
+    the weeks before the campaign, still belongs to it."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    days = (hi - lo).days + 1
+    for c in CAMPAIGNS:
+        inside = (min(hi, c.end) - max(lo, c.start)).days + 1
+        if days > 0 and inside > days / 2:
+            return c
+    return None

@@ -113,9 +113,9 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
 
 def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     """The label of the campaign a manifest entry is listed under on the index: the campaign
-    (:data:`analysis.data.campaigns.CAMPAIGNS`) whose span holds the brief's whole glued
-    ``period``, else :data:`OTHER_BRIEFS` (no period, or one that spans no single campaign, such
-    as the recent-tempo brief's year before the latest data)."""
+    (:data:`analysis.data.campaigns.CAMPAIGNS`) whose span holds more than half the days of
+    the brief's glued ``period``, else :data:`OTHER_BRIEFS` (no period, or one mostly outside
+    every campaign)."""
     period = entry.get("period")
     if isinstance(period, list | tuple) and len(period) == 2:
         try:
