@@ -9,6 +9,7 @@ Its rooms, top to bottom (imports point down only; ARCHITECTURE.md has the whole
 - :mod:`analysis.briefs`    results turned into pages: the event brief, recent tempo, reader tables
 - :mod:`analysis.models`    ITS, event windows, changepoints, Hawkes, counterfactuals
 - :mod:`analysis.sources`   real event feeds (ACLED, UCDP GED, GDELT), fetching and reconciliation
+- :mod:`analysis.geocharts` tile-grid maps of governorates and targets, small multiples
 - :mod:`analysis.charts`    the house chart style, alt text and political-event labels
 - :mod:`analysis.series`    aggregation of incidents into regular count series
 - :mod:`analysis.data`      sourced incident and event tables, their schema and validated loading

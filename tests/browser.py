@@ -47,6 +47,10 @@ FLAGS = [
 ]
 
 
+#: the URL of the document shown, once it has loaded completely ("" before)
+_SHOWN = "(document.documentElement && document.readyState === 'complete') ? location.href : ''"
+
+
 def chromium_path() -> str | None:
     """The Chromium executable (``chromium``/``chromium-browser`` on PATH), or None."""
     for name in ("chromium", "chromium-browser"):
@@ -406,6 +410,13 @@ class Browser:
             raise BrowserError(f"{url}: {result['errorText']}")
         if not self._drain(self.timeout, lambda: self._loaded):
             raise BrowserError(f"{url}: no load event within {self.timeout} s")
+        # a late load event of the blank page can arrive first on a busy machine: wait until
+        # the document shown is this one and complete
+        deadline = time.monotonic() + self.timeout
+        while self.evaluate(_SHOWN) != url:
+            if time.monotonic() > deadline:
+                raise BrowserError(f"{url}: the page did not finish loading in {self.timeout} s")
+            self._drain(0.05)
         self._drain(settle)
         page.values = {e: self.evaluate(e) for e in expressions}
         if screenshot is not None:

@@ -160,8 +160,11 @@ def test_data_overview_views(shipped):
     (table,) = check_reader_view(t.thin_months_html(shipped["incidents"], START, END), tables=1)
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", m) for m in column(table, "month"))
     tallies = t.tallies_html(shipped["incidents"], load_reported_counts(), START, END)
-    (table,) = check_reader_view(tallies, tables=1)
+    table, reference = check_reader_view(tallies, tables=2)
     assert all(s == "" or re.fullmatch(r"\d+%", s) for s in column(table, "share"))
+    # only Iraq tallies beside the dataset's counts; the others without them, for reference
+    assert not any("dataset" in h or h == "share" for h in reference["header"])
+    assert set(column(reference, "counts")) <= {"Iraq and Syria", "Region", "One base"}
 
 
 def test_windows_views(shipped):

@@ -11,6 +11,8 @@ One module per job:
 - :mod:`~analysis.briefs.tempo`        the recent-tempo brief (:func:`recent_tempo`)
 - :mod:`~analysis.briefs.outlook`      the outlook brief (``outlook_brief``): forecast, track
   record, stored forecasts scored, governorate and target small multiples
+- :mod:`~analysis.briefs.places`       where attacks happened: governorates and targets
+  (:func:`where_attacks`, the tile-grid map and small multiples)
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
 - :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
 - :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other
@@ -35,6 +37,7 @@ from analysis.briefs.lookups import (
     events_between,
     incidents_in_window,
 )
+from analysis.briefs.places import PlacesResults, where_attacks, window_places
 from analysis.briefs.tables import (
     changepoint_events_html,
     counterfactual_table_html,
@@ -45,6 +48,7 @@ from analysis.briefs.tables import (
     headline_html,
     its_diagnostics_html,
     its_effects_html,
+    period_html,
     segments_html,
     summary_html,
     tallies_html,
@@ -75,6 +79,7 @@ __all__ = [
     "EventBrief",
     "Html",
     "TempoComparison",
+    "PlacesResults",
     "TempoResults",
     "compare_tempo",
     "source_note_html",
@@ -104,6 +109,7 @@ __all__ = [
     "its_values",
     "link",
     "overview_values",
+    "period_html",
     "recent_tempo",
     "resolve_as_of",
     "safe_url",
@@ -112,5 +118,7 @@ __all__ = [
     "tallies_html",
     "thin_months_html",
     "windows_table_html",
+    "where_attacks",
+    "window_places",
     "windows_values",
 ]

@@ -43,7 +43,9 @@ from analysis.briefs.lookups import (
     tallies_overlapping,
     thin_months,
 )
+from analysis.briefs.places import window_places
 from analysis.briefs.wording import DAY
+from analysis.data.campaigns import campaign_holding
 from analysis.errors import ParameterError
 from analysis.models import attribution as attribution_model
 from analysis.models import counterfactual as cf_model
@@ -57,7 +59,7 @@ from analysis.params import whole_number
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts, normalise_freq
 
-__all__ = ["EventBrief", "event_brief"]
+__all__ = ["EventBrief", "default_period", "event_brief"]
 
 _NAN = float("nan")
 
@@ -125,6 +127,13 @@ class EventBrief(EventBriefViews, Results):
     cf_post_end: pd.Timestamp = attr("last period of the counterfactual's post period")
     cf_n_pre: int = attr("periods the counterfactual model was fitted to")
     notes: list[str] = attr("notes on measures that could not be estimated and model warnings")
+    # -- where, before and after (analysis.briefs.places.window_places) --
+    governorates_before: pd.Series = attr(
+        "attacks per governorate in the before window (grid order, then 'unknown')"
+    )
+    governorates_after: pd.Series = attr("attacks per governorate in the after window")
+    targets_before: pd.Series = attr("attacks per target_type in the before window")
+    targets_after: pd.Series = attr("attacks per target_type in the after window")
     # -- net of the other events in the window and of contagion (analysis.models.attribution) --
     attribution: AttributionResults | None = attr(
         "the joint fit of the focus and the other events in its windows (None if not made)",
@@ -239,6 +248,28 @@ def _counterfactual_numbers(c: CounterfactualResults | None) -> dict[str, Any]:
     }
 
 
+def default_period(
+    date: pd.Timestamp,
+    context_weeks: int,
+    window_days: int,
+    data_start: pd.Timestamp,
+    data_end: pd.Timestamp,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """A brief's default analysed period: ``context_weeks`` weeks either side of the event,
+    clipped to the data and to the campaign holding the event
+    (:data:`analysis.data.campaigns.CAMPAIGNS`), so a 2024 event's trend model is not fitted
+    across the quiet year before its campaign. The start is never clipped past the event's own
+    before window (``window_days`` days): the brief of a campaign's first attack still compares
+    it with the weeks before."""
+    context = pd.Timedelta(weeks=int(context_weeks))
+    lo, hi = max(date - context, data_start), min(date + context, data_end)
+    campaign = campaign_holding(date)
+    if campaign is not None:
+        lo = max(lo, min(campaign.start, date - pd.Timedelta(days=int(window_days))))
+        hi = min(hi, campaign.end)
+    return lo, hi
+
+
 def event_brief(
     incidents: pd.DataFrame,
     events: pd.DataFrame,
@@ -262,7 +293,8 @@ def event_brief(
     event_id : the focus event (an ``event_id`` of ``events``).
     window_days : length in days of the before and after windows (>= 1).
     context_weeks : default period: this many weeks either side of the event (>= 4), clipped to
-        the dataset's first and last incident dates.
+        the dataset's first and last incident dates and to the campaign holding the event
+        (:func:`default_period`).
     freq : period of the trend model and the counterfactual: "W-MON" (ISO weeks, default),
         "MS" (months) or "D" (days).
     start, end : the analysed period (ISO dates); override ``context_weeks``.
@@ -293,9 +325,9 @@ def event_brief(
             f"{event_id} ({date.date()}) lies outside the incident data "
             f"({data_start.date()} to {data_end.date()})"
         )
-    context = pd.Timedelta(weeks=int(context_weeks))
-    lo = pd.Timestamp(start) if start is not None else max(date - context, data_start)
-    hi = pd.Timestamp(end) if end is not None else min(date + context, data_end)
+    lo, hi = default_period(date, int(context_weeks), int(window_days), data_start, data_end)
+    lo = pd.Timestamp(start) if start is not None else lo
+    hi = pd.Timestamp(end) if end is not None else hi
     if not lo <= date <= hi:
         raise ParameterError(
             f"{event_id} ({date.date()}) lies outside the period {lo.date()} to {hi.date()}"
@@ -364,6 +396,7 @@ def event_brief(
         **_trend_numbers(its_res, event_id, notes),
         **_counterfactual_numbers(cf_res),
         notes=notes,
+        **window_places(incidents, date, int(window_days), confirmation),
         **net,
     )
 

@@ -41,14 +41,27 @@ from analysis.charts import (
     describe,
     legend_below,
     new_axes,
+    new_figure,
     short_label,
 )
+from analysis.data.geography import TARGET_GROUPS, UNKNOWN
+from analysis.geocharts import plot_governorate_map, plot_target_tiles, tiles_alt_text
 from analysis.models.inputs import period_unit
 from analysis.results import format_p
 
 __all__ = ["MEASURES", "NET_DIRECTION", "EventBriefViews"]
 
 _NAN = float("nan")
+
+#: a tally's ``count_kind`` as words before its number
+_KINDS = {"exact": "", "about": "about ", "at_least": "at least ", "more_than": "more than "}
+#: what a tally's ``scope`` counts, in words
+_SCOPES = {
+    "iraq": "Iraq",
+    "iraq_syria": "Iraq and Syria",
+    "region": "the region",
+    "one_base": "one base",
+}
 
 #: effect measures of a brief: key -> (plain name, unit)
 MEASURES = {
@@ -73,6 +86,11 @@ MEASURES = {
 #: estimates this far from 1 (a factor of 1.1 either way) count as a direction in
 #: :attr:`EventBriefViews.net_disagrees`; nearer to 1 they count as "no change"
 NET_DIRECTION = 1.1
+
+
+def _tallies(n: int, kind: str) -> str:
+    """E.g. "1 Iraq-only tally", "3 Iraq-only tallies"."""
+    return f"{n} {kind} {'tally' if n == 1 else 'tallies'}"
 
 
 class EventBriefViews:
@@ -352,17 +370,7 @@ class EventBriefViews:
                 f"Months of the analysed period with at most one counted attack: {months}. A thin "
                 "month may be quiet or under-reported (data/README.md lists the known gaps)."
             )
-        iraq = self.tallies[self.tallies["scope"] == "iraq"] if len(self.tallies) else self.tallies
-        shares = iraq["share_confirmed"].dropna() if len(iraq) else pd.Series(dtype=float)
-        if len(shares):
-            out.append(
-                f"{len(iraq)} tallies published by officials or the press cover periods "
-                f"overlapping the windows; the dataset's confirmed count is "
-                f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}% of the published figure "
-                "(definitions differ: see the table below)."
-            )
-        elif self.tallies is not None and len(self.tallies) == 0:
-            out.append("No published tally covers the windows, so coverage cannot be checked here.")
+        out += self.tally_caveats()
         if self.month_precision_excluded:
             out.append(
                 f"{plural(self.month_precision_excluded, 'incident')} in the period known only to "
@@ -440,6 +448,9 @@ class EventBriefViews:
             else:
                 est = fmt_number(r["estimate"], digits)
                 ci = f"{fmt_number(r['low'], digits)} to {fmt_number(r['high'], digits)}"
+            if np.isinf(r["estimate"]) and np.isfinite(r["low"]):  # no attack before the event
+                est = "not defined: no attacks before"
+                ci = f"{fmt_number(r['low'], digits)} or more"
             if not np.isfinite(r["estimate"]) and not np.isfinite(r["low"]):
                 est, ci = "not estimable", ""
             p = format_p(r["p"]).removeprefix("p ").replace("= ", "") if np.isfinite(r["p"]) else ""
@@ -483,24 +494,68 @@ class EventBriefViews:
         """The methods note as a bulleted list."""
         return bullets(self.methods(), "methods")
 
+    def tally_caveats(self) -> list[str]:
+        """The dataset's coverage against the published Iraq tallies for the same dates (the
+        Pentagon's where it published an Iraq figure), in plain words. Iraq-and-Syria, regional
+        and single-base tallies are never compared with the dataset's Iraq counts."""
+        t = self.tallies
+        if t is None or len(t) == 0:
+            return ["No published tally covers the windows, so coverage cannot be checked here."]
+        iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
+        out = []
+        if len(iraq):
+            shares = iraq["share_confirmed"]
+            pentagon = iraq[iraq["pentagon"].astype(bool)]
+            pick = pentagon if len(pentagon) else iraq
+            latest = pick.sort_values(["period_end", "period_start"], kind="stable").iloc[-1]
+            whose = "the Pentagon's Iraq tally" if len(pentagon) else "the latest Iraq-only tally"
+            spread = (
+                f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
+                if len(iraq) > 1
+                else f"{100 * shares.iloc[0]:.0f}%"
+            )
+            out.append(
+                f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
+                f"({_KINDS.get(latest.count_kind, '')}{latest.reported} attacks in Iraq), the "
+                f"dataset holds {latest.dataset_confirmed} confirmed attacks for the same dates "
+                f"({100 * latest.share_confirmed:.0f}%). Over the "
+                f"{_tallies(len(iraq), 'Iraq-only')} overlapping the "
+                f"windows the dataset's confirmed count is {spread} of the published figure "
+                "(definitions differ: see the table below)."
+            )
+        else:
+            out.append(
+                "No Iraq-only tally covers the windows, so the dataset's coverage cannot be "
+                "checked here."
+            )
+        others = int((~t["comparable"].astype(bool)).sum())
+        if others:
+            out.append(
+                f"{_tallies(others, 'other published')} for these "
+                "dates count Iraq and Syria together, the wider region or a single base; they are "
+                "listed for reference, not set beside the dataset's counts (the dataset holds "
+                "attacks in Iraq only)."
+            )
+        return out
+
     def caveats_html(self) -> Html:
-        """Coverage caveats (list) and the published tallies overlapping the windows (table)."""
+        """Coverage caveats (list), the Iraq-only tallies overlapping the windows beside the
+        dataset's counts for the same dates (table), and the other tallies for reference (table,
+        without dataset counts)."""
         out = bullets(self.caveats(), "caveats")
-        if len(self.tallies):
-            kind = {
-                "exact": "",
-                "about": "about ",
-                "at_least": "at least ",
-                "more_than": "more than ",
-            }
+        t = self.tallies
+        if t is None or len(t) == 0:
+            return out
+        iraq = t[t["comparable"].astype(bool)]
+        other = t[~t["comparable"].astype(bool)]
+        if len(iraq):
             rows = []
-            for r in self.tallies.itertuples(index=False):
+            for r in iraq.itertuples(index=False):
                 share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
                 rows.append(
                     [
                         esc(fmt_span(r.period_start, r.period_end)),
-                        esc(r.scope),
-                        esc(f"{kind.get(r.count_kind, '')}{r.reported}"),
+                        esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
                         esc(r.dataset_confirmed),
                         esc(r.dataset_all),
                         esc(share),
@@ -510,15 +565,36 @@ class EventBriefViews:
                 )
             header = [
                 "period",
-                "scope",
-                "published",
+                "published (Iraq)",
                 "dataset (confirmed)",
                 "dataset (all)",
                 "share",
                 "what was counted",
                 "source",
             ]
-            out = out + Html(html_table(header, rows, "tallies"), self.tallies.to_string())
+            table = html_table(header, rows, "tallies", numeric=[1, 2, 3, 4], nowrap=[0])
+            out = out + Html(table, iraq.drop(columns=["source_url"]).to_string())
+        if len(other):
+            rows = [
+                [
+                    esc(fmt_span(r.period_start, r.period_end)),
+                    esc(_SCOPES.get(r.scope, str(r.scope))),
+                    esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
+                    esc(r.what_counted),
+                    link(r.source_title, r.source_url),
+                ]
+                for r in other.itertuples(index=False)
+            ]
+            header = ["period", "counts", "published", "what was counted", "source"]
+            note = paragraphs(
+                [
+                    "For reference only: published tallies for these dates that count more than "
+                    "Iraq, so no dataset count is set beside them."
+                ],
+                "note",
+            )
+            table = html_table(header, rows, "tallies-reference", numeric=[2], nowrap=[0])
+            out = out + note + Html(table, other.drop(columns=["source_url"]).to_string())
         return out
 
     def incidents_html(self) -> Html:
@@ -617,7 +693,21 @@ class EventBriefViews:
         values["net_group"] = list(self.net_group)
         values["net_disagrees"] = bool(self.net_disagrees)
         values["net_missing"] = self.net_missing or None
+        values.update(self.places_values())
         return values
+
+    def places_values(self) -> dict[str, dict[str, int]]:
+        """Where, before and after, as recorded values: attacks per governorate and per
+        target_type in each window (places with none left out)."""
+        return {
+            name: {str(k): int(v) for k, v in getattr(self, name).items() if v}
+            for name in (
+                "governorates_before",
+                "governorates_after",
+                "targets_before",
+                "targets_after",
+            )
+        }
 
     # -- chart -------------------------------------------------------------------------------
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -684,6 +774,56 @@ class EventBriefViews:
         )
         legend_below(ax, ncols=3)
         return describe(ax, self.alt_text())
+
+    # -- where, before and after ---------------------------------------------------------------
+    def places_text(self) -> str:
+        """Where the windows' attacks happened, in words: by governorate and by target."""
+        parts = []
+        for side, gov, tgt in (
+            ("before", self.governorates_before, self.targets_before),
+            ("after", self.governorates_after, self.targets_after),
+        ):
+            days = self.window_days_before if side == "before" else self.window_days_after
+            where = tiles_alt_text(gov.drop(UNKNOWN))
+            what = tiles_alt_text(tgt, TARGET_GROUPS)
+            unknown = int(gov[UNKNOWN])
+            place = f"{where}{f', place unknown {unknown}' if unknown else ''}"
+            when = "before the event" if side == "before" else "from the event day on"
+            parts.append(
+                f"In the {plural(days, 'day')} {when}: by governorate {place}; by target {what}."
+            )
+        return " ".join(parts)
+
+    def plot_places(self, ax: Axes | None = None) -> Axes:
+        """Where, before and after: tile-grid maps of Iraq's governorates for the before and
+        the after window on one colour scale, with the attacks of unknown place beside each, and
+        the target groups (bases, convoys, the Green Zone, ...) as tiles under them."""
+        if ax is not None:  # one axes: the after window's map
+            return plot_governorate_map(self.governorates_after, ax, title="after")
+        fig, axes = new_figure(
+            2, 2, figsize=(9.0, 7.4), gridspec_kw={"height_ratios": [6, 2.2], "hspace": 0.12}
+        )
+        top = float(max(self.governorates_before.drop(UNKNOWN).max(), 1))
+        top = max(top, float(self.governorates_after.drop(UNKNOWN).max()))
+        low = float(max(self.targets_before.max(), self.targets_after.max(), 1))
+        sides = (
+            ("before", self.governorates_before, self.targets_before, self.window_days_before),
+            ("after", self.governorates_after, self.targets_after, self.window_days_after),
+        )
+        for col, (side, gov, tgt, days) in enumerate(sides):
+            when = f"{plural(days, 'day')} {side} the event"
+            if side == "after":
+                when = f"{plural(days, 'day')} from the event day"
+            title = f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}"
+            plot_governorate_map(gov, axes[0, col], title=title, vmax=top, describe_it=False)
+            plot_target_tiles(tgt, axes[1, col], title="by target", vmax=low)
+        return describe(
+            axes[0, 0],
+            f"Two tile maps of Iraq's governorates, one square each in its approximate "
+            f"position, shaded on one scale by {attack_noun(self.confirmation)} around the "
+            f"{self.label} ({fmt_date(self.event_date)}), with target tiles under each. "
+            + self.places_text(),
+        )
 
     def alt_text(self) -> str:
         """The chart in words, for readers who cannot see it: what it shows and the window

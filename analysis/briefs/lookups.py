@@ -8,6 +8,7 @@ brief and analysis page shows beside its numbers.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from analysis.series import normalise_freq, period_start, select
 
 __all__ = [
     "INCIDENT_COLUMNS",
+    "PENTAGON",
+    "TALLY_COLUMNS",
     "attack_times",
     "counterfactual_span",
     "event_card",
@@ -213,22 +216,51 @@ def thin_months(
     return pd.DataFrame({"month": thin.index, "rows": thin.to_numpy(dtype="int64")})
 
 
+#: a tally the Pentagon (the US Department of Defense) published, by its ``what_counted`` text
+#: ("Iraq-only part of the DoD 140", "Pentagon official to Kurdistan 24"; not "Pentagon-blamed")
+PENTAGON = re.compile(r"\bDoD\b|\bDefense Department\b|\bPentagon (?:official|spokes|\()")
+
+TALLY_COLUMNS = [
+    "period_start",
+    "period_end",
+    "scope",
+    "count_kind",
+    "reported",
+    "dataset_confirmed",
+    "dataset_all",
+    "comparable",
+    "share_confirmed",
+    "what_counted",
+    "source_title",
+    "source_url",
+    "pentagon",
+]
+
+
 def tallies_overlapping(
     incidents: pd.DataFrame,
     reported: pd.DataFrame | None,
     start: pd.Timestamp,
     end: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Published tallies whose period overlaps ``start``..``end``, beside the dataset's counts."""
+    """Published tallies whose period overlaps ``start``..``end``, beside the dataset's counts
+    for the same dates (:func:`analysis.data.coverage.compare_with_reported`, sorted by period).
+
+    Only rows with ``comparable`` True (Iraq-only tallies) may be set beside the dataset's
+    counts: the dataset holds attacks in Iraq, so an Iraq-and-Syria, regional or single-base
+    tally has no share and is shown for reference only. ``pentagon`` marks the tallies the
+    Pentagon (DoD) published, by their ``what_counted`` text (:data:`PENTAGON`).
+    """
     if reported is None or reported.empty:
-        columns = ["period_start", "period_end", "scope", "count_kind", "reported"]
-        columns += ["dataset_confirmed", "dataset_all", "share_confirmed", "what_counted"]
-        columns += ["source_title", "source_url"]
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=TALLY_COLUMNS)
     cmp = compare_with_reported(incidents, reported)
-    cmp["source_title"] = reported["source_title"].to_numpy()
     overlap = (cmp["period_start"] <= end) & (cmp["period_end"] >= start)
     out = cmp[overlap].drop_duplicates(
         subset=["period_start", "period_end", "reported", "source_url"]
     )
-    return out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)
+    out = out.assign(
+        comparable=out["comparable"].astype(bool),
+        pentagon=out["what_counted"].astype(str).str.contains(PENTAGON),
+    )
+    out = out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)
+    return out[TALLY_COLUMNS]

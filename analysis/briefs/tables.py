@@ -37,6 +37,7 @@ from analysis.briefs.wording import (
     fmt_span,
     plural,
 )
+from analysis.data.campaigns import campaign_of_period
 from analysis.data.coverage import compare_with_reported, monthly_coverage
 from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.models.changepoints import ChangepointResults
@@ -62,6 +63,7 @@ __all__ = [
     "its_diagnostics_html",
     "its_effects_html",
     "its_summary_html",
+    "period_html",
     "rate_words",
     "segments_html",
     "summary_html",
@@ -104,7 +106,12 @@ WORDS: dict[str, dict[str, str]] = {
         "military_posture": "Military posture",
         "truce": "Truce",
     },
-    "scope": {"iraq": "Iraq", "iraq_syria": "Iraq and Syria", "region": "Region"},
+    "scope": {
+        "iraq": "Iraq",
+        "iraq_syria": "Iraq and Syria",
+        "region": "Region",
+        "one_base": "One base",
+    },
     "count_kind": {
         "exact": "",
         "about": "about ",
@@ -401,39 +408,71 @@ def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Htm
     return reader_table(header, rows, "thin-months", numeric=range(1, len(header)), nowrap=[0])
 
 
+def period_html(start: object, end: object) -> Html:
+    """The period a page reads, and the campaign that holds it
+    (:data:`analysis.data.campaigns.CAMPAIGNS`), in one sentence: "Period: 1 Oct 2023 to
+    1 Oct 2024 (the 2023–24 campaign)."."""
+    found = campaign_of_period(start, end)
+    text = f"Period: {fmt_span(start, end)}"
+    text += f" (the {found.label})." if found is not None else "."
+    return note_html(text, "period")
+
+
 def tallies_html(
     incidents: pd.DataFrame, reported: pd.DataFrame, start: object, end: object
 ) -> Html:
-    """Tallies published for periods inside ``start``..``end`` beside the dataset's counts: the
-    columns of the event brief's tallies table (period, scope, published, the dataset's confirmed
-    and all rows, share, what was counted, source)."""
+    """Tallies published for periods inside ``start``..``end``: the Iraq-only ones beside the
+    dataset's counts for the same dates (period, published, the dataset's confirmed and all
+    rows, share, what was counted, source), then the others (Iraq and Syria, the region, one
+    base) for reference, without dataset counts: the dataset holds attacks in Iraq only."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     if reported is None or reported.empty:
         return note_html("No published tally covers this period.", "empty")
     cmp = compare_with_reported(incidents, reported)
-    cmp["source_title"] = reported["source_title"].to_numpy()
     inside = cmp["period_start"].between(lo, hi) & cmp["period_end"].between(lo, hi)
     cmp = cmp[inside]
     if cmp.empty:
         return note_html("No published tally covers a period inside this one.", "empty")
-    rows = []
-    for r in cmp.itertuples(index=False):
-        share = "" if pd.isna(r.share_confirmed) else _pct(r.share_confirmed)
-        rows.append(
+    iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
+    out = Html("", "")
+    if len(iraq):
+        rows = []
+        for r in iraq.itertuples(index=False):
+            share = "" if pd.isna(r.share_confirmed) else _pct(r.share_confirmed)
+            rows.append(
+                [
+                    fmt_span(r.period_start, r.period_end),
+                    f"{words('count_kind', r.count_kind)}{r.reported:,}",
+                    f"{r.dataset_confirmed:,}",
+                    f"{r.dataset_all:,}",
+                    share,
+                    str(r.what_counted),
+                    Html(link(r.source_title, r.source_url), str(r.source_title)),
+                ]
+            )
+        header = ["period", "published (Iraq)", "dataset (confirmed)", "dataset (all)", "share"]
+        header += ["what was counted", "source"]
+        out = out + reader_table(header, rows, "tallies", numeric=[1, 2, 3, 4])
+    else:
+        out = out + note_html("No Iraq-only tally covers a period inside this one.", "empty")
+    if len(other):
+        rows = [
             [
                 fmt_span(r.period_start, r.period_end),
                 words("scope", r.scope),
                 f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                f"{r.dataset_confirmed:,}",
-                f"{r.dataset_all:,}",
-                share,
                 str(r.what_counted),
                 Html(link(r.source_title, r.source_url), str(r.source_title)),
             ]
+            for r in other.itertuples(index=False)
+        ]
+        out = out + note_html(
+            "For reference only: tallies that count more than Iraq, so no dataset count is set "
+            "beside them."
         )
-    header = ["period", "scope", "published", "dataset (confirmed)", "dataset (all)", "share"]
-    header += ["what was counted", "source"]
-    return reader_table(header, rows, "tallies", numeric=[2, 3, 4, 5])
+        header = ["period", "counts", "published", "what was counted", "source"]
+        out = out + reader_table(header, rows, "tallies-reference", numeric=[2])
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ editions. Each build of a brief is an edition, dated by its own as-of date (the 
 built with when that is a date, else the day of the run in Iraq):
 ``archive/<YYYY-MM-DD>/<brief>.html`` keeps each one (a second build for the same date replaces
 that date's) and ``<brief>.html`` is the one of the latest date. ``index.html`` and ``feed.xml``
-(Atom) are rendered from the manifest.
+(Atom) are rendered from the manifest; the index lists the briefs campaign by campaign.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis.data.campaigns import CAMPAIGNS, campaign_of_period
 from analysis.report.html import CSS
 
 MANIFEST = "manifest.json"
@@ -27,6 +28,10 @@ ARCHIVE = "archive"
 FEED = "feed.xml"
 NAV_LINK = '<p class="escalation-nav"><a href="index.html">'
 FEED_ID = uuid.uuid5(uuid.NAMESPACE_URL, "escalation/briefs")
+#: the index's heading for briefs that lie in no single campaign
+#: the index's group of sweep summary pages (after the campaigns and the other briefs)
+SWEEPS = "Sweeps"
+OTHER_BRIEFS = "Other briefs"
 
 
 def read_manifest(site: Path) -> dict[str, Any]:
@@ -108,26 +113,55 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
     )
 
 
+def campaign_of_entry(entry: Mapping[str, Any]) -> str:
+    """The label of the campaign a manifest entry is listed under on the index: the campaign
+    (:data:`analysis.data.campaigns.CAMPAIGNS`) whose span holds more than half the days of
+    the brief's glued ``period``, else :data:`OTHER_BRIEFS` (no period, or one mostly outside
+    every campaign)."""
+    period = entry.get("period")
+    if isinstance(period, list | tuple) and len(period) == 2:
+        try:
+            found = campaign_of_period(period[0], period[1])
+        except (TypeError, ValueError):
+            found = None
+        if found is not None:
+            return found.label
+    return OTHER_BRIEFS
+
+
+def _index_table(rows: list[str]) -> str:
+    body = "\n".join(rows)
+    return f"""<table>
+<thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
+<th>Headline</th><th>Editions</th></tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>"""
+
+
 def index_html(
     manifest: Mapping[str, Any],
     order: list[str],
     status: str = "",
     sweeps: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
-    """The index page: every brief with its title, focus event, period, build time, headline.
+    """The index page: every brief with its title, focus event, period, build time, headline,
+    grouped by campaign (:func:`campaign_of_entry`; campaigns oldest first, then the other
+    briefs), in the config's ``order`` within a group. All text from briefs is escaped.
 
-    ``order`` is the config's order of brief names. ``status``: an HTML paragraph placed under
-    the introduction (:func:`queue_status_html`). ``sweeps`` (name -> the manifest's record of
-    its summary page) adds one row per sweep after the briefs. All text from briefs is escaped.
-    """
-    rows = []
+    ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
+    ``sweeps`` (name -> the manifest's record of its summary page) adds a last group, one row
+    per sweep."""
+    groups: dict[str, list[str]] = {c.label: [] for c in CAMPAIGNS}
+    groups[OTHER_BRIEFS] = []
     for name in order:
         entry = manifest["briefs"].get(name)
         if not entry:
             continue
         e = {k: html.escape(str(v)) for k, v in entry.items() if isinstance(v, str | int | float)}
         href = html.escape(entry.get("file", f"{name}.html"))
-        rows.append(
+        groups[campaign_of_entry(entry)].append(
             "<tr>"
             f'<td><a href="{href}">{e.get("title", html.escape(name))}</a></td>'
             f"<td>{e.get('focus_event', '')}</td>"
@@ -139,7 +173,7 @@ def index_html(
         )
     for name, entry in sorted((sweeps or {}).items()):
         grid = " × ".join(f"{k} ({v})" for k, v in entry.get("grid", {}).items())
-        rows.append(
+        groups.setdefault(SWEEPS, []).append(
             "<tr>"
             f'<td><a href="{html.escape(entry.get("file", f"{name}.html"))}">'
             f"{html.escape(str(entry.get('title', name)))}</a></td>"
@@ -150,7 +184,14 @@ def index_html(
             "<td></td>"
             "</tr>"
         )
-    body = "\n".join(rows) or '<tr><td colspan="6">No briefs published yet.</td></tr>'
+    sections = [
+        f'<h2 class="escalation-campaign">{html.escape(label)}</h2>\n{_index_table(rows)}'
+        for label, rows in groups.items()
+        if rows
+    ]
+    body = "\n".join(sections) or _index_table(
+        ['<tr><td colspan="6">No briefs published yet.</td></tr>']
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -166,16 +207,11 @@ def index_html(
 <main>
 <h1>Attack tempo briefs</h1>
 <p>How the tempo of attacks on US diplomatic and military sites in Iraq changed around political
-events. Each brief states its data, parameters and code version at the end. Every edition stays
-in the archive; subscribe to new ones with the <a href="feed.xml">Atom feed</a>.</p>
+events, campaign by campaign. Each brief states its data, parameters and code version at the end.
+Every edition stays in the archive; subscribe to new ones with the <a href="feed.xml">Atom
+feed</a>.</p>
 {status}
-<table>
-<thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
-<th>Headline</th><th>Editions</th></tr></thead>
-<tbody>
 {body}
-</tbody>
-</table>
 </main>
 </body>
 </html>

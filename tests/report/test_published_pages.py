@@ -236,3 +236,98 @@ def test_event_labels_never_overlap_on_the_busiest_chart():
     legend = ax.get_legend()
     if legend is not None:
         assert not legend.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+
+
+#: the 2023-24 campaign's event briefs of the shipped config
+BRIEFS_2023_24 = [
+    "iri_campaign_start",
+    "us_strikes_iraq_nov2023",
+    "us_strikes_jan2024",
+    "tower22_attack",
+    "kh_suspension",
+    "us_strikes_feb2024",
+]
+#: the pages that draw where attacks happened: both data overviews and the event briefs
+PLACE_PAGES = ["data_overview", "data_overview_2023_24", "suleimani_strike", "tower22_attack"]
+#: every image of a page with its alt text, loaded size and right edge
+IMAGES = """Array.from(document.querySelectorAll('main img')).map(i => ({
+  alt: i.alt, complete: i.complete, natural: i.naturalWidth,
+  width: i.getBoundingClientRect().width, right: i.getBoundingClientRect().right}))"""
+
+
+def test_the_site_holds_both_campaigns_grouped_on_the_index(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    first, second = index.index(">2019–2021 campaign</h2>"), index.index(">2023–24 campaign</h2>")
+    assert first < index.index('href="suleimani_strike.html"') < second
+    other = index.find(">Other briefs</h2>")
+    for name in [*BRIEFS_2023_24, "data_overview_2023_24", "changepoints_and_escalation_2023_24"]:
+        at = index.index(f'href="{name}.html"')
+        assert second < at and (other < 0 or at < other), name
+    for name in ["data_overview_2023_24", "event_windows_2023_24", "counterfactual_2023_24"]:
+        page = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert "2019-21" not in page and "2019–2021" not in page.split("escalation-provenance")[0]
+
+
+@pytest.mark.parametrize("name", BRIEFS_2023_24)
+def test_each_2023_24_brief_names_its_coverage_against_the_pentagon_s_iraq_tallies(site, name):
+    page = (site / f"{name}.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#x27;", "'")
+    found = re.search(
+        r"against the Pentagon's Iraq tally for (\d+ \w+ \d{4}) to (\d+ \w+ \d{4}) "
+        r"\((?:at least |about )?(\d+) attacks in Iraq\), the dataset holds (\d+) confirmed "
+        r"attacks for the same dates \((\d+)%\)",
+        text,
+    )
+    assert found, name
+    published, held, share = int(found[3]), int(found[4]), int(found[5])
+    assert share == round(100 * held / published)
+    parsed = _parse(site / f"{name}.html")
+    (compared,) = [rows for css, rows in parsed.tables if "escalation-tallies" in css.split()]
+    assert "published (Iraq)" in compared and "Iraq and Syria" not in compared
+    reference = [rows for css, rows in parsed.tables if "escalation-tallies-reference" in css]
+    assert all(not any(c.startswith("dataset") for c in rows) for rows in reference)
+
+
+def test_tile_maps_and_small_multiples_render_labelled_at_1100_px(site):
+    """The governorate view reaches the pages as described images that load and fit at 1100 px;
+    their labels never overlap (matplotlib's text extents, as for the event labels)."""
+    with Browser(require_chromium()) as browser:
+        for page in PLACE_PAGES:
+            images = browser.load(site / f"{page}.html", expressions=[IMAGES]).values[IMAGES]
+            maps = [i for i in images if "tile map" in i["alt"].lower()]
+            multiples = [i for i in images if "Small multiples" in i["alt"]]
+            assert maps, f"{page}: no tile map"
+            if page.startswith("data_overview"):
+                assert len(multiples) == 2, f"{page}: small multiples by governorate and target"
+            for image in maps + multiples:
+                assert image["complete"] and image["natural"] > 300, (page, image["alt"][:60])
+                assert 300 < image["width"] and image["right"] <= 1100, (page, image["alt"][:60])
+                assert "governorate" in image["alt"] or "target" in image["alt"]
+    _assert_place_labels_do_not_overlap()
+
+
+def _assert_place_labels_do_not_overlap():
+    from analysis.briefs import event_brief, where_attacks
+    from analysis.data import load_events, load_incidents
+
+    incidents = load_incidents()
+    figures = [
+        where_attacks(incidents, "2023-10-01", "2024-10-01").plot().figure,
+        where_attacks(incidents, "2019-10-01", "2021-12-31").plot_weekly().figure,
+        event_brief(incidents, load_events(), "tower22_attack").plot_places().figure,
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = [
+            t
+            for ax in fig.axes
+            if ax.get_visible()
+            for t in [*ax.texts, ax.title]
+            if t.get_visible() and t.get_text()
+        ]
+        assert len(texts) > 10
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+        for (ta, a), (tb, b) in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b), f"{ta!r} overlaps {tb!r}"
+        assert all(fig.bbox.x0 <= b.x0 and b.x1 <= fig.bbox.x1 for _, b in boxes)

@@ -1,0 +1,191 @@
+"""Where attacks happened over a span: per governorate and per target, in total and by week.
+
+:func:`where_attacks` counts the incidents of a span per governorate (a tile-grid map of Iraq,
+:mod:`analysis.geocharts`) and per target group (bases, convoys, the Green Zone, the airport,
+...), and per period of ``freq`` for the small multiples. :func:`window_places` gives the same
+totals for an event's before and after windows (the event brief's "where, before and after").
+
+Counts are of incidents known to the day (month-only rows cannot be placed in a week or a window
+and are left out, as in every weekly series), at the confirmation levels asked for.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.axes import Axes
+
+from analysis.briefs.wording import DAY, attack_noun, fmt_span, plural
+from analysis.charts import describe, new_figure
+from analysis.data.geography import (
+    TARGET_GROUPS,
+    UNKNOWN,
+    place_totals,
+)
+from analysis.geocharts import (
+    plot_governorate_map,
+    plot_small_multiples,
+    plot_target_tiles,
+    tiles_alt_text,
+)
+from analysis.params import whole_number
+from analysis.results import Results, attr
+from analysis.series import MonthPrecisionWarning, counts_by, normalise_freq, select
+
+__all__ = ["PlacesResults", "place_rows", "where_attacks", "window_places"]
+
+
+def place_rows(
+    incidents: pd.DataFrame,
+    start: object,
+    end: object,
+    confirmation: str | Sequence[str] = "confirmed",
+) -> pd.DataFrame:
+    """The incidents a place count rests on: known to the day, dated ``start`` to ``end``
+    (inclusive), at the ``confirmation`` levels."""
+    rows = select(incidents, confirmation=confirmation)
+    rows = rows[rows["date_precision"] == "day"]
+    return rows[rows["date"].between(pd.Timestamp(start), pd.Timestamp(end))]
+
+
+@dataclass(repr=False, eq=False)
+class PlacesResults(Results):
+    """Where the attacks of a span happened. Built by :func:`where_attacks`."""
+
+    start: pd.Timestamp = attr("first day of the span")
+    end: pd.Timestamp = attr("last day of the span")
+    freq: str = attr("period of the small multiples (W-MON, MS, D)")
+    confirmation: str | list[str] = attr("confirmation levels counted")
+    governorates: pd.Series = attr(
+        "attacks per governorate in the span (grid order, then 'unknown'), zeros included"
+    )
+    targets: pd.Series = attr("attacks per target_type in the span (codebook order)")
+    by_governorate: pd.DataFrame = attr(
+        "attacks per period of ``freq``, one column per governorate with any (unknown included)"
+    )
+    by_target: pd.DataFrame = attr("attacks per period of ``freq``, one column per target_type")
+    month_precision_excluded: int = attr("incidents in the span known only to the month, left out")
+
+    title = "Where attacks happened"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per governorate and per target group: ``kind``, ``place``, ``attacks``."""
+        gov = self.governorates.rename_axis("place").reset_index().assign(kind="governorate")
+        tgt = self.targets.rename(index=TARGET_GROUPS).rename_axis("place").reset_index()
+        tgt = tgt.assign(kind="target")
+        return pd.concat([gov, tgt], ignore_index=True)[["kind", "place", "attacks"]]
+
+    def summary(self) -> str:
+        """The span's attacks by governorate and by target, largest first, in one paragraph."""
+        total = int(self.governorates.sum())
+        noun = attack_noun(self.confirmation, total)
+        gov = self.governorates.drop(UNKNOWN)
+        gov = gov[gov > 0].sort_values(ascending=False, kind="stable")
+        tgt = self.targets[self.targets > 0].sort_values(ascending=False, kind="stable")
+        where = ", ".join(f"{k} {v}" for k, v in gov.items()) or "none placed"
+        what = ", ".join(f"{TARGET_GROUPS[k]} {v}" for k, v in tgt.items()) or "none"
+        text = (
+            f"{fmt_span(self.start, self.end)}: {total} {noun} known to the day. By "
+            f"governorate: {where}; place unknown {int(self.governorates[UNKNOWN])}. By target: "
+            f"{what}."
+        )
+        if self.month_precision_excluded:
+            text += (
+                f" {plural(self.month_precision_excluded, 'incident')} known only to the month "
+                "left out."
+            )
+        return text
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The tile-grid map of the span's attacks per governorate, "place unknown" beside it,
+        and the target groups as tiles beside the map."""
+        if ax is not None:
+            return plot_governorate_map(self.governorates, ax, title="By governorate")
+        fig, (left, right) = new_figure(
+            1, 2, figsize=(9.0, 5.6), gridspec_kw={"width_ratios": [4.6, 3]}
+        )
+        plot_governorate_map(self.governorates, left, title="By governorate", describe_it=False)
+        plot_target_tiles(self.targets, right, title="By target")
+        right.set_anchor("N")
+        describe(
+            left,
+            f"Tile map of Iraq's governorates, one square each in its approximate position, "
+            f"shaded by {attack_noun(self.confirmation)} {fmt_span(self.start, self.end)}: "
+            f"{tiles_alt_text(self.governorates.drop(UNKNOWN))}; place "
+            f"unknown {int(self.governorates[UNKNOWN])}. Beside it, tiles by target: "
+            f"{tiles_alt_text(self.targets, TARGET_GROUPS)}.",
+        )
+        return left
+
+    def plot_weekly(self, by: str = "governorate") -> Axes:
+        """Small multiples: attacks per period in each governorate (``by="governorate"``) or
+        each target group (``by="target"``) with any attack in the span, on one scale."""
+        frame = self.by_governorate if by == "governorate" else self.by_target
+        names = {} if by == "governorate" else TARGET_GROUPS
+        unit = {"W-MON": "per week", "MS": "per month", "D": "per day"}[self.freq]
+        what = "governorate" if by == "governorate" else "target"
+        return plot_small_multiples(
+            frame,
+            names={**names, UNKNOWN: "place unknown"},
+            title=f"{attack_noun(self.confirmation).capitalize()} {unit}, by {what}",
+            unit=unit,
+        )
+
+
+def where_attacks(
+    incidents: pd.DataFrame,
+    start: object,
+    end: object,
+    *,
+    freq: str = "W-MON",
+    confirmation: str | Sequence[str] = "confirmed",
+) -> PlacesResults:
+    """Where the attacks of ``start`` to ``end`` (inclusive) happened: totals per governorate
+    and per target group, and counts per period of ``freq`` for each (incidents known to the
+    day, at the ``confirmation`` levels)."""
+    freq = normalise_freq(freq)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    rows = place_rows(incidents, lo, hi, confirmation)
+    month_rows = select(incidents, confirmation=confirmation)
+    month_rows = month_rows[month_rows["date_precision"] == "month"]
+    month_rows = month_rows[month_rows["date"].between(lo.replace(day=1), hi)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonthPrecisionWarning)  # counted below, said in summary
+        by_gov = counts_by(incidents, "governorate", freq, lo, hi, confirmation=confirmation)
+        by_tgt = counts_by(incidents, "target_type", freq, lo, hi, confirmation=confirmation)
+    return PlacesResults(
+        start=lo,
+        end=hi,
+        freq=freq,
+        confirmation=confirmation if isinstance(confirmation, str) else list(confirmation),
+        governorates=place_totals(rows, "governorate"),
+        targets=place_totals(rows, "target"),
+        by_governorate=by_gov,
+        by_target=by_tgt,
+        month_precision_excluded=len(month_rows),
+    )
+
+
+def window_places(
+    incidents: pd.DataFrame,
+    event_date: object,
+    days: int = 30,
+    confirmation: str | Sequence[str] = "confirmed",
+) -> dict[str, pd.Series]:
+    """Attacks per governorate and per target in the ``days`` days before the event and the
+    ``days`` days from the event day on (the windows of :mod:`analysis.models.windows`): keys
+    ``governorates_before``, ``governorates_after``, ``targets_before``, ``targets_after``."""
+    days = whole_number("days", days, 1, "days")
+    date = pd.Timestamp(event_date).normalize()
+    span = pd.Timedelta(days=int(days))
+    before = place_rows(incidents, date - span, date - DAY, confirmation)
+    after = place_rows(incidents, date, date + span - DAY, confirmation)
+    return {
+        "governorates_before": place_totals(before, "governorate"),
+        "governorates_after": place_totals(after, "governorate"),
+        "targets_before": place_totals(before, "target"),
+        "targets_after": place_totals(after, "target"),
+    }
