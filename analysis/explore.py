@@ -46,8 +46,10 @@ from analysis.briefs import (
 )
 from analysis.briefs.html import Html, esc, html_table, paragraphs
 from analysis.briefs.wording import fmt_number
-from analysis.errors import ConfigError, EscalationError, ParameterError
-from analysis.models import attribution, changepoints, hawkes
+from analysis.data.campaigns import CAMPAIGNS as DATA_CAMPAIGNS
+from analysis.data.campaigns import campaign_holding
+from analysis.errors import ConfigError, EscalationError, ModelInputError, ParameterError
+from analysis.models import changepoints, hawkes
 from analysis.models.attribution import AttributionResults
 from analysis.models.changepoints import ChangepointResults
 from analysis.models.hawkes import HawkesResults
@@ -58,7 +60,6 @@ __all__ = [
     "CAMPAIGNS",
     "EVENT_NOTEBOOK",
     "PERIOD_NOTEBOOK",
-    "TILE_MAP_HOOK",
     "EventChoice",
     "EventExplorer",
     "EventView",
@@ -76,12 +77,10 @@ __all__ = [
     "save_brief",
 ]
 
-#: the campaigns the event picker groups events by: (name, first day, last day)
-CAMPAIGNS: tuple[tuple[str, str, str], ...] = (
-    ("2019-2021", "2019-01-01", "2021-12-31"),
-    ("2023-24", "2023-01-01", "2024-12-31"),
-)
-#: the group of events outside every campaign (e.g. 2022)
+#: the campaigns the event picker groups events by: the data layer's
+#: (:data:`analysis.data.campaigns.CAMPAIGNS`, the spans the briefs and the index use)
+CAMPAIGNS = DATA_CAMPAIGNS
+#: the group of events outside every campaign
 OTHER_EVENTS = "between campaigns"
 #: measures of the event explorer: value -> label
 MEASURES = {"windows": "window comparison", "attribution": "net attribution"}
@@ -92,9 +91,6 @@ FILTERS = {"governorate": "governorate", "target_type": "target", "attack_type":
 #: the notebooks a saved view becomes a brief of (relative to the project root)
 EVENT_NOTEBOOK = "notebooks/brief.ipynb"
 PERIOD_NOTEBOOK = "notebooks/04_changepoints_and_escalation.ipynb"
-#: the charts-layer function drawing incidents on a governorate tile grid, shown by the event
-#: explorer when :mod:`analysis.charts` has it (called with the window's incident rows)
-TILE_MAP_HOOK = "plot_tile_map"
 _DAY = pd.Timedelta(days=1)
 
 
@@ -104,13 +100,10 @@ _DAY = pd.Timedelta(days=1)
 
 
 def campaign_of(date: object) -> str:
-    """The campaign (a name of :data:`CAMPAIGNS`) whose span holds ``date``, else
+    """The label of the campaign (:data:`CAMPAIGNS`) whose span holds ``date``, else
     :data:`OTHER_EVENTS`."""
-    day = pd.Timestamp(date)
-    for name, first, last in CAMPAIGNS:
-        if pd.Timestamp(first) <= day <= pd.Timestamp(last):
-            return name
-    return OTHER_EVENTS
+    found = campaign_holding(date)
+    return found.label if found is not None else OTHER_EVENTS
 
 
 def event_options(events: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
@@ -118,7 +111,7 @@ def event_options(events: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
     strike"); campaigns in :data:`CAMPAIGNS` order, then :data:`OTHER_EVENTS`, empty ones left
     out."""
     rows = events.sort_values(["date", "event_id"], kind="stable")
-    groups: dict[str, list[tuple[str, str]]] = {n: [] for n, _, _ in CAMPAIGNS}
+    groups: dict[str, list[tuple[str, str]]] = {c.label: [] for c in CAMPAIGNS}
     groups[OTHER_EVENTS] = []
     for r in rows.itertuples(index=False):
         label = f"{pd.Timestamp(r.date):%d %b %Y} · {r.label}"
@@ -182,36 +175,6 @@ def _png(ax_or_fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def attribution_events(brief: EventBrief) -> list[str]:
-    """The events the net attribution fits for ``brief``: its focus event and the other events
-    inside its windows (so the focus event's effect is net of them), by date."""
-    others = brief.other_events
-    inside = others[(others["date"] > brief.start) & (others["date"] <= brief.end)]
-    ids = [brief.event_id, *inside["event_id"].astype(str)]
-    dates = dict(zip(inside["event_id"].astype(str), inside["date"], strict=True))
-    dates[brief.event_id] = brief.event_date
-    return sorted(dict.fromkeys(ids), key=lambda i: (dates[i], i))
-
-
-def fit_attribution(
-    incidents: pd.DataFrame, events: pd.DataFrame, brief: EventBrief, seed: int = 0
-) -> AttributionResults:
-    """:func:`analysis.models.attribution.fit` over the brief's period (its last day included),
-    for :func:`attribution_events`, excess attacks over the brief's window length."""
-    ids = attribution_events(brief)
-    times = attack_times(incidents, brief.start, brief.end, brief.confirmation)
-    chosen = events[events["event_id"].astype(str).isin(ids)][["event_id", "date"]]
-    return attribution.fit(
-        times,
-        chosen,
-        start=brief.start,
-        end=brief.end + _DAY,
-        horizon_days=brief.window_days,
-        seed=seed,
-        compare=False,
-    )
-
-
 def _labels(events: pd.DataFrame) -> dict[str, str]:
     return dict(zip(events["event_id"].astype(str), events["label"].astype(str), strict=True))
 
@@ -261,15 +224,10 @@ def attribution_table(res: AttributionResults, events: pd.DataFrame) -> Html:
     return Html(table, res.effects.to_string()) + paragraphs(words, "attribution-notes")
 
 
-def tile_map(incidents: pd.DataFrame, brief: EventBrief) -> bytes | None:
-    """The governorate tile grid of the incidents in the brief's windows as PNG, drawn by
-    ``analysis.charts.plot_tile_map`` (:data:`TILE_MAP_HOOK`) when the charts layer has it;
-    None when it has not."""
-    plot = getattr(charts, TILE_MAP_HOOK, None)
-    if plot is None:
-        return None
-    rows = incidents[incidents["incident_id"].astype(str).isin(brief.incidents["incident_id"])]
-    return _png(plot(rows))
+def places_map(brief: EventBrief) -> bytes:
+    """Where, before and after, as PNG: the brief's own tile-grid maps of the governorates and
+    targets (:meth:`EventBrief.plot_places`, the figure the brief page shows)."""
+    return _png(brief.plot_places())
 
 
 def compute_event(
@@ -280,9 +238,11 @@ def compute_event(
     progress: Callable[[str], None] = lambda _: None,
 ) -> EventView:
     """Everything the event explorer shows for ``choice``: :func:`analysis.briefs.event_brief` on
-    the filtered incidents (as ``notebooks/brief.ipynb`` calls it), and for the "attribution"
-    measure :func:`fit_attribution` as well. The analysed period is the unfiltered data's, so a
-    filter never moves the chart's dates. ``progress`` is told each step."""
+    the filtered incidents (as ``notebooks/brief.ipynb`` calls it); the "attribution" measure
+    shows that brief's own joint fit (its "net of the other events" rows' model,
+    :attr:`EventBrief.attribution`), so the numbers are the ones the brief publishes. The
+    analysed period is the unfiltered data's, so a filter never moves the chart's dates.
+    ``progress`` is told each step."""
     if choice.measure not in MEASURES:
         raise ParameterError(
             f"measure must be one of {', '.join(MEASURES)}, got {choice.measure!r}"
@@ -303,8 +263,9 @@ def compute_event(
     )
     fit = None
     if choice.measure == "attribution":
-        progress("fitting the net attribution (several seconds)")
-        fit = fit_attribution(rows, events, brief, seed=choice.seed)
+        fit = brief.attribution
+        if fit is None:
+            raise ModelInputError(f"no net attribution for this view: {brief.net_missing}")
         table = attribution_table(fit, events)
     else:
         table = brief.effects_html()
@@ -320,7 +281,7 @@ def compute_event(
         incidents=brief.incidents_html(),
         chart=chart,
         caption=brief.alt_text(),
-        tile_map=tile_map(rows, brief),
+        tile_map=places_map(brief),
     )
 
 

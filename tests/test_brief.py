@@ -517,10 +517,11 @@ def _check_brief_glue(glued: dict, incidents, events, reported, event_id: str) -
     assert glued["observed_after"] == c.observed_total
     assert glued["expected_after"] == pytest.approx(c.predicted_total, rel=1e-9)
     assert glued["n_incidents_window"] == len(incidents_in_window(incidents, date, 30))
-    # the net-of-other-events row: the same joint fit, seeded, as the package computes
+    # the net-of-other-events row: the same joint fit, seeded, as the package computes (to
+    # 1e-6: the optimiser's last digits can differ between processes; pages print two)
     assert glued["net_events"] == b.net_events and glued["net_group"] == b.net_group
     for k in ("net_rate_ratio", "net_low", "net_high", "net_excess", "net_excess_high"):
-        assert glued[k] == pytest.approx(getattr(b, k), rel=1e-9), k
+        assert glued[k] == pytest.approx(getattr(b, k), rel=1e-6), k
 
 
 @pytest.mark.filterwarnings("ignore::analysis.series.MonthPrecisionWarning")

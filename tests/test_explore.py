@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from analysis import charts, explore
-from analysis.briefs import event_brief
+from analysis import explore
+from analysis.briefs import EventBrief, event_brief
 from analysis.briefs.wording import fmt_number
 from analysis.data import load_events, load_incidents
 from analysis.errors import ConfigError, ParameterError
@@ -64,18 +64,21 @@ def _same_numbers(a, b) -> None:
 def test_event_picker_groups_events_by_campaign_in_date_order(data):
     _, events = data
     groups = explore.event_options(events)
-    assert list(groups)[:2] == ["2019-2021", "2023-24"]
+    first, second = (c.label for c in explore.CAMPAIGNS)
+    assert list(groups)[:2] == [first, second]
     ids = [i for options in groups.values() for _, i in options]
     assert sorted(ids) == sorted(events["event_id"].astype(str))
     dates = events.set_index("event_id")["date"]
+    spans = {c.label: c for c in explore.CAMPAIGNS}
     for campaign, options in groups.items():
         days = [dates[i] for _, i in options]
         assert days == sorted(days), campaign
         assert all(explore.campaign_of(d) == campaign for d in days)
-    assert ("03 Jan 2020 · Suleimani strike", "suleimani_strike") in groups["2019-2021"]
-    assert "oct7_attack" in [i for _, i in groups["2023-24"]]
-    # 2022 belongs to neither campaign
-    assert all(d.year == 2022 for d in (dates[i] for _, i in groups[explore.OTHER_EVENTS]))
+        # the data layer's campaigns, the spans the briefs and the index use
+        inside = [campaign in spans and spans[campaign].holds(d) for d in days]
+        assert all(inside) if campaign in spans else not any(inside), campaign
+    assert ("03 Jan 2020 · Suleimani strike", "suleimani_strike") in groups[first]
+    assert "oct7_attack" in [i for _, i in groups[second]]
 
 
 def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, monkeypatch):
@@ -141,46 +144,28 @@ def test_filters_keep_the_selected_incidents_and_the_whole_datas_period(data, mo
     _same_numbers(got, direct)
 
 
-def test_attribution_fits_the_event_net_of_the_others_in_its_windows(data, monkeypatch):
+def test_attribution_shows_the_brief_s_own_joint_fit(data, monkeypatch):
+    """The net attribution is the brief's "net of the other events" model: one fit per view,
+    the same numbers a direct ``event_brief`` publishes."""
     incidents, events = data
     spy = Spy(attribution.fit)
     monkeypatch.setattr(attribution, "fit", spy)
     x = _explorer(data, window_days=21)
-    assert spy.calls == []  # the window comparison fits no attribution
-    during = []
-    real = spy.real
-    spy.real = lambda *a, **k: (
-        during.append((x.progress.layout.display, x.progress.value, x.status.value)),
-        real(*a, **k),
-    )[1]
+    assert len(spy.calls) == 1  # the brief's own joint fit, nothing more
     x.measure.value = "attribution"
     assert x.error is None, x.error
-    # the slow fit runs with the progress bar shown and says what it is doing
-    ((shown, step, status),) = during
-    assert shown != "none" and step >= 1 and "net attribution" in status
-    assert x.progress.layout.display == "none"
-    spy.real = real
-    ((args, kwargs),) = spy.calls
-    brief = x.view.brief
-    fitted = sorted(args[1]["event_id"].astype(str))
-    assert fitted == sorted(["pompeo_embassy_threat", *brief.other_events["event_id"]])
-    assert len(fitted) > 1
-    assert kwargs["start"] == brief.start and kwargs["end"] == brief.end + pd.Timedelta(days=1)
+    assert len(spy.calls) == 2 and x.progress.layout.display == "none"
+    view = x.view
+    assert view.attribution is view.brief.attribution is not None
+    (args, kwargs) = spy.calls[-1]
+    assert sorted(args[1]) == sorted(view.brief.net_events) and len(args[1]) > 1
     assert kwargs["horizon_days"] == 21 and kwargs["seed"] == 0
-    times = args[0]
-    assert (
-        len(times)
-        == (
-            (incidents["date"] >= brief.start)
-            & (incidents["date"] <= brief.end)
-            & (incidents["confirmation"] == "confirmed")
-            & (incidents["date_precision"] == "day")
-        ).sum()
+    direct = event_brief(
+        incidents, events, "pompeo_embassy_threat", window_days=21, context_weeks=CONTEXT
     )
-    direct = spy.real(times, args[1], **kwargs)
-    pd.testing.assert_frame_equal(x.view.attribution.effects, direct.effects)
-    assert x.view.attribution.branching_ratio == direct.branching_ratio
-    rr = direct.effects.loc["pompeo_embassy_threat", "rate_ratio"]
+    pd.testing.assert_frame_equal(view.attribution.effects, direct.attribution.effects)
+    assert view.brief.net_rate_ratio == direct.net_rate_ratio
+    rr = direct.attribution.effects.iloc[0]["rate_ratio"]
     assert "escalation-attribution" in x.table.value
     assert fmt_number(rr, 2) in x.table.value
 
@@ -196,7 +181,9 @@ def test_a_failing_fit_shows_its_error_and_the_widget_goes_on(data, monkeypatch)
     assert x.view is None and x.progress.layout.display == "none"
     # an unexpected failure shows its kind, escaped
     monkeypatch.setattr(
-        attribution, "fit", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("<b>boom</b>"))
+        explore,
+        "attribution_table",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("<b>boom</b>")),
     )
     x.filters["governorate"].value = ()
     assert x.error == "RuntimeError: <b>boom</b>"
@@ -228,24 +215,21 @@ def test_the_incidents_list_escapes_text_and_links_each_source(data):
     assert page.count('href="https://') + page.count('href="http://') == links
 
 
-def test_a_tile_map_is_shown_when_the_charts_layer_has_one(data, monkeypatch):
+def test_the_places_map_is_the_brief_s_own(data, monkeypatch):
+    """Where, before and after: the explorer shows the brief's ``plot_places`` figure."""
+    drawn = []
+    real = EventBrief.plot_places
+
+    def spy(self, ax=None):
+        drawn.append(self)
+        return real(self, ax)
+
+    monkeypatch.setattr(EventBrief, "plot_places", spy)
     x = _explorer(data)
-    assert not hasattr(charts, explore.TILE_MAP_HOOK) or x.view.tile_map is not None
-    if not hasattr(charts, explore.TILE_MAP_HOOK):
-        assert x.tile_map.layout.display == "none"
-    seen = []
-
-    def fake_tiles(rows):
-        seen.append(rows)
-        ax = charts.new_axes()
-        ax.bar(range(3), [1, 2, 3])
-        return ax
-
-    monkeypatch.setattr(charts, explore.TILE_MAP_HOOK, fake_tiles, raising=False)
-    x.window.value = 20
+    assert drawn[-1] is x.view.brief
     assert x.tile_map.layout.display != "none" and x.tile_map.value[:4] == b"\x89PNG"
-    ids = set(seen[-1]["incident_id"].astype(str))
-    assert ids == set(x.view.brief.incidents["incident_id"]) and "governorate" in seen[-1]
+    x.window.value = 20
+    assert drawn[-1] is x.view.brief and x.view.brief.window_days == 20
 
 
 def test_period_controls_call_changepoints_and_hawkes_with_their_values(data, monkeypatch):
