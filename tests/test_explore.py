@@ -110,7 +110,7 @@ def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, 
 
     # another event, picked through its campaign
     before = x.chart.value
-    x.campaign.value = "2023-24"
+    x.campaign.value = explore.CAMPAIGNS[1].label
     assert x.event.value == "oct7_attack"
     assert spy.calls[-1][0][2] == "oct7_attack" and len(spy.calls) == 4  # one redraw, not two
     assert x.chart.value != before and "Hamas" in x.status.value
@@ -173,10 +173,10 @@ def test_attribution_shows_the_brief_s_own_joint_fit(data, monkeypatch):
 def test_a_failing_fit_shows_its_error_and_the_widget_goes_on(data, monkeypatch):
     x = _explorer(data)
     good_table = x.table.value
-    # too few attacks for the attribution model: its own error, in the panel
+    # no joint fit for these rows (too few attacks): the brief's reason, in the panel
     x.filters["governorate"].value = ("Erbil",)
     x.measure.value = "attribution"
-    assert x.error and "need at least" in x.error
+    assert x.error and "no net attribution for this view: " in x.error  # the brief says why
     assert "escalation-explore-error" in x.status.value and x.table.value == ""
     assert x.view is None and x.progress.layout.display == "none"
     # an unexpected failure shows its kind, escaped
