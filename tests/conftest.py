@@ -56,11 +56,25 @@ def project(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def shipped_site(tmp_path_factory) -> Path:
     """The shipped site (``make report``'s config), built once per test session into a temporary
-    folder and shared by the modules that read it. Tests must not change its pages."""
+    folder and shared by the modules that read it. Tests must not change its pages. Each page's
+    executed notebook is kept beside it, in ``executed/<page>.ipynb`` (:func:`shipped_executed`)."""
     from analysis.paths import DEFAULT_CONFIG
     from analysis.report.runner import run
 
     folder = tmp_path_factory.mktemp("shipped") / "site"
-    report = run(DEFAULT_CONFIG, site=folder, jobs=2)
+    kept = folder.parent / "executed"
+    kept.mkdir()
+
+    def keep(outcome) -> None:  # the runner's staging is removed after publishing
+        if outcome.notebook is not None and outcome.notebook.exists():
+            shutil.copy(outcome.notebook, kept / f"{outcome.name}.ipynb")
+
+    report = run(DEFAULT_CONFIG, site=folder, jobs=2, progress=keep)
     assert not report.failed, [o.error for o in report.failed]
     return report.site
+
+
+@pytest.fixture(scope="session")
+def shipped_executed(shipped_site) -> Path:
+    """The folder of the shipped site's executed notebooks, one per page (``<page>.ipynb``)."""
+    return shipped_site.parent / "executed"

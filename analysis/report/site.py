@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from analysis.data.campaigns import CAMPAIGNS, campaign_of_period
 from analysis.report.html import CSS
 
 MANIFEST = "manifest.json"
@@ -28,9 +27,9 @@ ARCHIVE = "archive"
 FEED = "feed.xml"
 NAV_LINK = '<p class="escalation-nav"><a href="index.html">'
 FEED_ID = uuid.uuid5(uuid.NAMESPACE_URL, "escalation/briefs")
-#: the index's heading for briefs that lie in no single campaign
 #: the index's group of sweep summary pages (after the campaigns and the other briefs)
 SWEEPS = "Sweeps"
+#: the index's heading for briefs that lie in no single campaign
 OTHER_BRIEFS = "Other briefs"
 
 
@@ -118,6 +117,8 @@ def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     (:data:`analysis.data.campaigns.CAMPAIGNS`) whose span holds more than half the days of
     the brief's glued ``period``, else :data:`OTHER_BRIEFS` (no period, or one mostly outside
     every campaign)."""
+    from analysis.data.campaigns import campaign_of_period  # pandas: not at the CLI's start
+
     period = entry.get("period")
     if isinstance(period, list | tuple) and len(period) == 2:
         try:
@@ -153,6 +154,8 @@ def index_html(
     ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
     ``sweeps`` (name -> the manifest's record of its summary page) adds a last group, one row
     per sweep."""
+    from analysis.data.campaigns import CAMPAIGNS  # pandas: not at the CLI's start
+
     groups: dict[str, list[str]] = {c.label: [] for c in CAMPAIGNS}
     groups[OTHER_BRIEFS] = []
     for name in order:

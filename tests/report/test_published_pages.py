@@ -2,15 +2,15 @@
 every table is a reader view (no scientific notation, inf or nan, no notebook dump); every page
 of the shipped site reads at 1100 px: no table wider than the page, no number split over lines.
 
-The notebooks run with their defaults (papermill), and the shipped site (``make report``'s
-config) is built once into a temporary folder; both are shared by the tests of this module.
+The shipped site (``make report``'s config) is built once per session into a temporary folder
+(``conftest``); its executed notebooks, kept beside it, are what the chart checks read (each
+notebook as it ran for the first page built from it).
 Browser screenshots of every page are kept as test artefacts (``$ESCALATION_ARTIFACTS``, else
 ``reports/.build/artifacts/pages/``).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import itertools
 import re
 import warnings
@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
-import papermill as pm
 import pytest
 import yaml
 from browser import Browser, artifact_dir, require_chromium
@@ -85,25 +84,17 @@ BROKEN_NUMBERS = """Array.from(document.querySelectorAll('td.nowrap'))
   .map(td => td.textContent)"""
 
 
-def _execute(path: Path, out: Path) -> nbformat.NotebookNode:
-    pm.execute_notebook(
-        str(path),
-        str(out / path.name),
-        kernel_name="python3",
-        cwd=str(ROOT),
-        progress_bar=False,
-        request_save_on_cell_execute=False,
-    )
-    return nbformat.read(out / path.name, as_version=4)
-
-
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
-    """Every shipped notebook executed with its defaults, by file name."""
-    out = tmp_path_factory.mktemp("executed")
-    with cf.ThreadPoolExecutor(2) as pool:
-        done = pool.map(lambda p: _execute(p, out), NOTEBOOKS)
-        return {p.name: nb for p, nb in zip(NOTEBOOKS, done, strict=True)}
+def executed(shipped_executed) -> dict[str, nbformat.NotebookNode]:
+    """Every shipped notebook as it ran for the first page the shipped site builds from it (the
+    site's own executions, kept by ``conftest``: the notebooks are not run twice), by file name."""
+    out: dict[str, nbformat.NotebookNode] = {}
+    for page, notebook in _entries():
+        if notebook not in out:
+            out[notebook] = nbformat.read(shipped_executed / f"{page}.ipynb", as_version=4)
+    missing = sorted({p.name for p in NOTEBOOKS} - set(out))
+    assert not missing, f"notebooks no page is built from: {missing}"
+    return out
 
 
 @pytest.fixture(scope="module")
