@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -27,3 +30,20 @@ def write_atomic(path: Path | str, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def lock_exclusive(fd: int, wait: float, poll: float = 0.1) -> bool:
+    """Take an exclusive ``flock`` on the open file ``fd``, trying again every ``poll`` seconds
+    for up to ``wait`` seconds; False when another process still holds it then (the caller says
+    who and what to do). Released by ``flock(fd, LOCK_UN)`` or by closing ``fd``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)

@@ -213,25 +213,9 @@ def load_config(path: Path | str, root: Path | None = None) -> list[Brief]:
     briefs: list[Brief] = []
     seen: set[str] = set()
     for i, entry in enumerate(doc["briefs"], start=1):
-        where = f"{path}: brief #{i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a mapping with name, notebook, parameters")
-        name = entry.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            raise ConfigError(
-                f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
-            )
-        where = f"{path}: brief '{name}'"
-        if name in seen:
-            raise ConfigError(f"{where}: the name is used twice")
-        seen.add(name)
-        unknown = set(entry) - ENTRY_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
-        notebook = entry.get("notebook")
-        if not isinstance(notebook, str):
-            raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
-        nb_path = _notebook_path(notebook, root, where)
+        name, where, nb_path = _entry_head(
+            entry, f"{path}: brief", i, ENTRY_KEYS, seen, root, "name, notebook, parameters"
+        )
         params = entry.get("parameters") or {}
         if not isinstance(params, dict):
             raise ConfigError(f"{where}: 'parameters' must be a mapping of name: value")
@@ -272,6 +256,33 @@ def _notebook_path(notebook: str, root: Path, where: str) -> Path:
     if not nb_path.is_file():
         raise ConfigError(f"{where}: notebook {notebook} not found (looked in {root})")
     return nb_path
+
+
+def _entry_head(
+    entry: Any, kind: str, i: int, keys: set[str], seen: set[str], root: Path, expected: str
+) -> tuple[str, str, Path]:
+    """The checks every config entry (a brief, a sweep) opens with: a mapping, a valid name used
+    once (added to ``seen``), no unknown key, a notebook inside ``notebooks/``. Returns the name,
+    the entry's place for messages ("<file>: brief 'name'") and the notebook's path."""
+    where = f"{kind} #{i}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping with {expected}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ConfigError(
+            f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
+        )
+    where = f"{kind} '{name}'"
+    if name in seen:
+        raise ConfigError(f"{where}: the name is used twice")
+    seen.add(name)
+    unknown = set(entry) - keys
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    notebook = entry.get("notebook")
+    if not isinstance(notebook, str):
+        raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
+    return name, where, _notebook_path(notebook, root, where)
 
 
 def event_ids(data_dir: Path) -> set[str]:
@@ -526,25 +537,9 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
         raise ConfigError(f"{path}: 'sweeps' must be a list of sweeps")
     sweeps, seen = [], set()
     for i, entry in enumerate(entries, start=1):
-        where = f"{path}: sweep #{i}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: expected a mapping with name, notebook, grid, pattern")
-        name = entry.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            raise ConfigError(
-                f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
-            )
-        where = f"{path}: sweep '{name}'"
-        if name in seen:
-            raise ConfigError(f"{where}: the name is used twice")
-        seen.add(name)
-        unknown = set(entry) - SWEEP_KEYS
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
-        notebook = entry.get("notebook")
-        if not isinstance(notebook, str):
-            raise ConfigError(f"{where}: 'notebook' must be a path to an .ipynb file")
-        nb_path = _notebook_path(notebook, root, where)
+        name, where, nb_path = _entry_head(
+            entry, f"{path}: sweep", i, SWEEP_KEYS, seen, root, "name, notebook, grid, pattern"
+        )
         grid = entry.get("grid")
         if not isinstance(grid, dict) or not grid:
             raise ConfigError(f"{where}: 'grid' must map each parameter to a list of values")

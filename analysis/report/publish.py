@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import fcntl
 import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.atomic import write_atomic
+from analysis.atomic import lock_exclusive, write_atomic
 from analysis.errors import LockedError
 
 
@@ -84,27 +82,18 @@ def site_lock(
     path = work_dir(site) / "lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + wait
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    holder = _read_info(path)
-                    who = (
-                        f"pid {holder.pid} ({holder.command}, since {holder.started})"
-                        if holder
-                        else "another process"
-                    )
-                    raise SiteLocked(
-                        f"{site}: another run is publishing ({who}); try again when it ends, "
-                        "or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.2)
+        if not lock_exclusive(fd, wait, poll=0.2):
+            holder = _read_info(path)
+            who = (
+                f"pid {holder.pid} ({holder.command}, since {holder.started})"
+                if holder
+                else "another process"
+            )
+            raise SiteLocked(
+                f"{site}: another run is publishing ({who}); try again when it ends, "
+                "or pass --wait SECONDS"
+            )
         previous = _read_info(path)
         note = ""
         if previous and previous.pid != os.getpid() and not previous.alive():

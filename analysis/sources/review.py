@@ -32,14 +32,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import errno
 import fcntl
 import hashlib
 import io
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +45,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from analysis.atomic import write_atomic
+from analysis.atomic import lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.raw import FEEDS, feed_files, in_scope, load_feed
 
@@ -130,21 +128,12 @@ def queue_lock(data_dir: Path | str | None = None, *, wait: float = 60.0) -> Ite
     path = review_dir(data_dir) / LOCK
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + wait
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise LockedError(
-                        f"{path}: another review command holds the lock; try again when it "
-                        "ends, or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.1)
+        if not lock_exclusive(fd, wait):
+            raise LockedError(
+                f"{path}: another review command holds the lock; try again when it ends, or "
+                "pass --wait SECONDS"
+            )
         try:
             yield
         finally:
