@@ -294,18 +294,21 @@ def test_index_groups_briefs_by_campaign_in_config_order():
         "briefs": {
             "a": {"title": "A", "period": ["2020-01-01", "2020-06-30"]},
             "b": {"title": "B", "period": ["2024-01-01", "2024-02-01"]},
-            "c": {"title": "C", "period": ["2022-06-01", "2023-12-31"]},
+            "c": {"title": "C", "period": ["2022-06-01", "2023-06-30"]},
             "d": {"title": "D <x>", "period": ["2019-10-01", "2021-12-31"]},
             "e": {"title": "E"},
+            "f": {"title": "F", "period": ["2019-05-13", "2024-10-01"]},  # an outlook's
         }
     }
-    assert campaign_of_entry(manifest["briefs"]["c"]) == OTHER_BRIEFS
-    page = index_html(manifest, ["b", "a", "c", "d", "e"])
+    assert campaign_of_entry(manifest["briefs"]["c"]) == OTHER_BRIEFS  # ends between campaigns
+    assert campaign_of_entry(manifest["briefs"]["f"]) == "2023–24 campaign"  # its last day
+    page = index_html(manifest, ["b", "a", "c", "d", "e", "f"])
     heads = ["2019–2021 campaign", "2023–24 campaign", OTHER_BRIEFS]
     at = [page.index(f">{h}</h2>") for h in heads]
     assert at == sorted(at)
     pos = {k: page.index(f'href="{k}.html"') for k in "abcde"}
     assert at[0] < pos["a"] < pos["d"] < at[1] < pos["b"] < at[2] < pos["c"] < pos["e"]
+    assert at[1] < page.index('href="f.html"') < at[2]
     assert "D &lt;x&gt;" in page and "D <x>" not in page
 
 

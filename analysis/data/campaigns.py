@@ -9,7 +9,7 @@ two waves separated by a year with no recorded attack (the last 2022 attack is i
   campaign that holds the event (so a trend model of an event in 2024 is not fitted across the
   quiet year before the campaign), and
 - by the site's index (:mod:`analysis.report.site`), which lists each brief under the campaign
-  whose span holds most of its period (others under "Other briefs").
+  holding the last day of its period (others under "Other briefs").
 """
 
 from __future__ import annotations

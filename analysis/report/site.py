@@ -114,15 +114,15 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
 
 def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     """The label of the campaign a manifest entry is listed under on the index: the campaign
-    (:data:`analysis.data.campaigns.CAMPAIGNS`) whose span holds more than half the days of
-    the brief's glued ``period``, else :data:`OTHER_BRIEFS` (no period, or one mostly outside
-    every campaign)."""
-    from analysis.data.campaigns import campaign_of_period  # pandas: not at the CLI's start
+    (:data:`analysis.data.campaigns.CAMPAIGNS`) holding the last day of the brief's glued
+    ``period`` (the newest data it reads: an outlook built on every week since 2019 is read as a
+    2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every campaign)."""
+    from analysis.data.campaigns import campaign_holding  # pandas: not at the CLI's start
 
     period = entry.get("period")
     if isinstance(period, list | tuple) and len(period) == 2:
         try:
-            found = campaign_of_period(period[0], period[1])
+            found = campaign_holding(period[1])
         except (TypeError, ValueError):
             found = None
         if found is not None:
