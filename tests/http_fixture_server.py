@@ -12,6 +12,7 @@ headers and the bytes sent back.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -171,9 +172,9 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # a client that timed out and hung up is expected here
 
 
-@pytest.fixture
-def http_server() -> Iterator[FixtureServer]:
-    """A FixtureServer listening on 127.0.0.1 (a free port) for the duration of one test."""
+@contextlib.contextmanager
+def serving() -> Iterator[FixtureServer]:
+    """A FixtureServer listening on 127.0.0.1 (a free port) until the block ends."""
     state = FixtureServer()
     httpd = _QuietServer(("127.0.0.1", 0), _make_handler(state))
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -187,3 +188,10 @@ def http_server() -> Iterator[FixtureServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def http_server() -> Iterator[FixtureServer]:
+    """A FixtureServer listening on 127.0.0.1 (a free port) for the duration of one test."""
+    with serving() as state:
+        yield state

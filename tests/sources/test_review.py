@@ -106,23 +106,10 @@ def fetched(tmp_path_factory, http_server_module) -> Path:
 @pytest.fixture(scope="module")
 def http_server_module():
     """The loopback FixtureServer, once for the module (the fetch is shared by its tests)."""
-    import threading
+    from http_fixture_server import serving
 
-    from http_fixture_server import FixtureServer, _make_handler, _QuietServer
-
-    state = FixtureServer()
-    httpd = _QuietServer(("127.0.0.1", 0), _make_handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving() as state:
         yield state
-    finally:
-        state.stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
