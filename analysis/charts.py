@@ -64,10 +64,31 @@ class HouseFigure(Figure):
     alt_text: str = ""
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        meta = {"image/png": {"alt": self.alt_text or default_alt(self)}}
+        if _shell_renders_png(self):  # the inline backend's PNG wins over ours: give the alt only
+            return {}, meta
         buf = io.BytesIO()
         self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi)
         png = base64.b64encode(buf.getvalue()).decode("ascii")
-        return {"image/png": png}, {"image/png": {"alt": self.alt_text or default_alt(self)}}
+        return {"image/png": png}, meta
+
+
+def _shell_renders_png(fig: Figure) -> bool:
+    """True when IPython's PNG formatter has a printer registered for figures (the inline
+    charts backend does): it renders the PNG whatever ``_repr_mimebundle_`` returns, so drawing
+    one here too would only draw every chart twice."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters.get("image/png")
+    try:
+        formatter.lookup(fig)
+    except (KeyError, AttributeError):
+        return False
+    return True
 
 
 def default_alt(fig: Figure) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.errors import EscalationError, error_exit
-from analysis.paths import DATA_DIR, DATA_FILES, DEFAULT_CONFIG, DEFAULT_SITE
+from analysis.paths import DATA_FILES, DEFAULT_CONFIG, DEFAULT_SITE, data_dir
 from analysis.report.unattended import EXIT_CODES, FEEDS
 from analysis.sources.cli import iso_date, register_review
 from analysis.sources.cli import register as register_fetch
@@ -26,7 +26,7 @@ from analysis.sources.cli import register as register_fetch
 def _cmd_validate(args: argparse.Namespace) -> int:
     from analysis.data import validate_path
 
-    paths = args.paths or [DATA_DIR / name for name in DATA_FILES]
+    paths = args.paths or [data_dir() / name for name in DATA_FILES]
     status = 0
     for path in paths:
         try:
@@ -135,6 +135,13 @@ def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
         metavar="tcp://HOST:PORT",
         help="run the briefs on this Dask scheduler's workers (default: $ESCALATION_SCHEDULER, "
         "else this machine)",
+    )
+    p.add_argument(
+        "--kernels",
+        choices=("warm", "fresh"),
+        default=None,
+        help="warm: fork each brief's kernel from a process that imported the heavy modules "
+        "once (default on Linux); fresh: start a new Python per brief",
     )
 
 

@@ -117,8 +117,9 @@ COMMANDS: dict[str, ExitCodes] = {
         {
             0: "done",
             FAILED: "some file failed or credentials are missing",
-            2: "bad usage (argparse)",
-        }
+            CONFIG: "bad usage (argparse), or a Dask scheduler that does not answer",
+        },
+        ((ConfigError, CONFIG),),
     ),
     "report": ExitCodes(
         {

@@ -447,8 +447,8 @@ def save_brief(
     config is left as it was. Comments and the other entries are kept as written. A config that
     does not exist is created. ``root`` and ``data_dir`` default as for ``escalation report``.
     """
+    from analysis import paths
     from analysis.atomic import write_atomic
-    from analysis.paths import DATA_DIR
     from analysis.report.config import (
         NAME_PATTERN,
         check_parameters,
@@ -473,7 +473,7 @@ def save_brief(
         alone.write_text("briefs:\n" + _entry_text(name, notebook, parameters, "  "), "utf-8")
         (new,) = load_config(alone, root)
         declared = declared_parameters(new.notebook)
-        check_parameters(new, declared, event_ids(data_dir or DATA_DIR), config=path)
+        check_parameters(new, declared, event_ids(data_dir or paths.data_dir()), config=path)
         resolved = new.resolved_parameters(declared)
         for other in existing:
             if other.name == name:

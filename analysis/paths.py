@@ -1,7 +1,8 @@
 """Where the project's files live, resolved without importing anything heavy.
 
-``DATA_DIR`` is ``$ESCALATION_DATA_DIR`` when set (read at import time, so a kernel started with it
-set reads that folder), else ``data/`` at the project root. ``DATA_FILES`` are the curated tables
+:func:`data_dir` is ``$ESCALATION_DATA_DIR`` when set (read at each call, not at import: a
+kernel forked from a warm process that imported this module still reads its own brief's folder),
+else ``data/`` at the project root. ``DATA_FILES`` are the curated tables
 every notebook reads; their hashes are part of each brief's build key.
 """
 
@@ -13,7 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: the environment variable naming the data folder (the report runner sets it for each kernel)
 DATA_DIR_ENV = "ESCALATION_DATA_DIR"
-DATA_DIR = Path(os.environ.get(DATA_DIR_ENV, ROOT / "data"))
+
+
+def data_dir() -> Path:
+    """The data folder: ``$ESCALATION_DATA_DIR`` when set, else ``data/`` at the project root."""
+    return Path(os.environ.get(DATA_DIR_ENV) or ROOT / "data")
+
+
 DATA_FILES = ("incidents.csv", "political_events.csv", "attack_counts_reported.csv")
 #: set by the report runner: a file to which each data file read is appended (one path a line),
 #: so a brief's build key covers exactly the data files its notebook read

@@ -116,9 +116,9 @@ def _sweep_config(path: Path, n: int) -> Path:
     """A config of one sweep of ``n`` points over the brief notebook (see the docstring)."""
     import csv
 
-    from analysis.paths import DATA_DIR
+    from analysis.paths import data_dir
 
-    with (DATA_DIR / "political_events.csv").open(encoding="utf-8") as fh:
+    with (data_dir() / "political_events.csv").open(encoding="utf-8") as fh:
         events = sorted(row["event_id"] for row in csv.DictReader(fh))
     if n % 6 == 0 and n // 6 <= len(events):  # events x 3 windows x 2 confirmation levels
         windows, levels = [14, 30, 60], ["confirmed", "all"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared" / "data"
+
+# Most runner tests build one or two tiny notebooks, for which a fresh kernel is cheaper than
+# starting a warm forge (it imports pandas, statsmodels and matplotlib once, to save that cost
+# on every later brief). The default, warm kernels, is what the shipped site below, the cluster
+# sweep, the isolation test and tests/report/test_warm.py build with, each naming it.
+os.environ.setdefault("ESCALATION_KERNELS", "fresh")
 
 
 def copy_data(out: Path) -> Path:
@@ -69,7 +76,7 @@ def shipped_site(tmp_path_factory) -> Path:
         if outcome.notebook is not None and outcome.notebook.exists():
             shutil.copy(outcome.notebook, kept / f"{outcome.name}.ipynb")
 
-    report = run(DEFAULT_CONFIG, site=folder, jobs=2, progress=keep)
+    report = run(DEFAULT_CONFIG, site=folder, jobs=2, progress=keep, kernels="warm")
     assert not report.failed, [o.error for o in report.failed]
     return report.site
 

@@ -36,7 +36,7 @@ from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook
 from analysis.params import whole_number
-from analysis.paths import DATA_DIR, DEFAULT_SITE, FORECASTS_DIR_ENV
+from analysis.paths import DEFAULT_SITE, FORECASTS_DIR_ENV, data_dir
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts
 
@@ -542,7 +542,7 @@ def outlook_brief(
             )  # fmt: skip
             for name in names
         }
-    path = Path(data_path) if data_path is not None else DATA_DIR / "incidents.csv"
+    path = Path(data_path) if data_path is not None else data_dir() / "incidents.csv"
     record = forecast_record(fc, edition=day, data_hash=_data_hash(path))
     return OutlookBrief(
         as_of=day,

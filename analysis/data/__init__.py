@@ -6,9 +6,9 @@
 """
 
 from analysis.data.load import (
-    DATA_DIR,
     DataValidationError,
     Problem,
+    data_dir,
     load_events,
     load_incidents,
     load_reported_counts,
@@ -17,8 +17,8 @@ from analysis.data.load import (
 )
 
 __all__ = [
-    "DATA_DIR",
     "DataValidationError",
+    "data_dir",
     "Problem",
     "load_events",
     "load_incidents",

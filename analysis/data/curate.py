@@ -348,11 +348,11 @@ def build(
     tables pass validation, so a failed build leaves the shipped data as it was.
     ``curation_dir`` (default: ``data/curation``) holds the resolutions and curated additions.
     """
-    from analysis.data.load import DATA_DIR, EVENTS, INCIDENTS, REPORTED_COUNTS, read_table
+    from analysis.data.load import EVENTS, INCIDENTS, REPORTED_COUNTS, data_dir, read_table
 
     shared_dir = Path(shared_dir)
-    out_dir = Path(out_dir) if out_dir is not None else DATA_DIR
-    curation_dir = Path(curation_dir) if curation_dir is not None else DATA_DIR / "curation"
+    out_dir = Path(out_dir) if out_dir is not None else data_dir()
+    curation_dir = Path(curation_dir) if curation_dir is not None else data_dir() / "curation"
     incidents, dropped = build_incidents(shared_dir, curation_dir)
     events = build_events(shared_dir, curation_dir)
     reported = build_reported_counts(shared_dir, curation_dir)

@@ -34,7 +34,7 @@ import pandera.pandas as pa
 from analysis.clock import today_in_iraq
 from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
 from analysis.errors import DataError
-from analysis.paths import DATA_DIR, RECORD_READS_ENV
+from analysis.paths import RECORD_READS_ENV, data_dir
 
 
 @dataclass(frozen=True, order=True)
@@ -381,7 +381,7 @@ def load_incidents(path: Path | str | None = None, *, today: dt.date | None = No
     ``Int64`` for ``munitions``/``killed``/``wounded`` (NA: the source does not say) and nullable
     boolean ``intercepted``. Default path: ``data/incidents.csv``.
     """
-    return read_table(path or DATA_DIR / "incidents.csv", INCIDENTS, today=today)
+    return read_table(path or data_dir() / "incidents.csv", INCIDENTS, today=today)
 
 
 def load_events(path: Path | str | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
@@ -389,7 +389,7 @@ def load_events(path: Path | str | None = None, *, today: dt.date | None = None)
 
     Default path: ``data/political_events.csv``.
     """
-    events = read_table(path or DATA_DIR / "political_events.csv", EVENTS, today=today)
+    events = read_table(path or data_dir() / "political_events.csv", EVENTS, today=today)
     return events.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
 
 
@@ -400,11 +400,12 @@ def load_reported_counts(
 
     Default path: ``data/attack_counts_reported.csv``.
     """
-    return read_table(path or DATA_DIR / "attack_counts_reported.csv", REPORTED_COUNTS, today=today)
+    path = path or data_dir() / "attack_counts_reported.csv"
+    return read_table(path, REPORTED_COUNTS, today=today)
 
 
 __all__ = [
-    "DATA_DIR",
+    "data_dir",
     "EVENTS",
     "INCIDENTS",
     "REPORTED_COUNTS",

@@ -55,6 +55,7 @@ def run_command(args: argparse.Namespace) -> int:
         wait=args.wait,
         progress=lambda o: print(_line(o), file=sys.stderr, flush=True),
         scheduler=getattr(args, "scheduler", None),
+        kernels=getattr(args, "kernels", None),
     )
     for f in entry.fetched:
         print(
@@ -98,6 +99,7 @@ def report(args: argparse.Namespace) -> int:
             progress=lambda o: state["progress"](o),
             on_plan=on_plan,
             scheduler=getattr(args, "scheduler", None),
+            kernels=getattr(args, "kernels", None),
         )
     except (EscalationError, OSError) as exc:  # bad config (2), lock held (3), cannot write (6)
         return error_exit(exc, "report")

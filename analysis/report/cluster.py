@@ -180,6 +180,8 @@ class RemoteBrief:
     identity: dict[str, Any]
     #: the site's stored forecasts (file name -> bytes) for a brief that scores them (outlook)
     forecasts: dict[str, bytes] | None = None
+    #: ``warm``: fork the kernel from the worker's forge (:mod:`analysis.report.warm_workers`)
+    kernels: str = "fresh"
 
 
 def _stored_forecasts(folder: Path | None) -> dict[str, bytes] | None:
@@ -211,11 +213,11 @@ def _data_folder(root: Path, files: Mapping[str, bytes]) -> Path:
     return folder
 
 
-def _manager(env: Mapping[str, str], log: Path) -> type:
-    """The kernel manager of one remote brief: its kernel dies with the worker, gets the brief's
-    environment (a worker runs briefs in threads: the worker's own environment is left alone)
-    and writes its stderr to ``log``."""
-    base = kernel_manager_class()
+def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> type:
+    """The kernel manager of one remote brief: its kernel dies with the worker (forked from the
+    worker's ``forge`` when given), gets the brief's environment (a worker runs briefs in
+    threads: the worker's own environment is left alone) and writes its stderr to ``log``."""
+    base = kernel_manager_class(forge)
     extra = dict(env)
 
     class BriefKernelManager(base):  # type: ignore[misc, valid-type]
@@ -270,8 +272,13 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
             forecasts_dir=forecasts,
         )
         env = kernel_env(task, reads)
+        forge = None
+        if brief.kernels == "warm":
+            from analysis.report.warm_workers import worker_forge
+
+            forge = worker_forge()
         try:
-            execute_notebook(task, executed, _manager(env, work / f"{brief.name}.log"))
+            execute_notebook(task, executed, _manager(env, work / f"{brief.name}.log", forge))
             out["ok"] = True
         except Exception as exc:
             out["error"] = error_text(task, exc)
@@ -289,14 +296,20 @@ def run_tasks(
     tasks: list[Task],
     data_dir: Path,
     progress: Callable[[Outcome], None] | None = None,
+    kernels: str = "fresh",
 ) -> dict[str, Outcome]:
     """Execute ``tasks`` on the cluster of ``client`` and finish each page here (export into
-    the task's staging folder); one :class:`Outcome` per task, never raises for a brief."""
+    the task's staging folder); one :class:`Outcome` per task, never raises for a brief.
+    ``kernels`` ``warm``: each worker forks the briefs' kernels from a warm forge of its own."""
     from distributed import as_completed
 
     outcomes: dict[str, Outcome] = {}
     if not tasks:
         return outcomes
+    if kernels == "warm":
+        from analysis.report import warm_workers
+
+        warm_workers.ensure(client)
     names = sorted({n for t in tasks for n in t.provenance.get("data", {})})
     files = {n: (data_dir / n).read_bytes() for n in names if (data_dir / n).is_file()}
     # the data travel once per worker per run, as the result of a task holding them (not
@@ -315,6 +328,7 @@ def run_tasks(
             task.timeout,
             identity,
             _stored_forecasts(task.forecasts_dir),
+            kernels,
         )
         key = f"brief-{task.name}-{uuid.uuid4().hex[:12]}"  # named for the dashboard, unique
         fut = client.submit(execute_remote, brief, shipped, pure=False, key=key)

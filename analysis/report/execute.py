@@ -50,6 +50,9 @@ class Task:
     #: the site's folder of stored forecasts, given to the kernel as ``$ESCALATION_FORECASTS_DIR``
     #: (the outlook notebook scores earlier editions' forecasts from it)
     forecasts_dir: Path | None = None
+    #: the socket of the warm forge to fork the brief's kernel from (:mod:`analysis.report.warm`),
+    #: or None for a fresh kernel
+    forge: str | None = None
 
 
 @dataclass
@@ -96,8 +99,8 @@ def die_with_parent(parent_pid: int) -> None:
     """Have this process killed (SIGKILL) when its parent dies; exit at once if the parent
     ``parent_pid`` is already gone. On Linux (``prctl(PR_SET_PDEATHSIG)``); a no-op elsewhere.
 
-    The pool's initializer in each worker, and (:func:`_preexec`) the first thing each kernel
-    process does, before it runs anything."""
+    The pool's initializer in each worker, and (:func:`preexec_die_with_parent`) the first
+    thing each kernel process does, before it runs anything."""
     prctl = _prctl()
     if prctl is None:
         return
@@ -106,8 +109,9 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def _preexec(parent_pid: int) -> Callable[[], None]:
-    """A ``preexec_fn`` for a kernel: :func:`die_with_parent` in the child, before it execs
+def preexec_die_with_parent(parent_pid: int) -> Callable[[], None]:
+    """A ``preexec_fn`` for a kernel (or a forge): :func:`die_with_parent` in the child, before
+    it execs
     (``prctl`` is looked up here, in the parent, so the child only calls it)."""
     prctl = _prctl()
     kill = int(signal.SIGKILL)
@@ -128,15 +132,25 @@ KERNEL_DIED = "Kernel died before replying to kernel_info"
 
 
 @cache
-def kernel_manager_class() -> type:
-    """jupyter_client's kernel manager whose kernels die with the process that started them."""
+def kernel_manager_class(forge: str | None = None) -> type:
+    """jupyter_client's kernel manager whose kernels die with the process that started them;
+    with ``forge`` (a :class:`~analysis.report.warm.Forge`'s socket), each kernel is forked from
+    that warm forge instead of started fresh."""
     from jupyter_client import AsyncKernelManager
 
     class ChildKernelManager(AsyncKernelManager):
         """Starts each kernel with :func:`die_with_parent` for this worker."""
 
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if forge is None:
+                return cmd
+            from analysis.report.warm import launcher_cmd
+
+            return launcher_cmd(forge, self.connection_file)
+
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            kw.setdefault("preexec_fn", _preexec(os.getpid()))
+            kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
             await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return ChildKernelManager
@@ -313,7 +327,7 @@ def build(task: Task) -> Outcome:
         log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(log, 2)
         os.close(log)
-        execute_notebook(task, executed)
+        execute_notebook(task, executed, kernel_manager_class(task.forge))
         return finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
         return failed(task, exc, start, executed)

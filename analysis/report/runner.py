@@ -25,6 +25,7 @@ which ``report`` and ``run`` both exit 6 on, with the same message.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -37,12 +38,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from analysis import __version__
+from analysis import __version__, paths
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import EscalationError
-from analysis.paths import DATA_DIR, DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
-from analysis.report import cluster, keys
+from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
+from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
 from analysis.report.execute import Outcome, Task, build, die_with_parent
 from analysis.report.publish import (
@@ -228,7 +229,7 @@ def plan(
     """
     today = today or today_in_iraq()
     config, site = Path(config), Path(site)
-    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    data_dir = Path(data_dir) if data_dir is not None else paths.data_dir()
     briefs = cfg.load_config(config)
     sweeps = cfg.load_sweeps(config)
     events = cfg.event_ids(data_dir)
@@ -297,12 +298,29 @@ def plan(
 
 
 def _run_tasks(
-    tasks: list[Task], jobs: int, progress: Callable[[Outcome], None] | None
+    tasks: list[Task], jobs: int, progress: Callable[[Outcome], None] | None, kernels: str
 ) -> dict[str, Outcome]:
+    """Build ``tasks`` in a local pool of ``jobs`` processes; with ``kernels`` ``warm``, every
+    brief's kernel is forked from one warm forge of this run (:mod:`analysis.report.warm`)."""
     outcomes: dict[str, Outcome] = {}
     if not tasks:
         return outcomes
     ctx = multiprocessing.get_context("spawn")
+    with contextlib.ExitStack() as stack:
+        if kernels == "warm":
+            forge = stack.enter_context(warm.Forge())
+            tasks = [replace(t, forge=forge.address) for t in tasks]
+        _pool(tasks, jobs, progress, ctx, outcomes)
+    return outcomes
+
+
+def _pool(
+    tasks: list[Task],
+    jobs: int,
+    progress: Callable[[Outcome], None] | None,
+    ctx: Any,
+    outcomes: dict[str, Outcome],
+) -> None:
     with cf.ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=ctx,
@@ -321,7 +339,6 @@ def _run_tasks(
             outcomes[task.name] = outcome
             if progress:
                 progress(outcome)
-    return outcomes
 
 
 def run(
@@ -340,6 +357,7 @@ def run(
     on_plan: Callable[[list[Decision]], None] | None = None,
     now: dt.datetime | None = None,
     scheduler: str | Any = None,
+    kernels: str | None = None,
 ) -> RunReport:
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
@@ -351,11 +369,14 @@ def run(
     ``scheduler``: a Dask scheduler address (default ``$ESCALATION_SCHEDULER``, else none: the
     local pool), or a connected ``distributed.Client``, to execute the briefs on
     (:mod:`analysis.report.cluster`); an address that does not answer is a ``ConfigError``
-    before the lock is taken.
+    before the lock is taken. ``kernels``: ``warm`` (each brief's kernel forked from a process
+    that imported the heavy modules once; the default on Linux) or ``fresh`` (a new Python per
+    brief), see :mod:`analysis.report.warm`.
     """
     config, site = Path(config).resolve(), Path(site).resolve()
-    data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
+    data_dir = Path(data_dir).resolve() if data_dir is not None else paths.data_dir()
     jobs = jobs or os.cpu_count() or 1
+    kernels = warm.kernel_mode(kernels)
     now = now or now_utc()
     report = RunReport(site)
     options = {
@@ -375,7 +396,8 @@ def run(
     else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
         client, own = scheduler, False
     try:
-        args = (report, config, options, wait, jobs, timeout, progress, on_plan, now, client)
+        args = (report, config, options, wait, (jobs, kernels), timeout, progress, on_plan, now)
+        args += (client,)
         return _run_locked(*args)
     finally:
         if own:
@@ -387,15 +409,15 @@ def _run_locked(
     config: Path,
     options: dict[str, Any],
     wait: float,
-    jobs: int,
+    workers: tuple[int, str],
     timeout: float | None,
     progress: Callable[[Outcome], None] | None,
     on_plan: Callable[[list[Decision]], None] | None,
     now: dt.datetime,
     client: Any,
 ) -> RunReport:
-    """:func:`run` from taking the site lock on: plan, build (locally or on ``client``'s
-    cluster), publish."""
+    """:func:`run` from taking the site lock on: plan, build (locally on ``workers``, its jobs
+    and kernel mode, or on ``client``'s cluster), publish."""
     site, data_dir = options["site"], options["data_dir"]
     with site_lock(site, wait=wait, command=" ".join(sys.argv) or "escalation report") as note:
         if note:
@@ -450,10 +472,11 @@ def _run_locked(
                 for b, d in zip(planned.briefs, decisions, strict=True)
                 if d.build
             ]
+            jobs, kernels = workers
             if client is None:
-                report.outcomes = _run_tasks(tasks, jobs, progress)
+                report.outcomes = _run_tasks(tasks, jobs, progress, kernels)
             else:
-                report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress)
+                report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress, kernels)
             _publish(report, site, staging, planned.order, decisions, built_at, data_dir, planned)
             _keep_failed(report, staging, work)
         finally:

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis import paths
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import (
     COMMANDS,
@@ -42,7 +43,7 @@ from analysis.errors import (
 )
 from analysis.errors import CONFIG as CONFIG  # re-exported: the codes stay importable from here
 from analysis.errors import LOCKED as LOCKED
-from analysis.paths import DATA_DIR, DATA_FILES
+from analysis.paths import DATA_FILES
 from analysis.report.publish import naming
 
 #: what each exit code of ``escalation run`` means (also the ``status`` of its run-log line)
@@ -186,17 +187,18 @@ def run_unattended(
     now: dt.datetime | None = None,
     progress: Callable[[Any], None] | None = None,
     scheduler: str | None = None,
+    kernels: str | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
 
     ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
     to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
-    entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on
-    (:func:`analysis.report.runner.run`)."""
+    entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on;
+    ``kernels``: warm or fresh kernels (both :func:`analysis.report.runner.run`)."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
-    data_dir = Path(data_dir).resolve() if data_dir is not None else DATA_DIR
+    data_dir = Path(data_dir).resolve() if data_dir is not None else paths.data_dir()
     now = now or _now()
     explicit = as_of is not None
     as_of = as_of or today_in_iraq(now)
@@ -227,6 +229,7 @@ def run_unattended(
                 now=now,
                 progress=progress,
                 scheduler=client,
+                kernels=kernels,
             )
             entry.notes += report.notes
             for d in report.decisions:

@@ -31,9 +31,9 @@ def iso_date(text: str) -> dt.date:
 def _out(args: argparse.Namespace, feed: str) -> Path:
     if args.out is not None:
         return args.out
-    from analysis.paths import DATA_DIR
+    from analysis.paths import data_dir
 
-    return DATA_DIR / "raw" / feed
+    return data_dir() / "raw" / feed
 
 
 def _policy(args: argparse.Namespace):
@@ -57,9 +57,45 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 
 def _cmd_gdelt(args: argparse.Namespace) -> int:
-    from analysis.errors import FetchError, error_exit
+    from analysis.errors import ConfigError, error_exit
     from analysis.sources.fetch import gdelt
     from analysis.sources.fetch.http import base_url
+
+    client = None
+    try:  # a scheduler that does not answer stops the command before anything is fetched
+        client = _scheduler(args) if args.cache is not None else None
+    except ConfigError as exc:
+        return error_exit(exc, "fetch")
+    try:
+        return _fetch_gdelt(args, client, gdelt, base_url)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _scheduler(args: argparse.Namespace) -> Any:
+    """A ``distributed.Client`` on ``--scheduler`` / ``$ESCALATION_SCHEDULER``, or None; a
+    :class:`~analysis.errors.ConfigError` (exit 2) when it does not answer in 10 s."""
+    import os
+
+    from analysis.errors import ConfigError
+
+    address = args.scheduler or os.environ.get("ESCALATION_SCHEDULER") or None
+    if not address:
+        return None
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc}); "
+            "start one (dask scheduler) or leave out --scheduler to ingest on this machine"
+        ) from None
+
+
+def _fetch_gdelt(args: argparse.Namespace, client: Any, gdelt: Any, base_url: Any) -> int:
+    from analysis.errors import FetchError, error_exit
 
     try:
         report = gdelt.fetch(
@@ -77,37 +113,20 @@ def _cmd_gdelt(args: argparse.Namespace) -> int:
     print(report.text(), file=stream)
     ok = report.ok
     if args.cache is not None:
-        ok = _cache_gdelt(args, report) and ok
+        ok = _cache_gdelt(args, report, client) and ok
     return _refresh_queue(args, 0 if ok else 1)
 
 
-def _cache_gdelt(args: argparse.Namespace, report: Any) -> bool:
+def _cache_gdelt(args: argparse.Namespace, report: Any, client: Any) -> bool:
     """Ingest the fetched files into the Parquet cache (``--cache``), in parallel: ``--jobs``
-    local processes, or the workers of the Dask scheduler ``--scheduler`` /
-    ``$ESCALATION_SCHEDULER``; False when a file failed."""
-    import os
-
-    from analysis.errors import ConfigError, error_exit
+    local processes, or the workers of ``client``'s Dask cluster (``--scheduler`` /
+    ``$ESCALATION_SCHEDULER``); False when a file failed."""
     from analysis.sources import gdelt_cache
 
-    cache = args.cache or gdelt_cache.DEFAULT_CACHE
+    cache = args.cache or gdelt_cache.default_cache()
     sources = gdelt_cache.sources_from(report.listed, report.folder)
-    address = args.scheduler or os.environ.get("ESCALATION_SCHEDULER") or None
-    client = None
-    try:
-        if address:
-            from distributed import Client
-
-            try:
-                client = Client(address, timeout="10s", set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                error_exit(ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}"))
-                return False
-        executor = client.get_executor() if client else None
-        done = gdelt_cache.ingest(sources, cache, executor=executor, jobs=args.jobs)
-    finally:
-        if client is not None:
-            client.close()
+    executor = client.get_executor() if client else None
+    done = gdelt_cache.ingest(sources, cache, executor=executor, jobs=args.jobs)
     print(done.text(), file=sys.stdout if done.ok else sys.stderr)
     return done.ok
 

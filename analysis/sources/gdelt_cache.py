@@ -37,13 +37,18 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from analysis import paths
 from analysis.errors import DataError, ParameterError
-from analysis.paths import DATA_DIR
 from analysis.sources.common import finish
 from analysis.sources.gdelt import EXTRAS, NEEDED, checked_rows, collapse, empty_scan, scan
 
-#: where ``escalation fetch gdelt`` keeps the cache (``data/interim/gdelt/``)
-DEFAULT_CACHE = DATA_DIR / "interim" / "gdelt"
+
+def default_cache() -> Path:
+    """Where ``escalation fetch gdelt`` keeps the cache: ``<data folder>/interim/gdelt`` (the data
+    folder: :func:`analysis.paths.data_dir`, read at each call)."""
+    return paths.data_dir() / "interim" / "gdelt"
+
+
 PART = re.compile(r"^[0-9a-f]{32}\.parquet$")
 MONTH = re.compile(r"^month=(\d{4}-\d{2})$")
 #: the columns of a cached part: the scanned strings, the line in its file and the file's name
@@ -161,7 +166,7 @@ def _month_of(name: str) -> str:
 
 def ingest(
     sources: Iterable[Source],
-    cache: Path | str = DEFAULT_CACHE,
+    cache: Path | str | None = None,
     *,
     executor: cf.Executor | None = None,
     jobs: int | None = None,
@@ -179,7 +184,7 @@ def ingest(
     import time
 
     start = time.perf_counter()
-    cache = Path(cache)
+    cache = Path(cache) if cache is not None else default_cache()
     report = IngestReport(cache)
     have = cached_md5s(cache)
     todo: dict[str, Source] = {}
@@ -267,7 +272,7 @@ def read_raw(
 
 
 def read(
-    cache: Path | str = DEFAULT_CACHE,
+    cache: Path | str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
 ) -> pd.DataFrame:
@@ -275,7 +280,7 @@ def read(
     same files (collapsed per date, place and CAMEO code; a ``GLOBALEVENTID`` seen twice counts
     once), for the days ``start`` .. ``end`` (default: all). ``attrs["rows_matched"]``: cached
     rows read; ``attrs["months"]``: the months read."""
-    cache = Path(cache)
+    cache = Path(cache) if cache is not None else default_cache()
     table = read_raw(cache, start, end)
     raw = checked_rows(table.to_pandas(), cache)
     raw = raw.sort_values(["file", "line"], kind="stable")

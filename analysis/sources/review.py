@@ -101,9 +101,9 @@ MAX_TEXT = 500
 def review_dir(data_dir: Path | str | None = None) -> Path:
     """``<data_dir>/review`` (default: the project's data folder, ``$ESCALATION_DATA_DIR``)."""
     if data_dir is None:
-        from analysis.paths import DATA_DIR
+        from analysis import paths
 
-        data_dir = DATA_DIR
+        data_dir = paths.data_dir()
     return Path(data_dir) / "review"
 
 

@@ -122,13 +122,14 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     p = _with_sweep(project)
     only = ["a", "grid"]  # a brief that reads a data file, and the sweep's two points
     local = run(p["config"], site=tmp_path / "local", data_dir=p["data"], now=NOW, only=only)
-    remote = run(
+    remote = run(  # on the workers' warm forges; the local run had fresh kernels
         p["config"],
         site=p["site"],
         data_dir=p["data"],
         now=NOW,
         scheduler=dask_cluster.address,
         only=only,
+        kernels="warm",
     )
     names = ["a", "x1", "x2"]
     assert sorted(local.built) == sorted(remote.built) == names, remote.failed

@@ -259,9 +259,9 @@ def test_the_vocabularies_are_the_packages_own():
 
 
 def test_the_shipped_config_passes(capsys):
-    from analysis.paths import DATA_DIR, DEFAULT_CONFIG
+    from analysis.paths import DEFAULT_CONFIG, data_dir
     from analysis.report.config import event_ids
 
-    events = event_ids(DATA_DIR)
+    events = event_ids(data_dir())
     for brief in load_config(DEFAULT_CONFIG):
         check_parameters(brief, declared_parameters(brief.notebook), events, config=DEFAULT_CONFIG)

@@ -55,6 +55,27 @@ def test_fetch_fills_the_cache_once_and_it_reads_as_the_files_do(
     assert {p.name: p.stat().st_mtime_ns for p in cache.rglob("*.parquet")} == stamps
 
 
+def test_an_unreachable_scheduler_is_exit_2_before_anything_is_fetched(
+    gdelt_site,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+    capsys,
+):
+    import socket
+
+    server, _ = gdelt_site
+    monkeypatch.setenv(gdelt.BASE_URL_ENV, server.base)
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out, cache = tmp_path / "raw", tmp_path / "interim" / "gdelt"
+    argv = [*ARGS, "--out", str(out), "--cache", str(cache)]
+    assert run_cli([*argv, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
+    assert not out.exists() and not cache.exists()
+
+
 def test_a_bad_file_is_named_and_not_cached_the_others_are(tmp_path):
     good = (tmp_path / "fixtures").resolve()
     good.mkdir()

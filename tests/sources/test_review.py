@@ -58,7 +58,7 @@ def cli(monkeypatch, capsys):
     def run(*args: str, data: Path) -> tuple[int, str, str]:
         from analysis.cli import main
 
-        monkeypatch.setattr("analysis.paths.DATA_DIR", data)
+        monkeypatch.setenv("ESCALATION_DATA_DIR", str(data))
         capsys.readouterr()
         code = main(list(args))
         out, err = capsys.readouterr()

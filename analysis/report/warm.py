@@ -1,0 +1,435 @@
+"""Warm kernels: each brief's Jupyter kernel is forked from a process that has already imported
+the heavy modules, so a brief pays for its own cells, not for starting Python and importing
+pandas, statsmodels, matplotlib, IPython and ``analysis`` (2 to 3 s of CPU per brief).
+
+A *forge* (:func:`serve`, one per run of the local pool, one per Dask worker) imports
+:data:`PRELOAD` once and listens on a Unix socket. Each kernel jupyter_client starts is a tiny
+*launcher* (:func:`launch`, ``python -m analysis.report.warm launch SOCKET -f CONNECTION``,
+standard library only) that hands the forge its working folder, its environment and its
+stdin/stdout/stderr; the forge forks a child that becomes an ordinary ``ipykernel`` kernel on
+that connection file. To jupyter_client, papermill and nbclient it is a kernel like any other:
+the launcher stands in for its process (it forwards interrupts and other signals, and exits
+with the kernel's exit status), so timeouts, interrupts and shutdowns behave as with a fresh
+kernel.
+
+No state passes between briefs: every kernel is a fresh fork of the forge, which imports
+modules and never runs a brief's code; a brief's variables, module changes and environment die
+with its process. The child reseeds ``random`` and numpy's global generator (a fresh process
+would draw new seeds), takes the brief's environment whole (so ``$ESCALATION_DATA_DIR`` and the
+charts backend are the brief's, not the forge's) and imports the inline charts backend itself,
+inside its own shell, as a fresh kernel does.
+
+Forking is POSIX only and unsafe on macOS once some system frameworks are loaded, so warm
+kernels are the default on Linux only (:func:`available`); elsewhere, or with
+``--kernels fresh``, every brief starts a fresh kernel. A launcher that cannot reach its forge
+(it died, or never started) replaces itself with a fresh kernel: nothing of the brief has run
+yet, so nothing repeats.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: what a forge imports before it forks its first kernel: what every brief's notebook imports
+#: (IPython and ipykernel, the scientific stack, the ``analysis`` rooms the notebooks call).
+#: Not the inline charts backend: a kernel must import that itself (it hooks into its shell).
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "matplotlib.pyplot",
+    "analysis.briefs",
+    "analysis.briefs.outlook",
+    "analysis.data",
+    "analysis.models",
+    "analysis.report.glue",
+    "analysis.sources.raw",
+)
+#: ``--kernels`` values: forked from a warm forge, or a fresh Python per brief
+KERNEL_MODES = ("warm", "fresh")
+#: the environment variable giving the kernel mode when ``--kernels`` is not given
+KERNELS_ENV = "ESCALATION_KERNELS"
+#: modules a kernel must import for itself, inside its own shell
+_KERNEL_ONLY = ("matplotlib_inline.backend_inline",)
+#: signals a launcher passes on to its kernel (jupyter_client interrupts with SIGINT)
+_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1)
+
+
+def available() -> bool:
+    """True where warm kernels are the default: Linux (``fork`` with every library loaded)."""
+    return sys.platform.startswith("linux")
+
+
+def kernel_mode(given: str | None) -> str:
+    """``given`` (``--kernels``), else ``$ESCALATION_KERNELS``, else ``warm`` where
+    :func:`available`, else ``fresh``. An unknown value is a ``ConfigError`` naming its origin."""
+    where = "--kernels"
+    if given is None:
+        given, where = os.environ.get(KERNELS_ENV, "").strip() or None, f"${KERNELS_ENV}"
+    if given is None:
+        return "warm" if available() else "fresh"
+    if given not in KERNEL_MODES:
+        from analysis.errors import ConfigError
+
+        raise ConfigError(f"{where}: expected one of {', '.join(KERNEL_MODES)}, got {given!r}")
+    return given
+
+
+def launcher_cmd(address: str, connection_file: str) -> list[str]:
+    """The command jupyter_client runs for a warm kernel on ``connection_file``."""
+    return [sys.executable, "-m", __name__, "launch", address, "-f", connection_file]
+
+
+# --- the forge --------------------------------------------------------------------------------
+
+
+class Forge:
+    """A running forge process: its socket ``address`` and its process; stop it with
+    :meth:`stop` (or use it as a context manager). It dies with the process that started it."""
+
+    def __init__(self, preload: Sequence[str] = PRELOAD) -> None:
+        import subprocess
+
+        from analysis.report.execute import preexec_die_with_parent
+
+        self._dir = tempfile.mkdtemp(prefix="escalation-forge-")
+        self.address = os.path.join(self._dir, "forge.sock")
+        env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, "serve", self.address, *_named(preload)],
+            stdin=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=preexec_die_with_parent(os.getpid()),
+        )
+
+    def ready(self, timeout: float = 120.0) -> bool:
+        """Wait until the forge has imported :data:`PRELOAD` and answers (at most ``timeout``
+        seconds); False if it died or did not answer in time."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(max(0.1, deadline - time.monotonic()))
+                    sock.connect(self.address)
+                    sock.sendall(b'{"ping": true}\n')
+                    if sock.makefile("rb").readline().strip() == b'{"pong": true}':
+                        return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        """Stop the forge (its kernels are killed with it) and remove its socket."""
+        import shutil
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> Forge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _named(preload: Sequence[str]) -> list[str]:
+    """The forge's module arguments: none for the default :data:`PRELOAD`."""
+    return [] if tuple(preload) == PRELOAD else list(preload)
+
+
+@dataclass(frozen=True)
+class _Forked:
+    """What a freshly forked child takes out of the forge's loop to become a kernel."""
+
+    request: dict
+    fds: list[int]
+    forge: int
+
+
+def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
+    """Run a forge on the Unix socket ``address``: import ``preload``, then fork a kernel for
+    each launcher that connects, tell it the kernel's pid and, when the kernel ends, its exit
+    status. A launcher that goes away takes its kernel with it (SIGKILL). Runs until SIGTERM,
+    which kills every kernel it forked, and returns None; returns the kernel's request in each
+    forked child, which :func:`main` then turns into a kernel."""
+    import importlib
+    import selectors
+
+    # as Python's gc docs advise for fork without exec: no collection in the forge leaves holes
+    # in the pages its kernels share, and frozen objects are never touched by a kernel's
+    # collections (no copy-on-write of the whole heap, and shorter collections in every kernel)
+    gc.disable()
+    if sys.path and os.path.abspath(sys.path[0] or ".") == os.getcwd():
+        del sys.path[0]  # as ipykernel_launcher does; the kernel's shell puts '' back
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(128)  # launchers wait in the backlog while the imports run
+    for name in preload:
+        importlib.import_module(name)
+    for name in _KERNEL_ONLY:
+        sys.modules.pop(name, None)
+    gc.freeze()
+    kernels: dict[int, socket.socket] = {}
+    of_conn: dict[socket.socket, int] = {}
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the runner, which stops us
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
+    forked: _Forked | None = None
+    try:
+        while not stopping:
+            for key, _ in sel.select(timeout=0.05):
+                conn = key.fileobj
+                if conn is listener:
+                    forked = _accept(listener, sel, kernels, of_conn)
+                    if forked is not None:  # in the kernel: the forge's sockets are not its own
+                        for sock in [listener, *of_conn]:
+                            sock.close()
+                        sel.close()
+                        return forked
+                else:
+                    _from_launcher(conn, sel, kernels, of_conn)  # type: ignore[arg-type]
+            _reap(sel, kernels, of_conn)
+    finally:
+        if forked is None:
+            for pid in list(kernels):
+                _kill(pid, signal.SIGKILL)
+            listener.close()
+            try:
+                os.unlink(address)
+            except OSError:
+                pass
+    return None
+
+
+def _accept(listener: socket.socket, sel: Any, kernels: dict, of_conn: dict) -> _Forked | None:
+    """Take one launcher's request and fork its kernel (or answer a ping); returns what the
+    child needs in the child, None in the forge."""
+    import selectors
+
+    conn, _ = listener.accept()
+    conn.settimeout(10)
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 3)
+        while not data.endswith(b"\n"):
+            more = conn.recv(1 << 16)
+            if not more:
+                raise OSError("the launcher hung up before its request was whole")
+            data += more
+        request = json.loads(data)
+    except (OSError, ValueError):
+        conn.close()
+        return None
+    if request.get("ping"):
+        conn.sendall(b'{"pong": true}\n')
+        conn.close()
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    forge = os.getpid()
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:  # the kernel: leaves the forge's loop
+        conn.close()
+        return _Forked(request, fds, forge)
+    for fd in fds:
+        os.close(fd)
+    conn.settimeout(None)
+    try:
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    except OSError:
+        _kill(pid, signal.SIGKILL)
+    kernels[pid] = conn
+    of_conn[conn] = pid
+    sel.register(conn, selectors.EVENT_READ)
+    return None
+
+
+def _from_launcher(conn: socket.socket, sel: Any, kernels: dict, of_conn: dict) -> None:
+    """A signal to pass on, or the launcher gone (its kernel is killed)."""
+    pid = of_conn.get(conn)
+    try:
+        data = conn.recv(4096)
+    except OSError:
+        data = b""
+    if not data:
+        sel.unregister(conn)
+        conn.close()
+        of_conn.pop(conn, None)
+        if pid is not None and pid in kernels:
+            kernels[pid] = None  # type: ignore[assignment]  # reaped later, nobody to tell
+            _kill(pid, signal.SIGKILL)
+        return
+    for line in data.splitlines():
+        try:
+            signum = int(json.loads(line)["signal"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if pid is not None:
+            _kill(pid, signum)
+
+
+def _reap(sel: Any, kernels: dict, of_conn: dict) -> None:
+    """Collect ended kernels and tell each one's launcher its exit status."""
+    while kernels:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = kernels.pop(pid, None)
+        if conn is None:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        try:
+            conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+        except OSError:
+            pass
+        sel.unregister(conn)
+        of_conn.pop(conn, None)
+        conn.close()
+
+
+def _kill(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _become_kernel(forked: _Forked) -> int:
+    """In a forked child: take the launcher's stdio, folder and environment, reseed the random
+    generators, and run an ``ipykernel`` kernel; return its exit status (the process then ends
+    as any Python program does: atexit handlers, open files flushed)."""
+    from analysis.report.execute import die_with_parent
+
+    request = forked.request
+    gc.enable()  # over the kernel's own objects only: the forge's are frozen
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    die_with_parent(forked.forge)  # a kernel never outlives its forge
+    for target, fd in zip((0, 1, 2), forked.fds, strict=False):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = ["ipykernel_launcher", *request["argv"]]
+    import random
+
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    from ipykernel import kernelapp
+
+    # a trait read from the environment when ipykernel was imported (in the forge)
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
+    code = 0
+    try:
+        kernelapp.IPKernelApp.launch_instance(parent_handle=parent)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    _exit_quickly(code)
+    return code  # pragma: no cover - _exit_quickly does not return
+
+
+def _exit_quickly(code: int) -> None:
+    """End the kernel as Python would, without tearing down the heap it shares with the forge
+    (finalizing every module pandas, statsmodels and matplotlib loaded takes seconds): run the
+    atexit handlers, flush every open file, then leave."""
+    import atexit
+    import io
+
+    atexit._run_exitfuncs()
+    for obj in gc.get_objects():  # the kernel's own objects: the forge's are frozen
+        if isinstance(obj, io.IOBase):
+            try:
+                if not obj.closed and obj.writable():
+                    obj.flush()
+            except (OSError, ValueError):
+                pass
+    os._exit(code)
+
+
+# --- the launcher -----------------------------------------------------------------------------
+
+
+def launch(address: str, argv: Sequence[str]) -> int:
+    """Stand in for a kernel forked by the forge at ``address``: pass it this process's folder,
+    environment and stdio, forward signals to it, and return its exit status. Without a forge,
+    become a fresh kernel (``ipykernel_launcher``) instead."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(address)
+        request = {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)}
+        reader = sock.makefile("rb")
+        socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+        first = reader.readline()
+        pid = int(json.loads(first)["pid"]) if first else None
+    except (OSError, ValueError, KeyError):
+        pid = None
+    if pid is None:  # no forge: nothing has run, so a fresh kernel loses nothing
+        sock.close()
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+
+    def forward(signum: int, frame: Any) -> None:
+        try:
+            sock.sendall(json.dumps({"signal": signum}).encode() + b"\n")
+        except OSError:
+            pass
+
+    for sig in _FORWARDED:
+        signal.signal(sig, forward)
+    line = reader.readline()
+    if not line:  # the forge died, and its kernels with it
+        return 1
+    code = int(json.loads(line)["exit"])
+    if code < 0:  # killed by a signal: end the same way, so the kernel manager sees it
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``serve SOCKET [MODULE ...]`` or ``launch SOCKET KERNEL-ARGS...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) >= 2 and args[0] == "serve":
+        forked = serve(args[1], args[2:] or PRELOAD)
+        return _become_kernel(forked) if forked is not None else 0
+    if len(args) >= 2 and args[0] == "launch":
+        return launch(args[1], args[2:])
+    print("usage: python -m analysis.report.warm serve SOCKET [MODULE ...]", file=sys.stderr)
+    print("       python -m analysis.report.warm launch SOCKET -f CONNECTION_FILE", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

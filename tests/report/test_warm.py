@@ -1,0 +1,196 @@
+"""Warm kernels (analysis.report.warm): forked from a forge that imported the heavy modules, and
+otherwise kernels like any other: same pages, signals passed on, nothing left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from report_helpers import make_project, write_config, write_notebook
+
+from analysis.errors import ConfigError
+from analysis.report import warm
+from analysis.report.execute import kernel_manager_class
+from analysis.report.runner import run
+
+pytestmark = pytest.mark.skipif(not warm.available(), reason="warm kernels fork: Linux only")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def forge():
+    with warm.Forge() as f:
+        assert f.ready(), "the forge did not come up"
+        yield f
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def _wait_gone(pid: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+async def _started(address: str | None):
+    """A started kernel (its manager and a ready client), forked from ``address``."""
+    km = kernel_manager_class(address)(kernel_name="python3")
+    await km.start_kernel(cwd=str(ROOT))
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=60)
+    return km, kc
+
+
+async def _run(kc, code: str) -> str:
+    out: list[str] = []
+
+    def hook(msg) -> None:
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+
+    await kc.execute_interactive(code, output_hook=hook, timeout=60)
+    return "".join(out)
+
+
+def test_a_warm_kernel_is_forked_from_the_forge_with_the_modules_imported(forge):
+    async def go():
+        km, kc = await _started(forge.address)
+        try:
+            said = await _run(
+                kc, "import os, sys; print(os.getppid(), 'statsmodels.api' in sys.modules)"
+            )
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+        return said
+
+    ppid, preloaded = asyncio.run(go()).split()
+    assert int(ppid) == forge.process.pid and preloaded == "True"
+
+
+def test_killing_the_launcher_kills_its_kernel_and_interrupts_reach_it(forge):
+    async def go():
+        km, kc = await _started(forge.address)
+        try:
+            kernel = int(await _run(kc, "import os; print(os.getpid())"))
+            launcher = km.provisioner.process.pid
+            assert kernel != launcher and _alive(kernel)
+            # an interrupt (SIGINT to the launcher, as jupyter_client sends it) stops a cell
+            msg_id = kc.execute("import time; time.sleep(60)")
+            await asyncio.sleep(1.0)
+            await km.interrupt_kernel()
+            reply = await kc.get_shell_msg(timeout=20)
+            assert reply["parent_header"]["msg_id"] == msg_id
+            assert reply["content"]["ename"] == "KeyboardInterrupt"
+            os.kill(launcher, signal.SIGKILL)  # what jupyter_client's kill does
+            return kernel
+        finally:
+            kc.stop_channels()
+            await km.cleanup_resources()
+
+    kernel = asyncio.run(go())
+    assert _wait_gone(kernel), "the kernel outlived its launcher"
+
+
+def test_a_launcher_without_a_forge_starts_a_fresh_kernel(tmp_path):
+    async def go():
+        km, kc = await _started(str(tmp_path / "no-forge.sock"))
+        try:
+            return await _run(kc, "import sys; print('statsmodels.api' in sys.modules)")
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+
+    assert asyncio.run(go()).strip() == "False"
+
+
+def test_stopping_the_forge_stops_its_kernels():
+    f = warm.Forge()
+    assert f.ready()
+
+    async def go():
+        km, kc = await _started(f.address)
+        kernel = int(await _run(kc, "import os; print(os.getpid())"))
+        f.stop()
+        kc.stop_channels()
+        await km.cleanup_resources()
+        return kernel, km
+
+    kernel, km = asyncio.run(go())
+    assert _wait_gone(kernel) and not Path(f.address).exists()
+
+
+def test_a_file_a_brief_left_open_is_flushed_when_its_kernel_ends(forge, tmp_path):
+    target = tmp_path / "left-open.txt"
+
+    async def go():
+        km, kc = await _started(forge.address)
+        await _run(kc, f"fh = open({str(target)!r}, 'w'); fh.write('written')")
+        kc.stop_channels()
+        await km.shutdown_kernel()
+
+    asyncio.run(go())
+    assert target.read_text() == "written"
+
+
+def test_the_kernel_mode_comes_from_the_option_then_the_environment(monkeypatch):
+    monkeypatch.delenv(warm.KERNELS_ENV, raising=False)
+    assert warm.kernel_mode(None) == "warm"
+    monkeypatch.setenv(warm.KERNELS_ENV, "fresh")
+    assert warm.kernel_mode(None) == "fresh" and warm.kernel_mode("warm") == "warm"
+    monkeypatch.setenv(warm.KERNELS_ENV, "tepid")
+    with pytest.raises(ConfigError, match=r"\$ESCALATION_KERNELS: expected one of warm, fresh"):
+        warm.kernel_mode(None)
+    with pytest.raises(ConfigError, match="--kernels"):
+        warm.kernel_mode("hot")
+
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def test_a_page_built_on_a_warm_kernel_is_the_page_a_fresh_kernel_builds(tmp_path):
+    """The shipped event brief on the first event, charts and all, byte for byte."""
+    import yaml
+
+    events = (ROOT / "data" / "political_events.csv").read_text(encoding="utf-8").splitlines()
+    first = events[1].split(",")[0]
+    config = tmp_path / "reports" / "one.yml"
+    config.parent.mkdir()
+    (tmp_path / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
+    entry = {"name": "one", "notebook": "notebooks/brief.ipynb"}
+    entry["parameters"] = {"event_id": first, "window_days": 14}
+    config.write_text(yaml.safe_dump({"briefs": [entry]}), encoding="utf-8")
+    pages = {}
+    for mode in ("warm", "fresh"):
+        report = run(config, site=tmp_path / mode, kernels=mode, now=NOW)
+        assert report.built == ["one"], report.failed
+        pages[mode] = (tmp_path / mode / "one.html").read_bytes()
+    assert b"data:image/png;base64," in pages["warm"]
+    assert pages["warm"] == pages["fresh"]
+
+
+def test_two_briefs_on_a_warm_pool_each_see_their_own_data_folder(tmp_path):
+    """The forge imported analysis.paths with the runner's environment; every kernel still
+    reads its own brief's $ESCALATION_DATA_DIR."""
+    p = make_project(tmp_path)
+    look = (
+        "import os\nfrom analysis import paths\nfrom analysis.report.glue import glue\n"
+        "glue('title', 'd')\nglue('headline', 'where')\nglue('dir', str(paths.data_dir()))"
+    )
+    nb = write_notebook(p["root"] / "notebooks" / "where.ipynb", look)
+    config = write_config(p["root"] / "where.yml", {"where": (nb, {})})
+    report = run(config, site=p["site"], data_dir=p["data"], kernels="warm")
+    assert report.outcomes["where"].glued["dir"] == str(p["data"].resolve())
