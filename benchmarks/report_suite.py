@@ -12,13 +12,16 @@ Side by side in one run, over the default config (``reports/briefs.yml``) on the
 Targets: naive / report >= 2.5, report / floor <= 1.5, no-change run < 1 s. Prints figures; it is
 not a test. ``--quick`` times the first two briefs of the config only.
 
-``--sweep N`` times sweeps of ``notebooks/brief.ipynb`` instead (N/6 events in order x
-windows 14, 30, 60 x confirmed/all when N is a multiple of 6, else N events at 30 days), each
-into a fresh site with ``--jobs 2``: a 2-point sweep and the N-point one on the local pool
-(per-page marginal cost = (t_N - t_2) / (N - 2)); the N-point one through a two-worker Dask
-cluster on this machine (``dask scheduler`` and two ``dask worker --nthreads 1`` processes on
-127.0.0.1; Dask overhead = t_dask / t_local - 1); and the floor of one process that imports
-once and runs every brief's code in sequence (the shipped config's briefs), against the cold
+``--sweep N`` times sweeps of ``notebooks/brief.ipynb`` instead (N/10 events in order x windows
+7, 14, 30, 60, 90 x confirmed/all when N is a multiple of 10, N/6 events x windows 14, 30, 60 x
+confirmed/all when a multiple of 6, else N events at 30 days), each into a fresh site with
+``--jobs 2`` and the default warm kernels: a 2-point sweep and the N-point one on the local
+pool (per-page marginal cost = (t_N - t_2) / (N - 2)). Side by side on an M-point sweep
+(``--compare M``, default 24): warm kernels, fresh kernels (``--kernels fresh``, the baseline:
+warm / fresh is the saving), and warm kernels through a two-worker Dask cluster on this machine
+(``dask scheduler`` and two ``dask worker --nthreads 1`` processes on 127.0.0.1; Dask overhead
+= t_dask / t_local - 1). Last, the floor of one process that imports once and runs every
+brief's code in sequence (the shipped config's briefs), against the cold
 ``escalation report --force --jobs 2`` of the same briefs.
 Goals: marginal cost <= 1.5 s per page on 2 cores, 200 pages under 4 minutes, Dask within 15%.
 """
@@ -120,14 +123,17 @@ def _sweep_config(path: Path, n: int) -> Path:
 
     with (data_dir() / "political_events.csv").open(encoding="utf-8") as fh:
         events = sorted(row["event_id"] for row in csv.DictReader(fh))
-    if n % 6 == 0 and n // 6 <= len(events):  # events x 3 windows x 2 confirmation levels
+    if n % 10 == 0 and n // 10 <= len(events):  # events x 5 windows x 2 confirmation levels
+        windows, levels = [7, 14, 30, 60, 90], ["confirmed", "all"]
+        grid = {"event_id": events[: n // 10], "window_days": windows, "confirmation": levels}
+    elif n % 6 == 0 and n // 6 <= len(events):  # events x 3 windows x 2 confirmation levels
         windows, levels = [14, 30, 60], ["confirmed", "all"]
         grid = {"event_id": events[: n // 6], "window_days": windows, "confirmation": levels}
     elif n <= len(events):  # n events, one window and level
         grid = {"event_id": events[:n], "window_days": [30], "confirmation": ["confirmed"]}
     else:
         raise SystemExit(
-            f"--sweep {n}: a multiple of 6 up to {6 * len(events)}, or <= {len(events)}"
+            f"--sweep {n}: a multiple of 10 up to {10 * len(events)}, of 6, or <= {len(events)}"
         )
     doc = {
         "briefs": [],
@@ -199,8 +205,8 @@ def _cluster(tmp: Path) -> tuple[str, list[subprocess.Popen]]:
     return address, procs
 
 
-def sweep_main(n: int) -> dict:
-    """The sweep, Dask and one-process floor figures (see the module docstring)."""
+def sweep_main(n: int, m: int = 24) -> dict:
+    """The sweep, warm/fresh, Dask and one-process floor figures (see the module docstring)."""
     import signal
 
     from analysis.report.config import load_config
@@ -219,15 +225,21 @@ def sweep_main(n: int) -> dict:
         sweep = _sweep_config(tmp / "reports" / "sn.yml", n)
         figures["sweep_local_s"] = report(sweep, tmp / "sn")
         figures["marginal_s_per_page"] = (figures["sweep_local_s"] - figures["sweep2_s"]) / (n - 2)
+        print(f"  {n} pages: {figures['sweep_local_s']:.1f} s", flush=True)
+        compare = _sweep_config(tmp / "reports" / "sm.yml", m)
+        figures["compare_pages"] = m
+        figures["compare_warm_s"] = report(compare, tmp / "mw")
+        figures["compare_fresh_s"] = report(compare, tmp / "mf", "--kernels", "fresh")
+        figures["warm_over_fresh"] = figures["compare_warm_s"] / figures["compare_fresh_s"]
         address, procs = _cluster(tmp)
         try:
-            figures["sweep_dask_s"] = report(sweep, tmp / "sd", "--scheduler", address)
+            figures["compare_dask_s"] = report(compare, tmp / "md", "--scheduler", address)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
             for proc in procs:
                 proc.wait(timeout=30)
-        figures["dask_overhead"] = figures["sweep_dask_s"] / figures["sweep_local_s"] - 1
+        figures["dask_overhead"] = figures["compare_dask_s"] / figures["compare_warm_s"] - 1
         briefs = load_config(CONFIG)
         site = tmp / "cold"
         figures["cold_suite_s"] = report(CONFIG, site)
@@ -237,7 +249,9 @@ def sweep_main(n: int) -> dict:
     print(f"  2 pages {figures['sweep2_s']:.1f} s; {n} pages {figures['sweep_local_s']:.1f} s")
     print(f"  per-page marginal cost {figures['marginal_s_per_page']:.2f} s (goal <= 1.5 s)")
     print(
-        f"  through a 2-worker Dask cluster: {figures['sweep_dask_s']:.1f} s, overhead "
+        f"  {m} pages: warm kernels {figures['compare_warm_s']:.1f} s, fresh kernels "
+        f"{figures['compare_fresh_s']:.1f} s (warm / fresh {figures['warm_over_fresh']:.2f}); "
+        f"through a 2-worker Dask cluster {figures['compare_dask_s']:.1f} s, overhead "
         f"{100 * figures['dask_overhead']:+.0f}% (goal within 15%)"
     )
     print(
@@ -252,8 +266,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two briefs only")
     parser.add_argument("--sweep", type=int, default=0, metavar="N", help="the sweep figures")
+    parser.add_argument(
+        "--compare", type=int, default=24, metavar="M", help="pages of the side-by-side sweeps"
+    )
     args = parser.parse_args()
     if args.sweep:
-        sweep_main(args.sweep)
+        sweep_main(args.sweep, args.compare)
     else:
         main(quick=args.quick)

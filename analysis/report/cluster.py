@@ -193,16 +193,28 @@ def _stored_forecasts(folder: Path | None) -> dict[str, bytes] | None:
     )
 
 
+#: a worker removes the data folders no task has used for this many seconds (a day)
+DATA_FOLDER_TTL = 24 * 3600.0
+
+
 def _data_folder(root: Path, files: Mapping[str, bytes]) -> Path:
     """A worker's folder holding ``files`` (name -> bytes), named by their combined hash and
-    written once (in a scratch folder, then renamed into place)."""
+    written once (in a scratch folder, then renamed into place). Each use marks it used; making
+    a new one removes those unused for :data:`DATA_FOLDER_TTL` (earlier data the worker will
+    most likely never be sent again), so a long-lived worker does not fill its disk."""
     h = hashlib.sha256()
     for name in sorted(files):
         h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
     folder = root / "data" / h.hexdigest()[:32]
     if folder.is_dir():
-        return folder
+        try:
+            os.utime(folder)
+        except OSError:  # removed by another worker's pruning this instant: made again below
+            pass
+        else:
+            return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
+    _prune(folder.parent, keep=folder.name)
     scratch = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".incoming-"))
     for name, blob in files.items():
         (scratch / name).write_bytes(blob)
@@ -211,6 +223,21 @@ def _data_folder(root: Path, files: Mapping[str, bytes]) -> Path:
     except OSError:  # another task of the run put it there first
         shutil.rmtree(scratch, ignore_errors=True)
     return folder
+
+
+def _prune(parent: Path, keep: str, ttl: float = DATA_FOLDER_TTL) -> list[str]:
+    """Remove the folders of ``parent`` (other than ``keep``) unused for ``ttl`` seconds; their
+    names. A folder in use is touched by its task first, so it is never old."""
+    cutoff = time.time() - ttl
+    gone = []
+    for old in parent.iterdir():
+        try:
+            if old.name != keep and old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+                gone.append(old.name)
+        except OSError:
+            continue
+    return gone
 
 
 def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> type:

@@ -244,3 +244,17 @@ def test_a_worker_killed_mid_run_the_brief_is_retried(project, dask_cluster):
         assert [o.name for o in report.failed] == ["slow"]
         assert not (project["site"] / "slow.html").exists()
     assert report.built == ["slow"], report.failed  # with a second worker it must be retried
+
+
+def test_a_worker_removes_data_folders_no_task_used_for_a_day(tmp_path):
+    """A long-lived worker keeps each run's data by hash; the ones unused for a day go when a
+    new one is made, the ones in use (touched by each task) stay."""
+    old = cluster._data_folder(tmp_path, {"incidents.csv": b"old"})
+    recent = cluster._data_folder(tmp_path, {"incidents.csv": b"recent"})
+    stale = time.time() - cluster.DATA_FOLDER_TTL - 60
+    os.utime(old, (stale, stale))
+    assert cluster._data_folder(tmp_path, {"incidents.csv": b"recent"}) == recent  # in use
+    assert old.is_dir()  # only making a new folder prunes
+    new = cluster._data_folder(tmp_path, {"incidents.csv": b"new"})
+    assert (new / "incidents.csv").read_bytes() == b"new"
+    assert not old.exists() and (recent / "incidents.csv").read_bytes() == b"recent"
