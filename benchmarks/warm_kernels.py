@@ -1,16 +1,20 @@
-"""Per-brief overhead: a fresh kernel per brief (today) against kernels warmed in advance.
+"""Per-brief overhead: a fresh kernel per brief against kernels warmed in advance.
 
 For N runs of one notebook (default ``notebooks/recent_tempo.ipynb``), one after another in this
 process, times:
 
-(a) ``papermill.execute_notebook`` with a fresh kernel, as the runner does today: kernel start,
+(a) ``papermill.execute_notebook`` with a fresh kernel (``--kernels fresh``): kernel start,
     the notebook's imports, its cells;
 (b) papermill with a kernel started with the heavy imports done (``IPKernelApp`` with
     ``exec_lines``): the same work, only moved before the first cell (no saving expected);
 (c) nbclient on a kernel from a warm pool: the kernel is started and the heavy modules imported
     *before* the brief is handed over (one kernel per brief, never reused, so no state is shared),
     so the brief waits only for its cells; the pool's warm-up time is printed beside it (on idle
-    cores it overlaps the previous brief; on busy cores it is the same CPU spent earlier).
+    cores it overlaps the previous brief; on busy cores it is the same CPU spent earlier);
+(d) papermill with a kernel forked from a warm forge (:mod:`analysis.report.warm`, what the
+    runner uses by default): the heavy modules were imported once, by the forge, for every
+    brief; each brief's kernel is a fresh fork, so no state is shared. The forge's one-off
+    start is printed beside it.
 
 Prints seconds per brief for each and the warm-up cost. Not a test; the machine is shared, so
 run it with ``nice`` and read the figures as such.
@@ -32,9 +36,13 @@ HEAVY = (
 )
 
 
-def _papermill(nb: Path, out: Path, argv: list[str] | None = None) -> float:
+def _papermill(
+    nb: Path, out: Path, argv: list[str] | None = None, forge: str | None = None
+) -> float:
     import papermill as pm
     from jupyter_client import KernelManager
+
+    from analysis.report.execute import kernel_manager_class
 
     class Manager(KernelManager):
         def format_kernel_cmd(self, extra_arguments=None):
@@ -42,6 +50,8 @@ def _papermill(nb: Path, out: Path, argv: list[str] | None = None) -> float:
             return cmd + (argv or [])
 
     extra = {"kernel_manager_class": Manager} if argv else {}
+    if forge:
+        extra = {"kernel_manager_class": kernel_manager_class(forge)}
     start = time.perf_counter()
     pm.execute_notebook(
         str(nb), str(out), kernel_name="python3", progress_bar=False, cwd=str(ROOT), **extra
@@ -75,10 +85,18 @@ def _on_warm(nb: Path, km, kc) -> float:
 
 def main(n: int, notebook: Path) -> dict:
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    from analysis.report.warm import Forge
+
     figures: dict[str, list[float]] = {"fresh": [], "preimported": [], "pool": [], "warmup": []}
+    figures["forked"] = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.ipynb"
+        start = time.perf_counter()
+        forge = Forge()
+        forge.ready()
+        figures["forge_start"] = [time.perf_counter() - start]
         for _ in range(n):
+            figures["forked"].append(_papermill(notebook, out, forge=forge.address))
             figures["fresh"].append(_papermill(notebook, out))
             figures["preimported"].append(
                 _papermill(notebook, out, [f"--IPKernelApp.exec_lines={HEAVY}"])
@@ -90,6 +108,7 @@ def main(n: int, notebook: Path) -> dict:
             finally:
                 kc.stop_channels()
                 km.shutdown_kernel(now=True)
+        forge.stop()
 
     def mean(xs: list[float]) -> float:
         return sum(xs) / len(xs)
@@ -100,6 +119,10 @@ def main(n: int, notebook: Path) -> dict:
     print(
         f"  (c) nbclient, kernel from a warm pool:  {mean(figures['pool']):6.2f} s waited "
         f"(+ {mean(figures['warmup']):.2f} s of warm-up per kernel, done ahead)"
+    )
+    print(
+        f"  (d) papermill, kernel forked from a forge: {mean(figures['forked']):6.2f} s "
+        f"(+ {figures['forge_start'][0]:.2f} s once, for every brief of the run)"
     )
     return figures
 
