@@ -53,6 +53,9 @@ class Task:
     #: the socket of the warm forge to fork the brief's kernel from (:mod:`analysis.report.warm`),
     #: or None for a fresh kernel
     forge: str | None = None
+    #: the runner's environment, which the worker takes before the brief's own variables (a
+    #: worker forked from a fork server would otherwise have the server's); None: keep its own
+    environ: dict[str, str] | None = None
 
 
 @dataclass
@@ -95,18 +98,54 @@ def _prctl() -> Callable[..., int] | None:
     return fn
 
 
-def die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int | None = None) -> None:
     """Have this process killed (SIGKILL) when its parent dies; exit at once if the parent
-    ``parent_pid`` is already gone. On Linux (``prctl(PR_SET_PDEATHSIG)``); a no-op elsewhere.
+    ``parent_pid`` (default: the parent it has now) is already gone. On Linux
+    (``prctl(PR_SET_PDEATHSIG)``); a no-op elsewhere.
 
     The pool's initializer in each worker, and (:func:`preexec_die_with_parent`) the first
     thing each kernel process does, before it runs anything."""
+    if parent_pid is None:
+        parent_pid = os.getppid()
     prctl = _prctl()
     if prctl is None:
         return
     prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before the signal was asked for
         os._exit(1)
+
+
+def die_with_runner(runner_pid: int) -> None:
+    """The pool's initializer for a worker forked by a fork server: die (SIGKILL) with the fork
+    server, its parent (:func:`die_with_parent`), and with the runner ``runner_pid`` too. The
+    server outlives the runner while any worker lives (each holds the server's keep-alive pipe),
+    so a thread waits on the runner's pidfd (Linux 5.3+) and kills this worker when it ends;
+    the worker's kernels die with it."""
+    die_with_parent()
+    try:
+        fd = os.pidfd_open(runner_pid)
+    except (AttributeError, OSError):  # no pidfd here, or the runner is already gone
+        if not _alive(runner_pid):
+            os._exit(1)
+        return
+    import select
+    import threading
+
+    def watch() -> None:
+        select.select([fd], [], [])  # readable when the runner has ended
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-runner", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def preexec_die_with_parent(parent_pid: int) -> Callable[[], None]:
@@ -320,6 +359,9 @@ def build(task: Task) -> Outcome:
     """Execute ``task.notebook`` into staging and export its HTML; never raises."""
     start = time.perf_counter()
     reads = task.staging / f"{task.name}.reads"
+    if task.environ is not None:
+        os.environ.clear()
+        os.environ.update(task.environ)
     os.environ.update(kernel_env(task, reads))
     executed = task.staging / f"{task.name}.ipynb"
     try:

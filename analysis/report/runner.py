@@ -45,7 +45,7 @@ from analysis.errors import EscalationError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
 from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
-from analysis.report.execute import Outcome, Task, build, die_with_parent
+from analysis.report.execute import Outcome, Task, build, die_with_parent, die_with_runner
 from analysis.report.publish import (
     clear_stale_staging,
     make_staging,
@@ -305,13 +305,31 @@ def _run_tasks(
     outcomes: dict[str, Outcome] = {}
     if not tasks:
         return outcomes
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _worker_context()
+    environ = dict(os.environ)  # a forked worker has its fork server's; it takes the run's
+    tasks = [replace(t, environ=environ) for t in tasks]
     with contextlib.ExitStack() as stack:
         if kernels == "warm":
             forge = stack.enter_context(warm.Forge())
             tasks = [replace(t, forge=forge.address) for t in tasks]
         _pool(tasks, jobs, progress, ctx, outcomes)
     return outcomes
+
+
+#: what the pool's fork server imports once (Linux), so that each worker starts with the
+#: notebook-running and exporting libraries loaded instead of importing them itself
+WORKER_PRELOAD = ["analysis.report.execute", "analysis.report.html", "papermill", "nbconvert"]
+
+
+def _worker_context() -> Any:
+    """The pool's start method: on Linux a fork server that has imported
+    :data:`WORKER_PRELOAD` (started once per process and reused by every later run of that
+    process); elsewhere ``spawn``. Either way a worker never inherits the runner's state."""
+    if not warm.available():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)
+    return ctx
 
 
 def _pool(
@@ -324,7 +342,9 @@ def _pool(
     with cf.ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=ctx,
-        initializer=die_with_parent,  # a worker (and so its kernel) dies with this process
+        # a worker (and so its kernel) dies with this process: its parent (spawn), or watched
+        # from the worker forked by the fork server
+        initializer=die_with_parent if ctx.get_start_method() == "spawn" else die_with_runner,
         initargs=(os.getpid(),),
     ) as pool:
         futures = {pool.submit(build, t): t for t in tasks}
