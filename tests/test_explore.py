@@ -84,7 +84,7 @@ def test_event_picker_groups_events_by_campaign_in_date_order(data):
 def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, monkeypatch):
     incidents, events = data
     spy = Spy(event_brief)
-    monkeypatch.setattr(explore, "event_brief", spy)
+    monkeypatch.setattr(explore.compute, "event_brief", spy)
     x = _explorer(data)
     assert x.error is None and len(spy.calls) == 1
     x.window.value = 14
@@ -119,7 +119,7 @@ def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, 
 def test_filters_keep_the_selected_incidents_and_the_whole_datas_period(data, monkeypatch):
     incidents, events = data
     spy = Spy(event_brief)
-    monkeypatch.setattr(explore, "event_brief", spy)
+    monkeypatch.setattr(explore.compute, "event_brief", spy)
     x = _explorer(data)
     unfiltered = x.view.brief
     x.filters["governorate"].value = ("Baghdad",)
@@ -181,7 +181,7 @@ def test_a_failing_fit_shows_its_error_and_the_widget_goes_on(data, monkeypatch)
     assert x.view is None and x.progress.layout.display == "none"
     # an unexpected failure shows its kind, escaped
     monkeypatch.setattr(
-        explore,
+        explore.compute,
         "attribution_table",
         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("<b>boom</b>")),
     )
