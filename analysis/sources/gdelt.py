@@ -441,15 +441,17 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
     ``num_articles`` (sum of ``NumArticles``), ``num_reports`` (GDELT rows collapsed),
     ``event_code`` (CAMEO) and ``adm1_code`` (FIPS). A ``GLOBALEVENTID`` seen twice (the same
     file read twice) counts once. ``attrs``: ``rows_read`` (all data rows), ``rows_matched``
-    (distinct Iraq rows of roots 18-20, before collapsing), ``rows_kept``. A folder holding the
-    Parquet cache (``data/interim/gdelt``, :mod:`analysis.sources.gdelt_cache`) is read from
-    the cache (the same rows, without re-reading the files).
+    (distinct Iraq rows of roots 18-20, before collapsing), ``rows_kept``. Export files only:
+    a folder holding the Parquet cache (``month=YYYY-MM`` folders, ``data/interim/gdelt``) is a
+    ``ParameterError`` pointing to :func:`analysis.sources.raw.load_gdelt`, which reads either.
     """
     paths = [path] if isinstance(path, str | Path) else list(path)
-    if len(paths) == 1 and Path(paths[0]).is_dir() and any(Path(paths[0]).glob("month=*")):
-        from analysis.sources import gdelt_cache  # the Parquet cache (escalation fetch --cache)
-
-        return gdelt_cache.read(paths[0])
+    for p in paths:
+        if Path(p).is_dir() and any(Path(p).glob("month=*")):
+            raise ParameterError(
+                f"{p} is a GDELT Parquet cache (month=YYYY-MM folders), not export files: read it "
+                "with analysis.sources.raw.load_gdelt or analysis.sources.gdelt_cache.read"
+            )
     files = [f for p in paths for f in files_in(p)]
     parts, n_read = [], 0
     for f in files:

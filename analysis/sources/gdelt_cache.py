@@ -17,7 +17,8 @@ returns the kept rows; only the client writes the cache.
 
 :func:`read` loads the cache back as incident rows (the same rows, collapsed and deduplicated as
 :func:`analysis.sources.gdelt.load` gives for the files themselves), reading only the months
-asked for. pyarrow datasets rather than DuckDB: pyarrow is already a dependency, its hive
+asked for. This module uses :mod:`analysis.sources.gdelt`'s parser, never the other way round;
+:func:`analysis.sources.raw.load_gdelt` chooses between the cache and the files. pyarrow datasets rather than DuckDB: pyarrow is already a dependency, its hive
 partitioning prunes a month query to that month's files, and nothing here needs SQL; the same
 filter as SQL over GDELT's BigQuery tables is in ``analysis/sources/README.md``.
 """
@@ -227,6 +228,13 @@ def ingest(
             executor.shutdown(cancel_futures=True)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def is_cache(folder: Path | str) -> bool:
+    """True when ``folder`` is a cache :func:`ingest` wrote (it holds ``month=YYYY-MM`` folders),
+    not a folder of export files."""
+    folder = Path(folder)
+    return folder.is_dir() and any(folder.glob("month=*"))
 
 
 def months(cache: Path | str) -> list[str]:

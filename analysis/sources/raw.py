@@ -10,12 +10,14 @@ event id (the file sorted last wins: a newer export or release replaces an older
 dataset's subject: a target type the feed's text names (:data:`US_TARGETS`), or, for GDELT,
 whose rows name no target, a target actor that is the United States or the coalition
 (``-> UNITED STATES`` in its generated description). :func:`load_source` is what a brief calls
-with its ``source`` parameter.
+with its ``source`` parameter. :func:`load_gdelt` is the one place that chooses between GDELT's
+Parquet cache (``data/interim/gdelt``) and its export files, by what the folder holds.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +98,23 @@ def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     frame = frame.sort_values(["date", "incident_id"], kind="stable").reset_index(drop=True)
     frame.attrs = {"source_dataset": feed, "files": [str(p) for p in files]}
     return frame
+
+
+def load_gdelt(
+    path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20
+) -> pd.DataFrame:
+    """GDELT incident rows from ``path``: a folder that is the Parquet cache ``escalation fetch
+    gdelt --cache`` fills (it holds ``month=YYYY-MM`` folders,
+    :func:`analysis.sources.gdelt_cache.is_cache`) is read with
+    :func:`analysis.sources.gdelt_cache.read`; anything else (a file, a folder of export files,
+    several) with :func:`analysis.sources.gdelt.load`, ``block_size`` bytes at a time. Both give
+    the same rows for the same files; the cache does not re-read them."""
+    from analysis.sources import gdelt, gdelt_cache
+
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    if len(paths) == 1 and gdelt_cache.is_cache(paths[0]):
+        return gdelt_cache.read(paths[0])
+    return gdelt.load(paths, block_size=block_size)
 
 
 def in_scope(frame: pd.DataFrame) -> pd.Series:

@@ -230,7 +230,7 @@ def reconcile(
     """Match curated incidents against feed incidents and tabulate coverage by month and feed.
 
     ``curated``: incidents as from ``analysis.data.load_incidents()``. ``others``: feed frames
-    from ``analysis.sources.acled.load`` / ``ucdp.load`` / ``gdelt.load`` (any frame with the
+    from ``analysis.sources.acled.load`` / ``ucdp.load`` / ``raw.load_gdelt`` (any frame with the
     incident columns and ``source_dataset``; a frame holding several datasets is split). Filter
     the feeds first (e.g. by target or actor) to compare like with like. ``days``: largest
     difference in days between matching dates (default 1: same or adjacent day). ``start``/

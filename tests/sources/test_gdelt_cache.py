@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from test_sources_fetch import gdelt_site, md5, run_cli, zipped  # noqa: F401  (the fixture)
 
+from analysis.errors import ParameterError
 from analysis.sources import gdelt as gdelt_loader
-from analysis.sources import gdelt_cache
+from analysis.sources import gdelt_cache, raw
 from analysis.sources.fetch import gdelt
 
 ARGS = ["fetch", "gdelt", "--start", "2020-01-08", "--end", "2020-01-09", "--quiet"]
@@ -40,7 +41,10 @@ def test_fetch_fills_the_cache_once_and_it_reads_as_the_files_do(
     # partitioned by the month of each event's date
     loaded = gdelt_loader.load(out)
     _same(gdelt_cache.read(cache), loaded)
-    _same(gdelt_loader.load(cache), loaded)  # what reconciliation and the feeds' users call
+    _same(raw.load_gdelt(cache), loaded)  # the cache, chosen by what the folder holds
+    _same(raw.load_gdelt(out), loaded)  # the export files
+    with pytest.raises(ParameterError, match="is a GDELT Parquet cache"):
+        gdelt_loader.load(cache)  # the files' parser does not read a cache by surprise
     assert gdelt_cache.months(cache) == sorted({f"{d:%Y-%m}" for d in loaded["date"]})
     assert len(gdelt_cache.months(cache)) > 1
     one_day = gdelt_cache.read(cache, "2020-01-09", "2020-01-09")
