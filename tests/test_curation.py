@@ -10,6 +10,7 @@ import pytest
 from conftest import DATA, SHARED
 
 from analysis.data import load_incidents, load_reported_counts
+from analysis.data.actors import actor_for
 from analysis.data.coverage import (
     BLOCK_END,
     BLOCK_START,
@@ -17,13 +18,7 @@ from analysis.data.coverage import (
     coverage_markdown,
     monthly_coverage,
 )
-from analysis.data.curate import (
-    actor_for,
-    build,
-    confirmation_for,
-    incident_id,
-    reported_scope,
-)
+from analysis.data.curate import build, confirmation_for, incident_id, reported_scope
 from analysis.data.vocabulary import REPORTED_SCOPES
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not beside the repo")

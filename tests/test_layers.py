@@ -7,13 +7,10 @@ import ast
 from conftest import ROOT
 
 
-def test_actor_rules_live_in_data_actors_and_keep_their_old_names():
-    from analysis.data import actors, curate
+def test_the_build_and_the_feeds_apply_the_actor_rules_of_data_actors():
+    from analysis.data import actors
     from analysis.sources import common
 
-    assert curate.ACTOR_RULES is actors.ACTOR_RULES
-    assert curate.actor_for is actors.actor_for and curate.first_match is actors.first_match
-    assert common.first_match is actors.first_match
     assert actors.actor_for("claimed by kataib hezbollah") == "unknown"  # the build: case matters
     assert common.actor_from_text("claimed by kataib hezbollah") == "Kataib Hezbollah"  # feeds
 

@@ -23,21 +23,19 @@ One module per job:
 >>> brief.headline, brief.window_rate_ratio
 """
 
-from analysis.briefs.attribution import AttributionPage, attribution_page
+from analysis.briefs.attribution import attribution_page
 from analysis.briefs.event import EventBrief, event_brief
-from analysis.briefs.html import Html, esc, link, safe_url
+from analysis.briefs.html import Html, link, safe_url
 from analysis.briefs.lookups import (
-    INCIDENT_COLUMNS,
     attack_times,
     counterfactual_span,
     event_card,
     event_dates_by_id,
     event_row,
-    event_title,
     events_between,
     incidents_in_window,
 )
-from analysis.briefs.places import PlacesResults, where_attacks, window_places
+from analysis.briefs.places import where_attacks, window_places
 from analysis.briefs.tables import (
     changepoint_events_html,
     counterfactual_table_html,
@@ -55,14 +53,7 @@ from analysis.briefs.tables import (
     thin_months_html,
     windows_table_html,
 )
-from analysis.briefs.tempo import (
-    TempoComparison,
-    TempoResults,
-    compare_tempo,
-    recent_tempo,
-    resolve_as_of,
-    source_note_html,
-)
+from analysis.briefs.tempo import compare_tempo, recent_tempo, source_note_html
 from analysis.briefs.values import (
     changepoint_values,
     counterfactual_values,
@@ -73,14 +64,9 @@ from analysis.briefs.values import (
 from analysis.briefs.wording import fmt_date, fmt_number
 
 __all__ = [
-    "INCIDENT_COLUMNS",
-    "AttributionPage",
     "attribution_page",
     "EventBrief",
     "Html",
-    "TempoComparison",
-    "PlacesResults",
-    "TempoResults",
     "compare_tempo",
     "source_note_html",
     "attack_times",
@@ -90,12 +76,10 @@ __all__ = [
     "counterfactual_table_html",
     "counterfactual_values",
     "crosstab_html",
-    "esc",
     "event_brief",
     "event_card",
     "event_dates_by_id",
     "event_row",
-    "event_title",
     "events_between",
     "events_html",
     "fmt_date",
@@ -111,7 +95,6 @@ __all__ = [
     "overview_values",
     "period_html",
     "recent_tempo",
-    "resolve_as_of",
     "safe_url",
     "segments_html",
     "summary_html",

@@ -7,8 +7,6 @@
 
 from analysis.data.load import (
     DataValidationError,
-    Problem,
-    data_dir,
     load_events,
     load_incidents,
     load_reported_counts,
@@ -18,8 +16,6 @@ from analysis.data.load import (
 
 __all__ = [
     "DataValidationError",
-    "data_dir",
-    "Problem",
     "load_events",
     "load_incidents",
     "load_reported_counts",

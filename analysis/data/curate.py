@@ -43,11 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.atomic import write_atomic
-
-# the actor rules live in analysis.data.actors; their names stay importable from here
-from analysis.data.actors import ACTOR_RULES as ACTOR_RULES
-from analysis.data.actors import actor_for
-from analysis.data.actors import first_match as first_match
+from analysis.data.actors import actor_for, first_match
 from analysis.data.load import numbered_rows
 from analysis.data.schema import EVENT_COLUMNS, INCIDENT_COLUMNS, REPORTED_COLUMNS
 from analysis.errors import DataError

@@ -17,10 +17,12 @@ returns the kept rows; only the client writes the cache.
 
 :func:`read` loads the cache back as incident rows (the same rows, collapsed and deduplicated as
 :func:`analysis.sources.gdelt.load` gives for the files themselves), reading only the months
-asked for. This module uses :mod:`analysis.sources.gdelt`'s parser, never the other way round;
-:func:`analysis.sources.raw.load_gdelt` chooses between the cache and the files. pyarrow datasets rather than DuckDB: pyarrow is already a dependency, its hive
+asked for. pyarrow datasets rather than DuckDB: pyarrow is already a dependency, its hive
 partitioning prunes a month query to that month's files, and nothing here needs SQL; the same
 filter as SQL over GDELT's BigQuery tables is in ``analysis/sources/README.md``.
+
+This module uses :mod:`analysis.sources.gdelt`'s parser, never the other way round;
+:func:`analysis.sources.raw.load_gdelt` chooses between the cache and the export files.
 """
 
 from __future__ import annotations

@@ -5,6 +5,6 @@ retries, backoff and timeouts) and :mod:`~analysis.sources.fetch.progress` (tqdm
 per feed knows its URLs, authentication and verification.
 """
 
-from analysis.sources.fetch.http import DownloadError, Policy, VerificationError, download
+from analysis.sources.fetch.http import DownloadError, VerificationError
 
-__all__ = ["DownloadError", "Policy", "VerificationError", "download"]
+__all__ = ["DownloadError", "VerificationError"]
