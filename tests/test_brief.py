@@ -152,19 +152,21 @@ def test_event_brief_numbers_are_the_models_numbers(step_data):
 
 
 def test_glue_values_are_json_and_nan_becomes_none(template):
-    # attacks only long before the event: the trend model cannot estimate a step at the event
+    # attacks only long before the event and none after it (the data run to December): the
+    # trend model cannot estimate a step at the event
     rng = np.random.default_rng(5)
-    dates = poisson_dates(rng, "2021-01-04", 60, 0.5) + [pd.Timestamp("2021-12-01")]
+    dates = poisson_dates(rng, "2021-01-04", 60, 0.5)
     incidents = synthetic_incidents(template, dates)
     events = synthetic_events(quiet="2021-09-01")
-    b = event_brief(incidents, events, "quiet", window_days=30, context_weeks=26)
+    span = (pd.Timestamp("2021-01-04"), pd.Timestamp("2021-12-01"))
+    b = event_brief(incidents, events, "quiet", window_days=30, context_weeks=26, data_span=span)
     values = b.glue_values()
     json.dumps(values, allow_nan=False)
     assert values["window_before"] == 0 and values["window_after"] == 0
     assert values["window_rate_ratio"] is None
     assert "no attacks on either side" in values["headline"]
-    if values["its_level_rr"] is None:
-        assert any("trend model" in n for n in b.notes)
+    assert values["its_level_rr"] is None and values["its_level_low"] is None
+    assert any("could not estimate the step" in n for n in b.notes)
     assert values["focus_event"] == "quiet"
     assert values["period"] == [f"{b.start:%Y-%m-%d}", f"{b.end:%Y-%m-%d}"]
     # the joint fit cannot be made: the net row says why instead of killing the brief
