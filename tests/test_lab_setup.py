@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,25 @@ PROJECT_KERNEL = {"name": "escalation", "display_name": "escalation (.venv)", "l
 
 
 def _lab_command(*, as_user: int | None = None) -> str:
-    """The command `make -n lab` would run (dry run), as this user or as ``as_user``."""
-    command = ["make", "-n", "-s", "-C", str(ROOT), "lab"]
-    if as_user is not None:
+    """The command `make -n lab` would run (dry run), as this user in the checkout, or as
+    ``as_user`` on a copy of the Makefile in a folder that user can read: the checkout may sit
+    in a private (0700) folder another user cannot enter."""
+    if as_user is None:
+        return _dry_run_lab(["make", "-n", "-s", "-C", str(ROOT), "lab"], ROOT)
+    with tempfile.TemporaryDirectory(prefix="escalation-make-lab-") as tmp:
+        folder = Path(tmp)
+        shutil.copyfile(ROOT / "Makefile", folder / "Makefile")
+        (folder / "pyproject.toml").touch()  # a prerequisite of the install stamp
+        for path in (folder / "Makefile", folder / "pyproject.toml"):
+            path.chmod(0o644)
+        folder.chmod(0o755)
         switch = ["setpriv", f"--reuid={as_user}", f"--regid={as_user}", "--clear-groups"]
-        command = switch + command
-    done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        return _dry_run_lab([*switch, "make", "-n", "-s", "-C", tmp, "lab"], folder)
+
+
+def _dry_run_lab(command: list[str], cwd: Path) -> str:
+    """The one `jupyter lab` line a dry run of ``command`` (run in ``cwd``) prints."""
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=30, check=False)
     lines = [line for line in done.stdout.splitlines() if "jupyter lab" in line]
     assert len(lines) == 1, (done.stdout, done.stderr)
     return lines[0]
