@@ -29,6 +29,7 @@ __all__ = [
     "one_of",
     "positive",
     "probability",
+    "renamed",
     "seed",
     "whole_number",
 ]
@@ -187,3 +188,19 @@ def list_of(
     if len(items) < min_len:
         raise fail(name, f"a list of at least {min_len}", value)
     return items
+
+
+def renamed(new: str, value: Any, old: str, old_value: Any) -> Any:
+    """The value of parameter ``new`` that used to be called ``old``: ``old_value`` when a caller
+    still passes the old name (accepted for one release, with a FutureWarning saying to use
+    ``new``), else ``value``."""
+    if old_value is None:
+        return value
+    import warnings
+
+    warnings.warn(
+        f"{old}= is deprecated and will be removed in the next release; use {new}= instead",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return old_value

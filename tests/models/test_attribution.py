@@ -20,7 +20,7 @@ import pytest
 import statsmodels.api as sm
 
 from analysis.errors import ModelInputError, ParameterError
-from analysis.models import attribution, windows
+from analysis.models import attribution, count_attribution, event_effects, windows
 
 START = pd.Timestamp("2020-01-01")
 END = START + pd.Timedelta(days=320)
@@ -46,7 +46,7 @@ def _daily(times, start=START, end=END):
 @pytest.fixture(scope="module")
 def two_steps():
     times = _simulate()
-    return times, attribution.fit(times, EVENTS, start=START, end=END, n_sims=300)
+    return times, attribution.fit(times, events=EVENTS, start=START, end=END, n_samples=300)
 
 
 # --- recovery ---------------------------------------------------------------------------------
@@ -61,8 +61,8 @@ def test_recovers_two_opposite_steps_and_the_branching_ratio(two_steps):
     assert list(eff.index) == ["surge", "truce"] and not eff["cluster"].any()
     for name, rr in RR.items():
         row = eff.loc[name]
-        assert abs(math.log(row["rate_ratio"] / rr)) < 0.45, (name, row["rate_ratio"])
-        assert row["rate_ratio_low"] < rr < row["rate_ratio_high"]
+        assert abs(math.log(row["estimate"] / rr)) < 0.45, (name, row["estimate"])
+        assert row["low"] < rr < row["high"]
         assert row["p_value"] < 0.01
     assert abs(fit.branching_ratio - ALPHA) < 0.15
     assert fit.branching_ratio_low < ALPHA < fit.branching_ratio_high
@@ -78,7 +78,7 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
     daily = _daily(times.normalize())
     naive = windows.compare(daily, {"surge": EVENTS["surge"]}, days=30).to_frame()
     naive_rr = float(naive["rate_ratio"].iloc[0])
-    joint = float(fit.effects.loc["surge", "rate_ratio"])
+    joint = float(fit.effects.loc["surge", "estimate"])
     assert naive_rr < 2.6
     assert abs(math.log(joint / 3.0)) < abs(math.log(naive_rr / 3.0))
 
@@ -86,9 +86,9 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
 def test_l_bfgs_b_reaches_the_same_optimum(two_steps, monkeypatch):
     times, fit = two_steps
     monkeypatch.setattr(attribution, "OPTIMIZER", "L-BFGS-B")
-    other = attribution.fit(times, EVENTS, start=START, end=END, n_sims=50, compare=False)
+    other = attribution.fit(times, events=EVENTS, start=START, end=END, n_samples=50, compare=False)
     assert other.loglik == pytest.approx(fit.loglik, abs=1e-4)
-    np.testing.assert_allclose(other.effects["rate_ratio"], fit.effects["rate_ratio"], rtol=1e-3)
+    np.testing.assert_allclose(other.effects["estimate"], fit.effects["estimate"], rtol=1e-3)
     assert other.branching_ratio == pytest.approx(fit.branching_ratio, abs=1e-3)
 
 
@@ -98,17 +98,17 @@ def test_pulse_half_life_is_recovered_within_its_interval():
     times = _simulate(seed=4, effects=effects)
     fit = attribution.fit(
         times,
-        {k: v[0] for k, v in effects.items()},
+        events={k: v[0] for k, v in effects.items()},
         start=START,
         end=END,
         effect={"pulse": "pulse"},
-        n_sims=200,
+        n_samples=200,
         compare=False,
     )
     row = fit.effects.loc["pulse"]
     assert row["effect"] == "pulse"
     assert row["half_life_days_low"] < 6.0 < row["half_life_days_high"]
-    assert row["rate_ratio_low"] < 5.0 < row["rate_ratio_high"]
+    assert row["low"] < 5.0 < row["high"]
     assert np.isnan(fit.effects.loc["step", "half_life_days"])
     assert "half-life" in fit.summary()
 
@@ -120,7 +120,7 @@ def test_without_excitation_agrees_with_a_poisson_glm_on_daily_counts():
     # dates only, placed at noon (the GLM's daily mean is the rate at mid-day): Poisson counts
     times = _simulate(seed=2, alpha=0.0).normalize() + pd.Timedelta(hours=12)
     fit = attribution.fit(
-        times, EVENTS, start=START, end=END, excitation=False, n_jitter=0, compare=False
+        times, events=EVENTS, start=START, end=END, excitation=False, n_jitter=0, compare=False
     )
     assert fit.branching_ratio == 0.0
     daily = _daily(times)
@@ -137,18 +137,18 @@ def test_without_excitation_agrees_with_a_poisson_glm_on_daily_counts():
     )
     glm = sm.GLM(daily, X, family=sm.families.Poisson()).fit()
     for name in EVENTS:
-        assert fit.effects.loc[name, "rate_ratio"] == pytest.approx(
+        assert fit.effects.loc[name, "estimate"] == pytest.approx(
             math.exp(glm.params[name]), rel=0.02
         )
         low = math.exp(glm.conf_int().loc[name, 0])
-        assert fit.effects.loc[name, "rate_ratio_low"] == pytest.approx(low, rel=0.05)
+        assert fit.effects.loc[name, "low"] == pytest.approx(low, rel=0.05)
     assert fit.trend_per_year == pytest.approx(math.exp(glm.params["trend"]), rel=0.02)
 
 
 def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design():
     times = _simulate(seed=3)
     daily = _daily(times.normalize())
-    res = attribution.fit_counts(daily, EVENTS, n_sims=200)
+    res = count_attribution.fit_counts(daily, events=EVENTS, n_samples=200)
     y = daily.to_numpy(dtype=float)
     days = np.arange(len(y), dtype=float)
     X = pd.DataFrame(
@@ -163,18 +163,20 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
     ).iloc[1:]
     direct = sm.NegativeBinomial(y[1:], X.to_numpy()).fit(disp=0, maxiter=500)
     for j, name in [(2, "surge"), (3, "truce")]:
-        assert res.effects.loc[name, "rate_ratio"] == pytest.approx(
+        assert res.effects.loc[name, "estimate"] == pytest.approx(
             math.exp(direct.params[j]), rel=1e-3
         )
     assert res.dispersion == pytest.approx(direct.params[-1], rel=1e-2)
-    assert list(res.effects.columns) == attribution.EFFECT_COLUMNS
+    assert list(res.effects.columns) == event_effects.EFFECT_COLUMNS
     assert res.effects.loc["surge", "excess"] > 0 > res.effects.loc["truce", "excess"]
     assert "surge" in res.summary()
-    weekly = attribution.fit_counts(daily.resample("W-MON").sum(), EVENTS, n_sims=50)
+    weekly = count_attribution.fit_counts(
+        daily.resample("W-MON").sum(), events=EVENTS, n_samples=50
+    )
     assert weekly.unit == "week" and weekly.horizon_periods == 5
-    assert weekly.effects.loc["surge", "rate_ratio"] > 1 > weekly.effects.loc["truce", "rate_ratio"]
-    same_week = attribution.fit_counts(
-        daily.resample("W-MON").sum(), {**EVENTS, "eve": "2020-05-20"}, n_sims=50
+    assert weekly.effects.loc["surge", "estimate"] > 1 > weekly.effects.loc["truce", "estimate"]
+    same_week = count_attribution.fit_counts(
+        daily.resample("W-MON").sum(), events={**EVENTS, "eve": "2020-05-20"}, n_samples=50
     )
     assert list(same_week.effects.index) == ["surge", "eve + truce"]
     assert same_week.effects.loc["eve + truce", "cluster"] == "eve, truce"
@@ -187,11 +189,11 @@ def test_fit_counts_without_overdispersion_is_the_poisson_regression():
     design."""
     times = _simulate(seed=8, alpha=0.0, mu=0.5)
     daily = _daily(times.normalize())
-    res = attribution.fit_counts(daily, EVENTS, n_sims=100)
+    res = count_attribution.fit_counts(daily, events=EVENTS, n_samples=100)
     assert res.dispersion == 0.0
     direct = sm.Poisson(daily.iloc[1:], res.design).fit(disp=0)
     for name in EVENTS:
-        assert res.effects.loc[name, "rate_ratio"] == pytest.approx(
+        assert res.effects.loc[name, "estimate"] == pytest.approx(
             math.exp(direct.params[f"step[{name}]"]), rel=1e-6
         )
     assert np.isfinite(res.effects[["excess_low", "excess_high"]].to_numpy()).all()
@@ -214,17 +216,17 @@ def test_excess_of_a_step_without_contagion_is_background_times_rr_minus_one_tim
     times = _simulate(seed=5, alpha=0.0, effects=effects)
     fit = attribution.fit(
         times,
-        {"surge": EVENTS["surge"]},
+        events={"surge": EVENTS["surge"]},
         start=START,
         end=END,
         trend=False,
         excitation=False,
-        n_sims=400,
+        n_samples=400,
         compare=False,
     )
     row = fit.effects.loc["surge"]
     mu = math.exp(fit.parameters.set_index("parameter").loc["log_background", "estimate"])
-    assert row["excess"] == pytest.approx(mu * (row["rate_ratio"] - 1) * 30, rel=1e-6)
+    assert row["excess"] == pytest.approx(mu * (row["estimate"] - 1) * 30, rel=1e-6)
     truth = MU * (3.0 - 1) * 30  # 60 attacks
     assert row["excess_low"] < truth < row["excess_high"]
     assert row["excess_low"] < row["excess"] < row["excess_high"]
@@ -235,21 +237,21 @@ def test_excess_with_contagion_is_larger_by_the_cascade_factor():
     times = _simulate(seed=6, alpha=0.5, effects=effects)
     fit = attribution.fit(
         times,
-        {"surge": EVENTS["surge"]},
+        events={"surge": EVENTS["surge"]},
         start=START,
         end=END,
         trend=False,
-        n_sims=300,
+        n_samples=300,
         compare=False,
     )
     row = fit.effects.loc["surge"]
     p = fit.parameters.set_index("parameter")["estimate"]
     mu, alpha = math.exp(p["log_background"]), fit.branching_ratio
-    plain = mu * (row["rate_ratio"] - 1) * 30
+    plain = mu * (row["estimate"] - 1) * 30
     factor = row["excess"] / plain
     # the full cascade factor 1/(1 - alpha), less the offspring falling after the horizon
     assert factor == pytest.approx(
-        _cascade_excess(mu, row["rate_ratio"], alpha, fit.decay, 30) / plain, rel=1e-3
+        _cascade_excess(mu, row["estimate"], alpha, fit.decay, 30) / plain, rel=1e-3
     )
     assert 1.0 < factor < 1 / (1 - alpha)
     assert factor > 0.85 / (1 - alpha)
@@ -301,11 +303,11 @@ def test_date_only_times_are_jittered_and_combined():
     times = _simulate(seed=7, end=START + pd.Timedelta(days=200)).normalize()
     fit = attribution.fit(
         times,
-        EVENTS,
+        events=EVENTS,
         start=START,
         end=START + pd.Timedelta(days=200),
         n_jitter=3,
-        n_sims=100,
+        n_samples=100,
         compare=False,
     )
     assert fit.n_jitter == 3 and "Rubin" in fit.ci_method
@@ -319,7 +321,7 @@ def test_events_with_no_attacks_between_them_are_one_cluster():
     times = _simulate(seed=8)
     times = times[~((times >= "2020-05-01") & (times < "2020-05-03"))]
     events = {"a": "2020-05-01", "b": "2020-05-03", "c": "2020-08-01"}
-    fit = attribution.fit(times, events, start=START, end=END, n_sims=100, compare=False)
+    fit = attribution.fit(times, events=events, start=START, end=END, n_samples=100, compare=False)
     assert list(fit.effects.index) == ["a + b", "c"]
     assert fit.effects.loc["a + b", "cluster"] == "a, b"
     assert fit.clusters == [["a", "b"]]
@@ -335,12 +337,12 @@ def test_highly_correlated_events_are_reported_jointly():
     times = times[keep].append(pd.DatetimeIndex(["2020-05-01 06:00"])).sort_values()
     events = {"a": "2020-05-01", "b": "2020-05-02"}
     fit = attribution.fit(
-        times, events, start=START, end=END, excitation=False, n_sims=100, compare=False
+        times, events=events, start=START, end=END, excitation=False, n_samples=100, compare=False
     )
     assert list(fit.effects.index) == ["a + b"]
     # the joint change after both (truth 3 x 0.4 = 1.2) within 0.4 on the log scale (~2 se);
     # the members' own log rate ratios have standard errors near 1 and are not reported
-    assert abs(math.log(fit.effects.loc["a + b", "rate_ratio"] / 1.2)) < 0.4
+    assert abs(math.log(fit.effects.loc["a + b", "estimate"] / 1.2)) < 0.4
     se = fit.parameters.set_index("parameter")["se"]
     assert se["log_rate_ratio[a]"] > 0.5 and se["log_rate_ratio[b]"] > 0.5
 
@@ -355,35 +357,44 @@ def few_times():
 
 def test_event_outside_the_window_is_named(few_times):
     with pytest.raises(ModelInputError, match="late"):
-        attribution.fit(few_times, {**EVENTS, "late": "2021-06-01"}, start=START, end=END)
+        attribution.fit(few_times, events={**EVENTS, "late": "2021-06-01"}, start=START, end=END)
 
 
 def test_unknown_event_id_is_named(few_times):
     frame = pd.DataFrame({"event_id": list(EVENTS), "date": list(EVENTS.values())})
     with pytest.raises(ParameterError, match="nosuch"):
-        attribution.fit(few_times, frame, event_ids=["surge", "nosuch"], start=START, end=END)
+        attribution.fit(
+            few_times, events=frame, event_ids=["surge", "nosuch"], start=START, end=END
+        )
     with pytest.raises(ParameterError, match="nosuch"):
-        attribution.fit(few_times, EVENTS, effect={"nosuch": "pulse"}, start=START, end=END)
+        attribution.fit(few_times, events=EVENTS, effect={"nosuch": "pulse"}, start=START, end=END)
 
 
 def test_two_events_on_one_date_are_named(few_times):
     with pytest.raises(ParameterError, match="surge.*again|again.*surge"):
-        attribution.fit(few_times, {**EVENTS, "again": EVENTS["surge"]}, start=START, end=END)
+        attribution.fit(
+            few_times, events={**EVENTS, "again": EVENTS["surge"]}, start=START, end=END
+        )
 
 
 def test_an_event_with_no_attacks_after_it_is_flagged_at_the_bound(few_times):
     quiet = few_times[few_times < "2020-10-01"]
     fit = attribution.fit(
-        quiet, {**EVENTS, "end": "2020-10-01"}, start=START, end=END, n_sims=50, compare=False
+        quiet,
+        events={**EVENTS, "end": "2020-10-01"},
+        start=START,
+        end=END,
+        n_samples=50,
+        compare=False,
     )
     assert "rate ratio of end" in fit.at_bound
-    assert fit.effects.loc["end", "rate_ratio"] < 0.01
+    assert fit.effects.loc["end", "estimate"] < 0.01
     assert "At a limit of the search" in fit.summary()
 
 
 def test_too_few_attacks(few_times):
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
-        attribution.fit(few_times[:5], EVENTS, start=START, end=END)
+        attribution.fit(few_times[:5], events=EVENTS, start=START, end=END)
     daily = _daily(few_times[:5].normalize())
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
-        attribution.fit_counts(daily, EVENTS)
+        count_attribution.fit_counts(daily, events=EVENTS)
