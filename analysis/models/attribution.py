@@ -10,12 +10,14 @@ with one term per political event from its date d_e on: ``step`` s_e(t) = 1[t >=
 change, rate ratio exp(b_e)) or ``pulse`` s_e(t) = 1[t >= d_e] exp(-ln 2 (t - d_e) / h_e) (a change
 of exp(b_e) at the event decaying back with half-life h_e days, estimated). The kernel is that of
 :mod:`analysis.models.hawkes` and its likelihood pieces are reused from there
-(:func:`~analysis.models.hawkes.kernel_terms`, ``kernel_compensator``, ``rubin``).
+(:func:`~analysis.models.hawkes.kernel_terms`, ``kernel_compensator``); the likelihood itself is
+in :mod:`analysis.models.attribution_likelihood`.
 
-The background's integral (compensator) is computed by the midpoint rule on a grid of quarter
-days (:data:`QUAD_PER_DAY`) whose edges include every event date, so steps are integrated
-exactly and the smooth parts (trend, seasons, pulse decay) with a relative error below about
-0.5% of a pulse's term for the shortest half-life allowed (half a day) and far less otherwise.
+The background's integral (compensator) is computed by the midpoint rule on a grid of quarter days
+(:data:`~analysis.models.attribution_likelihood.QUAD_PER_DAY`) whose edges include every event date,
+so steps are integrated exactly and the smooth parts (trend, seasons, pulse decay) with a relative
+error below about 0.5% of a pulse's term for the shortest half-life allowed (half a day) and far
+less otherwise.
 
 Fitting is maximum likelihood with the analytic gradient from several starts (SLSQP by default,
 L-BFGS-B with ``OPTIMIZER = "L-BFGS-B"``; same optimum, see :data:`OPTIMIZER`). Intervals are Wald
@@ -54,7 +56,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -73,8 +74,25 @@ from analysis.charts import (
     new_axes,
     plot_rescaled_gaps,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
 from analysis.models import hawkes, pointprocess
+from analysis.models.attribution_likelihood import (
+    B_BOUNDS,
+    Design,
+    Spec,
+    background_rate,
+    compensator_at,
+    contagion_shares,
+    effect_forms,
+    event_terms,
+    excess_attacks,
+    excess_attacks_many,
+    fit_once,
+    make_spec,
+    quadrature_grid,
+    search_bounds,
+    split_theta,
+)
 from analysis.models.event_effects import (
     EFFECT_COLUMNS,
     MIN_ATTACKS,
@@ -86,7 +104,6 @@ from analysis.results import Results, attr, format_p
 
 __all__ = [
     "OPTIMIZER",
-    "QUAD_PER_DAY",
     "AttributionResults",
     "fit",
     "simulate",
@@ -94,280 +111,10 @@ __all__ = [
 
 _DAY = pd.Timedelta(days=1)
 _YEAR = 365.25
-#: quadrature cells per day for the background's integral (midpoint rule)
-QUAD_PER_DAY = 4
 #: scipy.optimize method of the fit: "SLSQP" (default) or "L-BFGS-B", which reach the same optimum
 #: (a test checks) but L-BFGS-B is about five times slower on a busy machine, its time spent in
 #: multithreaded BLAS calls on tiny vectors (as analysis.models.hawkes found)
 OPTIMIZER = "SLSQP"
-_OPTIONS = {
-    "SLSQP": {"maxiter": 1000, "ftol": 1e-12},
-    "L-BFGS-B": {"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
-}
-_B_BOUNDS = (-10.0, 10.0)  # log rate ratios, trend per year, Fourier coefficients
-_LOG_MU_BOUNDS = (-25.0, 12.0)
-_MIN_HALF_LIFE = 0.5  # days
-_EFFECTS = ("step", "pulse")
-
-
-# ---------------------------------------------------------------------------------------------
-# the model on times in days since the window start
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Term:
-    """One event term of the background: its id(s), onset (days) and form."""
-
-    ids: tuple[str, ...]
-    day: float
-    effect: str
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """The fixed design of a fit: base columns at events and grid cells, the event terms."""
-
-    t: np.ndarray  # sorted attack times, days
-    T: float
-    terms: tuple[_Term, ...]
-    z_event: np.ndarray  # base design (const, trend, Fourier) at attack times
-    z_grid: np.ndarray  # base design at quadrature midpoints
-    mid: np.ndarray  # quadrature midpoints, days
-    width: np.ndarray  # quadrature widths, days
-    excitation: bool
-    use_events: bool = True
-
-    @property
-    def n_base(self) -> int:
-        return self.z_event.shape[1]
-
-    @property
-    def n_terms(self) -> int:
-        return len(self.terms) if self.use_events else 0
-
-    @cached_property
-    def pulses(self) -> list[int]:
-        return [j for j, term in enumerate(self.terms[: self.n_terms]) if term.effect == "pulse"]
-
-    def steps_at(self, s: np.ndarray) -> np.ndarray:
-        """Indicators 1[s >= onset] of every event term (columns), cached for the attack times
-        and the grid, which every likelihood evaluation reads."""
-        key = "t" if s is self.t else ("mid" if s is self.mid else None)
-        cache = self.__dict__.setdefault("_steps", {})
-        if key is not None and key in cache:
-            return cache[key]
-        days = np.array([term.day for term in self.terms[: self.n_terms]], dtype=float)
-        out = (s[:, None] >= days[None, :]).astype(float)
-        if key is not None:
-            cache[key] = out
-        return out
-
-    @property
-    def n_params(self) -> int:
-        return self.n_base + self.n_terms + len(self.pulses) + (2 if self.excitation else 0)
-
-
-def _base_design(s: np.ndarray, T: float, origin: float, trend: bool, seasonality: int):
-    """Columns const, trend (per year, centred), sin/cos of the annual cycle (k = 1..K)."""
-    cols = [np.ones_like(s)]
-    if trend:
-        cols.append((s - T / 2) / _YEAR)
-    for k in range(1, seasonality + 1):
-        angle = 2 * math.pi * k * (s + origin) / _YEAR
-        cols += [np.sin(angle), np.cos(angle)]
-    return np.column_stack(cols)
-
-
-def _grid(T: float, days: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.union1d(np.linspace(0.0, T, int(math.ceil(T * QUAD_PER_DAY)) + 1), days)
-    edges = edges[(edges >= 0) & (edges <= T)]
-    return 0.5 * (edges[1:] + edges[:-1]), np.diff(edges)
-
-
-def _shapes(s: np.ndarray, spec: _Spec, b: np.ndarray, log_h: np.ndarray):
-    """Event shapes s_e at ``s`` and derivatives of b_e s_e by log h (pulses)."""
-    steps = spec.steps_at(s)
-    pulses = spec.pulses
-    if not pulses:
-        return steps, np.zeros((len(s), 0))
-    shapes = steps.copy()
-    d_log_h = np.zeros((len(s), len(pulses)))
-    for i, j in enumerate(pulses):
-        day = spec.terms[j].day
-        after = steps[:, j] > 0
-        h = math.exp(log_h[i])
-        lag = np.where(after, s - day, 0.0)
-        decay = np.where(after, np.exp(-math.log(2) * lag / h), 0.0)
-        shapes[:, j] = decay
-        d_log_h[:, i] = b[j] * decay * math.log(2) * lag / h
-    return shapes, d_log_h
-
-
-def _split(theta: np.ndarray, spec: _Spec):
-    nb, ne, npulse = spec.n_base, spec.n_terms, len(spec.pulses)
-    base = theta[:nb]
-    b = theta[nb : nb + ne]
-    log_h = theta[nb + ne : nb + ne + npulse]
-    if spec.excitation:
-        alpha = float(special.expit(theta[-2]))
-        beta = float(np.exp(theta[-1]))
-    else:
-        alpha, beta = 0.0, 1.0
-    return base, b, log_h, alpha, beta
-
-
-def _log_mu(s: np.ndarray, z: np.ndarray, spec: _Spec, theta: np.ndarray):
-    """log background at ``s`` and its design (derivatives by the background parameters)."""
-    base, b, log_h, _, _ = _split(theta, spec)
-    if not spec.pulses and (s is spec.t or s is spec.mid):  # a fixed design: built once
-        cache = spec.__dict__.setdefault("_design", {})
-        key = "t" if s is spec.t else "mid"
-        if key not in cache:
-            cache[key] = np.hstack([z, spec.steps_at(s)])
-        x = cache[key]
-        return x @ theta[: spec.n_base + spec.n_terms], x
-    shapes, d_log_h = _shapes(s, spec, b, log_h)
-    eta = z @ base + shapes @ b
-    return eta, np.hstack([z, shapes, d_log_h])
-
-
-def _negloglik(theta: np.ndarray, spec: _Spec) -> tuple[float, np.ndarray]:
-    """Negative log-likelihood and gradient on the fitting scale."""
-    eta_e, x_e = _log_mu(spec.t, spec.z_event, spec, theta)
-    eta_g, x_g = _log_mu(spec.mid, spec.z_grid, spec, theta)
-    mu_e, mu_g = np.exp(eta_e), np.exp(eta_g) * spec.width
-    _, _, _, alpha, beta = _split(theta, spec)
-    if spec.excitation:
-        kt = hawkes.kernel_terms(spec.t, spec.T, alpha, beta)
-        lam = mu_e + kt.excitation
-        kernel_integral = kt.integral
-    else:
-        lam, kernel_integral = mu_e, 0.0
-    if np.any(lam <= 0) or not np.all(np.isfinite(lam)):
-        return 1e300, np.zeros_like(theta)
-    loglik = np.sum(np.log(lam)) - np.sum(mu_g) - kernel_integral
-    inv = 1.0 / lam
-    grad_bg = (mu_e * inv) @ x_e - mu_g @ x_g
-    grad = grad_bg
-    if spec.excitation:
-        g_alpha = np.sum(kt.d_excitation_d_alpha * inv) - kt.d_integral_d_alpha
-        g_beta = np.sum(kt.d_excitation_d_beta * inv) - kt.d_integral_d_beta
-        grad = np.concatenate([grad_bg, [g_alpha * alpha * (1 - alpha), g_beta * beta]])
-    if not np.isfinite(loglik):
-        return 1e300, np.zeros_like(theta)
-    return -float(loglik), -grad
-
-
-def _bounds(spec: _Spec) -> list[tuple[float, float]]:
-    out = [_LOG_MU_BOUNDS] + [_B_BOUNDS] * (spec.n_base - 1 + spec.n_terms)
-    out += [(math.log(_MIN_HALF_LIFE), math.log(max(spec.T, 1.0)))] * len(spec.pulses)
-    if spec.excitation:
-        out += [hawkes.LOGIT_BRANCHING_BOUNDS, hawkes.log_decay_bounds(spec.T)]
-    return out
-
-
-def _starts(spec: _Spec, warm: np.ndarray | None) -> list[np.ndarray]:
-    rate = max(len(spec.t), 0.5) / spec.T
-    bounds = _bounds(spec)
-    out = []
-    grid = [(0.2, 1.0), (0.5, 0.1), (0.5, 10.0)] if spec.excitation else [(0.0, 1.0)]
-    for alpha0, beta0 in grid:
-        x = [math.log(rate * (1 - alpha0))] + [0.0] * (spec.n_base - 1 + spec.n_terms)
-        x += [math.log(7.0)] * len(spec.pulses)
-        if spec.excitation:
-            x += [special.logit(alpha0), math.log(beta0)]
-        out.append(np.clip(np.array(x), [b[0] for b in bounds], [b[1] for b in bounds]))
-    if warm is not None:
-        out.insert(0, np.clip(warm, [b[0] + 1e-9 for b in bounds], [b[1] - 1e-9 for b in bounds]))
-    return out
-
-
-def _fit_once(
-    spec: _Spec, warm: np.ndarray | None = None, hessian: bool = True
-) -> pointprocess.Fit:
-    """Maximise the likelihood from several starts (``warm`` first when given); covariance from
-    the observed information unless ``hessian`` is False."""
-    return pointprocess.fit_multistart(
-        _negloglik,
-        _starts(spec, warm),
-        _bounds(spec),
-        args=(spec,),
-        method=OPTIMIZER,
-        options=_OPTIONS[OPTIMIZER],
-        tol=1e-9,
-        hessian=hessian,
-        what="attribution likelihood",
-    )
-
-
-def _background(s, z, spec, theta, drop: Sequence[int] = ()):
-    """Background rate at ``s`` with the event terms ``drop`` removed (all terms: drop='all')."""
-    base, b, log_h, _, _ = _split(theta, spec)
-    shapes, _ = _shapes(s, spec, b, log_h)
-    keep = np.ones(spec.n_terms, dtype=bool)
-    keep[list(drop)] = False
-    return np.exp(z @ base + shapes[:, keep] @ b[keep])
-
-
-def _excess_many(
-    spec: _Spec, thetas: np.ndarray, drop: Sequence[int], lo: float, hi: float
-) -> np.ndarray:
-    """:func:`_excess` for every row of ``thetas`` at once (the same numbers; pulses, whose
-    shapes depend on each draw's half-life, one draw at a time)."""
-    if spec.pulses:
-        return np.array([_excess(spec, th, drop, lo, hi) for th in thetas])
-    inside = (spec.mid >= lo) & (spec.mid < hi)
-    s, w, z = spec.mid[inside], spec.width[inside], spec.z_grid[inside]
-    nb, ne = spec.n_base, spec.n_terms
-    steps = spec.steps_at(spec.mid)[inside]
-    keep = np.ones(ne, dtype=bool)
-    keep[list(drop)] = False
-    base = z @ thetas[:, :nb].T  # cells x draws
-    b = thetas[:, nb : nb + ne]
-    with_all = np.exp(base + steps @ b.T)
-    without = np.exp(base + steps[:, keep] @ b[:, keep].T)
-    if spec.excitation:
-        alpha = special.expit(thetas[:, -2])
-        beta = np.exp(thetas[:, -1])
-        cascade = 1.0 + alpha / (1 - alpha) * -np.expm1(-np.outer(hi - s, beta * (1 - alpha)))
-    else:
-        cascade = 1.0
-    return ((with_all - without) * cascade * w[:, None]).sum(axis=0)
-
-
-def _shares(thetas: np.ndarray, spec: _Spec, chunk: int = 250) -> np.ndarray:
-    """Contagion share (mean over attacks of excitation / intensity) for every row of
-    ``thetas`` of a step-only spec with self-excitation: Ozaki's recursion
-    R_i = e^{-beta (t_i - t_(i-1))} (1 + R_(i-1)) run over attacks for a block of draws at once
-    (the numbers of :func:`analysis.models.hawkes.kernel_terms`, far fewer calls)."""
-    nb, ne = spec.n_base, spec.n_terms
-    t = spec.t
-    dt = np.diff(t)
-    steps = spec.steps_at(t)
-    out = np.empty(len(thetas))
-    for lo in range(0, len(thetas), chunk):
-        th = thetas[lo : lo + chunk]
-        alpha, beta = special.expit(th[:, -2]), np.exp(th[:, -1])
-        mu = np.exp(spec.z_event @ th[:, :nb].T + steps @ th[:, nb : nb + ne].T)  # attacks x draws
-        R = np.zeros_like(mu)
-        r = np.zeros(len(th))
-        for i, gap in enumerate(dt, start=1):
-            r = np.exp(-gap * beta) * (1.0 + r)
-            R[i] = r
-        exc = R * (alpha * beta)
-        out[lo : lo + chunk] = np.mean(exc / (mu + exc), axis=0)
-    return out
-
-
-def _excess(spec: _Spec, theta: np.ndarray, drop: Sequence[int], lo: float, hi: float) -> float:
-    """Expected attacks in [lo, hi) due to the terms ``drop``, cascade included (see module)."""
-    inside = (spec.mid >= lo) & (spec.mid < hi)
-    s, w, z = spec.mid[inside], spec.width[inside], spec.z_grid[inside]
-    d_mu = _background(s, z, spec, theta) - _background(s, z, spec, theta, drop)
-    _, _, _, alpha, beta = _split(theta, spec)
-    cascade = 1.0 + alpha / (1 - alpha) * -np.expm1(-beta * (1 - alpha) * (hi - s))
-    return float(np.sum(d_mu * w * cascade))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,43 +131,6 @@ def _dates_inside(dates: pd.Series, win: pointprocess.Window) -> pd.Series:
             f"{win.end:%Y-%m-%d} (exclusive): there are no attacks before or after them to compare"
         )
     return dates
-
-
-def _effect_forms(effect, ids: Sequence[str]) -> dict[str, str]:
-    if isinstance(effect, str):
-        forms = dict.fromkeys(ids, effect)
-    elif isinstance(effect, Mapping):
-        unknown = [k for k in effect if str(k) not in ids]
-        if unknown:
-            raise ParameterError(f"effect names unknown event id(s): {unknown}")
-        forms = {e: str(effect.get(e, "step")) for e in ids}
-    else:
-        raise ParameterError(f"effect must be 'step', 'pulse' or a mapping, got {effect!r}")
-    bad = {k: v for k, v in forms.items() if v not in _EFFECTS}
-    if bad:
-        raise ParameterError(f"effect must be 'step' or 'pulse'; got {bad}")
-    return forms
-
-
-def _terms(dates: pd.Series, forms: dict[str, str], t_raw: np.ndarray, start) -> list[_Term]:
-    """Event terms, consecutive events with no attack between their dates merged into one; a
-    term with no attack before it is a ModelInputError (its effect cannot be estimated)."""
-    days = np.asarray((pd.DatetimeIndex(dates) - start) / _DAY, dtype=float)
-    terms: list[_Term] = []
-    for name, day in zip(dates.index, days, strict=True):
-        if terms:
-            prev = terms[-1]
-            between = np.sum((t_raw >= prev.day) & (t_raw < day))
-            if between == 0:
-                terms[-1] = _Term(prev.ids + (name,), prev.day, prev.effect)
-                continue
-        terms.append(_Term((name,), float(day), forms[name]))
-    for term in terms:
-        if not np.any(t_raw < term.day):
-            raise ModelInputError(
-                f"no attacks before event {term.ids[0]}: its effect cannot be estimated"
-            )
-    return terms
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,17 +319,6 @@ class AttributionResults(Results):
 # ---------------------------------------------------------------------------------------------
 
 
-def _compensator_at(s: np.ndarray, spec: _Spec, theta: np.ndarray) -> np.ndarray:
-    """Expected attacks in [0, s) for sorted ``s``: background (quadrature) plus kernel."""
-    mu = _background(spec.mid, spec.z_grid, spec, theta) * spec.width
-    edges = np.concatenate([[0.0], np.cumsum(spec.width)])
-    cum = np.interp(s, edges, np.concatenate([[0.0], np.cumsum(mu)]))
-    _, _, _, alpha, beta = _split(theta, spec)
-    if spec.excitation:
-        cum = cum + hawkes.kernel_compensator(s, spec.t, alpha, beta)
-    return cum
-
-
 def _lr_p(stat: float, df: int, boundary: bool) -> float:
     """Likelihood-ratio p-value; with the branching ratio on its boundary under the null, the
     chi-bar-square mixture 1/2 chi2(df - 1) + 1/2 chi2(df) (df counts alpha and decay)."""
@@ -628,36 +327,6 @@ def _lr_p(stat: float, df: int, boundary: bool) -> float:
         return float(stats.chi2.sf(stat, df))
     low = float(stats.chi2.sf(stat, df - 1)) if df > 1 else float(stat <= 0)
     return 0.5 * low + 0.5 * float(stats.chi2.sf(stat, df))
-
-
-@dataclass(frozen=True)
-class _Design:
-    """What every fit of one call shares: the window's length (days), the event terms, the
-    background's form and the quadrature grid."""
-
-    T: float
-    terms: tuple[_Term, ...]
-    origin: float  # days from 2000-01-01 to the window's start: the phase of the seasons
-    trend: bool
-    seasonality: int
-    mid: np.ndarray
-    width: np.ndarray
-
-
-def _spec(design: _Design, t: np.ndarray, excitation: bool, use_events: bool = True) -> _Spec:
-    """The likelihood's fixed inputs for attack times ``t`` (days) of one jitter draw."""
-    d = design
-    return _Spec(
-        t=t,
-        T=d.T,
-        terms=d.terms,
-        z_event=_base_design(t, d.T, d.origin, d.trend, d.seasonality),
-        z_grid=_base_design(d.mid, d.T, d.origin, d.trend, d.seasonality),
-        mid=d.mid,
-        width=d.width,
-        excitation=excitation,
-        use_events=use_events,
-    )
 
 
 @dataclass(frozen=True)
@@ -691,29 +360,29 @@ def _unit(p: int, j: int | Sequence[int]) -> np.ndarray:
     return g
 
 
-def _parameter_draws(pooled: _Pooled, spec: _Spec, n_samples: int, seed: int) -> np.ndarray:
+def _parameter_draws(pooled: _Pooled, spec: Spec, n_samples: int, seed: int) -> np.ndarray:
     """``n_samples`` parameter vectors from the estimates' asymptotic normal, clipped to the
     search limits (for the excess and contagion intervals)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 12]))
     safe_cov = np.where(np.isfinite(pooled.total_cov), pooled.total_cov, 0.0)
     sims = rng.multivariate_normal(pooled.theta, safe_cov, size=n_samples, method="eigh")
-    lo_b = np.array([b[0] for b in _bounds(spec)])
-    hi_b = np.array([b[1] for b in _bounds(spec)])
+    lo_b = np.array([b[0] for b in search_bounds(spec)])
+    hi_b = np.array([b[1] for b in search_bounds(spec)])
     return np.clip(sims, lo_b, hi_b)
 
 
 def _excess_interval(
-    spec: _Spec, theta: np.ndarray, sims: np.ndarray, drop: Sequence[int], lo: float, hi: float
+    spec: Spec, theta: np.ndarray, sims: np.ndarray, drop: Sequence[int], lo: float, hi: float
 ) -> tuple[float, float, float]:
     """Excess attacks in [lo, hi) of the terms ``drop``: at the estimates, and the 2.5% and
     97.5% quantiles over the parameter draws."""
-    point = _excess(spec, theta, drop, lo, hi)
-    vals = _excess_many(spec, sims, drop, lo, hi)
+    point = excess_attacks(spec, theta, drop, lo, hi)
+    vals = excess_attacks_many(spec, sims, drop, lo, hi)
     return point, float(np.quantile(vals, 0.025)), float(np.quantile(vals, 0.975))
 
 
 def _effects_table(
-    spec: _Spec,
+    spec: Spec,
     dates: pd.Series,
     pooled: _Pooled,
     sims: np.ndarray,
@@ -763,10 +432,10 @@ def _effects_table(
     return pd.DataFrame(rows).set_index("event_id")[EFFECT_COLUMNS], groups, cluster_lists
 
 
-def _share(theta: np.ndarray, spec: _Spec) -> float:
+def _share(theta: np.ndarray, spec: Spec) -> float:
     """Contagion share at ``theta``: mean over attacks of excitation / intensity."""
-    mu_e = _background(spec.t, spec.z_event, spec, theta)
-    _, _, _, a, b = _split(theta, spec)
+    mu_e = background_rate(spec.t, spec.z_event, spec, theta)
+    _, _, _, a, b = split_theta(theta, spec)
     exc = hawkes.kernel_terms(spec.t, spec.T, a, b, derivative=False).excitation
     return float(np.mean(exc / (mu_e + exc)))
 
@@ -785,7 +454,7 @@ class _Contagion:
     at_bound: list[str]
 
 
-def _contagion(specs: Sequence[_Spec], pooled: _Pooled, sims: np.ndarray) -> _Contagion:
+def _contagion(specs: Sequence[Spec], pooled: _Pooled, sims: np.ndarray) -> _Contagion:
     """The self-excitation's numbers; the share's interval over the parameter draws, draw k
     read on jitter draw k % m."""
     theta, T = pooled.theta, specs[0].T
@@ -807,7 +476,7 @@ def _contagion(specs: Sequence[_Spec], pooled: _Pooled, sims: np.ndarray) -> _Co
         if sp.pulses:
             c_vals[rows] = [_share(sims[r], sp) for r in rows]
         else:
-            c_vals[rows] = _shares(sims[rows], sp)
+            c_vals[rows] = contagion_shares(sims[rows], sp)
     c_lo, c_hi = (float(np.quantile(c_vals, q_)) for q_ in (0.025, 0.975))
     return _Contagion(alpha, a_lo, a_hi, beta, c_est, c_lo, c_hi, at_bound)
 
@@ -815,17 +484,17 @@ def _contagion(specs: Sequence[_Spec], pooled: _Pooled, sims: np.ndarray) -> _Co
 _NO_CONTAGION = _Contagion(0.0, 0.0, 0.0, math.nan, 0.0, 0.0, 0.0, [])
 
 
-def _rate_ratios_at_bound(spec: _Spec, theta: np.ndarray) -> list[str]:
+def _rate_ratios_at_bound(spec: Spec, theta: np.ndarray) -> list[str]:
     """The terms whose log rate ratio sits at its search limit (e.g. no attack after it)."""
     nb, ne = spec.n_base, spec.n_terms
     return [
         f"rate ratio of {' + '.join(spec.terms[j - nb].ids)}"
         for j in range(nb, nb + ne)
-        if theta[j] <= _B_BOUNDS[0] + 0.01 or theta[j] >= _B_BOUNDS[1] - 0.01
+        if theta[j] <= B_BOUNDS[0] + 0.01 or theta[j] >= B_BOUNDS[1] - 0.01
     ]
 
 
-def _parameters_table(spec: _Spec, pooled: _Pooled, trend: bool, seasonality: int) -> pd.DataFrame:
+def _parameters_table(spec: Spec, pooled: _Pooled, trend: bool, seasonality: int) -> pd.DataFrame:
     """Every parameter on its fitting scale: estimate, se and 95% limits (Rubin's rules)."""
     terms = spec.terms
     names = ["log_background", *(["trend_per_year"] if trend else [])]
@@ -842,14 +511,14 @@ def _parameters_table(spec: _Spec, pooled: _Pooled, trend: bool, seasonality: in
     return pd.DataFrame(par_rows, columns=["parameter", "estimate", "se", "low", "high"])
 
 
-def _per_day(rate: np.ndarray, spec: _Spec, n_days: int) -> np.ndarray:
+def _per_day(rate: np.ndarray, spec: Spec, n_days: int) -> np.ndarray:
     """Expected attacks per day from a rate (per day) on the quadrature cells."""
     cell_day = np.clip(np.floor(spec.mid).astype(int), 0, n_days - 1)
     return np.bincount(cell_day, weights=rate * spec.width, minlength=n_days)
 
 
 def _decomposition(
-    specs: Sequence[_Spec],
+    specs: Sequence[Spec],
     theta: np.ndarray,
     effects: pd.DataFrame,
     groups: list[list[int]],
@@ -864,15 +533,15 @@ def _decomposition(
     n_days = int(math.ceil(T - 1e-9))
     day_edges = np.minimum(np.arange(n_days + 1, dtype=float), T)
     day_index = pd.DatetimeIndex(start + np.arange(n_days) * _DAY, freq="D")
-    full = _background(mid, z, spec, theta)
-    bare = _background(mid, z, spec, theta, range(spec.n_terms))
+    full = background_rate(mid, z, spec, theta)
+    bare = background_rate(mid, z, spec, theta, range(spec.n_terms))
     out = {
         "observed": np.histogram(t_raw, bins=day_edges)[0].astype(float),
         "background": _per_day(bare, spec, n_days),
     }
     summed = np.zeros(n_days)
     for name, group in zip(effects.index, groups, strict=True):
-        col = _per_day(full - _background(mid, z, spec, theta, group), spec, n_days)
+        col = _per_day(full - background_rate(mid, z, spec, theta, group), spec, n_days)
         out[name] = col
         summed += col
     out["interaction"] = _per_day(full, spec, n_days) - out["background"] - summed
@@ -888,7 +557,7 @@ def _decomposition(
 
 
 def _comparison(
-    design: _Design, draws: Sequence[np.ndarray], loglik: float, p: int, excitation: bool
+    design: Design, draws: Sequence[np.ndarray], loglik: float, p: int, excitation: bool
 ) -> pd.DataFrame:
     """The full model against: no events and no excitation; events only; excitation only."""
     configs = [("no events, no self-excitation", False, False), ("events only", False, True)]
@@ -901,8 +570,8 @@ def _comparison(
         lls = []
         k = None
         for t in draws:
-            sp = _spec(design, t, excite, use_events)
-            lls.append(_fit_once(sp, hessian=False).loglik)
+            sp = make_spec(design, t, excite, use_events)
+            lls.append(fit_once(sp, method=OPTIMIZER, hessian=False).loglik)
             k = sp.n_params
         ll = float(np.mean(lls))
         df = p - k
@@ -963,14 +632,14 @@ def fit(
     win = pointprocess.window(idx, start, end)
     dates = _dates_inside(event_series(events, event_ids), win)
     t_raw = win.days(idx)
-    terms = _terms(dates, _effect_forms(effect, list(dates.index)), t_raw, win.start)
+    terms = event_terms(dates, effect_forms(effect, list(dates.index)), t_raw, win.start)
     n_jitter, draws = pointprocess.jitter(idx, win, n_jitter, seed, ties_allowed=not excitation)
-    mid, width = _grid(win.T, [term.day for term in terms])
+    mid, width = quadrature_grid(win.T, [term.day for term in terms])
     origin = float((win.start - pd.Timestamp("2000-01-01")) / _DAY)
-    design = _Design(win.T, tuple(terms), origin, trend, seasonality, mid, width)
+    design = Design(win.T, tuple(terms), origin, trend, seasonality, mid, width)
     # one fit per draw, pooled
-    specs = [_spec(design, t, excitation) for t in draws]
-    fits = [_fit_once(s) for s in specs]
+    specs = [make_spec(design, t, excitation) for t in draws]
+    fits = [fit_once(s, method=OPTIMIZER) for s in specs]
     pooled = _pool(fits)
     spec = specs[0]
     # what the estimates say
@@ -982,7 +651,7 @@ def fit(
         specs, pooled.theta, effects, groups, t_raw, win.start, contagion
     )
     gof_stat, gof_p, rescaled = pointprocess.time_rescaling(
-        [_compensator_at(s.t, s, pooled.theta) for s in specs]
+        [compensator_at(s.t, s, pooled.theta) for s in specs]
     )
     loglik = float(np.mean([f.loglik for f in fits]))
     p = len(pooled.theta)
