@@ -398,3 +398,36 @@ def test_too_few_attacks(few_times):
     daily = _daily(few_times[:5].normalize())
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
         count_attribution.fit_counts(daily, events=EVENTS)
+
+
+# --- the old name of n_samples ------------------------------------------------------------------
+
+
+def test_n_sims_still_works_for_one_release_with_a_future_warning(few_times):
+    """n_sims= is the old name of n_samples=: same numbers, and a FutureWarning naming the new
+    name (both models)."""
+    kw = dict(events=EVENTS, start=START, end=END, compare=False, excitation=False, n_jitter=0)
+    new = attribution.fit(few_times, n_samples=40, **kw)
+    with pytest.warns(FutureWarning, match="use n_samples= instead"):
+        old = attribution.fit(few_times, n_sims=40, **kw)
+    assert old.n_samples == new.n_samples == 40
+    pd.testing.assert_frame_equal(old.effects, new.effects)
+    daily = _daily(few_times.normalize())
+    new_counts = count_attribution.fit_counts(daily, events=EVENTS, n_samples=30)
+    with pytest.warns(FutureWarning, match="n_sims= is deprecated"):
+        old_counts = count_attribution.fit_counts(daily, events=EVENTS, n_sims=30)
+    pd.testing.assert_frame_equal(old_counts.effects, new_counts.effects)
+
+
+def test_events_are_keyword_only_and_seed_may_be_none(few_times):
+    with pytest.raises(TypeError):
+        attribution.fit(few_times, EVENTS, start=START, end=END)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        count_attribution.fit_counts(_daily(few_times.normalize()), EVENTS)  # type: ignore[misc]
+    kw = dict(events=EVENTS, start=START, end=END, compare=False, n_samples=20)
+    fresh = attribution.fit(few_times, seed=None, **kw)
+    assert np.isfinite(fresh.effects["estimate"]).all()
+    with pytest.raises(ParameterError, match="seed must be"):
+        attribution.fit(few_times, seed=-1, **kw)
+    with pytest.raises(ParameterError, match="n_samples must be"):
+        attribution.fit(few_times, **{**kw, "n_samples": 5})
