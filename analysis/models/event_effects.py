@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import ParameterError
+from analysis import params
 from analysis.events import event_dates
 
 __all__ = [
@@ -56,25 +56,27 @@ def event_series(
     events: pd.DataFrame | Mapping[str, object], event_ids: Sequence[str] | None
 ) -> pd.Series:
     """Event dates by event id (sorted; ``event_ids`` picks some), at least one, no two on one
-    date (their effects could not be told apart): a :class:`ParameterError` otherwise."""
+    date (their effects could not be told apart): a ParameterError otherwise."""
     if isinstance(events, pd.DataFrame) and "event_id" not in events.columns:
-        raise ParameterError("events DataFrame needs an 'event_id' column")
+        raise params.fail("events", "a DataFrame with an 'event_id' column", list(events.columns))
     dates = event_dates(events, name="event_id")
     if event_ids is not None:
         wanted = [str(e) for e in event_ids]
         unknown = [e for e in wanted if e not in dates.index]
         if unknown:
-            raise ParameterError(f"unknown event id(s): {unknown}")
+            raise params.fail("event_ids", "ids of the events given (unknown ids)", unknown)
         dates = dates.loc[wanted].sort_values(kind="stable")
     if dates.empty:
-        raise ParameterError("need at least one event to attribute")
+        raise params.fail("events", "at least one event to attribute", list(dates.index))
     same = dates[dates.duplicated(keep=False)]
     if len(same):
         day = same.iloc[0]
         names = list(same[same == day].index)
-        raise ParameterError(
-            f"events {names} fall on one date ({day:%Y-%m-%d}); their effects cannot be told "
-            "apart: keep one of them or merge them"
+        raise params.fail(
+            "events",
+            f"on distinct dates (these fall on {day:%Y-%m-%d}, so their effects cannot be told "
+            "apart: keep one of them or merge them)",
+            names,
         )
     return dates
 

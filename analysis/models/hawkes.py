@@ -45,7 +45,7 @@ from analysis.charts import (
     new_axes,
     plot_rescaled_gaps,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
 from analysis.models import pointprocess
 from analysis.models.pointprocess import DAY as _DAY
 from analysis.results import Results, attr, format_p
@@ -275,12 +275,12 @@ def _regime_edges(
         return np.array([0.0, T]), pd.DatetimeIndex([])
     breaks = pd.DatetimeIndex(pd.to_datetime(list(baseline_breaks))).sort_values()
     if breaks.hasnans:
-        raise ParameterError("baseline_breaks contain missing values")
+        raise params.fail("baseline_breaks", "dates without missing values", baseline_breaks)
     if breaks.has_duplicates:
-        raise ParameterError("baseline_breaks contain duplicates")
+        raise params.fail("baseline_breaks", "distinct dates", baseline_breaks)
     if breaks[0] <= start or breaks[-1] >= end:
-        raise ParameterError(
-            f"baseline_breaks must lie strictly inside the window {start} to {end}"
+        raise params.fail(
+            "baseline_breaks", f"dates strictly inside the window {start} to {end}", baseline_breaks
         )
     return np.concatenate([[0.0], pointprocess.Window(start, end).days(breaks), [T]]), breaks
 

@@ -234,6 +234,10 @@ def test_bad_input_raises(simulated):
         hawkes.fit(simulated.floor("D"), n_jitter=0)
     with pytest.raises(ValueError, match="n_jitter"):
         hawkes.fit(simulated, n_jitter=-1)
+    with pytest.raises(ValueError, match="seed must be"):
+        hawkes.fit(simulated, seed=-1)
+    with pytest.raises(ValueError, match="seed must be"):
+        hawkes.simulate(0.5, 0.5, 1.0, start=START, end=END, seed=1.5)
     with pytest.raises(ValueError, match="NaT"):
         hawkes.fit(list(simulated[:20]) + [pd.NaT])
     with pytest.raises(ValueError, match="branching_ratio"):
