@@ -191,8 +191,10 @@ def attribution_table(res: AttributionResults, events: pd.DataFrame) -> Html:
             [
                 esc(shown),
                 esc(f"{r['date']:%Y-%m-%d}"),
-                esc(fmt_number(r["estimate"], 2)),
-                esc(f"{fmt_number(r['low'], 2)} to {fmt_number(r['high'], 2)}"),
+                esc(fmt_number(r["rate_ratio"], 2)),
+                esc(
+                    f"{fmt_number(r['rate_ratio_low'], 2)} to {fmt_number(r['rate_ratio_high'], 2)}"
+                ),
                 esc(format_p(r["p_value"]).removeprefix("p ").replace("= ", "")),
                 esc(f"{r['excess']:+.1f}"),
                 esc(f"{r['excess_low']:+.1f} to {r['excess_high']:+.1f}"),

@@ -29,8 +29,8 @@ __all__ = [
     "one_of",
     "positive",
     "probability",
-    "renamed",
     "seed",
+    "seed_or_fresh",
     "whole_number",
 ]
 
@@ -190,17 +190,11 @@ def list_of(
     return items
 
 
-def renamed(new: str, value: Any, old: str, old_value: Any) -> Any:
-    """The value of parameter ``new`` that used to be called ``old``: ``old_value`` when a caller
-    still passes the old name (accepted for one release, with a FutureWarning saying to use
-    ``new``), else ``value``."""
-    if old_value is None:
-        return value
-    import warnings
-
-    warnings.warn(
-        f"{old}= is deprecated and will be removed in the next release; use {new}= instead",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return old_value
+def seed_or_fresh(value: object, name: str = "seed") -> int:
+    """:func:`seed`, with None replaced by a seed drawn from fresh entropy, for models that
+    derive several streams from one seed and record the seed they used (so a run with
+    ``seed=None`` can still be repeated)."""
+    checked = seed(value, name)
+    if checked is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    return checked

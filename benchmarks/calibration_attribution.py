@@ -62,7 +62,7 @@ def _one(setting: str, seed: int) -> dict[str, bool]:
             out[f"rate_ratio[{name}]"] = False
             continue
         row = eff.loc[name]
-        rr = (row["low"], row["high"])
+        rr = (row["rate_ratio_low"], row["rate_ratio_high"])
         out[f"rate_ratio[{name}]"] = bool(rr[0] <= spec[1] <= rr[1])
         if len(spec) == 3:
             hl = (row["half_life_days_low"], row["half_life_days_high"])

@@ -58,8 +58,8 @@ def test_page_fits_are_the_models_fits_and_unmeasurable_events_are_named(page_da
         trend=False,
     )
     pd.testing.assert_frame_equal(page.fit.effects, direct.effects)
-    assert page.fit.effects.loc["surge", "low"] < 3.0
-    assert 3.0 < page.fit.effects.loc["surge", "high"]
+    assert page.fit.effects.loc["surge", "rate_ratio_low"] < 3.0
+    assert 3.0 < page.fit.effects.loc["surge", "rate_ratio_high"]
     assert page.counts_fit is not None
     assert set(page.counts_fit.effects.index) == {"surge", "truce"}
     text = page.summary()

@@ -203,7 +203,7 @@ def test_net_row_is_the_joint_fit_and_undoes_the_confounding_of_a_close_second_e
         horizon_days=30,
         compare=False,
     ).effects.loc["surge"]
-    assert b.net_rate_ratio == pytest.approx(direct["estimate"], rel=1e-9)
+    assert b.net_rate_ratio == pytest.approx(direct["rate_ratio"], rel=1e-9)
     assert (b.net_excess_low, b.net_excess_high) == pytest.approx(
         (direct["excess_low"], direct["excess_high"]), rel=1e-9
     )
@@ -231,7 +231,7 @@ def test_net_row_reports_a_cluster_the_data_cannot_separate_as_one_figure(templa
     assert b.net_group == ["step", "echo"]
     assert "no attack was recorded between them" in b.net_cluster_reason
     row = b.attribution.effects.loc["step + echo"]
-    assert b.net_rate_ratio == pytest.approx(row["estimate"])
+    assert b.net_rate_ratio == pytest.approx(row["rate_ratio"])
     assert b.net_low < 3.0 < b.net_high
     assert b.net_excess_from == pd.Timestamp("2021-07-07")
     html = b.effects_html()._repr_html_()

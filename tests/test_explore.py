@@ -165,7 +165,7 @@ def test_attribution_shows_the_brief_s_own_joint_fit(data, monkeypatch):
     )
     pd.testing.assert_frame_equal(view.attribution.effects, direct.attribution.effects)
     assert view.brief.net_rate_ratio == direct.net_rate_ratio
-    rr = direct.attribution.effects.iloc[0]["estimate"]
+    rr = direct.attribution.effects.iloc[0]["rate_ratio"]
     assert "escalation-attribution" in x.table.value
     assert fmt_number(rr, 2) in x.table.value
 

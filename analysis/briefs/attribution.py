@@ -111,8 +111,8 @@ class AttributionPage(Results):
         span = fmt_span(self.start, self.end)
         if len(clear):
             parts = [
-                f"{self._row_label(n)} (x{fmt_number(r['estimate'])}, "
-                f"{fmt_number(r['low'])} to {fmt_number(r['high'])})"
+                f"{self._row_label(n)} (x{fmt_number(r['rate_ratio'])}, "
+                f"{fmt_number(r['rate_ratio_low'])} to {fmt_number(r['rate_ratio_high'])})"
                 for n, r in clear.iterrows()
             ]
             found = (
@@ -147,9 +147,9 @@ class AttributionPage(Results):
                 lines.append(
                     f"{', '.join(members[:-1])} and {members[-1]} are too close for the data to "
                     f"tell apart ({why}), so "
-                    f"only their joint change is given: x{fmt_number(r['estimate'])} "
-                    f"(95% interval {fmt_number(r['low'])} to "
-                    f"{fmt_number(r['high'])}) after the last of them."
+                    f"only their joint change is given: x{fmt_number(r['rate_ratio'])} "
+                    f"(95% interval {fmt_number(r['rate_ratio_low'])} to "
+                    f"{fmt_number(r['rate_ratio_high'])}) after the last of them."
                 )
         if len(self.left_out):
             names = "; ".join(
@@ -215,7 +215,7 @@ class AttributionPage(Results):
             row = [
                 label_with_notes(self._row_label(name), notes),
                 fmt_date(r["date"]),
-                estimate_text(r["estimate"], r["low"], r["high"]),
+                estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                 fmt_p(r["p_value"]),
                 _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
             ]
@@ -277,13 +277,13 @@ class AttributionPage(Results):
                 shown.add(other)
                 q = c.effects.loc[other]
                 cells = [
-                    estimate_text(q["estimate"], q["low"], q["high"]),
+                    estimate_text(q["rate_ratio"], q["rate_ratio_low"], q["rate_ratio_high"]),
                     _count_cell(q["excess"], q["excess_low"], q["excess_high"]),
                 ]
             rows.append(
                 [
                     label_with_notes(self._row_label(name), notes),
-                    estimate_text(r["estimate"], r["low"], r["high"]),
+                    estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                     cells[0],
                     _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
                     cells[1],
@@ -314,7 +314,19 @@ class AttributionPage(Results):
         """Title, headline and numbers the page records (JSON-safe: None where not finite)."""
         f = self.fit
         effects = {
-            str(n): {key: finite_or_none(r[col]) for key, col in _GLUED_EFFECTS.items()}
+            str(n): {
+                k: finite_or_none(r[k])
+                for k in (
+                    "rate_ratio",
+                    "rate_ratio_low",
+                    "rate_ratio_high",
+                    "p_value",
+                    "excess",
+                    "excess_low",
+                    "excess_high",
+                    "half_life_days",
+                )
+            }
             for n, r in f.effects.iterrows()
         }
         out: dict[str, Any] = {
@@ -339,22 +351,10 @@ class AttributionPage(Results):
         }
         if self.counts_fit is not None:
             out["counts_effects"] = {
-                str(n): finite_or_none(r["estimate"]) for n, r in self.counts_fit.effects.iterrows()
+                str(n): finite_or_none(r["rate_ratio"])
+                for n, r in self.counts_fit.effects.iterrows()
             }
         return out
-
-
-#: the page's recorded names of the effects' numbers -> the model's effects columns
-_GLUED_EFFECTS = {
-    "rate_ratio": "estimate",
-    "rate_ratio_low": "low",
-    "rate_ratio_high": "high",
-    "p_value": "p_value",
-    "excess": "excess",
-    "excess_low": "excess_low",
-    "excess_high": "excess_high",
-    "half_life_days": "half_life_days",
-}
 
 
 def _count_cell(x: float, low: float, high: float) -> str:

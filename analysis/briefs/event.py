@@ -476,9 +476,9 @@ def _net_numbers(
     out.update(
         attribution=fit,
         net_group=group,
-        net_rate_ratio=float(r["estimate"]),
-        net_low=float(r["low"]),
-        net_high=float(r["high"]),
+        net_rate_ratio=float(r["rate_ratio"]),
+        net_low=float(r["rate_ratio_low"]),
+        net_high=float(r["rate_ratio_high"]),
         net_p=float(r["p_value"]),
         net_excess=float(r["excess"]),
         net_excess_low=float(r["excess_low"]),

@@ -98,8 +98,10 @@ from analysis.models.event_effects import (
     MIN_ATTACKS,
     correlated_clusters,
     effect_row,
+    effects_frame,
     event_series,
 )
+from analysis.models.vocabulary import renamed
 from analysis.results import Results, attr, format_p
 
 __all__ = [
@@ -150,9 +152,8 @@ class AttributionResults(Results):
     title = "Attribution (self-exciting process with event terms)"
 
     effects: pd.DataFrame = attr(
-        "per event or cluster: date, effect, estimate (the rate ratio) with low and high (95% "
-        "CI), p_value, excess attacks over the horizon (95% CI), half_life_days of pulses (95% "
-        "CI), cluster members"
+        "per event or cluster: date, effect, rate_ratio (95% CI), p_value, excess attacks over "
+        "the horizon (95% CI), half_life_days of pulses (95% CI), cluster members"
     )
     clusters: list[list[str]] = attr(
         "groups of events reported together because the data cannot separate them"
@@ -196,9 +197,12 @@ class AttributionResults(Results):
         "the political events as given, for plot()", default=None
     )
 
-    def to_frame(self) -> pd.DataFrame:
-        """The effects table (one row per event or cluster)."""
-        return self.effects.copy()
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """The effects, one row per event or cluster, in the common vocabulary: ``estimate``
+        (the rate ratio), ``low``, ``high`` (95% interval), ``p_value``, then ``excess`` (95%
+        interval), ``half_life_days`` (95% interval) and ``cluster`` as in :attr:`effects`.
+        ``names="legacy"``: :attr:`effects` as before (``rate_ratio``, ...), for one release."""
+        return effects_frame(self.effects, names, "attribution")
 
     def summary(self) -> str:
         unit = f"over the {self.horizon_days} days from the event"
@@ -217,8 +221,8 @@ class AttributionResults(Results):
                 )
             what = "rate ratio at onset" if r["effect"] == "pulse" else "rate ratio"
             line = (
-                f"{lead}: {what} {r['estimate']:.2f} (95% CI {r['low']:.2f}-"
-                f"{r['high']:.2f}), {format_p(r['p_value'])}; "
+                f"{lead}: {what} {r['rate_ratio']:.2f} (95% CI {r['rate_ratio_low']:.2f}-"
+                f"{r['rate_ratio_high']:.2f}), {format_p(r['p_value'])}; "
                 f"{r['excess']:+.1f} attacks {unit} (95% CI {r['excess_low']:+.1f} to "
                 f"{r['excess_high']:+.1f})"
             )
@@ -618,12 +622,12 @@ def fit(
     (deprecated).
     """
     horizon_days = params.whole_number("horizon_days", horizon_days, unit="days")
-    n_samples = params.n_samples(params.renamed("n_samples", n_samples, "n_sims", n_sims), 10)
+    n_samples = params.n_samples(renamed("n_sims", "n_samples", n_sims, n_samples, 1000), 10)
     seasonality = params.whole_number("seasonality", seasonality, minimum=0)
     excitation = params.flag("excitation", excitation)
     trend = params.flag("trend", trend)
     compare = params.flag("compare", compare)
-    seed = pointprocess.fresh_seed(seed)
+    seed = params.seed_or_fresh(seed)
     # the data: attack times in the window, the event terms, the jitter draws
     idx = pointprocess.as_times(times)
     n = len(idx)

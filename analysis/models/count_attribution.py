@@ -34,9 +34,11 @@ from analysis.models.event_effects import (
     MIN_ATTACKS,
     correlated_clusters,
     effect_row,
+    effects_frame,
     event_series,
 )
 from analysis.models.inputs import count_series, period_unit
+from analysis.models.vocabulary import renamed
 from analysis.results import Results, attr, format_p
 
 __all__ = ["CountAttributionResults", "count_design", "fit_counts"]
@@ -57,9 +59,8 @@ class CountAttributionResults(Results):
     title = "Attribution cross-check (negative-binomial regression of counts)"
 
     effects: pd.DataFrame = attr(
-        "per event or cluster: date, effect, estimate (rate ratio) with low and high (95% CI), "
-        "p_value, excess attacks over the horizon (95% CI); the columns of "
-        "AttributionResults.effects"
+        "per event or cluster: date, effect, rate_ratio (95% CI), p_value, excess attacks over "
+        "the horizon (95% CI); the columns of AttributionResults.effects"
     )
     coefficients: pd.DataFrame = attr("every coefficient: estimate, se, p_value, low, high")
     dispersion: float = attr(
@@ -79,9 +80,11 @@ class CountAttributionResults(Results):
     )
     design: pd.DataFrame = attr("the regression design (exog), one row per period", default=None)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The effects table (one row per event or cluster)."""
-        return self.effects.copy()
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """The effects, one row per event or cluster, in the common vocabulary: ``estimate``
+        (the rate ratio), ``low``, ``high`` (95% interval), ``p_value``, then the other columns
+        as in :attr:`effects`. ``names="legacy"``: :attr:`effects` as before, for one release."""
+        return effects_frame(self.effects, names, "count_attribution")
 
     def summary(self) -> str:
         text = [
@@ -90,8 +93,8 @@ class CountAttributionResults(Results):
         ]
         for name, r in self.effects.iterrows():
             text.append(
-                f"{name} ({r['date']:%Y-%m-%d}): rate ratio {r['estimate']:.2f} (95% CI "
-                f"{r['low']:.2f}-{r['high']:.2f}), {format_p(r['p_value'])};"
+                f"{name} ({r['date']:%Y-%m-%d}): rate ratio {r['rate_ratio']:.2f} (95% CI "
+                f"{r['rate_ratio_low']:.2f}-{r['rate_ratio_high']:.2f}), {format_p(r['p_value'])};"
                 f" {r['excess']:+.1f} attacks over {self.horizon_periods} {self.unit}s (95% CI "
                 f"{r['excess_low']:+.1f} to {r['excess_high']:+.1f})."
             )
@@ -170,9 +173,8 @@ def fit_counts(
 
     params.one_of("effect", effect, ["step"])  # the count model has step effects only
     horizon_days = params.whole_number("horizon_days", horizon_days, unit="days")
-    n_samples = params.n_samples(params.renamed("n_samples", n_samples, "n_sims", n_sims), 10)
-    seed = params.seed(seed)
-    seed = int(np.random.SeedSequence().entropy) if seed is None else seed
+    n_samples = params.n_samples(renamed("n_sims", "n_samples", n_sims, n_samples, 1000), 10)
+    seed = params.seed_or_fresh(seed)
     seasonality = params.whole_number("seasonality", seasonality, minimum=0)
     y, freq = count_series(y, min_periods=10, whole=True)
     if y.sum() < MIN_ATTACKS:

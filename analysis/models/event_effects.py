@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import params
 from analysis.events import event_dates
+from analysis.models.vocabulary import legacy_names
 
 __all__ = [
     "CLUSTER_CORRELATION",
@@ -25,6 +26,7 @@ __all__ = [
     "MIN_ATTACKS",
     "correlated_clusters",
     "effect_row",
+    "effects_frame",
     "event_series",
 ]
 
@@ -32,15 +34,15 @@ __all__ = [
 CLUSTER_CORRELATION = 0.9
 #: fewest attacks either model attributes
 MIN_ATTACKS = 20
-#: columns of the effects table: the rate ratio (``estimate``, after / before) with its 95%
-#: interval (``low``, ``high``) and two-sided ``p_value``; excess attacks over the horizon with
-#: their 95% interval; a pulse's half-life in days with its interval; the cluster's members
+#: columns of the ``effects`` table: the rate ratio (after / before) with its 95% interval and
+#: two-sided ``p_value``; excess attacks over the horizon with their 95% interval; a pulse's
+#: half-life in days with its interval; the cluster's members
 EFFECT_COLUMNS = [
     "date",
     "effect",
-    "estimate",
-    "low",
-    "high",
+    "rate_ratio",
+    "rate_ratio_low",
+    "rate_ratio_high",
     "p_value",
     "excess",
     "excess_low",
@@ -121,9 +123,9 @@ def effect_row(
         "event_id": name,
         "date": date,
         "effect": effect,
-        "estimate": math.exp(log_rr[0]),
-        "low": math.exp(log_rr[1]),
-        "high": math.exp(log_rr[2]),
+        "rate_ratio": math.exp(log_rr[0]),
+        "rate_ratio_low": math.exp(log_rr[1]),
+        "rate_ratio_high": math.exp(log_rr[2]),
         "p_value": p_value,
         "excess": excess[0],
         "excess_low": excess[1],
@@ -133,3 +135,15 @@ def effect_row(
         "half_life_days_high": half_life[2],
         "cluster": cluster,
     }
+
+
+def effects_frame(effects: pd.DataFrame, names: str, model: str) -> pd.DataFrame:
+    """The effects table in the common vocabulary: ``estimate`` (the rate ratio), ``low``,
+    ``high`` (its 95% interval), ``p_value``, then the other columns as in ``effects``;
+    ``names="legacy"``: ``effects`` as before (``rate_ratio``, ``rate_ratio_low``, ...), for one
+    release, with a FutureWarning."""
+    if legacy_names(names, model):
+        return effects.copy()
+    return effects.rename(
+        columns={"rate_ratio": "estimate", "rate_ratio_low": "low", "rate_ratio_high": "high"}
+    )

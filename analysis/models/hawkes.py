@@ -549,7 +549,7 @@ def fit(
     the branching ratio and baseline are not. Near a branching ratio of 0 its logit-scale Wald
     interval is very wide (and unreliable when the estimate is at the boundary, see ``at_bound``).
     """
-    seed = pointprocess.fresh_seed(seed)
+    seed = params.seed_or_fresh(seed)
     idx = pointprocess.as_times(times)
     n = len(idx)
     if n < _MIN_EVENTS:

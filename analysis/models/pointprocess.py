@@ -33,7 +33,6 @@ __all__ = [
     "as_times",
     "covariance",
     "fit_multistart",
-    "fresh_seed",
     "jitter",
     "numerical_hessian",
     "rubin",
@@ -129,13 +128,6 @@ def jitter(
     lo, hi = np.maximum(day0, 0.0), np.minimum(day0 + 1.0, win.T)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_jitter)]
     return n_jitter, [np.sort(lo + rng.random(len(idx)) * (hi - lo)) for rng in rngs]
-
-
-def fresh_seed(seed: int | None) -> int:
-    """``seed`` checked (:func:`analysis.params.seed`), or fresh entropy when None, so one
-    integer seeds every random step of a fit."""
-    seed = params.seed(seed)
-    return int(np.random.SeedSequence().entropy) if seed is None else seed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -61,8 +61,8 @@ def test_recovers_two_opposite_steps_and_the_branching_ratio(two_steps):
     assert list(eff.index) == ["surge", "truce"] and not eff["cluster"].any()
     for name, rr in RR.items():
         row = eff.loc[name]
-        assert abs(math.log(row["estimate"] / rr)) < 0.45, (name, row["estimate"])
-        assert row["low"] < rr < row["high"]
+        assert abs(math.log(row["rate_ratio"] / rr)) < 0.45, (name, row["rate_ratio"])
+        assert row["rate_ratio_low"] < rr < row["rate_ratio_high"]
         assert row["p_value"] < 0.01
     assert abs(fit.branching_ratio - ALPHA) < 0.15
     assert fit.branching_ratio_low < ALPHA < fit.branching_ratio_high
@@ -78,7 +78,7 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
     daily = _daily(times.normalize())
     naive = windows.compare(daily, {"surge": EVENTS["surge"]}, days=30).to_frame()
     naive_rr = float(naive["rate_ratio"].iloc[0])
-    joint = float(fit.effects.loc["surge", "estimate"])
+    joint = float(fit.effects.loc["surge", "rate_ratio"])
     assert naive_rr < 2.6
     assert abs(math.log(joint / 3.0)) < abs(math.log(naive_rr / 3.0))
 
@@ -88,7 +88,7 @@ def test_l_bfgs_b_reaches_the_same_optimum(two_steps, monkeypatch):
     monkeypatch.setattr(attribution, "OPTIMIZER", "L-BFGS-B")
     other = attribution.fit(times, events=EVENTS, start=START, end=END, n_samples=50, compare=False)
     assert other.loglik == pytest.approx(fit.loglik, abs=1e-4)
-    np.testing.assert_allclose(other.effects["estimate"], fit.effects["estimate"], rtol=1e-3)
+    np.testing.assert_allclose(other.effects["rate_ratio"], fit.effects["rate_ratio"], rtol=1e-3)
     assert other.branching_ratio == pytest.approx(fit.branching_ratio, abs=1e-3)
 
 
@@ -108,7 +108,7 @@ def test_pulse_half_life_is_recovered_within_its_interval():
     row = fit.effects.loc["pulse"]
     assert row["effect"] == "pulse"
     assert row["half_life_days_low"] < 6.0 < row["half_life_days_high"]
-    assert row["low"] < 5.0 < row["high"]
+    assert row["rate_ratio_low"] < 5.0 < row["rate_ratio_high"]
     assert np.isnan(fit.effects.loc["step", "half_life_days"])
     assert "half-life" in fit.summary()
 
@@ -137,11 +137,11 @@ def test_without_excitation_agrees_with_a_poisson_glm_on_daily_counts():
     )
     glm = sm.GLM(daily, X, family=sm.families.Poisson()).fit()
     for name in EVENTS:
-        assert fit.effects.loc[name, "estimate"] == pytest.approx(
+        assert fit.effects.loc[name, "rate_ratio"] == pytest.approx(
             math.exp(glm.params[name]), rel=0.02
         )
         low = math.exp(glm.conf_int().loc[name, 0])
-        assert fit.effects.loc[name, "low"] == pytest.approx(low, rel=0.05)
+        assert fit.effects.loc[name, "rate_ratio_low"] == pytest.approx(low, rel=0.05)
     assert fit.trend_per_year == pytest.approx(math.exp(glm.params["trend"]), rel=0.02)
 
 
@@ -163,18 +163,20 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
     ).iloc[1:]
     direct = sm.NegativeBinomial(y[1:], X.to_numpy()).fit(disp=0, maxiter=500)
     for j, name in [(2, "surge"), (3, "truce")]:
-        assert res.effects.loc[name, "estimate"] == pytest.approx(
+        assert res.effects.loc[name, "rate_ratio"] == pytest.approx(
             math.exp(direct.params[j]), rel=1e-3
         )
     assert res.dispersion == pytest.approx(direct.params[-1], rel=1e-2)
     assert list(res.effects.columns) == event_effects.EFFECT_COLUMNS
+    assert list(res.to_frame().columns[2:6]) == ["estimate", "low", "high", "p_value"]
+    np.testing.assert_array_equal(res.to_frame()["estimate"], res.effects["rate_ratio"])
     assert res.effects.loc["surge", "excess"] > 0 > res.effects.loc["truce", "excess"]
     assert "surge" in res.summary()
     weekly = count_attribution.fit_counts(
         daily.resample("W-MON").sum(), events=EVENTS, n_samples=50
     )
     assert weekly.unit == "week" and weekly.horizon_periods == 5
-    assert weekly.effects.loc["surge", "estimate"] > 1 > weekly.effects.loc["truce", "estimate"]
+    assert weekly.effects.loc["surge", "rate_ratio"] > 1 > weekly.effects.loc["truce", "rate_ratio"]
     same_week = count_attribution.fit_counts(
         daily.resample("W-MON").sum(), events={**EVENTS, "eve": "2020-05-20"}, n_samples=50
     )
@@ -193,7 +195,7 @@ def test_fit_counts_without_overdispersion_is_the_poisson_regression():
     assert res.dispersion == 0.0
     direct = sm.Poisson(daily.iloc[1:], res.design).fit(disp=0)
     for name in EVENTS:
-        assert res.effects.loc[name, "estimate"] == pytest.approx(
+        assert res.effects.loc[name, "rate_ratio"] == pytest.approx(
             math.exp(direct.params[f"step[{name}]"]), rel=1e-6
         )
     assert np.isfinite(res.effects[["excess_low", "excess_high"]].to_numpy()).all()
@@ -226,7 +228,7 @@ def test_excess_of_a_step_without_contagion_is_background_times_rr_minus_one_tim
     )
     row = fit.effects.loc["surge"]
     mu = math.exp(fit.parameters.set_index("parameter").loc["log_background", "estimate"])
-    assert row["excess"] == pytest.approx(mu * (row["estimate"] - 1) * 30, rel=1e-6)
+    assert row["excess"] == pytest.approx(mu * (row["rate_ratio"] - 1) * 30, rel=1e-6)
     truth = MU * (3.0 - 1) * 30  # 60 attacks
     assert row["excess_low"] < truth < row["excess_high"]
     assert row["excess_low"] < row["excess"] < row["excess_high"]
@@ -247,11 +249,11 @@ def test_excess_with_contagion_is_larger_by_the_cascade_factor():
     row = fit.effects.loc["surge"]
     p = fit.parameters.set_index("parameter")["estimate"]
     mu, alpha = math.exp(p["log_background"]), fit.branching_ratio
-    plain = mu * (row["estimate"] - 1) * 30
+    plain = mu * (row["rate_ratio"] - 1) * 30
     factor = row["excess"] / plain
     # the full cascade factor 1/(1 - alpha), less the offspring falling after the horizon
     assert factor == pytest.approx(
-        _cascade_excess(mu, row["estimate"], alpha, fit.decay, 30) / plain, rel=1e-3
+        _cascade_excess(mu, row["rate_ratio"], alpha, fit.decay, 30) / plain, rel=1e-3
     )
     assert 1.0 < factor < 1 / (1 - alpha)
     assert factor > 0.85 / (1 - alpha)
@@ -291,7 +293,15 @@ def test_decomposition_comparison_plots_and_summary(two_steps):
     assert comp.loc["self-excitation only", "p_value"] < 0.01
     assert fit.gof_p > 0.01
     assert "net of the other events" in fit.summary()
-    assert fit.to_frame().equals(fit.effects)
+    frame = fit.to_frame()
+    assert list(frame.columns[:6]) == ["date", "effect", "estimate", "low", "high", "p_value"]
+    np.testing.assert_array_equal(frame["estimate"], fit.effects["rate_ratio"])
+    np.testing.assert_array_equal(frame["low"], fit.effects["rate_ratio_low"])
+    np.testing.assert_array_equal(frame["high"], fit.effects["rate_ratio_high"])
+    keep = [c for c in fit.effects.columns if not c.startswith("rate_ratio")]
+    pd.testing.assert_frame_equal(frame[keep], fit.effects[keep])
+    with pytest.warns(FutureWarning, match="legacy"):
+        assert fit.to_frame(names="legacy").equals(fit.effects)
     ax = fit.plot()
     assert "contagion" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.figure.alt_text.startswith("Stacked chart")
@@ -342,7 +352,7 @@ def test_highly_correlated_events_are_reported_jointly():
     assert list(fit.effects.index) == ["a + b"]
     # the joint change after both (truth 3 x 0.4 = 1.2) within 0.4 on the log scale (~2 se);
     # the members' own log rate ratios have standard errors near 1 and are not reported
-    assert abs(math.log(fit.effects.loc["a + b", "estimate"] / 1.2)) < 0.4
+    assert abs(math.log(fit.effects.loc["a + b", "rate_ratio"] / 1.2)) < 0.4
     se = fit.parameters.set_index("parameter")["se"]
     assert se["log_rate_ratio[a]"] > 0.5 and se["log_rate_ratio[b]"] > 0.5
 
@@ -388,7 +398,7 @@ def test_an_event_with_no_attacks_after_it_is_flagged_at_the_bound(few_times):
         compare=False,
     )
     assert "rate ratio of end" in fit.at_bound
-    assert fit.effects.loc["end", "estimate"] < 0.01
+    assert fit.effects.loc["end", "rate_ratio"] < 0.01
     assert "At a limit of the search" in fit.summary()
 
 
@@ -408,13 +418,13 @@ def test_n_sims_still_works_for_one_release_with_a_future_warning(few_times):
     name (both models)."""
     kw = dict(events=EVENTS, start=START, end=END, compare=False, excitation=False, n_jitter=0)
     new = attribution.fit(few_times, n_samples=40, **kw)
-    with pytest.warns(FutureWarning, match="use n_samples= instead"):
+    with pytest.warns(FutureWarning, match="n_sims is now called n_samples"):
         old = attribution.fit(few_times, n_sims=40, **kw)
     assert old.n_samples == new.n_samples == 40
     pd.testing.assert_frame_equal(old.effects, new.effects)
     daily = _daily(few_times.normalize())
     new_counts = count_attribution.fit_counts(daily, events=EVENTS, n_samples=30)
-    with pytest.warns(FutureWarning, match="n_sims= is deprecated"):
+    with pytest.warns(FutureWarning, match="n_sims= goes in the next release"):
         old_counts = count_attribution.fit_counts(daily, events=EVENTS, n_sims=30)
     pd.testing.assert_frame_equal(old_counts.effects, new_counts.effects)
 
@@ -426,7 +436,7 @@ def test_events_are_keyword_only_and_seed_may_be_none(few_times):
         count_attribution.fit_counts(_daily(few_times.normalize()), EVENTS)  # type: ignore[misc]
     kw = dict(events=EVENTS, start=START, end=END, compare=False, n_samples=20)
     fresh = attribution.fit(few_times, seed=None, **kw)
-    assert np.isfinite(fresh.effects["estimate"]).all()
+    assert np.isfinite(fresh.effects["rate_ratio"]).all()
     with pytest.raises(ParameterError, match="seed must be"):
         attribution.fit(few_times, seed=-1, **kw)
     with pytest.raises(ParameterError, match="n_samples must be"):

@@ -145,13 +145,6 @@ def test_jitter_defaults_and_ties():
         pp.jitter(exact, win, -1, seed=0)
 
 
-def test_fresh_seed():
-    assert pp.fresh_seed(7) == 7
-    assert isinstance(pp.fresh_seed(None), int)
-    with pytest.raises(ParameterError, match="seed"):
-        pp.fresh_seed(-1)
-
-
 # --- Rubin's rules and time rescaling ---------------------------------------------------------
 
 
