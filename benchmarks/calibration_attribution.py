@@ -12,7 +12,7 @@ thinning, the cascade by the Hawkes cluster representation, exact):
 
 Goal: 93-97% (with 200 seeds a coverage's standard error is about 1.5 points). Times are
 continuous (no jitter), the nested models are skipped (``compare=False``) and few parameter draws
-are taken (``n_sims=20``): neither changes the intervals checked here. Runs on every core
+are taken (``n_samples=20``): neither changes the intervals checked here. Runs on every core
 (processes). Run: ``.venv/bin/python benchmarks/calibration_attribution.py [--quick] [--seeds N]``.
 """
 
@@ -47,11 +47,11 @@ def _one(setting: str, seed: int) -> dict[str, bool]:
     form = {k: "pulse" for k, v in effects.items() if len(v) == 3}
     res = attribution.fit(
         times,
-        {k: v[0] for k, v in effects.items()},
+        events={k: v[0] for k, v in effects.items()},
         start=START,
         end=END,
         effect=form or "step",
-        n_sims=20,
+        n_samples=20,
         compare=False,
         seed=seed,
     )

@@ -68,11 +68,11 @@ def _attribution() -> dict[str, float]:
     )
     out = {}
     t0 = time.perf_counter()
-    attribution.fit(campaign, events, event_ids=ids, start="2019-10-01", end="2022-01-01")
+    attribution.fit(campaign, events=events, event_ids=ids, start="2019-10-01", end="2022-01-01")
     out["attribution.fit (shipped)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     marks = {k: v[0] for k, v in effects.items()}
-    attribution.fit(big, marks, start="2014-01-01", end="2021-01-01")
+    attribution.fit(big, events=marks, start="2014-01-01", end="2021-01-01")
     out["attribution.fit (10k, 10 ev)"] = time.perf_counter() - t0
     print(
         f"attribution: shipped 2019-21 campaign ({len(campaign)} attacks, 4 events, nested models) "

@@ -52,7 +52,7 @@ def test_page_fits_are_the_models_fits_and_unmeasurable_events_are_named(page_da
     assert list(page.left_out["event_id"]) == ["early"]
     direct = attribution.fit(
         attack_times(incidents, START, END),
-        {"surge": "2021-05-03", "truce": "2021-05-23"},
+        events={"surge": "2021-05-03", "truce": "2021-05-23"},
         start=START,
         end=END + pd.Timedelta(days=1),
         trend=False,

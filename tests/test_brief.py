@@ -199,7 +199,7 @@ def test_net_row_is_the_joint_fit_and_undoes_the_confounding_of_a_close_second_e
     assert b.net_events == ["surge", "truce"] and b.net_group == ["surge"]
     direct = attribution.fit(
         attack_times(incidents, b.start, b.end),
-        {"surge": surge, "truce": truce},
+        events={"surge": surge, "truce": truce},
         start=b.start,
         end=b.end + pd.Timedelta(days=1),
         horizon_days=30,

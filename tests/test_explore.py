@@ -158,7 +158,7 @@ def test_attribution_shows_the_brief_s_own_joint_fit(data, monkeypatch):
     view = x.view
     assert view.attribution is view.brief.attribution is not None
     (args, kwargs) = spy.calls[-1]
-    assert sorted(args[1]) == sorted(view.brief.net_events) and len(args[1]) > 1
+    assert sorted(kwargs["events"]) == sorted(view.brief.net_events) and len(kwargs["events"]) > 1
     assert kwargs["horizon_days"] == 21 and kwargs["seed"] == 0
     direct = event_brief(
         incidents, events, "pompeo_embassy_threat", window_days=21, context_weeks=CONTEXT

@@ -1,7 +1,7 @@
 """The attribution page: which of several close events moved the tempo, for readers.
 
 :func:`attribution_page` fits :func:`analysis.models.attribution.fit` (self-exciting process
-with a term per event) and its cross-check :func:`~analysis.models.attribution.fit_counts`
+with a term per event) and its cross-check :func:`~analysis.models.count_attribution.fit_counts`
 (negative-binomial regression of counts) to one campaign's attacks and events and returns an
 :class:`AttributionPage`: the two fits and every reader view of ``notebooks/06_attribution``
 (effects, nested-model comparison and cross-check tables, plain-words summary, the two charts)
@@ -36,8 +36,9 @@ from analysis.briefs.wording import (
     plural,
 )
 from analysis.errors import ParameterError
-from analysis.models import attribution
-from analysis.models.attribution import AttributionResults, CountAttributionResults
+from analysis.models import attribution, count_attribution
+from analysis.models.attribution import AttributionResults
+from analysis.models.count_attribution import CountAttributionResults
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts
 
@@ -408,7 +409,7 @@ def attribution_page(
     forms = effect if isinstance(effect, str) else dict(effect)
     fit = attribution.fit(
         times,
-        usable,
+        events=usable,
         start=lo,
         end=hi + DAY,
         effect=forms,
@@ -428,8 +429,8 @@ def attribution_page(
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             y = counts(incidents, counts_freq, lo, hi, confirmation=confirmation)
-            counts_fit = attribution.fit_counts(
-                y, usable, trend=bool(trend), horizon_days=horizon_days, seed=seed
+            counts_fit = count_attribution.fit_counts(
+                y, events=usable, trend=bool(trend), horizon_days=horizon_days, seed=seed
             )
         except (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError) as exc:
             missing = str(exc)

@@ -448,7 +448,7 @@ def _net_numbers(
     try:
         fit = attribution_model.fit(
             times,
-            {eid: day for day, eid in chosen.items()},
+            events={eid: day for day, eid in chosen.items()},
             start=lo,
             end=hi + DAY,
             horizon_days=int(window_days),

@@ -9,5 +9,10 @@ One module per model, each with a function that fits and returns a results objec
 - :mod:`~analysis.models.hawkes`          self-exciting Hawkes process, ``fit``
 - :mod:`~analysis.models.counterfactual`  state-space counterfactual forecast, ``fit``
 - :mod:`~analysis.models.attribution`     events' effects net of each other and of contagion
-  (self-exciting process with event terms), ``fit``; negative-binomial cross-check, ``fit_counts``
+  (self-exciting process with event terms), ``fit``
+- :mod:`~analysis.models.count_attribution` its negative-binomial cross-check, ``fit_counts``
+
+Shared by these: :mod:`~analysis.models.pointprocess` (times, window, jitter, the likelihood fit
+of hawkes and attribution), :mod:`~analysis.models.event_effects` (the effects table of both
+attribution models), :mod:`~analysis.models.inputs` (count-series checks).
 """

@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
-from scipy import optimize, special, stats
+from scipy import special
 
+from analysis import params
 from analysis.charts import (
     MODEL_COLOR,
     OBSERVED_COLOR,
@@ -44,7 +45,9 @@ from analysis.charts import (
     new_axes,
     plot_rescaled_gaps,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
+from analysis.models import pointprocess
+from analysis.models.pointprocess import DAY as _DAY
 from analysis.results import Results, attr, format_p
 
 __all__ = [
@@ -57,12 +60,9 @@ __all__ = [
     "kernel_terms",
     "log_decay_bounds",
     "log_likelihood",
-    "rubin",
     "simulate",
 ]
 
-_DAY = pd.Timedelta(days=1)
-_Z = 0.975  # two-sided 95% intervals
 # bounds on the transformed parameters: log(mu per day), logit(alpha), log(beta per day)
 _LOG_MU_BOUNDS = (-25.0, 12.0)
 LOGIT_BRANCHING_BOUNDS = (-15.0, 15.0)  # search limits of logit(branching ratio)
@@ -219,18 +219,6 @@ def log_likelihood(
     return -_negloglik(theta, data)[0]
 
 
-def _hessian(theta: np.ndarray, data: _Data) -> np.ndarray:
-    """Observed information on the transformed scale: central differences of the gradient."""
-    p = len(theta)
-    h = 1e-4 * np.maximum(1.0, np.abs(theta))
-    H = np.empty((p, p))
-    for j in range(p):
-        e = np.zeros(p)
-        e[j] = h[j]
-        H[:, j] = (_negloglik(theta + e, data)[1] - _negloglik(theta - e, data)[1]) / (2 * h[j])
-    return 0.5 * (H + H.T)
-
-
 def _starts(data: _Data) -> list[np.ndarray]:
     """Starting points: a small grid over (alpha, beta), background matched to the event count."""
     counts = np.bincount(data.regime, minlength=len(data.lengths))
@@ -251,41 +239,19 @@ def log_decay_bounds(T: float) -> tuple[float, float]:
     return math.log(_MIN_DECAY_WINDOWS / T), math.log(_MAX_DECAY)
 
 
-@dataclass(frozen=True)
-class _Fit:
-    theta: np.ndarray
-    cov: np.ndarray
-    loglik: float
-
-
-def _fit_once(data: _Data) -> _Fit:
+def _fit_once(data: _Data) -> pointprocess.Fit:
     """Maximise the likelihood from several starts; covariance from the observed information."""
     k = len(data.lengths)
     bounds = [_LOG_MU_BOUNDS] * k + [_LOGIT_ALPHA_BOUNDS, log_decay_bounds(data.T)]
-    best = None
-    for x0 in _starts(data):
-        res = optimize.minimize(
-            _negloglik,
-            x0,
-            args=(data,),
-            jac=True,
-            method="SLSQP",
-            bounds=bounds,
-            options={"maxiter": 500, "ftol": 1e-11},
-        )
-        if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
-            best = res
-    if best is None:  # pragma: no cover - defensive
-        raise RuntimeError("Hawkes likelihood could not be optimised")
-    H = _hessian(best.x, data)
-    try:
-        cov = np.linalg.inv(H)
-        if np.any(np.diag(cov) <= 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(H)
-        cov[np.diag_indices_from(cov)] = np.where(np.diag(cov) > 0, np.diag(cov), np.inf)
-    return _Fit(theta=best.x, cov=cov, loglik=-float(best.fun))
+    return pointprocess.fit_multistart(
+        _negloglik,
+        _starts(data),
+        bounds,
+        args=(data,),
+        method="SLSQP",
+        options={"maxiter": 500, "ftol": 1e-11},
+        what="Hawkes likelihood",
+    )
 
 
 def _compensator(s: np.ndarray, data: _Data, mu: np.ndarray, alpha: float, beta: float):
@@ -301,22 +267,6 @@ def _compensator(s: np.ndarray, data: _Data, mu: np.ndarray, alpha: float, beta:
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_times(times: object) -> pd.DatetimeIndex:
-    if isinstance(times, pd.Series):
-        times = times.to_numpy()
-    try:
-        idx = pd.DatetimeIndex(pd.to_datetime(times))
-    except (TypeError, ValueError) as exc:
-        raise ModelInputError(f"times must be datetimes: {exc}") from exc
-    if idx.hasnans:
-        raise ModelInputError("times contain missing values (NaT)")
-    return idx.sort_values()
-
-
-def _days(ts: pd.DatetimeIndex | pd.Timestamp, start: pd.Timestamp) -> np.ndarray:
-    return np.asarray((ts - start) / _DAY, dtype=float)
-
-
 def _regime_edges(
     start: pd.Timestamp, end: pd.Timestamp, baseline_breaks: Sequence[object] | None
 ) -> tuple[np.ndarray, pd.DatetimeIndex]:
@@ -325,14 +275,14 @@ def _regime_edges(
         return np.array([0.0, T]), pd.DatetimeIndex([])
     breaks = pd.DatetimeIndex(pd.to_datetime(list(baseline_breaks))).sort_values()
     if breaks.hasnans:
-        raise ParameterError("baseline_breaks contain missing values")
+        raise params.fail("baseline_breaks", "dates without missing values", baseline_breaks)
     if breaks.has_duplicates:
-        raise ParameterError("baseline_breaks contain duplicates")
+        raise params.fail("baseline_breaks", "distinct dates", baseline_breaks)
     if breaks[0] <= start or breaks[-1] >= end:
-        raise ParameterError(
-            f"baseline_breaks must lie strictly inside the window {start} to {end}"
+        raise params.fail(
+            "baseline_breaks", f"dates strictly inside the window {start} to {end}", baseline_breaks
         )
-    return np.concatenate([[0.0], _days(breaks, start), [T]]), breaks
+    return np.concatenate([[0.0], pointprocess.Window(start, end).days(breaks), [T]]), breaks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,39 +522,13 @@ def _fmt(x: float) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def rubin(thetas: np.ndarray, covs: np.ndarray, g: np.ndarray) -> tuple[float, float, float]:
-    """Estimate, standard error and 97.5% quantile for the linear combination g'theta (Rubin).
-
-    ``thetas`` (m x p) are the estimates of m imputations (jitter draws), ``covs`` (m x p x p)
-    their covariances; the total variance is within + (1 + 1/m) between, with Rubin's degrees
-    of freedom for the t quantile (normal when m = 1)."""
-    m = len(thetas)
-    use = g != 0
-    g = g[use]
-    thetas = thetas[:, use]
-    est = float(thetas.mean(axis=0) @ g)
-    within = float(np.mean([g @ c[np.ix_(use, use)] @ g for c in covs]))
-    between = float(np.var(thetas @ g, ddof=1)) if m > 1 else 0.0
-    total = within + (1 + 1 / m) * between
-    if m > 1 and between > 0 and np.isfinite(within):
-        r = (1 + 1 / m) * between / max(within, 1e-300)
-        df = (m - 1) * (1 + 1 / r) ** 2
-        q = float(stats.t.ppf(_Z, df))
-    else:
-        q = float(stats.norm.ppf(_Z))
-    return est, math.sqrt(total) if total >= 0 else math.nan, q
-
-
-_rubin = rubin  # the older private name
-
-
 def fit(
     times: pd.DatetimeIndex | pd.Series | Sequence[object],
     *,
     start: object | None = None,
     end: object | None = None,
     baseline_breaks: Sequence[object] | None = None,
-    seed: int = 0,
+    seed: int | None = 0,
     n_jitter: int | None = None,
     events: pd.DataFrame | Mapping[str, object] | None = None,
 ) -> HawkesResults:
@@ -613,10 +537,11 @@ def fit(
     ``start``/``end`` bound the observation window (default: the first event's day and the day
     after the last event's day). ``baseline_breaks`` are dates where the background rate may
     change. Timestamps with ties, or all at midnight (dates only), are spread uniformly within
-    their day over ``n_jitter`` random draws seeded by ``seed`` (default 5 draws in that case,
-    else 0 = no jitter); ``n_jitter=0`` with tied timestamps is an error. ``events`` (political
-    events) are kept for ``.plot()``. Intervals: Wald on log/logit scale from the observed
-    information, back-transformed (delta method), combined over draws by Rubin's rules.
+    their day over ``n_jitter`` random draws seeded by ``seed`` (None: fresh entropy; default
+    5 draws in that case, else 0 = no jitter); ``n_jitter=0`` with tied timestamps is an error.
+    ``events`` (political events) are kept for ``.plot()``. Intervals: Wald on log/logit scale
+    from the observed information, back-transformed (delta method), combined over draws by
+    Rubin's rules.
 
     The decay is constrained to at least 20 / window-days per day (slower excitation is
     indistinguishable from a drifting background). With day-rounded dates and a half-life near a
@@ -624,40 +549,19 @@ def fit(
     the branching ratio and baseline are not. Near a branching ratio of 0 its logit-scale Wald
     interval is very wide (and unreliable when the estimate is at the boundary, see ``at_bound``).
     """
-    idx = _as_times(times)
+    seed = params.seed_or_fresh(seed)
+    idx = pointprocess.as_times(times)
     n = len(idx)
     if n < _MIN_EVENTS:
         raise ModelInputError(
             f"need at least {_MIN_EVENTS} events to fit a Hawkes process, got {n}"
         )
-    start_ts = idx[0].normalize() if start is None else pd.Timestamp(start)
-    end_ts = idx[-1].normalize() + _DAY if end is None else pd.Timestamp(end)
-    if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
-    if idx[0] < start_ts or idx[-1] > end_ts:
-        raise ModelInputError(f"all times must lie in the window {start_ts} to {end_ts}")
+    win = pointprocess.window(idx, start, end)
+    start_ts, end_ts = win.start, win.end
     edges, breaks = _regime_edges(start_ts, end_ts, baseline_breaks)
     T = float(edges[-1])
-
-    ties = bool(idx.has_duplicates)
-    date_only = bool((idx == idx.normalize()).all())
-    if n_jitter is None:
-        n_jitter = 5 if (ties or date_only) else 0
-    if not isinstance(n_jitter, (int, np.integer)) or n_jitter < 0:
-        raise ParameterError(f"n_jitter must be a non-negative integer, got {n_jitter!r}")
-    if n_jitter == 0 and ties:
-        raise ModelInputError(
-            "times contain ties; use n_jitter >= 1 to spread them within their day"
-        )
-
-    t_raw = _days(idx, start_ts)
-    if n_jitter:
-        day0 = _days(idx.normalize(), start_ts)
-        lo, hi = np.maximum(day0, 0.0), np.minimum(day0 + 1.0, T)
-        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_jitter)]
-        draws = [lo + rng.random(n) * (hi - lo) for rng in rngs]
-    else:
-        draws = [t_raw]
+    n_jitter, draws = pointprocess.jitter(idx, win, n_jitter, seed)
+    t_raw = win.days(idx)
     datas = [_make_data(t, T, edges) for t in draws]
     fits = [_fit_once(d) for d in datas]
 
@@ -670,7 +574,7 @@ def fit(
     def interval(j: int, transform) -> tuple[float, float, float]:
         g = np.zeros(k + 2)
         g[j] = 1.0
-        est, se, q = rubin(thetas, covs, g)
+        est, se, q = pointprocess.rubin(thetas, covs, g)
         return transform(est), transform(est - q * se), transform(est + q * se)
 
     regimes = []
@@ -692,7 +596,7 @@ def fit(
     mean_mu = float(w @ mu)
     g = np.zeros(k + 2)
     g[:k] = w * mu / mean_mu
-    _, se, q = rubin(thetas, covs, g)
+    _, se, q = pointprocess.rubin(thetas, covs, g)
     mean_lo, mean_hi = mean_mu * _exp(-q * se), mean_mu * _exp(q * se)
 
     bounds_ts = [start_ts, *breaks, end_ts]
@@ -707,14 +611,9 @@ def fit(
     )
 
     # goodness of fit by time rescaling, at the pooled estimates
-    gofs = []
-    for d in datas:
-        lam_t = _compensator(d.t, d, mu, alpha, beta)
-        rescaled = np.diff(np.concatenate([[0.0], lam_t]))
-        ks = stats.kstest(rescaled, "expon")
-        gofs.append((float(ks.statistic), float(ks.pvalue), rescaled))
-    order = np.argsort([g_[0] for g_ in gofs])
-    gof_stat, gof_p, rescaled = gofs[order[len(order) // 2]]
+    gof_stat, gof_p, rescaled = pointprocess.time_rescaling(
+        [_compensator(d.t, d, mu, alpha, beta) for d in datas]
+    )
 
     # daily observed counts and expected events per day
     n_bins = int(math.ceil(T - 1e-9))
@@ -779,29 +678,26 @@ def simulate(
     *,
     start: object,
     end: object,
-    seed: int = 0,
+    seed: int | None = 0,
     baseline_breaks: Sequence[object] | None = None,
 ) -> pd.DatetimeIndex:
     """Simulate event times of the Hawkes process by Ogata's thinning, starting with no history.
 
     ``baseline`` is events per day (one value, or one per regime between ``baseline_breaks``),
-    ``branching_ratio`` in [0, 1), ``decay`` per day. Returns the event timestamps.
+    ``branching_ratio`` in [0, 1), ``decay`` per day; ``seed`` None draws fresh entropy.
+    Returns the event timestamps.
     """
-    start_ts, end_ts = pd.Timestamp(start), pd.Timestamp(end)
-    if pd.isna(start_ts) or pd.isna(end_ts) or end_ts <= start_ts:
-        raise ParameterError(f"end ({end_ts}) must be after start ({start_ts})")
+    start_ts, end_ts = params.date_range(start, end)
+    seed = params.seed(seed)
     edges, _ = _regime_edges(start_ts, end_ts, baseline_breaks)
     mu = np.atleast_1d(np.asarray(baseline, dtype=float))
     if mu.ndim != 1 or len(mu) != len(edges) - 1:
-        raise ParameterError(
-            f"need {len(edges) - 1} baseline value(s), one per regime, got {mu.size}"
-        )
-    if np.any(~np.isfinite(mu)) or np.any(mu < 0):
-        raise ParameterError("baseline must be finite and non-negative (events per day)")
-    if not 0 <= branching_ratio < 1:
-        raise ParameterError(f"branching_ratio must be in [0, 1), got {branching_ratio}")
-    if not (np.isfinite(decay) and decay > 0):
-        raise ParameterError(f"decay must be positive (per day), got {decay}")
+        raise params.fail("baseline", f"{len(edges) - 1} value(s), one per regime", baseline)
+    for m in mu:
+        params.number("baseline", m, minimum=0.0, unit="events per day")
+    if not 0 <= params.number("branching_ratio", branching_ratio) < 1:
+        raise params.fail("branching_ratio", "a number in [0, 1)", branching_ratio)
+    params.positive("decay", decay, unit="per day")
     rng = np.random.default_rng(seed)
     jump = branching_ratio * decay
     out: list[float] = []

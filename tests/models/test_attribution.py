@@ -20,7 +20,7 @@ import pytest
 import statsmodels.api as sm
 
 from analysis.errors import ModelInputError, ParameterError
-from analysis.models import attribution, windows
+from analysis.models import attribution, count_attribution, event_effects, windows
 
 START = pd.Timestamp("2020-01-01")
 END = START + pd.Timedelta(days=320)
@@ -46,7 +46,7 @@ def _daily(times, start=START, end=END):
 @pytest.fixture(scope="module")
 def two_steps():
     times = _simulate()
-    return times, attribution.fit(times, EVENTS, start=START, end=END, n_sims=300)
+    return times, attribution.fit(times, events=EVENTS, start=START, end=END, n_samples=300)
 
 
 # --- recovery ---------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
 def test_l_bfgs_b_reaches_the_same_optimum(two_steps, monkeypatch):
     times, fit = two_steps
     monkeypatch.setattr(attribution, "OPTIMIZER", "L-BFGS-B")
-    other = attribution.fit(times, EVENTS, start=START, end=END, n_sims=50, compare=False)
+    other = attribution.fit(times, events=EVENTS, start=START, end=END, n_samples=50, compare=False)
     assert other.loglik == pytest.approx(fit.loglik, abs=1e-4)
     np.testing.assert_allclose(other.effects["rate_ratio"], fit.effects["rate_ratio"], rtol=1e-3)
     assert other.branching_ratio == pytest.approx(fit.branching_ratio, abs=1e-3)
@@ -98,11 +98,11 @@ def test_pulse_half_life_is_recovered_within_its_interval():
     times = _simulate(seed=4, effects=effects)
     fit = attribution.fit(
         times,
-        {k: v[0] for k, v in effects.items()},
+        events={k: v[0] for k, v in effects.items()},
         start=START,
         end=END,
         effect={"pulse": "pulse"},
-        n_sims=200,
+        n_samples=200,
         compare=False,
     )
     row = fit.effects.loc["pulse"]
@@ -120,7 +120,7 @@ def test_without_excitation_agrees_with_a_poisson_glm_on_daily_counts():
     # dates only, placed at noon (the GLM's daily mean is the rate at mid-day): Poisson counts
     times = _simulate(seed=2, alpha=0.0).normalize() + pd.Timedelta(hours=12)
     fit = attribution.fit(
-        times, EVENTS, start=START, end=END, excitation=False, n_jitter=0, compare=False
+        times, events=EVENTS, start=START, end=END, excitation=False, n_jitter=0, compare=False
     )
     assert fit.branching_ratio == 0.0
     daily = _daily(times)
@@ -148,7 +148,7 @@ def test_without_excitation_agrees_with_a_poisson_glm_on_daily_counts():
 def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design():
     times = _simulate(seed=3)
     daily = _daily(times.normalize())
-    res = attribution.fit_counts(daily, EVENTS, n_sims=200)
+    res = count_attribution.fit_counts(daily, events=EVENTS, n_samples=200)
     y = daily.to_numpy(dtype=float)
     days = np.arange(len(y), dtype=float)
     X = pd.DataFrame(
@@ -167,14 +167,18 @@ def test_fit_counts_agrees_with_statsmodels_negative_binomial_on_the_same_design
             math.exp(direct.params[j]), rel=1e-3
         )
     assert res.dispersion == pytest.approx(direct.params[-1], rel=1e-2)
-    assert list(res.effects.columns) == attribution.EFFECT_COLUMNS
+    assert list(res.effects.columns) == event_effects.EFFECT_COLUMNS
+    assert list(res.to_frame().columns[2:6]) == ["estimate", "low", "high", "p_value"]
+    np.testing.assert_array_equal(res.to_frame()["estimate"], res.effects["rate_ratio"])
     assert res.effects.loc["surge", "excess"] > 0 > res.effects.loc["truce", "excess"]
     assert "surge" in res.summary()
-    weekly = attribution.fit_counts(daily.resample("W-MON").sum(), EVENTS, n_sims=50)
+    weekly = count_attribution.fit_counts(
+        daily.resample("W-MON").sum(), events=EVENTS, n_samples=50
+    )
     assert weekly.unit == "week" and weekly.horizon_periods == 5
     assert weekly.effects.loc["surge", "rate_ratio"] > 1 > weekly.effects.loc["truce", "rate_ratio"]
-    same_week = attribution.fit_counts(
-        daily.resample("W-MON").sum(), {**EVENTS, "eve": "2020-05-20"}, n_sims=50
+    same_week = count_attribution.fit_counts(
+        daily.resample("W-MON").sum(), events={**EVENTS, "eve": "2020-05-20"}, n_samples=50
     )
     assert list(same_week.effects.index) == ["surge", "eve + truce"]
     assert same_week.effects.loc["eve + truce", "cluster"] == "eve, truce"
@@ -187,7 +191,7 @@ def test_fit_counts_without_overdispersion_is_the_poisson_regression():
     design."""
     times = _simulate(seed=8, alpha=0.0, mu=0.5)
     daily = _daily(times.normalize())
-    res = attribution.fit_counts(daily, EVENTS, n_sims=100)
+    res = count_attribution.fit_counts(daily, events=EVENTS, n_samples=100)
     assert res.dispersion == 0.0
     direct = sm.Poisson(daily.iloc[1:], res.design).fit(disp=0)
     for name in EVENTS:
@@ -214,12 +218,12 @@ def test_excess_of_a_step_without_contagion_is_background_times_rr_minus_one_tim
     times = _simulate(seed=5, alpha=0.0, effects=effects)
     fit = attribution.fit(
         times,
-        {"surge": EVENTS["surge"]},
+        events={"surge": EVENTS["surge"]},
         start=START,
         end=END,
         trend=False,
         excitation=False,
-        n_sims=400,
+        n_samples=400,
         compare=False,
     )
     row = fit.effects.loc["surge"]
@@ -235,11 +239,11 @@ def test_excess_with_contagion_is_larger_by_the_cascade_factor():
     times = _simulate(seed=6, alpha=0.5, effects=effects)
     fit = attribution.fit(
         times,
-        {"surge": EVENTS["surge"]},
+        events={"surge": EVENTS["surge"]},
         start=START,
         end=END,
         trend=False,
-        n_sims=300,
+        n_samples=300,
         compare=False,
     )
     row = fit.effects.loc["surge"]
@@ -289,7 +293,15 @@ def test_decomposition_comparison_plots_and_summary(two_steps):
     assert comp.loc["self-excitation only", "p_value"] < 0.01
     assert fit.gof_p > 0.01
     assert "net of the other events" in fit.summary()
-    assert fit.to_frame().equals(fit.effects)
+    frame = fit.to_frame()
+    assert list(frame.columns[:6]) == ["date", "effect", "estimate", "low", "high", "p_value"]
+    np.testing.assert_array_equal(frame["estimate"], fit.effects["rate_ratio"])
+    np.testing.assert_array_equal(frame["low"], fit.effects["rate_ratio_low"])
+    np.testing.assert_array_equal(frame["high"], fit.effects["rate_ratio_high"])
+    keep = [c for c in fit.effects.columns if not c.startswith("rate_ratio")]
+    pd.testing.assert_frame_equal(frame[keep], fit.effects[keep])
+    with pytest.warns(FutureWarning, match="legacy"):
+        assert fit.to_frame(names="legacy").equals(fit.effects)
     ax = fit.plot()
     assert "contagion" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert ax.figure.alt_text.startswith("Stacked chart")
@@ -301,11 +313,11 @@ def test_date_only_times_are_jittered_and_combined():
     times = _simulate(seed=7, end=START + pd.Timedelta(days=200)).normalize()
     fit = attribution.fit(
         times,
-        EVENTS,
+        events=EVENTS,
         start=START,
         end=START + pd.Timedelta(days=200),
         n_jitter=3,
-        n_sims=100,
+        n_samples=100,
         compare=False,
     )
     assert fit.n_jitter == 3 and "Rubin" in fit.ci_method
@@ -319,7 +331,7 @@ def test_events_with_no_attacks_between_them_are_one_cluster():
     times = _simulate(seed=8)
     times = times[~((times >= "2020-05-01") & (times < "2020-05-03"))]
     events = {"a": "2020-05-01", "b": "2020-05-03", "c": "2020-08-01"}
-    fit = attribution.fit(times, events, start=START, end=END, n_sims=100, compare=False)
+    fit = attribution.fit(times, events=events, start=START, end=END, n_samples=100, compare=False)
     assert list(fit.effects.index) == ["a + b", "c"]
     assert fit.effects.loc["a + b", "cluster"] == "a, b"
     assert fit.clusters == [["a", "b"]]
@@ -335,7 +347,7 @@ def test_highly_correlated_events_are_reported_jointly():
     times = times[keep].append(pd.DatetimeIndex(["2020-05-01 06:00"])).sort_values()
     events = {"a": "2020-05-01", "b": "2020-05-02"}
     fit = attribution.fit(
-        times, events, start=START, end=END, excitation=False, n_sims=100, compare=False
+        times, events=events, start=START, end=END, excitation=False, n_samples=100, compare=False
     )
     assert list(fit.effects.index) == ["a + b"]
     # the joint change after both (truth 3 x 0.4 = 1.2) within 0.4 on the log scale (~2 se);
@@ -355,26 +367,35 @@ def few_times():
 
 def test_event_outside_the_window_is_named(few_times):
     with pytest.raises(ModelInputError, match="late"):
-        attribution.fit(few_times, {**EVENTS, "late": "2021-06-01"}, start=START, end=END)
+        attribution.fit(few_times, events={**EVENTS, "late": "2021-06-01"}, start=START, end=END)
 
 
 def test_unknown_event_id_is_named(few_times):
     frame = pd.DataFrame({"event_id": list(EVENTS), "date": list(EVENTS.values())})
     with pytest.raises(ParameterError, match="nosuch"):
-        attribution.fit(few_times, frame, event_ids=["surge", "nosuch"], start=START, end=END)
+        attribution.fit(
+            few_times, events=frame, event_ids=["surge", "nosuch"], start=START, end=END
+        )
     with pytest.raises(ParameterError, match="nosuch"):
-        attribution.fit(few_times, EVENTS, effect={"nosuch": "pulse"}, start=START, end=END)
+        attribution.fit(few_times, events=EVENTS, effect={"nosuch": "pulse"}, start=START, end=END)
 
 
 def test_two_events_on_one_date_are_named(few_times):
     with pytest.raises(ParameterError, match="surge.*again|again.*surge"):
-        attribution.fit(few_times, {**EVENTS, "again": EVENTS["surge"]}, start=START, end=END)
+        attribution.fit(
+            few_times, events={**EVENTS, "again": EVENTS["surge"]}, start=START, end=END
+        )
 
 
 def test_an_event_with_no_attacks_after_it_is_flagged_at_the_bound(few_times):
     quiet = few_times[few_times < "2020-10-01"]
     fit = attribution.fit(
-        quiet, {**EVENTS, "end": "2020-10-01"}, start=START, end=END, n_sims=50, compare=False
+        quiet,
+        events={**EVENTS, "end": "2020-10-01"},
+        start=START,
+        end=END,
+        n_samples=50,
+        compare=False,
     )
     assert "rate ratio of end" in fit.at_bound
     assert fit.effects.loc["end", "rate_ratio"] < 0.01
@@ -383,7 +404,40 @@ def test_an_event_with_no_attacks_after_it_is_flagged_at_the_bound(few_times):
 
 def test_too_few_attacks(few_times):
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
-        attribution.fit(few_times[:5], EVENTS, start=START, end=END)
+        attribution.fit(few_times[:5], events=EVENTS, start=START, end=END)
     daily = _daily(few_times[:5].normalize())
     with pytest.raises(ModelInputError, match="at least 20 attacks"):
-        attribution.fit_counts(daily, EVENTS)
+        count_attribution.fit_counts(daily, events=EVENTS)
+
+
+# --- the old name of n_samples ------------------------------------------------------------------
+
+
+def test_n_sims_still_works_for_one_release_with_a_future_warning(few_times):
+    """n_sims= is the old name of n_samples=: same numbers, and a FutureWarning naming the new
+    name (both models)."""
+    kw = dict(events=EVENTS, start=START, end=END, compare=False, excitation=False, n_jitter=0)
+    new = attribution.fit(few_times, n_samples=40, **kw)
+    with pytest.warns(FutureWarning, match="n_sims is now called n_samples"):
+        old = attribution.fit(few_times, n_sims=40, **kw)
+    assert old.n_samples == new.n_samples == 40
+    pd.testing.assert_frame_equal(old.effects, new.effects)
+    daily = _daily(few_times.normalize())
+    new_counts = count_attribution.fit_counts(daily, events=EVENTS, n_samples=30)
+    with pytest.warns(FutureWarning, match="n_sims= goes in the next release"):
+        old_counts = count_attribution.fit_counts(daily, events=EVENTS, n_sims=30)
+    pd.testing.assert_frame_equal(old_counts.effects, new_counts.effects)
+
+
+def test_events_are_keyword_only_and_seed_may_be_none(few_times):
+    with pytest.raises(TypeError):
+        attribution.fit(few_times, EVENTS, start=START, end=END)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        count_attribution.fit_counts(_daily(few_times.normalize()), EVENTS)  # type: ignore[misc]
+    kw = dict(events=EVENTS, start=START, end=END, compare=False, n_samples=20)
+    fresh = attribution.fit(few_times, seed=None, **kw)
+    assert np.isfinite(fresh.effects["rate_ratio"]).all()
+    with pytest.raises(ParameterError, match="seed must be"):
+        attribution.fit(few_times, seed=-1, **kw)
+    with pytest.raises(ParameterError, match="n_samples must be"):
+        attribution.fit(few_times, **{**kw, "n_samples": 5})

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize
 
-from analysis.models import hawkes
+from analysis.models import hawkes, pointprocess
 
 START = pd.Timestamp("2015-01-01")
 END = START + pd.Timedelta(days=2000)
@@ -189,11 +189,11 @@ def test_jitter_on_day_rounded_data_agrees_with_continuous_fit():
 def test_rubin_total_variance_adds_between_draw_variance():
     thetas = np.array([[0.0, 1.0], [0.2, 1.0], [0.4, 1.0]])
     covs = np.array([np.eye(2) * 0.01] * 3)
-    est, se, q = hawkes._rubin(thetas, covs, np.array([1.0, 0.0]))
+    est, se, q = pointprocess.rubin(thetas, covs, np.array([1.0, 0.0]))
     assert est == pytest.approx(0.2)
     assert se**2 == pytest.approx(0.01 + (1 + 1 / 3) * 0.04)
     assert q > 1.96  # t quantile with finite degrees of freedom
-    est, se, q = hawkes._rubin(thetas, covs, np.array([0.0, 1.0]))
+    est, se, q = pointprocess.rubin(thetas, covs, np.array([0.0, 1.0]))
     assert se**2 == pytest.approx(0.01) and q == pytest.approx(1.959964, rel=1e-5)
 
 
@@ -234,6 +234,10 @@ def test_bad_input_raises(simulated):
         hawkes.fit(simulated.floor("D"), n_jitter=0)
     with pytest.raises(ValueError, match="n_jitter"):
         hawkes.fit(simulated, n_jitter=-1)
+    with pytest.raises(ValueError, match="seed must be"):
+        hawkes.fit(simulated, seed=-1)
+    with pytest.raises(ValueError, match="seed must be"):
+        hawkes.simulate(0.5, 0.5, 1.0, start=START, end=END, seed=1.5)
     with pytest.raises(ValueError, match="NaT"):
         hawkes.fit(list(simulated[:20]) + [pd.NaT])
     with pytest.raises(ValueError, match="branching_ratio"):
