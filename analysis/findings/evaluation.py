@@ -238,7 +238,9 @@ class FindingsResults(Results):
         rows = self.findings[
             self.findings["grade"].isin(grades.GRADES[:7]) & np.isfinite(self.findings["high"])
         ]
-        rows = rows.drop_duplicates("group", keep="first") if len(rows) else rows
+        members = rows["event_id"] + ";" + rows["group"].fillna("")
+        key = members.map(lambda m: ";".join(sorted(x for x in m.split(";") if x)))
+        rows = rows[~key.duplicated()]  # one line per group of inseparable events
         ax = new_axes(ax, figsize=(7.0, 0.32 * max(len(rows), 3) + 1.2))
         y = np.arange(len(rows))[::-1]
         lo = rows["low"].clip(lower=1e-3).to_numpy(dtype=float)
