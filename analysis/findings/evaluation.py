@@ -159,7 +159,7 @@ def attack_series(
     incidents: pd.DataFrame, events: pd.DataFrame, options: Options
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The attacks analysed, the incidents dropped as the events themselves, and the ids of
-    the marker events (attack events after :data:`MARKER_GAP_DAYS` days without an attack).
+    the marker events (militia attack events after :data:`MARKER_GAP_DAYS` days without one).
 
     Kept: confirmed attacks (all with ``confirmation="all"``), without Iran's state strikes
     unless ``include_state_strikes``. Dropped (second frame, with the ``event_id`` they are):
@@ -184,7 +184,8 @@ def attack_series(
     gap = pd.Timedelta(days=MARKER_GAP_DAYS)
     marker_ids = []
     for _, ev in events[events["category"].isin(list(kinds))].iterrows():
-        if not ((inc["date"] >= ev["date"] - gap) & (inc["date"] < ev["date"])).any():
+        quiet = not ((inc["date"] >= ev["date"] - gap) & (inc["date"] < ev["date"])).any()
+        if quiet and ev["category"] == ATTACK_CATEGORY:  # a state strike opens no militia spell
             marker_ids.append(ev["event_id"])  # its attacks stay: it is not fitted
             continue
         hit = (inc["date"] == ev["date"]) & kinds[ev["category"]] & (own == "")

@@ -98,12 +98,11 @@ def sentence(row: Mapping[str, object], labels: Mapping[str, str] | None = None)
         return f"{name} is not graded: {row.get('not_graded_reason') or 'no estimate'}."
     if grade == "inseparable":
         joint = GRADE_WORDS.get(str(row.get("joint_grade")), GRADE_WORDS["cannot_tell"])
-        tries = [
-            (name, _LISTED, f": {joint}; these events cannot be separated."),
-            (name, _LISTED, ": they cannot be separated."),
-            (name, 1, ": they cannot be separated."),
-            (name, 0, ": they cannot be separated."),
-            (name.rsplit(" (", 1)[0], 0, ": they cannot be separated."),
+        short = name.rsplit(" (", 1)[0]
+        tries = [  # the grade in words kept as long as it fits, then fewer names, then no date
+            (who, listed, f": {tail}")
+            for tail in (f"{joint}; these events cannot be separated.", "they cannot be separated.")
+            for who, listed in ((name, _LISTED), (name, 1), (name, 0), (short, 0))
         ]
         for who, listed, tail in tries:
             text = f"After {who} and {_members(row, labels, listed)}, {_figure(row, horizon)}{tail}"
