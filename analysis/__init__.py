@@ -7,6 +7,7 @@ Its rooms, top to bottom (imports point down only; ARCHITECTURE.md has the whole
 - :mod:`analysis.explore`   the JupyterLab explorers (ipywidgets), beside the command
 - :mod:`analysis.report`    briefs config, build keys, notebook execution, HTML export, publishing
 - :mod:`analysis.briefs`    results turned into pages: the event brief, recent tempo, reader tables
+- :mod:`analysis.findings`  one pre-specified answer per event (joint fit per campaign, grades)
 - :mod:`analysis.models`    ITS, event windows, changepoints, Hawkes, counterfactuals
 - :mod:`analysis.sources`   real event feeds (ACLED, UCDP GED, GDELT), fetching and reconciliation
 - :mod:`analysis.geocharts` tile-grid maps of governorates and targets, small multiples
