@@ -30,6 +30,7 @@ __all__ = [
     "positive",
     "probability",
     "seed",
+    "seed_or_fresh",
     "whole_number",
 ]
 
@@ -187,3 +188,13 @@ def list_of(
     if len(items) < min_len:
         raise fail(name, f"a list of at least {min_len}", value)
     return items
+
+
+def seed_or_fresh(value: object, name: str = "seed") -> int:
+    """:func:`seed`, with None replaced by a seed drawn from fresh entropy, for models that
+    derive several streams from one seed and record the seed they used (so a run with
+    ``seed=None`` can still be repeated)."""
+    checked = seed(value, name)
+    if checked is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    return checked

@@ -137,7 +137,15 @@ def test_a_results_class_without_to_frame_cannot_be_instantiated() -> None:
 
 
 def _examples() -> dict[str, object]:
-    from analysis.models import changepoints, counterfactual, hawkes, its, windows
+    from analysis.models import (
+        backtest,
+        changepoints,
+        counterfactual,
+        hawkes,
+        its,
+        outlook,
+        windows,
+    )
     from analysis.sources import acled, reconcile
 
     rng = np.random.default_rng(7)
@@ -153,6 +161,10 @@ def _examples() -> dict[str, object]:
         "changepoints": changepoints.detect(weekly, events={"step": "2020-06-01"}),
         "hawkes": hawkes.fit(times, start="2020-01-01", end="2020-04-01"),
         "counterfactual": counterfactual.fit(weekly, "2020-06-01", n_sims=100, param_draws=0),
+        "outlook": outlook.forecast(weekly, model="nb", n_samples=100),
+        "backtest": backtest.backtest(
+            weekly, start=weekly.index[30], models=("nb", "climatology"), step=3, n_samples=100
+        ),
         "reconcile": reconcile(feed.drop(columns=["source_dataset"]), feed),
     }
 

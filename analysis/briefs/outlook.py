@@ -35,6 +35,7 @@ from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook
+from analysis.models.backtest import BacktestResults, backtest, crps_samples
 from analysis.params import whole_number
 from analysis.paths import DEFAULT_SITE, FORECASTS_DIR_ENV, data_dir
 from analysis.results import Results, attr
@@ -145,7 +146,7 @@ def score_stored(records: Sequence[Mapping], y: pd.Series) -> pd.DataFrame:
                 continue
             samples = np.repeat(np.asarray(hist["values"]), np.asarray(hist["counts"]))
             obs = float(y.loc[target])
-            crps = float(outlook.crps_samples(np.array([obs]), samples[:, None])[0])
+            crps = float(crps_samples(np.array([obs]), samples[:, None])[0])
             q = rec["quantiles"]
             rows.append(
                 {
@@ -174,7 +175,7 @@ class OutlookBrief(Results):
 
     as_of: pd.Timestamp = attr("the day the data are read up to")
     forecast: outlook.OutlookResults = attr("the forecast of the next weeks (outlook.forecast)")
-    backtest: outlook.BacktestResults = attr("rolling-origin backtest over the weeks before")
+    backtest: BacktestResults = attr("rolling-origin backtest over the weeks before")
     weekly: pd.Series = attr("confirmed attacks per complete ISO week up to as_of")
     stored: pd.DataFrame = attr(
         "earlier editions' stored forecasts scored against what happened (score_stored)"
@@ -513,7 +514,7 @@ def outlook_brief(
             f"backtest_start {start:%Y-%m-%d} leaves no week to score before {day:%Y-%m-%d}"
         )
     models = tuple(dict.fromkeys((model, *outlook.BASELINES)))
-    bt = outlook.backtest(
+    bt = backtest(
         y, start=start, horizon=horizon, models=models, step=backtest_step, seed=seed,
         n_samples=backtest_samples,
     )  # fmt: skip
