@@ -29,9 +29,8 @@ from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 
 from analysis.briefs.html import Html, bullets, esc, heading, html_table, paragraphs
-from analysis.briefs.tables import words
 from analysis.briefs.tempo import resolve_as_of
-from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span
+from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, words
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook

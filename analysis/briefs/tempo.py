@@ -22,7 +22,6 @@ from matplotlib.axes import Axes
 
 from analysis.briefs.html import Html, bullets, esc, heading, html_table
 from analysis.briefs.lookups import events_between
-from analysis.briefs.tables import words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -34,6 +33,7 @@ from analysis.briefs.wording import (
     iso_period,
     plural,
     recorded_phrase,
+    words,
 )
 from analysis.charts import (
     EVENT_COLOR,
