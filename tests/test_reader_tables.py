@@ -138,8 +138,8 @@ def shipped():
             "incidents": incidents,
             "period": incidents[incidents["date"].between(START, END)],
             "chosen": chosen,
-            "windows": windows.compare(daily, chosen, days=30),
-            "its": its.fit(weekly, interventions, events=chosen),
+            "windows": windows.compare(daily, events=chosen, days=30),
+            "its": its.fit(weekly, events=interventions, annotate=chosen),
             "cp": changepoints.detect(weekly, events=chosen),
             "hawkes": hawkes.fit(times, start=START, end=window_end, seed=0),
             "hawkes_periods": hawkes.fit(
@@ -292,7 +292,7 @@ def test_windows_with_no_attacks_on_one_or_both_sides_are_said_in_words():
         {"2021-02-05": 1, "2021-02-10": 2, "2021-05-01": 4, "2021-07-01": 2}, "2021-01-01", 212
     )
     ev = _events(quiet="2021-02-01", silent="2021-04-01", edge="2021-07-22")
-    res = windows.compare(y, ev, days=30)
+    res = windows.compare(y, events=ev, days=30)
     assert np.isinf(res.table.loc["quiet", "rate_ratio"])  # the frame analysts see
     (table,) = check_reader_view(mv.windows_table_html(res, ev), tables=1)
     quiet, silent, edge = table["rows"]
@@ -343,10 +343,10 @@ def test_hostile_labels_are_escaped_in_every_view():
     weekly = y.resample("W-MON", label="left", closed="left").sum()
     weekly = weekly.asfreq("W-MON")
     views = [
-        mv.windows_table_html(windows.compare(y, ev, days=30), ev),
+        mv.windows_table_html(windows.compare(y, events=ev, days=30), ev),
         ov.events_html(ev),
-        mv.its_effects_html(its.fit(weekly, {"a": "2021-03-01"}), ev),
-        mv.its_summary_html(its.fit(weekly, {"a": "2021-03-01"}), ev),
+        mv.its_effects_html(its.fit(weekly, events={"a": "2021-03-01"}), ev),
+        mv.its_summary_html(its.fit(weekly, events={"a": "2021-03-01"}), ev),
         mv.changepoint_events_html(changepoints.detect(weekly, n_changepoints=1, events=ev)),
         bhtml.frame_html(pd.DataFrame({"note": [HOSTILE]}), "demo"),
     ]

@@ -156,11 +156,11 @@ def _examples() -> dict[str, object]:
     times = hawkes.simulate(0.5, 0.3, 1.0, start="2020-01-01", end="2020-04-01", seed=3)
     feed = acled.load(FIXTURES / "acled_iraq_sample.csv")
     return {
-        "its": its.fit(weekly, {"step": "2020-06-01"}),
-        "windows": windows.compare(daily, {"step": "2020-06-01"}, days=14),
+        "its": its.fit(weekly, events={"step": "2020-06-01"}),
+        "windows": windows.compare(daily, events={"step": "2020-06-01"}, days=14),
         "changepoints": changepoints.detect(weekly, events={"step": "2020-06-01"}),
         "hawkes": hawkes.fit(times, start="2020-01-01", end="2020-04-01"),
-        "counterfactual": counterfactual.fit(weekly, "2020-06-01", n_sims=100, param_draws=0),
+        "counterfactual": counterfactual.fit(weekly, "2020-06-01", n_samples=100, param_draws=0),
         "outlook": outlook.forecast(weekly, model="nb", n_samples=100),
         "backtest": backtest.backtest(
             weekly, start=weekly.index[30], models=("nb", "climatology"), step=3, n_samples=100

@@ -214,7 +214,8 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
 
 
 def _its_labels(res: ITSResults, events: pd.DataFrame | None) -> dict[str, str]:
-    return _label_map(events if events is not None else getattr(res, "events", None))
+    """Event id -> label from ``events`` when given, else the labels the fit kept."""
+    return _label_map(events) if events is not None else dict(res.labels)
 
 
 def its_effects_html(res: ITSResults, events: pd.DataFrame | None = None) -> Html:
@@ -701,7 +702,7 @@ def counterfactual_summary_html(res: CounterfactualResults) -> Html:
             f"{100 * res.relative_effect_low:+,.0f}% to {100 * res.relative_effect_high:+,.0f}%)."
         )
     texts.append(
-        f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_sims:,} simulated totals "
+        f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_samples:,} simulated totals "
         "without the event at least as far out as the observed one."
     )
     model = "a local-level model" if res.model == "ucm" else "an AR(1) model with a constant"

@@ -319,7 +319,7 @@ class OutlookBrief(Results):
         return bullets(self.track_record_words(), "outlook-track")
 
     def plot_calibration(self) -> Axes:
-        return self.backtest.plot_calibration(self.forecast.model)
+        return self.backtest.plot_calibration(model=self.forecast.model)
 
     def plot_scores(self) -> Axes:
         return self.backtest.plot()

@@ -224,9 +224,11 @@ class BacktestResults(Results):
             f"({crps.loc[best].iloc[0]:.2f}).",
         )
 
-    def plot_calibration(self, model: str | None = None, ax: Axes | None = None) -> Axes:
+    def plot_calibration(self, ax: Axes | None = None, *, model: str | None = None) -> Axes:
         """PIT histogram (one period ahead) and coverage of the 50% / 90% intervals of
-        ``model`` (default: the first model scored)."""
+        ``model`` (default: the first model scored): two panels, on a new figure when ``ax`` is
+        None, else the histogram on ``ax`` and the coverage on an inset beside it. Returns the
+        histogram's Axes."""
         model = model or self.models[0]
         if model not in self.models:
             raise params.fail("model", f"one of {', '.join(self.models)}", model)

@@ -92,11 +92,11 @@ def test_models_raise_the_error_family():
     with pytest.raises(ModelInputError, match="negative"):
         count_series(-daily)
     with pytest.raises(ModelInputError, match="daily series"):
-        windows.compare(weekly, {"e": "2020-01-20"})
-    with pytest.raises(ParameterError, match="no events given"):
-        windows.compare(daily, {})
+        windows.compare(weekly, events={"e": "2020-01-20"})
+    with pytest.raises(ParameterError, match="events must be at least one event"):
+        windows.compare(daily, events={})
     with pytest.raises(ParameterError, match="family must be one of"):
-        its.fit(daily, {"e": "2020-01-20"}, family="gaussian")
+        its.fit(daily, events={"e": "2020-01-20"}, family="gaussian")
     with pytest.raises(ParameterError, match="locate must be one of"):
         changepoints.detect(daily, locate="mean")
     with pytest.raises(ModelInputError, match="fewer than min_size"):

@@ -172,7 +172,7 @@ def test_backtest_tables(nb_series):
     assert ((bt.pit["pit"] >= 0) & (bt.pit["pit"] <= 1)).all()
     assert "one-week CRPS" in bt.summary()
     bt.plot()
-    bt.plot_calibration("auto")
+    bt.plot_calibration(model="auto")
     plt.close("all")
 
 
@@ -211,3 +211,12 @@ def test_backtest_bad_parameters(nb_series):
         backtest.backtest(nb_series, start=nb_series.index[2])
     with pytest.raises(ParameterError, match="step"):
         backtest.backtest(nb_series, start=nb_series.index[100], step=0)
+
+
+def test_seed_none_draws_a_seed_that_repeats_the_forecast(nb_series):
+    fresh = outlook.forecast(nb_series, model="climatology", n_samples=100, seed=None)
+    assert isinstance(fresh.seed, int) and fresh.seed >= 0
+    again = outlook.forecast(nb_series, model="climatology", n_samples=100, seed=fresh.seed)
+    np.testing.assert_array_equal(fresh.samples, again.samples)
+    with pytest.raises(ParameterError, match="seed must be a whole number >= 0 or None"):
+        outlook.forecast(nb_series, seed=-1)
