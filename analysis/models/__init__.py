@@ -10,4 +10,10 @@ One module per model, each with a function that fits and returns a results objec
 - :mod:`~analysis.models.counterfactual`  state-space counterfactual forecast, ``fit``
 - :mod:`~analysis.models.attribution`     events' effects net of each other and of contagion
   (self-exciting process with event terms), ``fit``; negative-binomial cross-check, ``fit_counts``
+- :mod:`~analysis.models.outlook`         probabilistic forecasts of the next periods, ``forecast``
+- :mod:`~analysis.models.backtest`        rolling-origin backtest of those forecasts, ``backtest``
+
+:mod:`~analysis.models.vocabulary` holds the words they share (``events=``, ``seed``,
+``n_samples``, the ``to_frame`` columns ``estimate, low, high, p_value``; README's "One
+vocabulary").
 """

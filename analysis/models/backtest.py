@@ -34,7 +34,6 @@ from analysis.charts import (
     new_axes,
     new_figure,
 )
-from analysis.errors import ParameterError
 from analysis.models.inputs import count_series, period_unit
 from analysis.models.outlook import (
     BASELINES,
@@ -174,7 +173,9 @@ class BacktestResults(Results):
             keep &= t <= hi
         scored = self.scored[keep].reset_index(drop=True)
         if scored.empty:
-            raise ParameterError(f"no scored forecast has its target between {start} and {end}")
+            raise params.fail(
+                "start and end", "a span holding the target of a scored forecast", (start, end)
+            )
         origins = pd.DatetimeIndex(sorted(scored["origin"].unique()))
         return _summarise(
             scored, self.models, self.horizon, self.unit, self.step, self.seed, origins
@@ -299,14 +300,18 @@ def backtest(
     first = int(idx.searchsorted(start_ts, side="left"))
     last = min(int(idx.searchsorted(end_ts, side="right")) - 1, len(idx) - 2)
     if first < MIN_HISTORY - 1:
-        raise ParameterError(
-            f"start {start_ts:%Y-%m-%d} leaves fewer than {MIN_HISTORY} periods of history; "
-            f"start on or after {idx[min(MIN_HISTORY - 1, len(idx) - 1)]:%Y-%m-%d}"
+        earliest = idx[min(MIN_HISTORY - 1, len(idx) - 1)]
+        raise params.fail(
+            "start",
+            f"on or after {earliest:%Y-%m-%d} (leaving {MIN_HISTORY} periods of history)",
+            start,
         )
     if last < first:
-        raise ParameterError(
-            f"no forecast origin between start {start_ts:%Y-%m-%d} and end {end_ts:%Y-%m-%d} "
-            "with an outcome after it"
+        raise params.fail(
+            "end",
+            f"a date leaving a forecast origin from start {start_ts:%Y-%m-%d} on, with an outcome "
+            "after it",
+            end,
         )
     values = series.to_numpy()
     rng_pit = np.random.default_rng([seed, 101])

@@ -205,10 +205,14 @@ def test_bad_parameters_name_the_parameter(nb_series, kwargs, name):
 
 
 def test_backtest_bad_parameters(nb_series):
-    with pytest.raises(ParameterError, match="models"):
+    with pytest.raises(ParameterError, match=r"models\[1\] must be one of auto, nb"):
         backtest.backtest(nb_series, start=nb_series.index[100], models=("nb", "arima"))
-    with pytest.raises(ParameterError, match="start"):
+    with pytest.raises(ParameterError, match="models must be a list of at least 1"):
+        backtest.backtest(nb_series, start=nb_series.index[100], models=())
+    with pytest.raises(ParameterError, match="start must be on or after"):
         backtest.backtest(nb_series, start=nb_series.index[2])
+    with pytest.raises(ParameterError, match="end must be a date leaving a forecast origin"):
+        backtest.backtest(nb_series, start=nb_series.index[100], end=nb_series.index[50])
     with pytest.raises(ParameterError, match="step"):
         backtest.backtest(nb_series, start=nb_series.index[100], step=0)
 
