@@ -3,10 +3,10 @@
 :class:`Html` pairs an HTML fragment with its plain-text twin, so a notebook shows it rendered in
 Jupyter and as text in a terminal. Only absolute http(s) links are emitted (:func:`safe_url`).
 
-Tables. :func:`reader_table` is the table API: its cells are plain text (escaped here) or
-:class:`Html` (already safe), and it returns an :class:`Html` with the text twin;
-:func:`frame_html` shows a DataFrame through it, in words. :func:`html_table` is the renderer
-underneath (markup only, cells already escaped), kept for the pages that build their own text.
+Tables. :func:`reader_table` is the one table API: its cells are values shown as text (escaped
+here; None and NaN empty) or :class:`Html` (already safe: a link, a note under a label), and it
+returns an :class:`Html` with a plain-text twin (a padded text table, or the ``text`` given);
+:func:`frame_html` shows a DataFrame through it, in words.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ __all__ = [
     "frame_html",
     "heading",
     "headline_html",
-    "html_table",
     "label_with_notes",
     "link",
     "note_html",
@@ -124,7 +123,7 @@ def _td(content: str, numeric: bool, nowrap: bool) -> str:
     return f"<td{attr}>{content}</td>"
 
 
-def html_table(
+def _table_markup(
     header: Sequence[str],
     rows: Iterable[Sequence[str]],
     css: str,
@@ -132,7 +131,7 @@ def html_table(
     numeric: Collection[int] = (),
     nowrap: Collection[int] = (),
 ) -> str:
-    """A plain HTML table; ``header`` is escaped here, row cells must already be escaped HTML.
+    """The table's markup; ``header`` is escaped here, row cells are escaped HTML already.
 
     Columns whose positions are in ``numeric`` hold numbers: right-aligned (class ``num``) and,
     when a cell is a short number phrase (:func:`_one_line`), kept on one line (class ``nowrap``)
@@ -182,8 +181,9 @@ def heading(title: str, headline: str) -> Html:
 # reader tables: text or Html cells, escaped here
 # --------------------------------------------------------------------------------------------
 
-#: a reader-table cell: plain text (escaped by the table) or an already-safe Html fragment
-Cell = str | Html
+#: a reader-table cell: a value shown as text (escaped by the table; None and NaN shown empty)
+#: or an already-safe Html fragment
+Cell = str | Html | object
 
 
 def _html_cell(cell: Cell) -> str:
@@ -191,7 +191,7 @@ def _html_cell(cell: Cell) -> str:
 
 
 def _text_cell(cell: Cell) -> str:
-    return cell.text if isinstance(cell, Html) else str(cell)
+    return cell.text if isinstance(cell, Html) else html.unescape(esc(cell))
 
 
 def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -209,16 +209,18 @@ def reader_table(
     rows: Sequence[Sequence[Cell]],
     css: str,
     *,
-    numeric: Sequence[int] = (),
-    nowrap: Sequence[int] = (),
+    numeric: Collection[int] = (),
+    nowrap: Collection[int] = (),
+    text: str | None = None,
 ) -> Html:
-    """An escaped HTML table (cells: plain text, escaped here, or :class:`Html`) and its text."""
+    """A table for readers (class ``dataframe escalation-<css>``): ``header`` and the cells'
+    text escaped here, :class:`Html` cells kept as they are. Columns in ``numeric`` hold numbers
+    (right-aligned; a short number phrase kept on one line), columns in ``nowrap`` dates (kept on
+    one line). The text twin is ``text`` when given, else the cells as a padded text table."""
     body = [[_html_cell(c) for c in row] for row in rows]
-    text = [[_text_cell(c) for c in row] for row in rows]
-    return Html(
-        html_table(header, body, css, numeric=numeric, nowrap=nowrap),
-        _text_table(header, text),
-    )
+    if text is None:
+        text = _text_table(header, [[_text_cell(c) for c in row] for row in rows])
+    return Html(_table_markup(header, body, css, numeric=numeric, nowrap=nowrap), text)
 
 
 def note_html(text: str, css: str = "note") -> Html:
