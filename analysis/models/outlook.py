@@ -55,7 +55,6 @@ from analysis.charts import (
 from analysis.errors import ModelInputError
 from analysis.models import hawkes
 from analysis.models.inputs import count_series, period_unit
-from analysis.params import whole_number
 from analysis.results import Results, attr
 
 __all__ = [
@@ -417,7 +416,7 @@ class OutlookResults(Results):
 
     def prob_at_least(self, k: int) -> pd.Series:
         """Probability of at least ``k`` attacks in each future period (index: period start)."""
-        k = whole_number("k", k, minimum=0)
+        k = params.whole_number("k", k, minimum=0)
         if self.exact is not None:
             p = [float(d.sf(k - 1)) for d in self.exact]
         else:
@@ -505,7 +504,7 @@ def forecast(
     numbers.
     """
     model = check_model(model)
-    horizon = whole_number("horizon", horizon, minimum=1, unit="periods")
+    horizon = params.whole_number("horizon", horizon, minimum=1, unit="periods")
     n_samples = params.n_samples(n_samples, minimum=MIN_SAMPLES)
     seed = params.seed_or_fresh(seed)
     hist, freq = _history(y, as_of)
@@ -557,7 +556,7 @@ def simulate_nb(
 ) -> pd.Series:
     """A count series from the ``nb`` model's own form (no trend): y_t ~ NB2(mu_t, dispersion),
     log mu_t = intercept + lag1 log(1 + y_{t-1}) + lag24 log(1 + mean(y_{t-2..t-4}))."""
-    n = whole_number("n", n, minimum=_NB_LAGS + 1)
+    n = params.whole_number("n", n, minimum=_NB_LAGS + 1)
     dispersion = params.positive("dispersion", dispersion)
     rng = np.random.default_rng(params.seed(seed))
     y = np.zeros(n + 50)
