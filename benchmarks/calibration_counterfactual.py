@@ -36,14 +36,16 @@ def _weekly(rng: np.random.Generator, step: float) -> tuple[pd.Series, float]:
     return pd.Series(base + extra, index=idx), float(extra.sum())
 
 
-def _calibrate(model: str, step: float, reps: int, param_draws: int, n_sims: int) -> dict:
+def _calibrate(model: str, step: float, reps: int, param_draws: int, n_samples: int) -> dict:
     rng = np.random.default_rng([SEED, int(step), reps])
     hits_real = hits_expected = excludes_zero = 0
     bias, width, seconds, cpu = [], [], [], []
     for i in range(reps):
         y, realised = _weekly(rng, step)
         t0, c0 = time.perf_counter(), time.process_time()
-        res = cf.fit(y, y.index[PRE], model=model, seed=i, n_sims=n_sims, param_draws=param_draws)
+        res = cf.fit(
+            y, y.index[PRE], model=model, seed=i, n_samples=n_samples, param_draws=param_draws
+        )
         seconds.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         lo, hi = res.cumulative_effect_low, res.cumulative_effect_high
@@ -78,12 +80,12 @@ def _daily_timing(model: str, param_draws: int, repeats: int) -> tuple[float, fl
 def main(quick: bool = False) -> dict:
     """Run the calibration (200 series per setting, or 10 when quick) and the timing; print them."""
     reps = 3 if quick else 200
-    n_sims = 200 if quick else 1000
+    n_samples = 200 if quick else 1000
     settings = [("ucm", 20), ("sarima", 20)] if quick else [("ucm", 20), ("sarima", 20), ("ucm", 0)]
-    out: dict = {"reps": reps, "n_sims": n_sims, "calibration": {}, "daily_3650_seconds": {}}
+    out: dict = {"reps": reps, "n_samples": n_samples, "calibration": {}, "daily_3650_seconds": {}}
     print(
         f"Counterfactual calibration: {reps} weekly Poisson series per row, "
-        f"rate {BASE_RATE:g}/week, {PRE} pre + {POST} post weeks, {n_sims} simulated paths "
+        f"rate {BASE_RATE:g}/week, {PRE} pre + {POST} post weeks, {n_samples} simulated paths "
         "per fit, "
         "nominal coverage 95%"
     )
@@ -94,7 +96,7 @@ def main(quick: bool = False) -> dict:
     print(header)
     for model, draws in settings:
         for name, step in (("excess", STEP), ("null", 0.0)):
-            r = _calibrate(model, step, reps, draws, n_sims)
+            r = _calibrate(model, step, reps, draws, n_samples)
             out["calibration"][f"{model}/draws={draws}/{name}"] = r
             print(
                 f"{model:<8}{draws:>12}{name:>10}{r['coverage_realised']:>16.3f}"

@@ -61,7 +61,7 @@ def main(quick: bool = False, seed: int = 20200103) -> dict:
         interventions = {"event": y.index[BREAK]}
         for name, kwargs in SETTINGS.items():
             t0 = time.perf_counter()
-            row = its.fit(y, interventions, **kwargs).effects.loc["event"]
+            row = its.fit(y, events=interventions, **kwargs).effects.loc["event"]
             seconds[name] += time.perf_counter() - t0
             covered[name].append(bool(row.level_low <= LEVEL_RR <= row.level_high))
             widths[name].append(float(row.level_high / row.level_low))

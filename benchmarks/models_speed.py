@@ -36,8 +36,8 @@ def main(quick: bool = False) -> dict:
         fn()
         timings[name] = time.perf_counter() - t0
 
-    timed("its.fit", lambda: its.fit(y, {"event_a": events["event_a"]}))
-    timed("windows.compare", lambda: windows.compare(y, events, days=30))
+    timed("its.fit", lambda: its.fit(y, events={"event_a": events["event_a"]}))
+    timed("windows.compare", lambda: windows.compare(y, events=events, days=30))
     timed("changepoints.detect", lambda: changepoints.detect(y))
     timed("hawkes.fit", lambda: hawkes.fit(times))
     timed("counterfactual.fit", lambda: counterfactual.fit(y, pd.Timestamp(events["event_a"])))

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import load_incidents
-from analysis.models import outlook
+from analysis.models import backtest, outlook
 from analysis.series import MonthPrecisionWarning, counts
 
 SELECTION_END = "2022-12-31"
@@ -39,7 +39,7 @@ HOLDOUT_START = "2023-01-01"
 SEED = 13
 
 
-def _table(bt: outlook.BacktestResults) -> pd.DataFrame:
+def _table(bt: backtest.BacktestResults) -> pd.DataFrame:
     f = bt.to_frame()
     out = pd.DataFrame(
         {
@@ -58,7 +58,7 @@ def _table(bt: outlook.BacktestResults) -> pd.DataFrame:
     return out
 
 
-def _rule(bt: outlook.BacktestResults) -> str:
+def _rule(bt: backtest.BacktestResults) -> str:
     """auto's documented rule on the selection span: does a component alone beat the mixture
     (mean CRPS over horizons 1-4 per origin, block-bootstrap 95% interval excluding 0)?"""
     s = bt.scored
@@ -67,7 +67,7 @@ def _rule(bt: outlook.BacktestResults) -> str:
     lines = []
     winner = None
     for m in outlook.AUTO_COMPONENTS:
-        skill, lo, hi = outlook.block_bootstrap_skill(
+        skill, lo, hi = backtest.block_bootstrap_skill(
             per_origin[m].to_numpy(), per_origin["auto"].to_numpy(), bt.block, rng
         )
         lines.append(
@@ -84,7 +84,7 @@ def _rule(bt: outlook.BacktestResults) -> str:
     return "\n".join([*lines, verdict])
 
 
-def _goal(bt: outlook.BacktestResults, label: str) -> str:
+def _goal(bt: backtest.BacktestResults, label: str) -> str:
     f = bt.to_frame().loc[("auto", 1)]
     better = f["skill"] >= 0.10 and f["low"] > 0
     cover = 0.85 <= f["cover90"] <= 0.95 and 0.85 <= f["cover90_attacks"] <= 0.95
@@ -104,7 +104,7 @@ def main(quick: bool = False) -> None:
     end = "2020-12-28" if quick else None
     n_samples = 300 if quick else 1000
     t0 = time.perf_counter()
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         weekly, start="2020-01-06", end=end, horizon=4, seed=SEED, n_samples=n_samples
     )
     seconds = time.perf_counter() - t0

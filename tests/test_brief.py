@@ -128,11 +128,11 @@ def test_event_brief_numbers_are_the_models_numbers(step_data):
     assert b.start == date - pd.Timedelta(weeks=20) and b.end == date + pd.Timedelta(weeks=20)
     daily = counts(incidents, "D", b.start, b.end)
     weekly = counts(incidents, "W-MON", b.start, b.end)
-    w = windows.compare(daily, {"step": date}, days=30).table.loc["step"]
+    w = windows.compare(daily, events={"step": date}, days=30).table.loc["step"]
     assert (b.window_before, b.window_after) == (w["before"], w["after"])
     assert b.window_rate_ratio == pytest.approx(w["rate_ratio"])
     assert (b.window_low, b.window_high, b.window_p) == pytest.approx((w["low"], w["high"], w["p"]))
-    e = its.fit(weekly, {"step": date}).effects.loc["step"]
+    e = its.fit(weekly, events={"step": date}).effects.loc["step"]
     assert b.its_level_rr == pytest.approx(e["level_rr"])
     assert b.its_slope_high == pytest.approx(e["slope_high"])
     c = counterfactual.fit(weekly, date, post_end=date + pd.Timedelta(days=29), seed=3)
@@ -310,7 +310,7 @@ def test_incidents_in_window_matches_the_windows_model(step_data):
     date = pd.Timestamp("2021-07-05")
     table = incidents_in_window(incidents, date, days=14)
     daily = counts(incidents, "D", "2021-01-04", "2021-12-31")
-    w = windows.compare(daily, {"e": date}, days=14).table.loc["e"]
+    w = windows.compare(daily, events={"e": date}, days=14).table.loc["e"]
     assert (table["window"] == "before").sum() == w["before"]
     assert (table["window"] == "after").sum() == w["after"]
     assert table["date"].is_monotonic_increasing
@@ -503,12 +503,12 @@ def _check_brief_glue(glued: dict, incidents, events, reported, event_id: str) -
     assert glued["title"] == b.title and glued["headline"] == b.headline
     daily = counts(incidents, "D", lo, hi)
     weekly = counts(incidents, "W-MON", lo, hi)
-    w = windows.compare(daily, {event_id: date}, days=30).table.loc[event_id]
+    w = windows.compare(daily, events={event_id: date}, days=30).table.loc[event_id]
     assert (glued["window_before"], glued["window_after"]) == (w["before"], w["after"])
     assert glued["window_rate_ratio"] == pytest.approx(w["rate_ratio"], rel=1e-9)
     assert (glued["window_low"], glued["window_high"]) == pytest.approx((w["low"], w["high"]))
     assert glued["window_p"] == pytest.approx(w["p"])
-    e = its.fit(weekly, {event_id: date}).effects.loc[event_id]
+    e = its.fit(weekly, events={event_id: date}).effects.loc[event_id]
     for k in ("level_rr", "level_low", "level_high", "level_p", "slope_rr", "slope_p"):
         assert glued[f"its_{k}"] == pytest.approx(e[k], rel=1e-9), k
     c = counterfactual.fit(weekly, date, post_end=date + pd.Timedelta(days=29), seed=0)

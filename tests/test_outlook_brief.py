@@ -17,7 +17,7 @@ import pytest
 from analysis.briefs import outlook as ob
 from analysis.data import load_incidents
 from analysis.errors import DataError
-from analysis.models import outlook
+from analysis.models import backtest, outlook
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_stored_record_rebuilds_the_samples_and_is_scored_once_observed(brief, t
     # weeks of 28 Jun, 5 Jul and 12 Jul are complete by 20 Jul; 19 Jul is not
     assert list(scored["horizon"]) == [1, 2, 3]
     obs = y_later.loc[scored["target"]].to_numpy()
-    expected = outlook.crps_samples(obs, brief.forecast.samples[:, :3])
+    expected = backtest.crps_samples(obs, brief.forecast.samples[:, :3])
     np.testing.assert_allclose(scored["crps"], expected)
     assert ob.score_stored(stored, brief.weekly).empty  # nothing observed yet at its own as_of
     # a later brief shows the running score; one for an earlier date ignores the record

@@ -1,4 +1,5 @@
-"""Reader views of the analysis pages (analysis.briefs.tables): tables a newsroom can read.
+"""Reader views of the analysis pages (analysis.briefs.overview, .model_views, .html): tables
+a newsroom can read.
 
 Every view, on the shipped data and on small synthetic series, must have no index column, headers
 in words, no number in scientific notation and no ``inf``/``nan``/``None`` text; a rate over a span
@@ -17,8 +18,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.briefs import Html, attack_times, counterfactual_span, event_row, events_between
-from analysis.briefs import tables as t
+from analysis.briefs import (
+    Html,
+    attack_times,
+    counterfactual_span,
+    event_row,
+    events_between,
+    wording,
+)
+from analysis.briefs import html as bhtml
+from analysis.briefs import model_views as mv
+from analysis.briefs import overview as ov
 from analysis.briefs.wording import fmt_number
 from analysis.data import load_events, load_incidents, load_reported_counts
 from analysis.models import changepoints, counterfactual, hawkes, its, windows
@@ -128,8 +138,8 @@ def shipped():
             "incidents": incidents,
             "period": incidents[incidents["date"].between(START, END)],
             "chosen": chosen,
-            "windows": windows.compare(daily, chosen, days=30),
-            "its": its.fit(weekly, interventions, events=chosen),
+            "windows": windows.compare(daily, events=chosen, days=30),
+            "its": its.fit(weekly, events=interventions, annotate=chosen),
             "cp": changepoints.detect(weekly, events=chosen),
             "hawkes": hawkes.fit(times, start=START, end=window_end, seed=0),
             "hawkes_periods": hawkes.fit(
@@ -148,18 +158,18 @@ def shipped():
 def test_data_overview_views(shipped):
     period = shipped["period"]
     for name, words in (("target_type", "US military base"), ("attack_type", "Rocket")):
-        (table,) = check_reader_view(t.crosstab_html(period, name), tables=1)
+        (table,) = check_reader_view(ov.crosstab_html(period, name), tables=1)
         assert table["header"][-4:] == ["confirmed", "claimed", "disputed", "all levels"]
         labels = column(table, table["header"][0])
         assert words in labels and labels[-1] == "all"
         assert column(table, "all levels")[-1] == f"{len(period):,}"
-    (table,) = check_reader_view(t.events_html(shipped["chosen"]), tables=1)
+    (table,) = check_reader_view(ov.events_html(shipped["chosen"]), tables=1)
     assert table["header"][:3] == ["date", "event", "kind of event"]
     assert "3 Jan 2020" in column(table, "date")
     assert "militia_attack" not in str(table) and "Militia attack" in column(table, "kind of event")
-    (table,) = check_reader_view(t.thin_months_html(shipped["incidents"], START, END), tables=1)
+    (table,) = check_reader_view(ov.thin_months_html(shipped["incidents"], START, END), tables=1)
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{4}", m) for m in column(table, "month"))
-    tallies = t.tallies_html(shipped["incidents"], load_reported_counts(), START, END)
+    tallies = ov.tallies_html(shipped["incidents"], load_reported_counts(), START, END)
     table, reference = check_reader_view(tallies, tables=2)
     assert all(s == "" or re.fullmatch(r"\d+%", s) for s in column(table, "share"))
     # only Iraq tallies beside the dataset's counts; the others without them, for reference
@@ -169,7 +179,7 @@ def test_data_overview_views(shipped):
 
 def test_windows_views(shipped):
     res = shipped["windows"]
-    (table,) = check_reader_view(t.windows_table_html(res, shipped["chosen"]), tables=1)
+    (table,) = check_reader_view(mv.windows_table_html(res, shipped["chosen"]), tables=1)
     assert len(table["header"]) <= 7, "fits a page 1,100 px wide"
     assert len(table["rows"]) == len(res.table)
     assert table["rows"][0][0].startswith("K-1 rocket attack")  # labels, not ids
@@ -181,20 +191,20 @@ def test_windows_views(shipped):
     bound = fmt_number(stats.chi2.ppf(0.95, 2) / 2 / 30)
     assert all(r[3] == f"no attacks: below {bound} a day" for r in none_before)
     assert all(r[5].startswith("not defined") for r in none_before)
-    summary = check_reader_view(t.summary_html(res, shipped["chosen"]), tables=0)
+    summary = check_reader_view(mv.summary_html(res, shipped["chosen"]), tables=0)
     assert summary == []
-    assert "Militia conditional truce" in t.summary_html(res, shipped["chosen"]).text
+    assert "Militia conditional truce" in mv.summary_html(res, shipped["chosen"]).text
 
 
 def test_its_views(shipped):
     res = shipped["its"]
-    (table,) = check_reader_view(t.its_effects_html(res), tables=1)
+    (table,) = check_reader_view(mv.its_effects_html(res), tables=1)
     assert column(table, "event") == ["Suleimani strike", "Pompeo embassy closure threat"]
     e = res.effects.loc["suleimani_strike"]
     want = f"{fmt_number(e.level_rr)} ({fmt_number(e.level_low)} to {fmt_number(e.level_high)})"
     assert table["rows"][0][2] == want
-    check_reader_view(t.summary_html(res), tables=0)
-    diagnostics = t.its_diagnostics_html(res)
+    check_reader_view(mv.summary_html(res), tables=0)
+    diagnostics = mv.its_diagnostics_html(res)
     check_reader_view(diagnostics, tables=0)
     lag = int(res.ljung_box.index[-1])
     assert f"p = {res.residual_autocorrelation:.3f} at lag {lag}" in diagnostics.text
@@ -203,26 +213,26 @@ def test_its_views(shipped):
 
 def test_changepoint_views(shipped):
     cp = shipped["cp"]
-    (seg,) = check_reader_view(t.segments_html(cp), tables=1)
+    (seg,) = check_reader_view(mv.segments_html(cp), tables=1)
     assert len(seg["rows"]) == len(cp.segments)
     assert column(seg, "rate (95% interval)")[1] == "1.3 a week (0.96 to 1.8)"
-    (near,) = check_reader_view(t.changepoint_events_html(cp), tables=1)
+    (near,) = check_reader_view(mv.changepoint_events_html(cp), tables=1)
     assert len(near["rows"]) == len(cp.changepoints)
     assert near["rows"][2][3].startswith("Militia conditional truce")
     assert near["rows"][2][4] == "2 days after the event"
-    check_reader_view(t.summary_html(cp), tables=0)
+    check_reader_view(mv.summary_html(cp), tables=0)
 
 
 def test_hawkes_views_say_an_unidentified_background_in_words(shipped):
     for fit in (shipped["hawkes"], shipped["hawkes_periods"]):
-        (table,) = check_reader_view(t.hawkes_table_html(fit))
+        (table,) = check_reader_view(mv.hawkes_table_html(fit))
         assert column(table, "measure")[-1].startswith("fit to the timing of attacks")
-        check_reader_view(t.summary_html(fit), tables=0)
+        check_reader_view(mv.summary_html(fit), tables=0)
     fit = shipped["hawkes_periods"]
     # the Oct-Nov 2020 truce: 1 attack, all put down to earlier attacks; the fit's background
     # there is ~1e-11 with an interval (0, inf): the page says so in words
     assert fit.baselines["baseline"].iloc[1] < 1e-6 and not np.isfinite(fit.baselines["high"][1])
-    (table,) = parse_tables(t.hawkes_table_html(fit).html)
+    (table,) = parse_tables(mv.hawkes_table_html(fit).html)
     row = next(r for r in table["rows"] if "10 Oct 2020 to 16 Nov 2020" in r[0])
     bound = fmt_number(stats.chi2.ppf(0.95, 4) / 2 / 38)  # exact upper limit for 1 in 38 days
     assert row[1:] == ["close to 0 (not pinned down)", f"below {bound} a day"]
@@ -230,14 +240,14 @@ def test_hawkes_views_say_an_unidentified_background_in_words(shipped):
 
 def test_counterfactual_views(shipped):
     res = shipped["cf"]
-    (table,) = check_reader_view(t.counterfactual_table_html(res), tables=1)
+    (table,) = check_reader_view(mv.counterfactual_table_html(res), tables=1)
     assert len(table["rows"]) == res.n_post + 1
     assert table["rows"][-1][:2] == [f"all {res.n_post} weeks", "12"]
-    check_reader_view(t.summary_html(res), tables=0)
+    check_reader_view(mv.summary_html(res), tables=0)
 
 
 def test_headline_html_is_escaped():
-    h = t.headline_html({"headline": HOSTILE})
+    h = bhtml.headline_html({"headline": HOSTILE})
     assert "<script>" not in h.html and "&lt;script&gt;" in h.html and h.text == HOSTILE
 
 
@@ -248,12 +258,12 @@ def test_headline_html_is_escaped():
 
 @pytest.mark.parametrize("exposure", [1, 7, 23, 30, 38, 365])
 def test_zero_count_upper_is_the_exact_one_sided_poisson_limit(exposure):
-    upper = t.zero_count_upper(exposure)
+    upper = wording.zero_count_upper(exposure)
     assert upper == pytest.approx(stats.chi2.ppf(0.95, 2) / 2 / exposure, rel=1e-12)
     # the rate at which seeing no event has probability 5%
     assert stats.poisson.pmf(0, upper * exposure) == pytest.approx(0.05, rel=1e-12)
-    assert t.rate_words(0, exposure, "day") == f"no attacks: below {fmt_number(upper)} a day"
-    assert t.rate_words(0, 0, "day") == "no data"
+    assert wording.rate_words(0, exposure, "day") == f"no attacks: below {fmt_number(upper)} a day"
+    assert wording.rate_words(0, 0, "day") == "no data"
 
 
 def _daily(values: dict[str, int], start: str, days: int) -> pd.Series:
@@ -282,9 +292,9 @@ def test_windows_with_no_attacks_on_one_or_both_sides_are_said_in_words():
         {"2021-02-05": 1, "2021-02-10": 2, "2021-05-01": 4, "2021-07-01": 2}, "2021-01-01", 212
     )
     ev = _events(quiet="2021-02-01", silent="2021-04-01", edge="2021-07-22")
-    res = windows.compare(y, ev, days=30)
+    res = windows.compare(y, events=ev, days=30)
     assert np.isinf(res.table.loc["quiet", "rate_ratio"])  # the frame analysts see
-    (table,) = check_reader_view(t.windows_table_html(res, ev), tables=1)
+    (table,) = check_reader_view(mv.windows_table_html(res, ev), tables=1)
     quiet, silent, edge = table["rows"]
     b30 = fmt_number(stats.chi2.ppf(0.95, 2) / 2 / 30)
     assert quiet[3] == f"no attacks: below {b30} a day" and quiet[4] == "0.10 a day"
@@ -294,7 +304,7 @@ def test_windows_with_no_attacks_on_one_or_both_sides_are_said_in_words():
     assert edge[0].endswith("only 10 days of data after")
     assert edge[4] == f"no attacks: below {fmt_number(3.0 / 10, 2)} a day"
     assert edge[5].startswith("0 (0 to ")
-    check_reader_view(t.windows_summary_html(res, ev), tables=0)
+    check_reader_view(mv.windows_summary_html(res, ev), tables=0)
 
 
 def test_a_segment_without_attacks_is_said_in_words():
@@ -302,7 +312,7 @@ def test_a_segment_without_attacks_is_said_in_words():
     index = pd.date_range("2021-01-04", periods=len(values), freq="W-MON")
     cp = changepoints.detect(pd.Series(values, index=index), n_changepoints=2)
     assert cp.segments["count"].tolist()[1] == 0
-    (table,) = check_reader_view(t.segments_html(cp), tables=1)
+    (table,) = check_reader_view(mv.segments_html(cp), tables=1)
     bound = fmt_number(stats.chi2.ppf(0.95, 2) / 2 / 12)
     assert table["rows"][1][4] == f"no attacks: below {bound} a week"
 
@@ -314,10 +324,10 @@ def test_a_background_period_without_attacks_is_said_in_words():
     times = times[(days < 200) | (days >= 260)]  # a quiet spell of 60 days
     breaks = [start + pd.Timedelta(days=200), start + pd.Timedelta(days=260)]
     fit = hawkes.fit(times, start=start, end=start + pd.Timedelta(days=460), baseline_breaks=breaks)
-    (table,) = check_reader_view(t.hawkes_table_html(fit), tables=1)
+    (table,) = check_reader_view(mv.hawkes_table_html(fit), tables=1)
     row = next(r for r in table["rows"] if "20 Jul 2021" in r[0])
     assert row[1:] == [f"no attacks: below {fmt_number(3.0 / 60)} a day", ""]
-    assert "no attacks in this period: the rate is below" in t.summary_html(fit).text
+    assert "no attacks in this period: the rate is below" in mv.summary_html(fit).text
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,12 +343,12 @@ def test_hostile_labels_are_escaped_in_every_view():
     weekly = y.resample("W-MON", label="left", closed="left").sum()
     weekly = weekly.asfreq("W-MON")
     views = [
-        t.windows_table_html(windows.compare(y, ev, days=30), ev),
-        t.events_html(ev),
-        t.its_effects_html(its.fit(weekly, {"a": "2021-03-01"}), ev),
-        t.its_summary_html(its.fit(weekly, {"a": "2021-03-01"}), ev),
-        t.changepoint_events_html(changepoints.detect(weekly, n_changepoints=1, events=ev)),
-        t.frame_html(pd.DataFrame({"note": [HOSTILE]}), "demo"),
+        mv.windows_table_html(windows.compare(y, events=ev, days=30), ev),
+        ov.events_html(ev),
+        mv.its_effects_html(its.fit(weekly, events={"a": "2021-03-01"}), ev),
+        mv.its_summary_html(its.fit(weekly, events={"a": "2021-03-01"}), ev),
+        mv.changepoint_events_html(changepoints.detect(weekly, n_changepoints=1, events=ev)),
+        bhtml.frame_html(pd.DataFrame({"note": [HOSTILE]}), "demo"),
     ]
     for view in views:
         assert "<script>" not in view.html
@@ -357,11 +367,13 @@ def test_frame_html_formats_for_readers():
         },
         index=pd.Index(["x", "y"], name="key"),
     )
-    view = t.frame_html(frame, "demo", columns={"attack_type": "weapon", "rate_per_day": "rate"})
+    view = bhtml.frame_html(
+        frame, "demo", columns={"attack_type": "weapon", "rate_per_day": "rate"}
+    )
     (table,) = check_reader_view(view, tables=1)
     assert table["header"] == ["weapon", "rate"]
     assert table["rows"] == [["Roadside bomb (IED)", "0.076"], ["Rocket", "< 0.001"]]
-    (table,) = check_reader_view(t.frame_html(frame, "demo"), tables=1)
+    (table,) = check_reader_view(bhtml.frame_html(frame, "demo"), tables=1)
     assert table["header"] == ["attack type", "rate per day", "upper", "first day", "count"]
     assert table["rows"][1][2:] == ["", "31 Dec 2021", "1,250"]
     assert 'class="num nowrap"' in view.html  # numbers right-aligned, on one line

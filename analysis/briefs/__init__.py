@@ -2,8 +2,10 @@
 
 One module per job:
 
-- :mod:`~analysis.briefs.html`         safe HTML fragments (everything from the data escaped)
-- :mod:`~analysis.briefs.wording`      numbers, dates and intervals in plain words
+- :mod:`~analysis.briefs.html`         safe HTML fragments (everything from the data escaped) and
+  the reader table (:func:`reader_table`, :func:`frame_html`)
+- :mod:`~analysis.briefs.wording`      numbers, dates, rates, intervals and codebook values in
+  plain words
 - :mod:`~analysis.briefs.lookups`      event and incident look-ups by id, date and window
 - :mod:`~analysis.briefs.event`        the event brief's numbers (:class:`EventBrief`) and
   :func:`event_brief`, which computes them
@@ -14,7 +16,8 @@ One module per job:
 - :mod:`~analysis.briefs.places`       where attacks happened: governorates and targets
   (:func:`where_attacks`, the tile-grid map and small multiples)
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
-- :mod:`~analysis.briefs.tables`       the analysis pages' tables and model summaries for readers
+- :mod:`~analysis.briefs.overview`     the data-overview page's tables (crosstab, timeline, tallies)
+- :mod:`~analysis.briefs.model_views`  the model pages' tables and summaries for readers
 - :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other
   and of contagion, with its cross-check (:func:`attribution_page`)
 
@@ -25,7 +28,7 @@ One module per job:
 
 from analysis.briefs.attribution import attribution_page
 from analysis.briefs.event import EventBrief, event_brief
-from analysis.briefs.html import Html, link, safe_url
+from analysis.briefs.html import Html, headline_html, link, safe_url
 from analysis.briefs.lookups import (
     attack_times,
     counterfactual_span,
@@ -35,24 +38,24 @@ from analysis.briefs.lookups import (
     events_between,
     incidents_in_window,
 )
-from analysis.briefs.places import where_attacks, window_places
-from analysis.briefs.tables import (
+from analysis.briefs.model_views import (
     changepoint_events_html,
     counterfactual_table_html,
-    crosstab_html,
-    events_html,
-    frame_html,
     hawkes_table_html,
-    headline_html,
     its_diagnostics_html,
     its_effects_html,
-    period_html,
     segments_html,
     summary_html,
-    tallies_html,
-    thin_months_html,
     windows_table_html,
 )
+from analysis.briefs.overview import (
+    crosstab_html,
+    events_html,
+    period_html,
+    tallies_html,
+    thin_months_html,
+)
+from analysis.briefs.places import where_attacks, window_places
 from analysis.briefs.tempo import compare_tempo, recent_tempo, source_note_html
 from analysis.briefs.values import (
     changepoint_values,

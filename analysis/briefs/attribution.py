@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.briefs.html import Html, esc
+from analysis.briefs.html import Html, esc, label_with_notes, note_html, reader_table
 from analysis.briefs.lookups import attack_times, events_between
-from analysis.briefs.tables import estimate_text, label_with_notes, note_html, reader_table
 from analysis.briefs.wording import (
     DAY,
+    estimate_text,
     finite_or_none,
     fmt_count,
     fmt_date,

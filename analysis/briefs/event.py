@@ -340,12 +340,12 @@ def event_brief(
         window_res = _try(
             notes,
             "before/after comparison",
-            lambda: windows_model.compare(daily, {event_id: date}, days=int(window_days)),
+            lambda: windows_model.compare(daily, events={event_id: date}, days=int(window_days)),
         )
         its_res = _try(
             notes,
             "trend model",
-            lambda: its_model.fit(weekly, {event_id: date}),
+            lambda: its_model.fit(weekly, events={event_id: date}),
         )
         cf_res = _try(
             notes,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.briefs.html import Html, bullets, esc, heading, html_table, link, paragraphs
+from analysis.briefs.html import Html, bullets, esc, heading, link, paragraphs, reader_table
 from analysis.briefs.lookups import event_card, event_title
 from analysis.briefs.wording import (
     DAY,
@@ -30,6 +30,7 @@ from analysis.briefs.wording import (
     plural,
     ratio_words,
     recorded_phrase,
+    words,
 )
 from analysis.charts import (
     EVENT_COLOR,
@@ -53,8 +54,6 @@ __all__ = ["MEASURES", "NET_DIRECTION", "EventBriefViews"]
 
 _NAN = float("nan")
 
-#: a tally's ``count_kind`` as words before its number
-_KINDS = {"exact": "", "about": "about ", "at_least": "at least ", "more_than": "more than "}
 #: what a tally's ``scope`` counts, in words
 _SCOPES = {
     "iraq": "Iraq",
@@ -127,10 +126,8 @@ class EventBriefViews:
             return (
                 f"{counts_text}: attacks resumed after a quiet spell ({format_p(self.window_p)})."
             )
-        words = ratio_words(
-            self.window_rate_ratio, self.window_low, self.window_high, self.window_p
-        )
-        text = f"{counts_text}: {words}."
+        said = ratio_words(self.window_rate_ratio, self.window_low, self.window_high, self.window_p)
+        text = f"{counts_text}: {said}."
         if self.net_disagrees:
             text += (
                 f" Net of {self._net_others_phrase()} and of attacks triggering attacks, the "
@@ -216,9 +213,9 @@ class EventBriefViews:
                 f"The data cannot separate the {self.label} from {names}: {why}. Only their "
                 "joint change is given, never a separate number for each."
             )
-            words = ratio_words(self.net_rate_ratio, self.net_low, self.net_high, self.net_p)
-            words = words.replace("the rate before", "the rate before the first")
-            when = f"after all of them (from {fmt_date(self.net_excess_from)}) was {words}"
+            said = ratio_words(self.net_rate_ratio, self.net_low, self.net_high, self.net_p)
+            said = said.replace("the rate before", "the rate before the first")
+            when = f"after all of them (from {fmt_date(self.net_excess_from)}) was {said}"
         else:
             when = (
                 "from the event on was "
@@ -454,10 +451,10 @@ class EventBriefViews:
             if not np.isfinite(r["estimate"]) and not np.isfinite(r["low"]):
                 est, ci = "not estimable", ""
             p = format_p(r["p"]).removeprefix("p ").replace("= ", "") if np.isfinite(r["p"]) else ""
-            rows.append([esc(r["measure"]), esc(compared[key]), esc(est), esc(ci), esc(p)])
+            rows.append([r["measure"], compared[key], est, ci, p])
         header = ["measure", "compared", "estimate", "95% interval", "p"]
         text = self.to_frame().to_string()
-        return Html(html_table(header, rows, "effects"), text)
+        return reader_table(header, rows, "effects", text=text)
 
     def _net_compared(self) -> dict[str, str]:
         """The "compared" cells of the two net rows: what was fitted, or why it is missing."""
@@ -516,7 +513,7 @@ class EventBriefViews:
             )
             out.append(
                 f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
-                f"({_KINDS.get(latest.count_kind, '')}{latest.reported} attacks in Iraq), the "
+                f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in Iraq), the "
                 f"dataset holds {latest.dataset_confirmed} confirmed attacks for the same dates "
                 f"({100 * latest.share_confirmed:.0f}%). Over the "
                 f"{_tallies(len(iraq), 'Iraq-only')} overlapping the "
@@ -554,13 +551,13 @@ class EventBriefViews:
                 share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
                 rows.append(
                     [
-                        esc(fmt_span(r.period_start, r.period_end)),
-                        esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
-                        esc(r.dataset_confirmed),
-                        esc(r.dataset_all),
-                        esc(share),
-                        esc(r.what_counted),
-                        link(r.source_title, r.source_url),
+                        fmt_span(r.period_start, r.period_end),
+                        f"{words('count_kind', r.count_kind)}{r.reported}",
+                        r.dataset_confirmed,
+                        r.dataset_all,
+                        share,
+                        r.what_counted,
+                        Html(link(r.source_title, r.source_url), str(r.source_title)),
                     ]
                 )
             header = [
@@ -572,16 +569,18 @@ class EventBriefViews:
                 "what was counted",
                 "source",
             ]
-            table = html_table(header, rows, "tallies", numeric=[1, 2, 3, 4], nowrap=[0])
-            out = out + Html(table, iraq.drop(columns=["source_url"]).to_string())
+            text = iraq.drop(columns=["source_url"]).to_string()
+            out = out + reader_table(
+                header, rows, "tallies", numeric=[1, 2, 3, 4], nowrap=[0], text=text
+            )
         if len(other):
             rows = [
                 [
-                    esc(fmt_span(r.period_start, r.period_end)),
-                    esc(_SCOPES.get(r.scope, str(r.scope))),
-                    esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
-                    esc(r.what_counted),
-                    link(r.source_title, r.source_url),
+                    fmt_span(r.period_start, r.period_end),
+                    _SCOPES.get(r.scope, str(r.scope)),
+                    f"{words('count_kind', r.count_kind)}{r.reported}",
+                    r.what_counted,
+                    Html(link(r.source_title, r.source_url), str(r.source_title)),
                 ]
                 for r in other.itertuples(index=False)
             ]
@@ -593,8 +592,11 @@ class EventBriefViews:
                 ],
                 "note",
             )
-            table = html_table(header, rows, "tallies-reference", numeric=[2], nowrap=[0])
-            out = out + note + Html(table, other.drop(columns=["source_url"]).to_string())
+            text = other.drop(columns=["source_url"]).to_string()
+            table = reader_table(
+                header, rows, "tallies-reference", numeric=[2], nowrap=[0], text=text
+            )
+            out = out + note + table
         return out
 
     def incidents_html(self) -> Html:
@@ -605,18 +607,19 @@ class EventBriefViews:
             return paragraphs(["No attacks were recorded in the windows."], "empty")
         rows = [
             [
-                esc(f"{r.date:%Y-%m-%d}"),
-                esc(r.window),
-                esc(r.location),
-                esc(r.target),
-                esc(r.weapon),
-                esc(r.description),
-                link(r.source_title, r.source_url),
+                f"{r.date:%Y-%m-%d}",
+                r.window,
+                r.location,
+                r.target,
+                r.weapon,
+                r.description,
+                Html(link(r.source_title, r.source_url), str(r.source_title)),
             ]
             for r in t.itertuples(index=False)
         ]
         header = ["date", "window", "place", "target", "weapon", "what happened", "source"]
-        return Html(html_table(header, rows, "incidents"), t.drop(columns="source_url").to_string())
+        text = t.drop(columns="source_url").to_string()
+        return reader_table(header, rows, "incidents", text=text)
 
     def sources(self) -> pd.DataFrame:
         """Unique sources (``title``, ``url``): the event's first, then the incidents' by date."""

@@ -28,13 +28,13 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 
-from analysis.briefs.html import Html, bullets, esc, heading, html_table, paragraphs
-from analysis.briefs.tables import words
+from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
 from analysis.briefs.tempo import resolve_as_of
-from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span
+from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, pct, words
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook
+from analysis.models.backtest import BacktestResults, backtest, crps_samples
 from analysis.params import whole_number
 from analysis.paths import DEFAULT_SITE, FORECASTS_DIR_ENV, data_dir
 from analysis.results import Results, attr
@@ -145,7 +145,7 @@ def score_stored(records: Sequence[Mapping], y: pd.Series) -> pd.DataFrame:
                 continue
             samples = np.repeat(np.asarray(hist["values"]), np.asarray(hist["counts"]))
             obs = float(y.loc[target])
-            crps = float(outlook.crps_samples(np.array([obs]), samples[:, None])[0])
+            crps = float(crps_samples(np.array([obs]), samples[:, None])[0])
             q = rec["quantiles"]
             rows.append(
                 {
@@ -174,7 +174,7 @@ class OutlookBrief(Results):
 
     as_of: pd.Timestamp = attr("the day the data are read up to")
     forecast: outlook.OutlookResults = attr("the forecast of the next weeks (outlook.forecast)")
-    backtest: outlook.BacktestResults = attr("rolling-origin backtest over the weeks before")
+    backtest: BacktestResults = attr("rolling-origin backtest over the weeks before")
     weekly: pd.Series = attr("confirmed attacks per complete ISO week up to as_of")
     stored: pd.DataFrame = attr(
         "earlier editions' stored forecasts scored against what happened (score_stored)"
@@ -224,18 +224,16 @@ class OutlookBrief(Results):
             p_more = float(fc.prob_at_least(upper).iloc[i])
             rows.append(
                 [
-                    esc(fmt_span(period, period + pd.Timedelta(days=6))),
-                    esc(_span(r["q25"], r["q75"])),
-                    esc(_span(r["q05"], r["q95"])),
-                    esc(_pct(float(fc.prob_at_least(1).iloc[i]))),
-                    esc(f"{_pct(p_more)} ({upper} or more)"),
+                    fmt_span(period, period + pd.Timedelta(days=6)),
+                    _span(r["q25"], r["q75"]),
+                    _span(r["q05"], r["q95"]),
+                    pct(float(fc.prob_at_least(1).iloc[i])),
+                    f"{pct(p_more)} ({upper} or more)",
                 ]
             )
         header = ["week", "most likely (50%)", "90% interval", "any attack", "more than likely"]
-        return Html(
-            html_table(header, rows, "outlook", numeric=(1, 2, 3, 4), nowrap=(0,)),
-            fc.to_frame().round(3).to_string(),
-        )
+        text = fc.to_frame().round(3).to_string()
+        return reader_table(header, rows, "outlook", numeric=(1, 2, 3, 4), nowrap=(0,), text=text)
 
     def words_html(self) -> Html:
         """Every forecast week in a sentence."""
@@ -248,7 +246,7 @@ class OutlookBrief(Results):
         lo, hi = np.quantile(total, [0.05, 0.95], method="inverted_cdf")
         lines.append(
             f"Over the {fc.horizon} weeks together: {int(lo)} to {int(hi)} attacks (90% "
-            f"interval); a {_pct(float((total > 0).mean()))} chance of at least one."
+            f"interval); a {pct(float((total > 0).mean()))} chance of at least one."
         )
         return bullets(lines, "outlook-words")
 
@@ -260,21 +258,19 @@ class OutlookBrief(Results):
         sk = sk[sk["model"] == m]
         rows = []
         for h in range(1, bt.horizon + 1):
-            cells = [esc(f"{h} week{'s' if h > 1 else ''} ahead")]
+            cells = [f"{h} week{'s' if h > 1 else ''} ahead"]
             for b in outlook.BASELINES:
                 r = sk[(sk["horizon"] == h) & (sk["baseline"] == b)]
                 if r.empty or not np.isfinite(r["skill"].iloc[0]):
-                    cells.append(esc("n/a"))
+                    cells.append("n/a")
                     continue
                 r = r.iloc[0]
-                cells.append(
-                    esc(f"{_signed(r['skill'])} ({_signed(r['low'])} to {_signed(r['high'])})")
-                )
+                cells.append(f"{_signed(r['skill'])} ({_signed(r['low'])} to {_signed(r['high'])})")
             c = bt.coverage.loc[(m, h)]
             cells += [
-                esc(_pct(c["cover50"])),
-                esc(_pct(c["cover90"])),
-                esc(_pct(c["cover90_attacks"])),
+                pct(c["cover50"]),
+                pct(c["cover90"]),
+                pct(c["cover90_attacks"]),
             ]
             rows.append(cells)
         header = [
@@ -284,9 +280,8 @@ class OutlookBrief(Results):
             "inside 90%",
             "inside 90%, weeks with attacks",
         ]
-        return Html(
-            html_table(header, rows, "outlook-skill", numeric=(1, 2, 3, 4, 5, 6)),
-            bt.summary(),
+        return reader_table(
+            header, rows, "outlook-skill", numeric=(1, 2, 3, 4, 5, 6), text=bt.summary()
         )
 
     def track_record_words(self) -> list[str]:
@@ -309,9 +304,9 @@ class OutlookBrief(Results):
                 else "not clearly better than the baseline; the 10% improvement the outlook "
                 "aims for is not shown by these data."
             ),
-            f"Its 90% intervals held {_pct(c['cover90'])} of outcomes "
-            f"({_pct(c['cover90_attacks'])} of weeks with attacks) and its 50% intervals "
-            f"{_pct(c['cover50'])}.",
+            f"Its 90% intervals held {pct(c['cover90'])} of outcomes "
+            f"({pct(c['cover90_attacks'])} of weeks with attacks) and its 50% intervals "
+            f"{pct(c['cover50'])}.",
         ]
         return out
 
@@ -319,7 +314,7 @@ class OutlookBrief(Results):
         return bullets(self.track_record_words(), "outlook-track")
 
     def plot_calibration(self) -> Axes:
-        return self.backtest.plot_calibration(self.forecast.model)
+        return self.backtest.plot_calibration(model=self.forecast.model)
 
     def plot_scores(self) -> Axes:
         return self.backtest.plot()
@@ -336,11 +331,11 @@ class OutlookBrief(Results):
             )
         rows = [
             [
-                esc(fmt_date(r.edition)),
-                esc(fmt_span(r.target, r.target + pd.Timedelta(days=6))),
-                esc(f"{int(r.median)} ({int(r.low)} to {int(r.high)})"),
-                esc(r.observed),
-                esc("yes" if r.inside90 else "no"),
+                fmt_date(r.edition),
+                fmt_span(r.target, r.target + pd.Timedelta(days=6)),
+                f"{int(r.median)} ({int(r.low)} to {int(r.high)})",
+                r.observed,
+                "yes" if r.inside90 else "no",
             ]
             for r in s.sort_values(["target", "edition"]).tail(24).itertuples(index=False)
         ]
@@ -348,13 +343,12 @@ class OutlookBrief(Results):
         score = (
             f"Running score over {len(s)} forecast weeks from {s['edition'].nunique()} "
             f"edition(s): mean CRPS {s['crps'].mean():.2f} attacks; "
-            f"{_pct(s['inside90'].mean())} inside the 90% interval."
+            f"{pct(s['inside90'].mean())} inside the 90% interval."
         )
-        return Html(
-            html_table(header, rows, "outlook-editions", numeric=(2, 3), nowrap=(0, 1))
-            + f"<p>{esc(score)}</p>",
-            score,
+        table = reader_table(
+            header, rows, "outlook-editions", numeric=(2, 3), nowrap=(0, 1), text=score
         )
+        return Html(table.html + f"<p>{esc(score)}</p>", score)
 
     def plot_groups(self) -> Axes:
         """Small multiples: the outlook per governorate and per target type with enough history
@@ -466,12 +460,6 @@ def _span(lo: float, hi: float) -> str:
     return f"{int(lo)}" if int(lo) == int(hi) else f"{int(lo)} to {int(hi)}"
 
 
-def _pct(x: float) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{round(100 * x)}%"
-
-
 def _signed(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
@@ -513,7 +501,7 @@ def outlook_brief(
             f"backtest_start {start:%Y-%m-%d} leaves no week to score before {day:%Y-%m-%d}"
         )
     models = tuple(dict.fromkeys((model, *outlook.BASELINES)))
-    bt = outlook.backtest(
+    bt = backtest(
         y, start=start, horizon=horizon, models=models, step=backtest_step, seed=seed,
         n_samples=backtest_samples,
     )  # fmt: skip

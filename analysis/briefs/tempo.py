@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from analysis.briefs.html import Html, bullets, esc, heading, html_table
+from analysis.briefs.html import Html, bullets, esc, heading, reader_table
 from analysis.briefs.lookups import events_between
-from analysis.briefs.tables import words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -34,6 +33,7 @@ from analysis.briefs.wording import (
     iso_period,
     plural,
     recorded_phrase,
+    words,
 )
 from analysis.charts import (
     EVENT_COLOR,
@@ -228,18 +228,18 @@ class TempoResults(Results):
         ratio with its 95% interval and p-value, escaped."""
         rows = [
             [
-                esc(f"the {self._baseline_span()} before"),
-                esc(fmt_span(self.baseline_start, self.baseline_end)),
-                esc(self.baseline_days),
-                esc(self.baseline_count),
-                esc(fmt_number(self.baseline_rate)),
+                f"the {self._baseline_span()} before",
+                fmt_span(self.baseline_start, self.baseline_end),
+                self.baseline_days,
+                self.baseline_count,
+                fmt_number(self.baseline_rate),
             ],
             [
-                esc(f"the last {self.recent_weeks} weeks"),
-                esc(fmt_span(self.recent_start, self.as_of)),
-                esc(self.recent_days),
-                esc(self.recent_count),
-                esc(fmt_number(self.recent_rate)),
+                f"the last {self.recent_weeks} weeks",
+                fmt_span(self.recent_start, self.as_of),
+                self.recent_days,
+                self.recent_count,
+                fmt_number(self.recent_rate),
             ],
         ]
         header = ["period", "dates", "days", "attacks", "attacks per week"]
@@ -249,10 +249,8 @@ class TempoResults(Results):
             if np.isfinite(self.rate_ratio)
             else f"Rate ratio: not defined (no attacks in the baseline), {format_p(self.p)}."
         )
-        return Html(
-            html_table(header, rows, "tempo") + f"<p>{esc(ratio)}</p>",
-            self.to_frame().to_string() + "\n" + ratio,
-        )
+        text = self.to_frame().to_string() + "\n" + ratio
+        return reader_table(header, rows, "tempo", text=text) + Html(f"<p>{esc(ratio)}</p>", "")
 
     def caveats_html(self) -> Html:
         """The caveats as an escaped bulleted list."""
@@ -275,11 +273,11 @@ class TempoResults(Results):
         if self.events.empty:
             return Html("<p>No political events in the timeline fall in these weeks.</p>", "")
         rows = [
-            [esc(fmt_date(r.date)), esc(r.label), esc(words("category", r.category))]
+            [fmt_date(r.date), r.label, words("category", r.category)]
             for r in self.events.itertuples(index=False)
         ]
         text = self.events[["date", "event_id", "label"]].to_string(index=False)
-        return Html(html_table(["date", "event", "kind of event"], rows, "events"), text)
+        return reader_table(["date", "event", "kind of event"], rows, "events", text=text)
 
     def glue_values(self) -> dict[str, Any]:
         """Values recorded for the report runner and tests (JSON-safe; None for inf/NaN)."""
@@ -525,22 +523,22 @@ class TempoComparison(Results):
         cur, feed, matched = self._totals(False)
         rows.append(
             [
-                esc(f"before {fmt_date(self.recent_start)}"),
-                esc(cur),
-                esc(feed),
-                esc(matched),
-                esc(f"{matched / cur:.0%}" if cur else "–"),
+                f"before {fmt_date(self.recent_start)}",
+                cur,
+                feed,
+                matched,
+                f"{matched / cur:.0%}" if cur else "–",
             ]
         )
         recent = self.weekly[self.weekly.index >= self.recent_start]
         for start, r in recent.iterrows():
             rows.append(
                 [
-                    esc(fmt_span(start, start + pd.Timedelta(days=6))),
-                    esc(int(r["curated"])),
-                    esc(int(r["feed"])),
-                    esc(int(r["matched"])),
-                    esc(f"{r['coverage']:.0%}" if np.isfinite(r["coverage"]) else "–"),
+                    fmt_span(start, start + pd.Timedelta(days=6)),
+                    int(r["curated"]),
+                    int(r["feed"]),
+                    int(r["matched"]),
+                    f"{r['coverage']:.0%}" if np.isfinite(r["coverage"]) else "–",
                 ]
             )
         header = [
@@ -550,9 +548,8 @@ class TempoComparison(Results):
             f"curated attacks {self.feed_name} reports",
             "coverage",
         ]
-        return Html(
-            html_table(header, rows, "tempo-compare", numeric=(1, 2, 3, 4), nowrap=(0,)),
-            self.summary(),
+        return reader_table(
+            header, rows, "tempo-compare", numeric=(1, 2, 3, 4), nowrap=(0,), text=self.summary()
         )
 
     def section_html(self) -> Html:

@@ -1,7 +1,8 @@
-"""Plain words for numbers: dates, ratios, counts, intervals and what is being counted.
+"""Plain words for numbers: dates, ratios, counts, rates, intervals and what is being counted.
 
 One place for the wording every brief and analysis page shares, so "3 Jan 2020", "2.4 times the
-rate before (95% CI 0.79 to 8.7)" and "12 confirmed attacks were recorded" read alike everywhere.
+rate before (95% CI 0.79 to 8.7)", "12 confirmed attacks were recorded", "no attacks: below 0.10
+a day" and the codebook's values in words ("ied" -> "Roadside bomb (IED)") read alike everywhere.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.results import format_p
 
 __all__ = [
     "DAY",
+    "WORDS",
+    "all_finite",
+    "and_list",
     "attack_noun",
     "attacks_phrase",
+    "count_upper",
+    "estimate_text",
     "finite_or_none",
     "fmt_count",
     "fmt_date",
@@ -26,10 +34,18 @@ __all__ = [
     "fmt_p",
     "fmt_span",
     "iso_period",
+    "pct",
+    "per_unit",
+    "period_label",
     "period_length",
+    "period_span",
     "plural",
+    "rate_words",
     "ratio_words",
     "recorded_phrase",
+    "unit_adjective",
+    "words",
+    "zero_count_upper",
 ]
 
 #: one day, the step between the last day of one window and the first of the next
@@ -147,3 +163,149 @@ def iso_period(start: object, end: object) -> list[str]:
 def fmt_span(start: object, end: object) -> str:
     """A span of days in words: "3 Jan 2020 to 2 Feb 2020"."""
     return f"{fmt_date(start)} to {fmt_date(end)}"
+
+
+# --------------------------------------------------------------------------------------------
+# words for the codebook's values and for units
+# --------------------------------------------------------------------------------------------
+
+#: column -> {codebook value: the value in words} (data/README.md explains each value)
+WORDS: dict[str, dict[str, str]] = {
+    "target_type": {
+        "us_military_base": "US military base",
+        "coalition_convoy": "Coalition supply convoy",
+        "us_embassy": "US embassy (Green Zone)",
+        "airport": "Baghdad airport",
+        "residential": "Homes and civilian districts",
+        "other": "Other",
+    },
+    "attack_type": {
+        "rocket": "Rocket",
+        "ied": "Roadside bomb (IED)",
+        "drone": "Drone",
+        "ballistic_missile": "Ballistic missile",
+        "unknown": "Unknown",
+    },
+    "category": {
+        "militia_attack": "Militia attack",
+        "us_strike": "US strike",
+        "iran_strike": "Iranian strike",
+        "political": "Political",
+        "diplomatic": "Diplomatic",
+        "threat": "Threat",
+        "military_posture": "Military posture",
+        "truce": "Truce",
+    },
+    "scope": {
+        "iraq": "Iraq",
+        "iraq_syria": "Iraq and Syria",
+        "region": "Region",
+        "one_base": "One base",
+    },
+    "count_kind": {
+        "exact": "",
+        "about": "about ",
+        "at_least": "at least ",
+        "more_than": "more than ",
+    },
+    "confirmation": {c: c for c in CONFIRMATIONS},
+}
+
+#: adjective of a period unit
+_ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
+
+
+def words(column: str, value: object) -> str:
+    """A codebook value in words ("ied" -> "Roadside bomb (IED)"); other values as text."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    text = str(value)
+    return WORDS.get(column, {}).get(text, text.replace("_", " "))
+
+
+def per_unit(unit: str) -> str:
+    """A rate's unit in words: "a day", "a week"."""
+    return f"a {unit}"
+
+
+def unit_adjective(unit: str) -> str:
+    """A period unit as an adjective: "daily", "weekly", "monthly"."""
+    return _ADJECTIVE.get(unit, f"per-{unit}")
+
+
+def period_label(ts: object, unit: str) -> str:
+    """A period's label in words: "Oct 2019" for a month, "30 Sep 2019" (its first day) else."""
+    ts = pd.Timestamp(ts)
+    return f"{ts:%b %Y}" if unit == "month" else fmt_date(ts)
+
+
+def period_span(first: object, last: object, unit: str) -> str:
+    """The periods of a series in words: "Oct 2019 to Dec 2021", "the weeks of 30 Sep 2019 to
+    27 Dec 2021" (periods are labelled by their first day)."""
+    if unit == "month":
+        return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y}"
+    if unit == "week":
+        return f"the weeks of {fmt_date(first)} to {fmt_date(last)}"
+    return fmt_span(first, last)
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def all_finite(*xs: object) -> bool:
+    """Whether every one of ``xs`` is a finite number (None, NaN and text are not)."""
+    return all(finite_or_none(x) is not None for x in xs)
+
+
+# --------------------------------------------------------------------------------------------
+# rates and intervals in words
+# --------------------------------------------------------------------------------------------
+
+
+def zero_count_upper(exposure: float, level: float = 0.95) -> float:
+    """Exact one-sided ``level`` upper limit of a Poisson rate when no event was seen in
+    ``exposure`` units of time: ``-ln(1 - level) / exposure`` (3.0 / exposure at 95%; the same as
+    ``chi2.ppf(level, 2) / 2 / exposure``)."""
+    return -math.log1p(-level) / exposure
+
+
+def count_upper(count: int, exposure: float, level: float = 0.95) -> float:
+    """Exact one-sided ``level`` upper limit of a Poisson rate after ``count`` events."""
+    return float(stats.chi2.ppf(level, 2 * count + 2)) / 2 / exposure
+
+
+def rate_words(
+    count: float,
+    exposure: float,
+    unit: str,
+    low: float | None = None,
+    high: float | None = None,
+) -> str:
+    """A rate for a table cell: "0.40 a day", "1.3 a week (0.96 to 1.8)" with an interval, "no
+    attacks: below 0.10 a day" when ``count`` is 0 (exact one-sided 95% upper limit), "no data"
+    when ``exposure`` is 0."""
+    if not exposure:
+        return "no data"
+    if count == 0:
+        return f"no attacks: below {fmt_number(zero_count_upper(exposure))} {per_unit(unit)}"
+    text = f"{fmt_number(count / exposure)} {per_unit(unit)}"
+    if low is not None and high is not None and all_finite(low, high):
+        text += f" ({fmt_number(low)} to {fmt_number(high)})"
+    return text
+
+
+def estimate_text(x: float, low: float, high: float, digits: int = 2) -> str:
+    """ "2.4 (0.79 to 8.7)"; "not estimable" when the estimate or a limit is not finite."""
+    if not all_finite(x, low, high):
+        return "not estimable"
+    return f"{fmt_number(x, digits)} ({fmt_number(low, digits)} to {fmt_number(high, digits)})"
+
+
+def pct(x: float | None) -> str:
+    """A share as a whole percent ("23%"); "n/a" when missing or not finite."""
+    if finite_or_none(x) is None:
+        return "n/a"
+    return f"{round(100 * float(x))}%"  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from analysis.briefs import (
     segments_html,
     summary_html,
 )
-from analysis.briefs.html import Html, esc, html_table, paragraphs
+from analysis.briefs.html import Html, paragraphs, reader_table
 from analysis.briefs.wording import fmt_number
 from analysis.data.campaigns import CAMPAIGNS as DATA_CAMPAIGNS
 from analysis.data.campaigns import campaign_holding
@@ -182,15 +182,13 @@ def attribution_table(res: AttributionResults, events: pd.DataFrame) -> Html:
         shown = " + ".join(labels.get(i, i) for i in str(name).split(" + "))
         rows.append(
             [
-                esc(shown),
-                esc(f"{r['date']:%Y-%m-%d}"),
-                esc(fmt_number(r["rate_ratio"], 2)),
-                esc(
-                    f"{fmt_number(r['rate_ratio_low'], 2)} to {fmt_number(r['rate_ratio_high'], 2)}"
-                ),
-                esc(format_p(r["p_value"]).removeprefix("p ").replace("= ", "")),
-                esc(f"{r['excess']:+.1f}"),
-                esc(f"{r['excess_low']:+.1f} to {r['excess_high']:+.1f}"),
+                shown,
+                f"{r['date']:%Y-%m-%d}",
+                fmt_number(r["rate_ratio"], 2),
+                f"{fmt_number(r['rate_ratio_low'], 2)} to {fmt_number(r['rate_ratio_high'], 2)}",
+                format_p(r["p_value"]).removeprefix("p ").replace("= ", ""),
+                f"{r['excess']:+.1f}",
+                f"{r['excess_low']:+.1f} to {r['excess_high']:+.1f}",
             ]
         )
     header = [
@@ -202,7 +200,7 @@ def attribution_table(res: AttributionResults, events: pd.DataFrame) -> Html:
         f"excess attacks, {res.horizon_days} days",
         "95% interval",
     ]
-    table = html_table(header, rows, "attribution", numeric=(2, 3, 4, 5, 6), nowrap=(1,))
+    table = reader_table(header, rows, "attribution", numeric=(2, 3, 4, 5, 6), nowrap=(1,)).html
     words = [
         f"Branching ratio {res.branching_ratio:.2f} (95% interval {res.branching_ratio_low:.2f}"
         f" to {res.branching_ratio_high:.2f}): about {100 * res.contagion_share:.0f}% of the "

@@ -74,6 +74,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 from scipy.special import gammaln, xlogy
 
+from analysis import params
 from analysis.charts import (
     MODEL_COLOR,
     OBSERVED_COLOR,
@@ -83,10 +84,10 @@ from analysis.charts import (
     legend_below,
     new_axes,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series, period_unit
-from analysis.params import whole_number
+from analysis.models.vocabulary import legacy_names
 from analysis.results import Results, attr
 
 __all__ = ["ChangepointResults", "detect"]
@@ -245,13 +246,8 @@ def _penalty_value(penalty: str | float, n: int) -> float:
             return 4.0
         if name == "mbic":
             return 3.0 * np.log(n)
-        raise ParameterError(f"penalty must be one of {PENALTY_NAMES} or a number, got {penalty!r}")
-    if isinstance(penalty, bool) or not isinstance(penalty, int | float | np.floating):
-        raise ParameterError(f"penalty must be one of {PENALTY_NAMES} or a number, got {penalty!r}")
-    value = float(penalty)
-    if not np.isfinite(value) or value < 0:
-        raise ParameterError(f"a numeric penalty must be finite and >= 0, got {penalty!r}")
-    return value
+        raise params.fail("penalty", f"one of {', '.join(PENALTY_NAMES)} or a number", penalty)
+    return params.number("penalty", penalty, minimum=0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,13 +400,18 @@ class ChangepointResults(Results):
         default=None,
     )
 
-    def to_frame(self) -> pd.DataFrame:
-        """Segments, with the 95% date interval of each segment's opening changepoint
-        (``changepoint_low``/``changepoint_high``) and its nearest event when events were given."""
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """One row per segment: ``start``, ``end``, ``n_periods``, ``count``, ``estimate`` (the
+        segment's rate, attacks per period) with ``low``/``high`` (exact Poisson 95% interval),
+        the 95% date interval of the segment's opening changepoint (``changepoint_low``/
+        ``changepoint_high``) and its nearest event when events were given. ``names="legacy"``:
+        the rate columns as before (``rate``, ``rate_low``, ``rate_high``), for one release."""
         loc = self.locations[["changepoint", "low", "high"]].rename(
             columns={"changepoint": "start", "low": "changepoint_low", "high": "changepoint_high"}
         )
         seg = self.segments.merge(loc, on="start", how="left")
+        if not legacy_names(names, "changepoints"):
+            seg = seg.rename(columns={"rate": "estimate", "rate_low": "low", "rate_high": "high"})
         if self.nearest_events is None:
             return seg
         near = self.nearest_events.rename(columns={"changepoint": "start"})
@@ -474,6 +475,7 @@ class ChangepointResults(Results):
     def plot(
         self,
         ax: Axes | None = None,
+        *,
         events: pd.DataFrame | Mapping[str, object] | None = None,
     ) -> Axes:
         """Counts per period, segment rates with 95% bands, changepoints and events."""
@@ -586,20 +588,19 @@ def detect(
     counts, freqstr = count_series(y, whole=True)
     values, freq = counts.to_numpy(), pd.tseries.frequencies.to_offset(freqstr)
     n = values.size
-    min_size = whole_number("min_size", min_size)
+    min_size = params.whole_number("min_size", min_size, unit="periods")
     if n < min_size:
         raise ModelInputError(f"y has {n} periods, fewer than min_size={min_size}")
     if max_lag is not None:
-        max_lag = whole_number("max_lag", max_lag, 0, "periods")
-    if not isinstance(locate, str) or locate not in LOCATE_NAMES:
-        raise ParameterError(f"locate must be one of {LOCATE_NAMES}, got {locate!r}")
+        max_lag = params.whole_number("max_lag", max_lag, 0, "periods")
+    locate = params.one_of("locate", locate, LOCATE_NAMES)
     beta = _penalty_value(penalty, n)
     penalty_name = penalty.lower() if isinstance(penalty, str) else "fixed"
     mbic = penalty_name == "mbic"
 
     cum = _cumulative(values)
     if n_changepoints is not None:
-        k = whole_number("n_changepoints", n_changepoints, 0)
+        k = params.whole_number("n_changepoints", n_changepoints, 0)
         if (k + 1) * min_size > n:
             raise ModelInputError(
                 f"{k} changepoints need at least {(k + 1) * min_size} periods with "

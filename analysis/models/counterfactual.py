@@ -29,8 +29,9 @@ times narrower with ``seasonal=12``).
 Parameter uncertainty. By default (``param_draws=20``) the simulation also reflects uncertainty in
 the fitted parameters: parameter vectors are drawn from the normal approximation N(MLE, cov_params)
 (variances folded at zero, non-stationary AR draws replaced by the MLE), the pre-period is
-re-filtered for each, and the ``n_sims`` paths are split evenly among them. ``param_draws=0`` uses
-the MLE only (intervals then reflect state and observation noise only and are a little narrower).
+re-filtered for each, and the ``n_samples`` paths are split evenly among them. ``param_draws=0``
+uses the MLE only (intervals then reflect state and observation noise only and are a little
+narrower).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from analysis import params
 from analysis.charts import (
     EVENT_COLOR,
     MODEL_COLOR,
@@ -57,9 +59,9 @@ from analysis.charts import (
     events_as_series,
     new_figure,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
 from analysis.models.inputs import count_series, period_unit
-from analysis.params import whole_number
+from analysis.models.vocabulary import legacy_names, renamed
 from analysis.results import Results, attr
 
 __all__ = ["MIN_PRE_PERIODS", "CounterfactualResults", "fit", "backtransform_mean"]
@@ -67,7 +69,7 @@ __all__ = ["MIN_PRE_PERIODS", "CounterfactualResults", "fit", "backtransform_mea
 #: fewest pre-event periods a model may be fitted to
 MIN_PRE_PERIODS = 8
 #: fewest simulated paths (so the 2.5% and 97.5% quantiles rest on at least a few paths each)
-MIN_SIMS = 100
+MIN_SIMS = 100  # fewest simulated paths (``n_samples``) a fit may draw
 MODELS = ("ucm", "sarima")
 TRANSFORMS = ("anscombe", "log1p")
 SARIMA_ORDER = (1, 0, 0)
@@ -119,8 +121,7 @@ def backtransform_mean(
     mean of the draw-by-draw back-transform used for the simulated paths, so the point
     counterfactual equals their mean up to Monte Carlo error. Units: counts per period.
     """
-    if transform not in TRANSFORMS:
-        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+    transform = params.one_of("transform", transform, TRANSFORMS)
     m = np.asarray(mean, dtype=float)
     v = np.asarray(var, dtype=float)
     if transform == "anscombe":
@@ -179,8 +180,8 @@ class CounterfactualResults(Results):
         "period)"
     )
     simulated_paths: pd.DataFrame = attr(
-        "post dates x n_sims simulated counterfactual counts per period (algebraic back-transform: "
-        "a value can dip slightly below zero)"
+        "post dates x n_samples simulated counterfactual counts per period (algebraic "
+        "back-transform: a value can dip slightly below zero)"
     )
     event_date: pd.Timestamp = attr("the event date given")
     pre_start: pd.Timestamp = attr("first period label of the pre-period")
@@ -191,7 +192,7 @@ class CounterfactualResults(Results):
     freq: str | None = attr('frequency string of the series ("D", "W-MON", "MS", ...)')
     params: pd.Series = attr("fitted parameters by name (on the transformed scale)")
     param_draws: int = attr("parameter draws used for the paths (0 = MLE only)")
-    n_sims: int = attr("number of simulated counterfactual paths")
+    n_samples: int = attr("number of simulated counterfactual paths")
     seed: int | None = attr("seed of the random generator behind the draws and paths")
     converged: bool = attr("whether the optimiser reported convergence")
     fit_result: object = attr("the statsmodels results object of the pre-period fit")
@@ -211,7 +212,7 @@ class CounterfactualResults(Results):
     relative_effect_high: float = attr("upper 95% limit of relative_effect")
     p_value: float = attr(
         "one-sided tail probability of the observed total under the simulated counterfactual "
-        "totals, (1 + min(#sims >= obs, #sims <= obs)) / (n_sims + 1) (double it for two-sided)"
+        "totals, (1 + min(#sims >= obs, #sims <= obs)) / (n_samples + 1) (double it for two-sided)"
     )
     events: object = attr("political events annotated by plot() (None: none)", default=None)
     seasonal: int = attr(
@@ -231,9 +232,27 @@ class CounterfactualResults(Results):
         """Number of post-event periods forecast."""
         return len(self.table)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The post-period table (see the class docstring for the columns)."""
-        return self.table.copy()
+    @property
+    def n_sims(self) -> int:
+        """Deprecated name of :attr:`n_samples` (goes in the next release)."""
+        warnings.warn(
+            "CounterfactualResults.n_sims is now n_samples; n_sims goes in the next release",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.n_samples
+
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """The post-period table, one row per period: ``observed``, ``predicted`` (with
+        ``predicted_low``/``_high``), ``estimate`` (the excess, observed - predicted, attacks per
+        period) with ``low``/``high`` (95% interval), and ``cumulative_effect`` with its
+        interval. The p-value is of the total: :attr:`p_value`. ``names="legacy"``: the excess
+        columns as before (``effect``, ``effect_low``, ``effect_high``), for one release."""
+        if legacy_names(names, "counterfactual"):
+            return self.table.copy()
+        return self.table.rename(
+            columns={"effect": "estimate", "effect_low": "low", "effect_high": "high"}
+        )
 
     def summary(self) -> str:
         """Plain-text summary: observed vs expected post-event attacks and the excess."""
@@ -260,7 +279,7 @@ class CounterfactualResults(Results):
             else "MLE parameters only"
         )
         tail = (
-            f"One-sided p = {self.p_value:.3f} (share of {self.n_sims} simulated counterfactual "
+            f"One-sided p = {self.p_value:.3f} (share of {self.n_samples} simulated counterfactual "
             f"totals at least as extreme). Model: {model} on the {self.transform} scale, fitted "
             f"to {self.n_pre} pre-event {pre_units} from {self.pre_start:%Y-%m-%d}; {unc}."
         )
@@ -273,18 +292,19 @@ class CounterfactualResults(Results):
         ax: Axes | Sequence[Axes] | None = None,
         *,
         events: pd.DataFrame | Mapping[str, object] | None = None,
-    ) -> np.ndarray:
+    ) -> Axes:
         """Three panels: observed vs counterfactual (95% band), pointwise and cumulative excess.
 
-        ``ax`` is None (a new figure) or a sequence of three axes. ``events`` defaults to the
-        events given to :func:`fit`. Returns the array of the three axes.
+        ``ax`` is None (a new figure of three panels) or a sequence of three axes. ``events``
+        defaults to the events given to :func:`fit`. Returns the top panel's Axes, like every
+        model's ``plot``; the three are ``ax.figure.axes`` (on a new figure) or the ones given.
         """
         if ax is None:
             _, axes = new_figure(3, 1, sharex=True, figsize=(9.0, 8.0), layout="constrained")
         else:
             axes = np.asarray(ax, dtype=object).ravel()
             if axes.size != 3:
-                raise ParameterError(f"plot needs a sequence of 3 axes, got {axes.size}")
+                raise params.fail("ax", "None or a sequence of 3 axes", ax)
         axes = np.asarray(axes, dtype=object)
         events = self.events if events is None else events
         pre, post = self.pre_fit, self.table
@@ -326,7 +346,7 @@ class CounterfactualResults(Results):
         )
         unit = period_unit(self.freq)
         more = "more" if self.cumulative_effect >= 0 else "fewer"
-        describe(
+        return describe(
             a0,
             f"Three panels, {observed.index[0]:%b %Y} to {observed.index[-1]:%b %Y}: attacks per "
             f"{unit} observed against the counterfactual expected without the event, the excess "
@@ -336,7 +356,6 @@ class CounterfactualResults(Results):
             f"{abs(self.cumulative_effect):.0f} {more} (95% interval "
             f"{self.cumulative_effect_low:.0f} to {self.cumulative_effect_high:.0f}).",
         )
-        return axes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,13 +454,14 @@ def fit(
     model: str = "ucm",
     exog: pd.Series | pd.DataFrame | None = None,
     seed: int | None = 0,
-    n_sims: int = 1000,
+    n_samples: int = 1000,
     post_end: object = None,
     events: pd.DataFrame | Mapping[str, object] | None = None,
     transform: str = "anscombe",
     param_draws: int = 20,
     seasonal: int | None = None,
     stochastic_seasonal: bool = False,
+    n_sims: int | None = None,
 ) -> CounterfactualResults:
     """Fit a counterfactual model to the pre-event counts and measure the post-event excess.
 
@@ -458,7 +478,7 @@ def fit(
     exog : optional regressors (Series/DataFrame indexed like ``y``, covering the pre and post
         periods), entered linearly on the transformed scale; they must be unaffected by the event.
     seed : seed of the random generator behind the parameter draws and the simulated paths.
-    n_sims : number of simulated counterfactual paths (>= 100).
+    n_samples : number of simulated counterfactual paths (>= 100).
     post_end : last date of the post-period (default: series end).
     events : political events to annotate on ``plot()`` (DataFrame with date/label, or mapping).
     transform : "anscombe" (default, ``2*sqrt(y+3/8)``) or "log1p"; see the module docstring.
@@ -472,65 +492,53 @@ def fit(
         ``model="ucm"`` only; the pre-period must hold at least two whole cycles.
     stochastic_seasonal : False (default): the seasonal pattern is fixed, estimated from the
         pre-period; True: it may drift, with its own estimated noise variance.
+    n_sims : the old name of ``n_samples``: still taken, with a ``FutureWarning``, for one
+        release.
 
     Returns
     -------
     CounterfactualResults with the post-period table, totals, cumulative and relative effects
     with 95% intervals, and the simulated paths.
     """
-    if model not in MODELS:
-        raise ParameterError(f"model must be one of {MODELS}, got {model!r}")
-    if transform not in TRANSFORMS:
-        raise ParameterError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
-    if not isinstance(n_sims, int | np.integer) or n_sims < MIN_SIMS:
-        raise ParameterError(f"n_sims must be an integer >= {MIN_SIMS}, got {n_sims!r}")
-    if not isinstance(param_draws, int | np.integer) or param_draws < 0:
-        raise ParameterError(f"param_draws must be a non-negative integer, got {param_draws!r}")
-    param_draws = int(min(param_draws, n_sims))
+    n_samples = renamed("n_sims", "n_samples", n_sims, n_samples, 1000)
+    model = params.one_of("model", model, MODELS)
+    transform = params.one_of("transform", transform, TRANSFORMS)
+    n_samples = params.n_samples(n_samples, minimum=MIN_SIMS)
+    seed = params.seed(seed)
+    param_draws = params.whole_number("param_draws", param_draws, 0)
+    param_draws = int(min(param_draws, n_samples))
     if seasonal is not None:
-        seasonal = whole_number("seasonal", seasonal, minimum=2, unit="periods")
+        seasonal = params.whole_number("seasonal", seasonal, minimum=2, unit="periods")
         if model != "ucm":
-            raise ParameterError(f"seasonal needs model='ucm', got model={model!r}")
-    if not isinstance(stochastic_seasonal, bool | np.bool_):
-        raise ParameterError(
-            f"stochastic_seasonal must be True or False, got {stochastic_seasonal!r}"
-        )
+            raise params.fail("seasonal", "None when model is not 'ucm'", seasonal)
+    stochastic_seasonal = params.flag("stochastic_seasonal", stochastic_seasonal)
     y, freq = count_series(y)
     if len(y) == 0:
         raise ModelInputError("y is empty")
     idx = y.index
 
-    try:
-        event = pd.Timestamp(event_date)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"event_date is not a date: {event_date!r}") from exc
-    if event is pd.NaT:
-        raise ParameterError("event_date is missing (NaT)")
-    end_of_series = idx[-1] + idx.freq
-    if event < idx[0]:
-        raise ParameterError(
-            f"event_date {event:%Y-%m-%d} is before the series starts ({idx[0]:%Y-%m-%d})"
-        )
-    if event >= end_of_series:
-        raise ParameterError(
-            f"event_date {event:%Y-%m-%d} is after the series ends ({idx[-1]:%Y-%m-%d})"
-        )
+    event = params.a_date("event_date", event_date)
+    if not idx[0] <= event < idx[-1] + idx.freq:
+        inside = f"a date inside the series ({idx[0]:%Y-%m-%d} to {idx[-1]:%Y-%m-%d})"
+        raise params.fail("event_date", inside, event_date)
     post_i = _period_of(idx, event)
 
     pre_i = 0
+    pre_start = params.a_date("pre_start", pre_start, none=True)
     if pre_start is not None:
-        pre_i = int(idx.searchsorted(pd.Timestamp(pre_start), side="left"))
+        pre_i = int(idx.searchsorted(pre_start, side="left"))
     if post_i - pre_i < MIN_PRE_PERIODS:
         raise ModelInputError(
             f"only {max(post_i - pre_i, 0)} pre-event period(s) before {idx[post_i]:%Y-%m-%d}; "
             f"need at least {MIN_PRE_PERIODS}"
         )
     end_i = len(idx) - 1
+    post_end = params.a_date("post_end", post_end, none=True)
     if post_end is not None:
-        end_i = _period_of(idx, pd.Timestamp(post_end))
+        end_i = _period_of(idx, post_end)
         if end_i < post_i:
-            raise ParameterError(
-                f"post_end {pd.Timestamp(post_end):%Y-%m-%d} is before the event period"
+            raise params.fail(
+                "post_end", f"on or after the event's period ({idx[post_i]:%Y-%m-%d})", post_end
             )
     end_i = min(end_i, len(idx) - 1)
 
@@ -580,11 +588,11 @@ def fit(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # extend-model / index notices
         if draws is None:
-            sims = [res.simulate(h, anchor="end", repetitions=n_sims, exog=exog_post, rng=rng)]
+            sims = [res.simulate(h, anchor="end", repetitions=n_samples, exog=exog_post, rng=rng)]
         else:
             sims = []
             for theta, reps in zip(
-                draws, np.array_split(np.arange(n_sims), used_draws), strict=True
+                draws, np.array_split(np.arange(n_samples), used_draws), strict=True
             ):
                 res_k = mod.filter(theta, cov_type="none")
                 sims.append(
@@ -647,7 +655,7 @@ def fit(
         freq=freq,
         params=pd.Series(np.asarray(res.params, dtype=float), index=list(mod.param_names)),
         param_draws=used_draws,
-        n_sims=int(n_sims),
+        n_samples=int(n_samples),
         seed=seed,
         converged=converged,
         fit_result=res,

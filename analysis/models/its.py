@@ -36,18 +36,20 @@ from statsmodels.stats import sandwich_covariance
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.tsa.stattools import acf
 
+from analysis import params
 from analysis.charts import (
     MODEL_COLOR,
     OBSERVED_COLOR,
     annotate_events,
     band,
     describe,
-    events_as_series,
     legend_below,
     new_axes,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
+from analysis.events import event_dates
 from analysis.models.inputs import count_series, period_unit
+from analysis.models.vocabulary import legacy_names
 from analysis.results import Results, attr, format_p, format_rr
 
 FAMILIES = ("poisson", "quasipoisson", "negbin")
@@ -107,7 +109,9 @@ class ITSResults(Results):
     maxlags: int = attr("autocorrelation lags in the hac/nw covariance, in periods")
     freq: str = attr('frequency string of the series ("D", "W-MON", "MS", ...)')
     model_result: object = attr("the statsmodels fit (GLM or NegativeBinomial results)")
-    interventions: pd.Series = attr("intervention dates (Timestamps) by intervention name")
+    interventions: pd.Series = attr(
+        "dates (Timestamps) of the events modelled (the ``events`` given to fit) by event name"
+    )
     df_resid: int = attr("residual degrees of freedom: periods minus parameters")
     use_t: bool = attr("True when intervals use t(df_resid) quantiles rather than normal ones")
     design: pd.DataFrame = attr("design matrix, one column per coefficient, one row per period")
@@ -115,16 +119,43 @@ class ITSResults(Results):
         "position (0-based period) of the earliest intervention's period; the counterfactual is "
         "drawn from it on"
     )
-    events: object = attr("political events annotated by plot() (None: none)", default=None)
+    annotate: object = attr(
+        "other political events drawn on plot() (the ``annotate`` given to fit; None: none)",
+        default=None,
+    )
+    labels: dict = attr(
+        "event name -> the label plot() shows (an events frame's ``label`` column, else the name)",
+        default_factory=dict,
+    )
 
     @property
     def unit(self) -> str:
         """The period counts are per: "day", "week", "month" (or "period")."""
         return period_unit(self.freq)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The intervention effects (rate ratios with 95% intervals and p-values)."""
-        return self.effects.copy()
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """The effects as a long frame, one row per event and term (index ``event``, ``term``):
+        ``estimate`` (rate ratio: ``level``, the step at the event; ``slope``, the change in trend
+        per period after it), ``low``, ``high`` (95% interval) and ``p_value`` (two-sided, for
+        rate ratio 1). ``names="legacy"``: the wide ``effects`` as before (``level_rr``,
+        ``level_low``, ..., ``slope_p``), for one release."""
+        if legacy_names(names, "its"):
+            return self.effects.copy()
+        rows = []
+        for name, r in self.effects.iterrows():
+            for term in ("level", "slope"):
+                if f"{term}_rr" in r.index:
+                    rows.append(
+                        {
+                            "event": name,
+                            "term": term,
+                            "estimate": r[f"{term}_rr"],
+                            "low": r[f"{term}_low"],
+                            "high": r[f"{term}_high"],
+                            "p_value": r[f"{term}_p"],
+                        }
+                    )
+        return pd.DataFrame(rows).set_index(["event", "term"])
 
     def summary(self) -> str:
         """Plain-text summary: one line per effect, with units per period."""
@@ -161,16 +192,13 @@ class ITSResults(Results):
         return "\n".join(lines)
 
     def _named_interventions(self) -> dict[str, pd.Timestamp]:
-        """Intervention dates by the events' labels where ``events`` names them, else by id."""
-        labels = {}
-        if isinstance(self.events, pd.DataFrame) and {"event_id", "label"} <= set(self.events):
-            ids = self.events["event_id"].astype(str)
-            labels = dict(zip(ids, self.events["label"], strict=True))
-        return {str(labels.get(k, k)): d for k, d in self.interventions.items()}
+        """The modelled events' dates by their labels where known, else by name."""
+        return {str(self.labels.get(k, k)): d for k, d in self.interventions.items()}
 
-    def plot(self, ax: Axes | None = None, events: object = None) -> Axes:
-        """Observed counts (points), fit (line), counterfactual (dashed, with 95% band) and
-        intervention lines; ``events`` (or the events given to :func:`fit`) are annotated."""
+    def plot(self, ax: Axes | None = None, *, annotate: object = None) -> Axes:
+        """Observed counts (points), fit (line), counterfactual (dashed, with 95% band) and the
+        modelled events (solid lines); ``annotate`` (default: the ``annotate`` given to
+        :func:`fit`) are other political events, drawn dashed."""
         ax = new_axes(ax)
         f = self.fitted
         ax.plot(f.index, f["observed"], "o", ms=2.5, color=OBSERVED_COLOR, label="observed")
@@ -184,7 +212,7 @@ class ITSResults(Results):
         top = max(f["observed"].max(), f["fitted"].max())
         ax.set_ylim(0, 1.25 * top if np.isfinite(top) and top > 0 else None)
         annotate_events(ax, self._named_interventions(), solid=True, at="bottom")
-        annotate_events(ax, events if events is not None else self.events)
+        annotate_events(ax, annotate if annotate is not None else self.annotate)
         ax.set_ylabel(f"count per {self.unit}")
         legend_below(ax, ncols=3)
         first = self.effects.iloc[0]
@@ -225,22 +253,25 @@ class ITSResults(Results):
 
 def fit(
     y: pd.Series,
-    interventions: Mapping[str, object],
     *,
+    events: pd.DataFrame | Mapping[str, object],
     offset: pd.Series | None = None,
     family: str = "quasipoisson",
     seasonality: int = 0,
     slope_change: bool = True,
     cov: str = "hac",
     maxlags: int | None = None,
-    events: object = None,
+    annotate: object = None,
 ) -> ITSResults:
     """Fit a segmented (interrupted time series) log-linear regression to the counts ``y``.
 
     ``y``: counts per period, regular DatetimeIndex with freq D, W-* or MS; each label is the
     *start* of its period, so an intervention date maps to the last label on or before it.
-    ``interventions``: name -> first date of the new regime (needs >= 1 period before and after
-    the intervention's period). ``offset``: exposure per period (log enters the linear predictor).
+    ``events``: the events whose effects are estimated, as :func:`analysis.events.event_dates`
+    takes them: a mapping id -> first date of the new regime, or an events frame with
+    ``event_id`` and ``date`` (and ``label``, which names them on the chart); each needs >= 1
+    period before and after its own period. ``offset``: exposure per period (log enters the
+    linear predictor).
     ``seasonality``: number K of annual Fourier pairs (P = 12 monthly, 52.18 weekly, 365.25 daily).
 
     ``family``: "poisson"; "quasipoisson" (Poisson fit, scale = Pearson chi2 / df_resid); "negbin"
@@ -263,25 +294,23 @@ def fit(
     Intervals and p-values use t(df_resid) quantiles whenever a scale or sandwich is estimated
     (quasipoisson, or cov other than "model"), normal quantiles otherwise.
 
-    ``events``: political events kept for ``.plot()`` annotation. Returns :class:`ITSResults`.
+    ``annotate``: other political events (a frame or mapping) drawn on ``.plot()``, not modelled;
+    its ``label`` column also names the modelled events when ``events`` is a mapping. Returns
+    :class:`ITSResults`.
     """
     y, freq = count_series(y, min_periods=6)
     if not (freq == "D" or freq == "MS" or freq.startswith("W-")):
         raise ModelInputError(f"y's frequency must be D, W-* or MS, got {freq!r}")
     n = len(y)
-    if family not in FAMILIES:
-        raise ParameterError(f"family must be one of {FAMILIES}, got {family!r}")
-    if cov not in COVS:
-        raise ParameterError(f"cov must be one of {COVS}, got {cov!r}")
-    if not isinstance(seasonality, int | np.integer) or seasonality < 0:
-        raise ParameterError(f"seasonality must be a non-negative integer, got {seasonality!r}")
+    family = params.one_of("family", family, FAMILIES)
+    cov = params.one_of("cov", cov, COVS)
+    seasonality = params.whole_number("seasonality", seasonality, 0, "Fourier pairs")
+    slope_change = params.flag("slope_change", slope_change)
+    maxlags = params.whole_number("maxlags", maxlags, 0, "periods", maximum=n - 1, none=True)
     if maxlags is None:
         maxlags = default_maxlags(n)
-    elif not isinstance(maxlags, int | np.integer) or not 0 <= maxlags < n:
-        raise ParameterError(f"maxlags must be an integer in [0, {n - 1}], got {maxlags!r}")
-    maxlags = int(maxlags)
 
-    dates, positions = _intervention_positions(y.index, interventions)
+    dates, positions = _intervention_positions(y.index, events)
     X = _design(
         n,
         list(dates.index),
@@ -310,8 +339,8 @@ def fit(
     pois = glm.fit()
     if family == "negbin":
         res, alpha = _fit_negbin(endog, exog, log_off, pois.params)
-        params = np.asarray(res.params)[:k]
-        mu = np.exp(exog @ params + log_off)
+        coef = np.asarray(res.params)[:k]
+        mu = np.exp(exog @ coef + log_off)
         var = mu + alpha * mu**2
         if cov in ("model", "nw", "robust"):
             V = _negbin_cov(exog, mu, var, endog, cov, maxlags)
@@ -323,7 +352,7 @@ def fit(
             lags = 0 if cov == "robust" else maxlags
             fit_kw.update(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
         res = glm.fit(**fit_kw)
-        params = np.asarray(res.params)
+        coef = np.asarray(res.params)
         mu = np.asarray(res.mu)
         var = mu.copy()
         if cov in ("model", "nw", "robust"):
@@ -337,11 +366,11 @@ def fit(
     dist = stats.t(df_resid) if use_t else stats.norm()
     crit = float(dist.ppf(0.975))
     names = list(X.columns)
-    params_s = pd.Series(params, index=names)
+    params_s = pd.Series(coef, index=names)
     bse = pd.Series(np.sqrt(np.diag(V)), index=names)
 
     effects = _effects(params_s, bse, dist, crit, list(dates.index), slope_change)
-    fitted = _fitted_frame(y, exog, params, V, log_off, crit, names)
+    fitted = _fitted_frame(y, exog, coef, V, log_off, crit, names)
     lb_lags = list(range(1, max(1, min(6, n // 4)) + 1))
     lb = acorr_ljungbox(pd.Series(pearson), lags=lb_lags)
     lb.index.name = "lag"
@@ -361,7 +390,8 @@ def fit(
         freq=freq,
         model_result=res,
         interventions=dates,
-        events=events,
+        annotate=annotate,
+        labels=_labels(events, annotate),
         df_resid=df_resid,
         use_t=use_t,
         design=X,
@@ -385,21 +415,28 @@ def _check_offset(offset: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
     return off
 
 
+def _labels(*frames: object) -> dict[str, str]:
+    """Event id -> label from the frames (of ``events``, then ``annotate``) that have both."""
+    labels: dict[str, str] = {}
+    for frame in reversed(frames):
+        if isinstance(frame, pd.DataFrame) and {"event_id", "label"} <= set(frame.columns):
+            ids = frame["event_id"].astype(str)
+            labels.update(zip(ids, frame["label"], strict=True))
+    return labels
+
+
 def _intervention_positions(
-    index: pd.DatetimeIndex, interventions: Mapping[str, object]
+    index: pd.DatetimeIndex, events: pd.DataFrame | Mapping[str, object]
 ) -> tuple[pd.Series, list[int]]:
-    """Map each intervention date to the position of the period containing it."""
-    if interventions is None or len(interventions) == 0:
-        raise ParameterError("give at least one intervention (mapping name -> date)")
+    """Map each modelled event's date to the position of the period containing it."""
     try:
-        if isinstance(interventions, pd.DataFrame):
-            dates = events_as_series(interventions)
-        else:
-            dates = pd.Series({str(k): pd.Timestamp(v) for k, v in dict(interventions).items()})
+        dates = event_dates(events)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(f"interventions must map names to dates: {exc}") from exc
-    if dates.isna().any():
-        raise ParameterError("intervention dates must not be missing")
+        raise params.fail(
+            "events", "a mapping id -> date or a frame with event_id and date", events
+        ) from exc
+    if dates.empty:
+        raise params.fail("events", "at least one event (a mapping id -> date or a frame)", events)
     n = len(index)
     end = index[-1] + index.freq if index.freq is not None else index[-1] + (index[-1] - index[-2])
     positions = []
@@ -407,15 +444,17 @@ def _intervention_positions(
         if index.tz is not None and date.tz is None:
             date = date.tz_localize(index.tz)
         if not index[0] <= date < end:
-            raise ParameterError(
-                f"intervention {name!r} ({date.date()}) is outside the series "
-                f"({index[0].date()} to {index[-1].date()})"
+            raise params.fail(
+                "events",
+                f"dates inside the series ({index[0].date()} to {index[-1].date()})",
+                {name: f"{date.date()}"},
             )
         pos = int(index.searchsorted(date, side="right")) - 1
         if pos < 1 or pos > n - 2:
-            raise ParameterError(
-                f"intervention {name!r} ({date.date()}) needs at least one period before "
-                "and one after its own period"
+            raise params.fail(
+                "events",
+                "dates with at least one period before and one after their own period",
+                {name: f"{date.date()}"},
             )
         positions.append(pos)
     return dates, positions

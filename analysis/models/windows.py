@@ -20,6 +20,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis import params
 from analysis.charts import (
     EVENT_COLOR,
     MODEL_COLOR,
@@ -28,10 +29,10 @@ from analysis.charts import (
     new_axes,
     short_label,
 )
-from analysis.errors import ModelInputError, ParameterError
+from analysis.errors import ModelInputError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series
-from analysis.params import whole_number
+from analysis.models.vocabulary import legacy_names
 from analysis.results import Results, attr, format_p, format_rr
 
 _NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
@@ -84,9 +85,17 @@ class WindowsResults(Results):
         default_factory=dict,
     )
 
-    def to_frame(self) -> pd.DataFrame:
-        """The per-event table (see the class docstring for the columns)."""
-        return self.table.copy()
+    def to_frame(self, names: str = "common") -> pd.DataFrame:
+        """The per-event table in the common vocabulary: ``estimate`` (the rate ratio, after
+        rate / before rate per day), ``low``, ``high`` (exact 95% interval), ``p_value`` (exact
+        two-sided), then ``before``, ``after``, ``p_holm``, ``overlaps``, ``days_before``,
+        ``days_after``, ``truncated`` (see the class docstring). ``names="legacy"``: the
+        ``table`` as before (``rate_ratio``, ``p``), for one release."""
+        if legacy_names(names, "windows"):
+            return self.table.copy()
+        frame = self.table.rename(columns={"rate_ratio": "estimate", "p": "p_value"})
+        first = ["estimate", "low", "high", "p_value"]
+        return frame[first + [c for c in frame.columns if c not in first]]
 
     def summary(self) -> str:
         """One line per event, plain text."""
@@ -178,8 +187,8 @@ class WindowsResults(Results):
 
 def compare(
     y: pd.Series,
-    events: pd.DataFrame | Mapping[str, object],
     *,
+    events: pd.DataFrame | Mapping[str, object],
     days: int = 30,
 ) -> WindowsResults:
     """Compare daily counts in the ``days`` days before each event with the ``days`` days from it.
@@ -192,10 +201,10 @@ def compare(
     y, freq = count_series(y, min_periods=3, whole=True)
     if freq != "D":
         raise ModelInputError(f"y must be a daily series (freq 'D'), got freq {freq!r}")
-    days = whole_number("days", days, 1, "days")
+    days = params.whole_number("days", days, 1, "days")
     dates = event_dates(events)
     if dates.empty:
-        raise ParameterError("no events given")
+        raise params.fail("events", "at least one event (a frame or a mapping)", events)
     one_day = pd.Timedelta(days=1)
     span = pd.Timedelta(days=int(days))
     cumsum = np.r_[0.0, np.cumsum(y.to_numpy(dtype=float))]

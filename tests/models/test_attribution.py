@@ -76,8 +76,8 @@ def test_naive_window_ratio_is_confounded_by_the_second_event_while_the_joint_fi
     expects (20 x 3 + 10 x 1.2) / 30 = 2.4, not 3; the joint fit is near 3."""
     times, fit = two_steps
     daily = _daily(times.normalize())
-    naive = windows.compare(daily, {"surge": EVENTS["surge"]}, days=30).to_frame()
-    naive_rr = float(naive["rate_ratio"].iloc[0])
+    naive = windows.compare(daily, events={"surge": EVENTS["surge"]}, days=30).to_frame()
+    naive_rr = float(naive["estimate"].iloc[0])
     joint = float(fit.effects.loc["surge", "rate_ratio"])
     assert naive_rr < 2.6
     assert abs(math.log(joint / 3.0)) < abs(math.log(naive_rr / 3.0))

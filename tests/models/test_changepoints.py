@@ -338,6 +338,12 @@ def test_locate_median_moves_dates_and_keeps_segments_consistent():
     assert "posterior medians" in med.summary()
     frame = med.to_frame()
     assert frame["changepoint_low"].isna().iloc[0]
+    np.testing.assert_array_equal(frame["estimate"], med.segments["rate"])
+    np.testing.assert_array_equal(frame["low"], med.segments["rate_low"])
+    np.testing.assert_array_equal(frame["high"], med.segments["rate_high"])
+    assert not {"rate", "rate_low", "rate_high"} & set(frame.columns)
+    with pytest.warns(FutureWarning, match="legacy"):
+        assert {"rate", "rate_low", "rate_high"} <= set(med.to_frame(names="legacy").columns)
     assert list(frame["changepoint_low"].iloc[1:]) == list(med.locations["low"])
     with pytest.raises(ValueError, match="locate"):
         detect(y, locate="mean")

@@ -41,7 +41,7 @@ def step_series() -> tuple[pd.Series, float]:
 @pytest.fixture(scope="module")
 def ucm_step(step_series: tuple[pd.Series, float]) -> cf.CounterfactualResults:
     y, _ = step_series
-    return cf.fit(y, y.index[PRE], model="ucm", seed=1, n_sims=1000)
+    return cf.fit(y, y.index[PRE], model="ucm", seed=1, n_samples=1000)
 
 
 # --- recovery of known truth -------------------------------------------------------------------
@@ -50,7 +50,7 @@ def ucm_step(step_series: tuple[pd.Series, float]) -> cf.CounterfactualResults:
 @pytest.mark.parametrize("model", ["ucm", "sarima"])
 def test_recovers_known_excess(step_series: tuple[pd.Series, float], model: str) -> None:
     y, realised = step_series
-    res = cf.fit(y, y.index[PRE], model=model, seed=1, n_sims=1000)
+    res = cf.fit(y, y.index[PRE], model=model, seed=1, n_samples=1000)
     # estimation error = counterfactual total's own Poisson noise (sd ~9) + forecast error: 30 is
     # about three standard deviations
     assert abs(res.cumulative_effect - TRUE_EXCESS) < 30
@@ -68,7 +68,7 @@ def test_null_series_interval_covers_zero_most_of_the_time() -> None:
     covered, p_values = 0, []
     for seed in range(6):
         y, _ = weekly_step(seed=100 + seed, step=0.0)
-        res = cf.fit(y, y.index[PRE], seed=seed, n_sims=400)
+        res = cf.fit(y, y.index[PRE], seed=seed, n_samples=400)
         covered += res.cumulative_effect_low < 0 < res.cumulative_effect_high
         p_values.append(res.p_value)
     assert covered >= 5
@@ -77,7 +77,7 @@ def test_null_series_interval_covers_zero_most_of_the_time() -> None:
 
 def test_point_prediction_matches_mean_of_simulated_paths() -> None:
     y, _ = weekly_step(seed=5)
-    res = cf.fit(y, y.index[PRE], seed=2, n_sims=4000, param_draws=0)
+    res = cf.fit(y, y.index[PRE], seed=2, n_samples=4000, param_draws=0)
     totals = res.simulated_paths.sum(axis=0)
     se = totals.std() / np.sqrt(totals.size)
     assert abs(totals.mean() - res.predicted_total) < 4 * se
@@ -119,7 +119,7 @@ def test_p_value_is_tail_share_of_simulated_totals(ucm_step: cf.CounterfactualRe
 
 
 def test_table_columns_and_effect_definition(ucm_step: cf.CounterfactualResults) -> None:
-    t = ucm_step.to_frame()
+    t = ucm_step.table
     expected = {"observed", "predicted", "predicted_low", "predicted_high", "effect"}
     assert expected | {"effect_low", "effect_high"} <= set(t.columns)
     np.testing.assert_allclose(t["effect"], t["observed"] - t["predicted"])
@@ -138,8 +138,8 @@ def test_table_columns_and_effect_definition(ucm_step: cf.CounterfactualResults)
 
 def test_parameter_uncertainty_widens_interval(step_series: tuple[pd.Series, float]) -> None:
     y, _ = step_series
-    with_p = cf.fit(y, y.index[PRE], seed=3, n_sims=2000, param_draws=40)
-    without = cf.fit(y, y.index[PRE], seed=3, n_sims=2000, param_draws=0)
+    with_p = cf.fit(y, y.index[PRE], seed=3, n_samples=2000, param_draws=40)
+    without = cf.fit(y, y.index[PRE], seed=3, n_samples=2000, param_draws=0)
     assert with_p.param_draws == 40 and without.param_draws == 0
     w1 = with_p.predicted_total_high - with_p.predicted_total_low
     w0 = without.predicted_total_high - without.predicted_total_low
@@ -152,9 +152,9 @@ def test_parameter_uncertainty_widens_interval(step_series: tuple[pd.Series, flo
 
 def test_same_seed_same_numbers_different_seed_slightly_different() -> None:
     y, _ = weekly_step(seed=21)
-    a = cf.fit(y, y.index[PRE], seed=7, n_sims=500)
-    b = cf.fit(y, y.index[PRE], seed=7, n_sims=500)
-    c = cf.fit(y, y.index[PRE], seed=8, n_sims=500)
+    a = cf.fit(y, y.index[PRE], seed=7, n_samples=500)
+    b = cf.fit(y, y.index[PRE], seed=7, n_samples=500)
+    c = cf.fit(y, y.index[PRE], seed=8, n_samples=500)
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.simulated_paths, b.simulated_paths)
     assert a.cumulative_effect_low == b.cumulative_effect_low and a.p_value == b.p_value
@@ -172,7 +172,7 @@ def test_same_seed_same_numbers_different_seed_slightly_different() -> None:
 @pytest.mark.parametrize("transform", ["anscombe", "log1p"])
 def test_sarima_point_forecast_equals_direct_sarimax(transform: str) -> None:
     y, _ = weekly_step(seed=31)
-    res = cf.fit(y, y.index[PRE], model="sarima", transform=transform, seed=0, n_sims=200)
+    res = cf.fit(y, y.index[PRE], model="sarima", transform=transform, seed=0, n_samples=200)
     pre = y.iloc[:PRE].to_numpy(dtype=float)
     z = 2 * np.sqrt(pre + 3 / 8) if transform == "anscombe" else np.log(1 + pre)
     direct = SARIMAX(z, order=(1, 0, 0), trend="c").fit(disp=False, maxiter=200)
@@ -186,7 +186,7 @@ def test_sarima_point_forecast_equals_direct_sarimax(transform: str) -> None:
 
 def test_ucm_point_forecast_equals_direct_unobserved_components() -> None:
     y, _ = weekly_step(seed=32)
-    res = cf.fit(y, y.index[PRE], model="ucm", seed=0, n_sims=200)
+    res = cf.fit(y, y.index[PRE], model="ucm", seed=0, n_samples=200)
     z = 2 * np.sqrt(y.iloc[:PRE].to_numpy(dtype=float) + 3 / 8)
     fc = UnobservedComponents(z, level="llevel").fit(disp=False, maxiter=200).get_forecast(POST)
     expected = (fc.predicted_mean**2 + fc.var_pred_mean) / 4 - 3 / 8
@@ -213,7 +213,7 @@ def test_event_mid_period_window_and_monthly_series() -> None:
         y,
         y.index[PRE] + pd.Timedelta(days=2),
         pre_start=y.index[10],
-        n_sims=200,
+        n_samples=200,
         post_end=y.index[PRE + 9],
     )
     assert res.post_start == y.index[PRE]
@@ -224,7 +224,7 @@ def test_event_mid_period_window_and_monthly_series() -> None:
     months = pd.Series(
         rng.poisson(20, 36), index=pd.date_range("2018-01-01", periods=36, freq="MS")
     )
-    res_m = cf.fit(months, "2020-06-15", model="sarima", n_sims=200)
+    res_m = cf.fit(months, "2020-06-15", model="sarima", n_samples=200)
     assert res_m.post_start == pd.Timestamp("2020-06-01") and res_m.n_post == 7
     assert "In the 7 months from 2020-06-01" in res_m.summary()
 
@@ -235,14 +235,14 @@ def test_exog_regressor_explains_pre_period_swings() -> None:
     x = pd.Series(np.sin(np.arange(PRE + POST) / 4.0), index=idx, name="control")
     y = pd.Series(rng.poisson(np.exp(1.5 + 0.6 * x.to_numpy())), index=idx)
     for model in ("ucm", "sarima"):
-        with_x = cf.fit(y, idx[PRE], model=model, exog=x, seed=0, n_sims=400)
-        without = cf.fit(y, idx[PRE], model=model, seed=0, n_sims=400)
+        with_x = cf.fit(y, idx[PRE], model=model, exog=x, seed=0, n_samples=400)
+        without = cf.fit(y, idx[PRE], model=model, seed=0, n_samples=400)
         assert with_x.cumulative_effect_low < 0 < with_x.cumulative_effect_high
         width = with_x.predicted_total_high - with_x.predicted_total_low
         assert width < without.predicted_total_high - without.predicted_total_low
         assert with_x.params.index.str.contains("control").any()
     with pytest.raises(ValueError, match="exog lacks"):
-        cf.fit(y, idx[PRE], exog=x.iloc[:-3], n_sims=200)
+        cf.fit(y, idx[PRE], exog=x.iloc[:-3], n_samples=200)
 
 
 def test_summary_and_plot(ucm_step: cf.CounterfactualResults) -> None:
@@ -254,13 +254,13 @@ def test_summary_and_plot(ucm_step: cf.CounterfactualResults) -> None:
     events = pd.DataFrame(
         {"date": [res.post_start], "event_id": ["e1"], "label": ["Strike"], "category": ["x"]}
     )
-    axes = res.plot(events=events)
-    assert len(axes) == 3
-    assert any(t.get_text() == "Strike" for t in axes[0].texts)
-    plt.close(axes[0].figure)
+    top = res.plot(events=events)
+    assert len(top.figure.axes) == 3 and top is top.figure.axes[0]
+    assert any(t.get_text() == "Strike" for t in top.texts)
+    plt.close(top.figure)
     fig, given = plt.subplots(3, 1)
     out = res.plot(ax=given)
-    assert all(a is b for a, b in zip(out, given, strict=True))
+    assert out is given[0] and all(a.lines for a in given)
     with pytest.raises(ValueError, match="3 axes"):
         res.plot(ax=given[:2])
     plt.close(fig)
@@ -284,10 +284,10 @@ def _bad_inputs() -> list:
         ("nan", nan, {"event_date": y.index[PRE]}, "NaN"),
         ("irregular", irregular, {"event_date": y.index[PRE]}, "regular"),
         ("too-few-pre", y, {"event_date": y.index[5]}, "pre-event period"),
-        ("before-start", y, {"event_date": "2010-01-01"}, "before the series start"),
-        ("after-end", y, {"event_date": "2030-01-01"}, "after the series end"),
+        ("before-start", y, {"event_date": "2010-01-01"}, "event_date must be a date inside"),
+        ("after-end", y, {"event_date": "2030-01-01"}, "event_date must be a date inside"),
         ("model", y, {"event_date": y.index[PRE], "model": "arima"}, "model must be"),
-        ("n_sims", y, {"event_date": y.index[PRE], "n_sims": 10}, "n_sims"),
+        ("n_samples", y, {"event_date": y.index[PRE], "n_samples": 10}, "n_samples"),
         ("flat-pre", flat, {"event_date": y.index[PRE]}, "constant"),
         ("not-series", y.to_numpy(), {"event_date": y.index[PRE]}, "pandas Series"),
         ("post_end", y, {"event_date": y.index[PRE], "post_end": y.index[PRE - 3]}, "post_end"),
@@ -300,7 +300,7 @@ def test_bad_input_raises(y: object, kwargs: dict, message: str) -> None:
     kwargs = dict(kwargs)
     event = kwargs.pop("event_date")
     with pytest.raises(ValueError, match=message):
-        cf.fit(y, event, n_sims=kwargs.pop("n_sims", 200), **kwargs)
+        cf.fit(y, event, n_samples=kwargs.pop("n_samples", 200), **kwargs)
 
 
 # ------------------------------------------------------------------------ seasonal component
@@ -318,7 +318,7 @@ def test_seasonal_component_recovers_the_seat_belt_law_effect():
     """
     from statsmodels.tsa.arima.datasets.brockwell_davis_2002 import sbl
 
-    kwargs = {"n_sims": 300, "seed": 1}
+    kwargs = {"n_samples": 300, "seed": 1}
     plain = cf.fit(sbl, "1983-02-01", **kwargs)
     fixed = cf.fit(sbl, "1983-02-01", seasonal=12, **kwargs)
     drift = cf.fit(sbl, "1983-02-01", seasonal=12, stochastic_seasonal=True, **kwargs)
@@ -337,7 +337,32 @@ def test_seasonal_bad_arguments(step_series):
     y, _ = step_series
     with pytest.raises(ParameterError, match="seasonal"):
         cf.fit(y, y.index[PRE], seasonal=1)
-    with pytest.raises(ParameterError, match="seasonal needs model='ucm'"):
+    with pytest.raises(ParameterError, match="seasonal must be None when model is not 'ucm'"):
         cf.fit(y, y.index[PRE], seasonal=4, model="sarima")
     with pytest.raises(ModelInputError, match="seasonal=52 needs at least 104"):
         cf.fit(y, y.index[PRE], seasonal=52)
+
+
+def test_n_sims_still_works_for_one_release_with_a_future_warning():
+    y, _ = weekly_step(seed=52)
+    new = cf.fit(y, y.index[PRE], seed=4, n_samples=200, param_draws=0)
+    with pytest.warns(FutureWarning, match="n_sims is now called n_samples"):
+        old = cf.fit(y, y.index[PRE], seed=4, n_sims=200, param_draws=0)
+    assert old.n_samples == new.n_samples == 200
+    assert old.cumulative_effect == new.cumulative_effect
+    with pytest.warns(FutureWarning, match="n_sims is now n_samples"):
+        assert old.n_sims == 200
+    with pytest.raises(ValueError, match="n_sims must be left out when n_samples is given"):
+        cf.fit(y, y.index[PRE], n_sims=200, n_samples=300)
+
+
+def test_frame_names_the_excess_estimate_low_high():
+    y, _ = weekly_step(seed=53)
+    res = cf.fit(y, y.index[PRE], seed=5, n_samples=200, param_draws=0)
+    frame = res.to_frame()
+    assert {"estimate", "low", "high"} <= set(frame.columns)
+    assert not {"effect", "effect_low", "effect_high"} & set(frame.columns)
+    np.testing.assert_array_equal(frame["estimate"], res.table["effect"])
+    np.testing.assert_array_equal(frame["low"], res.table["effect_low"])
+    with pytest.warns(FutureWarning):
+        assert res.to_frame(names="legacy").equals(res.table)

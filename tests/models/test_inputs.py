@@ -92,11 +92,11 @@ def test_models_raise_the_error_family():
     with pytest.raises(ModelInputError, match="negative"):
         count_series(-daily)
     with pytest.raises(ModelInputError, match="daily series"):
-        windows.compare(weekly, {"e": "2020-01-20"})
-    with pytest.raises(ParameterError, match="no events given"):
-        windows.compare(daily, {})
+        windows.compare(weekly, events={"e": "2020-01-20"})
+    with pytest.raises(ParameterError, match="events must be at least one event"):
+        windows.compare(daily, events={})
     with pytest.raises(ParameterError, match="family must be one of"):
-        its.fit(daily, {"e": "2020-01-20"}, family="gaussian")
+        its.fit(daily, events={"e": "2020-01-20"}, family="gaussian")
     with pytest.raises(ParameterError, match="locate must be one of"):
         changepoints.detect(daily, locate="mean")
     with pytest.raises(ModelInputError, match="fewer than min_size"):
@@ -106,3 +106,14 @@ def test_models_raise_the_error_family():
     with pytest.raises(ParameterError, match="model must be one of"):
         counterfactual.fit(daily, "2020-02-01", model="arima")
     assert issubclass(ModelInputError, ValueError) and issubclass(ParameterError, ValueError)
+
+
+def test_seed_or_fresh_keeps_a_seed_and_draws_one_for_none():
+    from analysis.params import seed_or_fresh
+
+    assert seed_or_fresh(7) == 7 and seed_or_fresh(np.int64(3)) == 3
+    drawn = {seed_or_fresh(None) for _ in range(5)}
+    assert all(isinstance(s, int) and 0 <= s < 2**63 for s in drawn) and len(drawn) == 5
+    for bad in (-1, 1.5, True, "1"):
+        with pytest.raises(ParameterError, match="seed must be a whole number >= 0 or None"):
+            seed_or_fresh(bad)

@@ -18,7 +18,7 @@ import scoringrules as sr
 from scipy import stats
 
 from analysis.errors import ModelInputError, ParameterError
-from analysis.models import hawkes, outlook
+from analysis.models import backtest, hawkes, outlook
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def hawkes_series() -> pd.Series:
 
 
 def test_nb_recovery_covers_and_beats_climatology(nb_series):
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         nb_series, start=nb_series.index[139], horizon=1, models=("nb", "climatology"),
         n_samples=300, seed=1,
     )  # fmt: skip
@@ -54,7 +54,7 @@ def test_nb_recovery_covers_and_beats_climatology(nb_series):
 
 def test_hawkes_recovery_covers_and_beats_climatology(hawkes_series):
     y = hawkes_series
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         y, start=y.index[len(y) - 101], horizon=1, models=("hawkes", "climatology"),
         n_samples=300, seed=2,
     )  # fmt: skip
@@ -70,7 +70,7 @@ def test_crps_of_a_fixed_poisson_agrees_with_the_closed_form():
     rng = np.random.default_rng(0)
     idx = pd.date_range("2020-01-06", periods=60, freq="W-MON")
     y = pd.Series(rng.poisson(4, len(idx)), index=idx)
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         y, start=idx[20], horizon=1, models=("persistence",), n_samples=20000, seed=4
     )
     s = bt.scored
@@ -104,12 +104,12 @@ def test_no_look_ahead(nb_series):
         np.testing.assert_array_equal(a.samples, b.samples)
         assert a.as_of == as_of
     # and the backtest's forecast at an origin is forecast(as_of=origin)
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         nb_series, start=as_of, end=as_of, models=("auto",), n_samples=200, seed=9
     )
     fc = outlook.forecast(nb_series, as_of=as_of, n_samples=200, seed=9)
     obs = nb_series.iloc[121:125].to_numpy()
-    np.testing.assert_allclose(bt.scored["crps"], outlook.crps_samples(obs, fc.samples))
+    np.testing.assert_allclose(bt.scored["crps"], backtest.crps_samples(obs, fc.samples))
 
 
 def test_forecast_shape_words_and_reproducibility(nb_series):
@@ -156,7 +156,7 @@ def test_daily_and_monthly_series_work():
 
 
 def test_backtest_tables(nb_series):
-    bt = outlook.backtest(
+    bt = backtest.backtest(
         nb_series, start=nb_series.index[200], horizon=2, step=3, n_samples=100,
         models=("auto", "climatology", "persistence", "zero"),
     )  # fmt: skip
@@ -172,7 +172,7 @@ def test_backtest_tables(nb_series):
     assert ((bt.pit["pit"] >= 0) & (bt.pit["pit"] <= 1)).all()
     assert "one-week CRPS" in bt.summary()
     bt.plot()
-    bt.plot_calibration("auto")
+    bt.plot_calibration(model="auto")
     plt.close("all")
 
 
@@ -205,9 +205,22 @@ def test_bad_parameters_name_the_parameter(nb_series, kwargs, name):
 
 
 def test_backtest_bad_parameters(nb_series):
-    with pytest.raises(ParameterError, match="models"):
-        outlook.backtest(nb_series, start=nb_series.index[100], models=("nb", "arima"))
-    with pytest.raises(ParameterError, match="start"):
-        outlook.backtest(nb_series, start=nb_series.index[2])
+    with pytest.raises(ParameterError, match=r"models\[1\] must be one of auto, nb"):
+        backtest.backtest(nb_series, start=nb_series.index[100], models=("nb", "arima"))
+    with pytest.raises(ParameterError, match="models must be a list of at least 1"):
+        backtest.backtest(nb_series, start=nb_series.index[100], models=())
+    with pytest.raises(ParameterError, match="start must be on or after"):
+        backtest.backtest(nb_series, start=nb_series.index[2])
+    with pytest.raises(ParameterError, match="end must be a date leaving a forecast origin"):
+        backtest.backtest(nb_series, start=nb_series.index[100], end=nb_series.index[50])
     with pytest.raises(ParameterError, match="step"):
-        outlook.backtest(nb_series, start=nb_series.index[100], step=0)
+        backtest.backtest(nb_series, start=nb_series.index[100], step=0)
+
+
+def test_seed_none_draws_a_seed_that_repeats_the_forecast(nb_series):
+    fresh = outlook.forecast(nb_series, model="climatology", n_samples=100, seed=None)
+    assert isinstance(fresh.seed, int) and fresh.seed >= 0
+    again = outlook.forecast(nb_series, model="climatology", n_samples=100, seed=fresh.seed)
+    np.testing.assert_array_equal(fresh.samples, again.samples)
+    with pytest.raises(ParameterError, match="seed must be a whole number >= 0 or None"):
+        outlook.forecast(nb_series, seed=-1)

@@ -41,18 +41,18 @@ def test_agrees_with_scipy_binomtest(before, after, days_after):
     values[3] = before
     values[30 + days_after - 1] = after
     y = _daily(values)
-    row = compare(y, {"ev": y.index[30]}, days=30).to_frame().loc["ev"]
+    row = compare(y, events={"ev": y.index[30]}, days=30).to_frame().loc["ev"]
     assert (row.before, row.after) == (before, after)
     assert (row.days_before, row.days_after) == (30, days_after)
     low, high, p = _scipy_reference(before, after, 30, days_after)
-    np.testing.assert_allclose([row.low, row.high, row.p], [low, high, p], rtol=1e-9)
+    np.testing.assert_allclose([row.low, row.high, row.p_value], [low, high, p], rtol=1e-9)
     if before > 0:
-        np.testing.assert_allclose(row.rate_ratio, (after / days_after) / (before / 30))
+        np.testing.assert_allclose(row.estimate, (after / days_after) / (before / 30))
     else:
-        assert row.rate_ratio == np.inf and np.isfinite(row.low) and row.low > 0
+        assert row.estimate == np.inf and np.isfinite(row.low) and row.low > 0
         assert row.high == np.inf
     if after == 0:
-        assert row.rate_ratio == 0 and row.low == 0 and np.isfinite(row.high)
+        assert row.estimate == 0 and row.low == 0 and np.isfinite(row.high)
 
 
 def test_recovers_rate_doubling():
@@ -60,7 +60,8 @@ def test_recovers_rate_doubling():
     idx = pd.date_range("2019-07-01", "2020-06-30", freq="D")
     event = pd.Timestamp("2020-01-03")
     y = pd.Series(rng.poisson(np.where(idx >= event, 4.0, 2.0)), index=idx)
-    row = compare(y, pd.DataFrame({"date": [event], "event_id": ["strike"]}), days=60).table.iloc[0]
+    events = pd.DataFrame({"date": [event], "event_id": ["strike"]})
+    row = compare(y, events=events, days=60).table.iloc[0]
     # tolerance: within 20% of the true ratio 2 (about 3 standard errors with ~360 counts)
     assert abs(row.rate_ratio / 2.0 - 1) < 0.20
     assert row.low <= 2.0 <= row.high
@@ -80,27 +81,30 @@ def test_holm_matches_multipletests_and_overlaps():
             "label": ["A", "B", "C", "D", "E"],
         }
     )
-    res = compare(y, events, days=30)
+    res = compare(y, events=events, days=30)
     t = res.to_frame()
     assert list(t.columns[:8]) == [
-        "before",
-        "after",
-        "rate_ratio",
+        "estimate",
         "low",
         "high",
-        "p",
+        "p_value",
+        "before",
+        "after",
         "p_holm",
         "overlaps",
     ]
-    np.testing.assert_allclose(t["p_holm"], multipletests(t["p"], method="holm")[1])
+    np.testing.assert_allclose(t["p_holm"], multipletests(t["p_value"], method="holm")[1])
+    with pytest.warns(FutureWarning, match="legacy"):
+        assert res.to_frame(names="legacy").equals(res.table)
+    assert list(res.table.columns[:6]) == ["before", "after", "rate_ratio", "low", "high", "p"]
     # a-b are 19 days apart; d is exactly 30 days after c: d lies outside c's after window
     # (days 0..29 from c) but c lies inside d's before window (which starts on c's date)
     assert t["overlaps"].to_dict() == {"a": True, "b": True, "c": False, "d": True, "e": False}
     assert res.overlapping["d"] == ["c"] and res.overlapping["c"] == []
     events.loc[3, "date"] = pd.Timestamp("2019-09-01")  # 31 days after c: no overlap
-    assert not compare(y, events, days=30).table.loc["d", "overlaps"]
+    assert not compare(y, events=events, days=30).table.loc["d", "overlaps"]
     events.loc[3, "date"] = pd.Timestamp("2019-08-30")  # 29 days after c: both overlap
-    t3 = compare(y, events, days=30).table
+    t3 = compare(y, events=events, days=30).table
     assert t3.loc["c", "overlaps"] and t3.loc["d", "overlaps"]
 
 
@@ -108,7 +112,7 @@ def test_windows_truncated_at_series_edges():
     y = _daily(np.arange(100) % 5)
     res = compare(
         y,
-        {
+        events={
             "early": y.index[10],
             "late": y.index[95],
             "before_start": y.index[0] - pd.Timedelta(days=5),
@@ -138,7 +142,7 @@ def test_windows_truncated_at_series_edges():
 
 def test_summary_and_plot():
     y = _daily(np.r_[np.full(40, 1), np.full(40, 3)])
-    res = compare(y, {"strike": y.index[40], "talks": y.index[50]}, days=20)
+    res = compare(y, events={"strike": y.index[40], "talks": y.index[50]}, days=20)
     text = res.summary()
     assert "strike" in text and "Holm" in text and "overlaps talks" in text
     ax = res.plot()
@@ -149,16 +153,16 @@ def test_summary_and_plot():
 def test_bad_input_raises():
     weekly = pd.Series([1, 2, 3, 4], index=pd.date_range("2020-01-06", periods=4, freq="W-MON"))
     with pytest.raises(ValueError, match="daily"):
-        compare(weekly, {"e": "2020-01-13"})
+        compare(weekly, events={"e": "2020-01-13"})
     y = _daily(np.ones(50))
     irregular = y.drop(y.index[[3, 9]])
     irregular.index.freq = None
     with pytest.raises(ValueError, match="daily"):
-        compare(irregular, {"e": y.index[20]})
+        compare(irregular, events={"e": y.index[20]})
     with pytest.raises(ValueError, match="days"):
-        compare(y, {"e": y.index[20]}, days=0)
+        compare(y, events={"e": y.index[20]}, days=0)
     with pytest.raises(ValueError, match="duplicate"):
-        compare(y, pd.DataFrame({"date": [y.index[5], y.index[9]], "event_id": ["x", "x"]}))
+        compare(y, events=pd.DataFrame({"date": [y.index[5], y.index[9]], "event_id": ["x", "x"]}))
 
 
 def test_the_chart_names_events_by_label_and_describes_itself():
@@ -170,7 +174,7 @@ def test_the_chart_names_events_by_label_and_describes_itself():
             "date": ["2020-02-01", "2020-03-15"],
         }
     )
-    res = compare(y, events, days=10)
+    res = compare(y, events=events, days=10)
     assert res.labels == {"a": "First <event>", "b": "Second"}
     ax = res.plot()
     assert [t.get_text() for t in ax.get_yticklabels()] == ["First <event>", "Second"]

@@ -1,45 +1,57 @@
-"""Reader views of the analysis pages: every table and model summary, written for a newsroom.
+"""Reader views of the model pages (``notebooks/02``-``05``): every model's table and summary,
+written for a newsroom.
 
-The analysis notebooks (``notebooks/01``-``05``) show these instead of raw frames and
-``print(result.summary())``. Each function returns an :class:`~analysis.briefs.html.Html`: an
-escaped HTML table (:func:`~analysis.briefs.html.html_table`, the event brief's table style) or
-paragraphs, with a plain-text twin. They are written the way the event brief is
-(:mod:`analysis.briefs.wording`): numbers rounded, with units and 95% intervals in one cell
-("0.08 a day (0.04 to 0.15)"), p-values to three digits, dates as "3 Jan 2020", category names and
-column headers in words, no index column. A number the data cannot pin down is said in words: a
-rate over a span without attacks is "no attacks: below 0.10 a day", the exact one-sided 95% upper
-limit (:func:`zero_count_upper`), never 0, ``1e-11`` or ``inf``.
+The analysis notebooks show these instead of raw frames and ``print(result.summary())``. Each
+function returns an :class:`~analysis.briefs.html.Html`: an escaped reader table
+(:func:`~analysis.briefs.html.reader_table`, the event brief's table style) or paragraphs, with a
+plain-text twin. They are written the way the event brief is (:mod:`analysis.briefs.wording`):
+numbers rounded, with units and 95% intervals in one cell ("0.08 a day (0.04 to 0.15)"),
+p-values to three digits, dates as "3 Jan 2020", category names and column headers in words, no
+index column. A number the data cannot pin down is said in words: a rate over a span without
+attacks is "no attacks: below 0.10 a day", the exact one-sided 95% upper limit
+(:func:`~analysis.briefs.wording.zero_count_upper`), never 0, ``1e-11`` or ``inf``.
 
 Analysts keep the full frames: ``result.to_frame()`` is unchanged; these are separate views.
+:func:`summary_html` picks the summary of any model's results.
 
->>> windows_table_html(windows.compare(daily, events), events)   # one row per event
->>> summary_html(its.fit(weekly, interventions))                 # the model summary as paragraphs
+>>> windows_table_html(windows.compare(daily, events=events), events)   # one row per event
+>>> summary_html(its.fit(weekly, events=events))                # the model summary as paragraphs
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from analysis.briefs.html import Html, esc, html_table, link
+from analysis.briefs.html import (
+    Cell,
+    Html,
+    label_with_notes,
+    note_html,
+    paragraphs,
+    reader_table,
+    strong,
+)
 from analysis.briefs.wording import (
     DAY,
+    all_finite,
+    and_list,
+    count_upper,
+    estimate_text,
     fmt_count,
     fmt_date,
     fmt_interval,
     fmt_number,
     fmt_p,
     fmt_span,
+    pct,
+    per_unit,
+    period_label,
+    period_span,
     plural,
+    rate_words,
+    unit_adjective,
+    zero_count_upper,
 )
-from analysis.data.campaigns import campaign_of_period
-from analysis.data.coverage import compare_with_reported, monthly_coverage
-from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.models.changepoints import ChangepointResults
 from analysis.models.counterfactual import CounterfactualResults
 from analysis.models.hawkes import HawkesResults
@@ -49,435 +61,28 @@ from analysis.models.windows import WindowsResults
 from analysis.results import format_p
 
 __all__ = [
-    "WORDS",
     "changepoint_events_html",
     "changepoints_summary_html",
     "counterfactual_summary_html",
     "counterfactual_table_html",
-    "crosstab_html",
-    "events_html",
-    "frame_html",
     "hawkes_summary_html",
     "hawkes_table_html",
-    "headline_html",
     "its_diagnostics_html",
     "its_effects_html",
     "its_summary_html",
-    "period_html",
-    "rate_words",
     "segments_html",
     "summary_html",
-    "tallies_html",
-    "thin_months_html",
     "windows_summary_html",
     "windows_table_html",
-    "words",
-    "zero_count_upper",
 ]
 
-# --------------------------------------------------------------------------------------------
-# words for the codebook's values and for units
-# --------------------------------------------------------------------------------------------
-
-#: column -> {codebook value: the value in words} (data/README.md explains each value)
-WORDS: dict[str, dict[str, str]] = {
-    "target_type": {
-        "us_military_base": "US military base",
-        "coalition_convoy": "Coalition supply convoy",
-        "us_embassy": "US embassy (Green Zone)",
-        "airport": "Baghdad airport",
-        "residential": "Homes and civilian districts",
-        "other": "Other",
-    },
-    "attack_type": {
-        "rocket": "Rocket",
-        "ied": "Roadside bomb (IED)",
-        "drone": "Drone",
-        "ballistic_missile": "Ballistic missile",
-        "unknown": "Unknown",
-    },
-    "category": {
-        "militia_attack": "Militia attack",
-        "us_strike": "US strike",
-        "iran_strike": "Iranian strike",
-        "political": "Political",
-        "diplomatic": "Diplomatic",
-        "threat": "Threat",
-        "military_posture": "Military posture",
-        "truce": "Truce",
-    },
-    "scope": {
-        "iraq": "Iraq",
-        "iraq_syria": "Iraq and Syria",
-        "region": "Region",
-        "one_base": "One base",
-    },
-    "count_kind": {
-        "exact": "",
-        "about": "about ",
-        "at_least": "at least ",
-        "more_than": "more than ",
-    },
-    "confirmation": {c: c for c in CONFIRMATIONS},
-}
-
-#: what a column counts, as a table header
-_COLUMN_NAMES = {"target_type": "target", "attack_type": "weapon", "confirmation": "confirmation"}
-#: adjective of a period unit
-_ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
 _FAMILIES = {"poisson": "Poisson", "quasipoisson": "quasi-Poisson", "negbin": "negative-binomial"}
-
-
-def words(column: str, value: object) -> str:
-    """A codebook value in words ("ied" -> "Roadside bomb (IED)"); other values as text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    text = str(value)
-    return WORDS.get(column, {}).get(text, text.replace("_", " "))
-
-
-def _per(unit: str) -> str:
-    return f"a {unit}"
-
-
-def _adjective(unit: str) -> str:
-    return _ADJECTIVE.get(unit, f"per-{unit}")
-
-
-def _period_label(ts: object, unit: str) -> str:
-    """A period's label in words: "Oct 2019" for a month, "30 Sep 2019" (its first day) else."""
-    ts = pd.Timestamp(ts)
-    return f"{ts:%b %Y}" if unit == "month" else fmt_date(ts)
-
-
-def _period_span(first: object, last: object, unit: str) -> str:
-    """The periods of a series in words: "Oct 2019 to Dec 2021", "the weeks of 30 Sep 2019 to
-    27 Dec 2021" (periods are labelled by their first day)."""
-    if unit == "month":
-        return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y}"
-    if unit == "week":
-        return f"the weeks of {fmt_date(first)} to {fmt_date(last)}"
-    return fmt_span(first, last)
-
-
-def _and(items: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    items = list(items)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _label_map(events: object) -> dict[str, str]:
     if not isinstance(events, pd.DataFrame) or not {"event_id", "label"} <= set(events.columns):
         return {}
     return dict(zip(events["event_id"].astype(str), events["label"].astype(str), strict=True))
-
-
-def _finite(*xs: object) -> bool:
-    try:
-        return all(x is not None and math.isfinite(float(x)) for x in xs)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
-# --------------------------------------------------------------------------------------------
-# rates and intervals in words
-# --------------------------------------------------------------------------------------------
-
-
-def zero_count_upper(exposure: float, level: float = 0.95) -> float:
-    """Exact one-sided ``level`` upper limit of a Poisson rate when no event was seen in
-    ``exposure`` units of time: ``-ln(1 - level) / exposure`` (3.0 / exposure at 95%; the same as
-    ``chi2.ppf(level, 2) / 2 / exposure``)."""
-    return -math.log1p(-level) / exposure
-
-
-def _count_upper(count: int, exposure: float, level: float = 0.95) -> float:
-    """Exact one-sided ``level`` upper limit of a Poisson rate after ``count`` events."""
-    return float(stats.chi2.ppf(level, 2 * count + 2)) / 2 / exposure
-
-
-def rate_words(
-    count: float,
-    exposure: float,
-    unit: str,
-    low: float | None = None,
-    high: float | None = None,
-) -> str:
-    """A rate for a table cell: "0.40 a day", "1.3 a week (0.96 to 1.8)" with an interval, "no
-    attacks: below 0.10 a day" when ``count`` is 0 (exact one-sided 95% upper limit), "no data"
-    when ``exposure`` is 0."""
-    if not exposure:
-        return "no data"
-    if count == 0:
-        return f"no attacks: below {fmt_number(zero_count_upper(exposure))} {_per(unit)}"
-    text = f"{fmt_number(count / exposure)} {_per(unit)}"
-    if low is not None and high is not None and _finite(low, high):
-        text += f" ({fmt_number(low)} to {fmt_number(high)})"
-    return text
-
-
-def estimate_text(x: float, low: float, high: float, digits: int = 2) -> str:
-    """ "2.4 (0.79 to 8.7)"; "not estimable" when the estimate or a limit is not finite."""
-    if not _finite(x, low, high):
-        return "not estimable"
-    return f"{fmt_number(x, digits)} ({fmt_number(low, digits)} to {fmt_number(high, digits)})"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-# --------------------------------------------------------------------------------------------
-# building tables
-# --------------------------------------------------------------------------------------------
-
-Cell = str | Html
-
-
-def _html_cell(cell: Cell) -> str:
-    return cell.html if isinstance(cell, Html) else esc(cell)
-
-
-def _text_cell(cell: Cell) -> str:
-    return cell.text if isinstance(cell, Html) else str(cell)
-
-
-def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain-text table: columns padded to their widest cell, numbers right-aligned."""
-    columns = list(zip(header, *rows, strict=True)) if rows else [(h,) for h in header]
-    widths = [max(len(c) for c in col) for col in columns]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines)
-
-
-def reader_table(
-    header: Sequence[str],
-    rows: Sequence[Sequence[Cell]],
-    css: str,
-    *,
-    numeric: Sequence[int] = (),
-    nowrap: Sequence[int] = (),
-) -> Html:
-    """An escaped HTML table (cells: plain text, escaped here, or :class:`Html`) and its text."""
-    body = [[_html_cell(c) for c in row] for row in rows]
-    text = [[_text_cell(c) for c in row] for row in rows]
-    return Html(
-        html_table(header, body, css, numeric=numeric, nowrap=nowrap),
-        _text_table(header, text),
-    )
-
-
-def note_html(text: str, css: str = "note") -> Html:
-    return Html(f'<p class="escalation-{css}">{esc(text)}</p>', text)
-
-
-def label_with_notes(label: str, notes: Sequence[str]) -> Html:
-    """A label with a small note under it ("Suleimani strike" / "5 other events in its windows")."""
-    if not notes:
-        return Html(esc(label), label)
-    note = "; ".join(notes)
-    return Html(f"{esc(label)}<br><small>{esc(note)}</small>", f"{label} ({note})")
-
-
-def _strong(text: str) -> Html:
-    return Html(f"<strong>{esc(text)}</strong>", text)
-
-
-def _cell_text(value: object, column: str) -> str:
-    """One value of a frame for readers: words, rounded numbers, dates; "" when missing."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, pd.Timestamp | np.datetime64):
-        return "" if pd.isna(value) else fmt_date(value)
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            return ""
-        if float(value).is_integer():
-            return f"{value:,.0f}"
-        if abs(value) < 0.001:  # 1.4e-11 is no number for a reader
-            return "< 0.001" if value > 0 else "> -0.001"
-        return fmt_number(float(value))
-    return words(column, value)
-
-
-def frame_html(
-    frame: pd.DataFrame,
-    css: str,
-    *,
-    columns: Mapping[str, str] | None = None,
-) -> Html:
-    """``frame`` as a table for readers: ``columns`` maps the columns shown (in that order) to
-    their headers in words (default: every column, underscores as spaces); codebook values in
-    words (:data:`WORDS`), numbers rounded (:func:`~analysis.briefs.wording.fmt_number`), dates as
-    "3 Jan 2020", missing and infinite values left blank; no index (``reset_index()`` first to
-    show it). Number columns are right-aligned."""
-    names = dict(columns) if columns is not None else {c: str(c).replace("_", " ") for c in frame}
-    numeric = [
-        i
-        for i, c in enumerate(names)
-        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-    ]
-    dates = [i for i, c in enumerate(names) if pd.api.types.is_datetime64_any_dtype(frame[c])]
-    rows = [
-        [_cell_text(v, c) for c, v in zip(names, values, strict=True)]
-        for values in frame[list(names)].itertuples(index=False, name=None)
-    ]
-    return reader_table(list(names.values()), rows, css, numeric=numeric, nowrap=dates)
-
-
-def headline_html(values: Mapping[str, Any]) -> Html:
-    """A page's headline (the ``headline`` a notebook records) as the page's headline paragraph."""
-    text = str(values["headline"])
-    return Html(f'<p class="escalation-headline"><strong>{esc(text)}</strong></p>', text)
-
-
-# --------------------------------------------------------------------------------------------
-# 01 data overview
-# --------------------------------------------------------------------------------------------
-
-
-def crosstab_html(incidents: pd.DataFrame, column: str) -> Html:
-    """Rows of ``incidents`` by ``column`` (``target_type``, ``attack_type``, ...) and
-    confirmation level, category names in words, with totals; categories without rows left out."""
-    if incidents.empty:
-        return note_html("No incidents in this period.", "empty")
-    values = incidents[column]
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        order = [str(c) for c in values.cat.categories]
-    else:
-        order = sorted(values.dropna().astype(str).unique())
-    table = pd.crosstab(values.astype(str), incidents["confirmation"].astype(str))
-    table = table.reindex(index=order, columns=list(CONFIRMATIONS), fill_value=0)
-    table = table[table.sum(axis=1) > 0]
-    rows: list[list[Cell]] = [
-        [words(column, name), *(f"{int(n):,}" for n in r), f"{int(r.sum()):,}"]
-        for name, r in table.iterrows()
-    ]
-    totals = table.sum()
-    rows.append(
-        [_strong("all"), *(_strong(f"{int(n):,}") for n in totals), _strong(f"{totals.sum():,}")]
-    )
-    header = [_COLUMN_NAMES.get(column, column.replace("_", " ")), *CONFIRMATIONS, "all levels"]
-    return reader_table(header, rows, "crosstab", numeric=range(1, len(header)))
-
-
-def events_html(events: pd.DataFrame) -> Html:
-    """The political timeline: date, event, kind of event and any note on the date."""
-    if events.empty:
-        return note_html("No political events in the timeline fall in this period.", "empty")
-    notes = events["date_note"] if "date_note" in events.columns else pd.Series(dtype=object)
-    has_notes = bool(notes.fillna("").astype(str).str.strip().ne("").any())
-    rows = []
-    for _, r in events.iterrows():
-        row = [fmt_date(r["date"]), str(r["label"]), words("category", r.get("category"))]
-        if has_notes:
-            note = r.get("date_note")
-            row.append("" if note is None or pd.isna(note) else str(note))
-        rows.append(row)
-    header = ["date", "event", "kind of event"] + (["note on the date"] if has_notes else [])
-    return reader_table(header, rows, "timeline", nowrap=[0])
-
-
-def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Html:
-    """Months from ``start`` to ``end`` with at most one row in the dataset (any confirmation
-    level), by confirmation level: where a quiet month may be an unreported one."""
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    months = pd.date_range(lo.to_period("M").to_timestamp(), hi, freq="MS", name="month")
-    levels = list(CONFIRMATIONS)
-    if incidents.empty:
-        cov = pd.DataFrame(0, index=months, columns=[*levels, "total"])
-    else:
-        cov = monthly_coverage(incidents).reindex(months, fill_value=0)
-    thin = cov[cov["total"] <= 1]
-    if thin.empty:
-        return note_html(
-            f"Every month from {months[0]:%b %Y} to {months[-1]:%b %Y} holds at least two rows.",
-            "empty",
-        )
-    rows = [
-        [f"{m:%b %Y}", *(f"{int(r[c]):,}" for c in levels), f"{int(r['total']):,}"]
-        for m, r in thin.iterrows()
-    ]
-    header = ["month", *levels, "all levels"]
-    return reader_table(header, rows, "thin-months", numeric=range(1, len(header)), nowrap=[0])
-
-
-def period_html(start: object, end: object) -> Html:
-    """The period a page reads, and the campaign that holds it
-    (:data:`analysis.data.campaigns.CAMPAIGNS`), in one sentence: "Period: 1 Oct 2023 to
-    1 Oct 2024 (the 2023–24 campaign)."."""
-    found = campaign_of_period(start, end)
-    text = f"Period: {fmt_span(start, end)}"
-    text += f" (the {found.label})." if found is not None else "."
-    return note_html(text, "period")
-
-
-def tallies_html(
-    incidents: pd.DataFrame, reported: pd.DataFrame, start: object, end: object
-) -> Html:
-    """Tallies published for periods inside ``start``..``end``: the Iraq-only ones beside the
-    dataset's counts for the same dates (period, published, the dataset's confirmed and all
-    rows, share, what was counted, source), then the others (Iraq and Syria, the region, one
-    base) for reference, without dataset counts: the dataset holds attacks in Iraq only."""
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    if reported is None or reported.empty:
-        return note_html("No published tally covers this period.", "empty")
-    cmp = compare_with_reported(incidents, reported)
-    inside = cmp["period_start"].between(lo, hi) & cmp["period_end"].between(lo, hi)
-    cmp = cmp[inside]
-    if cmp.empty:
-        return note_html("No published tally covers a period inside this one.", "empty")
-    iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
-    out = Html("", "")
-    if len(iraq):
-        rows = []
-        for r in iraq.itertuples(index=False):
-            share = "" if pd.isna(r.share_confirmed) else _pct(r.share_confirmed)
-            rows.append(
-                [
-                    fmt_span(r.period_start, r.period_end),
-                    f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                    f"{r.dataset_confirmed:,}",
-                    f"{r.dataset_all:,}",
-                    share,
-                    str(r.what_counted),
-                    Html(link(r.source_title, r.source_url), str(r.source_title)),
-                ]
-            )
-        header = ["period", "published (Iraq)", "dataset (confirmed)", "dataset (all)", "share"]
-        header += ["what was counted", "source"]
-        out = out + reader_table(header, rows, "tallies", numeric=[1, 2, 3, 4])
-    else:
-        out = out + note_html("No Iraq-only tally covers a period inside this one.", "empty")
-    if len(other):
-        rows = [
-            [
-                fmt_span(r.period_start, r.period_end),
-                words("scope", r.scope),
-                f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                str(r.what_counted),
-                Html(link(r.source_title, r.source_url), str(r.source_title)),
-            ]
-            for r in other.itertuples(index=False)
-        ]
-        out = out + note_html(
-            "For reference only: tallies that count more than Iraq, so no dataset count is set "
-            "beside them."
-        )
-        header = ["period", "counts", "published", "what was counted", "source"]
-        out = out + reader_table(header, rows, "tallies-reference", numeric=[2])
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# 02 event windows
-# --------------------------------------------------------------------------------------------
 
 
 def _ratio_cell(r: pd.Series) -> str:
@@ -508,7 +113,7 @@ def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) 
         for side, days in (("before", r["days_before"]), ("after", r["days_after"])):
             if days < d:
                 notes.append(f"only {plural(days, 'day')} of data {side}")
-        p = f"{fmt_p(r['p'])} ({fmt_p(r['p_holm'])})" if _finite(r["p"], r["p_holm"]) else ""
+        p = f"{fmt_p(r['p'])} ({fmt_p(r['p_holm'])})" if all_finite(r["p"], r["p_holm"]) else ""
         rows.append(
             [
                 label_with_notes(labels.get(str(name), str(name)), notes),
@@ -556,7 +161,7 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
             size = (
                 f"{fmt_number(r['rate_ratio'])} times the rate before "
                 f"({fmt_interval(r['low'], r['high'])})"
-                if _finite(r["rate_ratio"])
+                if all_finite(r["rate_ratio"])
                 else "no attacks before"
             )
             parts.append(
@@ -593,21 +198,14 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
     ]
     if short:
         texts.append(
-            f"Windows cut short by the start or end of the data: {_and(short)} (rates per day of "
-            "data)."
+            f"Windows cut short by the start or end of the data: {and_list(short)} (rates per day "
+            "of data)."
         )
     texts.append(
         "A p-value above 0.05 means the change could be chance given the number of attacks; it "
         "does not show that nothing changed."
     )
-    return _paragraphs(texts)
-
-
-def _paragraphs(texts: Sequence[str], css: str = "summary") -> Html:
-    texts = [t for t in texts if t]
-    return Html(
-        "".join(f'<p class="escalation-{css}">{esc(t)}</p>' for t in texts), "\n\n".join(texts)
-    )
+    return paragraphs(texts, "summary")
 
 
 # --------------------------------------------------------------------------------------------
@@ -616,7 +214,8 @@ def _paragraphs(texts: Sequence[str], css: str = "summary") -> Html:
 
 
 def _its_labels(res: ITSResults, events: pd.DataFrame | None) -> dict[str, str]:
-    return _label_map(events if events is not None else getattr(res, "events", None))
+    """Event id -> label from ``events`` when given, else the labels the fit kept."""
+    return _label_map(events) if events is not None else dict(res.labels)
 
 
 def its_effects_html(res: ITSResults, events: pd.DataFrame | None = None) -> Html:
@@ -659,20 +258,20 @@ def its_summary_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
     """The segmented regression in paragraphs: the model, then one sentence per intervention."""
     labels = _its_labels(res, events)
     unit = period_unit(res.freq)
-    adj = _adjective(unit)
+    adj = unit_adjective(unit)
     f = res.fitted
     names = [labels.get(str(n), str(n)) for n in res.effects.index]
     texts = [
         f"A segmented {_FAMILIES.get(res.family, res.family)} regression of attacks per {unit} "
-        f"over {plural(len(f), unit)} ({_period_span(f.index[0], f.index[-1], unit)}), with a "
+        f"over {plural(len(f), unit)} ({period_span(f.index[0], f.index[-1], unit)}), with a "
         "level and a "
-        f"trend, and a step and a change of trend at {_and(names)}. The step compares "
+        f"trend, and a step and a change of trend at {and_list(names)}. The step compares "
         f"the {adj} rate just after the event with the trend before it carried forward (0.5 = the "
         f"rate halved). {_its_cov_words(res, unit)}"
     ]
     for name, r in res.effects.iterrows():
         label = labels.get(str(name), str(name))
-        if _finite(r["level_rr"], r["level_low"], r["level_high"]):
+        if all_finite(r["level_rr"], r["level_low"], r["level_high"]):
             text = (
                 f"{label} ({fmt_date(res.interventions[name])}): the {adj} rate stepped to "
                 f"{fmt_number(r['level_rr'])} times its trend "
@@ -680,7 +279,7 @@ def its_summary_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
             )
         else:
             text = f"{label} ({fmt_date(res.interventions[name])}): the step is not estimable"
-        if "slope_rr" in r.index and _finite(r["slope_rr"], r["slope_low"], r["slope_high"]):
+        if "slope_rr" in r.index and all_finite(r["slope_rr"], r["slope_low"], r["slope_high"]):
             text += (
                 f", and the trend then changed by a factor of {fmt_number(r['slope_rr'], 3)} per "
                 f"{unit} ({fmt_interval(r['slope_low'], r['slope_high'], 3)}, "
@@ -691,7 +290,7 @@ def its_summary_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
         "A p-value above 0.05 means the change could be chance given the number of attacks; it "
         "does not show that nothing changed. Other events in the period are not modelled."
     )
-    return _paragraphs(texts)
+    return paragraphs(texts, "summary")
 
 
 def its_diagnostics_html(res: ITSResults) -> Html:
@@ -706,8 +305,8 @@ def its_diagnostics_html(res: ITSResults) -> Html:
         )
     elif d > 1.1:
         disp = (
-            f"Dispersion {fmt_number(d)}: the {_adjective(unit)} counts vary more than a Poisson "
-            "model allows (1 would be Poisson); "
+            f"Dispersion {fmt_number(d)}: the {unit_adjective(unit)} counts vary more than a "
+            "Poisson model allows (1 would be Poisson); "
             + (
                 "the standard errors allow for it."
                 if allowed
@@ -725,7 +324,7 @@ def its_diagnostics_html(res: ITSResults) -> Html:
     p = float(res.residual_autocorrelation)
     lag = int(lb.index[-1])
     test = f"Ljung-Box {format_p(p)} at lag {lag}, residuals up to {plural(lag, unit)} apart"
-    if not _finite(p):
+    if not all_finite(p):
         auto = "Leftover autocorrelation could not be tested."
     elif p >= 0.05:
         auto = f"No sign of autocorrelation left in the residuals ({test})."
@@ -741,7 +340,7 @@ def its_diagnostics_html(res: ITSResults) -> Html:
             if robust
             else "these standard errors do not allow for it, so the intervals are too narrow."
         )
-    return _paragraphs([disp, auto])
+    return paragraphs([disp, auto], "summary")
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,17 +354,17 @@ def changepoints_summary_html(cp: ChangepointResults) -> Html:
     unit = cp.unit
     k = len(cp.changepoints)
     n = int(seg["n_periods"].sum())
-    span = _period_span(seg["start"].iloc[0], seg["end"].iloc[-1], unit)
+    span = period_span(seg["start"].iloc[0], seg["end"].iloc[-1], unit)
     if cp.method == "dp":
         how = f"the best segmentation with exactly {plural(k, 'change')}"
     else:
         name = cp.penalty_name.upper() if cp.penalty_name != "fixed" else "fixed"
         how = f"exact Poisson segmentation (PELT with a {name} penalty)"
     if not k:
-        found = f"No change in the {_adjective(unit)} attack rate was found"
+        found = f"No change in the {unit_adjective(unit)} attack rate was found"
         tail = f" (shortest segment allowed: {plural(cp.min_size, unit)})."
     else:
-        found = f"The {_adjective(unit)} attack rate changed {plural(k, 'time')}"
+        found = f"The {unit_adjective(unit)} attack rate changed {plural(k, 'time')}"
         tail = "; each date is its posterior median." if cp.locate == "median" else "."
     texts = [
         f"{found} over {plural(n, unit)} ({span}), by {how}" + tail,
@@ -775,7 +374,7 @@ def changepoints_summary_html(cp: ChangepointResults) -> Html:
         "data can say. Counts are assumed Poisson: clustered attacks yield more changes than the "
         "penalty intends.",
     ]
-    return _paragraphs(texts)
+    return paragraphs(texts, "summary")
 
 
 def segments_html(cp: ChangepointResults) -> Html:
@@ -784,8 +383,8 @@ def segments_html(cp: ChangepointResults) -> Html:
     unit = cp.unit
     rows = [
         [
-            _period_label(r["start"], unit),
-            _period_label(r["end"], unit),
+            period_label(r["start"], unit),
+            period_label(r["end"], unit),
             f"{int(r['n_periods'])}",
             f"{int(r['count'])}",
             rate_words(r["count"], r["n_periods"], unit, r["rate_low"], r["rate_high"]),
@@ -818,10 +417,10 @@ def changepoint_events_html(cp: ChangepointResults) -> Html:
         interval = (
             f"that {unit} alone"
             if loc["low"] == loc["high"]
-            else f"{_period_label(loc['low'], unit)} to {_period_label(loc['high'], unit)}"
+            else f"{period_label(loc['low'], unit)} to {period_label(loc['high'], unit)}"
         )
         rates = f"{fmt_number(seg['rate'].iloc[i])} → {fmt_number(seg['rate'].iloc[i + 1])}"
-        row: list[Cell] = [_period_label(date, unit), interval, rates]
+        row: list[Cell] = [period_label(date, unit), interval, rates]
         if near is not None:
             e = near.iloc[i]
             if e["event_id"] is None or pd.isna(e["event_id"]):
@@ -837,7 +436,11 @@ def changepoint_events_html(cp: ChangepointResults) -> Html:
                 ]
         rows.append(row)
     of = "" if unit == "month" else f" ({unit} of)"
-    header = [f"change{of}", "95% interval of the date", f"attacks {_per(unit)}, before → after"]
+    header = [
+        f"change{of}",
+        "95% interval of the date",
+        f"attacks {per_unit(unit)}, before → after",
+    ]
     if near is not None:
         header += ["nearest event", "the change came"]
     return reader_table(header, rows, "changepoints", numeric=[2], nowrap=[0, 1])
@@ -865,8 +468,8 @@ def _background(fit: HawkesResults, r: pd.Series) -> tuple[str, str, str, str]:
             "",
         )
     b, lo, hi = r["baseline"], r["low"], r["high"]
-    if not _finite(b, lo, hi) or b < 1e-4:
-        upper = fmt_number(_count_upper(count, exposure))
+    if not all_finite(b, lo, hi) or b < 1e-4:
+        upper = fmt_number(count_upper(count, exposure))
         attacks = plural(count, "attack")
         return (
             "close to 0 (not pinned down)",
@@ -887,14 +490,14 @@ def _no_excitation(fit: HawkesResults) -> bool:
 
 
 def _half_life_cells(fit: HawkesResults) -> tuple[str, str]:
-    if _no_excitation(fit) or not _finite(fit.half_life_days):
+    if _no_excitation(fit) or not all_finite(fit.half_life_days):
         return "not identified", ""
     lo, hi = fit.half_life_days_low, fit.half_life_days_high
     interval = (
         f"{fmt_number(lo)} to {fmt_number(hi)} days"
-        if _finite(lo, hi)
+        if all_finite(lo, hi)
         else f"from {fmt_number(lo)} days, no upper limit"
-        if _finite(lo)
+        if all_finite(lo)
         else ""
     )
     return f"{fmt_number(fit.half_life_days)} days", interval
@@ -925,7 +528,7 @@ def hawkes_table_html(fit: HawkesResults) -> Html:
                 ci,
             ]
         )
-    if several and _finite(fit.baseline, fit.baseline_low, fit.baseline_high):
+    if several and all_finite(fit.baseline, fit.baseline_low, fit.baseline_high):
         rows.append(
             [
                 "background rate, time-weighted mean",
@@ -935,13 +538,13 @@ def hawkes_table_html(fit: HawkesResults) -> Html:
         )
     share = "share of attacks that followed from earlier attacks (branching ratio)"
     if _no_excitation(fit):
-        rows.append([share, "none detected", f"below {_pct(fit.branching_ratio_high)}"])
+        rows.append([share, "none detected", f"below {pct(fit.branching_ratio_high)}"])
     else:
         rows.append(
             [
                 share,
-                _pct(fit.branching_ratio),
-                f"{_pct(fit.branching_ratio_low)} to {_pct(fit.branching_ratio_high)}",
+                pct(fit.branching_ratio),
+                f"{pct(fit.branching_ratio_low)} to {pct(fit.branching_ratio_high)}",
             ]
         )
     rows.append(["half-life of that excitation", *_half_life_cells(fit)])
@@ -964,7 +567,7 @@ def hawkes_summary_html(fit: HawkesResults) -> Html:
     breaks = getattr(fit, "baseline_breaks", None)
     breaks = [] if breaks is None else list(breaks)
     background = (
-        f"a background rate that may change on {_and([fmt_date(b) for b in breaks])}"
+        f"a background rate that may change on {and_list([fmt_date(b) for b in breaks])}"
         if breaks
         else "one background rate for the whole period"
     )
@@ -972,19 +575,19 @@ def hawkes_summary_html(fit: HawkesResults) -> Html:
         f"{fit.n_events:,} attacks from {fmt_span(fit.start, _last_day(fit.end))}, with "
         f"{background}."
     ]
-    pct, lo, hi = (
-        _pct(x) for x in (fit.branching_ratio, fit.branching_ratio_low, fit.branching_ratio_high)
+    mid, lo, hi = (
+        pct(x) for x in (fit.branching_ratio, fit.branching_ratio_low, fit.branching_ratio_high)
     )
     if _no_excitation(fit):
         texts.append(
             "No self-excitation detected: the estimated share of attacks that followed from "
-            f"earlier attacks is {pct} (upper 95% limit {hi}); this close to zero the interval is "
+            f"earlier attacks is {mid} (upper 95% limit {hi}); this close to zero the interval is "
             "unreliable and the half-life of the excitation is not identified."
         )
     else:
         half, half_ci = _half_life_cells(fit)
         texts.append(
-            f"About {pct} of attacks (95% interval {lo} to {hi}) followed from earlier attacks; "
+            f"About {mid} of attacks (95% interval {lo} to {hi}) followed from earlier attacks; "
             f"that excitation fades with a half-life of {half}"
             + (f" (95% interval {half_ci})." if half_ci else ".")
         )
@@ -1016,7 +619,7 @@ def hawkes_summary_html(fit: HawkesResults) -> Html:
             "Dates known only to the day were spread at random within their day "
             f"({plural(fit.n_jitter, 'draw')} combined)."
         )
-    return _paragraphs(texts)
+    return paragraphs(texts, "summary")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1027,7 +630,7 @@ def hawkes_summary_html(fit: HawkesResults) -> Html:
 def _count_interval(x: float, low: float, high: float, floor: float | None = None) -> str:
     if floor is not None:
         low = max(low, floor)
-    if not _finite(x, low, high):
+    if not all_finite(x, low, high):
         return "not estimable"
     return f"{fmt_number(x)} ({fmt_number(low)} to {fmt_number(high)})"
 
@@ -1040,7 +643,7 @@ def counterfactual_table_html(res: CounterfactualResults) -> Html:
     for date, r in res.table.iterrows():
         rows.append(
             [
-                _period_label(date, unit),
+                period_label(date, unit),
                 fmt_count(r["observed"]),
                 _count_interval(r["predicted"], r["predicted_low"], r["predicted_high"], 0.0),
                 _count_interval(r["effect"], r["effect_low"], r["effect_high"]),
@@ -1053,14 +656,14 @@ def counterfactual_table_html(res: CounterfactualResults) -> Html:
         )
     rows.append(
         [
-            _strong(f"all {plural(res.n_post, unit)}"),
-            _strong(fmt_count(res.observed_total)),
-            _strong(
+            strong(f"all {plural(res.n_post, unit)}"),
+            strong(fmt_count(res.observed_total)),
+            strong(
                 _count_interval(
                     res.predicted_total, res.predicted_total_low, res.predicted_total_high, 0.0
                 )
             ),
-            _strong(
+            strong(
                 _count_interval(
                     res.cumulative_effect, res.cumulative_effect_low, res.cumulative_effect_high
                 )
@@ -1093,13 +696,13 @@ def counterfactual_summary_html(res: CounterfactualResults) -> Html:
         f"{more} (95% interval {fmt_count(res.cumulative_effect_low)} to "
         f"{fmt_count(res.cumulative_effect_high)})."
     ]
-    if _finite(res.relative_effect, res.relative_effect_low, res.relative_effect_high):
+    if all_finite(res.relative_effect, res.relative_effect_low, res.relative_effect_high):
         texts[0] += (
             f" That is {abs(100 * res.relative_effect):,.0f}% {more} than expected (95% interval "
             f"{100 * res.relative_effect_low:+,.0f}% to {100 * res.relative_effect_high:+,.0f}%)."
         )
     texts.append(
-        f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_sims:,} simulated totals "
+        f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_samples:,} simulated totals "
         "without the event at least as far out as the observed one."
     )
     model = "a local-level model" if res.model == "ucm" else "an AR(1) model with a constant"
@@ -1117,7 +720,7 @@ def counterfactual_summary_html(res: CounterfactualResults) -> Html:
     )
     if not res.converged:
         texts.append("Warning: the model's optimiser did not report convergence.")
-    return _paragraphs(texts)
+    return paragraphs(texts, "summary")
 
 
 # --------------------------------------------------------------------------------------------
