@@ -189,13 +189,18 @@ def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]
     merged = dict(cache)
     for nb in sorted({b.notebook for b in briefs}):
         digest = keys.file_hash(nb)
-        if digest in cache:
+        entry = cache.get(digest)
+        if isinstance(entry, dict) and all(len(p) == 4 for p in entry.values()):
             out[nb] = {
-                n: cfg.Parameter(n, tuple(p[0]), p[1], p[2]) for n, p in cache[digest].items()
+                n: cfg.Parameter(n, tuple(t), d, h, cfg.Check.from_spec(c, str(nb)) if c else None)
+                for n, (t, d, h, c) in entry.items()
             }
-        else:
+        else:  # not cached, or cached by a version that did not record the checks
             out[nb] = cfg.declared_parameters(nb)
-        merged[digest] = {n: [list(p.types), p.default, p.help] for n, p in out[nb].items()}
+        merged[digest] = {
+            n: [list(p.types), p.default, p.help, p.check.spec() if p.check else None]
+            for n, p in out[nb].items()
+        }
     if merged != cache:
         try:
             write_atomic(cache_path, json.dumps(merged, sort_keys=True))
