@@ -47,8 +47,8 @@ from analysis.report.execute import (
     files_read,
     finish,
     kernel_env,
-    kernel_manager_class,
 )
+from analysis.report.warm import kernel_manager_class
 
 #: the environment variable naming the scheduler when ``--scheduler`` is not given
 SCHEDULER_ENV = "ESCALATION_SCHEDULER"
@@ -240,11 +240,12 @@ def _prune(parent: Path, keep: str, ttl: float = DATA_FOLDER_TTL) -> list[str]:
     return gone
 
 
-def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> type:
+def _manager(env: Mapping[str, str], log: Path, warm: bool = False) -> type:
     """The kernel manager of one remote brief: its kernel dies with the worker (forked from the
-    worker's ``forge`` when given), gets the brief's environment (a worker runs briefs in
-    threads: the worker's own environment is left alone) and writes its stderr to ``log``."""
-    base = kernel_manager_class(forge)
+    worker's forge, ``Task.forge``, when ``warm``), gets the brief's environment (a worker runs
+    briefs in threads: the worker's own environment is left alone) and writes its stderr to
+    ``log``."""
+    base = kernel_manager_class(warm)
     extra = dict(env)
 
     class BriefKernelManager(base):  # type: ignore[misc, valid-type]
@@ -255,6 +256,13 @@ def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> typ
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return BriefKernelManager
+
+
+def _worker_forge() -> str | None:
+    """The socket of this Dask worker's warm forge (:mod:`analysis.report.warm_workers`)."""
+    from analysis.report.warm_workers import worker_forge
+
+    return worker_forge()
 
 
 def _files(files: Mapping[str, bytes]) -> Mapping[str, bytes]:
@@ -297,15 +305,12 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
             work,
             timeout=brief.timeout,
             forecasts_dir=forecasts,
+            forge=_worker_forge() if brief.kernels == "warm" else None,
         )
         env = kernel_env(task, reads)
-        forge = None
-        if brief.kernels == "warm":
-            from analysis.report.warm_workers import worker_forge
-
-            forge = worker_forge()
+        log = work / f"{brief.name}.log"
         try:
-            execute_notebook(task, executed, _manager(env, work / f"{brief.name}.log", forge))
+            execute_notebook(task, executed, _manager(env, log, task.forge is not None))
             out["ok"] = True
         except Exception as exc:
             out["error"] = error_text(task, exc)

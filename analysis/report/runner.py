@@ -45,7 +45,8 @@ from analysis.errors import EscalationError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
 from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
-from analysis.report.execute import Outcome, Task, build, die_with_parent, die_with_runner
+from analysis.report.execute import Outcome, Task, build
+from analysis.report.lifetime import die_with_parent, die_with_runner
 from analysis.report.publish import (
     clear_stale_staging,
     make_staging,
