@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ConfigError
+from analysis.report import forecasts as stored
 from analysis.report.execute import (
     Outcome,
     Task,
@@ -184,15 +185,6 @@ class RemoteBrief:
     kernels: str = "fresh"
 
 
-def _stored_forecasts(folder: Path | None) -> dict[str, bytes] | None:
-    """The stored forecasts a brief reads (``forecasts/*.json``), to travel with its task."""
-    if folder is None:
-        return None
-    return (
-        {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
-    )
-
-
 #: a worker removes the data folders no task has used for this many seconds (a day)
 DATA_FOLDER_TTL = 24 * 3600.0
 
@@ -289,12 +281,7 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
         notebook.write_bytes(brief.notebook)
         executed = work / f"{brief.name}.ipynb"
         reads = work / f"{brief.name}.reads"
-        forecasts = None
-        if brief.forecasts is not None:
-            forecasts = work / "forecasts"
-            forecasts.mkdir()
-            for name, blob in brief.forecasts.items():
-                (forecasts / name).write_bytes(blob)
+        forecasts = stored.unpack(brief.forecasts, work)
         task = Task(
             brief.name,
             notebook,
@@ -359,7 +346,7 @@ def run_tasks(
             {n: hashlib.sha256(b).hexdigest() for n, b in files.items()},
             task.timeout,
             identity,
-            _stored_forecasts(task.forecasts_dir),
+            stored.pack(task.forecasts_dir),
             kernels,
         )
         key = f"brief-{task.name}-{uuid.uuid4().hex[:12]}"  # named for the dashboard, unique
