@@ -587,7 +587,11 @@ def _tasks(planned: Plan, options: RunOptions, staging: Path, built_at: str) -> 
             inputs=d.inputs,
             provenance={
                 **provenance,
-                "parameters": b.resolved_parameters(planned.declared[b.notebook]),
+                # by name: the same page whether the declared parameters came from the cache
+                # (which stores them sorted) or from the notebook (in the order it declares them)
+                "parameters": dict(
+                    sorted(b.resolved_parameters(planned.declared[b.notebook]).items())
+                ),
                 "notebook": _display_path(b.notebook),
             },
             timeout=options.timeout,
