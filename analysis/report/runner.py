@@ -1,9 +1,10 @@
 """``escalation report``: build the briefs a config lists, incrementally, in parallel, safely.
 
-1. Read the config and check every parameter against its notebook (no kernel starts on a bad
-   config).
-2. Under the site lock, compare each brief's build key (:mod:`analysis.report.keys`) with the one
-   recorded in the site's manifest; only briefs whose inputs changed (or ``force``) are built.
+1. Read the config and check every parameter against its notebook (:func:`check`; no kernel
+   starts on a bad config). Everything the run is told travels as one :class:`RunOptions`.
+2. Under the site lock (:func:`decide`), compare each brief's build key
+   (:mod:`analysis.report.keys`) with the one recorded in the site's manifest; only briefs whose
+   inputs changed (or ``force``) are built.
 3. Build them across ``jobs`` worker processes, each executing its notebook with papermill and
    exporting HTML with nbconvert, into a staging folder.
 4. Publish what succeeded, with the manifest and the index, all or nothing
@@ -16,7 +17,7 @@ is kept as ``archive/<date>/<brief>.html``; it also becomes the current page ``<
 unless the brief already has a later edition (a run for an earlier date, ``escalation run --as-of
 2021-06-30``, adds that date's edition to the archive and leaves today's page as it is).
 
-A run's workers and kernels die with it (:mod:`analysis.report.execute`); a staging folder left
+A run's workers and kernels die with it (:mod:`analysis.report.lifetime`); a staging folder left
 by a killed run is removed by the next one (:func:`analysis.report.publish.clear_stale_staging`).
 A file that cannot be written (disk full, read-only site) is an ``OSError`` out of :func:`run`,
 which ``report`` and ``run`` both exit 6 on, with the same message.
