@@ -23,6 +23,8 @@ from analysis.errors import ParameterError
 
 FREQ_ALIASES = {"D": "D", "day": "D", "W": "W-MON", "W-MON": "W-MON", "week": "W-MON"}
 FREQ_ALIASES |= {"MS": "MS", "M": "MS", "ME": "MS", "month": "MS"}
+#: the canonical period names: per day, per ISO week from Monday, per month
+FREQS = tuple(dict.fromkeys(FREQ_ALIASES.values()))
 FILTER_COLUMNS = (
     "target_type",
     "attack_type",

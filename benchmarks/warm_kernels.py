@@ -42,7 +42,7 @@ def _papermill(
     import papermill as pm
     from jupyter_client import KernelManager
 
-    from analysis.report.execute import kernel_manager_class
+    from analysis.report.warm import forge_config, kernel_manager_class
 
     class Manager(KernelManager):
         def format_kernel_cmd(self, extra_arguments=None):
@@ -51,7 +51,7 @@ def _papermill(
 
     extra = {"kernel_manager_class": Manager} if argv else {}
     if forge:
-        extra = {"kernel_manager_class": kernel_manager_class(forge)}
+        extra = {"kernel_manager_class": kernel_manager_class(True), "config": forge_config(forge)}
     start = time.perf_counter()
     pm.execute_notebook(
         str(nb), str(out), kernel_name="python3", progress_bar=False, cwd=str(ROOT), **extra

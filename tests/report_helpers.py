@@ -17,8 +17,10 @@ def write_notebook(
     *cells: str,
     parameters: str = "x = 1  # a number",
     title: str = "# A tiny brief",
+    checks: dict | None = None,
 ) -> Path:
-    """A notebook with a markdown ``title``, a ``parameters`` cell and the given code cells."""
+    """A notebook with a markdown ``title``, a ``parameters`` cell (with ``checks`` in its
+    metadata: see :class:`analysis.report.config.Check`) and the given code cells."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -27,6 +29,8 @@ def write_notebook(
     }
     params = nbformat.v4.new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]
+    if checks:
+        params.metadata["checks"] = checks
     nb.cells = [nbformat.v4.new_markdown_cell(title), params]
     nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(nb, path)

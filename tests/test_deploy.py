@@ -21,8 +21,8 @@ import yaml
 from conftest import ROOT
 
 from analysis.cli import build_parser
+from analysis.paths import DEFAULT_SITE
 from analysis.report.publish import work_dir
-from analysis.report.runner import DEFAULT_SITE
 
 WORKFLOW = ROOT / ".github" / "workflows" / "briefs.yml"
 DEPLOY = ROOT / "reports" / "deploy"

@@ -22,6 +22,7 @@ from analysis.briefs.wording import fmt_number
 from analysis.data import load_events, load_incidents
 from analysis.errors import ConfigError, ParameterError
 from analysis.models import attribution, changepoints, hawkes
+from analysis.report import entries
 from analysis.report.config import check_parameters, declared_parameters, event_ids, load_config
 
 CONTEXT = 8  # weeks either side of the event
@@ -309,7 +310,7 @@ def test_save_as_brief_appends_a_checked_entry_and_refuses_duplicates(data, conf
     assert config.read_bytes() == text
     # a shipped brief's view is a duplicate too (defaults filled in)
     with pytest.raises(ConfigError, match="'pompeo_embassy_threat' already publishes"):
-        explore.save_brief(config, "again", EVENT_NB, {"event_id": "pompeo_embassy_threat"})
+        entries.save_brief(config, "again", EVENT_NB, {"event_id": "pompeo_embassy_threat"})
     # views the brief notebook cannot show
     x.filters["governorate"].value = ("Baghdad",)
     assert x.save(name="baghdad_only") is None and "no governorate" in x.save_message.value
@@ -330,10 +331,10 @@ def test_save_brief_checks_the_entry_like_any_and_writes_nothing_on_error(config
     ]
     for name, params, message in bad:
         with pytest.raises(ConfigError, match=message):
-            explore.save_brief(config, name, EVENT_NB, params)
+            entries.save_brief(config, name, EVENT_NB, params)
         assert config.read_bytes() == text
     with pytest.raises(ConfigError, match="not a notebook of the project"):
-        explore.save_brief(config, "x5", "../elsewhere.ipynb", {})
+        entries.save_brief(config, "x5", "../elsewhere.ipynb", {})
     # a failing write leaves the old file whole and no temporary file behind
     import analysis.atomic
 
@@ -342,7 +343,7 @@ def test_save_brief_checks_the_entry_like_any_and_writes_nothing_on_error(config
 
     monkeypatch.setattr(analysis.atomic.os, "replace", no_rename)
     with pytest.raises(OSError, match="disk full"):
-        explore.save_brief(config, "x6", EVENT_NB, {"event_id": "taji_attack"})
+        entries.save_brief(config, "x6", EVENT_NB, {"event_id": "taji_attack"})
     assert config.read_bytes() == text
     assert sorted(p.name for p in config.parent.iterdir()) == ["briefs.yml"]
 

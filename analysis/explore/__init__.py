@@ -34,9 +34,9 @@ from analysis.explore.compute import (
     compute_period,
     event_options,
     filter_incidents,
-    save_brief,
 )
 from analysis.explore.widgets import EventExplorer, PeriodExplorer, event, period
+from analysis.report.entries import save_brief
 
 __all__ = [
     "CAMPAIGNS",

@@ -5,7 +5,7 @@ date): window length, confirmation level, governorate/target/attack-type filters
 each change recomputes with :func:`~analysis.explore.compute.compute_event` and redraws the event
 chart, the effects table with 95% intervals and the incidents in the windows. :func:`period`
 opens a :class:`PeriodExplorer` over :func:`~analysis.explore.compute.compute_period`. "Save as
-brief" appends the current choice to a briefs config (:func:`~analysis.explore.compute.save_brief`).
+brief" appends the current choice to a briefs config (:func:`~analysis.report.entries.save_brief`).
 A fit that fails shows its error in the panel; the controls keep working. ipywidgets is imported
 when an explorer is built, not with the package.
 """
@@ -34,9 +34,9 @@ from analysis.explore.compute import (
     compute_period,
     error_text,
     event_options,
-    save_brief,
 )
 from analysis.models import changepoints
+from analysis.report.entries import save_brief
 
 __all__ = ["EventExplorer", "PeriodExplorer", "event", "period"]
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ConfigError
+from analysis.report import forecasts as stored
 from analysis.report.execute import (
     Outcome,
     Task,
@@ -47,8 +48,8 @@ from analysis.report.execute import (
     files_read,
     finish,
     kernel_env,
-    kernel_manager_class,
 )
+from analysis.report.warm import kernel_manager_class
 
 #: the environment variable naming the scheduler when ``--scheduler`` is not given
 SCHEDULER_ENV = "ESCALATION_SCHEDULER"
@@ -184,15 +185,6 @@ class RemoteBrief:
     kernels: str = "fresh"
 
 
-def _stored_forecasts(folder: Path | None) -> dict[str, bytes] | None:
-    """The stored forecasts a brief reads (``forecasts/*.json``), to travel with its task."""
-    if folder is None:
-        return None
-    return (
-        {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
-    )
-
-
 #: a worker removes the data folders no task has used for this many seconds (a day)
 DATA_FOLDER_TTL = 24 * 3600.0
 
@@ -240,11 +232,12 @@ def _prune(parent: Path, keep: str, ttl: float = DATA_FOLDER_TTL) -> list[str]:
     return gone
 
 
-def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> type:
+def _manager(env: Mapping[str, str], log: Path, warm: bool = False) -> type:
     """The kernel manager of one remote brief: its kernel dies with the worker (forked from the
-    worker's ``forge`` when given), gets the brief's environment (a worker runs briefs in
-    threads: the worker's own environment is left alone) and writes its stderr to ``log``."""
-    base = kernel_manager_class(forge)
+    worker's forge, ``Task.forge``, when ``warm``), gets the brief's environment (a worker runs
+    briefs in threads: the worker's own environment is left alone) and writes its stderr to
+    ``log``."""
+    base = kernel_manager_class(warm)
     extra = dict(env)
 
     class BriefKernelManager(base):  # type: ignore[misc, valid-type]
@@ -255,6 +248,13 @@ def _manager(env: Mapping[str, str], log: Path, forge: str | None = None) -> typ
                 await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return BriefKernelManager
+
+
+def _worker_forge() -> str | None:
+    """The socket of this Dask worker's warm forge (:mod:`analysis.report.warm_workers`)."""
+    from analysis.report.warm_workers import worker_forge
+
+    return worker_forge()
 
 
 def _files(files: Mapping[str, bytes]) -> Mapping[str, bytes]:
@@ -281,12 +281,7 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
         notebook.write_bytes(brief.notebook)
         executed = work / f"{brief.name}.ipynb"
         reads = work / f"{brief.name}.reads"
-        forecasts = None
-        if brief.forecasts is not None:
-            forecasts = work / "forecasts"
-            forecasts.mkdir()
-            for name, blob in brief.forecasts.items():
-                (forecasts / name).write_bytes(blob)
+        forecasts = stored.unpack(brief.forecasts, work)
         task = Task(
             brief.name,
             notebook,
@@ -297,15 +292,12 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
             work,
             timeout=brief.timeout,
             forecasts_dir=forecasts,
+            forge=_worker_forge() if brief.kernels == "warm" else None,
         )
         env = kernel_env(task, reads)
-        forge = None
-        if brief.kernels == "warm":
-            from analysis.report.warm_workers import worker_forge
-
-            forge = worker_forge()
+        log = work / f"{brief.name}.log"
         try:
-            execute_notebook(task, executed, _manager(env, work / f"{brief.name}.log", forge))
+            execute_notebook(task, executed, _manager(env, log, task.forge is not None))
             out["ok"] = True
         except Exception as exc:
             out["error"] = error_text(task, exc)
@@ -354,7 +346,7 @@ def run_tasks(
             {n: hashlib.sha256(b).hexdigest() for n, b in files.items()},
             task.timeout,
             identity,
-            _stored_forecasts(task.forecasts_dir),
+            stored.pack(task.forecasts_dir),
             kernels,
         )
         key = f"brief-{task.name}-{uuid.uuid4().hex[:12]}"  # named for the dashboard, unique

@@ -3,11 +3,12 @@
 Every entry is checked before any kernel starts: the notebook is one of the project's, in
 ``notebooks/`` (resolved, symlinks followed); each parameter is one the notebook declares in its
 ``parameters`` cell and has the declared type (the annotation, else the type of the default);
-text is one line of printable characters of bounded length; parameters with a closed vocabulary
-(:data:`CHOICES`: ``freq``, ``confirmation``, ``family``, ``penalty``, ``locate``, ``model``,
-``source``) hold
-one of the values the package accepts; dates parse; and every event id names an event in the
-data. papermill alone only warns about unknown names; here they are errors that name the config
+text is one line of printable characters of bounded length; a parameter the notebook declares a
+:class:`Check` for (in its ``parameters`` cell's metadata: a closed vocabulary, a largest size)
+passes it, with the :mod:`analysis.params` message; dates parse; and every event id names an
+event in the data. A vocabulary is the notebook's own, never looked up by the parameter's name
+across notebooks (``model`` is ``ucm, sarima`` in one notebook, ``auto, nb, ...`` in another).
+papermill alone only warns about unknown names; here they are errors that name the config
 file, the brief and the parameter.
 
 The file itself is read as plain YAML: at most :data:`MAX_CONFIG_BYTES`, UTF-8, and no anchors or
@@ -39,14 +40,15 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from analysis.errors import ConfigError
+from analysis import params
+from analysis.errors import ConfigError, ParameterError
 
 #: parameters whose values are event ids (one, or a list) in political_events.csv
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
@@ -79,6 +81,8 @@ class Parameter:
     types: tuple[str, ...]
     default: Any
     help: str = ""
+    #: what the notebook accepts beyond the type (a vocabulary, a largest size), or None
+    check: Check | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +131,17 @@ def declared_parameters(notebook: Path) -> dict[str, Parameter]:
         raise ConfigError(
             f"{notebook}: not a notebook that can be read ({type(exc).__name__})"
         ) from None
+    checks = _declared_checks(notebook)
+    unknown = sorted(set(checks) - set(found))
+    if unknown:
+        raise ConfigError(
+            f"{notebook}: parameters cell: checks for undeclared parameter(s) {', '.join(unknown)}"
+        )
     out: dict[str, Parameter] = {}
     for name, info in found.items():
         default = _literal(info.get("default") or "None")
         types = _type_names(info.get("inferred_type_name") or "", default)
-        out[name] = Parameter(name, types, default, info.get("help") or "")
+        out[name] = Parameter(name, types, default, info.get("help") or "", checks.get(name))
     return out
 
 
@@ -295,84 +305,110 @@ def event_ids(data_dir: Path) -> set[str]:
         raise ConfigError(f"{path}: no such data file (needed to check event ids)") from None
 
 
-# --- parameters with a closed vocabulary ------------------------------------------------------
-# Each list comes from the module that defines what it accepts (read when a config sets the
-# parameter: the model modules are slow to import).
+# --- what a notebook declares about its parameters beyond their types ------------------------
 
 
-def _freqs() -> tuple[str, ...]:
-    from analysis.series import FREQ_ALIASES
-
-    return tuple(dict.fromkeys(FREQ_ALIASES.values()))  # the canonical names: D, W-MON, MS
-
-
-def _confirmations() -> tuple[str, ...]:
-    from analysis.data.vocabulary import CONFIRMATIONS
-
-    return CONFIRMATIONS
+#: the key, in the metadata of a notebook's ``parameters`` cell, of its parameters' checks
+CHECKS_KEY = "checks"
+CHECK_KEYS = {"one_of", "also", "lists", "maximum"}
+#: a reference to a constant of the package: ``analysis.module:NAME``
+REFERENCE = re.compile(r"^analysis(\.[a-z_][a-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _families() -> tuple[str, ...]:
-    from analysis.models.its import FAMILIES
+def _resolve(value: Any) -> Any:
+    """``value``, or the package constant it refers to (``"analysis.models.outlook:MODELS"``:
+    the vocabulary of the function the parameter feeds, imported only when a config sets it)."""
+    if not (isinstance(value, str) and REFERENCE.match(value)):
+        return value
+    import importlib
 
-    return FAMILIES
-
-
-def _penalties() -> tuple[str, ...]:
-    from analysis.models.changepoints import PENALTY_NAMES
-
-    return PENALTY_NAMES
-
-
-def _locates() -> tuple[str, ...]:
-    from analysis.models.changepoints import LOCATE_NAMES
-
-    return LOCATE_NAMES
-
-
-def _counterfactual_models() -> tuple[str, ...]:
-    from analysis.models.counterfactual import MODELS
-
-    return MODELS
-
-
-def _sources() -> tuple[str, ...]:
-    from analysis.sources.raw import SOURCES
-
-    return SOURCES
+    module, name = value.split(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"no {name} in {module}") from None
 
 
 @dataclass(frozen=True)
-class Choice:
-    """A parameter with a closed vocabulary: ``values()`` are the texts it may be; ``also`` are
-    further single values (``"all"``); with ``lists``, a non-empty list of ``values()`` too."""
+class Check:
+    """How a notebook checks one of its parameters beyond its type, declared beside it: in the
+    metadata of its ``parameters`` cell, ``"checks": {"model": {"one_of": "analysis.models.
+    outlook:MODELS"}}``. ``one_of`` is a closed vocabulary (a list, or a reference
+    ``analysis.module:NAME`` to the constant the function it feeds accepts); ``also`` further
+    single values (``"all"``); ``lists``: a non-empty list of ``one_of`` values is accepted too;
+    ``maximum``: the largest whole number (a size: ``"analysis.params:MAX_SAMPLES"``)."""
 
-    values: Callable[[], Sequence[str]]
+    one_of: str | tuple[str, ...] | None = None
     also: tuple[str, ...] = ()
     lists: bool = False
+    maximum: int | str | None = None
 
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, str):
-            return value in (*self.values(), *self.also)
-        if self.lists and isinstance(value, list):
-            return bool(value) and all(isinstance(v, str) and v in self.values() for v in value)
-        return True  # not text: the type check has decided (e.g. a number as penalty)
+    @classmethod
+    def from_spec(cls, spec: Any, where: str) -> Check:
+        """The check a notebook's metadata declares (``where`` names it in an error)."""
+        if not isinstance(spec, dict) or not spec or set(spec) - CHECK_KEYS:
+            raise ConfigError(
+                f"{where}: a check is a mapping of {', '.join(sorted(CHECK_KEYS))}, got "
+                f"{_json(spec)}"
+            )
+        one_of = spec.get("one_of")
+        if isinstance(one_of, list):
+            one_of = tuple(one_of)
+        also, lists = tuple(spec.get("also", ())), bool(spec.get("lists"))
+        return cls(one_of, also, lists, spec.get("maximum"))
+
+    def spec(self) -> dict[str, Any]:
+        """The check as the notebook's metadata writes it (JSON)."""
+        out = {"one_of": list(self.one_of) if isinstance(self.one_of, tuple) else self.one_of}
+        out |= {"also": list(self.also), "lists": self.lists, "maximum": self.maximum}
+        return {k: v for k, v in out.items() if v not in (None, [], False)}
+
+    def values(self) -> tuple[str, ...]:
+        """The closed vocabulary (empty when the parameter has none)."""
+        return tuple(_resolve(self.one_of)) if self.one_of is not None else ()
+
+    def apply(self, name: str, value: Any) -> None:
+        """Raise :class:`~analysis.errors.ParameterError` (the :mod:`analysis.params` message)
+        if ``value`` is not accepted; a value of another type is left to the type check."""
+        if self.maximum is not None and isinstance(value, int) and not isinstance(value, bool):
+            params.number(name, value, maximum=_resolve(self.maximum))
+        if self.one_of is None or not isinstance(value, str | list):
+            return
+        values = self.values()
+        if not self.lists:
+            if isinstance(value, str):
+                params.one_of(name, value, (*values, *self.also))
+            return
+        try:  # one value, or a non-empty list of values: the message names both
+            if isinstance(value, str):
+                params.one_of(name, value, (*values, *self.also))
+            else:
+                params.list_of(name, value, lambda n, v: params.one_of(n, v, values), min_len=1)
+        except ParameterError:
+            raise params.fail(name, self.describe(), value) from None
 
     def describe(self) -> str:
+        """What the vocabulary accepts, in words ("one of D, W-MON, MS")."""
         one = ", ".join([*self.values(), *self.also])
         return f"one of {one}" + (", or a list of " + ", ".join(self.values())) * self.lists
 
 
-#: Every parameter with a closed vocabulary, by name, whichever notebook declares it.
-CHOICES: dict[str, Choice] = {
-    "freq": Choice(_freqs),  # analysis.series
-    "confirmation": Choice(_confirmations, also=("all",), lists=True),  # analysis.series.counts
-    "family": Choice(_families),  # analysis.models.its.fit
-    "penalty": Choice(_penalties),  # analysis.models.changepoints.detect
-    "locate": Choice(_locates),  # analysis.models.changepoints.detect
-    "model": Choice(_counterfactual_models),  # analysis.models.counterfactual.fit
-    "source": Choice(_sources),  # analysis.sources.raw.load_source: curated or a fetched feed
-}
+def _declared_checks(notebook: Path) -> dict[str, Check]:
+    """The checks the metadata of ``notebook``'s ``parameters`` cell declares, by parameter."""
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cell = next(
+            c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])
+        )
+    except (OSError, ValueError, AttributeError, StopIteration):
+        return {}
+    specs = cell["metadata"].get(CHECKS_KEY) or {}
+    if not isinstance(specs, dict):
+        raise ConfigError(f"{notebook}: parameters cell: '{CHECKS_KEY}' must map names to checks")
+    return {
+        str(n): Check.from_spec(s, f"{notebook}: parameters cell: check of '{n}'")
+        for n, s in specs.items()
+    }
 
 
 def _check_text(value: str, what: str) -> None:
@@ -433,11 +469,11 @@ def check_parameters(
             )
         for text in _texts(value):
             _check_text(text, f"{where}: parameter '{name}'")
-        choice = CHOICES.get(name)
-        if choice is not None and not choice.accepts(value):
-            raise ConfigError(
-                f"{where}: parameter '{name}' must be {choice.describe()}, got {_json(value)}"
-            )
+        if param.check is not None:
+            try:
+                param.check.apply(f"parameter '{name}'", value)
+            except (ParameterError, ConfigError) as exc:  # a bad reference is a ConfigError
+                raise ConfigError(f"{where}: {exc}") from None
     values = brief.resolved_parameters(declared)
     for name, value in values.items():
         if name in DATE_PARAMETERS and isinstance(value, str) and value:

@@ -3,30 +3,24 @@
 Runs in a child process of the runner (one per ``--jobs`` slot), each driving its own kernel.
 Everything is written into the run's staging folder; nothing here touches the published site.
 
-Work dies with the run: on Linux each worker asks the operating system to SIGKILL it when the
-runner dies (``prctl(PR_SET_PDEATHSIG)``, :func:`die_with_parent`, the pool's initializer), and
-each Jupyter kernel the same about its worker (:func:`kernel_manager_class`, given to papermill),
-so a run killed with ``kill -9`` leaves no worker or kernel building behind it.
+Work dies with the run (:mod:`analysis.report.lifetime`): the pool's initializer has each worker
+die with the runner, and each Jupyter kernel dies with its worker
+(:func:`analysis.report.warm.kernel_manager_class`, given to papermill).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from analysis.errors import WRITE_ERRNOS, EscalationError
 from analysis.paths import DATA_DIR_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
+from analysis.report import warm
 from analysis.report.keys import build_key
-
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -79,120 +73,10 @@ class Outcome:
     os_error: tuple[int, str, str | None] | None = None
 
 
-# --- dying with the parent -------------------------------------------------------------------
-
-
-@cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's ``prctl`` through ctypes, or None off Linux (or without it)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    fn.restype = ctypes.c_int
-    return fn
-
-
-def die_with_parent(parent_pid: int | None = None) -> None:
-    """Have this process killed (SIGKILL) when its parent dies; exit at once if the parent
-    ``parent_pid`` (default: the parent it has now) is already gone. On Linux
-    (``prctl(PR_SET_PDEATHSIG)``); a no-op elsewhere.
-
-    The pool's initializer in each worker, and (:func:`preexec_die_with_parent`) the first
-    thing each kernel process does, before it runs anything."""
-    if parent_pid is None:
-        parent_pid = os.getppid()
-    prctl = _prctl()
-    if prctl is None:
-        return
-    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before the signal was asked for
-        os._exit(1)
-
-
-def die_with_runner(runner_pid: int) -> None:
-    """The pool's initializer for a worker forked by a fork server: die (SIGKILL) with the fork
-    server, its parent (:func:`die_with_parent`), and with the runner ``runner_pid`` too. The
-    server outlives the runner while any worker lives (each holds the server's keep-alive pipe),
-    so a thread waits on the runner's pidfd (Linux 5.3+) and kills this worker when it ends;
-    the worker's kernels die with it."""
-    die_with_parent()
-    try:
-        fd = os.pidfd_open(runner_pid)
-    except (AttributeError, OSError):  # no pidfd here, or the runner is already gone
-        if not _alive(runner_pid):
-            os._exit(1)
-        return
-    import select
-    import threading
-
-    def watch() -> None:
-        select.select([fd], [], [])  # readable when the runner has ended
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    threading.Thread(target=watch, name="die-with-runner", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def preexec_die_with_parent(parent_pid: int) -> Callable[[], None]:
-    """A ``preexec_fn`` for a kernel (or a forge): :func:`die_with_parent` in the child, before
-    it execs
-    (``prctl`` is looked up here, in the parent, so the child only calls it)."""
-    prctl = _prctl()
-    kill = int(signal.SIGKILL)
-
-    def preexec() -> None:
-        if prctl is not None:
-            prctl(PR_SET_PDEATHSIG, kill, 0, 0, 0)
-            if os.getppid() != parent_pid:
-                os._exit(1)
-
-    return preexec
-
-
 #: a kernel that dies before its first reply (jupyter_client's port race when several kernels
 #: start at once) is started again this many times in all; no cell has run, so nothing repeats
 KERNEL_START_ATTEMPTS = 2
 KERNEL_DIED = "Kernel died before replying to kernel_info"
-
-
-@cache
-def kernel_manager_class(forge: str | None = None) -> type:
-    """jupyter_client's kernel manager whose kernels die with the process that started them;
-    with ``forge`` (a :class:`~analysis.report.warm.Forge`'s socket), each kernel is forked from
-    that warm forge instead of started fresh."""
-    from jupyter_client import AsyncKernelManager
-
-    class ChildKernelManager(AsyncKernelManager):
-        """Starts each kernel with :func:`die_with_parent` for this worker."""
-
-        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            cmd = super().format_kernel_cmd(extra_arguments)
-            if forge is None:
-                return cmd
-            from analysis.report.warm import launcher_cmd
-
-            return launcher_cmd(forge, self.connection_file)
-
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
-            await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return ChildKernelManager
 
 
 # --- what went wrong --------------------------------------------------------------------------
@@ -282,9 +166,13 @@ def kernel_env(task: Task, reads: Path) -> dict[str, str]:
 def execute_notebook(
     task: Task, executed: Path, manager: type | None = None, cwd: Path | None = None
 ) -> None:
-    """Run ``task.notebook`` with its parameters into ``executed`` (papermill, one fresh kernel
-    from ``manager``, default :func:`kernel_manager_class`); raises what papermill raises."""
+    """Run ``task.notebook`` with its parameters into ``executed`` (papermill, one kernel from
+    ``manager``, default :func:`analysis.report.warm.kernel_manager_class`: forked from the
+    forge ``task.forge`` when given, else fresh); raises what papermill raises."""
     import papermill as pm
+
+    manager = manager or warm.kernel_manager_class(task.forge is not None)
+    extra = {"config": warm.forge_config(task.forge)} if task.forge is not None else {}
 
     for attempt in range(KERNEL_START_ATTEMPTS):
         try:
@@ -297,7 +185,8 @@ def execute_notebook(
                 progress_bar=False,
                 request_save_on_cell_execute=False,
                 execution_timeout=task.timeout,
-                kernel_manager_class=manager or kernel_manager_class(),
+                kernel_manager_class=manager,
+                **extra,
             )
             return
         except RuntimeError as exc:
@@ -369,7 +258,7 @@ def build(task: Task) -> Outcome:
         log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(log, 2)
         os.close(log)
-        execute_notebook(task, executed, kernel_manager_class(task.forge))
+        execute_notebook(task, executed)
         return finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
         return failed(task, exc, start, executed)

@@ -1,9 +1,10 @@
 """``escalation report``: build the briefs a config lists, incrementally, in parallel, safely.
 
-1. Read the config and check every parameter against its notebook (no kernel starts on a bad
-   config).
-2. Under the site lock, compare each brief's build key (:mod:`analysis.report.keys`) with the one
-   recorded in the site's manifest; only briefs whose inputs changed (or ``force``) are built.
+1. Read the config and check every parameter against its notebook (:func:`check`; no kernel
+   starts on a bad config). Everything the run is told travels as one :class:`RunOptions`.
+2. Under the site lock (:func:`decide`), compare each brief's build key
+   (:mod:`analysis.report.keys`) with the one recorded in the site's manifest; only briefs whose
+   inputs changed (or ``force``) are built.
 3. Build them across ``jobs`` worker processes, each executing its notebook with papermill and
    exporting HTML with nbconvert, into a staging folder.
 4. Publish what succeeded, with the manifest and the index, all or nothing
@@ -16,7 +17,7 @@ is kept as ``archive/<date>/<brief>.html``; it also becomes the current page ``<
 unless the brief already has a later edition (a run for an earlier date, ``escalation run --as-of
 2021-06-30``, adds that date's edition to the archive and leaves today's page as it is).
 
-A run's workers and kernels die with it (:mod:`analysis.report.execute`); a staging folder left
+A run's workers and kernels die with it (:mod:`analysis.report.lifetime`); a staging folder left
 by a killed run is removed by the next one (:func:`analysis.report.publish.clear_stale_staging`).
 A file that cannot be written (disk full, read-only site) is an ``OSError`` out of :func:`run`,
 which ``report`` and ``run`` both exit 6 on, with the same message.
@@ -41,11 +42,12 @@ from typing import Any, NamedTuple
 from analysis import __version__, paths
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
-from analysis.errors import EscalationError
-from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT  # DEFAULT_*: re-exported
+from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
-from analysis.report.execute import Outcome, Task, build, die_with_parent, die_with_runner
+from analysis.report import forecasts as stored
+from analysis.report.execute import Outcome, Task, build
+from analysis.report.lifetime import die_with_parent, die_with_runner
 from analysis.report.publish import (
     clear_stale_staging,
     make_staging,
@@ -59,15 +61,16 @@ from analysis.report.site import (
     ARCHIVE,
     FEED,
     MANIFEST,
-    REVIEW_PAGE,
     archive_copy,
+    edition,
     feed_xml,
-    index_html,
+    file_build,
+    front_pages,
+    listed,
     manifest_text,
-    queue_status_html,
     read_manifest,
-    review_html,
 )
+from analysis.report.sweeps import point_values, summaries
 
 
 @dataclass
@@ -103,6 +106,35 @@ class Plan(NamedTuple):
     sweeps: list[cfg.Sweep] = []
     #: the event ids of the data (what a sweep's ``all`` expands to)
     events: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run goes (:func:`run`'s arguments, resolved), passed down whole."""
+
+    site: Path
+    data_dir: Path
+    #: the briefs (or sweeps) to consider; None: all
+    only: Sequence[str] | None = None
+    force: bool = False
+    #: parameters set on every brief whose notebook declares them: see :func:`plan`
+    overrides: dict[str, Any] | None = None
+    replace_latest: bool = False
+    #: the run's day in Iraq, which dates editions built for no date of their own
+    today: dt.date | None = None
+    #: the run's time (aware): the pages' build time
+    now: dt.datetime | None = None
+    #: seconds to wait for another run's lock
+    wait: float = 0.0
+    #: local worker processes, and ``warm`` or ``fresh`` kernels
+    jobs: int = 1
+    kernels: str = "fresh"
+    #: seconds allowed per notebook cell
+    timeout: float | None = 1800
+    progress: Callable[[Outcome], None] | None = None
+    on_plan: Callable[[list[Decision]], None] | None = None
+    #: a connected ``distributed.Client`` to build on, or None: the local pool
+    client: Any = None
 
 
 @dataclass
@@ -170,10 +202,6 @@ def edition_date(parameters: Mapping[str, Any], today: dt.date) -> str:
     return today.isoformat()
 
 
-def _edition(entry: Mapping[str, Any], date: str) -> Mapping[str, Any] | None:
-    return next((e for e in entry.get("editions", []) if e.get("date") == date), None)
-
-
 def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]:
     """Declared parameters per notebook, cached by notebook hash (papermill is slow to import).
 
@@ -189,19 +217,140 @@ def _declared(briefs: Sequence[cfg.Brief], cache_path: Path) -> dict[Path, dict]
     merged = dict(cache)
     for nb in sorted({b.notebook for b in briefs}):
         digest = keys.file_hash(nb)
-        if digest in cache:
+        entry = cache.get(digest)
+        if isinstance(entry, dict) and all(len(p) == 4 for p in entry.values()):
             out[nb] = {
-                n: cfg.Parameter(n, tuple(p[0]), p[1], p[2]) for n, p in cache[digest].items()
+                n: cfg.Parameter(n, tuple(t), d, h, cfg.Check.from_spec(c, str(nb)) if c else None)
+                for n, (t, d, h, c) in entry.items()
             }
-        else:
+        else:  # not cached, or cached by a version that did not record the checks
             out[nb] = cfg.declared_parameters(nb)
-        merged[digest] = {n: [list(p.types), p.default, p.help] for n, p in out[nb].items()}
+        merged[digest] = {
+            n: [list(p.types), p.default, p.help, p.check.spec() if p.check else None]
+            for n, p in out[nb].items()
+        }
     if merged != cache:
         try:
             write_atomic(cache_path, json.dumps(merged, sort_keys=True))
         except OSError:
             pass  # the cache is only an optimisation
     return out
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A config read and checked against its notebooks and the data's events (the first half
+    of :func:`plan`), with the hash of every file that went into it (:meth:`current`)."""
+
+    briefs: list[cfg.Brief]
+    declared: dict[Path, dict[str, cfg.Parameter]]
+    order: list[str]
+    sweeps: list[cfg.Sweep]
+    events: frozenset[str]
+    #: path -> SHA-256 of the config, each notebook and the events file, as read
+    read: dict[Path, str]
+
+    def current(self) -> bool:
+        """True while every file it was checked from is as it was (a config edited while the
+        run waited for the lock is checked again)."""
+        try:
+            return all(keys.file_hash(p) == digest for p, digest in self.read.items())
+        except OSError:
+            return False
+
+
+def check(config: Path, options: RunOptions) -> Checked:
+    """Read the config, expand its sweeps, apply ``only`` and ``overrides`` and check every
+    parameter; raises :class:`~analysis.report.config.ConfigError`. Writes nothing but the cache
+    of notebooks' declared parameters (in the site's work folder)."""
+    read = {config: keys.file_hash(config)} if config.is_file() else {}
+    briefs = cfg.load_config(config)
+    sweeps = cfg.load_sweeps(config)
+    events = cfg.event_ids(options.data_dir)
+    read[options.data_dir / "political_events.csv"] = keys.file_hash(
+        options.data_dir / "political_events.csv"
+    )
+    briefs += cfg.expand_sweeps(sweeps, briefs, events, config=config)
+    order = [b.name for b in briefs]
+    only = options.only
+    if only:  # a sweep's name selects all its points
+        names = {b.name for b in briefs} | {s.name for s in sweeps}
+        unknown = sorted(set(only) - names)
+        if unknown:
+            have = ", ".join([b.name for b in briefs if b.sweep is None] + [s.name for s in sweeps])
+            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {have})")
+        briefs = [b for b in briefs if b.name in only or b.sweep in only]
+    declared = _declared(briefs, work_dir(options.site) / "parameters-cache.json")
+    read |= {nb: keys.file_hash(nb) for nb in declared}
+    overrides = options.overrides
+    if overrides:
+
+        def overridden(b: cfg.Brief) -> dict[str, Any]:
+            params = dict(b.parameters)
+            for k, v in overrides.items():
+                if k not in declared[b.notebook]:
+                    continue
+                if k not in params or (options.replace_latest and params[k] == "latest"):
+                    params[k] = v
+            return params
+
+        briefs = [replace(b, parameters=overridden(b)) for b in briefs]
+    for b in briefs:
+        cfg.check_parameters(b, declared[b.notebook], events, config=config)
+    _no_missing_data(options.data_dir, keys.data_hashes(options.data_dir, hashed=False))
+    return Checked(briefs, declared, order, sweeps, frozenset(events), read)
+
+
+def _no_missing_data(data_dir: Path, data: Mapping[str, str]) -> None:
+    """Raise a ``ConfigError`` naming the curated data files :func:`keys.data_hashes` found
+    missing."""
+    missing = [name for name, digest in data.items() if digest == "missing"]
+    if missing:
+        raise cfg.ConfigError(f"{data_dir}: missing data file(s): {', '.join(missing)}")
+
+
+def decide(checked: Checked, options: RunOptions) -> Plan:
+    """Which of ``checked``'s briefs need building, from their build keys and the site's
+    manifest (the second half of :func:`plan`; under the site lock in :func:`run`)."""
+    site, data_dir = options.site, options.data_dir
+    today = options.today or today_in_iraq()
+    data = keys.data_hashes(data_dir)
+    _no_missing_data(data_dir, data)
+    source, versions = keys.source_hash(), keys.package_versions()
+    manifest = read_manifest(site)["briefs"]
+    decisions = []
+    for b in checked.briefs:
+        params = b.resolved_parameters(checked.declared[b.notebook])
+        old = manifest.get(b.name)
+        read = old.get("data_files") if old else None  # what its notebook read last time
+        used = {n: h for n, h in data.items() if read is None or n in read}
+        inputs = keys.inputs_for(b.notebook, params, used, source, versions)
+        key = keys.build_key(inputs)
+        day = edition_date(params, today)
+        same_edition = edition(old, day) if old else None
+        if options.force:
+            reasons = ["forced"]
+        elif (
+            old
+            and old.get("key") != key
+            and same_edition
+            and same_edition.get("key") == key
+            and (site / same_edition.get("file", "")).is_file()
+        ):
+            reasons = []  # this date's edition, with these inputs, is in the archive already
+        elif not old or old.get("key") != key:
+            reasons = keys.why_changed(old.get("inputs") if old else None, inputs)
+        elif not (site / old.get("file", "")).is_file():
+            reasons = ["published page missing"]
+        elif keys.file_hash(site / old["file"]) != old.get("html_sha256"):
+            reasons = ["published page changed since it was built"]
+        else:
+            reasons = []
+        decisions.append(
+            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, day, b.sweep)
+        )
+    c = checked
+    return Plan(c.briefs, c.declared, decisions, data, c.order, c.sweeps, c.events)
 
 
 def plan(
@@ -227,81 +376,21 @@ def plan(
     is already published (a run for an earlier date, repeated).
     Raises :class:`~analysis.report.config.ConfigError` on a bad config or parameter.
     """
-    today = today or today_in_iraq()
-    config, site = Path(config), Path(site)
-    data_dir = Path(data_dir) if data_dir is not None else paths.data_dir()
-    briefs = cfg.load_config(config)
-    sweeps = cfg.load_sweeps(config)
-    events = cfg.event_ids(data_dir)
-    briefs += cfg.expand_sweeps(sweeps, briefs, events, config=config)
-    order = [b.name for b in briefs]
-    if only:  # a sweep's name selects all its points
-        names = {b.name for b in briefs} | {s.name for s in sweeps}
-        unknown = sorted(set(only) - names)
-        if unknown:
-            have = ", ".join([b.name for b in briefs if b.sweep is None] + [s.name for s in sweeps])
-            raise cfg.ConfigError(f"{config}: no brief named {', '.join(unknown)} (have: {have})")
-        briefs = [b for b in briefs if b.name in only or b.sweep in only]
-    declared = _declared(briefs, work_dir(site) / "parameters-cache.json")
-    if overrides:
-
-        def overridden(b: cfg.Brief) -> dict[str, Any]:
-            params = dict(b.parameters)
-            for k, v in overrides.items():
-                if k not in declared[b.notebook]:
-                    continue
-                if k not in params or (replace_latest and params[k] == "latest"):
-                    params[k] = v
-            return params
-
-        briefs = [replace(b, parameters=overridden(b)) for b in briefs]
-    for b in briefs:
-        cfg.check_parameters(b, declared[b.notebook], events, config=config)
-    data = keys.data_hashes(data_dir)
-    missing = [name for name, digest in data.items() if digest == "missing"]
-    if missing:
-        raise cfg.ConfigError(f"{data_dir}: missing data file(s): {', '.join(missing)}")
-    source, versions = keys.source_hash(), keys.package_versions()
-    manifest = read_manifest(site)["briefs"]
-    decisions = []
-    for b in briefs:
-        params = b.resolved_parameters(declared[b.notebook])
-        old = manifest.get(b.name)
-        read = old.get("data_files") if old else None  # what its notebook read last time
-        used = {n: h for n, h in data.items() if read is None or n in read}
-        inputs = keys.inputs_for(b.notebook, params, used, source, versions)
-        key = keys.build_key(inputs)
-        edition = edition_date(params, today)
-        same_edition = _edition(old, edition) if old else None
-        if force:
-            reasons = ["forced"]
-        elif (
-            old
-            and old.get("key") != key
-            and same_edition
-            and same_edition.get("key") == key
-            and (site / same_edition.get("file", "")).is_file()
-        ):
-            reasons = []  # this date's edition, with these inputs, is in the archive already
-        elif not old or old.get("key") != key:
-            reasons = keys.why_changed(old.get("inputs") if old else None, inputs)
-        elif not (site / old.get("file", "")).is_file():
-            reasons = ["published page missing"]
-        elif keys.file_hash(site / old["file"]) != old.get("html_sha256"):
-            reasons = ["published page changed since it was built"]
-        else:
-            reasons = []
-        decisions.append(
-            Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, edition, b.sweep)
-        )
-    return Plan(briefs, declared, decisions, data, order, sweeps, frozenset(events))
+    options = RunOptions(
+        Path(site),
+        Path(data_dir) if data_dir is not None else paths.data_dir(),
+        only,
+        force,
+        overrides,
+        replace_latest,
+        today or today_in_iraq(),
+    )
+    return decide(check(Path(config), options), options)
 
 
-def _run_tasks(
-    tasks: list[Task], jobs: int, progress: Callable[[Outcome], None] | None, kernels: str
-) -> dict[str, Outcome]:
-    """Build ``tasks`` in a local pool of ``jobs`` processes; with ``kernels`` ``warm``, every
-    brief's kernel is forked from one warm forge of this run (:mod:`analysis.report.warm`)."""
+def _run_tasks(tasks: list[Task], options: RunOptions) -> dict[str, Outcome]:
+    """Build ``tasks`` in a local pool of ``options.jobs`` processes; with ``warm`` kernels,
+    every brief's kernel is forked from one warm forge of this run (:mod:`analysis.report.warm`)."""
     outcomes: dict[str, Outcome] = {}
     if not tasks:
         return outcomes
@@ -309,10 +398,10 @@ def _run_tasks(
     environ = dict(os.environ)  # a forked worker has its fork server's; it takes the run's
     tasks = [replace(t, environ=environ) for t in tasks]
     with contextlib.ExitStack() as stack:
-        if kernels == "warm":
+        if options.kernels == "warm":
             forge = stack.enter_context(warm.Forge())
             tasks = [replace(t, forge=forge.address) for t in tasks]
-        _pool(tasks, jobs, progress, ctx, outcomes)
+        _pool(tasks, options.jobs, options.progress, ctx, outcomes)
     return outcomes
 
 
@@ -393,22 +482,25 @@ def run(
     that imported the heavy modules once; the default on Linux) or ``fresh`` (a new Python per
     brief), see :mod:`analysis.report.warm`.
     """
-    config, site = Path(config).resolve(), Path(site).resolve()
-    data_dir = Path(data_dir).resolve() if data_dir is not None else paths.data_dir()
-    jobs = jobs or os.cpu_count() or 1
-    kernels = warm.kernel_mode(kernels)
+    config = Path(config).resolve()
     now = now or now_utc()
-    report = RunReport(site)
-    options = {
-        "site": site,
-        "only": only,
-        "force": force,
-        "data_dir": data_dir,
-        "overrides": overrides,
-        "replace_latest": replace_latest,
-        "today": today_in_iraq(now),
-    }
-    plan(config, **options)  # a bad config fails here, before any wait
+    options = RunOptions(
+        site=Path(site).resolve(),
+        data_dir=Path(data_dir).resolve() if data_dir is not None else paths.data_dir(),
+        only=only,
+        force=force,
+        overrides=overrides,
+        replace_latest=replace_latest,
+        today=today_in_iraq(now),
+        now=now,
+        wait=wait,
+        jobs=jobs or os.cpu_count() or 1,
+        kernels=warm.kernel_mode(kernels),
+        timeout=timeout,
+        progress=progress,
+        on_plan=on_plan,
+    )
+    checked = check(config, options)  # a bad config fails here, before any wait
     if scheduler is None or isinstance(scheduler, str):
         address = cluster.scheduler_address(scheduler)
         client = cluster.connect(address) if address else None  # unreachable: fails here too
@@ -416,88 +508,54 @@ def run(
     else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
         client, own = scheduler, False
     try:
-        args = (report, config, options, wait, (jobs, kernels), timeout, progress, on_plan, now)
-        args += (client,)
-        return _run_locked(*args)
+        return _run_locked(config, checked, replace(options, client=client))
     finally:
         if own:
             client.close()
 
 
-def _run_locked(
-    report: RunReport,
-    config: Path,
-    options: dict[str, Any],
-    wait: float,
-    workers: tuple[int, str],
-    timeout: float | None,
-    progress: Callable[[Outcome], None] | None,
-    on_plan: Callable[[list[Decision]], None] | None,
-    now: dt.datetime,
-    client: Any,
-) -> RunReport:
-    """:func:`run` from taking the site lock on: plan, build (locally on ``workers``, its jobs
-    and kernel mode, or on ``client``'s cluster), publish."""
-    site, data_dir = options["site"], options["data_dir"]
-    with site_lock(site, wait=wait, command=" ".join(sys.argv) or "escalation report") as note:
+def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunReport:
+    """:func:`run` from taking the site lock on: decide, build (locally in ``options.jobs``
+    workers, or on ``options.client``'s cluster), publish.
+
+    The config was checked before the lock (so a bad one fails without waiting); it is checked
+    again only if a file it was checked from changed meanwhile (:meth:`Checked.current`). The
+    decisions are made under the lock, from the manifest as the last run left it: a run that
+    held the lock may have just built what this one would build."""
+    site, work = options.site, work_dir(options.site)
+    report = RunReport(site)
+    with site_lock(
+        site, wait=options.wait, command=" ".join(sys.argv) or "escalation report"
+    ) as note:
         if note:
             report.notes.append(note)
         if recover(site):
             report.notes.append("rolled back a publish interrupted in an earlier run")
-        work = work_dir(site)
         stale = clear_stale_staging(work)
         if stale:
             report.notes.append(
                 f"removed {len(stale)} staging folder(s) left by killed runs: {', '.join(stale)}"
             )
-        # decide under the lock: a run that held it may have just built what we would build
-        planned = plan(config, **options)
-        decisions = report.decisions = planned.decisions
-        if on_plan:
-            on_plan(decisions)
-        todo = {d.name for d in decisions if d.build}
-        if not todo:
-            _refresh_review_pages(report, site, work, planned.order, data_dir)
+        if not checked.current():
+            checked = check(config, options)
+        planned = decide(checked, options)
+        report.decisions = planned.decisions
+        if options.on_plan:
+            options.on_plan(planned.decisions)
+        if not any(d.build for d in planned.decisions):
+            _refresh_front_pages(report, planned.order, options)
             return report
         staging = make_staging(work)
         try:
-            provenance_base = {
-                "version": __version__,
-                "commit": git_commit(),
-                "source_hash": decisions[0].inputs["analysis"],
-                "packages": decisions[0].inputs["versions"],
-                "data_dir": _display_path(data_dir),
-                "data": planned.data,  # the worker keeps the files the notebook read
-            }
-            built_at = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-            tasks = [
-                Task(
-                    b.name,
-                    b.notebook,
-                    b.parameters,
-                    b.title,
-                    staging,
-                    data_dir,
-                    ROOT,
-                    inputs=d.inputs,
-                    provenance={
-                        **provenance_base,
-                        "parameters": b.resolved_parameters(planned.declared[b.notebook]),
-                        "notebook": _display_path(b.notebook),
-                    },
-                    timeout=timeout,
-                    built_at=built_at,
-                    forecasts_dir=site / FORECASTS,
-                )
-                for b, d in zip(planned.briefs, decisions, strict=True)
-                if d.build
-            ]
-            jobs, kernels = workers
-            if client is None:
-                report.outcomes = _run_tasks(tasks, jobs, progress, kernels)
+            built_at = options.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+            tasks = _tasks(planned, options, staging, built_at)
+            if options.client is None:
+                report.outcomes = _run_tasks(tasks, options)
             else:
-                report.outcomes = cluster.run_tasks(client, tasks, data_dir, progress, kernels)
-            _publish(report, site, staging, planned.order, decisions, built_at, data_dir, planned)
+                report.outcomes = cluster.run_tasks(
+                    options.client, tasks, options.data_dir, options.progress, options.kernels
+                )
+            _publish(report, staging, planned, built_at, options.data_dir)
             _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -505,6 +563,45 @@ def _run_locked(
     if unwritten:  # a worker could not write (disk full, read-only): the run's error, not a brief's
         raise OSError(*unwritten)
     return report
+
+
+def _tasks(planned: Plan, options: RunOptions, staging: Path, built_at: str) -> list[Task]:
+    """One :class:`Task` per brief to build, with its page's provenance."""
+    decisions = planned.decisions
+    provenance = {
+        "version": __version__,
+        "commit": git_commit(),
+        "source_hash": decisions[0].inputs["analysis"],
+        "packages": decisions[0].inputs["versions"],
+        "data_dir": _display_path(options.data_dir),
+        "data": planned.data,  # the worker keeps the files the notebook read
+    }
+    return [
+        Task(
+            b.name,
+            b.notebook,
+            b.parameters,
+            b.title,
+            staging,
+            options.data_dir,
+            ROOT,
+            inputs=d.inputs,
+            provenance={
+                **provenance,
+                # by name: the same page whether the declared parameters came from the cache
+                # (which stores them sorted) or from the notebook (in the order it declares them)
+                "parameters": dict(
+                    sorted(b.resolved_parameters(planned.declared[b.notebook]).items())
+                ),
+                "notebook": _display_path(b.notebook),
+            },
+            timeout=options.timeout,
+            built_at=built_at,
+            forecasts_dir=options.site / stored.FORECASTS,
+        )
+        for b, d in zip(planned.briefs, decisions, strict=True)
+        if d.build
+    ]
 
 
 def _keep_failed(report: RunReport, staging: Path, work: Path) -> None:
@@ -526,169 +623,83 @@ def _keep_failed(report: RunReport, staging: Path, work: Path) -> None:
                     write_atomic(failed_dir / log.name, log.read_bytes())
 
 
-#: the site's folder of stored forecasts: ``forecasts/<as_of>.json``, written once, never rewritten
-FORECASTS = "forecasts"
-
-
-def _stored_forecast(
-    report: RunReport, site: Path, staging: Path, name: str, day: str, glued: Mapping[str, Any]
-) -> dict[str, Path]:
-    """The forecast a brief published (its glued ``forecast_record``), staged to be published
-    with it as ``forecasts/<as_of>.json`` (its as-of day) and, with its edition, as
-    ``archive/<day>/<name>.forecast.json``. A forecast already stored for that as-of day is never
-    rewritten (the track record keeps what was published first)."""
-    record = glued.get("forecast_record")
-    if not isinstance(record, Mapping) or not record.get("edition"):
-        return {}
-    as_of = str(record["edition"])
-    try:
-        as_of = dt.date.fromisoformat(as_of).isoformat()
-    except ValueError:
-        report.notes.append(f"{name}: forecast record with a bad as-of date {as_of!r} not stored")
-        return {}
-    files: dict[str, Path] = {}
-    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
-    targets = [f"{FORECASTS}/{as_of}.json", f"{ARCHIVE}/{day}/{name}.forecast.json"]
-    for i, rel in enumerate(targets):
-        if (site / rel).exists():
-            if i == 0:
-                report.notes.append(f"{name}: a forecast for {as_of} is stored already: kept")
-            continue
-        staged = staging / f"{name}.forecast.{i}.json"
-        with naming(staged):
-            staged.write_text(text, encoding="utf-8")
-        files[rel] = staged
-    return files
-
-
-def _publish(
-    report: RunReport,
-    site: Path,
-    staging: Path,
-    order: list[str],
-    decisions: list[Decision],
-    built_at: str,
-    data_dir: Path | None = None,
-    planned: Plan | None = None,
-) -> None:
-    """Publish built pages, editions, manifest, index and feed together (and the review
-    queue's page, with its status on the index, from ``data_dir``'s ``review/``).
-
-    Each build is filed as the edition of its own date (``Decision.edition``), replacing only an
-    earlier build for that same date; it becomes the brief's current page unless the brief has a
-    later edition already."""
-    if not report.built:
-        return
-    manifest = read_manifest(site)
-    by_name = {d.name: d for d in decisions}
-    files: dict[str, Path] = {}
-    for name in report.built:
-        outcome, decision = report.outcomes[name], by_name[name]
-        glued = outcome.glued
-        old = manifest["briefs"].get(name, {})
-        day = decision.edition or built_at[:10]
-        edition = {
-            "date": day,
-            "file": f"{ARCHIVE}/{day}/{name}.html",
-            "headline": glued.get("headline", ""),
-            "built_at": built_at,
-            "key": outcome.key,
-        }
-        others = [e for e in old.get("editions", []) if e.get("date") != day]
-        editions = sorted([*others, edition], key=lambda e: e["date"])
-        latest = max((e["date"] for e in others), default="")
-        if old and day < latest:  # an edition for an earlier date: into the archive only
-            manifest["briefs"][name] = {**old, "editions": editions}
-            report.notes.append(
-                f"{name}: built for {day}, before its latest edition ({latest}): "
-                f"added to the archive, {name}.html stays the {latest} edition"
-            )
-        else:
-            manifest["briefs"][name] = {
-                "file": f"{name}.html",
-                # the key covers the data files the notebook actually read, so a change to
-                # another data file does not rebuild it
-                "key": outcome.key,
-                "inputs": outcome.inputs,
-                "data_files": outcome.data_read,
-                "reasons": decision.reasons,
-                "editions": editions,
-                "title": glued.get("title", name),
-                "headline": glued.get("headline", ""),
-                "focus_event": glued.get("focus_event") or "",
-                "period": glued.get("period"),
-                "built_at": outcome.built_at,
-                "seconds": round(outcome.seconds, 2),
-                "html_sha256": keys.file_hash(outcome.html),
-            }
-            if decision.sweep:  # what the sweep's summary page compares across the grid
-                manifest["briefs"][name]["sweep"] = decision.sweep
-                manifest["briefs"][name]["values"] = {
-                    k: glued.get(k) for k in _sweep_values(planned, decision.sweep)
-                }
-            files[f"{name}.html"] = outcome.html
-        archived = staging / f"{name}.archive.html"
-        with naming(archived):
-            archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
-        files[edition["file"]] = archived
-        files.update(_stored_forecast(report, site, staging, name, day, glued))
-    # briefs no longer in the config leave the index (their old pages stay on disk)
-    manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in order}
-    summaries = _sweep_summaries(manifest, planned, report, built_at) if planned else {}
-    for rel, text in summaries.items():
-        with naming(staging / rel):
-            (staging / rel).write_text(text, encoding="utf-8")
-        files[rel] = staging / rel
-    listed = _listed(manifest, order)
-    status, candidates = _review_queue(data_dir)
-    pages = {
-        MANIFEST: manifest_text(manifest),
-        "index.html": index_html(
-            manifest, listed, queue_status_html(status), manifest.get("sweeps")
-        ),
-        FEED: feed_xml(manifest, listed, built_at),  # a sweep's points stay out of the feed
-        REVIEW_PAGE: review_html(candidates, status),
-    }
+def _staged(staging: Path, pages: Mapping[str, str]) -> dict[str, Path]:
+    """Each page's text written into ``staging`` under its site path: site path -> staged file."""
+    files = {}
     for rel, text in pages.items():
         with naming(staging / rel):
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
+    return files
+
+
+def _publish(
+    report: RunReport, staging: Path, planned: Plan, built_at: str, data_dir: Path | None
+) -> None:
+    """Publish built pages, editions (:func:`analysis.report.site.file_build`), stored
+    forecasts, sweep summaries, manifest, index, feed and review page together."""
+    if not report.built:
+        return
+    site = report.site
+    manifest = read_manifest(site)
+    by_name = {d.name: d for d in planned.decisions}
+    files: dict[str, Path] = {}
+    for name in report.built:
+        outcome, decision = report.outcomes[name], by_name[name]
+        glued = outcome.glued
+        day = decision.edition or built_at[:10]
+        page = {
+            # the key covers the data files the notebook actually read, so a change to
+            # another data file does not rebuild it
+            "key": outcome.key,
+            "inputs": outcome.inputs,
+            "data_files": outcome.data_read,
+            "reasons": decision.reasons,
+            "built_at": outcome.built_at,
+            "seconds": round(outcome.seconds, 2),
+            "html_sha256": keys.file_hash(outcome.html),
+        }
+        if decision.sweep:  # what the sweep's summary page compares across the grid
+            page["sweep"] = decision.sweep
+            page["values"] = point_values(planned.sweeps, decision.sweep, glued)
+        note = file_build(manifest, name, day, built_at, glued, page)
+        if note:
+            report.notes.append(note)
+        else:
+            files[f"{name}.html"] = outcome.html
+        archived = staging / f"{name}.archive.html"
+        with naming(archived):
+            archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
+        files[f"{ARCHIVE}/{day}/{name}.html"] = archived
+        files.update(stored.stage(site, staging, name, day, glued, report.notes))
+    # briefs no longer in the config leave the index (their old pages stay on disk)
+    manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in planned.order}
+    built = report.built
+    files |= _staged(
+        staging,
+        summaries(manifest, planned.sweeps, planned.briefs, planned.events, built, built_at),
+    )
+    front = front_pages(manifest, planned.order, data_dir)
+    pages = {
+        MANIFEST: manifest_text(manifest),
+        "index.html": front["index.html"],
+        # a sweep's points stay out of the feed
+        FEED: feed_xml(manifest, listed(manifest, planned.order), built_at),
+        **front,
+    }
+    files |= _staged(staging, pages)
     publish(site, files)
 
 
-def _listed(manifest: dict[str, Any], order: list[str]) -> list[str]:
-    """The briefs the index and feed list: all but a sweep's points (listed on its page)."""
-    points = {n for n, e in manifest["briefs"].items() if e.get("sweep")}
-    return [n for n in order if n not in points]
-
-
-def _review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
-    """The review queue's status and candidates for the index and review pages; (None, [])
-    when ``data/review/`` cannot be read (the briefs are published regardless)."""
-    from analysis.sources import review
-
-    try:
-        return review.queue_status(data_dir), review.read_candidates(data_dir)
-    except (EscalationError, ValueError, OSError):
-        return None, []
-
-
-def _refresh_review_pages(
-    report: RunReport, site: Path, work: Path, order: list[str], data_dir: Path
-) -> None:
+def _refresh_front_pages(report: RunReport, order: list[str], options: RunOptions) -> None:
     """When no brief is rebuilt but the review queue changed (a fetch, an accept, a reject),
     republish ``index.html`` and the review page so they say how many candidates wait now.
     Nothing is written when both are as published (or no brief has been published yet)."""
+    site = options.site
     manifest = read_manifest(site)
     if not manifest["briefs"]:
         return
-    status, candidates = _review_queue(data_dir)
-    pages = {
-        "index.html": index_html(
-            manifest, _listed(manifest, order), queue_status_html(status), manifest.get("sweeps")
-        ),
-        REVIEW_PAGE: review_html(candidates, status),
-    }
+    pages = front_pages(manifest, order, options.data_dir)
     current = {}
     for rel in pages:
         try:
@@ -697,52 +708,9 @@ def _refresh_review_pages(
             current[rel] = None
     if all(current[rel] == text for rel, text in pages.items()):
         return
-    staging = make_staging(work)
+    staging = make_staging(work_dir(site))
     try:
-        files = {}
-        for rel, text in pages.items():
-            with naming(staging / rel):
-                (staging / rel).write_text(text, encoding="utf-8")
-            files[rel] = staging / rel
-        publish(site, files)
+        publish(site, _staged(staging, pages))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.notes.append("the review queue changed: index and review page republished")
-
-
-def _sweep_values(planned: Plan | None, name: str) -> tuple[str, ...]:
-    sweep = next((s for s in planned.sweeps if s.name == name), None) if planned else None
-    return sweep.values if sweep else ()
-
-
-def _sweep_summaries(
-    manifest: dict[str, Any], planned: Plan, report: RunReport, built_at: str
-) -> dict[str, str]:
-    """The summary page (``<sweep>.html``) of every sweep with a point built in this run, from
-    the values the manifest records for all its points; records each in ``manifest["sweeps"]``
-    (sweeps no longer in the config leave it)."""
-    from analysis.report.sweeps import summary_html
-
-    built = set(report.built)
-    known = manifest.get("sweeps") if isinstance(manifest.get("sweeps"), dict) else {}
-    manifest["sweeps"] = {n: e for n, e in known.items() if n in {s.name for s in planned.sweeps}}
-    pages = {}
-    for sweep in planned.sweeps:
-        points = [b for b in planned.briefs if b.sweep == sweep.name]
-        if not built & {b.name for b in points}:
-            continue
-        axes = sweep.axes(planned.events)
-        entries = {
-            b.name: manifest["briefs"][b.name] for b in points if b.name in manifest["briefs"]
-        }
-        rel = f"{sweep.name}.html"
-        pages[rel] = summary_html(sweep, axes, points, entries, built_at)
-        manifest["sweeps"][sweep.name] = {
-            "file": rel,
-            "title": sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid",
-            "points": len(points),
-            "built": len(entries),
-            "built_at": built_at,
-            "grid": {k: len(v) for k, v in axes.items()},
-        }
-    return pages

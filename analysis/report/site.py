@@ -50,6 +50,86 @@ def manifest_text(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, indent=1, sort_keys=True) + "\n"
 
 
+def edition(entry: Mapping[str, Any], date: str) -> Mapping[str, Any] | None:
+    """The edition of ``date`` (YYYY-MM-DD) a brief's manifest ``entry`` lists, or None."""
+    return next((e for e in entry.get("editions", []) if e.get("date") == date), None)
+
+
+def file_build(
+    manifest: dict[str, Any],
+    name: str,
+    day: str,
+    built_at: str,
+    glued: Mapping[str, Any],
+    page: Mapping[str, Any],
+) -> str:
+    """Record a build of brief ``name`` in ``manifest`` as its edition of ``day``
+    (``archive/<day>/<name>.html``), replacing only an earlier build for that same date. It
+    becomes the brief's current page (its entry: ``page``, the build's key, inputs and timings,
+    with the editions, title, headline, focus event and period from ``glued``) unless the brief
+    has a later edition already; then it goes into the archive only, and the note saying so is
+    returned ("" otherwise)."""
+    old = manifest["briefs"].get(name, {})
+    filed = {
+        "date": day,
+        "file": f"{ARCHIVE}/{day}/{name}.html",
+        "headline": glued.get("headline", ""),
+        "built_at": built_at,
+        "key": page["key"],
+    }
+    others = [e for e in old.get("editions", []) if e.get("date") != day]
+    editions = sorted([*others, filed], key=lambda e: e["date"])
+    latest = max((e["date"] for e in others), default="")
+    if old and day < latest:  # an edition for an earlier date: into the archive only
+        manifest["briefs"][name] = {**old, "editions": editions}
+        return (
+            f"{name}: built for {day}, before its latest edition ({latest}): "
+            f"added to the archive, {name}.html stays the {latest} edition"
+        )
+    manifest["briefs"][name] = {
+        "file": f"{name}.html",
+        **page,
+        "editions": editions,
+        "title": glued.get("title", name),
+        "headline": glued.get("headline", ""),
+        "focus_event": glued.get("focus_event") or "",
+        "period": glued.get("period"),
+    }
+    return ""
+
+
+def listed(manifest: Mapping[str, Any], order: list[str]) -> list[str]:
+    """The briefs the index and feed list: all but a sweep's points (listed on its page)."""
+    points = {n for n, e in manifest["briefs"].items() if e.get("sweep")}
+    return [n for n in order if n not in points]
+
+
+def review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
+    """The review queue's status and candidates for the index and review pages; (None, [])
+    when ``data/review/`` cannot be read (the briefs are published regardless)."""
+    from analysis.errors import EscalationError
+    from analysis.sources import review
+
+    try:
+        return review.queue_status(data_dir), review.read_candidates(data_dir)
+    except (EscalationError, ValueError, OSError):
+        return None, []
+
+
+def front_pages(
+    manifest: Mapping[str, Any], order: list[str], data_dir: Path | None
+) -> dict[str, str]:
+    """``index.html`` (with the review queue's status) and the review page, from ``manifest``
+    and ``data_dir``'s review queue."""
+    status, candidates = review_queue(data_dir)
+    return {
+        "index.html": index_html(
+            manifest, listed(manifest, order), queue_status_html(status), manifest.get("sweeps")
+        ),
+        REVIEW_PAGE: review_html(candidates, status),
+    }
+
+
 def _period(entry: Mapping[str, Any]) -> str:
     period = entry.get("period")
     if isinstance(period, list | tuple) and len(period) == 2:

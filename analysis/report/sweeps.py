@@ -18,7 +18,7 @@ import html
 import io
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from analysis.report.config import Brief, Sweep
@@ -192,3 +192,46 @@ recorded.</p>
 </body>
 </html>
 """
+
+
+def point_values(sweeps: Sequence[Sweep], sweep: str, glued: Mapping[str, Any]) -> dict[str, Any]:
+    """What a built point of ``sweep`` records in the manifest for its summary page: the glued
+    values the sweep names (none when the sweep is not in ``sweeps``)."""
+    found = next((s for s in sweeps if s.name == sweep), None)
+    return {k: glued.get(k) for k in (found.values if found else ())}
+
+
+def summaries(
+    manifest: dict[str, Any],
+    sweeps: Sequence[Sweep],
+    briefs: Sequence[Brief],
+    events: Iterable[str],
+    built: Iterable[str],
+    built_at: str,
+) -> dict[str, str]:
+    """The summary page (``<sweep>.html``) of every sweep with a point (in ``briefs``) built in
+    this run (``built``), from the values the manifest records for all its points; records each
+    in ``manifest["sweeps"]`` (sweeps no longer in the config leave it)."""
+    built = set(built)
+    known = manifest.get("sweeps") if isinstance(manifest.get("sweeps"), dict) else {}
+    manifest["sweeps"] = {n: e for n, e in known.items() if n in {s.name for s in sweeps}}
+    pages = {}
+    for sweep in sweeps:
+        points = [b for b in briefs if b.sweep == sweep.name]
+        if not built & {b.name for b in points}:
+            continue
+        axes = sweep.axes(events)
+        entries = {
+            b.name: manifest["briefs"][b.name] for b in points if b.name in manifest["briefs"]
+        }
+        rel = f"{sweep.name}.html"
+        pages[rel] = summary_html(sweep, axes, points, entries, built_at)
+        manifest["sweeps"][sweep.name] = {
+            "file": rel,
+            "title": sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid",
+            "points": len(points),
+            "built": len(entries),
+            "built_at": built_at,
+            "grid": {k: len(v) for k, v in axes.items()},
+        }
+    return pages

@@ -41,8 +41,6 @@ from analysis.errors import (
     error_text,
     exit_code,
 )
-from analysis.errors import CONFIG as CONFIG  # re-exported: the codes stay importable from here
-from analysis.errors import LOCKED as LOCKED
 from analysis.paths import DATA_FILES
 from analysis.report.publish import naming
 

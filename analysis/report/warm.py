@@ -37,7 +37,10 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 
 #: what a forge imports before it forks its first kernel: what every brief's notebook imports
 #: (IPython and ipykernel, the scientific stack, the ``analysis`` rooms the notebooks call).
@@ -92,6 +95,49 @@ def launcher_cmd(address: str, connection_file: str) -> list[str]:
     return [sys.executable, "-m", __name__, "launch", address, "-f", connection_file]
 
 
+# --- the kernel manager -----------------------------------------------------------------------
+
+
+@cache
+def kernel_manager_class(warm: bool = False) -> type:
+    """jupyter_client's kernel manager whose kernels die with the process that started them;
+    ``warm``: each kernel is forked from the forge at the manager's ``forge`` trait (a
+    :class:`Forge`'s socket, given as traitlets config: :func:`forge_config`), or started fresh
+    when it has none. One class per kind, whatever the forge, in a long-lived process too."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import Unicode
+
+    class ChildKernelManager(AsyncKernelManager):
+        """Starts each kernel with :func:`~analysis.report.lifetime.die_with_parent` for this
+        worker."""
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    if not warm:
+        return ChildKernelManager
+
+    class WarmKernelManager(ChildKernelManager):
+        """Forks each kernel from the warm forge at :attr:`forge` (through a launcher)."""
+
+        forge = Unicode(None, allow_none=True, config=True, help="the warm forge's socket")
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return cmd if self.forge is None else launcher_cmd(self.forge, self.connection_file)
+
+    return WarmKernelManager
+
+
+def forge_config(address: str) -> Any:
+    """The traitlets config giving :func:`kernel_manager_class` ``(True)``'s managers (and their
+    subclasses) the forge at ``address``; papermill hands it to the manager it creates."""
+    from traitlets.config import Config
+
+    return Config({"WarmKernelManager": {"forge": address}})
+
+
 # --- the forge --------------------------------------------------------------------------------
 
 
@@ -101,8 +147,6 @@ class Forge:
 
     def __init__(self, preload: Sequence[str] = PRELOAD) -> None:
         import subprocess
-
-        from analysis.report.execute import preexec_die_with_parent
 
         self._dir = tempfile.mkdtemp(prefix="escalation-forge-")
         self.address = os.path.join(self._dir, "forge.sock")
@@ -328,8 +372,6 @@ def _become_kernel(forked: _Forked) -> int:
     """In a forked child: take the launcher's stdio, folder and environment, reseed the random
     generators, and run an ``ipykernel`` kernel; return its exit status (the process then ends
     as any Python program does: atexit handlers, open files flushed)."""
-    from analysis.report.execute import die_with_parent
-
     request = forked.request
     gc.enable()  # over the kernel's own objects only: the forge's are frozen
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):

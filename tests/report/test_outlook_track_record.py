@@ -12,9 +12,10 @@ from report_helpers import write_config
 
 from analysis.briefs.outlook import outlook_brief
 from analysis.data import load_incidents
-from analysis.report import runner
+from analysis.errors import PUBLISHED
+from analysis.report import forecasts
 from analysis.report.keys import file_hash
-from analysis.report.unattended import PUBLISHED, run_unattended
+from analysis.report.unattended import run_unattended
 
 NOW = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
 
@@ -64,12 +65,12 @@ def test_a_stored_forecast_is_never_rewritten(tmp_path):
     staging.mkdir()
     (site / "forecasts").mkdir(parents=True)
     (site / "forecasts" / "2021-06-30.json").write_text("first", encoding="utf-8")
-    report = runner.RunReport(site)
+    notes: list[str] = []
     glued = {"forecast_record": {"edition": "2021-06-30", "model": "auto"}}
-    files = runner._stored_forecast(report, site, staging, "outlook", "2021-06-30", glued)
+    files = forecasts.stage(site, staging, "outlook", "2021-06-30", glued, notes)
     assert list(files) == ["archive/2021-06-30/outlook.forecast.json"]
-    assert report.notes == ["outlook: a forecast for 2021-06-30 is stored already: kept"]
-    assert runner._stored_forecast(report, site, staging, "other", "2021-06-30", {}) == {}
+    assert notes == ["outlook: a forecast for 2021-06-30 is stored already: kept"]
+    assert forecasts.stage(site, staging, "other", "2021-06-30", {}, notes) == {}
     bad = {"forecast_record": {"edition": "June"}}
-    assert runner._stored_forecast(report, site, staging, "outlook", "2021-06-30", bad) == {}
-    assert "bad as-of date" in report.notes[-1]
+    assert forecasts.stage(site, staging, "outlook", "2021-06-30", bad, notes) == {}
+    assert "bad as-of date" in notes[-1]

@@ -18,7 +18,6 @@ from report_helpers import write_notebook
 from analysis.cli import main
 from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.report.config import (
-    CHOICES,
     MAX_CONFIG_BYTES,
     ConfigError,
     check_parameters,
@@ -186,6 +185,19 @@ model = "ucm"
 label = "x"
 event_ids = []
 """
+#: the checks the notebook declares beside its parameters (in the parameters cell's metadata)
+CHECKS = {
+    "freq": {"one_of": "analysis.series:FREQS"},
+    "confirmation": {
+        "one_of": "analysis.data.vocabulary:CONFIRMATIONS",
+        "also": ["all"],
+        "lists": True,
+    },
+    "family": {"one_of": "analysis.models.its:FAMILIES"},
+    "penalty": {"one_of": "analysis.models.changepoints:PENALTY_NAMES"},
+    "locate": {"one_of": "analysis.models.changepoints:LOCATE_NAMES"},
+    "model": {"one_of": ["ucm", "sarima"]},
+}
 
 #: a cell that proves a kernel ran: it writes a file next to the notebook
 MARK = "from pathlib import Path\nPath('KERNEL_RAN').write_text('yes')"
@@ -213,7 +225,9 @@ BAD_VALUES = [
 @pytest.mark.parametrize("name, value, message", BAD_VALUES)
 def test_a_bad_value_is_refused_before_any_kernel(project, capsys, name, value, message):
     p = project
-    nb = write_notebook(p["root"] / "notebooks" / "v.ipynb", MARK, parameters=PARAMETERS)
+    nb = write_notebook(
+        p["root"] / "notebooks" / "v.ipynb", MARK, parameters=PARAMETERS, checks=CHECKS
+    )
     write_config(p["config"], {"v": (nb, {name: value})})
     assert _report(p) == 2
     err = capsys.readouterr().err
@@ -239,7 +253,7 @@ GOOD_VALUES = [
 
 def test_accepted_values_pass(project):
     p = project
-    nb = write_notebook(p["root"] / "notebooks" / "v.ipynb", parameters=PARAMETERS)
+    nb = write_notebook(p["root"] / "notebooks" / "v.ipynb", parameters=PARAMETERS, checks=CHECKS)
     declared = declared_parameters(nb)
     for name, value in GOOD_VALUES:
         write_config(p["config"], {"v": (nb, {name: value})})
@@ -248,14 +262,107 @@ def test_accepted_values_pass(project):
 
 
 def test_the_vocabularies_are_the_packages_own():
-    from analysis.models import changepoints, counterfactual, its
+    """Each shipped notebook declares its vocabularies beside its parameters, by reference to
+    the constant of the function each feeds: the same parameter name can mean two things."""
+    from analysis import params
+    from analysis.models import changepoints, counterfactual, its, outlook
+    from analysis.paths import ROOT
+    from analysis.sources.raw import SOURCES
 
-    assert tuple(CHOICES["freq"].values()) == tuple(dict.fromkeys(FREQ_ALIASES.values()))
-    assert tuple(CHOICES["confirmation"].values()) == CONFIRMATIONS
-    assert tuple(CHOICES["family"].values()) == its.FAMILIES
-    assert tuple(CHOICES["penalty"].values()) == changepoints.PENALTY_NAMES
-    assert tuple(CHOICES["locate"].values()) == changepoints.LOCATE_NAMES
-    assert tuple(CHOICES["model"].values()) == counterfactual.MODELS
+    nbs = ROOT / "notebooks"
+    for nb in nbs.glob("*.ipynb"):
+        declared = declared_parameters(nb)
+        if "freq" in declared:
+            assert declared["freq"].check.values() == tuple(dict.fromkeys(FREQ_ALIASES.values()))
+        if "confirmation" in declared:
+            assert declared["confirmation"].check.values() == CONFIRMATIONS
+        if "source" in declared:
+            assert declared["source"].check.values() == SOURCES
+    one_of = {
+        ("03_interrupted_time_series", "family"): its.FAMILIES,
+        ("04_changepoints_and_escalation", "penalty"): changepoints.PENALTY_NAMES,
+        ("04_changepoints_and_escalation", "locate"): changepoints.LOCATE_NAMES,
+        ("05_counterfactual", "model"): counterfactual.MODELS,
+        ("07_outlook", "model"): outlook.MODELS,
+    }
+    for (nb, name), values in one_of.items():
+        assert declared_parameters(nbs / f"{nb}.ipynb")[name].check.values() == values
+    outlook_nb = declared_parameters(nbs / "07_outlook.ipynb")
+    assert outlook_nb["n_samples"].check.maximum == "analysis.params:MAX_SAMPLES"
+    assert params.MAX_SAMPLES == 1_000_000
+
+
+def _outlook_brief(p: dict, values: dict) -> tuple:
+    from analysis.paths import ROOT
+
+    nb = ROOT / "notebooks" / "07_outlook.ipynb"
+    config = write_config(p["root"] / "outlook.yml", {"outlook": (nb, values)})
+    (brief,) = load_config(config, root=ROOT)
+    return brief, declared_parameters(nb), config
+
+
+@pytest.mark.parametrize("model", ["nb", "auto", "hawkes", "zero"])
+def test_the_outlook_takes_its_own_models(project, model):
+    """07_outlook's ``model`` is the outlook's (auto, nb, hawkes, ...), not the counterfactual's
+    ``ucm, sarima`` that a look-up by name across notebooks gave it."""
+    brief, declared, config = _outlook_brief(project, {"model": model, "n_samples": 500})
+    check_parameters(brief, declared, set(), config=config)
+
+
+def test_the_outlook_refuses_another_notebooks_model_and_a_huge_sample(project):
+    brief, declared, config = _outlook_brief(project, {"model": "ucm"})
+    with pytest.raises(ConfigError) as err:
+        check_parameters(brief, declared, set(), config=config)
+    assert str(err.value) == (
+        f"{config}: brief 'outlook': parameter 'model' must be one of auto, nb, hawkes, "
+        "climatology, persistence, zero, got 'ucm'"
+    )
+    brief, declared, config = _outlook_brief(project, {"n_samples": 10**7})
+    with pytest.raises(
+        ConfigError, match=r"parameter 'n_samples' must be a finite number <= 1000000"
+    ):
+        check_parameters(brief, declared, set(), config=config)
+
+
+def test_the_counterfactual_still_refuses_the_outlooks_model(project):
+    from analysis.paths import ROOT
+
+    nb = ROOT / "notebooks" / "05_counterfactual.ipynb"
+    config = write_config(project["root"] / "cf.yml", {"cf": (nb, {"model": "nb"})})
+    (brief,) = load_config(config, root=ROOT)
+    with pytest.raises(
+        ConfigError, match="brief 'cf': parameter 'model' must be one of ucm, sarima"
+    ):
+        check_parameters(brief, declared_parameters(nb), set(), config=config)
+
+
+def test_a_check_is_read_from_the_notebook_not_by_name(project):
+    """A notebook without a declared vocabulary takes any text for ``model`` (its kernel
+    decides); a malformed or dangling declaration is a ConfigError naming the notebook."""
+    p = project
+    nb = write_notebook(p["root"] / "notebooks" / "free.ipynb", parameters='model = "ucm"')
+    write_config(p["config"], {"f": (nb, {"model": "anything"})})
+    (brief,) = load_config(p["config"])
+    check_parameters(brief, declared_parameters(nb), set(), config=p["config"])
+    bad = write_notebook(
+        p["root"] / "notebooks" / "bad.ipynb", parameters='model = "ucm"', checks={"model": [1]}
+    )
+    with pytest.raises(ConfigError, match="bad.ipynb: parameters cell: check of 'model'"):
+        declared_parameters(bad)
+    stray = write_notebook(
+        p["root"] / "notebooks" / "stray.ipynb", parameters="x = 1", checks={"y": {"maximum": 3}}
+    )
+    with pytest.raises(ConfigError, match="checks for undeclared parameter"):
+        declared_parameters(stray)
+    dangling = write_notebook(
+        p["root"] / "notebooks" / "dangling.ipynb",
+        parameters='model = "ucm"',
+        checks={"model": {"one_of": "analysis.models.outlook:NO_SUCH"}},
+    )
+    write_config(p["config"], {"d": (dangling, {"model": "ucm"})})
+    (brief,) = load_config(p["config"])
+    with pytest.raises(ConfigError, match="brief 'd': no NO_SUCH in analysis.models.outlook"):
+        check_parameters(brief, declared_parameters(dangling), set(), config=p["config"])
 
 
 def test_the_shipped_config_passes(capsys):

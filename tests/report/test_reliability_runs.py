@@ -39,12 +39,12 @@ from test_deploy import (
 )
 
 from analysis.cli import main
-from analysis.errors import COMMANDS, FETCH_FAILED, IO_ERROR
+from analysis.errors import COMMANDS, FETCH_FAILED, IO_ERROR, NOTHING, PUBLISHED
 from analysis.report import runner
 from analysis.report.execute import Outcome
 from analysis.report.publish import work_dir
 from analysis.report.runner import run
-from analysis.report.unattended import NOTHING, PUBLISHED, read_log, run_unattended
+from analysis.report.unattended import read_log, run_unattended
 from analysis.sources.fetch import gdelt, ucdp
 
 DAY1 = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
@@ -179,7 +179,7 @@ def test_a_worker_that_cannot_write_fails_the_run_as_cannot_write(project, monke
     write_notebook(p["a"], READS, GLUE, "print('changed')")
     staged = "/x/staging/a.html"
 
-    def tasks(tasks, jobs, progress, kernels):
+    def tasks(tasks, options):
         return {
             t.name: Outcome(t.name, False, 0.1, error="brief 'a' failed: cannot write",
                             os_error=(errno.ENOSPC, "No space left on device", staged))

@@ -174,3 +174,36 @@ def test_two_runs_at_once_do_not_interleave(project, capsys):
     manifest = json.loads((p["site"] / "manifest.json").read_text(encoding="utf-8"))
     for name, entry in manifest["briefs"].items():
         assert keys.file_hash(p["site"] / f"{name}.html") == entry["html_sha256"]
+
+
+def test_a_run_checks_its_config_once_and_again_only_if_it_changed(project, monkeypatch):
+    """The config is checked before the lock (a bad one fails without waiting) and reused under
+    it; the decisions are made once, under the lock. A config edited while the run waited for
+    the lock is checked again (:meth:`Checked.current`), and a missing data file is named
+    before the lock too."""
+    from analysis.report import runner
+
+    p = project
+    calls = {"check": 0, "decide": 0}
+    check, decide = runner.check, runner.decide
+
+    def counted(name, fn):
+        def wrapper(*a, **kw):
+            calls[name] += 1
+            return fn(*a, **kw)
+
+        return wrapper
+
+    monkeypatch.setattr(runner, "check", counted("check", check))
+    monkeypatch.setattr(runner, "decide", counted("decide", decide))
+    _run(p)
+    assert calls == {"check": 1, "decide": 1}
+
+    options = runner.RunOptions(p["site"], p["data"])
+    checked = check(p["config"], options)
+    assert checked.current()
+    p["config"].write_text(p["config"].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert not checked.current()
+    (p["data"] / "incidents.csv").unlink()
+    with pytest.raises(ConfigError, match="missing data file"):
+        check(p["config"], options)

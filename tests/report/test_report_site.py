@@ -11,10 +11,11 @@ import nbformat
 import pytest
 from conftest import DATA, ROOT
 
+from analysis.paths import DEFAULT_CONFIG
 from analysis.report import keys
 from analysis.report.config import load_config
 from analysis.report.glue import read_glued
-from analysis.report.runner import DEFAULT_CONFIG, run
+from analysis.report.runner import run
 
 PROVENANCE = re.compile(r'<section class="escalation-provenance".*?</section>', re.DOTALL)
 

@@ -14,8 +14,8 @@ from report_helpers import make_project, write_config, write_notebook
 
 from analysis.errors import ConfigError
 from analysis.report import warm
-from analysis.report.execute import kernel_manager_class
 from analysis.report.runner import run
+from analysis.report.warm import kernel_manager_class
 
 pytestmark = pytest.mark.skipif(not warm.available(), reason="warm kernels fork: Linux only")
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def _wait_gone(pid: int, timeout: float = 15) -> bool:
 
 async def _started(address: str | None):
     """A started kernel (its manager and a ready client), forked from ``address``."""
-    km = kernel_manager_class(address)(kernel_name="python3")
+    km = kernel_manager_class(address is not None)(kernel_name="python3", forge=address)
     await km.start_kernel(cwd=str(ROOT))
     kc = km.client()
     kc.start_channels()
