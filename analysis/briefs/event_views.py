@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 
 from analysis.briefs.html import Html, bullets, esc, heading, html_table, link, paragraphs
 from analysis.briefs.lookups import event_card, event_title
+from analysis.briefs.places import places_in_words, plot_country_maps
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -44,8 +45,14 @@ from analysis.charts import (
     new_figure,
     short_label,
 )
+from analysis.data.campaigns import campaign_holding
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
-from analysis.geocharts import plot_governorate_map, plot_target_tiles, tiles_alt_text
+from analysis.geocharts import (
+    note_off_map,
+    plot_governorate_map,
+    plot_target_tiles,
+    tiles_alt_text,
+)
 from analysis.models.inputs import period_unit
 from analysis.results import format_p
 
@@ -776,8 +783,29 @@ class EventBriefViews:
         return describe(ax, self.alt_text())
 
     # -- where, before and after ---------------------------------------------------------------
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries whose attacks the brief counts: those of the campaign holding the
+        event (Iraq; Iraq, Syria and Jordan in the 2023-24 campaign)."""
+        found = campaign_holding(self.event_date)
+        return found.countries if found is not None else ("Iraq",)
+
     def places_text(self) -> str:
         """Where the windows' attacks happened, in words: by governorate and by target."""
+        if self.countries != ("Iraq",):
+            out = []
+            for side, gov, tgt in (
+                ("before", self.governorates_before, self.targets_before),
+                ("after", self.governorates_after, self.targets_after),
+            ):
+                days = self.window_days_before if side == "before" else self.window_days_after
+                when = "before the event" if side == "before" else "from the event day on"
+                out.append(
+                    f"In the {plural(days, 'day')} {when}: by governorate "
+                    f"{places_in_words(gov, self.countries)}; by target "
+                    f"{tiles_alt_text(tgt, TARGET_GROUPS)}."
+                )
+            return " ".join(out)
         parts = []
         for side, gov, tgt in (
             ("before", self.governorates_before, self.targets_before),
@@ -798,6 +826,31 @@ class EventBriefViews:
         """Where, before and after: tile-grid maps of Iraq's governorates for the before and
         the after window on one colour scale, with the attacks of unknown place beside each, and
         the target groups (bases, convoys, the Green Zone, ...) as tiles under them."""
+        if self.countries != ("Iraq",):  # one map per country, before and after
+            noun = attack_noun(self.confirmation)
+            sides = []
+            for side, gov, tgt, days in (
+                ("before", self.governorates_before, self.targets_before, self.window_days_before),
+                ("after", self.governorates_after, self.targets_after, self.window_days_after),
+            ):
+                when = (
+                    f"{plural(days, 'day')} {side}"
+                    if side == "before"
+                    else (f"{plural(days, 'day')} from the event")
+                )
+                sides.append(
+                    (
+                        f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}",
+                        gov,
+                        tgt,
+                    )
+                )
+            return plot_country_maps(
+                sides,
+                self.countries,
+                f"{noun.capitalize()} around the {self.label} ({fmt_date(self.event_date)})",
+                noun,
+            )
         if ax is not None:  # one axes: the after window's map
             return plot_governorate_map(self.governorates_after, ax, title="after")
         fig, axes = new_figure(
@@ -816,6 +869,7 @@ class EventBriefViews:
                 when = f"{plural(days, 'day')} from the event day"
             title = f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}"
             plot_governorate_map(gov, axes[0, col], title=title, vmax=top, describe_it=False)
+            note_off_map(axes[0, col], gov, ["Iraq"])
             plot_target_tiles(tgt, axes[1, col], title="by target", vmax=low)
         return describe(
             axes[0, 0],
