@@ -46,6 +46,7 @@ from analysis.charts import (
     short_label,
 )
 from analysis.data.campaigns import campaign_holding
+from analysis.data.coverage import by_country as coverage_by_country
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
 from analysis.geocharts import (
     note_off_map,
@@ -68,7 +69,11 @@ _SCOPES = {
     "iraq_syria": "Iraq and Syria",
     "region": "the region",
     "one_base": "one base",
+    "syria": "Syria",
+    "iraq_syria_jordan": "Iraq, Syria and Jordan",
 }
+#: the scope a coverage sentence prefers among tallies of the same end date (widest first)
+_SCOPE_ORDER = {"iraq_syria_jordan": 0, "iraq_syria": 1, "syria": 2, "iraq": 3}
 
 #: effect measures of a brief: key -> (plain name, unit)
 MEASURES = {
@@ -305,7 +310,8 @@ class EventBriefViews:
         w = self.window_days
         text = [
             f"Counts: {attack_noun(self.confirmation)} in the curated dataset, "
-            f"{fmt_span(self.start, self.end)}.",
+            f"{fmt_span(self.start, self.end)}"
+            + (f", in {self._where()}." if self.countries != ("Iraq",) else "."),
             f"Before/after: attacks in the {w} days before the event against the {w} days from "
             "the event day on. The rate ratio divides the daily rate after by the daily rate "
             "before; its 95% interval and p-value are exact (a binomial test conditional on the "
@@ -489,9 +495,26 @@ class EventBriefViews:
         """The event: date, label, what happened and its source (escaped)."""
         return event_card({**self.event, "date": self.event_date, "label": self.label})
 
+    def _where(self) -> str:
+        """The brief's countries in words: "Iraq, Syria and Jordan"."""
+        *head, last = self.countries
+        return f"{', '.join(head)} and {last}" if head else last
+
     def heading_html(self) -> Html:
-        """The brief's title (h2) and headline, escaped."""
-        return heading(self.title, self.headline)
+        """The brief's title (h2) and headline, escaped; for a campaign whose rows cover more
+        than Iraq, then its subject: the countries every count on the page includes."""
+        out = heading(self.title, self.headline)
+        if self.countries != ("Iraq",):
+            found = campaign_holding(self.event_date)
+            out = out + paragraphs(
+                [
+                    f"Subject: attacks on US diplomatic and military sites in {self._where()}, "
+                    f"the countries of the {found.label if found else 'campaign'}. Every count "
+                    "on this page includes all of them unless it names one; the maps show each."
+                ],
+                "subject",
+            )
+        return out
 
     def findings_html(self) -> Html:
         """The effect sentences as paragraphs."""
@@ -508,6 +531,8 @@ class EventBriefViews:
         t = self.tallies
         if t is None or len(t) == 0:
             return ["No published tally covers the windows, so coverage cannot be checked here."]
+        if self.countries != ("Iraq",):
+            return self._campaign_tally_caveats(t)
         iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
         out = []
         if len(iraq):
@@ -545,6 +570,56 @@ class EventBriefViews:
             )
         return out
 
+    def _campaign_tally_caveats(self, t: pd.DataFrame) -> list[str]:
+        """:meth:`tally_caveats` for a campaign whose rows cover more than Iraq: the Pentagon
+        tally ending nearest the event that the dataset can be compared with (the widest scope
+        on its date), with the
+        confirmed rows and all rows for its dates and countries and the per-country split, then
+        the spread over every comparable tally."""
+        where = " and ".join([", ".join(self.countries[:-1]), self.countries[-1]])
+        ok = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
+        out = []
+        if len(ok):
+            pentagon = ok[ok["pentagon"].astype(bool)]
+            pick = (pentagon if len(pentagon) else ok).assign(
+                _order=lambda d: d["scope"].map(_SCOPE_ORDER).fillna(9),
+                _gap=lambda d: (d["period_end"] - self.event_date).abs(),
+            )
+            latest = pick.sort_values(["_gap", "_order", "period_start"], kind="stable").iloc[0]
+            whose = "the Pentagon's tally" if len(pentagon) else "the comparable tally"
+            shares = ok["share_confirmed"]
+            spread = (
+                f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
+                if len(ok) > 1
+                else f"{100 * shares.iloc[0]:.0f}%"
+            )
+            out.append(
+                f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
+                f"({_KINDS.get(latest.count_kind, '')}{latest.reported} attacks in "
+                f"{_SCOPES.get(latest.scope, latest.scope)}), the dataset holds "
+                f"{latest.dataset_confirmed} confirmed attacks for the same dates and countries "
+                f"({100 * latest.share_confirmed:.0f}%) and {latest.dataset_all} counting "
+                f"claimed and disputed rows too (by country, confirmed (all): "
+                f"{coverage_by_country(latest)}). Over the {_tallies(len(ok), 'comparable')} "
+                f"overlapping the windows the dataset's confirmed count is {spread} of the "
+                "published figure. Most rows in Syria rest on a militia claim the Pentagon "
+                "confirmed only in its totals, so the confirmed count runs below the tallies and "
+                "the count of all rows nearer them (definitions differ: see the table below)."
+            )
+        else:
+            out.append(
+                "No published tally for these dates counts only countries the dataset covers, so "
+                "its coverage cannot be checked here."
+            )
+        others = int((~t["comparable"].astype(bool)).sum())
+        if others:
+            out.append(
+                f"{_tallies(others, 'other published')} for these dates count the wider region "
+                "or a single base; they are listed for reference, not set beside the dataset's "
+                f"counts (the dataset holds attacks in {where} for this campaign)."
+            )
+        return out
+
     def caveats_html(self) -> Html:
         """Coverage caveats (list), the Iraq-only tallies overlapping the windows beside the
         dataset's counts for the same dates (table), and the other tallies for reference (table,
@@ -555,6 +630,37 @@ class EventBriefViews:
             return out
         iraq = t[t["comparable"].astype(bool)]
         other = t[~t["comparable"].astype(bool)]
+        if len(iraq) and self.countries != ("Iraq",):
+            rows = []
+            for r in iraq.itertuples(index=False):
+                share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
+                rows.append(
+                    [
+                        esc(fmt_span(r.period_start, r.period_end)),
+                        esc(_SCOPES.get(r.scope, str(r.scope))),
+                        esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
+                        esc(r.dataset_confirmed),
+                        esc(r.dataset_all),
+                        esc(share),
+                        esc(coverage_by_country(r)),
+                        esc(r.what_counted),
+                        link(r.source_title, r.source_url),
+                    ]
+                )
+            header = [
+                "period",
+                "counts",
+                "published",
+                "dataset (confirmed)",
+                "dataset (all)",
+                "share",
+                "dataset by country, confirmed (all)",
+                "what was counted",
+                "source",
+            ]
+            table = html_table(header, rows, "tallies", numeric=[2, 3, 4, 5], nowrap=[0])
+            out = out + Html(table, iraq.drop(columns=["source_url"]).to_string())
+            iraq = iraq.iloc[:0]
         if len(iraq):
             rows = []
             for r in iraq.itertuples(index=False):
