@@ -14,9 +14,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.briefs.campaign_views import (
+    campaign_tallies_table,
+    campaign_tally_caveats,
+    countries_in_words,
+    subject_html,
+)
 from analysis.briefs.html import Html, bullets, esc, heading, html_table, link, paragraphs
 from analysis.briefs.lookups import event_card, event_title
-from analysis.briefs.places import places_in_words, plot_country_maps
+from analysis.briefs.places import plot_country_maps, windows_in_words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -45,8 +51,7 @@ from analysis.charts import (
     new_figure,
     short_label,
 )
-from analysis.data.campaigns import campaign_holding
-from analysis.data.coverage import by_country as coverage_by_country
+from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
 from analysis.geocharts import (
     note_off_map,
@@ -72,8 +77,6 @@ _SCOPES = {
     "syria": "Syria",
     "iraq_syria_jordan": "Iraq, Syria and Jordan",
 }
-#: the scope a coverage sentence prefers among tallies of the same end date (widest first)
-_SCOPE_ORDER = {"iraq_syria_jordan": 0, "iraq_syria": 1, "syria": 2, "iraq": 3}
 
 #: effect measures of a brief: key -> (plain name, unit)
 MEASURES = {
@@ -310,8 +313,7 @@ class EventBriefViews:
         w = self.window_days
         text = [
             f"Counts: {attack_noun(self.confirmation)} in the curated dataset, "
-            f"{fmt_span(self.start, self.end)}"
-            + (f", in {self._where()}." if self.countries != ("Iraq",) else "."),
+            f"{fmt_span(self.start, self.end)}{self._in_countries()}.",
             f"Before/after: attacks in the {w} days before the event against the {w} days from "
             "the event day on. The rate ratio divides the daily rate after by the daily rate "
             "before; its 95% interval and p-value are exact (a binomial test conditional on the "
@@ -495,25 +497,15 @@ class EventBriefViews:
         """The event: date, label, what happened and its source (escaped)."""
         return event_card({**self.event, "date": self.event_date, "label": self.label})
 
-    def _where(self) -> str:
-        """The brief's countries in words: "Iraq, Syria and Jordan"."""
-        *head, last = self.countries
-        return f"{', '.join(head)} and {last}" if head else last
+    def _in_countries(self) -> str:
+        """ ", in Iraq, Syria and Jordan" for a campaign covering more than Iraq, else ""."""
+        return "" if self.countries == ("Iraq",) else f", in {countries_in_words(self.countries)}"
 
     def heading_html(self) -> Html:
-        """The brief's title (h2) and headline, escaped; for a campaign whose rows cover more
-        than Iraq, then its subject: the countries every count on the page includes."""
+        """The brief's title (h2) and headline, escaped (then the subject line, in 2023-24)."""
         out = heading(self.title, self.headline)
         if self.countries != ("Iraq",):
-            found = campaign_holding(self.event_date)
-            out = out + paragraphs(
-                [
-                    f"Subject: attacks on US diplomatic and military sites in {self._where()}, "
-                    f"the countries of the {found.label if found else 'campaign'}. Every count "
-                    "on this page includes all of them unless it names one; the maps show each."
-                ],
-                "subject",
-            )
+            out = out + subject_html(self.countries, campaign_holding(self.event_date))
         return out
 
     def findings_html(self) -> Html:
@@ -532,7 +524,7 @@ class EventBriefViews:
         if t is None or len(t) == 0:
             return ["No published tally covers the windows, so coverage cannot be checked here."]
         if self.countries != ("Iraq",):
-            return self._campaign_tally_caveats(t)
+            return campaign_tally_caveats(t, self.countries, self.event_date)
         iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
         out = []
         if len(iraq):
@@ -570,56 +562,6 @@ class EventBriefViews:
             )
         return out
 
-    def _campaign_tally_caveats(self, t: pd.DataFrame) -> list[str]:
-        """:meth:`tally_caveats` for a campaign whose rows cover more than Iraq: the Pentagon
-        tally ending nearest the event that the dataset can be compared with (the widest scope
-        on its date), with the
-        confirmed rows and all rows for its dates and countries and the per-country split, then
-        the spread over every comparable tally."""
-        where = " and ".join([", ".join(self.countries[:-1]), self.countries[-1]])
-        ok = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
-        out = []
-        if len(ok):
-            pentagon = ok[ok["pentagon"].astype(bool)]
-            pick = (pentagon if len(pentagon) else ok).assign(
-                _order=lambda d: d["scope"].map(_SCOPE_ORDER).fillna(9),
-                _gap=lambda d: (d["period_end"] - self.event_date).abs(),
-            )
-            latest = pick.sort_values(["_gap", "_order", "period_start"], kind="stable").iloc[0]
-            whose = "the Pentagon's tally" if len(pentagon) else "the comparable tally"
-            shares = ok["share_confirmed"]
-            spread = (
-                f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
-                if len(ok) > 1
-                else f"{100 * shares.iloc[0]:.0f}%"
-            )
-            out.append(
-                f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
-                f"({_KINDS.get(latest.count_kind, '')}{latest.reported} attacks in "
-                f"{_SCOPES.get(latest.scope, latest.scope)}), the dataset holds "
-                f"{latest.dataset_confirmed} confirmed attacks for the same dates and countries "
-                f"({100 * latest.share_confirmed:.0f}%) and {latest.dataset_all} counting "
-                f"claimed and disputed rows too (by country, confirmed (all): "
-                f"{coverage_by_country(latest)}). Over the {_tallies(len(ok), 'comparable')} "
-                f"overlapping the windows the dataset's confirmed count is {spread} of the "
-                "published figure. Most rows in Syria rest on a militia claim the Pentagon "
-                "confirmed only in its totals, so the confirmed count runs below the tallies and "
-                "the count of all rows nearer them (definitions differ: see the table below)."
-            )
-        else:
-            out.append(
-                "No published tally for these dates counts only countries the dataset covers, so "
-                "its coverage cannot be checked here."
-            )
-        others = int((~t["comparable"].astype(bool)).sum())
-        if others:
-            out.append(
-                f"{_tallies(others, 'other published')} for these dates count the wider region "
-                "or a single base; they are listed for reference, not set beside the dataset's "
-                f"counts (the dataset holds attacks in {where} for this campaign)."
-            )
-        return out
-
     def caveats_html(self) -> Html:
         """Coverage caveats (list), the Iraq-only tallies overlapping the windows beside the
         dataset's counts for the same dates (table), and the other tallies for reference (table,
@@ -631,35 +573,7 @@ class EventBriefViews:
         iraq = t[t["comparable"].astype(bool)]
         other = t[~t["comparable"].astype(bool)]
         if len(iraq) and self.countries != ("Iraq",):
-            rows = []
-            for r in iraq.itertuples(index=False):
-                share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
-                rows.append(
-                    [
-                        esc(fmt_span(r.period_start, r.period_end)),
-                        esc(_SCOPES.get(r.scope, str(r.scope))),
-                        esc(f"{_KINDS.get(r.count_kind, '')}{r.reported}"),
-                        esc(r.dataset_confirmed),
-                        esc(r.dataset_all),
-                        esc(share),
-                        esc(coverage_by_country(r)),
-                        esc(r.what_counted),
-                        link(r.source_title, r.source_url),
-                    ]
-                )
-            header = [
-                "period",
-                "counts",
-                "published",
-                "dataset (confirmed)",
-                "dataset (all)",
-                "share",
-                "dataset by country, confirmed (all)",
-                "what was counted",
-                "source",
-            ]
-            table = html_table(header, rows, "tallies", numeric=[2, 3, 4, 5], nowrap=[0])
-            out = out + Html(table, iraq.drop(columns=["source_url"]).to_string())
+            out = out + campaign_tallies_table(iraq)
             iraq = iraq.iloc[:0]
         if len(iraq):
             rows = []
@@ -891,27 +805,21 @@ class EventBriefViews:
     # -- where, before and after ---------------------------------------------------------------
     @property
     def countries(self) -> tuple[str, ...]:
-        """The countries whose attacks the brief counts: those of the campaign holding the
-        event (Iraq; Iraq, Syria and Jordan in the 2023-24 campaign)."""
-        found = campaign_holding(self.event_date)
-        return found.countries if found is not None else ("Iraq",)
+        """The countries the brief counts: its campaign's (Iraq, Syria and Jordan in 2023-24)."""
+        return countries_of_period(self.event_date, self.event_date)
+
+    def _sides(self) -> list[tuple[str, pd.Series, pd.Series]]:
+        """The before and after windows: (when, attacks per governorate, per target)."""
+        b, a = self.window_days_before, self.window_days_after
+        return [
+            (f"{plural(b, 'day')} before", self.governorates_before, self.targets_before),
+            (f"{plural(a, 'day')} from the event", self.governorates_after, self.targets_after),
+        ]
 
     def places_text(self) -> str:
         """Where the windows' attacks happened, in words: by governorate and by target."""
         if self.countries != ("Iraq",):
-            out = []
-            for side, gov, tgt in (
-                ("before", self.governorates_before, self.targets_before),
-                ("after", self.governorates_after, self.targets_after),
-            ):
-                days = self.window_days_before if side == "before" else self.window_days_after
-                when = "before the event" if side == "before" else "from the event day on"
-                out.append(
-                    f"In the {plural(days, 'day')} {when}: by governorate "
-                    f"{places_in_words(gov, self.countries)}; by target "
-                    f"{tiles_alt_text(tgt, TARGET_GROUPS)}."
-                )
-            return " ".join(out)
+            return windows_in_words(self._sides(), self.countries)
         parts = []
         for side, gov, tgt in (
             ("before", self.governorates_before, self.targets_before),
@@ -934,29 +842,12 @@ class EventBriefViews:
         the target groups (bases, convoys, the Green Zone, ...) as tiles under them."""
         if self.countries != ("Iraq",):  # one map per country, before and after
             noun = attack_noun(self.confirmation)
-            sides = []
-            for side, gov, tgt, days in (
-                ("before", self.governorates_before, self.targets_before, self.window_days_before),
-                ("after", self.governorates_after, self.targets_after, self.window_days_after),
-            ):
-                when = (
-                    f"{plural(days, 'day')} {side}"
-                    if side == "before"
-                    else (f"{plural(days, 'day')} from the event")
-                )
-                sides.append(
-                    (
-                        f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}",
-                        gov,
-                        tgt,
-                    )
-                )
-            return plot_country_maps(
-                sides,
-                self.countries,
-                f"{noun.capitalize()} around the {self.label} ({fmt_date(self.event_date)})",
-                noun,
-            )
+            sides = [
+                (f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}", gov, tgt)
+                for when, gov, tgt in self._sides()
+            ]
+            title = f"{noun.capitalize()} around the {self.label} ({fmt_date(self.event_date)})"
+            return plot_country_maps(sides, self.countries, title, noun)
         if ax is not None:  # one axes: the after window's map
             return plot_governorate_map(self.governorates_after, ax, title="after")
         fig, axes = new_figure(

@@ -43,6 +43,7 @@ from analysis.series import MonthPrecisionWarning, counts_by, normalise_freq, se
 __all__ = [
     "PlacesResults",
     "plot_country_maps",
+    "windows_in_words",
     "place_rows",
     "places_in_words",
     "where_attacks",
@@ -318,4 +319,16 @@ def plot_country_maps(
         f"Tile maps of the governorates of {names or countries[0]}, one square each in its "
         f"approximate position, side by side and shaded on one scale by {noun}, with target "
         f"tiles beside them. " + ". ".join(words) + ".",
+    )
+
+
+def windows_in_words(
+    sides: Sequence[tuple[str, pd.Series, pd.Series]], countries: Sequence[str]
+) -> str:
+    """Where the attacks of each window happened, in words, country by country and by target:
+    ``sides`` = (when, attacks per governorate, attacks per target) for each window."""
+    return " ".join(
+        f"In the {when}: by governorate {places_in_words(gov, countries)}; by target "
+        f"{tiles_alt_text(tgt, TARGET_GROUPS)}."
+        for when, gov, tgt in sides
     )
