@@ -135,7 +135,7 @@ def coverage_markdown(incidents: pd.DataFrame, reported: pd.DataFrame) -> str:
         "",
         "#### Published tallies beside the dataset",
         "",
-        "Tallies whose countries the dataset holds for their dates: Iraq-only tallies "
+        "Tallies whose countries the dataset covers for their dates: Iraq-only tallies "
         "always; in the 2023–24 campaign, whose rows cover Iraq, Syria and Jordan, also the "
         "Syria-only, Iraq-and-Syria (`iraq_syria`) and Iraq-Syria-Jordan ones, each compared "
         "with the rows of the countries it counts. `share` = confirmed rows / reported count; "
@@ -160,8 +160,8 @@ def coverage_markdown(incidents: pd.DataFrame, reported: pd.DataFrame) -> str:
         "#### Published tallies not comparable with the dataset",
         "",
         "Shown for reference only: these count the wider region (`region`), a single base "
-        "(`one_base`), or Syria or Jordan for dates outside the 2023–24 campaign (whose rows "
-        "alone cover Syria and Jordan), so no dataset count is set beside them.",
+        "(`one_base`), or Syria or Jordan for dates outside the 2023–24 campaign (only its rows "
+        "cover Syria and Jordan), so no dataset count is set beside them.",
         "",
         "| period | scope | reported | what was counted |",
         "|---|---|---:|---|",
