@@ -343,3 +343,84 @@ def test_actor_rules(text, actor):
 )
 def test_reported_scope(text, count, scope):
     assert reported_scope(text, count) == scope
+
+
+# --- the fifth pass (Syria and Jordan, 2023-24) -----------------------------------------------
+
+
+def _pass5(df: pd.DataFrame, date: str, target: str) -> pd.DataFrame:
+    """The fifth-pass rows of one day whose target names ``target``."""
+    rows = df[(df["date"] == date) & (df["country"] != "Iraq")]
+    return rows[rows["target_name"].str.contains(target, regex=False)]
+
+
+def test_pass5_rows_carry_their_country_and_iraq_rows_say_iraq():
+    df = load_incidents()
+    counts = df["country"].astype(str).value_counts().to_dict()
+    assert counts == {"Iraq": 312, "Syria": 150, "Jordan": 1}
+    tower22 = df[df["country"] == "Jordan"]
+    assert tower22["governorate"].tolist() == ["Mafraq"]
+    assert tower22["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-28"]
+    assert df.loc[df["country"] == "Syria", "date"].min() >= pd.Timestamp("2023-10-17")
+
+
+def test_pass5_adjacent_day_duplicates_are_resolved():
+    df = load_incidents()
+    # dropped: al-Omar 31 Oct 2023 (one attack with 1 Nov) and 6 Jan 2024 (one with 5 Jan)
+    assert _pass5(df, "2023-10-31", "al-Omar").empty
+    assert _pass5(df, "2024-01-06", "al-Omar").empty
+    assert len(_pass5(df, "2023-11-01", "al-Omar")) == 1
+    assert _pass5(df, "2024-01-05", "al-Omar")["confirmation"].tolist() == ["confirmed"]
+    # kept apart, each with its reason: al-Omar 3/4 Jan 2024 and Conoco 3/4 Feb 2024
+    for date, target in [
+        ("2024-01-03", "al-Omar"),
+        ("2024-01-04", "al-Omar"),
+        ("2024-02-03", "Conoco"),
+        ("2024-02-04", "Conoco"),
+    ]:
+        row = _pass5(df, date, target)
+        assert len(row) == 1 and row.iloc[0]["curation_note"].startswith("Kept"), (date, target)
+
+
+def test_pass5_night_attacks_keep_the_pentagon_date():
+    df = load_incidents()
+    tanf = _pass5(df, "2023-10-18", "al-Tanf")
+    assert len(tanf) == 1 and "Date kept" in tanf.iloc[0]["curation_note"]
+    assert _pass5(df, "2023-10-19", "al-Tanf").empty
+    nov12 = df[(df["date"] == "2023-11-12") & (df["country"] == "Syria")]
+    assert len(nov12) == 3 and nov12["curation_note"].str.contains("evening of 12 Nov").all()
+
+
+def test_pass5_confirmation_rule():
+    df = load_incidents()
+    syria = df[df["country"] != "Iraq"]
+    # after 4 Feb 2024 and before 21 Apr 2024 the Pentagon counted no attack: none is confirmed
+    quiet = syria[syria["date"].between("2024-02-05", "2024-04-20")]
+    assert len(quiet) == 12 and (quiet["confirmation"] == "disputed").all()
+    # all by a resolution citing the Pentagon, but 1 Apr (al-Tanf), disputed by its own marker
+    assert quiet["curation_note"].str.contains("since 4 Feb").sum() == 11
+    # a row whose own page carries only a claim is claimed unless the second page is cited
+    assert _pass5(df, "2023-11-02", "Shaddadi")["confirmation"].tolist() == ["claimed"]
+    omar = _pass5(df, "2023-10-30", "Green Village")
+    assert omar["confirmation"].tolist() == ["confirmed"]
+    assert "sofrep.com" in omar.iloc[0]["curation_note"]
+    # confirmed rows of the pass rest on their marker or on a resolution citing a second page
+    marker = syria["description"].str.contains(r"\(confirmed\)\W*$")
+    promoted = syria["confirmation"].eq("confirmed") & ~marker
+    assert promoted.sum() == 9
+    assert syria.loc[promoted, "curation_note"].str.contains("Confirmed by a second page").all()
+    assert syria["confirmation"].astype(str).value_counts().to_dict() == {
+        "confirmed": 69,
+        "claimed": 68,
+        "disputed": 14,
+    }
+
+
+def test_pass5_tallies_keep_their_scope():
+    tallies = load_reported_counts()
+    pentagon_18_jan = tallies[
+        (tallies["period_end"] == "2024-01-18") & (tallies["period_start"] == "2023-10-17")
+    ]
+    assert {"iraq", "syria", "iraq_syria"} <= set(pentagon_18_jan["scope"])
+    assert set(pentagon_18_jan.loc[pentagon_18_jan["scope"] == "syria", "count"]) == {83}
+    assert (tallies["scope"] == "iraq_syria_jordan").sum() == 3
