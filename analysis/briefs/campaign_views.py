@@ -17,6 +17,7 @@ from analysis.data.coverage import by_country as coverage_by_country
 
 __all__ = [
     "SCOPE_WORDS",
+    "campaign_tallies_html",
     "campaign_tallies_table",
     "campaign_tally_caveats",
     "countries_in_words",
@@ -147,3 +148,60 @@ def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
     ]
     table = html_table(header, rows, "tallies", numeric=[2, 3, 4, 5], nowrap=[0])
     return Html(table, iraq.drop(columns=["source_url"]).to_string())
+
+
+def _note(text: str) -> Html:
+    return Html(f'<p class="escalation-note">{esc(text)}</p>', text)
+
+
+def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
+    """The published tallies of a period in a campaign whose rows cover Iraq, Syria and Jordan
+    (rows of :func:`analysis.data.coverage.compare_with_reported`): each tally whose countries
+    the dataset holds (``ok``), with its scope, the dataset's confirmed and all rows for its
+    dates and countries, the share and the per-country split; then the others, for reference."""
+    out = _note(
+        "Each tally is set beside the dataset's rows for the same dates and the countries it "
+        "counts (Iraq, Syria, or both). Most rows in Syria rest on a militia claim that the "
+        "Pentagon confirmed only in its totals, so compare both counts with the tallies: "
+        "confirmed rows, and all rows (claimed and disputed too)."
+    )
+    if len(ok):
+        rows = [
+            [
+                esc(fmt_span(r.period_start, r.period_end)),
+                esc(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                esc(f"{_KINDS.get(r.count_kind, '')}{r.reported:,}"),
+                esc(f"{r.dataset_confirmed:,}"),
+                esc(f"{r.dataset_all:,}"),
+                esc("" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"),
+                esc(coverage_by_country(r)),
+                esc(r.what_counted),
+                link(r.source_title, r.source_url),
+            ]
+            for r in ok.itertuples(index=False)
+        ]
+        header = ["period", "counts", "published", "dataset (confirmed)", "dataset (all)"]
+        header += ["share", "dataset by country, confirmed (all)", "what was counted", "source"]
+        table = html_table(header, rows, "tallies", numeric=[2, 3, 4, 5])
+        out = out + Html(table, ok.drop(columns=["source_url"]).to_string())
+    else:
+        out = out + _note("No comparable tally covers a period inside this one.")
+    if len(other):
+        rows = [
+            [
+                esc(fmt_span(r.period_start, r.period_end)),
+                esc(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                esc(f"{_KINDS.get(r.count_kind, '')}{r.reported:,}"),
+                esc(r.what_counted),
+                link(r.source_title, r.source_url),
+            ]
+            for r in other.itertuples(index=False)
+        ]
+        out = out + _note(
+            "For reference only: tallies of the wider region or of one base, so no dataset "
+            "count is set beside them."
+        )
+        header = ["period", "counts", "published", "what was counted", "source"]
+        table = html_table(header, rows, "tallies-reference", numeric=[2])
+        out = out + Html(table, other.drop(columns=["source_url"]).to_string())
+    return out

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.briefs.campaign_views import campaign_tallies_html
 from analysis.briefs.html import Html, esc, html_table, link
 from analysis.briefs.wording import (
     DAY,
@@ -38,7 +39,7 @@ from analysis.briefs.wording import (
     plural,
 )
 from analysis.data.campaigns import campaign_of_period, countries_of_period
-from analysis.data.coverage import by_country, compare_with_reported, monthly_coverage
+from analysis.data.coverage import compare_with_reported, monthly_coverage
 from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.models.changepoints import ChangepointResults
 from analysis.models.counterfactual import CounterfactualResults
@@ -441,7 +442,7 @@ def tallies_html(
     iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
     out = Html("", "")
     if countries_of_period(lo, hi) != ("Iraq",):  # a campaign whose rows cover more than Iraq
-        return _campaign_tallies_html(iraq, other)
+        return campaign_tallies_html(iraq, other)
     if len(iraq):
         rows = []
         for r in iraq.itertuples(index=False):
@@ -476,58 +477,6 @@ def tallies_html(
         out = out + note_html(
             "For reference only: tallies that count more than Iraq, so no dataset count is set "
             "beside them."
-        )
-        header = ["period", "counts", "published", "what was counted", "source"]
-        out = out + reader_table(header, rows, "tallies-reference", numeric=[2])
-    return out
-
-
-def _campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
-    """:func:`tallies_html` for a campaign whose rows cover Iraq, Syria and Jordan: each tally
-    whose countries the dataset holds, with its scope, the dataset's confirmed and all rows for
-    its dates and countries, the share, and the per-country split; then the others."""
-    out = note_html(
-        "Each tally is set beside the dataset's rows for the same dates and the countries it "
-        "counts (Iraq, Syria, or both). Most rows in Syria rest on a militia claim that the "
-        "Pentagon confirmed only in its totals, so compare both counts with the tallies: "
-        "confirmed rows, and all rows (claimed and disputed too)."
-    )
-    if len(ok):
-        rows = []
-        for r in ok.itertuples(index=False):
-            share = "" if pd.isna(r.share_confirmed) else _pct(r.share_confirmed)
-            rows.append(
-                [
-                    fmt_span(r.period_start, r.period_end),
-                    words("scope", r.scope),
-                    f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                    f"{r.dataset_confirmed:,}",
-                    f"{r.dataset_all:,}",
-                    share,
-                    by_country(r),
-                    str(r.what_counted),
-                    Html(link(r.source_title, r.source_url), str(r.source_title)),
-                ]
-            )
-        header = ["period", "counts", "published", "dataset (confirmed)", "dataset (all)"]
-        header += ["share", "dataset by country, confirmed (all)", "what was counted", "source"]
-        out = out + reader_table(header, rows, "tallies", numeric=[2, 3, 4, 5])
-    else:
-        out = out + note_html("No comparable tally covers a period inside this one.", "empty")
-    if len(other):
-        rows = [
-            [
-                fmt_span(r.period_start, r.period_end),
-                words("scope", r.scope),
-                f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                str(r.what_counted),
-                Html(link(r.source_title, r.source_url), str(r.source_title)),
-            ]
-            for r in other.itertuples(index=False)
-        ]
-        out = out + note_html(
-            "For reference only: tallies of the wider region or of one base, so no dataset "
-            "count is set beside them."
         )
         header = ["period", "counts", "published", "what was counted", "source"]
         out = out + reader_table(header, rows, "tallies-reference", numeric=[2])
