@@ -25,15 +25,22 @@ from matplotlib.patches import Rectangle
 
 from analysis.charts import OBSERVED_COLOR, chart_text, describe, new_axes, new_figure
 from analysis.data.geography import (
+    COUNTRY_GRIDS,
+    COUNTRY_UNKNOWN_TILES,
     GOVERNORATE_GRID,
     GOVERNORATE_SHORT,
     TARGET_GROUPS,
     UNKNOWN,
+    off_map,
+    unknown_key,
 )
 
 __all__ = [
     "TARGET_GRID",
     "TILE_CMAP",
+    "note_off_map",
+    "off_map_text",
+    "plot_country_map",
     "plot_governorate_map",
     "plot_small_multiples",
     "plot_target_tiles",
@@ -189,6 +196,58 @@ def plot_governorate_map(
         )
         describe(ax, text)
     return ax
+
+
+def plot_country_map(
+    totals: pd.Series,
+    country: str,
+    ax: Axes | None = None,
+    *,
+    title: str | None = None,
+    vmax: float | None = None,
+) -> Axes:
+    """One country's governorates (:data:`analysis.data.geography.COUNTRY_GRIDS`) as a tile-grid
+    map shaded by ``totals`` (:func:`analysis.data.geography.place_totals`), with the country's
+    attacks of unknown place counted in a dashed tile beside it. Iraq's is
+    :func:`plot_governorate_map`."""
+    if country == "Iraq":
+        return plot_governorate_map(totals, ax, title=title, vmax=vmax, describe_it=False)
+    grid = COUNTRY_GRIDS[country]
+    unknown = int(totals.get(unknown_key(country), 0))
+    return plot_tiles(
+        totals.reindex(list(grid), fill_value=0),
+        grid,
+        ax,
+        names=GOVERNORATE_SHORT,
+        vmax=vmax,
+        title=title,
+        unknown=(COUNTRY_UNKNOWN_TILES[country], "place unknown", unknown),
+    )
+
+
+def off_map_text(totals: pd.Series, countries: tuple[str, ...] | list[str]) -> str:
+    """The attacks of ``totals`` that lie on none of the maps of ``countries``, by name
+    ("Deir ez-Zor 3, Mafraq 1"), or "" when none does (:func:`analysis.data.geography.off_map`)."""
+    return tiles_alt_text(off_map(totals, countries)) if off_map(totals, countries).sum() else ""
+
+
+def note_off_map(ax: Axes, totals: pd.Series, countries: tuple[str, ...] | list[str]) -> str:
+    """Write under ``ax`` the attacks of ``totals`` that lie on none of the maps of
+    ``countries``, by name, in red ("Not on these maps: Deir ez-Zor 3"); nothing when none
+    does. Returns the text written ("" if none)."""
+    lost = off_map_text(totals, countries)
+    if lost:
+        ax.text(
+            0.0,
+            -0.02,
+            chart_text(f"Not on {'this map' if len(countries) == 1 else 'these maps'}: {lost}"),
+            transform=ax.transAxes,
+            fontsize=8,
+            color="#b30000",
+            va="top",
+            parse_math=False,
+        )
+    return lost
 
 
 def plot_target_tiles(

@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis.briefs.campaign_views import (
+    campaign_tallies_table,
+    campaign_tally_caveats,
+    countries_in_words,
+    subject_html,
+)
 from analysis.briefs.html import Html, bullets, esc, heading, link, paragraphs, reader_table
 from analysis.briefs.lookups import event_card, event_title
+from analysis.briefs.places import plot_country_maps, windows_in_words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -45,8 +52,14 @@ from analysis.charts import (
     new_figure,
     short_label,
 )
+from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
-from analysis.geocharts import plot_governorate_map, plot_target_tiles, tiles_alt_text
+from analysis.geocharts import (
+    note_off_map,
+    plot_governorate_map,
+    plot_target_tiles,
+    tiles_alt_text,
+)
 from analysis.models.inputs import period_unit
 from analysis.results import format_p
 
@@ -60,6 +73,8 @@ _SCOPES = {
     "iraq_syria": "Iraq and Syria",
     "region": "the region",
     "one_base": "one base",
+    "syria": "Syria",
+    "iraq_syria_jordan": "Iraq, Syria and Jordan",
 }
 
 #: effect measures of a brief: key -> (plain name, unit)
@@ -295,7 +310,7 @@ class EventBriefViews:
         w = self.window_days
         text = [
             f"Counts: {attack_noun(self.confirmation)} in the curated dataset, "
-            f"{fmt_span(self.start, self.end)}.",
+            f"{fmt_span(self.start, self.end)}{self._in_countries()}.",
             f"Before/after: attacks in the {w} days before the event against the {w} days from "
             "the event day on. The rate ratio divides the daily rate after by the daily rate "
             "before; its 95% interval and p-value are exact (a binomial test conditional on the "
@@ -479,9 +494,16 @@ class EventBriefViews:
         """The event: date, label, what happened and its source (escaped)."""
         return event_card({**self.event, "date": self.event_date, "label": self.label})
 
+    def _in_countries(self) -> str:
+        """ ", in Iraq, Syria and Jordan" for a campaign covering more than Iraq, else ""."""
+        return "" if self.countries == ("Iraq",) else f", in {countries_in_words(self.countries)}"
+
     def heading_html(self) -> Html:
-        """The brief's title (h2) and headline, escaped."""
-        return heading(self.title, self.headline)
+        """The brief's title (h2) and headline, escaped (then the subject line, in 2023-24)."""
+        out = heading(self.title, self.headline)
+        if self.countries != ("Iraq",):
+            out = out + subject_html(self.countries, campaign_holding(self.event_date))
+        return out
 
     def findings_html(self) -> Html:
         """The effect sentences as paragraphs."""
@@ -498,6 +520,8 @@ class EventBriefViews:
         t = self.tallies
         if t is None or len(t) == 0:
             return ["No published tally covers the windows, so coverage cannot be checked here."]
+        if self.countries != ("Iraq",):
+            return campaign_tally_caveats(t, self.countries, self.event_date)
         iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
         out = []
         if len(iraq):
@@ -545,6 +569,9 @@ class EventBriefViews:
             return out
         iraq = t[t["comparable"].astype(bool)]
         other = t[~t["comparable"].astype(bool)]
+        if len(iraq) and self.countries != ("Iraq",):
+            out = out + campaign_tallies_table(iraq)
+            iraq = iraq.iloc[:0]
         if len(iraq):
             rows = []
             for r in iraq.itertuples(index=False):
@@ -779,8 +806,23 @@ class EventBriefViews:
         return describe(ax, self.alt_text())
 
     # -- where, before and after ---------------------------------------------------------------
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries the brief counts: its campaign's (Iraq, Syria and Jordan in 2023-24)."""
+        return countries_of_period(self.event_date, self.event_date)
+
+    def _sides(self) -> list[tuple[str, pd.Series, pd.Series]]:
+        """The before and after windows: (when, attacks per governorate, per target)."""
+        b, a = self.window_days_before, self.window_days_after
+        return [
+            (f"{plural(b, 'day')} before", self.governorates_before, self.targets_before),
+            (f"{plural(a, 'day')} from the event", self.governorates_after, self.targets_after),
+        ]
+
     def places_text(self) -> str:
         """Where the windows' attacks happened, in words: by governorate and by target."""
+        if self.countries != ("Iraq",):
+            return windows_in_words(self._sides(), self.countries)
         parts = []
         for side, gov, tgt in (
             ("before", self.governorates_before, self.targets_before),
@@ -801,6 +843,14 @@ class EventBriefViews:
         """Where, before and after: tile-grid maps of Iraq's governorates for the before and
         the after window on one colour scale, with the attacks of unknown place beside each, and
         the target groups (bases, convoys, the Green Zone, ...) as tiles under them."""
+        if self.countries != ("Iraq",):  # one map per country, before and after
+            noun = attack_noun(self.confirmation)
+            sides = [
+                (f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}", gov, tgt)
+                for when, gov, tgt in self._sides()
+            ]
+            title = f"{noun.capitalize()} around the {self.label} ({fmt_date(self.event_date)})"
+            return plot_country_maps(sides, self.countries, title, noun)
         if ax is not None:  # one axes: the after window's map
             return plot_governorate_map(self.governorates_after, ax, title="after")
         fig, axes = new_figure(
@@ -819,6 +869,7 @@ class EventBriefViews:
                 when = f"{plural(days, 'day')} from the event day"
             title = f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}"
             plot_governorate_map(gov, axes[0, col], title=title, vmax=top, describe_it=False)
+            note_off_map(axes[0, col], gov, ["Iraq"])
             plot_target_tiles(tgt, axes[1, col], title="by target", vmax=low)
         return describe(
             axes[0, 0],

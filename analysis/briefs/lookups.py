@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.briefs.html import Html, esc, link
 from analysis.briefs.wording import DAY, fmt_date
 from analysis.data.coverage import compare_with_reported, monthly_coverage
+from analysis.data.vocabulary import COUNTRIES
 from analysis.errors import ParameterError
 from analysis.params import whole_number
 from analysis.series import normalise_freq, period_start, select
@@ -234,6 +235,8 @@ TALLY_COLUMNS = [
     "source_title",
     "source_url",
     "pentagon",
+    # the per-country breakdown of the dataset's rows for the period (confirmed, all)
+    *(f"{kind}_{c.lower()}" for c in COUNTRIES for kind in ("confirmed", "all")),
 ]
 
 

@@ -192,7 +192,8 @@ class OutlookBrief(Results):
         first = self.forecast.quantiles.index[0]
         return (
             f"For the week of {fmt_date(first)}, the outlook is "
-            f"{self.forecast.period_words(0)} (confirmed attacks on US sites in Iraq)."
+            f"{self.forecast.period_words(0)} (confirmed attacks on US sites in "
+            f"{campaign_where(first)})."
         )
 
     def _auto_skill(self) -> pd.Series:
@@ -541,3 +542,12 @@ def outlook_brief(
         groups=fcs,
         record=record,
     )
+
+
+def campaign_where(date: object) -> str:
+    """The countries the dataset holds at ``date``, in words ("Iraq"; "Iraq, Syria and Jordan"
+    in the 2023-24 campaign)."""
+    from analysis.data.campaigns import countries_of_period
+
+    *head, last = countries_of_period(date, date)
+    return f"{', '.join(head)} and {last}" if head else last

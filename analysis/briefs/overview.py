@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.briefs.campaign_views import campaign_tallies_html
 from analysis.briefs.html import Cell, Html, link, note_html, reader_table, strong
 from analysis.briefs.wording import fmt_date, fmt_span, pct, words
-from analysis.data.campaigns import campaign_of_period
+from analysis.data.campaigns import campaign_of_period, countries_of_period
 from analysis.data.coverage import compare_with_reported, monthly_coverage
 from analysis.data.vocabulary import CONFIRMATIONS
 
@@ -101,6 +102,8 @@ def period_html(start: object, end: object) -> Html:
     found = campaign_of_period(start, end)
     text = f"Period: {fmt_span(start, end)}"
     text += f" (the {found.label})." if found is not None else "."
+    if found is not None and found.countries != ("Iraq",):  # the pages' subject, 2023-24
+        text = text[:-2] + f": attacks on US sites in {found.where})."
     return note_html(text, "period")
 
 
@@ -121,6 +124,8 @@ def tallies_html(
         return note_html("No published tally covers a period inside this one.", "empty")
     iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
     out = Html("", "")
+    if countries_of_period(lo, hi) != ("Iraq",):  # a campaign whose rows cover more than Iraq
+        return campaign_tallies_html(iraq, other)
     if len(iraq):
         rows = []
         for r in iraq.itertuples(index=False):

@@ -20,12 +20,17 @@ from matplotlib.axes import Axes
 
 from analysis.briefs.wording import DAY, attack_noun, fmt_span, plural
 from analysis.charts import describe, new_figure
+from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import (
     TARGET_GROUPS,
     UNKNOWN,
+    off_map,
     place_totals,
 )
 from analysis.geocharts import (
+    note_off_map,
+    off_map_text,
+    plot_country_map,
     plot_governorate_map,
     plot_small_multiples,
     plot_target_tiles,
@@ -35,7 +40,15 @@ from analysis.params import whole_number
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts_by, normalise_freq, select
 
-__all__ = ["PlacesResults", "place_rows", "where_attacks", "window_places"]
+__all__ = [
+    "PlacesResults",
+    "plot_country_maps",
+    "windows_in_words",
+    "place_rows",
+    "places_in_words",
+    "where_attacks",
+    "window_places",
+]
 
 
 def place_rows(
@@ -68,6 +81,11 @@ class PlacesResults(Results):
     )
     by_target: pd.DataFrame = attr("attacks per period of ``freq``, one column per target_type")
     month_precision_excluded: int = attr("incidents in the span known only to the month, left out")
+    countries: tuple[str, ...] = attr(
+        "countries mapped: those the dataset holds for the span (Iraq; Iraq, Syria and Jordan "
+        "in the 2023-24 campaign)",
+        default=("Iraq",),
+    )
 
     title = "Where attacks happened"
 
@@ -82,7 +100,22 @@ class PlacesResults(Results):
         """The span's attacks by governorate and by target, largest first, in one paragraph."""
         total = int(self.governorates.sum())
         noun = attack_noun(self.confirmation, total)
+        if self.countries != ("Iraq",):
+            what = tiles_alt_text(self.targets, TARGET_GROUPS)
+            text = (
+                f"{fmt_span(self.start, self.end)}: {total} {noun} known to the day. By "
+                f"governorate: {places_in_words(self.governorates, self.countries)}. By target: "
+                f"{what}."
+            )
+            if self.month_precision_excluded:
+                text += (
+                    f" {plural(self.month_precision_excluded, 'incident')} known only to the "
+                    "month left out."
+                )
+            return text
+        lost = off_map_text(self.governorates, ["Iraq"])
         gov = self.governorates.drop(UNKNOWN)
+        gov = gov.drop(off_map(gov, ["Iraq"]).index)
         gov = gov[gov > 0].sort_values(ascending=False, kind="stable")
         tgt = self.targets[self.targets > 0].sort_values(ascending=False, kind="stable")
         where = ", ".join(f"{k} {v}" for k, v in gov.items()) or "none placed"
@@ -92,6 +125,8 @@ class PlacesResults(Results):
             f"governorate: {where}; place unknown {int(self.governorates[UNKNOWN])}. By target: "
             f"{what}."
         )
+        if lost:
+            text += f" Outside Iraq, not on its map: {lost}."
         if self.month_precision_excluded:
             text += (
                 f" {plural(self.month_precision_excluded, 'incident')} known only to the month "
@@ -101,13 +136,24 @@ class PlacesResults(Results):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The tile-grid map of the span's attacks per governorate, "place unknown" beside it,
-        and the target groups as tiles beside the map."""
+        and the target groups as tiles beside the map (one map per country of the span)."""
+        if self.countries != ("Iraq",):
+            noun = attack_noun(self.confirmation)
+            return plot_country_maps(
+                [("", self.governorates, self.targets)],
+                self.countries,
+                f"{noun.capitalize()}, {fmt_span(self.start, self.end)}",
+                noun,
+            )
         if ax is not None:
-            return plot_governorate_map(self.governorates, ax, title="By governorate")
+            ax = plot_governorate_map(self.governorates, ax, title="By governorate")
+            note_off_map(ax, self.governorates, ["Iraq"])
+            return ax
         fig, (left, right) = new_figure(
             1, 2, figsize=(9.0, 5.6), gridspec_kw={"width_ratios": [4.6, 3]}
         )
         plot_governorate_map(self.governorates, left, title="By governorate", describe_it=False)
+        note_off_map(left, self.governorates, ["Iraq"])
         plot_target_tiles(self.targets, right, title="By target")
         right.set_anchor("N")
         describe(
@@ -149,6 +195,7 @@ def where_attacks(
     freq = normalise_freq(freq)
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     rows = place_rows(incidents, lo, hi, confirmation)
+    countries = countries_of_period(lo, hi)
     month_rows = select(incidents, confirmation=confirmation)
     month_rows = month_rows[month_rows["date_precision"] == "month"]
     month_rows = month_rows[month_rows["date"].between(lo.replace(day=1), hi)]
@@ -161,11 +208,12 @@ def where_attacks(
         end=hi,
         freq=freq,
         confirmation=confirmation if isinstance(confirmation, str) else list(confirmation),
-        governorates=place_totals(rows, "governorate"),
+        governorates=place_totals(rows, "governorate", countries),
         targets=place_totals(rows, "target"),
         by_governorate=by_gov,
         by_target=by_tgt,
         month_precision_excluded=len(month_rows),
+        countries=countries,
     )
 
 
@@ -183,9 +231,104 @@ def window_places(
     span = pd.Timedelta(days=int(days))
     before = place_rows(incidents, date - span, date - DAY, confirmation)
     after = place_rows(incidents, date, date + span - DAY, confirmation)
+    campaign = campaign_holding(date)
+    countries = campaign.countries if campaign is not None else ("Iraq",)
     return {
-        "governorates_before": place_totals(before, "governorate"),
-        "governorates_after": place_totals(after, "governorate"),
+        "governorates_before": place_totals(before, "governorate", countries),
+        "governorates_after": place_totals(after, "governorate", countries),
         "targets_before": place_totals(before, "target"),
         "targets_after": place_totals(after, "target"),
     }
+
+
+def places_in_words(totals: pd.Series, countries: Sequence[str]) -> str:
+    """Attacks per governorate in words, country by country, largest first, with the attacks of
+    unknown place and those off the maps of ``countries`` named: "Iraq: Anbar 3, Erbil 2;
+    Syria: Deir ez-Zor 5, place unknown 1; Jordan: none"."""
+    from analysis.data.geography import COUNTRY_GRIDS, unknown_key
+
+    parts = []
+    for country in countries:
+        grid = COUNTRY_GRIDS[country]
+        shown = tiles_alt_text(totals.reindex(list(grid), fill_value=0))
+        unknown = int(totals.get(unknown_key(country), 0))
+        if unknown:
+            shown = (
+                f"{shown}, place unknown {unknown}"
+                if shown != "none"
+                else (f"place unknown {unknown}")
+            )
+        parts.append(f"{country}: {shown}")
+    lost = off_map_text(totals, list(countries))
+    if lost:
+        parts.append(f"off these maps: {lost}")
+    return "; ".join(parts)
+
+
+def plot_country_maps(
+    sides: Sequence[tuple[str, pd.Series, pd.Series]],
+    countries: Sequence[str],
+    title: str,
+    noun: str,
+) -> Axes:
+    """Tile-grid maps of each country's governorates side by side, one row per entry of
+    ``sides`` ((label, attacks per governorate, attacks per target)), on one colour scale, with
+    the target tiles at the end of each row and, under the maps, any attacks that fall on none of
+    them, by name (never dropped). Returns the first map's axes, described in words."""
+    from analysis.data.geography import COUNTRY_GRIDS, unknown_key
+
+    ratios = {"Iraq": 4.2, "Syria": 5.2, "Jordan": 3.2}
+    widths = [ratios.get(c, 4.0) for c in countries] + [3.2]
+    n = len(sides)
+    fig, axes = new_figure(
+        n,
+        len(widths),
+        figsize=(11.0, 0.6 + 4.1 * n),
+        gridspec_kw={"width_ratios": widths, "wspace": 0.08, "hspace": 0.25},
+        squeeze=False,
+    )
+    on_maps = [g for c in countries for g in COUNTRY_GRIDS[c]]
+    top = max([1.0] + [float(gov.reindex(on_maps, fill_value=0).max()) for _, gov, _ in sides])
+    low = max([1.0] + [float(tgt.max()) for _, _, tgt in sides])
+    words = []
+    for row, (label, gov, tgt) in enumerate(sides):
+        for col, country in enumerate(countries):
+            here = [*COUNTRY_GRIDS[country], unknown_key(country)]
+            n = int(gov.reindex(here, fill_value=0).sum())
+            ax = plot_country_map(gov, country, axes[row, col], title=f"{country} ({n})", vmax=top)
+            ax.set_anchor("N")
+        plot_target_tiles(tgt, axes[row, -1], title="by target", vmax=low)
+        axes[row, -1].set_anchor("N")
+        if label:
+            axes[row, 0].annotate(
+                label,
+                (0.0, 1.09),
+                xycoords="axes fraction",
+                fontsize=10,
+                fontweight="bold",
+                va="bottom",
+            )
+        note_off_map(axes[row, 0], gov, list(countries))
+        where = places_in_words(gov, countries)
+        what = tiles_alt_text(tgt, TARGET_GROUPS)
+        words.append(f"{label + ': ' if label else ''}{where}; by target {what}")
+    fig.suptitle(title, fontsize=10)
+    names = ", ".join(countries[:-1]) + f" and {countries[-1]}" if len(countries) > 1 else ""
+    return describe(
+        axes[0, 0],
+        f"Tile maps of the governorates of {names or countries[0]}, one square each in its "
+        f"approximate position, side by side and shaded on one scale by {noun}, with target "
+        f"tiles beside them. " + ". ".join(words) + ".",
+    )
+
+
+def windows_in_words(
+    sides: Sequence[tuple[str, pd.Series, pd.Series]], countries: Sequence[str]
+) -> str:
+    """Where the attacks of each window happened, in words, country by country and by target:
+    ``sides`` = (when, attacks per governorate, attacks per target) for each window."""
+    return " ".join(
+        f"In the {when}: by governorate {places_in_words(gov, countries)}; by target "
+        f"{tiles_alt_text(tgt, TARGET_GROUPS)}."
+        for when, gov, tgt in sides
+    )

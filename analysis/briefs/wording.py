@@ -185,6 +185,7 @@ WORDS: dict[str, dict[str, str]] = {
         "drone": "Drone",
         "ballistic_missile": "Ballistic missile",
         "unknown": "Unknown",
+        "mixed": "Rockets and drones",
     },
     "category": {
         "militia_attack": "Militia attack",
@@ -201,6 +202,8 @@ WORDS: dict[str, dict[str, str]] = {
         "iraq_syria": "Iraq and Syria",
         "region": "Region",
         "one_base": "One base",
+        "syria": "Syria",
+        "iraq_syria_jordan": "Iraq, Syria and Jordan",
     },
     "count_kind": {
         "exact": "",

@@ -18,18 +18,32 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["CAMPAIGNS", "Campaign", "campaign_holding", "campaign_of_period"]
+__all__ = [
+    "CAMPAIGNS",
+    "Campaign",
+    "campaign_holding",
+    "campaign_of_period",
+    "countries_of_period",
+]
 
 
 @dataclass(frozen=True)
 class Campaign:
-    """One campaign: ``key`` (as in file names), ``label`` (for readers), first and last day."""
+    """One campaign: ``key`` (as in file names), ``label`` (for readers), first and last day,
+    and the ``countries`` whose attacks the dataset holds for it."""
 
     key: str
     label: str
     start: pd.Timestamp
     end: pd.Timestamp
     why: str
+    countries: tuple[str, ...] = ("Iraq",)
+
+    @property
+    def where(self) -> str:
+        """The campaign's countries in words: "Iraq", "Iraq, Syria and Jordan"."""
+        *head, last = self.countries
+        return f"{', '.join(head)} and {last}" if head else last
 
     def holds(self, start: object, end: object | None = None) -> bool:
         """Whether the days ``start`` to ``end`` (inclusive; one day without ``end``) lie in it."""
@@ -61,8 +75,10 @@ CAMPAIGNS: tuple[Campaign, ...] = (
             "From the month the Islamic Resistance in Iraq opened its campaign (17-18 Oct 2023, "
             "the start of the Pentagon's tallies) to the end of 2024; attacks all but stopped "
             "after Kataib Hezbollah's suspension (30 Jan 2024) and the US strikes of 3 Feb 2024, "
-            "with a few from April 2024 on."
+            "with a few from April 2024 on. It covers Iraq, Syria and Jordan: the militias "
+            "struck US forces in Syria more often than in Iraq, and Tower 22 is in Jordan."
         ),
+        countries=("Iraq", "Syria", "Jordan"),
     ),
 )
 
@@ -83,3 +99,11 @@ def campaign_of_period(start: object, end: object) -> Campaign | None:
         if days > 0 and inside > days / 2:
             return c
     return None
+
+
+def countries_of_period(start: object, end: object) -> tuple[str, ...]:
+    """The countries whose attacks the dataset holds for ``start`` to ``end``: those of the
+    campaign holding most of the period (:func:`campaign_of_period`), else Iraq alone (the
+    sourcing passes outside the campaigns covered Iraq only)."""
+    found = campaign_of_period(start, end)
+    return found.countries if found is not None else ("Iraq",)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.data.vocabulary import CONFIRMATIONS
+from analysis.data.campaigns import countries_of_period
+from analysis.data.vocabulary import CONFIRMATIONS, COUNTRIES, SCOPE_COUNTRIES
 from analysis.errors import DataError
 
 
@@ -32,47 +33,80 @@ def monthly_coverage(incidents: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-#: The one tally scope the dataset (attacks in Iraq only) can be compared with.
+#: The tally scope of the campaigns the dataset holds for Iraq alone (2019-21).
 COMPARABLE_SCOPE = "iraq"
 
 
+def comparable(scope: str, start: object, end: object) -> bool:
+    """Whether a tally of ``scope`` for ``start`` to ``end`` can be set beside the dataset's
+    counts: every country it counts (:data:`analysis.data.vocabulary.SCOPE_COUNTRIES`) is one
+    the dataset holds for those dates (:func:`analysis.data.campaigns.countries_of_period`).
+    Regional and single-base tallies never are."""
+    counted = SCOPE_COUNTRIES.get(scope)
+    return counted is not None and set(counted) <= set(countries_of_period(start, end))
+
+
 def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
-    """Each published tally beside the dataset's counts for the same period.
+    """Each published tally beside the dataset's counts for the same period and countries.
 
     Returns one row per tally with ``period_start, period_end, scope, count_kind, reported``,
-    ``dataset_confirmed`` (confirmed rows dated within the period; a month-precision row counts
-    where its stored date, the 1st of its month, falls), ``dataset_all`` (every confirmation
-    level), ``comparable`` and ``share_confirmed`` = dataset_confirmed / reported, a coverage
-    ratio, then ``what_counted, source_title, source_url``. Only ``scope == "iraq"`` tallies are
-    ``comparable``: the dataset holds Iraq only, so an Iraq-and-Syria, regional or single-base
-    tally is shown with its dataset counts for the period but no ratio (``share_confirmed`` NaN).
+    ``dataset_confirmed`` (confirmed rows dated within the period in the countries the tally
+    counts; a month-precision row counts where its stored date, the 1st of its month, falls),
+    ``dataset_all`` (every confirmation level), ``comparable`` and ``share_confirmed`` =
+    dataset_confirmed / reported, a coverage ratio, then ``what_counted, source_title,
+    source_url``, then ``confirmed_<country>`` and ``all_<country>`` for each country
+    (``confirmed_iraq``, ``all_syria``, ...: the per-country breakdown of the period's rows).
+    A tally is ``comparable`` (:func:`comparable`) when the dataset holds every country it counts
+    for its dates: Iraq-only tallies always, Iraq-and-Syria, Syria and Iraq-Syria-Jordan ones in
+    the 2023-24 campaign; the others are shown with the dataset's counts for the countries they
+    name (all rows for the region or one base) but no ratio (``share_confirmed`` NaN).
     """
     dates = incidents["date"]
     confirmed = incidents["confirmation"] == "confirmed"
+    country = (
+        incidents["country"].astype(str)
+        if "country" in incidents
+        else pd.Series("Iraq", index=incidents.index)
+    )
     rows = []
     for r in reported.itertuples(index=False):
         inside = (dates >= r.period_start) & (dates <= r.period_end)
-        n_conf = int((inside & confirmed).sum())
-        n_all = int(inside.sum())
-        comparable = r.scope == COMPARABLE_SCOPE
-        share = n_conf / r.count if comparable and r.count > 0 else float("nan")
-        rows.append(
-            {
-                "period_start": r.period_start,
-                "period_end": r.period_end,
-                "scope": r.scope,
-                "count_kind": r.count_kind,
-                "reported": int(r.count),
-                "dataset_confirmed": n_conf,
-                "dataset_all": n_all,
-                "comparable": comparable,
-                "share_confirmed": share,
-                "what_counted": r.what_counted,
-                "source_title": r.source_title,
-                "source_url": r.source_url,
-            }
-        )
+        counted = SCOPE_COUNTRIES.get(r.scope)
+        where = country.isin(counted) if counted is not None else inside
+        n_conf = int((inside & where & confirmed).sum())
+        n_all = int((inside & where).sum())
+        ok = comparable(r.scope, r.period_start, r.period_end)
+        share = n_conf / r.count if ok and r.count > 0 else float("nan")
+        row = {
+            "period_start": r.period_start,
+            "period_end": r.period_end,
+            "scope": r.scope,
+            "count_kind": r.count_kind,
+            "reported": int(r.count),
+            "dataset_confirmed": n_conf,
+            "dataset_all": n_all,
+            "comparable": ok,
+            "share_confirmed": share,
+            "what_counted": r.what_counted,
+            "source_title": r.source_title,
+            "source_url": r.source_url,
+        }
+        for c in COUNTRIES:
+            here = inside & (country == c)
+            row[f"confirmed_{c.lower()}"] = int((here & confirmed).sum())
+            row[f"all_{c.lower()}"] = int(here.sum())
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def by_country(r: object) -> str:
+    """A compared tally's per-country breakdown of confirmed rows (all rows in brackets), for
+    the countries its scope counts: "Iraq 43 (56), Syria 50 (77)"."""
+    counted = SCOPE_COUNTRIES.get(r.scope, COUNTRIES)  # type: ignore[attr-defined]
+    return ", ".join(
+        f"{c} {getattr(r, f'confirmed_{c.lower()}')} ({getattr(r, f'all_{c.lower()}')})"
+        for c in counted
+    )
 
 
 BLOCK_START = "<!-- coverage:start (generated by `escalation data build`; do not edit) -->"
@@ -101,29 +135,33 @@ def coverage_markdown(incidents: pd.DataFrame, reported: pd.DataFrame) -> str:
         "",
         "#### Published tallies beside the dataset",
         "",
-        "Iraq-only tallies, the only ones the dataset (attacks in Iraq) can be compared with. "
-        "`share` = confirmed rows / reported count. Definitions still differ (rockets only or "
-        "all attacks; bases only or convoys too), so read it as a rough coverage ratio, not as "
-        "an error rate.",
+        "Tallies whose countries the dataset covers for their dates: Iraq-only tallies "
+        "always; in the 2023–24 campaign, whose rows cover Iraq, Syria and Jordan, also the "
+        "Syria-only, Iraq-and-Syria (`iraq_syria`) and Iraq-Syria-Jordan ones, each compared "
+        "with the rows of the countries it counts. `share` = confirmed rows / reported count; "
+        "`by country` gives the confirmed rows (all rows in brackets) per country counted. "
+        "Definitions still differ (rockets only or all attacks; bases only or convoys too; the "
+        "Pentagon counts two salvos at one base on one day as two attacks, the dataset as one "
+        "row), so read it as a rough coverage ratio, not as an error rate.",
         "",
-        "| period | reported | dataset (confirmed) | dataset (all) | share | what was counted |",
-        "|---|---:|---:|---:|---:|---|",
+        "| period | scope | reported | dataset (confirmed) | dataset (all) | share "
+        "| by country | what was counted |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for r in cmp[cmp["comparable"]].itertuples(index=False):
         share = "" if pd.isna(r.share_confirmed) else f"{r.share_confirmed:.2f}"
         lines.append(
-            f"| {r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d} "
+            f"| {r.period_start:%Y-%m-%d} to {r.period_end:%Y-%m-%d} | {r.scope} "
             f"| {kind[r.count_kind]}{r.reported} | {r.dataset_confirmed} | {r.dataset_all} "
-            f"| {share} | {_cell(r.what_counted)} |"
+            f"| {share} | {by_country(r)} | {_cell(r.what_counted)} |"
         )
     lines += [
         "",
         "#### Published tallies not comparable with the dataset",
         "",
-        "Shown for reference only: these count Iraq and Syria together (`iraq_syria`), the wider "
-        "region (`region`) or a single base (`one_base`), so no dataset count is set beside "
-        "them. Where the source splits an Iraq-and-Syria figure, its Iraq part is in the table "
-        "above.",
+        "Shown for reference only: these count the wider region (`region`), a single base "
+        "(`one_base`), or Syria or Jordan for dates outside the 2023–24 campaign (only its rows "
+        "cover Syria and Jordan), so no dataset count is set beside them.",
         "",
         "| period | scope | reported | what was counted |",
         "|---|---|---:|---|",

@@ -67,6 +67,20 @@ END_MARKER = re.compile(r"\((confirmed|claim only|disputed)(?:;[^()]*)?\)\W*$")
 END_MARKER_LEVELS = {"confirmed": "confirmed", "claim only": "claimed", "disputed": "disputed"}
 
 
+#: Sourcing passes kept in their own folder of the shared data, read after the shared
+#: ``incidents_sourced*.csv`` files, listed one by one so a pass joins the build only when named
+#: here (the fifth: attacks in Syria and Jordan, 2023-24; ``SOURCES_pass5.md``).
+EXTRA_INCIDENT_FILES = ("pass5/incidents_sourced_syria.csv",)
+#: the published tallies of those passes (with their own ``scope`` column)
+EXTRA_TALLY_FILES = ("pass5/attack_counts_reported_syria.csv",)
+#: a source row's scope spelling -> the codebook's
+SCOPE_ALIASES = {"iraq_and_syria": "iraq_syria"}
+#: a source row's weapon spelling -> the codebook's: the fifth pass's two "missile" rows report
+#: militia fire on a base in words (Arabic sawarikh) that mean rockets; no ballistic missile
+ATTACK_TYPE_ALIASES = {"missile": "rocket"}
+#: the country of a source row that has no ``country`` column (the first four passes: Iraq)
+DEFAULT_COUNTRY = "Iraq"
+
 #: the curated-additions table (in ``data/curation/``): the shared tables' columns, then its own
 ADDITIONS = "incident_additions.csv"
 SOURCE_COLUMNS = (
@@ -162,6 +176,7 @@ def build_incidents(
     dropped: list[Dropped] = []
     seen: dict[str, str] = {}
     files = sorted(shared_dir.glob("incidents_sourced*.csv"), key=lambda p: (len(p.name), p.name))
+    files += [shared_dir / f for f in EXTRA_INCIDENT_FILES if (shared_dir / f).is_file()]
     if (curation_dir / ADDITIONS).is_file():
         files.append(curation_dir / ADDITIONS)
     for order, path in enumerate(files):
@@ -182,9 +197,10 @@ def build_incidents(
                 "date_precision": src["date_precision"],
                 "location": src["location"],
                 "governorate": src["governorate"] or "unknown",
+                "country": src.get("country") or DEFAULT_COUNTRY,
                 "target_type": src["target_type"],
                 "target_name": src["target_name"],
-                "attack_type": src["attack_type"],
+                "attack_type": ATTACK_TYPE_ALIASES.get(src["attack_type"], src["attack_type"]),
                 "munitions": src["munitions"],
                 "killed": src["killed"],
                 "wounded": src["wounded"],
@@ -290,12 +306,16 @@ def _tally_scopes(curation_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
 
 
 def build_reported_counts(
-    shared_dir: Path, curation_dir: Path | None = None
+    shared_dir: Path, curation_dir: Path | None = None, dropped: list[Dropped] | None = None
 ) -> list[dict[str, str]]:
-    """Published attack tallies of every ``attack_counts_reported*.csv`` with a ``scope`` column.
+    """Published attack tallies of every ``attack_counts_reported*.csv`` (and
+    :data:`EXTRA_TALLY_FILES`) with a ``scope`` column.
 
-    Sorted by period end, then start (ties keep file and line order). ``scope`` is derived by
-    :func:`reported_scope` unless ``tally_scopes.csv`` in ``curation_dir`` overrides the row.
+    Sorted by period end, then start (ties keep file and line order). ``scope`` is the row's own
+    (a pass that states it; :data:`SCOPE_ALIASES` spellings) or derived by
+    :func:`reported_scope`, unless ``tally_scopes.csv`` in ``curation_dir`` overrides the row.
+    A tally with no ``period_end`` (an undated page) cannot be set against any dates: it is left
+    out and appended to ``dropped`` with the reason.
     """
     overrides = _tally_scopes(curation_dir) if curation_dir is not None else {}
     used: set[tuple[str, int]] = set()
@@ -303,9 +323,18 @@ def build_reported_counts(
     files = sorted(
         shared_dir.glob("attack_counts_reported*.csv"), key=lambda p: (len(p.name), p.name)
     )
+    files += [shared_dir / f for f in EXTRA_TALLY_FILES if (shared_dir / f).is_file()]
     for order, path in enumerate(files):
         for line, r in _read_csv(path):
-            scope = reported_scope(r["what_counted"], r["count"])
+            if not r["period_end"]:
+                if dropped is not None:
+                    reason = "undated tally: the page gives no date, so no period to compare"
+                    dropped.append(Dropped(f"{path.name}:{line}", r["period_start"], reason))
+                continue
+            if r.get("scope"):  # a pass that states each tally's scope
+                scope = SCOPE_ALIASES.get(r["scope"], r["scope"])
+            else:
+                scope = reported_scope(r["what_counted"], r["count"])
             over = overrides.get((path.name, line))
             if over is not None:
                 if (over["period_end"], over["count"]) != (r["period_end"], r["count"]):
@@ -351,7 +380,7 @@ def build(
     curation_dir = Path(curation_dir) if curation_dir is not None else data_dir() / "curation"
     incidents, dropped = build_incidents(shared_dir, curation_dir)
     events = build_events(shared_dir, curation_dir)
-    reported = build_reported_counts(shared_dir, curation_dir)
+    reported = build_reported_counts(shared_dir, curation_dir, dropped)
     tables = {
         "incidents.csv": (INCIDENTS, _csv_text(INCIDENT_COLUMNS, incidents)),
         "political_events.csv": (EVENTS, _csv_text(EVENT_COLUMNS, events)),

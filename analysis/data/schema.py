@@ -100,6 +100,13 @@ def _url() -> pa.Column:
     )
 
 
+def _governorate_elsewhere(df: pd.DataFrame) -> pd.Series:
+    """Rows whose governorate (other than ``unknown``) lies in another country than ``country``."""
+    home = {g: c for c, govs in vocab.COUNTRY_GOVERNORATES.items() for g in govs}
+    where = df["governorate"].map(home)
+    return where.notna() & df["country"].isin(vocab.COUNTRIES) & (where != df["country"])
+
+
 #: A check that spans fields: (field to blame, message, function(df) -> boolean mask of bad rows).
 CrossCheck = tuple[str, str, Callable[[pd.DataFrame], pd.Series]]
 
@@ -131,6 +138,7 @@ INCIDENT_COLUMNS = (
     "date_precision",
     "location",
     "governorate",
+    "country",
     "target_type",
     "target_name",
     "attack_type",
@@ -160,6 +168,7 @@ INCIDENTS = TableSpec(
             "date_precision": _category(vocab.DATE_PRECISIONS),
             "location": _text(),
             "governorate": _category(vocab.GOVERNORATES),
+            "country": _category(vocab.COUNTRIES),
             "target_type": _category(vocab.TARGET_TYPES),
             "target_name": _text(),
             "attack_type": _category(vocab.ATTACK_TYPES),
@@ -183,6 +192,7 @@ INCIDENTS = TableSpec(
     categories={
         "date_precision": vocab.DATE_PRECISIONS,
         "governorate": vocab.GOVERNORATES,
+        "country": vocab.COUNTRIES,
         "target_type": vocab.TARGET_TYPES,
         "attack_type": vocab.ATTACK_TYPES,
         "actor": vocab.ACTORS,
@@ -197,6 +207,7 @@ INCIDENTS = TableSpec(
             "a month-precision date must be the 1st of its month",
             lambda df: (df["date_precision"] == "month") & ~df["date"].str.endswith("-01"),
         ),
+        ("governorate", "not a governorate of the row's country", _governorate_elsewhere),
     ),
     unique=("incident_id",),
     min_rows=MIN_INCIDENTS,

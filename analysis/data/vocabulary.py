@@ -18,10 +18,15 @@ TARGET_TYPES = (
     "other",
 )
 
-ATTACK_TYPES = ("rocket", "ied", "drone", "ballistic_missile", "unknown")
+#: ``mixed``: rockets and drones (or mortars) in one attack at one base on one day
+ATTACK_TYPES = ("rocket", "ied", "drone", "ballistic_missile", "unknown", "mixed")
 
-#: Iraq's 18 governorates (as spelt in the sources' Security Media Cell usage) and "unknown".
-GOVERNORATES = (
+#: The countries the incidents lie in: Iraq (every campaign), Syria and Jordan (the 2023-24
+#: campaign, from the fifth sourcing pass).
+COUNTRIES = ("Iraq", "Syria", "Jordan")
+
+#: Iraq's 18 governorates (as spelt in the sources' Security Media Cell usage) and Halabja.
+IRAQ_GOVERNORATES = (
     "Al-Muthanna",
     "Al-Qadisiyah",
     "Anbar",
@@ -41,8 +46,51 @@ GOVERNORATES = (
     "Salah al-Din",
     "Sulaymaniyah",
     "Wasit",
-    "unknown",
 )
+
+#: Syria's 14 governorates (muhafazat), in the English spelling of the sourcing passes.
+SYRIA_GOVERNORATES = (
+    "Aleppo",
+    "Damascus",
+    "Daraa",
+    "Deir ez-Zor",
+    "Hama",
+    "Hasakah",
+    "Homs",
+    "Idlib",
+    "Latakia",
+    "Quneitra",
+    "Raqqa",
+    "Rif Dimashq",
+    "Suwayda",
+    "Tartus",
+)
+
+#: Jordan's 12 governorates.
+JORDAN_GOVERNORATES = (
+    "Ajloun",
+    "Amman",
+    "Aqaba",
+    "Balqa",
+    "Irbid",
+    "Jerash",
+    "Karak",
+    "Ma'an",
+    "Madaba",
+    "Mafraq",
+    "Tafilah",
+    "Zarqa",
+)
+
+#: country -> its governorates
+COUNTRY_GOVERNORATES: dict[str, tuple[str, ...]] = {
+    "Iraq": IRAQ_GOVERNORATES,
+    "Syria": SYRIA_GOVERNORATES,
+    "Jordan": JORDAN_GOVERNORATES,
+}
+
+#: every governorate of the three countries, and "unknown" (a place no cited page pins to one)
+GOVERNORATES = (*IRAQ_GOVERNORATES, *SYRIA_GOVERNORATES, *JORDAN_GOVERNORATES, "unknown")
 
 #: confirmed: reported as having happened by officials or independent press;
 #: claimed: rests only on a perpetrator's claim, a militia-linked channel, or a low-reliability
@@ -80,6 +128,16 @@ EVENT_CATEGORIES = (
 )
 
 REPORTED_COUNT_KINDS = ("exact", "about", "at_least", "more_than")
-#: Where a published tally counts: Iraq (comparable with the dataset), Iraq and Syria, the wider
-#: region (Syria, Jordan, ...), or a single base (e.g. "al-Asad hit 24 times").
-REPORTED_SCOPES = ("iraq", "iraq_syria", "region", "one_base")
+#: Where a published tally counts: Iraq, Iraq and Syria, the wider region (the Middle East, or
+#: countries the text does not list), a single base (e.g. "al-Asad hit 24 times"), Syria alone,
+#: or Iraq, Syria and Jordan (the fifth pass's scopes).
+REPORTED_SCOPES = ("iraq", "iraq_syria", "region", "one_base", "syria", "iraq_syria_jordan")
+
+#: the countries a tally of each scope counts (``region`` and ``one_base``: none the dataset can
+#: match, so such tallies are never set beside its counts)
+SCOPE_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "iraq": ("Iraq",),
+    "syria": ("Syria",),
+    "iraq_syria": ("Iraq", "Syria"),
+    "iraq_syria_jordan": ("Iraq", "Syria", "Jordan"),
+}

@@ -28,7 +28,7 @@ from analysis.data.load import (
     numbered_rows,
 )
 from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
-from analysis.data.vocabulary import GOVERNORATES
+from analysis.data.vocabulary import IRAQ_GOVERNORATES
 
 #: Columns every feed frame carries after the incident columns.
 FEED_COLUMNS = ("source_dataset", "source_event_id")
@@ -113,7 +113,7 @@ _GOVERNORATE_KEYS: dict[str, str] = {}
 for _canonical, _aliases in _GOVERNORATE_ALIASES.items():
     for _alias in (_canonical, *_aliases):
         _GOVERNORATE_KEYS[_name_key(_alias)] = _canonical
-assert set(_GOVERNORATE_KEYS.values()) == set(GOVERNORATES) - {"unknown"}
+assert set(_GOVERNORATE_KEYS.values()) == set(IRAQ_GOVERNORATES)
 
 
 def normalise_governorate(name: object) -> str:
@@ -339,6 +339,8 @@ def finish(
     """Type ``frame``, order its columns (incident, feed ids, ``extras``), check and label it."""
     frame = frame.copy()
     frame["source_dataset"] = dataset
+    if "country" not in frame:
+        frame["country"] = "Iraq"  # the feeds are fetched for Iraq
     typed = typed_incidents(frame)
     typed["source_event_id"] = typed["source_event_id"].astype("str")
     typed = typed[list(INCIDENT_COLUMNS + FEED_COLUMNS + extras)]

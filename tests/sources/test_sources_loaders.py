@@ -41,7 +41,8 @@ def test_acled_fixture_maps_into_the_incident_schema():
     assert_incident_schema(df, "acled")
     assert df.attrs["rows_read"] == 25
     assert len(df) == 20  # 3 non-ERV Iraqi rows and 2 Syrian rows left out
-    assert df["attack_type"].value_counts().to_dict() == {
+    weapons = df["attack_type"].value_counts()
+    assert weapons[weapons > 0].to_dict() == {
         "rocket": 8,
         "ied": 7,
         "drone": 3,

@@ -1,0 +1,217 @@
+"""How an event brief speaks of a campaign whose rows cover more than Iraq (the 2023-24
+campaign: Iraq, Syria and Jordan): its subject line, and the published tallies beside its rows
+(the coverage sentences and the tally table).
+
+Each comparable tally (:func:`analysis.data.coverage.comparable`) is set beside the dataset's
+confirmed rows and all rows for its dates and countries, with the per-country split: most rows
+in Syria rest on a militia claim the Pentagon confirmed only in its totals.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.briefs.html import Html, link, note_html, paragraphs, reader_table
+from analysis.briefs.wording import fmt_span, words
+from analysis.data.coverage import by_country as coverage_by_country
+
+__all__ = [
+    "SCOPE_WORDS",
+    "campaign_tallies_html",
+    "campaign_tallies_table",
+    "campaign_tally_caveats",
+    "countries_in_words",
+    "subject_html",
+]
+
+#: what a tally's ``scope`` counts, in words
+SCOPE_WORDS = {
+    "iraq": "Iraq",
+    "iraq_syria": "Iraq and Syria",
+    "region": "the region",
+    "one_base": "one base",
+    "syria": "Syria",
+    "iraq_syria_jordan": "Iraq, Syria and Jordan",
+}
+#: the scope a coverage sentence prefers among tallies of the same end date (widest first)
+_SCOPE_ORDER = {"iraq_syria_jordan": 0, "iraq_syria": 1, "syria": 2, "iraq": 3}
+
+
+def countries_in_words(countries: tuple[str, ...]) -> str:
+    """Countries in words: "Iraq, Syria and Jordan"."""
+    return " and ".join(filter(None, [", ".join(countries[:-1]), countries[-1]]))
+
+
+def subject_html(countries: tuple[str, ...], campaign: object | None) -> Html:
+    """The subject line under a brief's title: the countries every count on it includes."""
+    label = getattr(campaign, "label", "campaign")
+    return paragraphs(
+        [
+            f"Subject: attacks on US diplomatic and military sites in "
+            f"{countries_in_words(countries)}, the countries of the {label}. Every count on "
+            "this page includes all of them unless it names one; the maps show each."
+        ],
+        "subject",
+    )
+
+
+def _tallies(n: int, kind: str) -> str:
+    """E.g. "1 comparable tally", "3 comparable tallies"."""
+    return f"{n} {kind} {'tally' if n == 1 else 'tallies'}"
+
+
+def campaign_tally_caveats(
+    t: pd.DataFrame, countries: tuple[str, ...], event_date: pd.Timestamp
+) -> list[str]:
+    """The coverage sentences of an event brief whose campaign's rows cover more than Iraq:
+    the Pentagon tally ending nearest ``event_date`` that the dataset can be compared with (the
+    widest scope on its date), with the confirmed rows and all rows for its dates and countries
+    and the per-country split, then the spread over every comparable tally of ``t`` (rows of
+    :func:`analysis.briefs.lookups.tallies_overlapping`)."""
+    where = countries_in_words(countries)
+    ok = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
+    out = []
+    if len(ok):
+        pentagon = ok[ok["pentagon"].astype(bool)]
+        pick = (pentagon if len(pentagon) else ok).assign(
+            _order=lambda d: d["scope"].map(_SCOPE_ORDER).fillna(9),
+            _gap=lambda d: (d["period_end"] - event_date).abs(),
+        )
+        latest = pick.sort_values(["_gap", "_order", "period_start"], kind="stable").iloc[0]
+        whose = "the Pentagon's tally" if len(pentagon) else "the comparable tally"
+        shares = ok["share_confirmed"]
+        spread = (
+            f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
+            if len(ok) > 1
+            else f"{100 * shares.iloc[0]:.0f}%"
+        )
+        out.append(
+            f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
+            f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in "
+            f"{SCOPE_WORDS.get(latest.scope, latest.scope)}), the dataset holds "
+            f"{latest.dataset_confirmed} confirmed attacks for the same dates and countries "
+            f"({100 * latest.share_confirmed:.0f}%) and {latest.dataset_all} counting "
+            f"claimed and disputed rows too (by country, confirmed (all): "
+            f"{coverage_by_country(latest)}). Over the {_tallies(len(ok), 'comparable')} "
+            f"overlapping the windows the dataset's confirmed count is {spread} of the "
+            "published figure. Most rows in Syria rest on a militia claim the Pentagon "
+            "confirmed only in its totals, so the confirmed count runs below the tallies and "
+            "the count of all rows nearer them (definitions differ: see the table below)."
+        )
+    else:
+        out.append(
+            "No published tally for these dates counts only countries the dataset covers, so "
+            "its coverage cannot be checked here."
+        )
+    others = int((~t["comparable"].astype(bool)).sum())
+    if others:
+        out.append(
+            f"{_tallies(others, 'other published')} for these dates count the wider region "
+            "or a single base; they are listed for reference, not set beside the dataset's "
+            f"counts (the dataset holds attacks in {where} for this campaign)."
+        )
+    return out
+
+
+def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
+    """The comparable tallies (rows of :func:`analysis.briefs.lookups.tallies_overlapping`) as a
+    table: period, scope, published, the dataset's confirmed and all rows, share, the
+    per-country split, what was counted and the source."""
+    rows = []
+    for r in iraq.itertuples(index=False):
+        share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
+        rows.append(
+            [
+                str(fmt_span(r.period_start, r.period_end)),
+                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                f"{words('count_kind', r.count_kind)}{r.reported}",
+                str(r.dataset_confirmed),
+                str(r.dataset_all),
+                str(share),
+                str(coverage_by_country(r)),
+                str(r.what_counted),
+                link(r.source_title, r.source_url),
+            ]
+        )
+    header = [
+        "period",
+        "counts",
+        "published",
+        "dataset (confirmed)",
+        "dataset (all)",
+        "share",
+        "dataset by country, confirmed (all)",
+        "what was counted",
+        "source",
+    ]
+    return reader_table(
+        header,
+        rows,
+        "tallies",
+        numeric=[2, 3, 4, 5],
+        nowrap=[0],
+        text=iraq.drop(columns=["source_url"]).to_string(),
+    )
+
+
+def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
+    """The published tallies of a period in a campaign whose rows cover Iraq, Syria and Jordan
+    (rows of :func:`analysis.data.coverage.compare_with_reported`): each tally whose countries
+    the dataset holds (``ok``), with its scope, the dataset's confirmed and all rows for its
+    dates and countries, the share and the per-country split; then the others, for reference."""
+    out = note_html(
+        "Each tally is set beside the dataset's rows for the same dates and the countries it "
+        "counts (Iraq, Syria, or both). Most rows in Syria rest on a militia claim that the "
+        "Pentagon confirmed only in its totals, so compare both counts with the tallies: "
+        "confirmed rows, and all rows (claimed and disputed too)."
+    )
+    if len(ok):
+        rows = [
+            [
+                str(fmt_span(r.period_start, r.period_end)),
+                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                f"{words('count_kind', r.count_kind)}{r.reported:,}",
+                f"{r.dataset_confirmed:,}",
+                f"{r.dataset_all:,}",
+                "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%",
+                str(coverage_by_country(r)),
+                str(r.what_counted),
+                link(r.source_title, r.source_url),
+            ]
+            for r in ok.itertuples(index=False)
+        ]
+        header = ["period", "counts", "published", "dataset (confirmed)", "dataset (all)"]
+        header += ["share", "dataset by country, confirmed (all)", "what was counted", "source"]
+        out = out + reader_table(
+            header,
+            rows,
+            "tallies",
+            numeric=[2, 3, 4, 5],
+            text=ok.drop(columns=["source_url"]).to_string(),
+        )
+    else:
+        out = out + note_html("No comparable tally covers a period inside this one.")
+    if len(other):
+        rows = [
+            [
+                str(fmt_span(r.period_start, r.period_end)),
+                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                f"{words('count_kind', r.count_kind)}{r.reported:,}",
+                str(r.what_counted),
+                link(r.source_title, r.source_url),
+            ]
+            for r in other.itertuples(index=False)
+        ]
+        out = out + note_html(
+            "For reference only: tallies of the wider region or of one base, so no dataset "
+            "count is set beside them."
+        )
+        header = ["period", "counts", "published", "what was counted", "source"]
+        out = out + reader_table(
+            header,
+            rows,
+            "tallies-reference",
+            numeric=[2],
+            text=other.drop(columns=["source_url"]).to_string(),
+        )
+    return out
