@@ -378,10 +378,13 @@ def download(
     headers: Mapping[str, str] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    check: Callable[[Path, str], str | None] | None = None,
 ) -> Outcome:
     """Download ``url`` to ``dest``: skip if ``dest`` is already complete, resume a ``.part``.
 
-    ``size`` (bytes) and ``md5`` (hex), when given, are checked before the rename; a mismatch
+    ``size`` (bytes) and ``md5`` (hex), when given, are checked before the rename, and so is
+    ``check(file, name)`` (None when the file is fine, else what is wrong, in one line; ``name``
+    is ``dest``'s, for the message), which an existing ``dest`` must pass too; a mismatch
     deletes the download and raises :class:`VerificationError`. Retries per ``policy``; when they
     run out, raises :class:`DownloadError` and keeps the ``.part`` file so the next run resumes.
     ``on_bytes(n)`` is called with each chunk's size (negative when a partial file is dropped),
@@ -390,7 +393,7 @@ def download(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
-        problem = _verify(dest, size, md5)
+        problem = _verify(dest, size, md5) or (check(dest, str(dest)) if check else None)
         if problem is None:
             return Outcome(dest, "skipped", 0)
         dest.unlink()  # a stale or damaged copy: fetch it again
@@ -408,7 +411,7 @@ def download(
     )
     if not part.exists():
         part.touch()
-    problem = _verify(part, size, md5)
+    problem = _verify(part, size, md5) or (check(part, str(dest)) if check else None)
     if problem is not None:
         part.unlink()
         raise VerificationError(f"{url}: {problem}; the download was deleted")
