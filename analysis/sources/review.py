@@ -143,20 +143,36 @@ def queue_lock(data_dir: Path | str | None = None, *, wait: float = 60.0) -> Ite
 
 
 def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
-    """The rows of one of the queue's tables ([] when it does not exist yet)."""
+    """The rows of one of the queue's tables ([] when it does not exist yet). A byte that is not
+    UTF-8 (a Latin-1 edit) or a row the csv module cannot read is a :class:`DataError` naming
+    the file and the line."""
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
-                raise DataError(
-                    f"{path}: header is not {', '.join(columns)}",
-                    path=path,
-                    line=1,
-                    field="(header)",
-                )
-            return [{c: (row.get(c) or "") for c in columns} for row in reader]
+        data = path.read_bytes()
     except FileNotFoundError:
         return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}, {exc.reason}); "
+            "save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
+            raise DataError(
+                f"{path}: header is not {', '.join(columns)}",
+                path=path,
+                line=1,
+                field="(header)",
+            )
+        return [{c: (row.get(c) or "") for c in columns} for row in reader]
+    except csv.Error as exc:
+        line = reader.line_num
+        raise DataError(f"{path}:{line}: unreadable CSV: {exc}", path=path, line=line) from None
 
 
 def _text(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> str:
