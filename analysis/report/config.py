@@ -38,7 +38,6 @@ import csv
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from typing import Any
 import yaml
 
 from analysis.errors import ConfigError
+from analysis.params import printable_line
 
 #: parameters whose values are event ids (one, or a list) in political_events.csv
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
@@ -377,15 +377,7 @@ CHOICES: dict[str, Choice] = {
 
 def _check_text(value: str, what: str) -> None:
     """Text in a config: one line of printable characters, at most :data:`MAX_TEXT` long."""
-    if len(value) > MAX_TEXT:
-        raise ConfigError(f"{what} is {len(value)} characters long; at most {MAX_TEXT} are read")
-    bad = next((c for c in value if unicodedata.category(c)[0] == "C" or c in "\u2028\u2029"), None)
-    if bad is not None:
-        kind = unicodedata.name(bad, "") or "a control character"
-        raise ConfigError(
-            f"{what} must be one line of printable text: it holds U+{ord(bad):04X} ({kind}), "
-            f"got {_shown(value)}"
-        )
+    printable_line(what, value, max_length=MAX_TEXT, error=ConfigError)
 
 
 def _texts(value: Any) -> Iterable[str]:

@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from analysis import params
 from analysis.atomic import lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.raw import FEEDS, feed_files, in_scope, load_feed
@@ -415,6 +416,7 @@ def _one_line(name: str, value: object, *, required: bool = True) -> str:
         raise ParameterError(f"{name} holds a newline or another control character")
     if len(text) > MAX_TEXT:
         raise ParameterError(f"{name} is longer than {MAX_TEXT} characters")
+    params.printable_line(name, text)  # zero-width, right-to-left override, ...: the config's rule
     return text.strip()
 
 
