@@ -10,6 +10,7 @@ config check and the explorer all call these, so a rule is written once.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "number",
     "one_of",
     "positive",
+    "printable_line",
     "probability",
     "seed",
     "seed_or_fresh",
@@ -198,3 +200,29 @@ def seed_or_fresh(value: object, name: str = "seed") -> int:
     if checked is None:
         return int(np.random.SeedSequence().entropy % 2**63)
     return checked
+
+
+def printable_line(
+    what: str,
+    value: str,
+    *,
+    max_length: int | None = None,
+    error: type[ParameterError] = ParameterError,
+) -> str:
+    """``value`` when it is one line of printable text of at most ``max_length`` characters,
+    else ``error`` saying which character: no character of Unicode category C (controls,
+    newlines, format characters such as zero-width spaces and right-to-left overrides, private
+    use, unassigned) and no line or paragraph separator. ``what`` names the text in the message
+    ("<what> must be one line of printable text: it holds U+202E (RIGHT-TO-LEFT OVERRIDE), ...").
+    The one rule for text a person gives that ends up on a page (the briefs config, a review)."""
+    if max_length is not None and len(value) > max_length:
+        raise error(f"{what} is {len(value)} characters long; at most {max_length} are read")
+    bad = next((c for c in value if unicodedata.category(c)[0] == "C" or c in "\u2028\u2029"), None)
+    if bad is not None:
+        kind = unicodedata.name(bad, "") or "a control character"
+        shown = repr(value if len(value) <= 80 else value[:77] + "...")
+        raise error(
+            f"{what} must be one line of printable text: it holds U+{ord(bad):04X} ({kind}), "
+            f"got {shown}"
+        )
+    return value

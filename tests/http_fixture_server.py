@@ -41,6 +41,8 @@ class FixtureServer:
     slow_seconds: float = 1.0
     trickle_seconds: float = 0.05
     url: str = ""
+    #: connections accepted (a refused redirect must not open one)
+    connections: int = 0
     #: set when the server stops: a silent or trickling answer ends then
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -167,17 +169,24 @@ PORTAL_PAGE = (
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    state: FixtureServer
+
+    def verify_request(self, request: object, client_address: object) -> bool:
+        self.state.connections += 1
+        return True
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that timed out and hung up is expected here
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[FixtureServer]:
-    """A FixtureServer listening on 127.0.0.1 (a free port) until the block ends."""
+def serving(host: str = "127.0.0.1") -> Iterator[FixtureServer]:
+    """A FixtureServer listening on ``host`` (a loopback address; a free port) until the block
+    ends."""
     state = FixtureServer()
-    httpd = _QuietServer(("127.0.0.1", 0), _make_handler(state))
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd = _QuietServer((host, 0), _make_handler(state))
+    httpd.state = state
+    state.url = f"http://{host}:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

@@ -39,7 +39,6 @@ import csv
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ import yaml
 
 from analysis import params
 from analysis.errors import ConfigError, ParameterError
+from analysis.params import printable_line
 
 #: parameters whose values are event ids (one, or a list) in political_events.csv
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
@@ -413,15 +413,7 @@ def _declared_checks(notebook: Path) -> dict[str, Check]:
 
 def _check_text(value: str, what: str) -> None:
     """Text in a config: one line of printable characters, at most :data:`MAX_TEXT` long."""
-    if len(value) > MAX_TEXT:
-        raise ConfigError(f"{what} is {len(value)} characters long; at most {MAX_TEXT} are read")
-    bad = next((c for c in value if unicodedata.category(c)[0] == "C" or c in "\u2028\u2029"), None)
-    if bad is not None:
-        kind = unicodedata.name(bad, "") or "a control character"
-        raise ConfigError(
-            f"{what} must be one line of printable text: it holds U+{ord(bad):04X} ({kind}), "
-            f"got {_shown(value)}"
-        )
+    printable_line(what, value, max_length=MAX_TEXT, error=ConfigError)
 
 
 def _texts(value: Any) -> Iterable[str]:

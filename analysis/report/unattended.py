@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -158,18 +159,53 @@ def append_log(site: Path, entry: RunLog) -> None:
             os.close(fd)
 
 
-def read_log(site: Path) -> list[dict[str, Any]]:
-    """Every run logged in ``site/runs.jsonl``, oldest first (a damaged line is skipped)."""
+#: the JSON type of each field of a logged run (a field may be missing: older logs lack some)
+_LOG_TYPES: dict[str, type | tuple[type, ...]] = {
+    "start": str, "end": str, "as_of": str, "status": str, "error": str, "exit_code": int,
+    "fetched": list, "notes": list, "rebuilt": dict, "skipped": dict, "failed": dict,
+    "seconds": dict,
+}  # fmt: skip
+
+
+def _log_problem(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """(the run, "") for a good line of the log, else (None, what is wrong with it)."""
     try:
-        lines = (site / RUN_LOG).read_text(encoding="utf-8").splitlines()
+        run = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except ValueError:
+        return None, "not JSON"
+    if not isinstance(run, dict):
+        return None, f"a JSON {type(run).__name__}, not an object"
+    for key, kind in _LOG_TYPES.items():
+        if key in run and (not isinstance(run[key], kind) or isinstance(run[key], bool)):
+            return None, f"field {key!r} is a {type(run[key]).__name__}"
+    return run, ""
+
+
+def read_log(site: Path, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Every run logged in ``site/runs.jsonl``, oldest first. A damaged line (not UTF-8, not
+    JSON, not an object, a field of the wrong type) is skipped with a warning naming the file
+    and the line, given to ``warn`` (default: a ``warning:`` line on stderr)."""
+    path = site / RUN_LOG
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
         return []
+    if warn is None:
+
+        def warn(text: str) -> None:
+            print(f"warning: {text}", file=sys.stderr)
+
     runs = []
-    for line in lines:
-        try:
-            runs.append(json.loads(line))
-        except ValueError:
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
             continue
+        run, problem = _log_problem(raw)
+        if run is None:
+            warn(f"{path}:{number}: {problem}; line skipped")
+        else:
+            runs.append(run)
     return runs
 
 

@@ -8,7 +8,6 @@ feed's own id, as text) and any feed-specific extras. Columns a feed cannot fill
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
 import zipfile
@@ -29,6 +28,7 @@ from analysis.data.load import (
 )
 from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
 from analysis.data.vocabulary import IRAQ_GOVERNORATES
+from analysis.sources.bounded import open_bounded_text
 
 #: Columns every feed frame carries after the incident columns.
 FEED_COLUMNS = ("source_dataset", "source_event_id")
@@ -170,20 +170,17 @@ class RowsRead(NamedTuple):
 def open_text(path: Path) -> Iterator[IO[str]]:
     """Open a text file, or the first ``.csv`` member of a zip, BOM-stripped, raw newlines.
 
-    ``newline=""`` lets the csv module handle Windows line ends and quoted line breaks.
+    ``newline=""`` lets the csv module handle Windows line ends and quoted line breaks. Read
+    within the bounds of :mod:`analysis.sources.bounded` (a line, the file uncompressed).
     """
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-            if not names:
+            if not any(n.lower().endswith(".csv") for n in zf.namelist()):
                 raise DataValidationError(
                     path, [Problem(1, "(file)", "zip archive holds no .csv file")]
                 )
-            with zf.open(names[0]) as raw:
-                yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield fh
+    with open_bounded_text(path, member_suffix=".csv") as fh:
+        yield fh
 
 
 def read_rows(

@@ -49,6 +49,7 @@ import pyarrow.csv as pacsv
 from analysis.data.load import DataValidationError, Problem
 from analysis.data.schema import URL_RE
 from analysis.errors import ParameterError
+from analysis.sources.bounded import open_bounded
 from analysis.sources.common import actor_from_text, finish, normalise_governorate
 
 _ACTOR = (
@@ -204,13 +205,13 @@ def files_in(path: Path | str) -> list[Path]:
 
 
 def _open_binary(path: Path, stack: ExitStack):
+    """``path`` or its zip's first member, read within :mod:`analysis.sources.bounded`'s bounds
+    (a line, the file uncompressed), so a zip bomb of one endless line is refused."""
     if zipfile.is_zipfile(path):
-        zf = stack.enter_context(zipfile.ZipFile(path))
-        names = [n for n in zf.namelist() if not n.endswith("/")]
-        if not names:
-            raise DataValidationError(path, [Problem(1, "(file)", "zip archive is empty")])
-        return stack.enter_context(zf.open(names[0]))
-    return stack.enter_context(path.open("rb"))
+        with zipfile.ZipFile(path) as zf:
+            if not any(not n.endswith("/") for n in zf.namelist()):
+                raise DataValidationError(path, [Problem(1, "(file)", "zip archive is empty")])
+    return stack.enter_context(open_bounded(path))
 
 
 _TAB, _LF, _CR, _I, _Z = 9, 10, 13, ord("I"), ord("Z")

@@ -20,7 +20,10 @@ row is refused with the reason and nothing is written. :func:`reject` records a 
 Both append to ``data/review/decisions.csv`` (committed with ``data/``), and a decided candidate
 never comes back. Every change happens under one lock (an ``flock`` on
 ``data/review/.lock``, released by the operating system if the process dies) and every file is
-replaced atomically, so two reviewers at once cannot corrupt the tables.
+replaced atomically, so two reviewers at once cannot corrupt the tables. An accept writes the
+addition first and the decision last, so one killed in between leaves an addition with no
+decision: the next review command that takes the lock (accept, reject, refresh) finishes it
+(the build again, then the decision), and retrying that accept says it is done.
 
 This module sits with the feeds (``analysis.sources``): it needs the reconciliation (a feed
 module) and the curation build (``analysis.data``), both at or below this layer; the report
@@ -45,6 +48,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from analysis import params
 from analysis.atomic import lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.raw import FEEDS, feed_files, in_scope, load_feed
@@ -143,20 +147,36 @@ def queue_lock(data_dir: Path | str | None = None, *, wait: float = 60.0) -> Ite
 
 
 def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
-    """The rows of one of the queue's tables ([] when it does not exist yet)."""
+    """The rows of one of the queue's tables ([] when it does not exist yet). A byte that is not
+    UTF-8 (a Latin-1 edit) or a row the csv module cannot read is a :class:`DataError` naming
+    the file and the line."""
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
-                raise DataError(
-                    f"{path}: header is not {', '.join(columns)}",
-                    path=path,
-                    line=1,
-                    field="(header)",
-                )
-            return [{c: (row.get(c) or "") for c in columns} for row in reader]
+        data = path.read_bytes()
     except FileNotFoundError:
         return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}, {exc.reason}); "
+            "save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
+            raise DataError(
+                f"{path}: header is not {', '.join(columns)}",
+                path=path,
+                line=1,
+                field="(header)",
+            )
+        return [{c: (row.get(c) or "") for c in columns} for row in reader]
+    except csv.Error as exc:
+        line = reader.line_num
+        raise DataError(f"{path}:{line}: unreadable CSV: {exc}", path=path, line=line) from None
 
 
 def _text(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> str:
@@ -268,6 +288,7 @@ def refresh(
 
     data_dir = _data_dir(data_dir)
     with queue_lock(data_dir, wait=wait):
+        _finish_interrupted(data_dir)
         curated = load_incidents(data_dir / "incidents.csv")
         decided = {d["candidate_id"] for d in read_decisions(data_dir)}
         frames, status = {}, []
@@ -399,6 +420,7 @@ def _one_line(name: str, value: object, *, required: bool = True) -> str:
         raise ParameterError(f"{name} holds a newline or another control character")
     if len(text) > MAX_TEXT:
         raise ParameterError(f"{name} is longer than {MAX_TEXT} characters")
+    params.printable_line(name, text)  # zero-width, right-to-left override, ...: the config's rule
     return text.strip()
 
 
@@ -443,6 +465,53 @@ def _decide(data_dir: Path, candidate: dict[str, str], decision: dict[str, str])
     write_atomic(folder / DECISIONS, _text(DECISION_COLUMNS, decisions))
     rest = [r for r in read_candidates(data_dir) if r["candidate_id"] != candidate["candidate_id"]]
     write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+
+
+#: the ``reason`` of an accepted decision a later command recorded (:func:`_finish_interrupted`)
+FINISHED_LATER = "accept interrupted after incident_additions.csv was written; finished later"
+
+
+def _finish_interrupted(
+    data_dir: Path, shared_dir: Path | None = None, now: dt.datetime | None = None
+) -> dict[str, str]:
+    """Finish what a review command killed half-way left, under the lock; returns the candidates
+    whose accept it finished, with their incident ids.
+
+    :func:`accept` writes, in order, ``incident_additions.csv``, ``data/*.csv`` (the build),
+    ``decisions.csv``, ``candidates.csv``; each write is atomic, so a kill leaves a prefix. An
+    addition whose candidate has no decision is an accept that was killed: the build is run
+    again (it is deterministic) and the decision recorded (its source from the addition row,
+    its ``reason`` :data:`FINISHED_LATER`). A candidate still queued with a decision is taken
+    out of the queue. Nothing to do when the tables agree (the usual case: two reads)."""
+    from analysis.data.curate import ADDITION_COLUMNS, ADDITIONS, SHARED_DIR, build, incident_id
+
+    additions = _read(data_dir / "curation" / ADDITIONS, ADDITION_COLUMNS)
+    decisions = read_decisions(data_dir)
+    decided = {d["candidate_id"] for d in decisions}
+    killed = [a for a in additions if a["candidate_id"] and a["candidate_id"] not in decided]
+    queued = read_candidates(data_dir)
+    if not killed and not any(c["candidate_id"] in decided for c in queued):
+        return {}
+    finished = {a["candidate_id"]: incident_id(a) for a in killed}
+    if killed:
+        build(shared_dir or SHARED_DIR, data_dir, curation_dir=data_dir / "curation")
+        decisions += [
+            {
+                **{c: a[c] for c in ("candidate_id", "feed", "feed_id", "date")},
+                "decision": "accepted",
+                "incident_id": finished[a["candidate_id"]],
+                "reason": FINISHED_LATER,
+                "source_title": a["source_title"],
+                "source_url": a["source_url"],
+                "decided_at": _now(now),
+            }
+            for a in killed
+        ]
+        write_atomic(review_dir(data_dir) / DECISIONS, _text(DECISION_COLUMNS, decisions))
+    done = decided | set(finished)
+    rest = [c for c in queued if c["candidate_id"] not in done]
+    write_atomic(review_dir(data_dir) / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+    return finished
 
 
 @dataclass(frozen=True)
@@ -530,6 +599,9 @@ def accept(
     if target_name is not None:
         target_name = _one_line("--target-name", target_name)
     with queue_lock(data_dir, wait=wait):
+        finished = _finish_interrupted(data_dir, shared_dir, now)
+        if cid in finished:  # this very accept, killed before: done now, with its first source
+            return Accepted(cid, finished[cid], len(load_incidents(data_dir / "incidents.csv")))
         candidate = _pending(data_dir, cid)
         if candidate["feed"] == "acled" and description is None:
             raise ParameterError(
@@ -608,6 +680,7 @@ def reject(
     data_dir = _data_dir(data_dir)
     reason = _one_line("--reason", reason)
     with queue_lock(data_dir, wait=wait):
+        _finish_interrupted(data_dir, now=now)
         candidate = _pending(data_dir, cid)
         decision = {
             **{c: candidate[c] for c in ("candidate_id", "feed", "feed_id", "date")},

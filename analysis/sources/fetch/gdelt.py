@@ -3,8 +3,10 @@
 GDELT publishes ``masterfilelist.txt``: one line per file, ``<size> <md5> <url>``. The fetcher
 reads it (streamed, keeping only the export files in the range), saves that selection as
 ``manifest_<start>_<end>.txt`` beside the downloads, and downloads each ``YYYYMMDDHHMMSS.export.
-CSV.zip`` into the output folder, checking size and MD5. Files already present and correct are
-skipped, so an interrupted run resumes where it stopped. Dates are GDELT's file timestamps (UTC).
+CSV.zip`` into the output folder, checking size, MD5 and the bounds of
+:mod:`analysis.sources.bounded` (a zip bomb is deleted, never kept). Files already present
+and correct are skipped, so an interrupted run resumes where it stopped. Dates are GDELT's file
+timestamps (UTC).
 
 What the server sends is checked before anything is kept: an HTML page (a captive portal
 answering 200), an empty answer, or a body whose lines are mostly not ``<size> <md5> <url>`` is
@@ -26,6 +28,7 @@ from typing import Any
 
 from analysis.atomic import write_atomic
 from analysis.errors import ParameterError
+from analysis.sources.bounded import check_file
 from analysis.sources.fetch.http import (
     DEFAULT_POLICY,
     DownloadError,
@@ -258,6 +261,7 @@ def fetch(
                     md5=f.md5,
                     policy=policy,
                     on_bytes=bar.update,
+                    check=check_file,
                 )
             except DownloadError as exc:  # includes VerificationError (size, MD5)
                 report.failed[f.name] = str(exc)

@@ -11,9 +11,12 @@ never kept.
 Every request is one *attempt* bounded as a whole by ``Policy.timeout``: connecting, the headers
 and every read of the body share one deadline (:class:`_Deadline`), so a server that trickles a
 byte a second, or goes silent, ends the attempt on time instead of holding it open read by read.
-An answer that is an HTML page where a data file was asked for (a captive portal, a proxy's login
-page, answered with status 200) is refused (:class:`UnexpectedContentError`), never kept. Every
-error message is one line.
+A redirect is followed only on the feed's own host: the same host name and port (``host`` is
+``hostname:port``: another port on the same machine is another server), or an ``http`` to
+``https`` upgrade of the same name; a redirect elsewhere is :class:`RedirectRefused`, naming both
+hosts, before any connection to the other. An answer that is an HTML page where a data file was
+asked for (a captive portal, a proxy's login page, answered with status 200) is refused
+(:class:`UnexpectedContentError`), never kept. Every error message is one line.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -169,8 +173,11 @@ class _Deadline:
         return left
 
     def open(self, request: urllib.request.Request) -> Any:
-        """``urlopen(request)`` on connections this deadline watches (redirects included)."""
-        opener = urllib.request.build_opener(_HTTPHandler(self), _HTTPSHandler(self))
+        """``urlopen(request)`` on connections this deadline watches (redirects included, on
+        the request's own host only: :class:`_SameHostRedirects`)."""
+        opener = urllib.request.build_opener(
+            _HTTPHandler(self), _HTTPSHandler(self), _SameHostRedirects()
+        )
         return opener.open(request, timeout=self.left())
 
 
@@ -217,6 +224,48 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(
             functools.partial(_WatchedHTTPS, deadline=self._deadline), req, context=self._context
         )
+
+
+def host_of(url: str) -> str:
+    """``hostname:port`` of ``url`` (lower case; the scheme's port when none is given)."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def same_host(url: str, target: str) -> bool:
+    """Whether a redirect from ``url`` to ``target`` stays on ``url``'s host: the same host name
+    and port (not from ``https`` down to ``http``), or the same host name from ``http`` on port 80
+    to ``https`` on 443 (an upgrade). Another name or address, or another port, is not."""
+    old, new = urllib.parse.urlsplit(url), urllib.parse.urlsplit(target)
+    old_scheme, new_scheme = old.scheme.lower(), new.scheme.lower()
+    if host_of(url) == host_of(target):
+        return not (old_scheme == "https" and new_scheme == "http")
+    upgrade = host_of(url).endswith(":80") and host_of(target).endswith(":443")
+    return (
+        upgrade
+        and (old_scheme, new_scheme) == ("http", "https")
+        and (old.hostname or "").lower() == (new.hostname or "").lower()
+    )
+
+
+class RedirectRefused(DownloadError):
+    """The server redirected to another host (:func:`same_host`); not followed, not retried,
+    no connection made to that host."""
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib's redirect handling (loops and too many redirects are an HTTP error), refusing a
+    redirect off the host of the request (each hop is checked, so off the feed's host)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if not same_host(req.full_url, newurl):
+            fp.close()
+            raise RedirectRefused(
+                f"{req.full_url}: redirected (HTTP {code}) from host {host_of(req.full_url)} "
+                f"to another host, {host_of(newurl)} ({newurl}): not followed, nothing was kept"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def attempt(seconds: float, call: Callable[[_Deadline], _T]) -> _T:
@@ -378,10 +427,13 @@ def download(
     headers: Mapping[str, str] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    check: Callable[[Path, str], str | None] | None = None,
 ) -> Outcome:
     """Download ``url`` to ``dest``: skip if ``dest`` is already complete, resume a ``.part``.
 
-    ``size`` (bytes) and ``md5`` (hex), when given, are checked before the rename; a mismatch
+    ``size`` (bytes) and ``md5`` (hex), when given, are checked before the rename, and so is
+    ``check(file, name)`` (None when the file is fine, else what is wrong, in one line; ``name``
+    is ``dest``'s, for the message), which an existing ``dest`` must pass too; a mismatch
     deletes the download and raises :class:`VerificationError`. Retries per ``policy``; when they
     run out, raises :class:`DownloadError` and keeps the ``.part`` file so the next run resumes.
     ``on_bytes(n)`` is called with each chunk's size (negative when a partial file is dropped),
@@ -390,7 +442,7 @@ def download(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
-        problem = _verify(dest, size, md5)
+        problem = _verify(dest, size, md5) or (check(dest, str(dest)) if check else None)
         if problem is None:
             return Outcome(dest, "skipped", 0)
         dest.unlink()  # a stale or damaged copy: fetch it again
@@ -408,7 +460,7 @@ def download(
     )
     if not part.exists():
         part.touch()
-    problem = _verify(part, size, md5)
+    problem = _verify(part, size, md5) or (check(part, str(dest)) if check else None)
     if problem is not None:
         part.unlink()
         raise VerificationError(f"{url}: {problem}; the download was deleted")
