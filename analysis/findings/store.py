@@ -1,0 +1,106 @@
+"""The build's findings table, computed once per data and code version and read by every page.
+
+Fitting every campaign's events together takes tens of seconds, so no page fits them itself:
+:func:`build` computes the table once for a data folder (or finds it in the cache, keyed by the
+hashes of the data files it reads and of the ``analysis`` package's source) and :func:`table`
+is what a page calls. The runner builds it before any kernel starts and hands kernels its path
+in ``$ESCALATION_FINDINGS``; a notebook run by hand (JupyterLab) builds or reuses the cached one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import paths
+from analysis.atomic import write_atomic
+from analysis.findings.campaigns import BUILD_COLUMNS, campaign_findings, write_findings
+
+__all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "row", "table"]
+
+#: set by the runner for every kernel: the path of this build's findings.csv
+FINDINGS_ENV = "ESCALATION_FINDINGS"
+#: where computed tables are kept, one file per cache key (git-ignored)
+CACHE_DIR = paths.ROOT / "reports" / ".build" / "findings"
+#: the data files a findings table is computed from
+INPUT_FILES = ("incidents.csv", "political_events.csv")
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _source_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(_PACKAGE.rglob("*.py")):
+        if "__pycache__" in p.parts:
+            continue
+        h.update(p.relative_to(_PACKAGE).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_key(data_dir: Path | str | None = None) -> str:
+    """16 hex digits naming one findings table: the bytes of :data:`INPUT_FILES` in
+    ``data_dir`` (default: the data folder) and the package's source."""
+    folder = Path(data_dir) if data_dir is not None else paths.data_dir()
+    h = hashlib.sha256()
+    for name in INPUT_FILES:
+        h.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    h.update(_source_hash().encode())
+    return h.hexdigest()[:16]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    frame["date"] = pd.to_datetime(frame["date"])
+    for col in ("group", "joint_grade", "not_graded_reason", "campaign", "label", "sentence"):
+        if col in frame:
+            frame[col] = frame[col].fillna("").astype(str)
+    return frame[[c for c in BUILD_COLUMNS if c in frame.columns]]
+
+
+def build(data_dir: Path | str | None = None, *, cache_dir: Path | str | None = None) -> Path:
+    """The path of the findings table (``findings.csv``, with ``findings.json`` beside it) for
+    the data in ``data_dir``: from the cache when its key is there, else computed now (once,
+    under a lock, so parallel callers wait for the first) and stored."""
+    from analysis.data import load_events, load_incidents
+
+    folder = Path(data_dir) if data_dir is not None else paths.data_dir()
+    key = cache_key(folder)
+    where = Path(cache_dir) if cache_dir is not None else CACHE_DIR
+    target = where / key
+    csv = target / "findings.csv"
+    if csv.is_file():
+        return csv
+    where.mkdir(parents=True, exist_ok=True)
+    with open(where / ".lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel callers wait for the first to compute
+        if csv.is_file():
+            return csv
+        incidents = load_incidents(folder / "incidents.csv")
+        events = load_events(folder / "political_events.csv")
+        found = campaign_findings(incidents, events)
+        target.mkdir(parents=True, exist_ok=True)
+        write_findings(found, target)
+        write_atomic(target / "key", key + "\n")
+    return csv
+
+
+def table(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The findings table a page reads: this build's (``$ESCALATION_FINDINGS``) when the runner
+    set it, else :func:`build` for ``data_dir``. One row per event (columns
+    :data:`analysis.findings.campaigns.BUILD_COLUMNS`)."""
+    given = os.environ.get(FINDINGS_ENV)
+    path = Path(given) if given and data_dir is None else build(data_dir)
+    return _read(path)
+
+
+def row(event_id: str, findings: pd.DataFrame | None = None) -> dict[str, Any]:
+    """One event's findings row as a dict (KeyError naming the event when it has none)."""
+    found = table() if findings is None else findings
+    hit = found[found["event_id"] == event_id]
+    if hit.empty:
+        raise KeyError(f"no findings row for event {event_id!r}")
+    return hit.iloc[0].to_dict()
