@@ -140,7 +140,9 @@ def _table_markup(
     """
     numeric, nowrap = set(numeric), set(nowrap)
     head = "".join(
-        f'<th class="num">{esc(h)}</th>' if i in numeric else f"<th>{esc(h)}</th>"
+        f'<th class="num" scope="col">{esc(h)}</th>'
+        if i in numeric
+        else f'<th scope="col">{esc(h)}</th>'
         for i, h in enumerate(header)
     )
     body = "".join(

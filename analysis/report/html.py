@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
+
 TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "brief" / "brief.css").read_text(encoding="utf-8")
 #: output MIME types that can carry script; they are dropped before export
@@ -77,6 +79,8 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
         return value.startswith("data:image/")
     if tag == "img" and name in {"alt", "width", "height"}:
         return True
+    if tag == "th" and name == "scope":
+        return value in {"col", "row", "colgroup", "rowgroup"}
     return tag in {"td", "th"} and name in {"colspan", "rowspan"}
 
 
@@ -118,36 +122,54 @@ def _exporter() -> Any:
 
 
 def _row(label: str, value: str) -> str:
-    return f"<tr><th>{html.escape(label)}</th><td><code>{html.escape(value)}</code></td></tr>"
+    return (
+        f'<tr><th scope="row">{html.escape(label)}</th>'
+        f"<td><code>{html.escape(value)}</code></td></tr>"
+    )
 
 
-def provenance_html(provenance: Mapping[str, Any]) -> str:
+#: the provenance rows after the data and parameters: (label, key), shown when present
+PROVENANCE_ROWS = [
+    ("analysis version", "version"),
+    ("git commit", "commit"),
+    ("analysis source hash", "source_hash"),
+    ("notebook", "notebook"),
+    ("build key", "key"),
+]
+BRIEF_PROVENANCE = (
+    "Everything this brief was built from. The same data, parameters and code give the "
+    "same numbers and charts."
+)
+
+
+def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE) -> str:
     """The provenance block: data files and hashes, parameters, code version, packages, time.
 
-    Every value is escaped. This is the only place a brief carries a timestamp.
+    Every value is escaped. This is the only place a brief carries a timestamp. A key missing
+    from ``provenance`` leaves its row out (the review page has no notebook, key or time).
     """
-    rows = [_row("data folder", provenance.get("data_dir", ""))]
+    rows = [_row("data folder", provenance["data_dir"])] if "data_dir" in provenance else []
     rows += [_row(f"data: {name} (SHA-256)", digest) for name, digest in provenance["data"].items()]
-    rows += [_row(f"parameter: {k}", repr(v)) for k, v in provenance["parameters"].items()]
-    rows += [
-        _row("analysis version", provenance["version"]),
-        _row("git commit", provenance["commit"]),
-        _row("analysis source hash", provenance["source_hash"]),
-        _row("notebook", provenance["notebook"]),
-        _row("build key", provenance["key"]),
-    ]
-    rows += [_row(f"package: {k}", v) for k, v in provenance["packages"].items()]
-    rows.append(_row("built at (UTC)", provenance["built_at"]))
+    rows += [_row(f"parameter: {k}", repr(v)) for k, v in provenance.get("parameters", {}).items()]
+    rows += [_row(label, provenance[key]) for label, key in PROVENANCE_ROWS if key in provenance]
+    rows += [_row(f"package: {k}", v) for k, v in provenance.get("packages", {}).items()]
+    if "built_at" in provenance:
+        rows.append(_row("built at (UTC)", provenance["built_at"]))
     return (
         '<section class="escalation-provenance" id="provenance"><h2>Provenance</h2>'
-        "<p>Everything this brief was built from. The same data, parameters and code give the "
-        "same numbers and charts.</p>"
-        f"<table>{''.join(rows)}</table></section>"
+        f"<p>{html.escape(intro)}</p><table>"
+        f'<caption class="{HIDDEN}">Provenance: data, parameters, code and packages</caption>'
+        f"{''.join(rows)}</table></section>"
     )
 
 
 def export(nb: Any, *, title: str, provenance: Mapping[str, Any]) -> str:
-    """The executed notebook ``nb`` as a self-contained HTML page titled ``title``."""
+    """The executed notebook ``nb`` as a self-contained HTML page titled ``title``, described
+    (meta description) by its glued headline, else its title; made accessible
+    (:func:`analysis.report.a11y.accessible`)."""
+    from analysis.report.glue import read_glued
+
+    headline = str(read_glued(nb).get("headline") or "") or title
     nb = clean(nb)
     nb.metadata["title"] = title
     resources = {
@@ -157,7 +179,8 @@ def export(nb: Any, *, title: str, provenance: Mapping[str, Any]) -> str:
             "key": provenance.get("key", ""),
             "index_href": "index.html",
             "provenance_html": provenance_html(provenance),
+            "head": f"{description_meta(headline)}\n{FAVICON}",
         }
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return body
+    return accessible(body, caption=title)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from analysis.report.html import CSS
+from analysis.report.a11y import FAVICON, accessible, description_meta
+from analysis.report.html import CSS, provenance_html
 
 MANIFEST = "manifest.json"
 ARCHIVE = "archive"
@@ -221,6 +222,14 @@ def _index_table(rows: list[str]) -> str:
 </table>"""
 
 
+#: the index's meta description
+INDEX_DESCRIPTION = (
+    "How the tempo of attacks on US diplomatic and military sites in Iraq changed around "
+    "political events, campaign by campaign: one brief per event and per analysis, with its "
+    "data, parameters and code version."
+)
+
+
 def index_html(
     manifest: Mapping[str, Any],
     order: list[str],
@@ -275,12 +284,14 @@ def index_html(
     body = "\n".join(sections) or _index_table(
         ['<tr><td colspan="6">No briefs published yet.</td></tr>']
     )
-    return f"""<!DOCTYPE html>
+    return accessible(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Attack tempo briefs</title>
+{description_meta(INDEX_DESCRIPTION)}
+{FAVICON}
 <link rel="alternate" type="application/atom+xml" title="Attack tempo briefs" href="feed.xml">
 <style>
 {CSS}
@@ -298,7 +309,7 @@ feed</a>.</p>
 </main>
 </body>
 </html>
-"""
+""")
 
 
 # --- the feeds' review queue (analysis.sources.review) ---------------------------------------
@@ -342,10 +353,37 @@ def queue_status_html(status: Any, stale_days: int = 14) -> str:
     return f'<p class="{cls}">Review queue: {queue}. {fresh}</p>'
 
 
+REVIEW_DESCRIPTION = (
+    "Incidents reported by coded feeds (ACLED, UCDP, GDELT) that no curated row matches, "
+    "waiting for a person to find a public source before any brief counts them."
+)
+REVIEW_PROVENANCE = (
+    "What this page was built from. The same candidates give the same page; the briefs do not "
+    "count them."
+)
+
+
+def review_provenance(candidates: list[Mapping[str, str]], status: Any) -> dict[str, Any]:
+    """The review page's provenance: the SHA-256 of the candidates it lists (as text: the same
+    queue gives the same page, so republishing stays a no-op), the queue's dates, the version."""
+    import hashlib
+
+    from analysis import __version__
+
+    listed = json.dumps(list(candidates), sort_keys=True, ensure_ascii=False, default=str)
+    data = {"review candidates": hashlib.sha256(listed.encode("utf-8")).hexdigest()}
+    parameters: dict[str, Any] = {"candidates listed (most)": REVIEW_LIMIT}
+    if status is not None:
+        parameters["newest curated incident"] = str(status.newest_curated or "none")
+        parameters["newest feed event"] = str(status.newest_feed or "none")
+    return {"data": data, "parameters": parameters, "version": __version__}
+
+
 def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
     """The review page: the waiting candidates, newest first (at most :data:`REVIEW_LIMIT`),
-    with the nearest curated row and its match score. Every feed text is escaped; a feed URL
-    is a link only when it is http(s)."""
+    with the nearest curated row and its match score, and its provenance
+    (:func:`review_provenance`). Every feed text is escaped; a feed URL is a link only when it
+    is http(s)."""
     rows = []
     for c in candidates[:REVIEW_LIMIT]:
         e = {k: html.escape(str(v or "")) for k, v in c.items()}
@@ -375,12 +413,15 @@ def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
     note = f"<p>{more} older candidates are not shown; list them all with the command.</p>" * (
         more > 0
     )
-    return f"""<!DOCTYPE html>
+    provenance = provenance_html(review_provenance(candidates, status), REVIEW_PROVENANCE)
+    return accessible(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Review queue: feed incidents to check</title>
+{description_meta(REVIEW_DESCRIPTION)}
+{FAVICON}
 <style>
 {CSS}
 td.nowrap {{ white-space: nowrap; }}
@@ -397,6 +438,7 @@ source for it and adds it with <code>escalation review accept ID --source-url UR
 --source-title TITLE</code>, or rejects it with <code>escalation review reject ID --reason
 TEXT</code>. The feeds' own text is shown as the feeds give it.</p>
 <table>
+<caption class="escalation-sr-only">Feed incidents waiting for review, newest first</caption>
 <thead><tr><th>Candidate</th><th>Date</th><th>Feed</th><th>Where</th><th>What the feed says</th>
 <th>Nearest curated row</th></tr></thead>
 <tbody>
@@ -404,7 +446,8 @@ TEXT</code>. The feeds' own text is shown as the feeds give it.</p>
 </tbody>
 </table>
 {note}
+{provenance}
 </main>
 </body>
 </html>
-"""
+""")

@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.config import Brief, Sweep
 from analysis.report.html import CSS
 
@@ -158,12 +159,14 @@ def summary_html(
     title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
     built = sum(1 for b in points if b.name in entries)
     axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
-    return f"""<!DOCTYPE html>
+    return accessible(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>{esc(title)}</title>
+{description_meta(f"{title}: {built} of {len(points)} pages of {sweep.notebook.name}.")}
+{FAVICON}
 <style>
 {CSS}
 div.sweep-table {{ overflow-x: auto; }}
@@ -191,7 +194,7 @@ recorded.</p>
 </main>
 </body>
 </html>
-"""
+""")
 
 
 def point_values(sweeps: Sequence[Sweep], sweep: str, glued: Mapping[str, Any]) -> dict[str, Any]:

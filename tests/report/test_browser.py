@@ -1,19 +1,23 @@
 """A published brief and the index load in headless Chromium offline: nothing is requested beyond
-``file:``/``data:``, no console error, no script; hostile text from a notebook stays text.
+``file:``/``data:``, no console error, no script; hostile text from a notebook stays text. Every
+page of the shipped site passes axe-core's WCAG 2.1 A/AA rules at 1280 and 375 px.
 
 The demo notebook is synthetic and written here; it reads no data. Screenshots are saved to
-``$ESCALATION_ARTIFACTS`` (else ``reports/.build/artifacts/``) for a person to look at.
+``$ESCALATION_ARTIFACTS`` (else ``reports/.build/artifacts/``) for a person to look at. axe-core
+is installed from npm once (pinned, cached under ``.venv/``: ``tests/axe.py``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import axe
 import pytest
 from browser import Browser, artifact_dir, require_chromium
 from report_helpers import write_config, write_notebook
 
 from analysis.report.runner import run
+from analysis.report.site import archive_copy
 
 HOSTILE_CELL = "<script>alert(1)</script>"
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
@@ -160,3 +164,71 @@ def test_hostile_title_and_headline_are_shown_as_text_in_the_index(browser, site
     _check_offline_and_quiet(page)
     assert HOSTILE_TITLE in page.values[cells]
     assert HOSTILE_HEADLINE in page.values[cells]
+
+
+# --- accessibility: axe-core on every published page ----------------------------------------
+
+#: the widths checked: a laptop and a phone (CSS px)
+AXE_WIDTHS = (1280, 375)
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    return axe.axe_source()
+
+
+def _published(site: Path) -> list[Path]:
+    """Every page of ``site``; an archive copy that is just today's page with its index link
+    moved two levels up (:func:`archive_copy`) is left out, as it holds nothing new to check."""
+    pages = []
+    for page in sorted(site.rglob("*.html")):
+        rel = page.relative_to(site)
+        current = site / rel.name
+        if rel.parts[0] == "archive" and current.exists():
+            same = archive_copy(current.read_text(encoding="utf-8"))
+            if page.read_text(encoding="utf-8") == same:
+                continue
+        pages.append(page)
+    return pages
+
+
+def _axe_failures(browser, axe_js: str, site: Path, pages: list[Path]) -> list[str]:
+    failures = []
+    try:
+        for width in AXE_WIDTHS:
+            axe.set_width(browser, width)
+            for page in pages:
+                browser.load(page, settle=0)
+                failures += [
+                    f"{page.relative_to(site)} at {width} px: {v}"
+                    for v in axe.violations(browser, axe_js)
+                ]
+    finally:
+        axe.reset_width(browser)
+    return failures
+
+
+def test_axe_catches_what_it_should(browser, axe_js, tmp_path):
+    """The check below could fail: an unreachable scroll box and a bare image are reported."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>bad</title></head><body><main>'
+        '<div style="overflow-x:auto;width:100px"><p style="width:900px">wide</p></div>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    failures = _axe_failures(browser, axe_js, tmp_path, [bad])
+    found = {f.split(": ", 1)[1].split(" ", 1)[0] for f in failures}
+    assert found == {"scrollable-region-focusable", "image-alt"}, failures
+    assert all(f.startswith("bad.html at ") for f in failures)
+
+
+def test_every_published_page_passes_axe_at_1280_and_375_px(browser, axe_js, shipped_site):
+    """WCAG 2.1 A and AA rules of axe-core on every page of the shipped site (briefs, index,
+    review page, archive editions), laid out at 1280 and at 375 px; named page, rule, node."""
+    pages = _published(shipped_site)
+    names = {p.name for p in pages}
+    assert {"index.html", "review.html", "suleimani_strike.html"} <= names, sorted(names)
+    failures = _axe_failures(browser, axe_js, shipped_site, pages)
+    assert failures == [], "\n".join(failures)

@@ -11,6 +11,7 @@ Browser screenshots of every page are kept as test artefacts (``$ESCALATION_ARTI
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import warnings
@@ -322,3 +323,98 @@ def _assert_place_labels_do_not_overlap():
         for (ta, a), (tb, b) in itertools.combinations(boxes, 2):
             assert not a.overlaps(b), f"{ta!r} overlaps {tb!r}"
         assert all(fig.bbox.x0 <= b.x0 and b.x1 <= fig.bbox.x1 for _, b in boxes)
+
+
+# --- accessibility markup of every page (axe-core itself runs in tests/report/test_browser.py) --
+
+SIMPLE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+
+
+class _Markup(HTMLParser):
+    """A page's ids, in-page links, images, tables (caption or not), header cells and head."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.fragments: list[str] = []
+        self.images: list[dict] = []
+        self.tables = self.captions = 0
+        self.th: list[dict] = []
+        self.meta: dict[str, str] = {}
+        self.icons: list[str] = []
+        self.scroll_boxes: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"] or "")
+        if tag == "a" and (a.get("href") or "").startswith("#"):
+            self.fragments.append(a["href"][1:])
+        elif tag == "img":
+            self.images.append(a)
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "caption":
+            self.captions += 1
+        elif tag == "th":
+            self.th.append(a)
+        elif tag == "meta" and "name" in a:
+            self.meta[a["name"]] = a.get("content") or ""
+        elif tag == "link" and a.get("rel") == "icon":
+            self.icons.append(a.get("href") or "")
+        elif "overflow-x" in (a.get("style") or "") or "escalation-scroll" in (
+            a.get("class") or ""
+        ):
+            self.scroll_boxes.append(a)
+
+
+def _markup(page: Path) -> _Markup:
+    parser = _Markup()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_page_has_simple_ids_sized_images_captioned_scoped_tables_and_a_described_head(
+    site,
+):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        name = str(page.relative_to(site))
+        m = _markup(page)
+        bad = [i for i in m.ids if not SIMPLE_ID.match(i)]
+        assert bad == [], f"{name}: ids {bad[:5]}"
+        assert len(m.ids) == len(set(m.ids)), f"{name}: repeated ids"
+        assert set(m.fragments) <= set(m.ids), f"{name}: links to {set(m.fragments) - set(m.ids)}"
+        unsized = [
+            i.get("alt", "")[:50] for i in m.images if not (i.get("width") and i.get("height"))
+        ]
+        assert unsized == [], f"{name}: images without width/height {unsized}"
+        assert m.tables and m.captions == m.tables, (
+            f"{name}: {m.tables} tables, {m.captions} captions"
+        )
+        assert m.th and all(t.get("scope") in ("col", "row") for t in m.th), f"{name}: th scope"
+        assert len(m.meta.get("description", "")) > 40, f"{name}: no meta description"
+        assert m.icons and all(i.startswith("data:image/svg+xml,") for i in m.icons), name
+        assert all(
+            b.get("tabindex") == "0" and b.get("role") == "region" and b.get("aria-label")
+            for b in m.scroll_boxes
+        ), f"{name}: a scroll box a keyboard cannot reach"
+
+
+def test_the_review_page_carries_provenance_and_a_brief_its_headline(site):
+    review = (site / "review.html").read_text(encoding="utf-8")
+    assert '<section class="escalation-provenance" id="provenance">' in review
+    assert "review candidates (SHA-256)" in review
+    brief = _markup(site / "suleimani_strike.html")
+    headline = re.search(
+        r'<p class="escalation-headline"><strong>(.*?)</strong>',
+        (site / "suleimani_strike.html").read_text(encoding="utf-8"),
+    )[1]
+    assert brief.meta["description"].rstrip("…")[:100] == html.unescape(headline)[:100]
+    # the PNG header's size is the image's own (what the browser decodes)
+    with Browser(require_chromium()) as browser:
+        sizes = "Array.from(document.images, i => [i.naturalWidth, i.naturalHeight, i.width > 0])"
+        loaded = browser.load(site / "suleimani_strike.html", expressions=[sizes])
+    natural = [[int(i["width"]), int(i["height"]), True] for i in brief.images]
+    assert loaded.values[sizes] == natural

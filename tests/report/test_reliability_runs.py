@@ -402,10 +402,10 @@ def test_pages_do_not_publish_the_server_s_paths(project):
     assert not run(p["config"], site=p["site"], data_dir=p["data"], jobs=2).failed
     page = (p["site"] / "a.html").read_text(encoding="utf-8")
     assert str(p["root"]) not in page and "/tmp" not in page
-    assert "<th>data folder</th><td><code>data</code></td>" in page  # its name only
-    assert "<th>notebook</th><td><code>a.ipynb</code></td>" in page
+    assert '<th scope="row">data folder</th><td><code>data</code></td>' in page  # its name only
+    assert '<th scope="row">notebook</th><td><code>a.ipynb</code></td>' in page
     shipped = p["root"] / "shipped"  # the project's own data folder: relative to the project
     assert not run(p["config"], site=shipped, jobs=1, only=["b"]).failed
     page = (shipped / "b.html").read_text(encoding="utf-8")
-    assert "<th>data folder</th><td><code>data</code></td>" in page
+    assert '<th scope="row">data folder</th><td><code>data</code></td>' in page
     assert str(ROOT) not in page
