@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from analysis.data.curate import (
     reported_scope,
 )
 from analysis.data.vocabulary import REPORTED_SCOPES
+from analysis.errors import DataError
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not beside the repo")
 
@@ -424,3 +426,50 @@ def test_pass5_tallies_keep_their_scope():
     assert {"iraq", "syria", "iraq_syria"} <= set(pentagon_18_jan["scope"])
     assert set(pentagon_18_jan.loc[pentagon_18_jan["scope"] == "syria", "count"]) == {83}
     assert (tallies["scope"] == "iraq_syria_jordan").sum() == 3
+
+
+@needs_shared
+def test_an_event_added_in_curation_survives_the_build(tmp_path: Path):
+    """data/curation/event_additions.csv is how a person adds an event: read after the shared
+    table, so the next build keeps it (editing political_events.csv would be undone)."""
+    from analysis.data.curate import EVENT_ADDITIONS, build_events
+
+    cur = tmp_path / "curation"
+    cur.mkdir()
+    shutil.copy(DATA / "curation" / "event_date_notes.csv", cur / "event_date_notes.csv")
+    header = "event_id,date,label,category,actor,description,source_title,source_url\n"
+    row = (
+        "ceasefire_test,2024-03-01,A ceasefire,truce,Militias,Text,"
+        "A page that states it,https://example.org/page\n"
+    )
+    (cur / EVENT_ADDITIONS).write_text(header + row, encoding="utf-8")
+    events = build_events(SHARED, cur)
+    added = [e for e in events if e["event_id"] == "ceasefire_test"]
+    assert added and added[0]["source_url"] == "https://example.org/page"
+    assert [e["date"] for e in events] == sorted(e["date"] for e in events)
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("row", "field", "line"),
+    [
+        (
+            "suleimani_strike,2024-03-01,Again,truce,X,T,Title,https://example.org/a\n",
+            "event_id",
+            2,
+        ),
+        ("new_event,2024-03-01,New,truce,X,T,Title,\n", "source_url", 2),
+    ],
+)
+def test_a_bad_event_addition_names_file_line_and_field(tmp_path: Path, row, field, line):
+    from analysis.data.curate import EVENT_ADDITIONS, build_events
+
+    cur = tmp_path / "curation"
+    cur.mkdir()
+    shutil.copy(DATA / "curation" / "event_date_notes.csv", cur / "event_date_notes.csv")
+    header = "event_id,date,label,category,actor,description,source_title,source_url\n"
+    (cur / EVENT_ADDITIONS).write_text(header + row, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        build_events(SHARED, cur)
+    assert (err.value.field, err.value.line) == (field, line)
+    assert EVENT_ADDITIONS in str(err.value) and field in str(err.value)

@@ -251,13 +251,42 @@ def build_incidents(
     return [r[3] for r in rows], dropped
 
 
+#: events added by hand (``data/curation/``): the shared events table's columns, each row with a
+#: public source that states it; read after the shared table, so an addition survives a rebuild
+EVENT_ADDITIONS = "event_additions.csv"
+
+
+def _event_additions(path: Path, known: set[str]) -> list[dict[str, str]]:
+    """Rows of :data:`EVENT_ADDITIONS` (none when the file is absent); a row missing a column,
+    a source, or repeating an event id is a DataError naming the file, line and field."""
+    if not path.exists():
+        return []
+    rows = []
+    for line, row in _read_csv(path):
+        for col in ("event_id", "date", "label", "category", "source_title", "source_url"):
+            if not (row.get(col) or "").strip():
+                raise DataError(f"{path}:{line}: {col} is empty", path=path, line=line, field=col)
+        if row["event_id"] in known:
+            raise DataError(
+                f"{path}:{line}: event_id {row['event_id']!r} is already an event",
+                path=path,
+                line=line,
+                field="event_id",
+            )
+        known.add(row["event_id"])
+        rows.append({c: (row.get(c) or "") for c in EVENT_COLUMNS if c != "date_note"})
+    return rows
+
+
 def build_events(shared_dir: Path, curation_dir: Path) -> list[dict[str, str]]:
-    """The political timeline with a ``date_note`` where sources disagree on the date."""
+    """The political timeline (the shared table, then :data:`EVENT_ADDITIONS`) with a
+    ``date_note`` where sources disagree on the date."""
     notes = {
         row["event_id"]: row["date_note"]
         for _, row in _read_csv(curation_dir / "event_date_notes.csv")
     }
     events = [row for _, row in _read_csv(shared_dir / "political_events_sourced.csv")]
+    events += _event_additions(curation_dir / EVENT_ADDITIONS, {e["event_id"] for e in events})
     unknown = sorted(set(notes) - {e["event_id"] for e in events})
     if unknown:
         raise DataError(
