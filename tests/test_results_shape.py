@@ -28,12 +28,7 @@ from analysis.results import Results, attr
 
 #: (class, check) pairs that fail because the class is still being converted elsewhere
 #: (temporary: each entry goes when its module's rewrite lands; the test then passes for it)
-PENDING: dict[tuple[str, str], str] = {
-    (
-        "analysis.models.hawkes.HawkesResults",
-        "plot",
-    ): "events keyword-only: the pp branch's rewrite",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _import_everything() -> None:

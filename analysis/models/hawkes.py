@@ -451,6 +451,7 @@ class HawkesResults(Results):
     def plot(
         self,
         ax: Axes | None = None,
+        *,
         events: pd.DataFrame | Mapping[str, object] | None = None,
     ) -> Axes:
         """Daily event counts with the model's expected events per day and the background rate."""
