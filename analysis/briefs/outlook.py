@@ -111,7 +111,7 @@ def data_end(incidents: pd.DataFrame, day: pd.Timestamp, latest: bool) -> pd.Tim
 def week_under_way(incidents: pd.DataFrame, end: pd.Timestamp, where=None) -> tuple[int, float]:
     """The week holding ``end`` when ``end`` is not its Sunday: confirmed attacks from its
     Monday to ``end``, and the share of the week those days are (0 and 0.0 for a whole week)."""
-    monday = end - pd.Timedelta(days=end.dayofweek)
+    monday = end - pd.Timedelta(days=end.day_of_week)
     days = (end - monday).days + 1
     if days == 7:
         return 0, 0.0
@@ -388,7 +388,7 @@ class OutlookBrief(Results):
         c = bt.coverage.loc[(m, 1)]
         met = s["skill"] >= 0.10 and s["low"] > 0
         out = [
-            f"Backtest: {bt.n_origins} forecasts made as if on every {_nth(bt.step)} week from "
+            f"Backtest: {bt.n_origins} forecasts made as if on {_every(bt.step)} from "
             f"{fmt_date(bt.start)} to {fmt_date(bt.end)}, each from the data up to that week "
             "only, scored against what happened.",
             f"One week ahead the forecast's CRPS (the typical distance between forecast and "
@@ -516,9 +516,15 @@ class OutlookBrief(Results):
             "reporting; the latest weeks may be less complete than earlier ones, and a forecast "
             "cannot foresee a political shock.",
             self._start_words(),
-            "The backtest on this page forecasts from every "
-            f"{_nth(self.backtest.step)} week so the page builds in seconds; "
-            "benchmarks/outlook_backtest.py runs it from every week.",
+            *(
+                [
+                    f"The backtest on this page forecasts from {_every(self.backtest.step)} so "
+                    "the page builds in seconds; its coverage is then measured on few forecasts "
+                    "and is rough; benchmarks/outlook_backtest.py runs it from every week."
+                ]
+                if self.backtest.step > 1
+                else []
+            ),
             *fc.notes,
         ]
         return bullets(out, "caveats")
@@ -581,6 +587,10 @@ def _signed(x: float) -> str:
         return "n/a"
     v = round(100 * x)
     return f"{'+' if v > 0 else ''}{v}%".replace("-", "\u2212")
+
+
+def _every(step: int) -> str:
+    return "every week" if step == 1 else f"every {_nth(step)} week"
 
 
 def _nth(step: int) -> str:
