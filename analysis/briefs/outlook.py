@@ -36,7 +36,7 @@ from matplotlib.axes import Axes
 from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
 from analysis.briefs.tempo import resolve_as_of
 from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, pct, words
-from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, legend_below, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook
 from analysis.models.backtest import BacktestResults, backtest, crps_samples
@@ -304,7 +304,20 @@ class OutlookBrief(Results):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The fan chart of the forecast weeks after the last 26 observed weeks."""
-        ax = self.forecast.plot(ax)
+        fc = self.forecast
+        ax = fc.plot(ax)
+        if fc.elapsed > 0:  # the attacks already recorded in the week under way
+            ax.plot(
+                [fc.quantiles.index[0] + pd.Timedelta(days=3.5 * fc.elapsed)], [fc.seen], "o",
+                color=OBSERVED_COLOR, label=f"recorded by {fmt_date(self.data_end)}",
+            )  # fmt: skip
+            legend_below(ax, ncols=5)
+            alt = getattr(ax.figure, "alt_text", "")
+            describe(
+                ax,
+                f"{alt} The dot: the {fc.seen} attack(s) recorded in the week of "
+                f"{fmt_date(fc.quantiles.index[0])} by {fmt_date(self.data_end)}, the data's end.",
+            )
         ax.set_title(
             f"Confirmed attacks per week and the outlook from the data's end, "
             f"{fmt_date(self.data_end)}"
@@ -341,9 +354,16 @@ class OutlookBrief(Results):
         ]
         total = fc.samples.sum(axis=1)
         lo, hi = np.quantile(total, [0.05, 0.95], method="inverted_cdf")
+        more = total - fc.seen
         lines.append(
             f"Over the {fc.horizon} weeks together: {int(lo)} to {int(hi)} attacks (90% "
-            f"interval); a {pct(float((total > 0).mean()))} chance of at least one."
+            f"interval)"
+            + (
+                f", the {fc.seen} already recorded included; a {pct(float((more > 0).mean()))} "
+                f"chance of at least one more after {fmt_date(self.data_end)}."
+                if fc.seen
+                else f"; a {pct(float((total > 0).mean()))} chance of at least one."
+            )
         )
         return bullets(lines, "outlook-words")
 
