@@ -6,9 +6,9 @@ last date (:func:`analysis.models.outlook.forecast`): the first forecast week is
 that date, conditioned on the attacks already recorded in it, so every attack up to the data's
 end is counted. When the page is built more than :data:`STALE_DAYS` days after the data end it
 says that it forecasts weeks already past, and how the forecast did against whatever data exist
-for them. It backtests the models
-over the history before it (every ``backtest_step``-th week, so the page builds in seconds; the
-every-week figures are in ``benchmarks/outlook_backtest.py``), and scores the forecasts earlier
+for them. It backtests the models over the history before it (every ``backtest_step``-th
+week; the page uses every week, as coverage measured on every 8th week alone, 32 forecasts, is
+too rough to judge calibration by), and scores the forecasts earlier
 editions stored (``forecasts/<as_of>.json`` in the site, :func:`forecast_record`) against what
 happened since (:func:`score_stored`). Governorate and target-type outlooks are drawn as small
 multiples for the groups with at least :data:`MIN_GROUP_ATTACKS` confirmed attacks in the last
@@ -209,7 +209,9 @@ class OutlookBrief(Results):
     title: ClassVar[str] = "Outlook: attacks expected in the weeks after the data end"
 
     as_of: pd.Timestamp = attr("the day the data are read up to")
-    forecast: outlook.OutlookResults = attr("the forecast of the next weeks (outlook.forecast)")
+    forecast: outlook.OutlookResults = attr(
+        "the forecast of the weeks from the data's end (outlook.forecast)"
+    )
     backtest: BacktestResults = attr("rolling-origin backtest over the weeks before")
     weekly: pd.Series = attr("confirmed attacks per complete ISO week up to as_of")
     stored: pd.DataFrame = attr(
