@@ -361,8 +361,8 @@ class OutlookBrief(Results):
             f"Over the {fc.horizon} weeks together: {int(lo)} to {int(hi)} attacks (90% "
             f"interval)"
             + (
-                f", the {fc.seen} already recorded included; a {pct(float((more > 0).mean()))} "
-                f"chance of at least one more after {fmt_date(self.data_end)}."
+                f", the {fc.seen} already recorded included; the chance of at least one more "
+                f"after {fmt_date(self.data_end)} is {pct(float((more > 0).mean()))}."
                 if fc.seen
                 else f"; a {pct(float((total > 0).mean()))} chance of at least one."
             )
