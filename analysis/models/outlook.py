@@ -525,11 +525,13 @@ class OutlookResults(Results):
         obs = self.history.iloc[-history:]
         ax.step(obs.index, obs.to_numpy(), where="post", color=OBSERVED_COLOR, label="observed")
         q = self.quantiles
-        x = [obs.index[-1], *q.index]
+        end = q.index[-1] + pd.tseries.frequencies.to_offset(self.freq)
+        x = [obs.index[-1], *q.index, end]  # the last period's step needs its right edge
         last = float(obs.iloc[-1])
 
         def with_last(col: str) -> np.ndarray:
-            return np.concatenate([[last], q[col].to_numpy(dtype=float)])
+            v = q[col].to_numpy(dtype=float)
+            return np.concatenate([[last], v, v[-1:]])
 
         ax.fill_between(
             x, with_last("q05"), with_last("q95"), step="post", color=MODEL_COLOR, alpha=0.15,
@@ -540,7 +542,6 @@ class OutlookResults(Results):
             linewidth=0, label="50% interval",
         )  # fmt: skip
         ax.step(x, with_last("q50"), where="post", color=MODEL_COLOR, ls="--", label="median")
-        end = q.index[-1] + pd.tseries.frequencies.to_offset(self.freq)
         ax.set_xlim(obs.index[0], end)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(f"attacks per {self.unit}")
