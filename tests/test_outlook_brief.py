@@ -28,16 +28,77 @@ def brief() -> ob.OutlookBrief:
     )  # fmt: skip
 
 
-def test_forecast_is_the_models_on_complete_weeks(brief):
+def test_forecast_is_the_models_on_complete_weeks_and_the_week_under_way(brief):
     y = brief.weekly
     assert y.index[-1] == pd.Timestamp("2021-06-21")  # the week of 28 Jun is not complete
-    direct = outlook.forecast(y, n_samples=300, seed=0)
+    inc = load_incidents()
+    ok = (inc["confirmation"] == "confirmed") & (inc["date_precision"] != "month")
+    seen = int((ok & inc["date"].between("2021-06-28", "2021-06-30")).sum())
+    assert (brief.forecast.seen, brief.forecast.elapsed) == (seen, 3 / 7)  # Mon-Wed seen
+    direct = outlook.forecast(y, n_samples=300, seed=0, seen=seen, elapsed=3 / 7)
     np.testing.assert_array_equal(brief.forecast.samples, direct.samples)
+    assert (brief.forecast.samples[:, 0] >= seen).all()
     values = brief.glue_values()
     assert values["weeks"][0] == "2021-06-28"
+    assert values["data_end"] == "2021-06-30"
     assert values["median"] == [float(v) for v in direct.quantiles["q50"]]
     assert json.loads(json.dumps(values)) == values  # JSON-safe
-    assert values["headline"].startswith("For the week of 28 Jun 2021, the outlook is")
+    assert values["headline"].startswith("Data through 30 Jun 2021. ")
+    assert "For the week of 28 Jun 2021" in values["headline"]
+
+
+def _cut(incidents: pd.DataFrame, last: str) -> pd.DataFrame:
+    """A small data set: the incidents of 2019-21 up to ``last``."""
+    return incidents[incidents["date"].between("2019-01-01", last)].reset_index(drop=True)
+
+
+def test_the_page_says_when_the_data_end_and_counts_the_last_attack():
+    inc = load_incidents()
+    ok = (inc["confirmation"] == "confirmed") & (inc["date_precision"] != "month")
+    # the last confirmed attack before 1 Jul 2021, mid-week: it must be in the forecast
+    last = pd.Timestamp(inc.loc[ok & (inc["date"] < "2021-07-01"), "date"].max())
+    small = _cut(inc, f"{last:%Y-%m-%d}")
+    assert last.day_of_week != 6  # not a Sunday: a week under way
+    b = ob.outlook_brief(
+        small, n_samples=200, backtest_step=52, backtest_samples=100, groups=(),
+        today=last + pd.Timedelta(days=10),
+    )  # fmt: skip
+    assert b.data_end == last
+    head = b.heading_html().html
+    assert f"Data through {last.day} {last:%b %Y}." in head
+    assert "already passed" not in head and not b.stale
+    fc = b.forecast
+    n_small = int(
+        ((small["confirmation"] == "confirmed") & (small["date_precision"] != "month")).sum()
+    )
+    assert int(fc.history.sum()) + fc.seen == n_small  # every attack up to the last counted
+    assert fc.seen >= 1 and fc.quantiles.index[0] == last - pd.Timedelta(days=last.day_of_week)
+
+
+def test_a_page_built_long_after_the_data_says_its_weeks_have_passed():
+    inc = load_incidents()
+    small = _cut(inc, "2021-06-30")
+    b = ob.outlook_brief(
+        small, n_samples=200, backtest_step=52, backtest_samples=100, groups=(),
+        today="2021-08-20",
+    )  # fmt: skip
+    end = b.data_end
+    weeks = round((pd.Timestamp("2021-08-20") - end).days / 7)
+    sentence = (
+        "This forecast is of weeks that have already passed: the data end on "
+        f"{end.day} {end:%b %Y}, {weeks} weeks before this page was built. There are no data "
+        "for those weeks yet."
+    )
+    assert b.stale and sentence in b.headline and sentence in b.glue_values()["headline"]
+    # an edition for an earlier date, with the data since: scored against them
+    old = ob.outlook_brief(
+        load_incidents(), as_of="2021-06-30", n_samples=200, backtest_step=52,
+        backtest_samples=100, groups=(), today="2021-08-20",
+    )  # fmt: skip
+    assert len(old.past) == 4  # the weeks of 28 Jun to 19 Jul are all in the data
+    y = ob.weekly_counts(load_incidents(), pd.Timestamp("2021-08-20"))
+    assert list(old.past["observed"]) == [int(y.loc[w]) for w in old.past.index]
+    assert "Against the data for 4 of those weeks" in old.headline
 
 
 def test_pages_fragments_are_escaped_reader_tables(brief):

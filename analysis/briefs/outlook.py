@@ -1,9 +1,14 @@
-"""The outlook brief: what to expect in the next weeks, how sure that is, and the track record.
+"""The outlook brief: what to expect in the weeks after the data end, how sure that is, and the
+track record.
 
-:func:`outlook_brief` forecasts the weekly confirmed attacks of the next ``horizon`` weeks from the
-complete weeks up to ``as_of`` (:func:`analysis.models.outlook.forecast`), backtests the models
-over the history before it (every ``backtest_step``-th week, so the page builds in seconds; the
-every-week figures are in ``benchmarks/outlook_backtest.py``), and scores the forecasts earlier
+:func:`outlook_brief` forecasts the weekly confirmed attacks of ``horizon`` weeks from the data's
+last date (:func:`analysis.models.outlook.forecast`): the first forecast week is the week holding
+that date, conditioned on the attacks already recorded in it, so every attack up to the data's
+end is counted. When the page is built more than :data:`STALE_DAYS` days after the data end it
+says that it forecasts weeks already past, and how the forecast did against whatever data exist
+for them. It backtests the models over the history before it (every ``backtest_step``-th
+week; the page uses every week, as coverage measured on every 8th week alone, 32 forecasts, is
+too rough to judge calibration by), and scores the forecasts earlier
 editions stored (``forecasts/<as_of>.json`` in the site, :func:`forecast_record`) against what
 happened since (:func:`score_stored`). Governorate and target-type outlooks are drawn as small
 multiples for the groups with at least :data:`MIN_GROUP_ATTACKS` confirmed attacks in the last
@@ -31,23 +36,26 @@ from matplotlib.axes import Axes
 from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
 from analysis.briefs.tempo import resolve_as_of
 from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, pct, words
-from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, new_figure
+from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, legend_below, new_figure
 from analysis.errors import DataError, ParameterError
 from analysis.models import outlook
 from analysis.models.backtest import BacktestResults, backtest, crps_samples
-from analysis.params import whole_number
+from analysis.params import a_date, whole_number
 from analysis.paths import DEFAULT_SITE, FORECASTS_DIR_ENV, data_dir
 from analysis.results import Results, attr
 from analysis.series import MonthPrecisionWarning, counts
 
 __all__ = [
     "GROUP_WINDOW_WEEKS",
+    "STALE_DAYS",
     "MIN_GROUP_ATTACKS",
     "OutlookBrief",
     "forecast_record",
     "forecasts_dir",
     "load_forecasts",
+    "data_end",
     "outlook_brief",
+    "week_under_way",
     "weekly_counts",
     "score_stored",
 ]
@@ -56,6 +64,8 @@ __all__ = [
 GROUP_WINDOW_WEEKS = 104
 #: fewest confirmed attacks in those weeks for a governorate or target type to get an outlook
 MIN_GROUP_ATTACKS = 20
+#: days after the data's end past which the page says its forecast is of weeks already past
+STALE_DAYS = 28
 #: most small multiples drawn per grouping (the groups with the most attacks)
 MAX_GROUPS = 6
 _FREQ = "W-MON"
@@ -83,6 +93,32 @@ def weekly_counts(incidents: pd.DataFrame, day: pd.Timestamp, where=None) -> pd.
         y = y.iloc[:-1]
     y.index.freq = _FREQ
     return y
+
+
+def data_end(incidents: pd.DataFrame, day: pd.Timestamp, latest: bool) -> pd.Timestamp:
+    """The last date the page's data cover: ``day`` for an as-of date given, else the date of
+    the last confirmed attack the weekly series counts (day precision) up to ``day``."""
+    if not latest:
+        return day
+    rows = incidents[
+        (incidents["confirmation"] == "confirmed")
+        & (incidents["date_precision"] != "month")
+        & (incidents["date"] <= day)
+    ]
+    return pd.Timestamp(rows["date"].max()).normalize() if len(rows) else day
+
+
+def week_under_way(incidents: pd.DataFrame, end: pd.Timestamp, where=None) -> tuple[int, float]:
+    """The week holding ``end`` when ``end`` is not its Sunday: confirmed attacks from its
+    Monday to ``end``, and the share of the week those days are (0 and 0.0 for a whole week)."""
+    monday = end - pd.Timedelta(days=end.day_of_week)
+    days = (end - monday).days + 1
+    if days == 7:
+        return 0, 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonthPrecisionWarning)
+        y = counts(incidents, "D", start=monday, end=end, where=where)
+    return int(y[(y.index >= monday) & (y.index <= end)].sum()), days / 7.0
 
 
 def _data_hash(path: Path) -> str:
@@ -170,10 +206,12 @@ class OutlookBrief(Results):
     """The outlook page's numbers: the forecast, the backtest and the stored forecasts' score.
     Counts are confirmed attacks per ISO week."""
 
-    title: ClassVar[str] = "Outlook: attacks expected in the coming weeks"
+    title: ClassVar[str] = "Outlook: attacks expected in the weeks after the data end"
 
     as_of: pd.Timestamp = attr("the day the data are read up to")
-    forecast: outlook.OutlookResults = attr("the forecast of the next weeks (outlook.forecast)")
+    forecast: outlook.OutlookResults = attr(
+        "the forecast of the weeks from the data's end (outlook.forecast)"
+    )
     backtest: BacktestResults = attr("rolling-origin backtest over the weeks before")
     weekly: pd.Series = attr("confirmed attacks per complete ISO week up to as_of")
     stored: pd.DataFrame = attr(
@@ -184,17 +222,70 @@ class OutlookBrief(Results):
         "with enough history"
     )
     record: dict = attr("what this edition stores of its forecast (forecast_record)")
+    data_end: pd.Timestamp = attr(
+        "the last date the data cover (the last confirmed attack's date for as_of 'latest'); "
+        "the forecast starts from the week holding it"
+    )
+    built: pd.Timestamp = attr("the day the page was built (the run's day in Iraq)")
+    past: pd.DataFrame = attr(
+        "forecast weeks the data already cover (index: week): observed, low (q05), high (q95), "
+        "inside (observed within the 90% range); empty when none is covered"
+    )
+
+    # -- time ------------------------------------------------------------------------------
+    @property
+    def data_words(self) -> str:
+        """ "Data through 3 Dec 2024."."""
+        return f"Data through {fmt_date(self.data_end)}."
+
+    @property
+    def lag_days(self) -> int:
+        """Days from the data's end to the build."""
+        return int((self.built - self.data_end).days)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the page was built more than :data:`STALE_DAYS` days after the data end."""
+        return self.lag_days > STALE_DAYS
+
+    def stale_words(self) -> str:
+        """When stale: that the forecast is of weeks already past, and how it did against the
+        data for them ("" when the data are recent)."""
+        if not self.stale:
+            return ""
+        weeks = round(self.lag_days / 7)
+        text = (
+            "This forecast is of weeks that have already passed: the data end on "
+            f"{fmt_date(self.data_end)}, {weeks} week{'s' if weeks != 1 else ''} before this page "
+            "was built."
+        )
+        p = self.past
+        if p.empty:
+            return text + " There are no data for those weeks yet."
+        observed = ", ".join(str(int(v)) for v in p["observed"])
+        return (
+            text + f" Against the data for {len(p)} of those weeks: {int(p['inside'].sum())} of "
+            f"{len(p)} weekly counts fell inside the 90% range (attacks: {observed})."
+        )
 
     # -- words -----------------------------------------------------------------------------
     @property
     def headline(self) -> str:
-        """The next week in one sentence."""
-        first = self.forecast.quantiles.index[0]
-        return (
-            f"For the week of {fmt_date(first)}, the outlook is "
-            f"{self.forecast.period_words(0)} (confirmed attacks on US sites in "
-            f"{campaign_where(first)})."
+        """When the data end, whether the forecast weeks have passed, and the first week in one
+        sentence."""
+        fc = self.forecast
+        first = fc.quantiles.index[0]
+        seen = ""
+        if fc.elapsed > 0:
+            seen = (
+                f" ({fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
+                f"{fmt_date(self.data_end)}, counted in it)"
+            )
+        text = (
+            f"For the week of {fmt_date(first)}{seen}, the outlook is {fc.period_words(0)} "
+            f"(confirmed attacks on US sites in {campaign_where(first)})."
         )
+        return " ".join(w for w in (self.data_words, self.stale_words(), text) if w)
 
     def _auto_skill(self) -> pd.Series:
         return self.backtest.skill.loc[(self.forecast.model, 1)]
@@ -207,12 +298,32 @@ class OutlookBrief(Results):
         return "\n".join([self.headline, self.forecast.summary(), self.backtest.summary()])
 
     def heading_html(self) -> Html:
-        return heading(f"{self.title}, from {fmt_date(self.as_of)}", self.headline)
+        return heading(self.page_title, self.headline)
+
+    @property
+    def page_title(self) -> str:
+        return f"{self.title} (data through {fmt_date(self.data_end)})"
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """The fan chart of the next weeks after the last 26 observed weeks."""
-        ax = self.forecast.plot(ax)
-        ax.set_title(f"Confirmed attacks per week and the outlook from {fmt_date(self.as_of)}")
+        """The fan chart of the forecast weeks after the last 26 observed weeks."""
+        fc = self.forecast
+        ax = fc.plot(ax)
+        if fc.elapsed > 0:  # the attacks already recorded in the week under way
+            ax.plot(
+                [fc.quantiles.index[0] + pd.Timedelta(days=3.5 * fc.elapsed)], [fc.seen], "o",
+                color=OBSERVED_COLOR, label=f"recorded by {fmt_date(self.data_end)}",
+            )  # fmt: skip
+            legend_below(ax, ncols=5)
+            alt = getattr(ax.figure, "alt_text", "")
+            describe(
+                ax,
+                f"{alt} The dot: the {fc.seen} attack(s) recorded in the week of "
+                f"{fmt_date(fc.quantiles.index[0])} by {fmt_date(self.data_end)}, the data's end.",
+            )
+        ax.set_title(
+            f"Confirmed attacks per week and the outlook from the data's end, "
+            f"{fmt_date(self.data_end)}"
+        )
         return ax
 
     def forecast_html(self) -> Html:
@@ -245,9 +356,16 @@ class OutlookBrief(Results):
         ]
         total = fc.samples.sum(axis=1)
         lo, hi = np.quantile(total, [0.05, 0.95], method="inverted_cdf")
+        more = total - fc.seen
         lines.append(
             f"Over the {fc.horizon} weeks together: {int(lo)} to {int(hi)} attacks (90% "
-            f"interval); a {pct(float((total > 0).mean()))} chance of at least one."
+            f"interval)"
+            + (
+                f", the {fc.seen} already recorded included; the chance of at least one more "
+                f"after {fmt_date(self.data_end)} is {pct(float((more > 0).mean()))}."
+                if fc.seen
+                else f"; a {pct(float((total > 0).mean()))} chance of at least one."
+            )
         )
         return bullets(lines, "outlook-words")
 
@@ -292,7 +410,7 @@ class OutlookBrief(Results):
         c = bt.coverage.loc[(m, 1)]
         met = s["skill"] >= 0.10 and s["low"] > 0
         out = [
-            f"Backtest: {bt.n_origins} forecasts made as if on every {_nth(bt.step)} week from "
+            f"Backtest: {bt.n_origins} forecasts made as if on {_every(bt.step)} from "
             f"{fmt_date(bt.start)} to {fmt_date(bt.end)}, each from the data up to that week "
             "only, scored against what happened.",
             f"One week ahead the forecast's CRPS (the typical distance between forecast and "
@@ -419,25 +537,50 @@ class OutlookBrief(Results):
             "Counts are confirmed attacks recorded in the curated dataset, a sample of public "
             "reporting; the latest weeks may be less complete than earlier ones, and a forecast "
             "cannot foresee a political shock.",
-            f"The forecast starts from the last complete week in the data (the week of "
-            f"{fmt_date(fc.as_of)}); the first forecast week may already have begun.",
-            "The backtest on this page forecasts from every "
-            f"{_nth(self.backtest.step)} week so the page builds in seconds; "
-            "benchmarks/outlook_backtest.py runs it from every week.",
+            self._start_words(),
+            *(
+                [
+                    f"The backtest on this page forecasts from {_every(self.backtest.step)} so "
+                    "the page builds in seconds; its coverage is then measured on few forecasts "
+                    "and is rough; benchmarks/outlook_backtest.py runs it from every week."
+                ]
+                if self.backtest.step > 1
+                else []
+            ),
             *fc.notes,
         ]
         return bullets(out, "caveats")
+
+    def _start_words(self) -> str:
+        fc = self.forecast
+        first = fc.quantiles.index[0]
+        if fc.elapsed <= 0:
+            return (
+                f"The data end on {fmt_date(self.data_end)}, the last day of a week; the forecast "
+                f"starts with the week after it (the week of {fmt_date(first)})."
+            )
+        days = round(7 * fc.elapsed)
+        return (
+            f"The data end on {fmt_date(self.data_end)}, day {days} of the week of "
+            f"{fmt_date(first)}: the forecast starts with that week, counting the {fc.seen} "
+            f"confirmed attack{'s' if fc.seen != 1 else ''} recorded in its first {days} "
+            f"day{'s' if days != 1 else ''} and forecasting only its other {7 - days}."
+        )
 
     def glue_values(self) -> dict[str, Any]:
         fc, s = self.forecast, self._auto_skill()
         c = self.backtest.coverage.loc[(fc.model, 1)]
         q = fc.quantiles
         return {
-            "title": f"{self.title}, from {fmt_date(self.as_of)}",
+            "title": self.page_title,
             "headline": self.headline,
             "focus_event": None,
-            "period": [f"{self.weekly.index[0]:%Y-%m-%d}", f"{self.as_of:%Y-%m-%d}"],
+            "period": [f"{self.weekly.index[0]:%Y-%m-%d}", f"{self.data_end:%Y-%m-%d}"],
             "as_of": f"{self.as_of:%Y-%m-%d}",
+            "data_end": f"{self.data_end:%Y-%m-%d}",
+            "built": f"{self.built:%Y-%m-%d}",
+            "stale": self.stale,
+            "seen": int(self.forecast.seen),
             "model": fc.model,
             "weeks": [f"{p:%Y-%m-%d}" for p in q.index],
             "median": [float(v) for v in q["q50"]],
@@ -468,6 +611,10 @@ def _signed(x: float) -> str:
     return f"{'+' if v > 0 else ''}{v}%".replace("-", "\u2212")
 
 
+def _every(step: int) -> str:
+    return "every week" if step == 1 else f"every {_nth(step)} week"
+
+
 def _nth(step: int) -> str:
     return {1: "", 2: "second", 3: "third", 4: "fourth"}.get(step, f"{step}th")
 
@@ -486,16 +633,27 @@ def outlook_brief(
     stored: Sequence[Mapping] | None = None,
     groups: Sequence[str] = ("governorate", "target_type"),
     data_path: Path | str | None = None,
+    today: object = None,
 ) -> OutlookBrief:
     """The outlook page's numbers from confirmed attacks up to ``as_of`` (ISO date or
     "latest"). ``stored``: earlier editions' forecast records (default: none); only those made
     before ``as_of`` are scored. ``data_path``: the incidents file whose hash the record keeps
-    (default ``data/incidents.csv``)."""
+    (default ``data/incidents.csv``). ``today``: the build's date (default: today in Iraq,
+    :func:`analysis.clock.today_in_iraq`), against which the data's end is judged."""
+    from analysis.clock import today_in_iraq
+
     horizon = whole_number("horizon", horizon, 1, "weeks")
     backtest_step = whole_number("backtest_step", backtest_step, 1, "weeks")
+    built = a_date("today", today if today is not None else today_in_iraq())
     day = resolve_as_of(incidents, as_of)
-    y = weekly_counts(incidents, day)
-    fc = outlook.forecast(y, horizon=horizon, model=model, n_samples=n_samples, seed=seed)
+    latest = isinstance(as_of, str) and as_of.strip().lower() == "latest"
+    end = data_end(incidents, day, latest)
+    y = weekly_counts(incidents, end)
+    seen, elapsed = week_under_way(incidents, end)
+    fc = outlook.forecast(
+        y, horizon=horizon, model=model, n_samples=n_samples, seed=seed, seen=seen,
+        elapsed=elapsed,
+    )  # fmt: skip
     start = pd.Timestamp(backtest_start)
     if start >= y.index[-2]:
         raise ParameterError(
@@ -521,16 +679,14 @@ def outlook_brief(
             )
         sizes = recent[grouping].value_counts()
         names = [str(k) for k, v in sizes.items() if v >= MIN_GROUP_ATTACKS][:MAX_GROUPS]
-        fcs[grouping] = {
-            name: outlook.forecast(
-                weekly_counts(incidents, day, where={grouping: name}),
-                horizon=horizon,
-                model=model,
-                n_samples=min(n_samples, 1000),
-                seed=seed,
+        fcs[grouping] = {}
+        for name in names:
+            where = {grouping: name}
+            g_seen, g_elapsed = week_under_way(incidents, end, where=where)
+            fcs[grouping][name] = outlook.forecast(
+                weekly_counts(incidents, end, where=where), horizon=horizon, model=model,
+                n_samples=min(n_samples, 1000), seed=seed, seen=g_seen, elapsed=g_elapsed,
             )  # fmt: skip
-            for name in names
-        }
     path = Path(data_path) if data_path is not None else data_dir() / "incidents.csv"
     record = forecast_record(fc, edition=day, data_hash=_data_hash(path))
     return OutlookBrief(
@@ -541,7 +697,29 @@ def outlook_brief(
         stored=scored,
         groups=fcs,
         record=record,
+        data_end=end,
+        built=built,
+        past=_past_weeks(fc, incidents),
     )
+
+
+def _past_weeks(fc: outlook.OutlookResults, incidents: pd.DataFrame) -> pd.DataFrame:
+    """The forecast weeks the data already cover whole (up to their last date), each with its
+    confirmed attacks and whether they fell inside the forecast's 90% range."""
+    last = pd.Timestamp(incidents["date"].max()).normalize()
+    later = weekly_counts(incidents, last)
+    q = fc.quantiles
+    weeks = [w for w in q.index if w in later.index]
+    out = pd.DataFrame(
+        {
+            "observed": [int(later.loc[w]) for w in weeks],
+            "low": [float(q.loc[w, "q05"]) for w in weeks],
+            "high": [float(q.loc[w, "q95"]) for w in weeks],
+        },
+        index=pd.DatetimeIndex(weeks, name="week"),
+    )
+    out["inside"] = (out["observed"] >= out["low"]) & (out["observed"] <= out["high"])
+    return out
 
 
 def campaign_where(date: object) -> str:

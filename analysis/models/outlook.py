@@ -25,6 +25,15 @@ from one of these models, fitted only to the data up to ``as_of``:
   block-bootstrap 95% interval of the difference that excludes 0; ``benchmarks/
   outlook_backtest.py`` runs that check and prints its verdict.
 
+A period under way. When the data end inside a period (``elapsed``: the share of the period
+after the last complete one that the data cover, with ``seen`` attacks in it), the forecast's
+first period is that one, conditioned on what was seen: its samples are ``seen`` plus the
+attacks drawn for the rest of it. ``nb`` conditions its gamma multiplier on the ``seen`` attacks
+(the NB2 week is a Poisson process with one gamma-distributed rate, so the multiplier's
+posterior is gamma(1/alpha + seen, rate 1/alpha + mu elapsed)); ``hawkes`` places the seen
+attacks in the covered part of the period and simulates from the data's end; the baselines keep
+each drawn attack of the period with probability 1 - elapsed.
+
 When the window holds too few attacks to fit a model (fewer than :data:`MIN_ATTACKS` for ``nb``,
 fewer than 10 for ``hawkes``), that model falls back to the gamma-Poisson predictive of a constant
 rate with Jeffreys' prior over the window (said in ``notes``).
@@ -137,10 +146,39 @@ class _Draw:
     note: str = ""
 
 
-def _gamma_poisson(window: np.ndarray, horizon: int, n: int, rng) -> np.ndarray:
-    """Predictive of a constant Poisson rate with Jeffreys' prior over ``window``."""
-    rate = rng.gamma(window.sum() + 0.5, 1.0 / len(window), size=n)
-    return rng.poisson(np.repeat(rate[:, None], horizon, axis=1))
+@dataclass(frozen=True)
+class _Partial:
+    """The period under way: ``seen`` attacks over its first ``elapsed`` share (0: none)."""
+
+    seen: int = 0
+    elapsed: float = 0.0
+
+
+_NONE = _Partial()
+
+
+def _gamma_poisson(
+    window: np.ndarray, horizon: int, n: int, rng, partial: _Partial = _NONE
+) -> np.ndarray:
+    """Predictive of a constant Poisson rate with Jeffreys' prior over ``window`` (and the part
+    of the period under way the data cover)."""
+    rate = rng.gamma(
+        window.sum() + partial.seen + 0.5, 1.0 / (len(window) + partial.elapsed), size=n
+    )
+    share = np.ones(horizon)
+    share[0] = 1.0 - partial.elapsed
+    out = rng.poisson(rate[:, None] * share[None, :])
+    out[:, 0] += partial.seen
+    return out
+
+
+def _thin_first(samples: np.ndarray, partial: _Partial, rng) -> np.ndarray:
+    """Baselines: the first period's draws thinned to its uncovered share, plus the seen."""
+    if partial.elapsed <= 0:
+        return samples
+    out = samples.copy()
+    out[:, 0] = partial.seen + rng.binomial(out[:, 0], 1.0 - partial.elapsed)
+    return out
 
 
 def _nb_design(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +190,7 @@ def _nb_design(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([np.ones(len(t)), lag1, lag24, trend]), y[t]
 
 
-def _nb(history: np.ndarray, horizon: int, n: int, rng) -> _Draw:
+def _nb(history: np.ndarray, horizon: int, n: int, rng, partial: _Partial = _NONE) -> _Draw:
     import warnings
 
     from statsmodels.discrete.discrete_model import NegativeBinomial
@@ -161,7 +199,7 @@ def _nb(history: np.ndarray, horizon: int, n: int, rng) -> _Draw:
     window = history[-WINDOW:]
     if np.count_nonzero(window) < MIN_ATTACKS:
         return _Draw(
-            _gamma_poisson(window, horizon, n, rng),
+            _gamma_poisson(window, horizon, n, rng, partial),
             None,
             f"nb: fewer than {MIN_ATTACKS} periods with attacks in the last {len(window)}; "
             "a constant-rate (gamma-Poisson) forecast was used",
@@ -185,7 +223,7 @@ def _nb(history: np.ndarray, horizon: int, n: int, rng) -> _Draw:
             ok = False
     if not ok:
         return _Draw(
-            _gamma_poisson(window, horizon, n, rng),
+            _gamma_poisson(window, horizon, n, rng, partial),
             None,
             "nb: the regression did not converge; a constant-rate (gamma-Poisson) forecast was "
             "used",
@@ -204,8 +242,13 @@ def _nb(history: np.ndarray, horizon: int, n: int, rng) -> _Draw:
         eta = beta[:, 0] + beta[:, 1] * lag1 + beta[:, 2] * lag24 + beta[:, 3] * trend
         mu = np.minimum(np.exp(np.clip(eta, -30, 30)), cap)
         # NB2: Poisson with a gamma(1/alpha, alpha) multiplier of the mean
-        lam = mu * rng.gamma(1.0 / alpha, alpha)
-        draw = rng.poisson(lam)
+        if h == 0 and partial.elapsed > 0:  # the multiplier given the attacks seen so far
+            shape, rate = 1.0 / alpha + partial.seen, 1.0 / alpha + mu * partial.elapsed
+            lam = mu * (1.0 - partial.elapsed) * rng.gamma(shape, 1.0 / rate)
+            draw = partial.seen + rng.poisson(lam)
+        else:
+            lam = mu * rng.gamma(1.0 / alpha, alpha)
+            draw = rng.poisson(lam)
         out[:, h] = draw
         path = np.column_stack([path, draw])
     return _Draw(out, None)
@@ -227,12 +270,12 @@ def _times_from_counts(y: pd.Series, rng) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.sort(starts + offsets)).as_unit("ns")
 
 
-def _hawkes(y: pd.Series, horizon: int, n: int, rng) -> _Draw:
+def _hawkes(y: pd.Series, horizon: int, n: int, rng, partial: _Partial = _NONE) -> _Draw:
     window = y.iloc[-WINDOW:]
     values = window.to_numpy()
     if values.sum() < 10:
         return _Draw(
-            _gamma_poisson(values, horizon, n, rng),
+            _gamma_poisson(values, horizon, n, rng, partial),
             None,
             f"hawkes: fewer than 10 attacks in the last {len(window)} periods; a constant-rate "
             "(gamma-Poisson) forecast was used",
@@ -241,13 +284,18 @@ def _hawkes(y: pd.Series, horizon: int, n: int, rng) -> _Draw:
     times = _times_from_counts(window, rng)
     origin = window.index[0]
     edges = _period_edges_days(window.index, horizon, origin)
-    T = edges[len(window)]
+    T = edges[len(window)] + partial.elapsed * (edges[len(window) + 1] - edges[len(window)])
     end = origin + pd.Timedelta(days=T)
+    if partial.seen:  # the attacks seen in the period under way, uniform over its covered part
+        first = origin + pd.Timedelta(days=edges[len(window)])
+        width = (end - first).value
+        extra = first.value + (rng.random(partial.seen) * width).astype(np.int64)
+        times = pd.DatetimeIndex(np.sort(np.concatenate([times.asi8, extra]))).as_unit("ns")
     try:
         fit = hawkes.fit(times, start=origin, end=end, n_jitter=0, seed=0)
     except ModelInputError as exc:
         return _Draw(
-            _gamma_poisson(values, horizon, n, rng),
+            _gamma_poisson(values, horizon, n, rng, partial),
             None,
             f"hawkes: could not be fitted ({exc}); a constant-rate (gamma-Poisson) forecast was "
             "used",
@@ -298,26 +346,33 @@ def _hawkes(y: pd.Series, horizon: int, n: int, rng) -> _Draw:
     period = np.searchsorted(edges[len(window) :], t_all, side="right") - 1
     period = np.clip(period, 0, horizon - 1)
     out = np.bincount(sid * horizon + period, minlength=n * horizon).reshape(n, horizon)
+    out[:, 0] += partial.seen
     return _Draw(out.astype(np.int64), None)
 
 
-def _draw(model: str, y: pd.Series, horizon: int, n: int, seed: int) -> _Draw:
+def _draw(
+    model: str, y: pd.Series, horizon: int, n: int, seed: int, partial: _Partial = _NONE
+) -> _Draw:
     """Samples of one model (``auto`` excluded) from its own seeded stream."""
     rng = np.random.default_rng([seed, MODELS.index(model)])
     values = y.to_numpy()
+    exact = partial.elapsed <= 0  # closed forms only for whole periods
     if model == "nb":
-        return _nb(values, horizon, n, rng)
+        return _nb(values, horizon, n, rng, partial)
     if model == "hawkes":
-        return _hawkes(y, horizon, n, rng)
+        return _hawkes(y, horizon, n, rng, partial)
     if model == "climatology":
         recent = values[-CLIMATOLOGY_PERIODS:]
-        return _Draw(rng.choice(recent, size=(n, horizon)).astype(np.int64), None)
+        s = rng.choice(recent, size=(n, horizon)).astype(np.int64)
+        return _Draw(_thin_first(s, partial, rng), None)
     if model == "persistence":
         lam = float(values[-1])
-        dist = stats.poisson(lam)
-        return _Draw(rng.poisson(lam, size=(n, horizon)).astype(np.int64), [dist] * horizon)
+        s = rng.poisson(lam, size=(n, horizon)).astype(np.int64)
+        dist = [stats.poisson(lam)] * horizon if exact else None
+        return _Draw(_thin_first(s, partial, rng), dist)
     if model == "zero":
-        return _Draw(np.zeros((n, horizon), dtype=np.int64), [stats.poisson(0.0)] * horizon)
+        s = _thin_first(np.zeros((n, horizon), dtype=np.int64), partial, rng)
+        return _Draw(s, [stats.poisson(0.0)] * horizon if exact else None)
     raise params.fail("model", f"one of {', '.join(MODELS)}", model)  # pragma: no cover
 
 
@@ -332,11 +387,16 @@ def _mix(parts: Sequence[_Draw], n: int, seed: int) -> _Draw:
 
 
 def _draws(
-    models: Sequence[str], y: pd.Series, horizon: int, n: int, seed: int
+    models: Sequence[str],
+    y: pd.Series,
+    horizon: int,
+    n: int,
+    seed: int,
+    partial: _Partial = _NONE,
 ) -> dict[str, _Draw]:
     """Samples of every model in ``models``; ``auto`` reuses its components' samples."""
     need = set(models) | (set(AUTO_COMPONENTS) if "auto" in models else set())
-    got = {m: _draw(m, y, horizon, n, seed) for m in MODELS if m in need and m != "auto"}
+    got = {m: _draw(m, y, horizon, n, seed, partial) for m in MODELS if m in need and m != "auto"}
     if "auto" in models:
         got["auto"] = _mix([got[m] for m in AUTO_COMPONENTS], n, seed)
     return {m: got[m] for m in models}
@@ -408,6 +468,15 @@ class OutlookResults(Results):
         "Poisson; zero), else None (quantiles then come from the samples)",
         default=None,
     )
+    seen: int = attr(
+        "attacks already seen in the first forecast period (the period under way when the data "
+        "end inside it; included in its samples)",
+        default=0,
+    )
+    elapsed: float = attr(
+        "share of the first forecast period the data cover (0: the data end with a whole period)",
+        default=0.0,
+    )
 
     @property
     def periods(self) -> pd.DatetimeIndex:
@@ -456,11 +525,13 @@ class OutlookResults(Results):
         obs = self.history.iloc[-history:]
         ax.step(obs.index, obs.to_numpy(), where="post", color=OBSERVED_COLOR, label="observed")
         q = self.quantiles
-        x = [obs.index[-1], *q.index]
+        end = q.index[-1] + pd.tseries.frequencies.to_offset(self.freq)
+        x = [obs.index[-1], *q.index, end]  # the last period's step needs its right edge
         last = float(obs.iloc[-1])
 
         def with_last(col: str) -> np.ndarray:
-            return np.concatenate([[last], q[col].to_numpy(dtype=float)])
+            v = q[col].to_numpy(dtype=float)
+            return np.concatenate([[last], v, v[-1:]])
 
         ax.fill_between(
             x, with_last("q05"), with_last("q95"), step="post", color=MODEL_COLOR, alpha=0.15,
@@ -471,7 +542,6 @@ class OutlookResults(Results):
             linewidth=0, label="50% interval",
         )  # fmt: skip
         ax.step(x, with_last("q50"), where="post", color=MODEL_COLOR, ls="--", label="median")
-        end = q.index[-1] + pd.tseries.frequencies.to_offset(self.freq)
         ax.set_xlim(obs.index[0], end)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(f"attacks per {self.unit}")
@@ -493,6 +563,8 @@ def forecast(
     n_samples: int = 2000,
     seed: int | None = 0,
     as_of: object = None,
+    seen: int = 0,
+    elapsed: float = 0.0,
 ) -> OutlookResults:
     """Forecast the next ``horizon`` periods of the count series ``y`` from data up to ``as_of``.
 
@@ -502,17 +574,28 @@ def forecast(
     is one of :data:`MODELS` (see the module docstring). Returns an :class:`OutlookResults` with
     ``n_samples`` simulated paths (attacks per period) and their quantiles; same arguments, same
     numbers.
+
+    ``elapsed`` (0 to 1, below 1) is the share of the period after the last one of the history
+    that the data already cover, with ``seen`` attacks in it: the first forecast period is then
+    that period, conditioned on those attacks (module docstring, "A period under way").
     """
     model = check_model(model)
+    seen = params.whole_number("seen", seen, minimum=0, unit="attacks")
+    elapsed = params.number("elapsed", elapsed)
+    if not 0.0 <= elapsed < 1.0:
+        raise params.fail("elapsed", "a share from 0 up to (not including) 1", elapsed)
+    if seen and not elapsed:
+        raise params.fail("seen", "0 when elapsed is 0 (no part of the period is covered)", seen)
     horizon = params.whole_number("horizon", horizon, minimum=1, unit="periods")
     n_samples = params.n_samples(n_samples, minimum=MIN_SAMPLES)
     seed = params.seed_or_fresh(seed)
     hist, freq = _history(y, as_of)
-    draw = _draws([model], hist, horizon, n_samples, seed)[model]
-    return _results(draw, hist, freq, model, horizon, n_samples, seed)
+    partial = _Partial(seen, elapsed)
+    draw = _draws([model], hist, horizon, n_samples, seed, partial)[model]
+    return _results(draw, hist, freq, model, horizon, n_samples, seed, partial)
 
 
-def _results(draw, hist, freq, model, horizon, n_samples, seed) -> OutlookResults:
+def _results(draw, hist, freq, model, horizon, n_samples, seed, partial) -> OutlookResults:
     offset = pd.tseries.frequencies.to_offset(freq)
     periods = pd.date_range(hist.index[-1] + offset, periods=horizon, freq=freq, name="period")
     q = pd.DataFrame(
@@ -535,6 +618,8 @@ def _results(draw, hist, freq, model, horizon, n_samples, seed) -> OutlookResult
         seed=seed,
         notes=[draw.note] if draw.note else [],
         exact=draw.exact,
+        seen=partial.seen,
+        elapsed=partial.elapsed,
     )
 
 

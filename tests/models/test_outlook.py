@@ -224,3 +224,43 @@ def test_seed_none_draws_a_seed_that_repeats_the_forecast(nb_series):
     np.testing.assert_array_equal(fresh.samples, again.samples)
     with pytest.raises(ParameterError, match="seed must be a whole number >= 0 or None"):
         outlook.forecast(nb_series, seed=-1)
+
+
+def test_a_week_under_way_is_conditioned_on_its_attacks(nb_series):
+    """The law of total probability: the nb forecast of a week half seen, averaged over what may
+    be seen in its first half (each attack of the unconditional week seen with probability 1/2),
+    is the unconditional forecast of that week; every model keeps the attacks already seen."""
+    n, f = 4000, 0.5
+    whole = outlook.forecast(nb_series, model="nb", n_samples=n, seed=7).samples[:, 0]
+    seen = np.random.default_rng(8).binomial(whole, f)
+    values, freq = np.unique(seen, return_counts=True)
+    mixed = 0.0
+    for k, w in zip(values, freq, strict=True):
+        fc = outlook.forecast(nb_series, model="nb", n_samples=n, seed=7, seen=int(k), elapsed=f)
+        assert (fc.samples[:, 0] >= k).all() and fc.seen == k
+        mixed += w / n * fc.samples[:, 0].mean()
+    se = whole.std() / np.sqrt(n)
+    assert abs(mixed - whole.mean()) < 4 * se + 0.05 * whole.mean(), (mixed, whole.mean())
+    for model in ("hawkes", "climatology", "persistence", "zero", "auto"):
+        fc = outlook.forecast(nb_series, model=model, n_samples=200, seed=1, seen=5, elapsed=0.9)
+        assert (fc.samples[:, 0] >= 5).all(), model
+    zero = outlook.forecast(nb_series, model="zero", n_samples=100, seen=3, elapsed=0.5)
+    assert (zero.samples[:, 0] == 3).all() and (zero.samples[:, 1:] == 0).all()
+    with pytest.raises(ParameterError, match="elapsed"):
+        outlook.forecast(nb_series, elapsed=1.0)
+    with pytest.raises(ParameterError, match="seen"):
+        outlook.forecast(nb_series, seen=2)
+
+
+def test_share_inside_is_the_mean_of_the_randomised_pit_draws():
+    """The expected coverage the backtest reports equals the share of randomised PIT draws
+    inside the interval (an independent Monte Carlo), without the draws' noise."""
+    rng = np.random.default_rng(3)
+    samples = rng.poisson(rng.gamma(2.0, 1.0, size=(500, 1)), size=(500, 6))
+    obs = np.array([0, 1, 2, 4, 7, 15])
+    for level in (0.5, 0.9):
+        exact = backtest.share_inside(obs, samples, level)
+        a = (1 - level) / 2
+        draws = np.array([backtest.randomised_pit(obs, samples, rng) for _ in range(20000)])
+        mc = ((draws >= a) & (draws <= 1 - a)).mean(axis=0)
+        np.testing.assert_allclose(exact, mc, atol=0.015)

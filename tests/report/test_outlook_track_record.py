@@ -48,6 +48,9 @@ def test_each_run_stores_its_forecast_and_later_runs_score_it(tmp_path):
     page = (site / "outlook.html").read_text(encoding="utf-8")
     # the weeks of 28 Jun, 5, 12 and 19 Jul are complete by 31 Jul: scored; 26 Jul is not
     assert "Running score over 4 forecast weeks from 1 edition" in page
+    # built (by the clock) years after its as-of day: the page says so, scored on the data since
+    assert "Data through 31 Jul 2021. This forecast is of weeks that have already passed" in page
+    assert "Against the data for 4 of those weeks" in page
 
     mine = site / "forecasts" / "2021-07-31.json"
     record = json.loads(mine.read_text(encoding="utf-8"))
