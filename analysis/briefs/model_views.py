@@ -37,6 +37,7 @@ from analysis.briefs.wording import (
     and_list,
     count_upper,
     estimate_text,
+    excess_text,
     fmt_count,
     fmt_date,
     fmt_interval,
@@ -45,10 +46,12 @@ from analysis.briefs.wording import (
     fmt_span,
     pct,
     per_unit,
+    percent_change_text,
     period_label,
     period_span,
     plural,
     rate_words,
+    ratio_phrase,
     unit_adjective,
     zero_count_upper,
 )
@@ -159,8 +162,7 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
         for name, r in sig.iterrows():
             label = labels.get(str(name), str(name))
             size = (
-                f"{fmt_number(r['rate_ratio'])} times the rate before "
-                f"({fmt_interval(r['low'], r['high'])})"
+                ratio_phrase(r["rate_ratio"], r["low"], r["high"])
                 if all_finite(r["rate_ratio"])
                 else "no attacks before"
             )
@@ -274,8 +276,8 @@ def its_summary_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
         if all_finite(r["level_rr"], r["level_low"], r["level_high"]):
             text = (
                 f"{label} ({fmt_date(res.interventions[name])}): the {adj} rate stepped to "
-                f"{fmt_number(r['level_rr'])} times its trend "
-                f"({fmt_interval(r['level_low'], r['level_high'])}, {format_p(r['level_p'])})"
+                f"{ratio_phrase(r['level_rr'], r['level_low'], r['level_high'], 'its trend')} "
+                f"({format_p(r['level_p'])})"
             )
         else:
             text = f"{label} ({fmt_date(res.interventions[name])}): the step is not estimable"
@@ -686,20 +688,31 @@ def counterfactual_summary_html(res: CounterfactualResults) -> Html:
     """The counterfactual in paragraphs: observed against expected, the excess, its p-value and
     the model."""
     unit = period_unit(res.freq or "W")
-    more = "more" if res.cumulative_effect >= 0 else "fewer"
+    excess = excess_text(
+        res.cumulative_effect,
+        res.cumulative_effect_low,
+        res.cumulative_effect_high,
+        observed=res.observed_total,
+    )
     texts = [
         f"In the {plural(res.n_post, unit)} from {fmt_date(res.post_start)} (the {unit} holding "
         f"the event and those after it), {fmt_count(res.observed_total)} attacks were recorded "
         f"against about {fmt_count(res.predicted_total)} expected without the event (95% "
         f"interval {fmt_count(max(res.predicted_total_low, 0.0))} to "
-        f"{fmt_count(res.predicted_total_high)}): about {fmt_count(abs(res.cumulative_effect))} "
-        f"{more} (95% interval {fmt_count(res.cumulative_effect_low)} to "
-        f"{fmt_count(res.cumulative_effect_high)})."
+        f"{fmt_count(res.predicted_total_high)}): a difference of "
+        f"{excess}."
     ]
     if all_finite(res.relative_effect, res.relative_effect_low, res.relative_effect_high):
+        upper = zero_count_upper(1.0) / res.predicted_total if res.predicted_total > 0 else None
         texts[0] += (
-            f" That is {abs(100 * res.relative_effect):,.0f}% {more} than expected (95% interval "
-            f"{100 * res.relative_effect_low:+,.0f}% to {100 * res.relative_effect_high:+,.0f}%)."
+            " Against the expected: "
+            + percent_change_text(
+                res.relative_effect,
+                res.relative_effect_low,
+                res.relative_effect_high,
+                zero_after_upper=upper,
+            )
+            + "."
         )
     texts.append(
         f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_samples:,} simulated totals "

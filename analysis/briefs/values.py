@@ -17,6 +17,7 @@ from analysis.briefs.lookups import event_title
 from analysis.briefs.wording import (
     DAY,
     attacks_phrase,
+    estimate_text,
     finite_or_none,
     fmt_count,
     fmt_date,
@@ -66,8 +67,8 @@ def windows_values(
     sig = t[t["p_holm"] < 0.05]
     if len(sig):
         parts = [
-            f"{labels.get(name, name)} ({'rise' if r.rate_ratio > 1 else 'fall'}, "
-            f"x{fmt_number(r.rate_ratio)})"
+            f"{labels.get(name, name)} ({'rise' if r.rate_ratio > 1 else 'fall'}: "
+            f"{estimate_text(r.rate_ratio, r.low, r.high)} times the rate before)"
             for name, r in sig.iterrows()
         ]
         verdict = (
@@ -125,7 +126,7 @@ def its_values(
         )
         if "slope_rr" in r.index:
             text += (
-                f" and its trend changed by x{fmt_number(r.slope_rr, 3)} per {unit} "
+                f" and its trend changed by a factor of {fmt_number(r.slope_rr, 3)} per {unit} "
                 f"({format_p(r.slope_p)})"
             )
         parts.append(text)
