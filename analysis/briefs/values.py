@@ -208,6 +208,19 @@ def changepoint_values(
             "background rate)"
         )
     headline = f"From {fmt_span(start, end)}, {cp_text}; {hawkes_text}."
+    if len(headline.split()) > 35 and k:  # a headline of at most 35 words: the change first
+        short = (
+            f"the {cp.unit}ly attack rate changed {k} time{'s' * (k != 1)}; the largest {verb}, "
+            f"from {fmt_number(seg['rate'].iloc[j])} to {fmt_number(seg['rate'].iloc[j + 1])} "
+            f"a {cp.unit}, came in the {cp.unit} of {fmt_date(big)}"
+        )
+        tries = [
+            f"From {fmt_span(start, end)}, {short}{near}; about "
+            f"{100 * h.branching_ratio:.0f}% of attacks followed from earlier attacks.",
+            f"From {fmt_span(start, end)}, {short}{near}.",
+            f"From {fmt_span(start, end)}, {short}.",
+        ]
+        headline = next((t for t in tries if len(t.split()) <= 35), tries[-1])
     headline = headline[0].upper() + headline[1:]
     values: dict[str, Any] = {
         "title": f"Changepoints and self-excitation of attacks, {fmt_span(start, end)}",
