@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.briefs.html import Html, esc
 from analysis.briefs.wording import estimate_text, fmt_date, fmt_span, plural
 from analysis.findings import store
-from analysis.findings.words import GRADE_WORDS, MAX_WORDS, sentence
+from analysis.findings.words import GRADE_WORDS, MAX_WORDS, ratio, sentence
 
 __all__ = [
     "MethodFigure",
@@ -86,6 +86,51 @@ class MethodFigure:
         )
 
 
+_SHORT_GRADE = {
+    "clear_rise": "a clear rise",
+    "clear_fall": "a clear fall",
+    "likely_rise": "likely a rise",
+    "likely_fall": "likely a fall",
+    "no_change": "no change that matters",
+    "cannot_tell": "too few attacks to tell",
+}
+
+
+def _named(rows: list[pd.Series]) -> str:
+    """ " (Gaza truce pause, a fall; ...)": the events and their directions."""
+    return (
+        " ("
+        + "; ".join(
+            f"{r['label']}, {'a rise' if verdict_of_grade(r) == 'rise' else 'a fall'}" for r in rows
+        )
+        + ")"
+    )
+
+
+def _compact(r: pd.Series, labels: Mapping[str, str]) -> str:
+    """One finding in a clause: "Pompeo embassy closure threat: rate 0.68 times expected
+    (0.2 to 2.3), too few attacks to tell"; a group names the events it cannot be told from."""
+    grade = str(r["grade"])
+    name = str(r["label"])
+    if grade == "marker":
+        return f"{name}: not graded (it opens a spell of attacks)"
+    if grade == "not_graded":
+        return f"{name}: not graded"
+    words = _SHORT_GRADE.get(str(r["joint_grade"]) if grade == "inseparable" else grade, "")
+    est, low, high = (float(r[k]) for k in ("estimate", "low", "high"))
+    if math.isnan(est) and low == 0 and math.isfinite(high):
+        figure = f"rate under {ratio(high)} times expected"
+    elif all(math.isfinite(x) for x in (est, low, high)) and low >= 0.01 and high <= 1000:
+        figure = f"rate {ratio(est)} times expected ({ratio(low)} to {ratio(high)})"
+    else:
+        figure = "the change cannot be pinned down"
+    text = f"{name}: {figure}, {words}"
+    if grade == "inseparable":
+        others = [labels.get(g, g) for g in str(r["group"]).split(";") if g]
+        text += f", inseparable from {' and '.join(others)}"
+    return text
+
+
 @dataclass(frozen=True)
 class PageFindings:
     """The findings rows of the events a page names, and the page's own method's figures."""
@@ -117,42 +162,32 @@ class PageFindings:
         entries = self._entries()
         if len(entries) == 1:
             return sentence(entries[0].to_dict(), self.labels)
+        compact = "; ".join(_compact(r, self.labels) for r in entries) + "."
+        compact = compact[0].upper() + compact[1:]
+        if len(compact.split()) <= MAX_WORDS:
+            return compact
         grades = [str(r["grade"]) for r in entries]
         clear = [r for r in entries if str(r["grade"]) in _CLEAR]
         likely = [r for r in entries if str(r["grade"]).startswith("likely")]
         groups = sum(g == "inseparable" for g in grades)
         n = len(self.rows)
-        lead = f"Of {plural(n, 'event')}{' ' + scope if scope else ''}, each net of the others: "
-
-        def named(rs: list[pd.Series]) -> str:
-            return (
-                " ("
-                + "; ".join(
-                    f"{r['label']}, {'a rise' if verdict_of_grade(r) == 'rise' else 'a fall'}"
-                    for r in rs
-                )
-                + ")"
-            )
-
         tries = []
-        for with_names in (True, False):
+        for with_scope, with_names in ((True, True), (False, True), (True, False), (False, False)):
+            where = f", {scope}" if scope and with_scope else ""
             parts = [
-                f"{plural(len(clear), 'clear change')}{named(clear) if with_names else ''}"
+                f"{plural(len(clear), 'clear change')}{_named(clear) if with_names else ''}"
                 if clear
-                else "no clear change in the tempo of attacks"
+                else "no clear change"
             ]
             if likely:
-                parts.append(
-                    f"{plural(len(likely), 'likely change')}{named(likely) if with_names else ''}"
-                )
+                parts.append(f"{len(likely)} likely{_named(likely) if with_names else ''}")
             if groups:
-                parts.append(f"{plural(groups, 'group')} of events cannot be separated")
-            parts.append("the rest: too few attacks to tell")
-            tries.append(lead + "; ".join(parts) + ".")
-        for text in tries:
-            if len(text.split()) <= MAX_WORDS:
-                return text
-        return tries[-1]
+                parts.append(f"{groups} inseparable group{'s' * (groups != 1)}")
+            parts.append("the rest too few attacks to tell")
+            tries.append(
+                f"{plural(n, 'event')}{where}, each net of the others: " + "; ".join(parts) + "."
+            )
+        return next((t for t in tries if len(t.split()) <= MAX_WORDS), tries[-1])
 
     def headline_html(self, scope: str = "") -> Html:
         """The headline as the page's first paragraph (class ``headline``)."""
