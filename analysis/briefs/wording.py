@@ -325,7 +325,9 @@ def ratio_kind(rr: float, low: float, high: float) -> str:
     hi_ok = hi is not None and hi > 0
     if lo_ok and hi_ok and est is not None and est > 0 and hi / lo <= WIDEST:  # type: ignore[operator]
         return "both"
-    if hi_ok and hi <= 1 and (not lo_ok or est == 0 or hi / lo > WIDEST):  # type: ignore[operator]
+    if hi_ok and (not lo_ok or est == 0):  # no attack after: only an upper bound is known
+        return "upper"
+    if hi_ok and hi <= 1 and hi / lo > WIDEST:  # type: ignore[operator]
         return "upper"
     if lo_ok and lo >= 1 and (not hi_ok or hi / lo > WIDEST):  # type: ignore[operator]
         return "lower"
