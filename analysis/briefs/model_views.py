@@ -140,9 +140,53 @@ def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) 
     return reader_table(header, rows, "windows", numeric=[2, 3, 4, 5, 6], nowrap=[1])
 
 
-def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None) -> Html:
+def _primary_of(ids: list[str], findings: pd.DataFrame) -> str:
+    """What the primary analysis says of the events this page's comparison flags: how many
+    separate findings they are (inseparable groups count once) and which it grades clear."""
+    rows = findings[findings["event_id"].isin(ids)]
+    labels = dict(zip(findings["event_id"].astype(str), findings["label"].astype(str), strict=True))
+    seen: set[str] = set()
+    groups, clear = [], []
+    for _, r in rows.iterrows():
+        eid = str(r["event_id"])
+        if eid in seen:
+            continue
+        members = [eid] + [
+            g for g in str(r["group"]).split(";") if g and r["grade"] == "inseparable"
+        ]
+        seen.update(members)
+        if len(members) > 1:
+            groups.append(and_list([labels.get(m, m) for m in members]))
+        if str(r["joint_grade"] if r["grade"] == "inseparable" else r["grade"]).startswith("clear"):
+            clear.append(labels.get(eid, eid))
+    n_findings = len({*ids} - seen) + len(
+        {
+            frozenset([str(r["event_id"]), *[g for g in str(r["group"]).split(";") if g]])
+            for _, r in rows.iterrows()
+        }
+    )
+    which = f"only {and_list(clear)}" if clear else "none of them"
+    text = (
+        "Of these, the primary analysis (each campaign's events fitted together) grades "
+        f"{which} a clear change"
+    )
+    if groups:
+        text += (
+            f"; it cannot separate {'; nor '.join(groups)}, so these "
+            f"{plural(len(ids), 'event')} are {n_findings} findings, not {len(ids)}"
+        )
+    return text + "."
+
+
+def windows_summary_html(
+    res: WindowsResults,
+    events: pd.DataFrame | None = None,
+    findings: pd.DataFrame | None = None,
+) -> Html:
     """The window comparison in paragraphs: what was compared, which events show a change
-    unlikely to be chance after the Holm adjustment, overlapping and cut-short windows."""
+    unlikely to be chance after the Holm adjustment (with ``findings``, the findings table:
+    which of them the primary analysis cannot separate and grades clear), overlapping and
+    cut-short windows."""
     t = res.table
     labels = _label_map(events)
     d = res.days
@@ -172,9 +216,12 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
             )
         verb = "shows" if len(sig) == 1 else "show"
         texts.append(
-            f"After that adjustment, {plural(len(sig), 'event')} {verb} a change unlikely to be "
-            "chance alone: " + "; ".join(parts) + "."
+            f"By this page's comparison, after that adjustment, {plural(len(sig), 'event')} "
+            f"{verb} a change unlikely to be chance alone in {'its' if len(sig) == 1 else 'their'} "
+            "own windows: " + "; ".join(parts) + "."
         )
+        if findings is not None:
+            texts.append(_primary_of(list(map(str, sig.index)), findings))
     else:
         raw = int((tested["p"] < 0.05).sum())
         texts.append(
