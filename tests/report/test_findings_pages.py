@@ -150,3 +150,14 @@ def test_every_page_states_the_findings_and_nothing_impossible(shipped_site: Pat
     marked = sum(len(read_page(p).marked) for p in shipped_site.rglob("*.html"))
     assert marked > 0, "no page marks an event's figure"
     assert problems(shipped_site) == []
+
+
+def test_pages_keep_the_finding_marks_and_nothing_else() -> None:
+    """The publishing sanitizer keeps data-event (an event id) and data-estimate (a number),
+    and drops them when they hold anything else."""
+    from analysis.report.html import sanitize
+
+    kept = sanitize('<li data-event="suleimani_strike" data-estimate="1.3522990000000001">a</li>')
+    assert 'data-event="suleimani_strike"' in kept and 'data-estimate="1.3522990000000001"' in kept
+    dropped = sanitize('<p data-event="a b&lt;x" data-estimate="nan" data-other="1">b</p>')
+    assert "data-" not in dropped
