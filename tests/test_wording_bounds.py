@@ -72,7 +72,8 @@ def test_percent_change_never_below_minus_100() -> None:
     # no attack after: -100% with interval -100% to -100%
     said = percent_change_text(-1.0, -1.0, -1.0, zero_after_upper=3.0 / 30)
     assert said == "no attacks after (fewer than 10% of the rate before)"
-    assert percent_change_text(-0.5, -1.3, 0.2) == "too few attacks to say"  # not "-130%"
+    assert percent_change_text(-0.5, -1.3, 0.2) == "at most 20% more (95% bound)"  # not "-130%"
+    assert percent_change_text(-0.9, -1.3, -0.5) == "at least 50% fewer (95% bound)"
     assert percent_change_text(-0.5, -0.8, 0.2) == "50% fewer (95% interval -80% to +20%)"
     assert percent_change_text(0.52, 0.09, 0.6) == "52% more (95% interval +9% to +60%)"
     # "+1,825%" reads as times

@@ -400,8 +400,10 @@ def percent_change_text(
             f"{size_words} {'more' if r >= 1 else 'fewer'} (95% interval "
             f"{100 * (lo - 1):+,.0f}% to {100 * (hi - 1):+,.0f}%)"
         )
-    if kind == "upper":
+    if kind == "upper" and hi <= 1:
         return f"at least {100 * (1 - hi):,.0f}% fewer (95% bound)"
+    if kind == "upper":
+        return f"at most {100 * (hi - 1):,.0f}% more (95% bound)"
     if kind == "lower":
         return f"at least {fmt_number(lo)} times as many (95% bound)"
     return TOO_FEW
