@@ -303,7 +303,7 @@ def test_windows_with_no_attacks_on_one_or_both_sides_are_said_in_words():
     assert silent[5] == "no attacks on either side"
     assert edge[0].endswith("only 10 days of data after")
     assert edge[4] == f"no attacks: below {fmt_number(3.0 / 10, 2)} a day"
-    assert edge[5].startswith("0 (0 to ")
+    assert edge[5].startswith("fewer than ")  # no attack after: an upper bound, never "0 (0 to"
     check_reader_view(mv.windows_summary_html(res, ev), tables=0)
 
 
@@ -383,5 +383,7 @@ def test_a_near_total_fall_is_not_worded_as_a_fall_of_100_percent():
     from analysis.briefs.wording import ratio_words
 
     assert "a fall of 60%" in ratio_words(0.4, 0.2, 0.8, 0.01)
-    near_zero = ratio_words(0.004, 0.0001, 0.2, 0.001)
+    near_zero = ratio_words(0.004, 0.001, 0.05, 0.001)
     assert "a fall of more than 99%" in near_zero and "100%" not in near_zero
+    # an interval spanning more than a factor of 100: its informative end only
+    assert ratio_words(0.004, 0.0001, 0.2, 0.001).startswith("fewer than 0.20 times")

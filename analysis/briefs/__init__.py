@@ -18,6 +18,8 @@ One module per job:
 - :mod:`~analysis.briefs.values`       what each analysis notebook records for the report runner
 - :mod:`~analysis.briefs.overview`     the data-overview page's tables (crosstab, timeline, tallies)
 - :mod:`~analysis.briefs.model_views`  the model pages' tables and summaries for readers
+- :mod:`~analysis.briefs.findings_views`  an analysis page's primary figures and its method
+  as a named check
 - :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other
   and of contagion, with its cross-check (:func:`attribution_page`)
 

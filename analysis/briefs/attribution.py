@@ -26,14 +26,16 @@ from analysis.briefs.lookups import attack_times, events_between
 from analysis.briefs.wording import (
     DAY,
     estimate_text,
+    excess_text,
     finite_or_none,
     fmt_count,
     fmt_date,
-    fmt_number,
     fmt_p,
     fmt_span,
     iso_period,
     plural,
+    ratio_phrase,
+    ratio_text,
 )
 from analysis.errors import ParameterError
 from analysis.models import attribution, count_attribution
@@ -111,8 +113,8 @@ class AttributionPage(Results):
         span = fmt_span(self.start, self.end)
         if len(clear):
             parts = [
-                f"{self._row_label(n)} (x{fmt_number(r['rate_ratio'])}, "
-                f"{fmt_number(r['rate_ratio_low'])} to {fmt_number(r['rate_ratio_high'])})"
+                f"{self._row_label(n)} "
+                f"({ratio_text(r['rate_ratio'], r['rate_ratio_low'], r['rate_ratio_high'])})"
                 for n, r in clear.iterrows()
             ]
             found = (
@@ -147,9 +149,9 @@ class AttributionPage(Results):
                 lines.append(
                     f"{', '.join(members[:-1])} and {members[-1]} are too close for the data to "
                     f"tell apart ({why}), so "
-                    f"only their joint change is given: x{fmt_number(r['rate_ratio'])} "
-                    f"(95% interval {fmt_number(r['rate_ratio_low'])} to "
-                    f"{fmt_number(r['rate_ratio_high'])}) after the last of them."
+                    "only their joint change is given: "
+                    f"{ratio_phrase(r['rate_ratio'], r['rate_ratio_low'], r['rate_ratio_high'])}"
+                    " after the last of them."
                 )
         if len(self.left_out):
             names = "; ".join(
@@ -191,6 +193,19 @@ class AttributionPage(Results):
         return Html(body, "\n".join(lines))
 
     # -- tables ------------------------------------------------------------------------------
+    def _excess_cell(self, name: object, r: pd.Series) -> str:
+        """An effects row's excess attacks over the horizon, bounded to what the counts allow:
+        at most the attacks recorded in the horizon from the row's date, at least minus the
+        attacks the model expects there without the event."""
+        d = self.fit.decomposition
+        start = pd.Timestamp(r["date"])
+        inside = d.loc[(d.index >= start) & (d.index < start + self.fit.horizon_days * DAY)]
+        observed = float(inside["observed"].sum())
+        expected = float(inside["expected"].sum()) - float(r["excess"])
+        return excess_text(
+            r["excess"], r["excess_low"], r["excess_high"], observed=observed, expected=expected
+        )
+
     def effects_html(self) -> Html:
         """Per event (or cluster): date, change in rate (95% interval), p, attacks over the
         horizon it accounts for (95% interval, follow-on attacks included), half-life."""
@@ -217,7 +232,7 @@ class AttributionPage(Results):
                 fmt_date(r["date"]),
                 estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                 fmt_p(r["p_value"]),
-                _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
+                self._excess_cell(name, r),
             ]
             if pulses:
                 row.append(
@@ -285,7 +300,7 @@ class AttributionPage(Results):
                     label_with_notes(self._row_label(name), notes),
                     estimate_text(r["rate_ratio"], r["rate_ratio_low"], r["rate_ratio_high"]),
                     cells[0],
-                    _count_cell(r["excess"], r["excess_low"], r["excess_high"]),
+                    self._excess_cell(name, r),
                     cells[1],
                 ]
             )

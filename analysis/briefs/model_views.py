@@ -37,6 +37,7 @@ from analysis.briefs.wording import (
     and_list,
     count_upper,
     estimate_text,
+    excess_text,
     fmt_count,
     fmt_date,
     fmt_interval,
@@ -45,10 +46,12 @@ from analysis.briefs.wording import (
     fmt_span,
     pct,
     per_unit,
+    percent_change_text,
     period_label,
     period_span,
     plural,
     rate_words,
+    ratio_phrase,
     unit_adjective,
     zero_count_upper,
 )
@@ -137,9 +140,53 @@ def windows_table_html(res: WindowsResults, events: pd.DataFrame | None = None) 
     return reader_table(header, rows, "windows", numeric=[2, 3, 4, 5, 6], nowrap=[1])
 
 
-def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None) -> Html:
+def _primary_of(ids: list[str], findings: pd.DataFrame) -> str:
+    """What the primary analysis says of the events this page's comparison flags: how many
+    separate findings they are (inseparable groups count once) and which it grades clear."""
+    rows = findings[findings["event_id"].isin(ids)]
+    labels = dict(zip(findings["event_id"].astype(str), findings["label"].astype(str), strict=True))
+    seen: set[str] = set()
+    groups, clear = [], []
+    for _, r in rows.iterrows():
+        eid = str(r["event_id"])
+        if eid in seen:
+            continue
+        members = [eid] + [
+            g for g in str(r["group"]).split(";") if g and r["grade"] == "inseparable"
+        ]
+        seen.update(members)
+        if len(members) > 1:
+            groups.append(and_list([labels.get(m, m) for m in members]))
+        if str(r["joint_grade"] if r["grade"] == "inseparable" else r["grade"]).startswith("clear"):
+            clear.append(labels.get(eid, eid))
+    n_findings = len({*ids} - seen) + len(
+        {
+            frozenset([str(r["event_id"]), *[g for g in str(r["group"]).split(";") if g]])
+            for _, r in rows.iterrows()
+        }
+    )
+    which = f"only {and_list(clear)}" if clear else "none of them"
+    text = (
+        "Of these, the primary analysis (each campaign's events fitted together) grades "
+        f"{which} a clear change"
+    )
+    if groups:
+        text += (
+            f"; it cannot separate {'; nor '.join(groups)}, so these "
+            f"{plural(len(ids), 'event')} are {n_findings} findings, not {len(ids)}"
+        )
+    return text + "."
+
+
+def windows_summary_html(
+    res: WindowsResults,
+    events: pd.DataFrame | None = None,
+    findings: pd.DataFrame | None = None,
+) -> Html:
     """The window comparison in paragraphs: what was compared, which events show a change
-    unlikely to be chance after the Holm adjustment, overlapping and cut-short windows."""
+    unlikely to be chance after the Holm adjustment (with ``findings``, the findings table:
+    which of them the primary analysis cannot separate and grades clear), overlapping and
+    cut-short windows."""
     t = res.table
     labels = _label_map(events)
     d = res.days
@@ -159,8 +206,7 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
         for name, r in sig.iterrows():
             label = labels.get(str(name), str(name))
             size = (
-                f"{fmt_number(r['rate_ratio'])} times the rate before "
-                f"({fmt_interval(r['low'], r['high'])})"
+                ratio_phrase(r["rate_ratio"], r["low"], r["high"])
                 if all_finite(r["rate_ratio"])
                 else "no attacks before"
             )
@@ -170,9 +216,12 @@ def windows_summary_html(res: WindowsResults, events: pd.DataFrame | None = None
             )
         verb = "shows" if len(sig) == 1 else "show"
         texts.append(
-            f"After that adjustment, {plural(len(sig), 'event')} {verb} a change unlikely to be "
-            "chance alone: " + "; ".join(parts) + "."
+            f"By this page's comparison, after that adjustment, {plural(len(sig), 'event')} "
+            f"{verb} a change unlikely to be chance alone in {'its' if len(sig) == 1 else 'their'} "
+            "own windows: " + "; ".join(parts) + "."
         )
+        if findings is not None:
+            texts.append(_primary_of(list(map(str, sig.index)), findings))
     else:
         raw = int((tested["p"] < 0.05).sum())
         texts.append(
@@ -274,8 +323,8 @@ def its_summary_html(res: ITSResults, events: pd.DataFrame | None = None) -> Htm
         if all_finite(r["level_rr"], r["level_low"], r["level_high"]):
             text = (
                 f"{label} ({fmt_date(res.interventions[name])}): the {adj} rate stepped to "
-                f"{fmt_number(r['level_rr'])} times its trend "
-                f"({fmt_interval(r['level_low'], r['level_high'])}, {format_p(r['level_p'])})"
+                f"{ratio_phrase(r['level_rr'], r['level_low'], r['level_high'], 'its trend')} "
+                f"({format_p(r['level_p'])})"
             )
         else:
             text = f"{label} ({fmt_date(res.interventions[name])}): the step is not estimable"
@@ -686,20 +735,31 @@ def counterfactual_summary_html(res: CounterfactualResults) -> Html:
     """The counterfactual in paragraphs: observed against expected, the excess, its p-value and
     the model."""
     unit = period_unit(res.freq or "W")
-    more = "more" if res.cumulative_effect >= 0 else "fewer"
+    excess = excess_text(
+        res.cumulative_effect,
+        res.cumulative_effect_low,
+        res.cumulative_effect_high,
+        observed=res.observed_total,
+    )
     texts = [
         f"In the {plural(res.n_post, unit)} from {fmt_date(res.post_start)} (the {unit} holding "
         f"the event and those after it), {fmt_count(res.observed_total)} attacks were recorded "
         f"against about {fmt_count(res.predicted_total)} expected without the event (95% "
         f"interval {fmt_count(max(res.predicted_total_low, 0.0))} to "
-        f"{fmt_count(res.predicted_total_high)}): about {fmt_count(abs(res.cumulative_effect))} "
-        f"{more} (95% interval {fmt_count(res.cumulative_effect_low)} to "
-        f"{fmt_count(res.cumulative_effect_high)})."
+        f"{fmt_count(res.predicted_total_high)}): a difference of "
+        f"{excess}."
     ]
     if all_finite(res.relative_effect, res.relative_effect_low, res.relative_effect_high):
+        upper = zero_count_upper(1.0) / res.predicted_total if res.predicted_total > 0 else None
         texts[0] += (
-            f" That is {abs(100 * res.relative_effect):,.0f}% {more} than expected (95% interval "
-            f"{100 * res.relative_effect_low:+,.0f}% to {100 * res.relative_effect_high:+,.0f}%)."
+            " Against the expected: "
+            + percent_change_text(
+                res.relative_effect,
+                res.relative_effect_low,
+                res.relative_effect_high,
+                zero_after_upper=upper,
+            )
+            + "."
         )
     texts.append(
         f"One-sided p = {fmt_p(res.p_value)}: the share of {res.n_samples:,} simulated totals "

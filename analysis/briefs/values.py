@@ -17,6 +17,7 @@ from analysis.briefs.lookups import event_title
 from analysis.briefs.wording import (
     DAY,
     attacks_phrase,
+    estimate_text,
     finite_or_none,
     fmt_count,
     fmt_date,
@@ -66,8 +67,8 @@ def windows_values(
     sig = t[t["p_holm"] < 0.05]
     if len(sig):
         parts = [
-            f"{labels.get(name, name)} ({'rise' if r.rate_ratio > 1 else 'fall'}, "
-            f"x{fmt_number(r.rate_ratio)})"
+            f"{labels.get(name, name)} ({'rise' if r.rate_ratio > 1 else 'fall'}: "
+            f"{estimate_text(r.rate_ratio, r.low, r.high)} times the rate before)"
             for name, r in sig.iterrows()
         ]
         verdict = (
@@ -125,7 +126,7 @@ def its_values(
         )
         if "slope_rr" in r.index:
             text += (
-                f" and its trend changed by x{fmt_number(r.slope_rr, 3)} per {unit} "
+                f" and its trend changed by a factor of {fmt_number(r.slope_rr, 3)} per {unit} "
                 f"({format_p(r.slope_p)})"
             )
         parts.append(text)
@@ -207,6 +208,19 @@ def changepoint_values(
             "background rate)"
         )
     headline = f"From {fmt_span(start, end)}, {cp_text}; {hawkes_text}."
+    if len(headline.split()) > 35 and k:  # a headline of at most 35 words: the change first
+        short = (
+            f"the {cp.unit}ly attack rate changed {k} time{'s' * (k != 1)}; the largest {verb}, "
+            f"from {fmt_number(seg['rate'].iloc[j])} to {fmt_number(seg['rate'].iloc[j + 1])} "
+            f"a {cp.unit}, came in the {cp.unit} of {fmt_date(big)}"
+        )
+        tries = [
+            f"From {fmt_span(start, end)}, {short}{near}; about "
+            f"{100 * h.branching_ratio:.0f}% of attacks followed from earlier attacks.",
+            f"From {fmt_span(start, end)}, {short}{near}.",
+            f"From {fmt_span(start, end)}, {short}.",
+        ]
+        headline = next((t for t in tries if len(t.split()) <= 35), tries[-1])
     headline = headline[0].upper() + headline[1:]
     values: dict[str, Any] = {
         "title": f"Changepoints and self-excitation of attacks, {fmt_span(start, end)}",

@@ -25,7 +25,9 @@ __all__ = [
     "attack_noun",
     "attacks_phrase",
     "count_upper",
+    "WIDEST",
     "estimate_text",
+    "excess_text",
     "finite_or_none",
     "fmt_count",
     "fmt_date",
@@ -35,12 +37,16 @@ __all__ = [
     "fmt_span",
     "iso_period",
     "pct",
+    "percent_change_text",
     "per_unit",
     "period_label",
     "period_length",
     "period_span",
     "plural",
     "rate_words",
+    "ratio_kind",
+    "ratio_phrase",
+    "ratio_text",
     "ratio_words",
     "recorded_phrase",
     "unit_adjective",
@@ -61,7 +67,7 @@ def fmt_date(date: object) -> str:
 def fmt_number(x: float, digits: int = 2) -> str:
     """A ratio or rate with ``digits`` significant digits ("2.4", "0.30", "13"); "n/a" if NaN."""
     if x is None or not np.isfinite(x):
-        return "n/a" if x is None or np.isnan(x) else ("infinite" if x > 0 else "-infinite")
+        return "n/a"  # never "infinite": a page says what the data allow instead
     if x == 0:
         return "0"
     if abs(x) >= 10**digits:
@@ -134,11 +140,12 @@ def ratio_words(rr: float, low: float, high: float, p: float) -> str:
         verdict = f"a change unlikely to be chance alone ({format_p(p)})"
     else:
         verdict = f"a difference this size could be chance ({format_p(p)})"
-    if not np.isfinite(rr):
+    kind = ratio_kind(rr, low, high)
+    if kind == "none":
         return verdict
-    if rr == 0:
-        return verdict
-    if rr >= 1:
+    if kind != "both":
+        size = ratio_phrase(rr, low, high)
+    elif rr >= 1:
         size = f"{fmt_number(rr)} times the rate before ({fmt_interval(low, high)})"
     else:
         fall = 100 * (1 - rr)
@@ -300,11 +307,128 @@ def rate_words(
     return text
 
 
+#: a ratio interval spanning more than this factor (high / low) says nothing a reader can use:
+#: only its informative end is given, or "too few attacks to say" (docs/findings_method.md)
+WIDEST = 100.0
+#: what a page says when a ratio's interval gives nothing usable
+TOO_FEW = "too few attacks to say"
+
+
+def ratio_kind(rr: float, low: float, high: float) -> str:
+    """How a rate ratio (with its 95% interval) can be stated: "both" (estimate and interval),
+    "upper" (only an upper bound: no attack after, or a lower end indistinguishable from 0),
+    "lower" (only a lower bound: no attack before, or no usable upper end) or "none"."""
+    lo = finite_or_none(low)
+    hi = finite_or_none(high)
+    est = finite_or_none(rr)
+    lo_ok = lo is not None and lo > 0
+    hi_ok = hi is not None and hi > 0
+    if lo_ok and hi_ok and est is not None and est > 0 and hi / lo <= WIDEST:  # type: ignore[operator]
+        return "both"
+    if hi_ok and (not lo_ok or est == 0):  # no attack after: only an upper bound is known
+        return "upper"
+    if hi_ok and hi <= 1 and hi / lo > WIDEST:  # type: ignore[operator]
+        return "upper"
+    if lo_ok and lo >= 1 and (not hi_ok or hi / lo > WIDEST):  # type: ignore[operator]
+        return "lower"
+    return "none"
+
+
 def estimate_text(x: float, low: float, high: float, digits: int = 2) -> str:
-    """ "2.4 (0.79 to 8.7)"; "not estimable" when the estimate or a limit is not finite."""
+    """A ratio and its 95% interval for a table cell: "2.4 (0.79 to 8.7)"; "fewer than 0.61"
+    when the lower end is (indistinguishable from) 0, "at least 3.0" when there is no usable
+    upper end, "too few attacks to say" when the interval spans more than :data:`WIDEST` across
+    1, "not estimable" when nothing is finite. Never "0", "infinite" or "x0"."""
+    kind = ratio_kind(x, low, high)
+    if kind == "both":
+        return f"{fmt_number(x, digits)} ({fmt_number(low, digits)} to {fmt_number(high, digits)})"
+    if kind == "upper":
+        return f"fewer than {fmt_number(high, digits)}"
+    if kind == "lower":
+        return f"at least {fmt_number(low, digits)}"
+    return "not estimable" if not all_finite(x) and not all_finite(low, high) else TOO_FEW
+
+
+def ratio_text(rr: float, low: float, high: float, digits: int = 2) -> str:
+    """A ratio in running text: "2.4 (95% CI 0.79 to 8.7)", "fewer than 0.61 (95% upper
+    bound)", "at least 3.0 (95% lower bound)" or "too few attacks to say"."""
+    kind = ratio_kind(rr, low, high)
+    if kind == "both":
+        return f"{fmt_number(rr, digits)} ({fmt_interval(low, high, digits)})"
+    if kind == "upper":
+        return f"fewer than {fmt_number(high, digits)} (95% upper bound)"
+    if kind == "lower":
+        return f"at least {fmt_number(low, digits)} (95% lower bound)"
+    return TOO_FEW
+
+
+def ratio_phrase(rr: float, low: float, high: float, of: str = "the rate before") -> str:
+    """ "2.4 times the rate before (95% CI 0.79 to 8.7)", "fewer than 0.2 times the rate before
+    (95% upper bound)", "at least 3.0 times ...", or "too few attacks to say how the rate
+    changed"."""
+    kind = ratio_kind(rr, low, high)
+    if kind == "both":
+        return f"{fmt_number(rr)} times {of} ({fmt_interval(low, high)})"
+    if kind == "upper":
+        return f"fewer than {fmt_number(high)} times {of} (95% upper bound)"
+    if kind == "lower":
+        return f"at least {fmt_number(low)} times {of} (95% lower bound)"
+    return f"{TOO_FEW} how the rate changed"
+
+
+def percent_change_text(
+    rel: float, low: float, high: float, *, zero_after_upper: float | None = None
+) -> str:
+    """A relative change (0.5 = 50% more) in words, never below -100%: "152% more (95% interval
+    +9% to +1,825%)"; with an interval beyond a factor of :data:`WIDEST` the informative end
+    only; no attack at all after (-100%, interval -100% to -100%) reads "no attacks after (fewer
+    than N% of the rate before)", N from ``zero_after_upper`` (an upper bound on the ratio)."""
+    if not all_finite(rel):
+        return TOO_FEW
+    r, lo, hi = 1 + float(rel), 1 + max(float(low), -1.0), 1 + max(float(high), -1.0)
+    if r <= 0 and hi <= 0:
+        if zero_after_upper is not None and all_finite(zero_after_upper):
+            return f"no attacks after (fewer than {100 * zero_after_upper:.0f}% of the rate before)"
+        return "no attacks after"
+    kind = ratio_kind(r, lo, hi)
+    if kind == "both" and hi > 2:  # "+1,825%" reads better as "19 times"
+        return f"{fmt_number(r)} times as many ({fmt_interval(lo, hi)})"
+    if kind == "both":
+        size = abs(100 * (r - 1))
+        size_words = f"{size:,.0f}%" if size < 99.5 or r > 1 else "almost 100%"
+        return (
+            f"{size_words} {'more' if r >= 1 else 'fewer'} (95% interval "
+            f"{100 * (lo - 1):+,.0f}% to {100 * (hi - 1):+,.0f}%)"
+        )
+    if kind == "upper" and hi <= 1:
+        return f"at least {100 * (1 - hi):,.0f}% fewer (95% bound)"
+    if kind == "upper":
+        return f"at most {100 * (hi - 1):,.0f}% more (95% bound)"
+    if kind == "lower":
+        return f"at least {fmt_number(lo)} times as many (95% bound)"
+    return TOO_FEW
+
+
+def excess_text(
+    x: float,
+    low: float,
+    high: float,
+    *,
+    observed: float | None = None,
+    expected: float | None = None,
+) -> str:
+    """Excess attacks and their 95% interval, "-2.0 (-9.0 to 4.0)", bounded to what the counts
+    allow: never more than the ``observed`` attacks, never fewer than minus the ``expected``
+    attacks without the event (an event cannot cause attacks that did not happen, nor prevent
+    more than were expected); "not estimable" when a number is missing."""
     if not all_finite(x, low, high):
         return "not estimable"
-    return f"{fmt_number(x, digits)} ({fmt_number(low, digits)} to {fmt_number(high, digits)})"
+    x, low, high = float(x), float(low), float(high)
+    if observed is not None and all_finite(observed):
+        x, low, high = (min(v, float(observed)) for v in (x, low, high))
+    if expected is not None and all_finite(expected):
+        x, low, high = (max(v, -float(expected)) for v in (x, low, high))
+    return f"{fmt_count(x)} ({fmt_count(low)} to {fmt_count(high)})"
 
 
 def pct(x: float | None) -> str:

@@ -70,9 +70,17 @@ ALLOWED_TAGS = {
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
+_EVENT_ID = re.compile(r"[a-z0-9_]{1,80}")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name in {"class", "id", "title"}:
         return True
+    if name == "data-event":  # the event a stated finding is about (tests/report check it)
+        return _EVENT_ID.fullmatch(value) is not None
+    if name == "data-estimate":  # that finding's estimate, exactly as in the findings table
+        return _NUMBER.fullmatch(value) is not None
     if tag == "a" and name == "href":
         return value.startswith(("http://", "https://", "#", "mailto:"))
     if tag == "img" and name == "src":
