@@ -82,6 +82,24 @@ def _fit(text: matplotlib.text.Text, width: float, renderer, smallest: float = 5
         text.set_fontsize(text.get_fontsize() - 0.5)
 
 
+def _separate(
+    label: matplotlib.text.Text, count: matplotlib.text.Text, bottom: float, renderer
+) -> None:
+    """If a tile's name (broken over two lines by :func:`_fit`) reaches its count, set the name
+    just above the tile's middle and the count just below it, shrinking the count (down to 6
+    points) until it ends above the tile's lower edge ``bottom`` (data units, y grows down)."""
+    if not label.get_window_extent(renderer).overlaps(count.get_window_extent(renderer)):
+        return
+    x, middle = label.get_position()[0], bottom - TILE / 2
+    label.set_position((x, middle - 0.02))
+    label.set_verticalalignment("bottom")
+    count.set_position((x, middle + 0.02))
+    count.set_verticalalignment("top")
+    edge = label.axes.transData.transform((x, bottom))[1]  # display y grows up
+    while count.get_window_extent(renderer).y0 < edge and count.get_fontsize() > 6:
+        count.set_fontsize(count.get_fontsize() - 0.5)
+
+
 def plot_tiles(
     values: pd.Series,
     positions: Mapping[str, tuple[int, int]],
@@ -154,6 +172,7 @@ def plot_tiles(
         )
         _fit(label, room, renderer)
         _fit(count, room, renderer)
+        _separate(label, count, row + (1 - TILE) / 2 + TILE, renderer)
     if title:
         ax.set_title(chart_text(title), fontsize=9)
     return ax

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.briefs.html import Html, link, note_html, paragraphs, reader_table
-from analysis.briefs.wording import fmt_span, words
+from analysis.briefs.html import Html, esc, link, note_html, paragraphs, reader_table
+from analysis.briefs.wording import fmt_date, fmt_span, words
 from analysis.data.coverage import by_country as coverage_by_country
 
 __all__ = [
+    "COMPARED_HEADER",
     "SCOPE_WORDS",
     "campaign_tallies_html",
     "campaign_tallies_table",
@@ -90,9 +91,10 @@ def campaign_tally_caveats(
             f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in "
             f"{SCOPE_WORDS.get(latest.scope, latest.scope)}), the dataset holds "
             f"{latest.dataset_confirmed} confirmed attacks for the same dates and countries "
-            f"({100 * latest.share_confirmed:.0f}%) and {latest.dataset_all} counting "
-            f"claimed and disputed rows too (by country, confirmed (all): "
-            f"{coverage_by_country(latest)}). Over the {_tallies(len(ok), 'comparable')} "
+            f"({_share(latest.dataset_confirmed, latest.reported)}) and {latest.dataset_all} "
+            f"counting claimed and disputed rows too "
+            f"({_share(latest.dataset_all, latest.reported)}); by country, confirmed (all): "
+            f"{coverage_by_country(latest)}. Over the {_tallies(len(ok), 'comparable')} "
             f"overlapping the windows the dataset's confirmed count is {spread} of the "
             "published figure. Most rows in Syria rest on a militia claim the Pentagon "
             "confirmed only in its totals, so the confirmed count runs below the tallies and "
@@ -113,43 +115,78 @@ def campaign_tally_caveats(
     return out
 
 
-def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
-    """The comparable tallies (rows of :func:`analysis.briefs.lookups.tallies_overlapping`) as a
-    table: period, scope, published, the dataset's confirmed and all rows, share, the
-    per-country split, what was counted and the source."""
-    rows = []
-    for r in iraq.itertuples(index=False):
-        share = "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%"
+#: the compared tallies' columns: the dataset's counts and share give confirmed rows, all rows in
+#: brackets; the period and the numbers are columns 2-5 (the stylesheet keeps those of a tally
+#: table right-aligned on one line), and a tally's own words share the last column with its
+#: source, so the table fits a page
+COMPARED_HEADER = [
+    "counts",
+    "period",
+    "published",
+    "dataset: confirmed (all)",
+    "share: confirmed (all)",
+    "by country: confirmed (all)",
+    "what was counted, source",
+]
+
+
+def _share(held: int, reported: int) -> str:
+    """``held`` as a whole percentage of ``reported`` ("77%"), "" when nothing was published."""
+    return f"{100 * held / reported:.0f}%" if reported > 0 else ""
+
+
+def _counted_and_source(r: object) -> Html:
+    """A tally's own description with its source linked on a small line below it (class
+    ``escalation-counted``: the stylesheet keeps the column readable on a narrow screen)."""
+    what, title = str(r.what_counted), str(r.source_title)  # type: ignore[attr-defined]
+    source = link(title, r.source_url)  # type: ignore[attr-defined]
+    return Html(
+        f'<div class="escalation-counted">{esc(what)}<br><small>Source: {source}</small></div>',
+        f"{what} (source: {title})",
+    )
+
+
+def _period(r: object) -> Html:
+    """A tally's period on two lines ("1 Oct 2023 to" / "18 Jan 2024"), so the table keeps room
+    for what was counted."""
+    start, end = fmt_date(r.period_start), fmt_date(r.period_end)  # type: ignore[attr-defined]
+    return Html(f"{esc(start)} to <br>{esc(end)}", f"{start} to {end}")
+
+
+def _compared_rows(ok: pd.DataFrame) -> list[list[object]]:
+    """The cells of :data:`COMPARED_HEADER` for each comparable tally of ``ok``."""
+    rows: list[list[object]] = []
+    for r in ok.itertuples(index=False):
+        shares = ""
+        if not pd.isna(r.share_confirmed):
+            shares = (
+                f"{_share(r.dataset_confirmed, r.reported)} ({_share(r.dataset_all, r.reported)})"
+            )
         rows.append(
             [
-                str(fmt_span(r.period_start, r.period_end)),
                 str(SCOPE_WORDS.get(r.scope, str(r.scope))),
-                f"{words('count_kind', r.count_kind)}{r.reported}",
-                str(r.dataset_confirmed),
-                str(r.dataset_all),
-                str(share),
+                _period(r),
+                f"{words('count_kind', r.count_kind)}{r.reported:,}",
+                f"{r.dataset_confirmed:,} ({r.dataset_all:,})",
+                shares,
                 str(coverage_by_country(r)),
-                str(r.what_counted),
-                link(r.source_title, r.source_url),
+                _counted_and_source(r),
             ]
         )
-    header = [
-        "period",
-        "counts",
-        "published",
-        "dataset (confirmed)",
-        "dataset (all)",
-        "share",
-        "dataset by country, confirmed (all)",
-        "what was counted",
-        "source",
-    ]
+    return rows
+
+
+def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
+    """The comparable tallies (rows of :func:`analysis.briefs.lookups.tallies_overlapping`) as a
+    table (:data:`COMPARED_HEADER`): the countries counted, period, published, the dataset's
+    confirmed (all) rows and their shares of the published figure, the per-country split, what
+    was counted and the source."""
     return reader_table(
-        header,
-        rows,
+        COMPARED_HEADER,
+        _compared_rows(iraq),
         "tallies",
-        numeric=[2, 3, 4, 5],
-        nowrap=[0],
+        numeric=[2, 3, 4],
+        nowrap=[1],
         text=iraq.drop(columns=["source_url"]).to_string(),
     )
 
@@ -158,37 +195,15 @@ def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
     """The published tallies of a period in a campaign whose rows cover Iraq, Syria and Jordan
     (rows of :func:`analysis.data.coverage.compare_with_reported`): each tally whose countries
     the dataset holds (``ok``), with its scope, the dataset's confirmed and all rows for its
-    dates and countries, the share and the per-country split; then the others, for reference."""
+    dates and countries, the shares and the per-country split; then the others, for reference."""
     out = note_html(
         "Each tally is set beside the dataset's rows for the same dates and the countries it "
         "counts (Iraq, Syria, or both). Most rows in Syria rest on a militia claim that the "
         "Pentagon confirmed only in its totals, so compare both counts with the tallies: "
-        "confirmed rows, and all rows (claimed and disputed too)."
+        "confirmed rows, and all rows (claimed and disputed too) in brackets."
     )
     if len(ok):
-        rows = [
-            [
-                str(fmt_span(r.period_start, r.period_end)),
-                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
-                f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                f"{r.dataset_confirmed:,}",
-                f"{r.dataset_all:,}",
-                "" if pd.isna(r.share_confirmed) else f"{100 * r.share_confirmed:.0f}%",
-                str(coverage_by_country(r)),
-                str(r.what_counted),
-                link(r.source_title, r.source_url),
-            ]
-            for r in ok.itertuples(index=False)
-        ]
-        header = ["period", "counts", "published", "dataset (confirmed)", "dataset (all)"]
-        header += ["share", "dataset by country, confirmed (all)", "what was counted", "source"]
-        out = out + reader_table(
-            header,
-            rows,
-            "tallies",
-            numeric=[2, 3, 4, 5],
-            text=ok.drop(columns=["source_url"]).to_string(),
-        )
+        out = out + campaign_tallies_table(ok)
     else:
         out = out + note_html("No comparable tally covers a period inside this one.")
     if len(other):
@@ -197,8 +212,7 @@ def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
                 str(fmt_span(r.period_start, r.period_end)),
                 str(SCOPE_WORDS.get(r.scope, str(r.scope))),
                 f"{words('count_kind', r.count_kind)}{r.reported:,}",
-                str(r.what_counted),
-                link(r.source_title, r.source_url),
+                _counted_and_source(r),
             ]
             for r in other.itertuples(index=False)
         ]
@@ -206,12 +220,13 @@ def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
             "For reference only: tallies of the wider region or of one base, so no dataset "
             "count is set beside them."
         )
-        header = ["period", "counts", "published", "what was counted", "source"]
+        header = ["period", "counts", "published", "what was counted, source"]
         out = out + reader_table(
             header,
             rows,
             "tallies-reference",
             numeric=[2],
+            nowrap=[0],
             text=other.drop(columns=["source_url"]).to_string(),
         )
     return out

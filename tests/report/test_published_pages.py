@@ -260,22 +260,60 @@ def test_the_site_holds_both_campaigns_grouped_on_the_index(site):
         assert "2019-21" not in page and "2019–2021" not in page.split("escalation-provenance")[0]
 
 
+#: a tally's scope in the words of a coverage sentence -> the countries it counts
+TALLY_SCOPES = {
+    "Iraq, Syria and Jordan": ("Iraq", "Syria", "Jordan"),
+    "Iraq and Syria": ("Iraq", "Syria"),
+    "Syria": ("Syria",),
+    "Iraq": ("Iraq",),
+}
+#: the coverage sentence of a 2023-24 brief: the Pentagon tally, its scope and count, the
+#: dataset's confirmed and all rows for its dates and countries, each share, the split by country
+COVERAGE = re.compile(
+    r"against the Pentagon's tally for (\d+ \w+ \d{4} to \d+ \w+ \d{4}) "
+    r"\(((?:at least |about |more than )?(\d+)) attacks in (" + "|".join(TALLY_SCOPES) + r")\), "
+    r"the dataset holds (\d+) confirmed attacks for the same dates and countries \((\d+)%\) "
+    r"and (\d+) counting claimed and disputed rows too \((\d+)%\); by country, confirmed "
+    r"\(all\): ((?:\w+ \d+ \(\d+\)(?:, )?)+)\."
+)
+
+
 @pytest.mark.parametrize("name", BRIEFS_2023_24)
-def test_each_2023_24_brief_names_its_coverage_against_the_pentagon_s_iraq_tallies(site, name):
+def test_each_2023_24_brief_compares_a_pentagon_tally_like_for_like_by_country(site, name):
+    """The coverage sentence sets a Pentagon tally beside the dataset's rows for the same dates
+    and the countries the tally counts: confirmed rows and all rows, each as a share of the
+    published figure, and the split by country adding up to both; the tally table holds the
+    same row, and the reference table (wider region, one base) sets no dataset count."""
     page = (site / f"{name}.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#x27;", "'")
-    found = re.search(
-        r"against the Pentagon's Iraq tally for (\d+ \w+ \d{4}) to (\d+ \w+ \d{4}) "
-        r"\((?:at least |about )?(\d+) attacks in Iraq\), the dataset holds (\d+) confirmed "
-        r"attacks for the same dates \((\d+)%\)",
-        text,
-    )
+    found = COVERAGE.search(text)
     assert found, name
-    published, held, share = int(found[3]), int(found[4]), int(found[5])
-    assert share == round(100 * held / published)
+    span, published_text, scope = found[1], found[2], found[4]
+    published, confirmed, share_confirmed, rows, share_all = map(int, found.group(3, 5, 6, 7, 8))
+    assert 0 < confirmed <= rows, (name, confirmed, rows)
+    assert share_confirmed == round(100 * confirmed / published), name
+    assert share_all == round(100 * rows / published), name
+    split = re.findall(r"(\w+) (\d+) \((\d+)\)", found[9])
+    assert tuple(c for c, _, _ in split) == TALLY_SCOPES[scope], (name, scope, split)
+    assert sum(int(n) for _, n, _ in split) == confirmed, (name, split)
+    assert sum(int(n) for _, _, n in split) == rows, (name, split)
+    assert all(int(n) <= int(m) for _, n, m in split), (name, split)
     parsed = _parse(site / f"{name}.html")
     (compared,) = [rows for css, rows in parsed.tables if "escalation-tallies" in css.split()]
-    assert "published (Iraq)" in compared and "Iraq and Syria" not in compared
+    header = ["counts", "period", "published", "dataset: confirmed (all)"]
+    header += ["share: confirmed (all)", "by country: confirmed (all)", "what was counted, source"]
+    assert compared[: len(header)] == header, name
+    table_rows = [
+        compared[i : i + len(header)] for i in range(len(header), len(compared), len(header))
+    ]
+    assert [
+        scope,
+        span,
+        published_text,
+        f"{confirmed} ({rows})",
+        f"{share_confirmed}% ({share_all}%)",
+        found[9],
+    ] in [r[:6] for r in table_rows], name
     reference = [rows for css, rows in parsed.tables if "escalation-tallies-reference" in css]
     assert all(not any(c.startswith("dataset") for c in rows) for rows in reference)
 
