@@ -142,6 +142,15 @@ BRIEF_PROVENANCE = (
 )
 
 
+#: the link every page's provenance block gives to the build's findings table (published beside
+#: the page: at the site's root, and in each edition's archive folder)
+FINDINGS_LINK = (
+    '<p class="findings-link">Findings table: <a href="findings.csv">findings.csv</a> '
+    '(<a href="findings.json">JSON</a>): one answer per event, the figures every page of this '
+    "build states.</p>"
+)
+
+
 def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE) -> str:
     """The provenance block: data files and hashes, parameters, code version, packages, time.
 
@@ -157,7 +166,7 @@ def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE
         rows.append(_row("built at (UTC)", provenance["built_at"]))
     return (
         '<section class="escalation-provenance" id="provenance"><h2>Provenance</h2>'
-        f"<p>{html.escape(intro)}</p><table>"
+        f"<p>{html.escape(intro)}</p>{FINDINGS_LINK}<table>"
         f'<caption class="{HIDDEN}">Provenance: data, parameters, code and packages</caption>'
         f"{''.join(rows)}</table></section>"
     )
