@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.html import CSS, provenance_html
 
@@ -33,7 +34,7 @@ SWEEPS = "Sweeps"
 #: the index's heading for briefs that lie in no single campaign
 OTHER_BRIEFS = "Other briefs"
 #: the page of the findings' method (docs/findings_method.md), published with every build
-METHOD_PAGE = "findings_method.html"
+METHOD_PAGE = FINDINGS_METHOD_PAGE
 
 
 def read_manifest(site: Path) -> dict[str, Any]:
