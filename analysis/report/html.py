@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -70,11 +71,17 @@ ALLOWED_TAGS = {
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
+#: the site's own files a page may link by a relative address (the findings table and method)
+SITE_LINKS = frozenset({"findings.csv", "findings.json", FINDINGS_METHOD_PAGE})
+#: inert data attributes a page may carry: the event and estimate of its primary figure
+DATA_ATTRIBUTES = frozenset({"data-event", "data-estimate"})
+
+
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
-    if name in {"class", "id", "title"}:
+    if name in {"class", "id", "title"} or name in DATA_ATTRIBUTES:
         return True
     if tag == "a" and name == "href":
-        return value.startswith(("http://", "https://", "#", "mailto:"))
+        return value.startswith(("http://", "https://", "#", "mailto:")) or value in SITE_LINKS
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "img" and name in {"alt", "width", "height"}:

@@ -723,19 +723,23 @@ def _publish(
         FEED: feed_xml(manifest, listed(manifest, planned.order), built_at),
         **front,
     }
-    if findings is not None:
-        pages[METHOD_PAGE] = method_html()
-    files |= _staged(staging, pages)
-    if findings is not None:  # the table every page's figures come from, beside them: at the
-        # root and in the archive folder of each edition built (its pages link "findings.csv")
+    if findings is not None:  # the table every page's figures come from and its method,
+        # beside them: at the root and in the archive folder of each edition built (its pages
+        # link them by relative address)
         days = {by_name[n].edition or built_at[:10] for n in report.built}
+        method = method_html()
         for folder in ["", *(f"{ARCHIVE}/{d}/" for d in sorted(days))]:
+            staged = staging / "findings" / f"{folder}{METHOD_PAGE}"
+            with naming(staged):
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_text(archive_copy(method) if folder else method, encoding="utf-8")
+            files[f"{folder}{METHOD_PAGE}"] = staged
             for name in FINDINGS_FILES:  # copied: publishing moves a staged file
                 staged = staging / "findings" / f"{folder}{name}"
                 with naming(staged):
-                    staged.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
+    files |= _staged(staging, pages)
     publish(site, files)
 
 

@@ -136,8 +136,8 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     pages = _pages(p["site"])
     assert pages == _pages(tmp_path / "local")
     # each page and its archive copy, the sweep's summary, the review queue's page and the
-    # findings' method
-    assert len(pages) == 2 * 3 + 3 and "review.html" in pages and "findings_method.html" in pages
+    # findings' method (at the root and in the edition's archive folder)
+    assert len(pages) == 2 * 3 + 4 and "review.html" in pages and "findings_method.html" in pages
     assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
     manifest = json.loads((p["site"] / "manifest.json").read_text())

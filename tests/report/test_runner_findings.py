@@ -54,7 +54,9 @@ def test_the_runner_publishes_findings_and_hands_kernels_the_table(project):
         text = (p["site"] / page).read_text(encoding="utf-8")
         assert '<a href="findings.csv">findings.csv</a>' in text, page
     method = (p["site"] / "findings_method.html").read_text(encoding="utf-8")
-    assert "Holm" in method and "<table>" in method
+    assert "Holm" in method and "<table" in method
+    archived_method = archived.parent / "findings_method.html"
+    assert '<a href="../../index.html">' in archived_method.read_text(encoding="utf-8")
 
 
 def test_a_failure_computing_findings_publishes_nothing(project, monkeypatch, capsys):
