@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.briefs.html import Html, esc, reader_table
-from analysis.briefs.wording import fmt_count, fmt_date, plural
+from analysis.briefs.wording import attack_noun, fmt_count, fmt_date, plural
 from analysis.data.campaigns import CAMPAIGNS
 from analysis.findings.evaluation import ATTACK_CATEGORY, STATE_CATEGORY
 from analysis.findings.grades import MIN_ATTACKS, pin
@@ -67,9 +67,9 @@ def ratio_phrase(est: float, low: float, high: float, of: str) -> str:
     only the informative end of an interval wider than a factor of 100 (or of no attack after:
     estimate NaN, low 0), or "cannot be pinned down"; never "x0" or "infinite"."""
     if math.isnan(est) and low == 0 and _finite(high):
-        return f"fewer than {ratio_text(high)} times {of} (95% upper bound)"
+        return f"fewer than {ratio_text(max(high, 0.01))} times {of} (95% upper bound)"
     if math.isnan(est) and _finite(low) and low > 0 and math.isnan(high):
-        return f"more than {ratio_text(low)} times {of} (95% lower bound)"
+        return f"more than {ratio_text(min(low, 999.0))} times {of} (95% lower bound)"
     if not _finite(est, low, high) or low <= 0:
         return "cannot be pinned down"
     est, low, high, one_sided = pin(est, low, high)
@@ -206,7 +206,8 @@ class EventFindingsViews:
         if self.confirmation != "confirmed" or self.window_days != 30:
             lines.append(
                 "The primary figure counts confirmed attacks over 30 days; the checks below use "
-                f"this brief's settings ({self.window_days}-day windows)."
+                f"this brief's settings ({attack_noun(self.confirmation)}, "
+                f"{self.window_days}-day windows)."
             )
         return lines
 
