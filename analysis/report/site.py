@@ -237,7 +237,7 @@ def headline_data(entry: Mapping[str, Any]) -> str:
 
 def _index_table(rows: list[str]) -> str:
     body = "\n".join(rows)
-    return f"""<table>
+    return f"""<table class="escalation-briefs">
 <thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
 <th>Headline</th><th>Editions</th></tr></thead>
 <tbody>
