@@ -13,6 +13,7 @@ documented exit code in one place, :func:`exit_code`, by family, through each co
 - :class:`ModelInputError`  data a model cannot fit (too short, irregular, negative counts)
 - :class:`FetchError`       a feed download or verification failed
 - :class:`LockedError`      another run holds the site's lock
+- :class:`FindingsError`    the build's findings table could not be computed (nothing is built)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "EscalationError",
     "ExitCodes",
     "FetchError",
+    "FindingsError",
     "LockedError",
     "ModelInputError",
     "ParameterError",
@@ -81,6 +83,12 @@ class FetchError(EscalationError, OSError):
 
 class LockedError(EscalationError, RuntimeError):
     """Another run holds the site's lock."""
+
+
+class FindingsError(EscalationError, RuntimeError):
+    """The build's findings table (one answer per event, :mod:`analysis.findings.store`) could
+    not be computed: the run builds and publishes nothing, and exits 1 (no family of its own in
+    :data:`COMMANDS`: every brief it would have built failed)."""
 
 
 # --- exit codes ------------------------------------------------------------------------------

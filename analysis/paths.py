@@ -31,3 +31,5 @@ DEFAULT_SITE = ROOT / "reports" / "site"
 #: set by the report runner: the site's folder of stored forecasts (``<site>/forecasts``), which
 #: the outlook notebook scores earlier editions' forecasts from
 FORECASTS_DIR_ENV = "ESCALATION_FORECASTS_DIR"
+#: the site's page of the findings' method (``docs/findings_method.md``), which pages link
+FINDINGS_METHOD_PAGE = "findings_method.html"

@@ -37,6 +37,7 @@ from analysis.briefs import (
     safe_url,
 )
 from analysis.data import load_events, load_incidents, load_reported_counts
+from analysis.findings import store
 from analysis.models import changepoints, counterfactual, hawkes, its, windows
 from analysis.report.glue import read_glued
 from analysis.series import counts
@@ -493,8 +494,17 @@ def tempo_notebook(tmp_path_factory):
     return _execute("recent_tempo", out, ROOT / "notebooks", as_of="2020-09-27", recent_weeks=8)
 
 
-def _check_brief_glue(glued: dict, incidents, events, reported, event_id: str) -> None:
-    b = event_brief(incidents, events, event_id, reported=reported)  # the notebook's defaults
+def _check_brief_glue(
+    glued: dict, incidents, events, reported, event_id: str, data_dir: Path | None = None
+) -> None:
+    finding = store.row(event_id, store.table(data_dir))  # the build's one answer per event
+    # the notebook's defaults
+    b = event_brief(incidents, events, event_id, reported=reported, finding=finding)
+    assert glued["headline"] == finding["sentence"] == glued["findings_sentence"]
+    assert glued["findings_grade"] == finding["grade"]
+    for k in ("estimate", "low", "high", "excess"):
+        want = finding[k]
+        assert glued[f"findings_{k}"] == (None if math.isnan(want) else want), k
     date = pd.Timestamp(event_row(events, event_id)["date"])
     lo = max(date - pd.Timedelta(weeks=26), incidents["date"].min())
     hi = min(date + pd.Timedelta(weeks=26), incidents["date"].max())
@@ -552,7 +562,7 @@ def test_brief_escapes_hostile_data_text(hostile_brief, hostile_data):
     incidents = load_incidents(hostile_data / "incidents.csv")
     events = load_events(hostile_data / "political_events.csv")
     reported = load_reported_counts(hostile_data / "attack_counts_reported.csv")
-    _check_brief_glue(glued, incidents, events, reported, "pompeo_embassy_threat")
+    _check_brief_glue(glued, incidents, events, reported, "pompeo_embassy_threat", hostile_data)
     page = _html(hostile_brief)
     assert SCRIPT not in page and "<script>alert" not in page
     assert IMG not in page and "<img src=x" not in page
@@ -560,7 +570,8 @@ def test_brief_escapes_hostile_data_text(hostile_brief, hostile_data):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert '"><script>alert(2)' not in page
     hrefs = re.findall(r'<a [^>]*href="([^"]*)"', page)
-    assert hrefs and all(h.startswith(("http://", "https://", "#")) for h in hrefs)
+    own = {"findings_method.html", "findings.csv"}  # the site's own files, fixed in the code
+    assert hrefs and all(h.startswith(("http://", "https://", "#")) or h in own for h in hrefs)
     assert not _stderr(hostile_brief)
 
 

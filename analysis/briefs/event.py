@@ -26,7 +26,7 @@ The measures, all on counts of recorded attacks:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.briefs.attribution import cluster_reason
+from analysis.briefs.event_findings import EventFindingsViews
 from analysis.briefs.event_views import EventBriefViews
 from analysis.briefs.lookups import (
     attack_times,
@@ -65,7 +66,7 @@ _NAN = float("nan")
 
 
 @dataclass(repr=False, eq=False)
-class EventBrief(EventBriefViews, Results):
+class EventBrief(EventFindingsViews, EventBriefViews, Results):
     """Everything one event's brief shows. Counts are attacks; rates per day (windows) or per
     period of ``freq`` (trend model, counterfactual); NaN where a measure could not be estimated
     (``notes`` says why). Built by :func:`event_brief`."""
@@ -186,6 +187,11 @@ class EventBrief(EventBriefViews, Results):
     net_missing: str = attr(
         "why the net figures are missing, in words (empty when they were computed)", default=""
     )
+    finding: dict[str, Any] = attr(
+        "the event's row of the findings table (:func:`analysis.findings.store.row`): the "
+        "primary figure the brief states; empty: none given (the explorer's briefs)",
+        default_factory=dict,
+    )
 
     title_suffix = "attack tempo before and after"
 
@@ -284,6 +290,7 @@ def event_brief(
     reported: pd.DataFrame | None = None,
     seed: int = 0,
     data_span: tuple[object, object] | None = None,
+    finding: Mapping[str, Any] | None = None,
 ) -> EventBrief:
     """Run the brief's three measures for ``event_id`` and gather the brief's tables and texts.
 
@@ -305,6 +312,9 @@ def event_brief(
     data_span : first and last day the data cover (default: the first and last incident dates
         of ``incidents``); the explorer gives the whole dataset's when ``incidents`` is a
         filtered subset (one governorate, say), whose own first attack may come after the event.
+    finding : the event's row of the findings table (:func:`analysis.findings.store.row`): the
+        primary figure the brief states, its own measures shown as checks beside it; None: the
+        brief states its window comparison (the explorer, on a subset of the data).
 
     A measure that cannot be estimated (too few periods or attacks) is NaN with a note instead of
     an error; bad arguments are ``ValueError``s. Warnings raised by the models are caught and kept
@@ -398,7 +408,18 @@ def event_brief(
         notes=notes,
         **window_places(incidents, date, int(window_days), confirmation),
         **net,
+        finding=_checked_finding(finding, event_id),
     )
+
+
+def _checked_finding(finding: Mapping[str, Any] | None, event_id: str) -> dict[str, Any]:
+    """``finding`` as a dict, checked to be ``event_id``'s row (a ParameterError otherwise)."""
+    if finding is None:
+        return {}
+    row = dict(finding)
+    if str(row.get("event_id")) != event_id or "sentence" not in row:
+        raise ParameterError(f"finding must be the findings row of {event_id}, got {row!r}")
+    return row
 
 
 #: errors a joint fit can end with on awkward data (the brief then says why the row is missing)

@@ -93,8 +93,13 @@ def table(data_dir: Path | str | None = None) -> pd.DataFrame:
     set it, else :func:`build` for ``data_dir``. One row per event (columns
     :data:`analysis.findings.campaigns.BUILD_COLUMNS`)."""
     given = os.environ.get(FINDINGS_ENV)
-    path = Path(given) if given and data_dir is None else build(data_dir)
-    return _read(path)
+    if given and data_dir is None:
+        from analysis.data.load import note_read
+
+        for name in INPUT_FILES:  # the page's build key covers the data its figures rest on
+            note_read(paths.data_dir() / name)
+        return _read(Path(given))
+    return _read(build(data_dir))
 
 
 def row(event_id: str, findings: pd.DataFrame | None = None) -> dict[str, Any]:

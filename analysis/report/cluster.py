@@ -6,13 +6,14 @@ to the cluster instead, through the ``distributed`` client API; everything else 
 client: planning, the HTML export, staging and the atomic publish. So a worker never writes the
 site, and a lost worker can never half-publish.
 
-Each task carries what it needs: the notebook's bytes, its parameters, the data files (their
-bytes, sent to the workers once per run and kept there in a folder named by their hash) and the
-code version the client runs (the package version, the hash of the ``analysis`` source and the
-key packages' versions). A worker that runs other code refuses the brief, with the difference
-named: its page would not be the page the build key promises. The worker runs the notebook in a
-fresh kernel (:func:`analysis.report.execute.execute_notebook`) in a scratch folder of its own
-and returns the executed notebook's bytes and the names of the data files it read.
+Each task carries what it needs: the notebook's bytes, its parameters, the run's findings table
+(the bytes of its ``findings.csv``, a few kilobytes, computed once by the client), the data files
+(their bytes, sent to the workers once per run and kept there in a folder named by their hash)
+and the code version the client runs (the package version, the hash of the ``analysis`` source
+and the key packages' versions). A worker that runs other code refuses the brief, with the
+difference named: its page would not be the page the build key promises. The worker runs the
+notebook in a fresh kernel (:func:`analysis.report.execute.execute_notebook`) in a scratch folder
+of its own and returns the executed notebook's bytes and the names of the data files it read.
 
 A worker that dies mid-task (its kernel dies with it) is Dask's business: the scheduler gives the
 task to another worker, up to ``distributed.scheduler.allowed-failures`` times (default 3); past
@@ -183,6 +184,9 @@ class RemoteBrief:
     forecasts: dict[str, bytes] | None = None
     #: ``warm``: fork the kernel from the worker's forge (:mod:`analysis.report.warm_workers`)
     kernels: str = "fresh"
+    #: the run's findings table (the bytes of its ``findings.csv``), given to the kernel as
+    #: ``$ESCALATION_FINDINGS`` so a remote page states the same figures as a local one
+    findings: bytes | None = None
 
 
 #: a worker removes the data folders no task has used for this many seconds (a day)
@@ -282,6 +286,10 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
         executed = work / f"{brief.name}.ipynb"
         reads = work / f"{brief.name}.reads"
         forecasts = stored.unpack(brief.forecasts, work)
+        findings = None
+        if brief.findings is not None:
+            findings = work / "findings.csv"
+            findings.write_bytes(brief.findings)
         task = Task(
             brief.name,
             notebook,
@@ -293,6 +301,7 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
             timeout=brief.timeout,
             forecasts_dir=forecasts,
             forge=_worker_forge() if brief.kernels == "warm" else None,
+            findings=findings,
         )
         env = kernel_env(task, reads)
         log = work / f"{brief.name}.log"
@@ -335,6 +344,8 @@ def run_tasks(
     # scattered: scattered data die with the worker holding them, a task's can be re-run)
     shipped = client.submit(_files, files, pure=False, key=f"data-{uuid.uuid4().hex[:12]}")
     identity = code_identity()
+    found = {t.findings for t in tasks if t.findings is not None}
+    findings = found.pop().read_bytes() if found else None  # one table per run
     started = time.perf_counter()
     futures = {}
     for task in tasks:
@@ -348,6 +359,7 @@ def run_tasks(
             identity,
             stored.pack(task.forecasts_dir),
             kernels,
+            findings,
         )
         key = f"brief-{task.name}-{uuid.uuid4().hex[:12]}"  # named for the dashboard, unique
         fut = client.submit(execute_remote, brief, shipped, pure=False, key=key)

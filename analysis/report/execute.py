@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import WRITE_ERRNOS, EscalationError
+from analysis.findings.store import FINDINGS_ENV
 from analysis.paths import DATA_DIR_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
 from analysis.report import warm
 from analysis.report.keys import build_key
@@ -50,6 +51,9 @@ class Task:
     #: the runner's environment, which the worker takes before the brief's own variables (a
     #: worker forked from a fork server would otherwise have the server's); None: keep its own
     environ: dict[str, str] | None = None
+    #: this run's findings table (``findings.csv``, :func:`analysis.findings.store.build`),
+    #: given to the kernel as ``$ESCALATION_FINDINGS``; None: the kernel builds or reuses its own
+    findings: Path | None = None
 
 
 @dataclass
@@ -151,8 +155,9 @@ def files_read(record: Path, data_dir: Path) -> list[str]:
 
 def kernel_env(task: Task, reads: Path) -> dict[str, str]:
     """What a brief's kernel finds in its environment beyond the worker's own: the data folder,
-    the stored forecasts' folder (if any), the file its data reads are recorded in, and an
-    inline charts backend (charts must land in the notebook, whatever the calling shell sets)."""
+    the stored forecasts' folder (if any), the run's findings table (if any), the file its data
+    reads are recorded in, and an inline charts backend (charts must land in the notebook,
+    whatever the calling shell sets)."""
     env = {
         DATA_DIR_ENV: str(task.data_dir),
         RECORD_READS_ENV: str(reads),
@@ -160,6 +165,8 @@ def kernel_env(task: Task, reads: Path) -> dict[str, str]:
     }
     if task.forecasts_dir is not None:  # the outlook reads the forecasts earlier runs stored
         env[FORECASTS_DIR_ENV] = str(task.forecasts_dir)
+    if task.findings is not None:  # every page states the run's one answer per event
+        env[FINDINGS_ENV] = str(task.findings)
     return env
 
 

@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -70,6 +71,10 @@ ALLOWED_TAGS = {
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
+#: the site's own files a page may link by a relative address (the findings table and method)
+SITE_LINKS = frozenset({"findings.csv", "findings.json", FINDINGS_METHOD_PAGE})
+#: inert data attributes a page may carry: the event and estimate of its primary figure
+DATA_ATTRIBUTES = frozenset({"data-event", "data-estimate"})
 _EVENT_ID = re.compile(r"[a-z0-9_]{1,80}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
@@ -82,7 +87,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name == "data-estimate":  # that finding's estimate, exactly as in the findings table
         return _NUMBER.fullmatch(value) is not None
     if tag == "a" and name == "href":
-        return value.startswith(("http://", "https://", "#", "mailto:"))
+        return value.startswith(("http://", "https://", "#", "mailto:")) or value in SITE_LINKS
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "img" and name in {"alt", "width", "height"}:
@@ -150,6 +155,15 @@ BRIEF_PROVENANCE = (
 )
 
 
+#: the link every page's provenance block gives to the build's findings table (published beside
+#: the page: at the site's root, and in each edition's archive folder)
+FINDINGS_LINK = (
+    '<p class="findings-link">Findings table: <a href="findings.csv">findings.csv</a> '
+    '(<a href="findings.json">JSON</a>): one answer per event, the figures every page of this '
+    "build states.</p>"
+)
+
+
 def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE) -> str:
     """The provenance block: data files and hashes, parameters, code version, packages, time.
 
@@ -165,7 +179,7 @@ def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE
         rows.append(_row("built at (UTC)", provenance["built_at"]))
     return (
         '<section class="escalation-provenance" id="provenance"><h2>Provenance</h2>'
-        f"<p>{html.escape(intro)}</p><table>"
+        f"<p>{html.escape(intro)}</p>{FINDINGS_LINK}<table>"
         f'<caption class="{HIDDEN}">Provenance: data, parameters, code and packages</caption>'
         f"{''.join(rows)}</table></section>"
     )

@@ -42,6 +42,8 @@ from typing import Any, NamedTuple
 from analysis import __version__, paths
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
+from analysis.errors import DataError, FindingsError
+from analysis.findings import store as findings_store
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
@@ -61,6 +63,7 @@ from analysis.report.site import (
     ARCHIVE,
     FEED,
     MANIFEST,
+    METHOD_PAGE,
     archive_copy,
     edition,
     feed_xml,
@@ -68,6 +71,7 @@ from analysis.report.site import (
     front_pages,
     listed,
     manifest_text,
+    method_html,
     read_manifest,
 )
 from analysis.report.sweeps import point_values, summaries
@@ -545,17 +549,19 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
         if not any(d.build for d in planned.decisions):
             _refresh_front_pages(report, planned.order, options)
             return report
+        # before any kernel starts; a failure raises here and publishes nothing
+        findings = build_findings(options.data_dir)
         staging = make_staging(work)
         try:
             built_at = options.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-            tasks = _tasks(planned, options, staging, built_at)
+            tasks = _tasks(planned, options, staging, built_at, findings)
             if options.client is None:
                 report.outcomes = _run_tasks(tasks, options)
             else:
                 report.outcomes = cluster.run_tasks(
                     options.client, tasks, options.data_dir, options.progress, options.kernels
                 )
-            _publish(report, staging, planned, built_at, options.data_dir)
+            _publish(report, staging, planned, built_at, options.data_dir, findings)
             _keep_failed(report, staging, work)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -565,8 +571,31 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
     return report
 
 
-def _tasks(planned: Plan, options: RunOptions, staging: Path, built_at: str) -> list[Task]:
-    """One :class:`Task` per brief to build, with its page's provenance."""
+#: the findings table's files, published at the site's root with every build (the pages link them)
+FINDINGS_FILES = ("findings.csv", "findings.json")
+
+
+def build_findings(data_dir: Path) -> Path:
+    """This run's findings table (:func:`analysis.findings.store.build`: computed once per data
+    and code version, else read from its cache): the path of its ``findings.csv``. Invalid data
+    stay a :class:`~analysis.errors.DataError` and a file that cannot be written an ``OSError``;
+    any other failure is a :class:`~analysis.errors.FindingsError` naming the data folder."""
+    try:
+        return findings_store.build(data_dir)
+    except (DataError, OSError):
+        raise
+    except Exception as exc:  # a model that cannot fit these data, or a bug: say so, build nothing
+        raise FindingsError(
+            f"the findings table (one answer per event) could not be computed from "
+            f"{_display_path(data_dir)}: {type(exc).__name__}: {exc}; nothing was built"
+        ) from exc
+
+
+def _tasks(
+    planned: Plan, options: RunOptions, staging: Path, built_at: str, findings: Path | None = None
+) -> list[Task]:
+    """One :class:`Task` per brief to build, with its page's provenance and the run's findings
+    table."""
     decisions = planned.decisions
     provenance = {
         "version": __version__,
@@ -598,6 +627,7 @@ def _tasks(planned: Plan, options: RunOptions, staging: Path, built_at: str) -> 
             timeout=options.timeout,
             built_at=built_at,
             forecasts_dir=options.site / stored.FORECASTS,
+            findings=findings,
         )
         for b, d in zip(planned.briefs, decisions, strict=True)
         if d.build
@@ -634,10 +664,16 @@ def _staged(staging: Path, pages: Mapping[str, str]) -> dict[str, Path]:
 
 
 def _publish(
-    report: RunReport, staging: Path, planned: Plan, built_at: str, data_dir: Path | None
+    report: RunReport,
+    staging: Path,
+    planned: Plan,
+    built_at: str,
+    data_dir: Path | None,
+    findings: Path | None = None,
 ) -> None:
     """Publish built pages, editions (:func:`analysis.report.site.file_build`), stored
-    forecasts, sweep summaries, manifest, index, feed and review page together."""
+    forecasts, sweep summaries, manifest, index, feed, review page and the run's findings table
+    (``findings.csv`` and ``findings.json``, :data:`FINDINGS_FILES`) together."""
     if not report.built:
         return
     site = report.site
@@ -687,6 +723,22 @@ def _publish(
         FEED: feed_xml(manifest, listed(manifest, planned.order), built_at),
         **front,
     }
+    if findings is not None:  # the table every page's figures come from and its method,
+        # beside them: at the root and in the archive folder of each edition built (its pages
+        # link them by relative address)
+        days = {by_name[n].edition or built_at[:10] for n in report.built}
+        method = method_html()
+        for folder in ["", *(f"{ARCHIVE}/{d}/" for d in sorted(days))]:
+            staged = staging / "findings" / f"{folder}{METHOD_PAGE}"
+            with naming(staged):
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                staged.write_text(archive_copy(method) if folder else method, encoding="utf-8")
+            files[f"{folder}{METHOD_PAGE}"] = staged
+            for name in FINDINGS_FILES:  # copied: publishing moves a staged file
+                staged = staging / "findings" / f"{folder}{name}"
+                with naming(staged):
+                    shutil.copyfile(findings.parent / name, staged)
+                files[f"{folder}{name}"] = staged
     files |= _staged(staging, pages)
     publish(site, files)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.html import CSS, provenance_html
 
@@ -32,6 +33,8 @@ FEED_ID = uuid.uuid5(uuid.NAMESPACE_URL, "escalation/briefs")
 SWEEPS = "Sweeps"
 #: the index's heading for briefs that lie in no single campaign
 OTHER_BRIEFS = "Other briefs"
+#: the page of the findings' method (docs/findings_method.md), published with every build
+METHOD_PAGE = FINDINGS_METHOD_PAGE
 
 
 def read_manifest(site: Path) -> dict[str, Any]:
@@ -96,6 +99,12 @@ def file_build(
         "focus_event": glued.get("focus_event") or "",
         "period": glued.get("period"),
     }
+    if glued.get("findings_sentence"):  # an event brief: its headline is its findings row's
+        manifest["briefs"][name]["findings"] = {
+            "event": glued.get("focus_event") or "",
+            "estimate": glued.get("findings_estimate"),
+            "grade": glued.get("findings_grade") or "",
+        }
     return ""
 
 
@@ -211,9 +220,24 @@ def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     return OTHER_BRIEFS
 
 
+def headline_data(entry: Mapping[str, Any]) -> str:
+    """The data attributes of an event brief's headline on the index: the event and its
+    findings estimate as ``findings.csv`` writes it (``repr`` of the float, "" when the event
+    has none), so a reader or a test can check the sentence against the table; "" otherwise."""
+    found = entry.get("findings")
+    if not isinstance(found, Mapping):
+        return ""
+    estimate = found.get("estimate")
+    text = "" if estimate is None else repr(float(estimate))
+    return (
+        f' data-event="{html.escape(str(found.get("event", "")))}"'
+        f' data-estimate="{html.escape(text)}"'
+    )
+
+
 def _index_table(rows: list[str]) -> str:
     body = "\n".join(rows)
-    return f"""<table>
+    return f"""<table class="escalation-briefs">
 <thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
 <th>Headline</th><th>Editions</th></tr></thead>
 <tbody>
@@ -259,7 +283,7 @@ def index_html(
             f"<td>{e.get('focus_event', '')}</td>"
             f"<td>{html.escape(_period(entry))}</td>"
             f"<td>{e.get('built_at', '')}</td>"
-            f'<td class="headline">{e.get("headline", "")}</td>'
+            f'<td class="headline"{headline_data(entry)}>{e.get("headline", "")}</td>'
             f'<td class="editions">{_editions_html(entry)}</td>'
             "</tr>"
         )
@@ -303,9 +327,45 @@ def index_html(
 <p>How the tempo of attacks on US diplomatic and military sites in Iraq changed around political
 events, campaign by campaign. Each brief states its data, parameters and code version at the end.
 Every edition stays in the archive; subscribe to new ones with the <a href="feed.xml">Atom
-feed</a>.</p>
+feed</a>. Each event's figure comes from one table, the same on every page: findings table
+<a href="findings.csv">findings.csv</a> (<a href="findings.json">JSON</a>), its method in
+<a href="{METHOD_PAGE}">how it is computed</a>.</p>
 {status}
 {body}
+</main>
+</body>
+</html>
+""")
+
+
+def method_html() -> str:
+    """:data:`METHOD_PAGE`: ``docs/findings_method.md`` (how the one answer per event is
+    computed and graded) as a page of the site, so every page can link its method."""
+    import mistune
+
+    from analysis.paths import ROOT
+
+    text = (ROOT / "docs" / "findings_method.md").read_text(encoding="utf-8")
+    body = mistune.html(text)
+    title = "How the site states what an event did to the tempo of attacks"
+    return accessible(f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title>
+{description_meta(title)}
+{FAVICON}
+<style>
+{CSS}
+</style>
+</head>
+<body class="escalation-index">
+<main>
+<p class="escalation-nav"><a href="index.html">All briefs</a></p>
+{body}
+<p class="findings-link">The figures themselves: <a href="findings.csv">findings.csv</a>
+(<a href="findings.json">JSON</a>).</p>
 </main>
 </body>
 </html>

@@ -135,8 +135,9 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert sorted(local.built) == sorted(remote.built) == names, remote.failed
     pages = _pages(p["site"])
     assert pages == _pages(tmp_path / "local")
-    # each page and its archive copy, the sweep's summary and the review queue's page
-    assert len(pages) == 2 * 3 + 2 and "review.html" in pages
+    # each page and its archive copy, the sweep's summary, the review queue's page and the
+    # findings' method (at the root and in the edition's archive folder)
+    assert len(pages) == 2 * 3 + 4 and "review.html" in pages and "findings_method.html" in pages
     assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
     manifest = json.loads((p["site"] / "manifest.json").read_text())
@@ -172,6 +173,24 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert "ValueError: boom on the cluster" in failed.failed[0].error
     assert failed.failed[0].notebook and failed.failed[0].notebook.is_file()  # kept to debug
     assert snapshot(p["site"]) == before
+
+
+def test_a_brief_on_the_cluster_reads_the_runs_findings_table(project, dask_cluster):
+    from test_runner_findings import FINDINGS_CELL
+
+    from analysis.findings import store
+
+    p = project
+    nb = write_notebook(p["root"] / "notebooks" / "f.ipynb", FINDINGS_CELL)
+    config = write_config(p["root"] / "f.yml", {"f": (nb, {})})
+    report = run(config, site=p["site"], data_dir=p["data"], scheduler=dask_cluster.address)
+    assert report.built == ["f"], report.failed
+    glued = report.outcomes["f"].glued
+    assert glued["findings_env"].endswith("findings.csv"), "the worker's kernel had the table"
+    table = store.table(p["data"])
+    estimate = table.set_index("event_id").loc["suleimani_strike", "estimate"]
+    assert glued["suleimani"] == repr(float(estimate)) and glued["rows"] == len(table)
+    assert (p["site"] / "findings.csv").read_bytes() == store.build(p["data"]).read_bytes()
 
 
 def test_unreachable_scheduler_exits_2_before_anything_runs(project, monkeypatch, capsys):

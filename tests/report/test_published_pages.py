@@ -446,7 +446,7 @@ def test_the_review_page_carries_provenance_and_a_brief_its_headline(site):
     assert "review candidates (SHA-256)" in review
     brief = _markup(site / "suleimani_strike.html")
     headline = re.search(
-        r'<p class="escalation-headline"><strong>(.*?)</strong>',
+        r'<p class="escalation-headline[^"]*"[^>]*><strong>(.*?)</strong>',
         (site / "suleimani_strike.html").read_text(encoding="utf-8"),
     )[1]
     assert brief.meta["description"].rstrip("…")[:100] == html.unescape(headline)[:100]
