@@ -73,8 +73,6 @@ _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.
 
 #: the site's own files a page may link by a relative address (the findings table and method)
 SITE_LINKS = frozenset({"findings.csv", "findings.json", FINDINGS_METHOD_PAGE})
-#: inert data attributes a page may carry: the event and estimate of its primary figure
-DATA_ATTRIBUTES = frozenset({"data-event", "data-estimate"})
 _EVENT_ID = re.compile(r"[a-z0-9_]{1,80}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
