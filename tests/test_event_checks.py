@@ -7,11 +7,12 @@ import math
 
 from analysis.briefs.event_findings import (
     agreement,
-    estimate_text,
     excess_phrase,
     figure_attributes,
     ratio_phrase,
 )
+from analysis.findings import words as findings_words
+from analysis.findings.words import estimate_repr
 
 NAN = math.nan
 
@@ -70,7 +71,8 @@ def test_a_check_agrees_when_it_points_the_same_way_and_the_intervals_overlap():
 
 
 def test_the_figures_attributes_spell_the_estimate_as_findings_csv_does():
-    assert estimate_text(1.3522986352129238) == "1.3522986352129238"
-    assert estimate_text(NAN) == "" and estimate_text(None) == ""
+    assert estimate_repr(1.3522986352129238) == "1.3522986352129238"
+    assert estimate_repr(NAN) == "" and estimate_repr(None) == ""
+    assert "data-estimate" not in findings_words.figure_attributes("iri_campaign_start", NAN)
     row = {"event_id": "a<b", "estimate": 0.5}
     assert figure_attributes(row) == ' data-event="a&lt;b" data-estimate="0.5"'

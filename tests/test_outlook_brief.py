@@ -44,7 +44,8 @@ def test_forecast_is_the_models_on_complete_weeks_and_the_week_under_way(brief):
     assert values["median"] == [float(v) for v in direct.quantiles["q50"]]
     assert json.loads(json.dumps(values)) == values  # JSON-safe
     assert values["headline"].startswith("Data through 30 Jun 2021. ")
-    assert "For the week of 28 Jun 2021" in values["headline"]
+    assert "Week of 28 Jun 2021: most likely" in values["headline"]
+    assert "The week of 28 Jun 2021 is under way" in brief.time_words
 
 
 def _cut(incidents: pd.DataFrame, last: str) -> pd.DataFrame:
@@ -89,7 +90,10 @@ def test_a_page_built_long_after_the_data_says_its_weeks_have_passed():
         f"{end.day} {end:%b %Y}, {weeks} weeks before this page was built. There are no data "
         "for those weeks yet."
     )
-    assert b.stale and sentence in b.headline and sentence in b.glue_values()["headline"]
+    assert b.stale and sentence in b.time_words
+    head = b.glue_values()["headline"]
+    assert head.startswith(f"Data through {end.day} {end:%b %Y}. This forecast's weeks have passed")
+    assert len(head.split()) <= 35
     # an edition for an earlier date, with the data since: scored against them
     old = ob.outlook_brief(
         load_incidents(), as_of="2021-06-30", n_samples=200, backtest_step=52,
@@ -98,7 +102,8 @@ def test_a_page_built_long_after_the_data_says_its_weeks_have_passed():
     assert len(old.past) == 4  # the weeks of 28 Jun to 19 Jul are all in the data
     y = ob.weekly_counts(load_incidents(), pd.Timestamp("2021-08-20"))
     assert list(old.past["observed"]) == [int(y.loc[w]) for w in old.past.index]
-    assert "Against the data for 4 of those weeks" in old.headline
+    assert "Against the data for 4 of those weeks" in old.time_words
+    assert "4 of 4 fell inside" in old.headline or " of 4 fell inside its 90% range" in old.headline
 
 
 def test_pages_fragments_are_escaped_reader_tables(brief):

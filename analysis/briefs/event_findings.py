@@ -24,6 +24,7 @@ from analysis.data.campaigns import CAMPAIGNS
 from analysis.findings.evaluation import ATTACK_CATEGORY, STATE_CATEGORY
 from analysis.findings.grades import MIN_ATTACKS, pin
 from analysis.findings.words import GRADE_WORDS
+from analysis.findings.words import figure_attributes as attributes_of
 from analysis.findings.words import ratio as ratio_text
 from analysis.paths import FINDINGS_METHOD_PAGE
 
@@ -31,7 +32,6 @@ __all__ = [
     "Check",
     "EventFindingsViews",
     "agreement",
-    "estimate_text",
     "excess_phrase",
     "figure_attributes",
     "ratio_phrase",
@@ -41,21 +41,9 @@ __all__ = [
 Figure = tuple[float, float, float]
 
 
-def estimate_text(value: object) -> str:
-    """A findings estimate as ``findings.csv`` writes it: ``repr`` of the float, "" when missing."""
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    return "" if math.isnan(x) else repr(x)
-
-
 def figure_attributes(row: Mapping[str, Any]) -> str:
     """``data-event`` and ``data-estimate`` of an element showing an event's primary figure."""
-    return (
-        f' data-event="{esc(row.get("event_id", ""))}"'
-        f' data-estimate="{esc(estimate_text(row.get("estimate")))}"'
-    )
+    return attributes_of(row.get("event_id", ""), row.get("estimate"))
 
 
 def _finite(*xs: float) -> bool:

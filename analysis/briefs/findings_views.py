@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.briefs.html import Html, esc
 from analysis.briefs.wording import estimate_text, fmt_date, fmt_span, plural
 from analysis.findings import store
-from analysis.findings.words import GRADE_WORDS, MAX_WORDS, ratio, sentence
+from analysis.findings.words import GRADE_WORDS, MAX_WORDS, figure_attributes, ratio, sentence
 
 __all__ = [
     "MethodFigure",
@@ -220,10 +220,7 @@ class PageFindings:
         for r in self._entries():
             said = sentence(r.to_dict(), self.labels)
             check = self._check(r)
-            est = float(r["estimate"])
-            attrs = f' data-event="{esc(str(r["event_id"]))}"'
-            if math.isfinite(est):
-                attrs += f' data-estimate="{est!r}"'
+            attrs = figure_attributes(r["event_id"], r["estimate"])
             items.append(
                 f'<li{attrs}><span class="finding">{esc(said)}</span> '
                 f'<br><span class="method-check">{esc(check)}</span></li>'

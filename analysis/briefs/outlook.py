@@ -271,21 +271,37 @@ class OutlookBrief(Results):
     # -- words -----------------------------------------------------------------------------
     @property
     def headline(self) -> str:
-        """When the data end, whether the forecast weeks have passed, and the first week in one
-        sentence."""
+        """When the data end, whether the forecast weeks have passed (and how the forecast did
+        against the data for them), and the first week, in at most 35 words: the full account
+        is :attr:`time_words`, under it on the page."""
         fc = self.forecast
         first = fc.quantiles.index[0]
+        passed = ""
+        if self.stale:
+            p = self.past
+            passed = (
+                "This forecast's weeks have passed; no data for them yet."
+                if p.empty
+                else f"This forecast's weeks have passed; {int(p['inside'].sum())} of {len(p)} "
+                "fell inside its 90% range."
+            )
+        week = f"Week of {fmt_date(first)}: {fc.period_words(0)}."
+        return " ".join(w for w in (self.data_words, passed, week) if w)
+
+    @property
+    def time_words(self) -> str:
+        """The data's end, the week under way and, when the page is stale, that the forecast
+        is of weeks already past and how it did against the data for them."""
+        fc = self.forecast
         seen = ""
         if fc.elapsed > 0:
             seen = (
-                f" ({fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
-                f"{fmt_date(self.data_end)}, counted in it)"
+                f"The week of {fmt_date(fc.quantiles.index[0])} is under way: "
+                f"{fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
+                f"{fmt_date(self.data_end)} are counted in it."
             )
-        text = (
-            f"For the week of {fmt_date(first)}{seen}, the outlook is {fc.period_words(0)} "
-            f"(confirmed attacks on US sites in {campaign_where(first)})."
-        )
-        return " ".join(w for w in (self.data_words, self.stale_words(), text) if w)
+        where = f"Confirmed attacks on US sites in {campaign_where(fc.quantiles.index[0])}."
+        return " ".join(w for w in (self.data_words, self.stale_words(), seen, where) if w)
 
     def _auto_skill(self) -> pd.Series:
         return self.backtest.skill.loc[(self.forecast.model, 1)]
@@ -298,7 +314,7 @@ class OutlookBrief(Results):
         return "\n".join([self.headline, self.forecast.summary(), self.backtest.summary()])
 
     def heading_html(self) -> Html:
-        return heading(self.page_title, self.headline)
+        return heading(self.page_title, self.headline) + paragraphs([self.time_words], "time")
 
     @property
     def page_title(self) -> str:

@@ -25,6 +25,7 @@ from analysis.briefs.lookups import events_between
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
+    attacks_phrase,
     finite_or_none,
     fmt_date,
     fmt_interval,
@@ -32,7 +33,6 @@ from analysis.briefs.wording import (
     fmt_span,
     iso_period,
     plural,
-    recorded_phrase,
     words,
 )
 from analysis.charts import (
@@ -129,25 +129,25 @@ class TempoResults(Results):
 
     @property
     def headline(self) -> str:
-        """One plain sentence: recent and baseline rates, the ratio, its interval and p."""
-        noun = attack_noun(self.confirmation)
+        """One plain sentence of at most 35 words: recent and baseline rates, the ratio and its
+        interval (the p-value is in the table)."""
         head = (
-            f"In the {self.recent_weeks} weeks to {fmt_date(self.as_of)}, "
-            f"{recorded_phrase(self.recent_count, self.confirmation)} "
-            f"({fmt_number(self.recent_rate)} a week), against {fmt_number(self.baseline_rate)} "
-            f"a week in the {self._baseline_span()} before"
+            f"In the {self.recent_weeks} weeks to {fmt_date(self.as_of)}: "
+            f"{attacks_phrase(self.recent_count, self.confirmation)}, "
+            f"{fmt_number(self.recent_rate)} a week against {fmt_number(self.baseline_rate)} "
+            f"in the {self._baseline_span()} before"
         )
         if self.recent_count == 0 and self.baseline_count == 0:
-            return f"{head}: no {noun} in either period."
+            return f"{head}: none in either period."
         if not np.isfinite(self.rate_ratio):
-            return f"{head}: attacks resumed after a quiet year ({format_p(self.p)})."
+            return f"{head}: attacks resumed after a quiet year."
         if self.p < 0.05:
             verdict = f"{'higher' if self.rate_ratio > 1 else 'lower'} than before"
         else:
-            verdict = "not clearly different from before"
+            verdict = "not clearly different"
         return (
-            f"{head}: the recent rate is {verdict}, {fmt_number(self.rate_ratio)} times the "
-            f"baseline ({fmt_interval(self.low, self.high)}, {format_p(self.p)})."
+            f"{head}; {verdict}, {fmt_number(self.rate_ratio)} times "
+            f"({fmt_interval(self.low, self.high)})."
         )
 
     def _baseline_span(self) -> str:

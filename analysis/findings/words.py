@@ -8,12 +8,21 @@ most :data:`MAX_WORDS` words. Ratios read "2.4 times", "0.74 times", "under 0.01
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 
 import pandas as pd
 
-__all__ = ["GRADE_WORDS", "MAX_WORDS", "event_name", "ratio", "sentence"]
+__all__ = [
+    "GRADE_WORDS",
+    "MAX_WORDS",
+    "estimate_repr",
+    "event_name",
+    "figure_attributes",
+    "ratio",
+    "sentence",
+]
 
 #: longest headline, in words
 MAX_WORDS = 35
@@ -113,3 +122,22 @@ def sentence(row: Mapping[str, object], labels: Mapping[str, str] | None = None)
     if len(text.split()) > MAX_WORDS:  # a long label: the date goes first
         text = text.replace(name, name.rsplit(" (", 1)[0])
     return text
+
+
+def estimate_repr(value: object) -> str:
+    """A findings estimate as ``findings.csv`` writes it (``repr`` of the float); "" when the
+    event has none (a marker, an event not graded)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(x) else repr(x)
+
+
+def figure_attributes(event_id: object, estimate: object) -> str:
+    """The attributes every page puts on an element stating an event's primary figure:
+    ``data-event`` and, when the event has an estimate, ``data-estimate`` exactly as in
+    ``findings.csv`` (so a reader or a check can match the page against the table)."""
+    out = f' data-event="{html.escape(str(event_id))}"'
+    text = estimate_repr(estimate)
+    return out + (f' data-estimate="{text}"' if text else "")

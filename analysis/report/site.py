@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis.findings.words import figure_attributes
 from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.html import CSS, provenance_html
@@ -227,12 +228,7 @@ def headline_data(entry: Mapping[str, Any]) -> str:
     found = entry.get("findings")
     if not isinstance(found, Mapping):
         return ""
-    estimate = found.get("estimate")
-    text = "" if estimate is None else repr(float(estimate))
-    return (
-        f' data-event="{html.escape(str(found.get("event", "")))}"'
-        f' data-estimate="{html.escape(text)}"'
-    )
+    return figure_attributes(found.get("event", ""), found.get("estimate"))
 
 
 def _index_table(rows: list[str]) -> str:
