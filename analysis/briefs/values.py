@@ -215,6 +215,8 @@ def changepoint_values(
             f"a {cp.unit}, came in the {cp.unit} of {fmt_date(big)}"
         )
         tries = [
+            f"From {fmt_span(start, end)}, {short} ({dated}){near}.",
+            f"From {fmt_span(start, end)}, {short} ({dated}).",
             f"From {fmt_span(start, end)}, {short}{near}; about "
             f"{100 * h.branching_ratio:.0f}% of attacks followed from earlier attacks.",
             f"From {fmt_span(start, end)}, {short}{near}.",
