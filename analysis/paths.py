@@ -33,3 +33,5 @@ DEFAULT_SITE = ROOT / "reports" / "site"
 FORECASTS_DIR_ENV = "ESCALATION_FORECASTS_DIR"
 #: the site's page of the findings' method (``docs/findings_method.md``), which pages link
 FINDINGS_METHOD_PAGE = "findings_method.html"
+#: set by the runner for every kernel: the path of this build's findings table (findings.csv)
+FINDINGS_ENV = "ESCALATION_FINDINGS"

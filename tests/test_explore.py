@@ -367,3 +367,19 @@ def test_a_new_config_is_created_and_a_period_view_saved(data, tmp_path, monkeyp
 def test_an_unknown_event_is_a_parameter_error():
     with pytest.raises(ParameterError, match="not in the events table"):
         explore.event(load_incidents(), load_events(), event_id="nope")
+
+
+def test_on_the_project_s_data_the_view_is_headed_by_the_findings_sentence(data):
+    """The explorer on the project's data reads the build's findings table, so the event's
+    headline is the sentence every page prints; on data of your own there is no primary row."""
+    from analysis.findings import store
+
+    table = store.table()
+    row = store.row("pompeo_embassy_threat", table)
+    incidents, events = data
+    choice = explore.EventChoice("pompeo_embassy_threat", context_weeks=CONTEXT)
+    with_table = explore.compute_event(incidents, events, choice, findings=table)
+    assert with_table.brief.headline == row["sentence"]
+    assert with_table.brief.finding["estimate"] == row["estimate"]
+    without = explore.compute_event(incidents, events, choice)
+    assert not without.brief.finding and without.brief.headline != row["sentence"]

@@ -298,7 +298,7 @@ class OutlookBrief(Results):
             seen = (
                 f"The week of {fmt_date(fc.quantiles.index[0])} is under way: "
                 f"{fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
-                f"{fmt_date(self.data_end)} are counted in it."
+                f"{fmt_date(self.data_end)} {'is' if fc.seen == 1 else 'are'} counted in it."
             )
         where = f"Confirmed attacks on US sites in {campaign_where(fc.quantiles.index[0])}."
         return " ".join(w for w in (self.data_words, self.stale_words(), seen, where) if w)

@@ -216,11 +216,20 @@ def places_map(brief: EventBrief) -> bytes:
     return _png(brief.plot_places())
 
 
+def _finding(findings: pd.DataFrame | None, event_id: str) -> dict[str, Any] | None:
+    """The event's findings row, or None when there is no table or no row for it."""
+    if findings is None:
+        return None
+    hit = findings[findings["event_id"] == event_id]
+    return None if hit.empty else hit.iloc[0].to_dict()
+
+
 def compute_event(
     incidents: pd.DataFrame,
     events: pd.DataFrame,
     choice: EventChoice,
     *,
+    findings: pd.DataFrame | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> EventView:
     """Everything the event explorer shows for ``choice``: :func:`analysis.briefs.event_brief` on
@@ -228,6 +237,9 @@ def compute_event(
     shows that brief's own joint fit (its "net of the other events" rows' model,
     :attr:`EventBrief.attribution`), so the numbers are the ones the brief publishes. The
     analysed period is the unfiltered data's, so a filter never moves the chart's dates.
+    ``findings`` (the build's findings table, :func:`analysis.findings.store.table`) gives the
+    brief the event's primary figure, so the explorer heads the view with the sentence every
+    page prints; without it (data of your own) the view has no primary figure.
     ``progress`` is told each step."""
     if choice.measure not in MEASURES:
         raise ParameterError(
@@ -246,6 +258,7 @@ def compute_event(
         confirmation=choice.confirmation,
         seed=choice.seed,
         data_span=(incidents["date"].min(), incidents["date"].max()),
+        finding=_finding(findings, choice.event_id),
     )
     fit = None
     if choice.measure == "attribution":

@@ -168,10 +168,11 @@ class EventExplorer(_Explorer):
         measure: str = "windows",
         context_weeks: int = 26,
         config: Path | str | None = None,
+        findings: pd.DataFrame | None = None,
     ) -> None:
         super().__init__(config)
         w = self._w
-        self.incidents, self.events = incidents, events
+        self.incidents, self.events, self.findings = incidents, events, findings
         self.context_weeks = context_weeks
         self.groups = event_options(events)
         if event_id is None:
@@ -280,7 +281,9 @@ class EventExplorer(_Explorer):
         self.update()
 
     def _compute(self) -> EventView:
-        return compute_event(self.incidents, self.events, self.choice, progress=self._step)
+        return compute_event(
+            self.incidents, self.events, self.choice, findings=self.findings, progress=self._step
+        )
 
     def _show(self) -> None:
         v: EventView = self.view
@@ -433,11 +436,19 @@ def event(
     """The event explorer (display it in JupyterLab): incidents and events default to the
     project's data (:func:`analysis.data.load_incidents` / ``load_events``); the other arguments
     set the controls' first values (``event_id``: the first event of the first campaign);
-    ``config`` is the briefs config "Save as brief" appends to (default ``reports/briefs.yml``)."""
+    ``config`` is the briefs config "Save as brief" appends to (default ``reports/briefs.yml``).
+    On the project's data the view is headed by the event's findings sentence, the one every
+    page prints."""
+    findings = None
+    if incidents is None and events is None:  # the project's data: the site's findings table
+        from analysis.findings import store
+
+        findings = store.table()
     incidents, events = _load(incidents, events)
     return EventExplorer(
         incidents,
         events,
+        findings=findings,
         event_id=event_id,
         window_days=window_days,
         confirmation=confirmation,

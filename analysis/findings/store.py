@@ -20,11 +20,10 @@ import pandas as pd
 from analysis import paths
 from analysis.atomic import write_atomic
 from analysis.findings.campaigns import BUILD_COLUMNS, campaign_findings, write_findings
+from analysis.paths import FINDINGS_ENV
 
 __all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "row", "table"]
 
-#: set by the runner for every kernel: the path of this build's findings.csv
-FINDINGS_ENV = "ESCALATION_FINDINGS"
 #: where computed tables are kept, one file per cache key (git-ignored)
 CACHE_DIR = paths.ROOT / "reports" / ".build" / "findings"
 #: the data files a findings table is computed from

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import WRITE_ERRNOS, EscalationError
-from analysis.findings.store import FINDINGS_ENV
-from analysis.paths import DATA_DIR_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
+from analysis.paths import DATA_DIR_ENV, FINDINGS_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
 from analysis.report import warm
 from analysis.report.keys import build_key
 

@@ -43,7 +43,6 @@ from analysis import __version__, paths
 from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import DataError, FindingsError
-from analysis.findings import store as findings_store
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, keys, warm
 from analysis.report import config as cfg
@@ -581,7 +580,9 @@ def build_findings(data_dir: Path) -> Path:
     stay a :class:`~analysis.errors.DataError` and a file that cannot be written an ``OSError``;
     any other failure is a :class:`~analysis.errors.FindingsError` naming the data folder."""
     try:
-        return findings_store.build(data_dir)
+        from analysis.findings import store  # heavy: only when something is to be built
+
+        return store.build(data_dir)
     except (DataError, OSError):
         raise
     except Exception as exc:  # a model that cannot fit these data, or a bug: say so, build nothing

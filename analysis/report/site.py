@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from analysis.findings.words import figure_attributes
 from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.html import CSS, provenance_html
@@ -228,6 +227,8 @@ def headline_data(entry: Mapping[str, Any]) -> str:
     found = entry.get("findings")
     if not isinstance(found, Mapping):
         return ""
+    from analysis.findings.words import figure_attributes  # the command line starts light
+
     return figure_attributes(found.get("event", ""), found.get("estimate"))
 
 
@@ -244,7 +245,8 @@ def _index_table(rows: list[str]) -> str:
 
 #: the index's meta description
 INDEX_DESCRIPTION = (
-    "How the tempo of attacks on US diplomatic and military sites in Iraq changed around "
+    "How the tempo of attacks on US diplomatic and military sites in Iraq, Syria and Jordan "
+    "changed around "
     "political events, campaign by campaign: one brief per event and per analysis, with its "
     "data, parameters and code version."
 )
@@ -320,8 +322,9 @@ def index_html(
 <body class="escalation-index">
 <main>
 <h1>Attack tempo briefs</h1>
-<p>How the tempo of attacks on US diplomatic and military sites in Iraq changed around political
-events, campaign by campaign. Each brief states its data, parameters and code version at the end.
+<p>How the tempo of attacks on US diplomatic and military sites in Iraq (and, in 2023–24, Syria
+and Jordan) changed around political events, campaign by campaign. Each brief states its data,
+parameters and code version at the end.
 Every edition stays in the archive; subscribe to new ones with the <a href="feed.xml">Atom
 feed</a>. Each event's figure comes from one table, the same on every page: findings table
 <a href="findings.csv">findings.csv</a> (<a href="findings.json">JSON</a>), its method in
@@ -384,14 +387,15 @@ def queue_status_html(status: Any, stale_days: int = 14) -> str:
     if status is None:
         return '<p class="data-status">Review queue: could not be read.</p>'
     waiting = int(status.waiting)
+    count = f"{waiting} feed incident{'s' if waiting != 1 else ''}" if waiting else "none"
     queue = (
-        f'<a href="{REVIEW_PAGE}">{waiting} feed incident{"s" if waiting != 1 else ""}</a> '
-        "no curated row matches wait for review"
+        f'<a href="{REVIEW_PAGE}">{count}</a> waiting for a person to check '
+        "(incidents in the coded feeds that no curated row matches)"
     )
     if status.lag_days is None:
         fresh = (
-            f"Newest curated incident: {html.escape(status.newest_curated or 'none')}; "
-            "no feed data fetched to compare."
+            f"Newest curated incident: {html.escape(status.newest_curated or 'none')}. "
+            "No feed has been fetched to compare with."
         )
         cls = "data-status"
     else:
