@@ -3,7 +3,8 @@
 nbconvert's HTML exporter runs in-process with the ``brief`` template (``templates/brief``): the lab
 layout without require.js, MathJax, Mermaid or widget scripts, one small inline stylesheet, code
 cells and prompts hidden, images embedded. Before export the notebook is cleaned: stderr streams
-(warnings with server paths), scripts and anything tagged ``remove-cell``/``remove-output`` go, and
+(warnings with server paths), scripts and anything tagged ``remove-cell``/``remove-output`` go (and
+``lab-only``: Markdown for JupyterLab readers, such as how to change the parameters), and
 outputs with HTML are sanitised as a second line of defence behind the notebooks' own escaping.
 """
 
@@ -22,6 +23,9 @@ from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
 
 TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "brief" / "brief.css").read_text(encoding="utf-8")
+#: cell tags whose cells never reach a published page: ``lab-only`` marks Markdown written for
+#: JupyterLab readers (how to change the parameters, papermill), ``remove-cell`` anything else
+REMOVED_CELL_TAGS = frozenset({"remove-cell", "lab-only"})
 #: output MIME types that can carry script; they are dropped before export
 SCRIPT_MIME_TYPES = {
     "application/javascript",
@@ -39,7 +43,7 @@ def clean(nb: Any) -> Any:
     keep = []
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
-        if "remove-cell" in tags:
+        if tags & REMOVED_CELL_TAGS:
             continue
         if cell.cell_type == "code":
             if "remove-output" in tags:
