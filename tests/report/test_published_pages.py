@@ -456,3 +456,72 @@ def test_the_review_page_carries_provenance_and_a_brief_its_headline(site):
         loaded = browser.load(site / "suleimani_strike.html", expressions=[sizes])
     natural = [[int(i["width"]), int(i["height"]), True] for i in brief.images]
     assert loaded.values[sizes] == natural
+
+
+# --- pages read as a publication, not as notebooks (issue 26) ---------------------------------
+
+#: what a notebook tells its JupyterLab reader about running it; never on a published page
+LAB_INSTRUCTIONS = re.compile(r"papermill|in the next cell|the cell at the top", re.IGNORECASE)
+H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.DOTALL)
+#: the provenance block, which names the packages a page was built with (papermill among them)
+PROVENANCE = re.compile(r'<section class="escalation-provenance".*?</section>', re.DOTALL)
+
+
+def _vocabulary_codes() -> tuple[set[str], re.Pattern]:
+    """Every codebook value whose words differ from the code (``ied``, ``us_military_base``,
+    ``us_strike``...), and a pattern for those that read as code in running text (an underscore,
+    or ``ied``), matched case-sensitively as whole words."""
+    from analysis.briefs.wording import WORDS, words
+
+    codes = {c for column, names in WORDS.items() for c in names if words(column, c) != c}
+    coded = sorted((c for c in codes if "_" in c or c == "ied"), key=len, reverse=True)
+    return codes, re.compile(r"\b(?:" + "|".join(map(re.escape, coded)) + r")\b")
+
+
+def test_no_published_page_tells_readers_about_parameters_or_papermill(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 40
+    said = {
+        str(p.relative_to(site)): LAB_INSTRUCTIONS.findall(
+            PROVENANCE.sub("", p.read_text(encoding="utf-8"))
+        )
+        for p in pages
+    }
+    assert {k: v for k, v in said.items() if v} == {}
+
+
+def test_the_lab_only_cells_stay_in_the_notebooks():
+    """The instructions are kept for JupyterLab, in cells tagged ``lab-only``, in every
+    analysis notebook that takes parameters from the command line."""
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        told = [c for c in nb.cells if LAB_INSTRUCTIONS.search(c.source)]
+        assert all("lab-only" in c.metadata.get("tags", []) for c in told), path.name
+        if re.match(r"0[1-6]_", path.name):
+            assert told, f"{path.name}: no lab-only note on changing the parameters"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _entries()])
+def test_each_page_is_titled_in_words_not_by_its_notebook(site, name):
+    text = (site / f"{name}.html").read_text(encoding="utf-8")
+    titles = [re.sub(r"<[^>]+>|¶", "", html.unescape(t)).strip() for t in H1.findall(text)]
+    assert len(titles) == 1, titles
+    assert not re.match(r"\d\d\s*·", titles[0]), titles[0]
+    assert len(titles[0].split()) >= 4, titles[0]
+
+
+def test_no_chart_description_or_table_header_is_a_vocabulary_code(site):
+    codes, in_text = _vocabulary_codes()
+    assert {"ied", "ballistic_missile", "us_military_base", "coalition_convoy"} <= codes
+    found: dict[str, list[str]] = {}
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        alts = [html.unescape(a or b) for a, b in ALT.findall(text)]
+        headers = [
+            " ".join(re.sub(r"<[^>]+>", "", html.unescape(h)).split())
+            for h in re.findall(r"<th\b[^>]*>(.*?)</th>", text, re.DOTALL)
+        ]
+        bad = [m for a in alts for m in in_text.findall(a)] + [h for h in headers if h in codes]
+        if bad:
+            found[page.name] = sorted(set(bad))
+    assert found == {}
