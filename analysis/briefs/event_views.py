@@ -55,6 +55,7 @@ from analysis.charts import (
 )
 from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
+from analysis.data.vocabulary import TARGET_TYPES
 from analysis.geocharts import (
     note_off_map,
     plot_governorate_map,
@@ -497,8 +498,8 @@ class EventBriefViews(EventNetViews):
         return out
 
     def incidents_html(self) -> Html:
-        """The incidents in the two windows: date, window, place, target, weapon, description
-        and the source title linked to its URL (all escaped)."""
+        """The incidents in the two windows: date, window, place, target (its name, else its kind
+        in words), weapon in words, description and the source title linked to its URL (escaped)."""
         t = self.incidents
         if t.empty:
             return paragraphs(["No attacks were recorded in the windows."], "empty")
@@ -507,8 +508,8 @@ class EventBriefViews(EventNetViews):
                 f"{r.date:%Y-%m-%d}",
                 r.window,
                 r.location,
-                r.target,
-                r.weapon,
+                words("target_type", r.target) if r.target in TARGET_TYPES else r.target,
+                words("attack_type", r.weapon),
                 r.description,
                 Html(link(r.source_title, r.source_url), str(r.source_title)),
             ]

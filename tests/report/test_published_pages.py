@@ -510,18 +510,20 @@ def test_each_page_is_titled_in_words_not_by_its_notebook(site, name):
     assert len(titles[0].split()) >= 4, titles[0]
 
 
-def test_no_chart_description_or_table_header_is_a_vocabulary_code(site):
+def test_no_chart_description_or_table_cell_is_a_vocabulary_code(site):
+    """Legends (read through the charts' alt text) and table headers and cells name weapons,
+    targets and kinds of event in words (``analysis.briefs.wording.words``), never by code."""
     codes, in_text = _vocabulary_codes()
     assert {"ied", "ballistic_missile", "us_military_base", "coalition_convoy"} <= codes
     found: dict[str, list[str]] = {}
     for page in sorted(site.glob("*.html")):
         text = page.read_text(encoding="utf-8")
         alts = [html.unescape(a or b) for a, b in ALT.findall(text)]
-        headers = [
+        cells = [
             " ".join(re.sub(r"<[^>]+>", "", html.unescape(h)).split())
-            for h in re.findall(r"<th\b[^>]*>(.*?)</th>", text, re.DOTALL)
+            for h in re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", text, re.DOTALL)
         ]
-        bad = [m for a in alts for m in in_text.findall(a)] + [h for h in headers if h in codes]
+        bad = [m for a in alts for m in in_text.findall(a)] + [c for c in cells if c in codes]
         if bad:
             found[page.name] = sorted(set(bad))
     assert found == {}
