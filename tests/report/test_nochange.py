@@ -12,7 +12,15 @@ from analysis.report import unchanged
 from analysis.report.runner import run
 
 #: what a no-change run must not import (each costs a tenth of a second or more)
-HEAVY = {"pandas", "pandera", "nbconvert", "papermill", "statsmodels", "analysis.sources.review"}
+HEAVY = {
+    "pandas",
+    "pandera",
+    "nbconvert",
+    "papermill",
+    "statsmodels",
+    "analysis.sources.review",
+    "analysis.findings.store",  # runner.build_findings: only when a brief is built
+}
 
 
 def _mtimes(site) -> dict[str, int]:
