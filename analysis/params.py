@@ -10,11 +10,10 @@ config check and the explorer all call these, so a rule is written once.
 from __future__ import annotations
 
 import math
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-
-import numpy as np
 
 from analysis.errors import ParameterError
 
@@ -41,6 +40,13 @@ __all__ = [
 MAX_SAMPLES = 1_000_000
 
 
+def _numpy(*names: str) -> tuple[type, ...]:
+    """numpy's types ``names`` when numpy is loaded, else none: a numpy value means numpy was
+    imported, so checking a config (the command line) need not import numpy (0.1 s)."""
+    np = sys.modules.get("numpy")
+    return tuple(getattr(np, n) for n in names) if np is not None else ()
+
+
 def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -64,7 +70,8 @@ def whole_number(
     a bool; ``unit`` ("days", "weeks") is named in the message; ``none`` lets None through."""
     if value is None and none:
         return None
-    ok = not isinstance(value, bool) and isinstance(value, int | np.integer) and value >= minimum
+    whole = (int, *_numpy("integer"))
+    ok = not isinstance(value, bool) and isinstance(value, whole) and value >= minimum
     if ok and maximum is not None:
         ok = value <= maximum
     if not ok:
@@ -85,7 +92,8 @@ def number(
 ) -> float:
     """``value`` as a finite float within [``minimum``, ``maximum``] (open ends with
     ``strict``); bools are refused. ``unit`` ("per day") is named in the message."""
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    real = (int, float, *_numpy("integer", "floating"))
+    ok = isinstance(value, real) and not isinstance(value, bool)
     x = float(value) if ok else math.nan  # type: ignore[arg-type]
     ok = ok and math.isfinite(x)
     if ok and minimum is not None:
@@ -131,7 +139,7 @@ def one_of(name: str, value: object, choices: Iterable[object], *, none: bool = 
 
 def flag(name: str, value: object) -> bool:
     """``value`` if it is a bool (True or False, not 0 or "yes")."""
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, (bool, *_numpy("bool_"))):
         return bool(value)
     raise fail(name, "True or False", value)
 
@@ -184,7 +192,7 @@ def list_of(
 ) -> list[Any]:
     """``value`` as a list whose every item passes ``check(f"{name}[i]", item)``; text is not a
     list of letters."""
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+    if isinstance(value, str | bytes) or not isinstance(value, (Sequence, *_numpy("ndarray"))):
         raise fail(name, "a list", value)
     items = [check(f"{name}[{i}]", v) for i, v in enumerate(value)]
     if len(items) < min_len:
@@ -198,6 +206,8 @@ def seed_or_fresh(value: object, name: str = "seed") -> int:
     ``seed=None`` can still be repeated)."""
     checked = seed(value, name)
     if checked is None:
+        import numpy as np
+
         return int(np.random.SeedSequence().entropy % 2**63)
     return checked
 

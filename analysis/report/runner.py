@@ -44,7 +44,7 @@ from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
-from analysis.report import cluster, keys, warm
+from analysis.report import cluster, keys, unchanged, warm
 from analysis.report import config as cfg
 from analysis.report import forecasts as stored
 from analysis.report.execute import Outcome, Task, build
@@ -546,7 +546,7 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
         if options.on_plan:
             options.on_plan(planned.decisions)
         if not any(d.build for d in planned.decisions):
-            _refresh_front_pages(report, planned.order, options)
+            _refresh_front_pages(report, planned, options)
             return report
         # before any kernel starts; a failure raises here and publishes nothing
         findings = build_findings(options.data_dir)
@@ -716,6 +716,7 @@ def _publish(
         staging,
         summaries(manifest, planned.sweeps, planned.briefs, planned.events, built, built_at),
     )
+    sources = unchanged.sources_key(planned.order, data_dir, planned.data)
     front = front_pages(manifest, planned.order, data_dir)
     pages = {
         MANIFEST: manifest_text(manifest),
@@ -742,17 +743,25 @@ def _publish(
                 files[f"{folder}{name}"] = staged
     files |= _staged(staging, pages)
     publish(site, files)
+    unchanged.record(site, unchanged.front_key(site, sources))
 
 
-def _refresh_front_pages(report: RunReport, order: list[str], options: RunOptions) -> None:
+def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) -> None:
     """When no brief is rebuilt but the review queue changed (a fetch, an accept, a reject),
     republish ``index.html`` and the review page so they say how many candidates wait now.
-    Nothing is written when both are as published (or no brief has been published yet)."""
+    Nothing is written when both are as published (or no brief has been published yet).
+
+    When the hashes of all they are rendered from and of the pages themselves are as the last
+    run recorded (:mod:`analysis.report.unchanged`), they are not even rendered: a run with
+    nothing to do imports neither the data stack nor the findings."""
     site = options.site
     manifest = read_manifest(site)
     if not manifest["briefs"]:
         return
-    pages = front_pages(manifest, order, options.data_dir)
+    sources = unchanged.sources_key(planned.order, options.data_dir, planned.data)
+    if unchanged.front_key(site, sources) == unchanged.recorded(site):
+        return
+    pages = front_pages(manifest, planned.order, options.data_dir)
     current = {}
     for rel in pages:
         try:
@@ -760,10 +769,12 @@ def _refresh_front_pages(report: RunReport, order: list[str], options: RunOption
         except (OSError, ValueError):
             current[rel] = None
     if all(current[rel] == text for rel, text in pages.items()):
+        unchanged.record(site, unchanged.front_key(site, sources))
         return
     staging = make_staging(work_dir(site))
     try:
         publish(site, _staged(staging, pages))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    unchanged.record(site, unchanged.front_key(site, sources))
     report.notes.append("the review queue changed: index and review page republished")
