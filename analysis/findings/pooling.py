@@ -40,6 +40,7 @@ __all__ = [
     "pool",
     "pool_units",
     "units",
+    "verdict",
 ]
 
 #: grades whose figure is pooled (markers, not graded and inseparable rows are not)
@@ -142,7 +143,7 @@ def pool_units(log_rr: np.ndarray, se: np.ndarray, method: str = "pm") -> dict[s
     }
 
 
-def _verdict(category: str, low: float, high: float) -> str:
+def verdict(category: str, low: float, high: float) -> str:
     """What the pooled interval says, in the words analysts ask the question in."""
     if category == "us_strike":
         if low > 1:
@@ -152,7 +153,7 @@ def _verdict(category: str, low: float, high: float) -> str:
         return "no clear deterrent or provoking effect"
     if category == "truce":
         if high < 1:
-            return "on balance they held: attacks came slower"
+            return "on balance they held"
         if low > 1:
             return "attacks came faster, not slower"
         return "no clear sign that they held"
@@ -174,7 +175,7 @@ def category_sentence(category: str, n: int, est: float, low: float, high: float
     return (
         f"Across {n} {many} the tempo in the 30 days after was {words.ratio(est)} times that "
         f"expected without them ({words.ratio(low)} to {words.ratio(high)}): "
-        f"{_verdict(category, low, high)}; {spread} (I² = {i2:.0%})."
+        f"{verdict(category, low, high)}; {spread} (I² = {i2:.0%})."
     )
 
 
