@@ -2,8 +2,8 @@
 
 Each category's graded events (their log rate ratios from the build's findings table) are
 combined in a random-effects meta-analysis (statsmodels ``combine_effects``, Paule-Mandel by
-default: statsmodels 0.15's DerSimonian-Laird leaves tau² negative, and then its interval
-undefined, when events differ less than chance would make them), per campaign and for both
+default; DerSimonian-Laird on request, its tau² truncated at zero as published, which
+statsmodels 0.15 does not do), per campaign and for both
 campaigns together. A rate ratio's standard error comes from its 95% interval on the log
 scale: (log(high) - log(low)) / (2 x 1.96).
 
@@ -131,15 +131,23 @@ def pool_units(log_rr: np.ndarray, se: np.ndarray, method: str = "pm") -> dict[s
     from statsmodels.stats.meta_analysis import combine_effects
 
     params.one_of("method", method, tuple(METHODS))
-    res = combine_effects(np.asarray(log_rr, float), np.asarray(se, float) ** 2, method_re=method)
-    frame = res.summary_frame()
-    eff, lo, hi = (float(frame.loc["random effect", k]) for k in ("eff", "ci_low", "ci_upp"))
+    with np.errstate(invalid="ignore", divide="ignore"):  # its unused WLS variants warn
+        res = combine_effects(
+            np.asarray(log_rr, float), np.asarray(se, float) ** 2, method_re=method
+        )
+        frame = res.summary_frame()
+    tau2 = float(res.tau2)
+    # DerSimonian-Laird truncated at zero, as published (statsmodels 0.15 leaves it negative):
+    # no spread beyond chance, so the random-effects pool is the fixed-effect one
+    which = "fixed effect" if tau2 < 0 else "random effect"
+    eff, lo, hi = (float(frame.loc[which, k]) for k in ("eff", "ci_low", "ci_upp"))
+    q, df = float(res.q), float(res.df)
     return {
         "pooled_estimate": math.exp(eff),
         "low": math.exp(lo),
         "high": math.exp(hi),
-        "tau2": float(res.tau2),
-        "i2": float(max(res.i2, 0.0)),
+        "tau2": max(tau2, 0.0),
+        "i2": (q - df) / q if q > df else 0.0,  # Higgins' I², 0 when Q <= df (and Q = 0)
     }
 
 

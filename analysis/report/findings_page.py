@@ -53,6 +53,7 @@ _PAGE_STYLE = """
 .forest-axis text { font-size: 11px; fill: #333; }
 tr.forest-category th { text-align: left; background: #f2f2f2; }
 .grade-clear { font-weight: bold; }
+@media (max-width: 600px) { .forest-axis .minor { display: none; } }
 """
 
 
@@ -77,9 +78,14 @@ def _chart(est: float, low: float, high: float, clear: bool) -> str:
     return f'<svg aria-hidden="true" focusable="false">{"".join(parts)}</svg>'
 
 
+def _minor(tick: float) -> str:
+    """Ticks left out on a narrow screen, where they would overlap."""
+    return ' class="minor"' if tick in (0.5, 2) else ""
+
+
 def _axis() -> str:
     ticks = "".join(
-        f'<text x="{_x(t)}%" y="70%" text-anchor="{a}">{t:g}</text>'
+        f'<text x="{_x(t)}%" y="70%" text-anchor="{a}"{_minor(t)}>{t:g}</text>'
         for t, a in zip(TICKS, ["start", *["middle"] * (len(TICKS) - 2), "end"], strict=True)
     )
     return f'<svg aria-hidden="true" focusable="false">{ticks}</svg>'
