@@ -80,7 +80,7 @@ def _chart(est: float, low: float, high: float, clear: bool) -> str:
 
 def _minor(tick: float) -> str:
     """Ticks left out on a narrow screen, where they would overlap."""
-    return ' class="minor"' if tick in (0.5, 2) else ""
+    return ' class="minor"' if tick in (0.01, 0.5, 2, 100) else ""
 
 
 def _axis() -> str:
