@@ -22,7 +22,7 @@ from analysis.atomic import write_atomic
 from analysis.findings.campaigns import BUILD_COLUMNS, campaign_findings, write_findings
 from analysis.paths import FINDINGS_ENV
 
-__all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "row", "table"]
+__all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "read", "row", "table"]
 
 #: where computed tables are kept, one file per cache key (git-ignored)
 CACHE_DIR = paths.ROOT / "reports" / ".build" / "findings"
@@ -58,6 +58,11 @@ def _read(path: Path) -> pd.DataFrame:
         if col in frame:
             frame[col] = frame[col].fillna("").astype(str)
     return frame[[c for c in BUILD_COLUMNS if c in frame.columns]]
+
+
+def read(path: Path | str) -> pd.DataFrame:
+    """A findings table written by :func:`build` (its ``findings.csv`` at ``path``)."""
+    return _read(Path(path))
 
 
 def build(data_dir: Path | str | None = None, *, cache_dir: Path | str | None = None) -> Path:

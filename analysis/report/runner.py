@@ -741,9 +741,30 @@ def _publish(
                 with naming(staged):
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
+        pages |= findings_pages(findings)
     files |= _staged(staging, pages)
     publish(site, files)
     unchanged.record(site, unchanged.front_key(site, sources))
+
+
+def findings_pages(findings: Path) -> dict[str, str]:
+    """The pages made from the findings table at ``findings`` (its ``findings.csv``):
+    ``findings.html`` (every graded event in one forest chart, each kind of event pooled) and
+    ``categories.csv`` (the pooled figures), by file name."""
+    from analysis.findings import pooling, store  # heavy: only when something is published
+    from analysis.report.findings_page import (
+        CATEGORIES_CSV,
+        FINDINGS_PAGE,
+        categories_csv,
+        findings_html,
+    )
+
+    table = store.read(findings)
+    pooled = pooling.pool(table)
+    return {
+        FINDINGS_PAGE: findings_html(table, pooled),
+        CATEGORIES_CSV: categories_csv(pooled.pools),
+    }
 
 
 def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) -> None:

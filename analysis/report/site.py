@@ -322,6 +322,9 @@ def index_html(
 <body class="escalation-index">
 <main>
 <h1>Attack tempo briefs</h1>
+<p class="findings-page"><a href="findings.html">What moved the tempo</a>: every graded event of
+both campaigns in one chart, and whether US strikes, truces and other kinds of event moved it on
+balance.</p>
 <p>How the tempo of attacks on US diplomatic and military sites in Iraq (and, in 2023–24, Syria
 and Jordan) changed around political events, campaign by campaign. Each brief states its data,
 parameters and code version at the end.

@@ -1,0 +1,107 @@
+"""The shipped findings.html and categories.csv: one forest row per graded event (groups once),
+pooled figures equal to combine_effects on the events the page names, linked first."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.meta_analysis import combine_effects
+
+from analysis.findings.pooling import GRADED
+
+Z = 1.959963984540054
+
+
+class _Forest(HTMLParser):
+    """The data-event of each row of the forest table and the first link of the index's main."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_forest = False
+        self.events: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self.in_forest = "forest" in (a.get("class") or "").split()
+        if self.in_forest and tag == "td" and "data-event" in a:
+            self.events.append(a["data-event"])
+
+
+@pytest.fixture(scope="module")
+def findings(shipped_site: Path) -> pd.DataFrame:
+    return pd.read_csv(shipped_site / "findings.csv", keep_default_na=False, na_values=[""])
+
+
+@pytest.fixture(scope="module")
+def categories(shipped_site: Path) -> pd.DataFrame:
+    return pd.read_csv(shipped_site / "categories.csv", keep_default_na=False, na_values=[""])
+
+
+def test_categories_csv_has_its_columns(categories: pd.DataFrame) -> None:
+    need = {"category", "pooled_estimate", "low", "high", "method", "tau2", "i2", "events"}
+    assert need <= set(categories.columns)
+    assert {"us_strike", "truce"} <= set(categories["category"])
+    assert set(categories["method"]) == {"pm"}
+
+
+def test_pooled_figures_equal_combine_effects_on_the_named_events(
+    categories: pd.DataFrame, findings: pd.DataFrame
+) -> None:
+    """Independent computation: for each pooled row, the events it names, their figures from
+    findings.csv, standard errors from the 95% interval, statsmodels' Paule-Mandel pool."""
+    by_id = findings.set_index("event_id")
+    pooled = categories.dropna(subset=["pooled_estimate"])
+    assert len(pooled) >= 3
+    for r in pooled.itertuples():
+        ids = r.events.split(";")
+        rows = by_id.loc[ids]
+        assert set(rows["category"]) == {r.category}
+        assert set(rows["grade"]) <= set(GRADED)  # separable, graded events only
+        y = np.log(rows["estimate"].to_numpy(float))
+        se = (np.log(rows["high"].to_numpy(float)) - np.log(rows["low"].to_numpy(float))) / (2 * Z)
+        want = combine_effects(y, se**2, method_re="pm").summary_frame().loc["random effect"]
+        assert r.pooled_estimate == pytest.approx(math.exp(want["eff"]), rel=1e-6)
+        assert r.low == pytest.approx(math.exp(want["ci_low"]), rel=1e-6)
+        assert r.high == pytest.approx(math.exp(want["ci_upp"]), rel=1e-6)
+
+
+def test_the_forest_has_one_row_per_graded_event_and_groups_once(
+    shipped_site: Path, findings: pd.DataFrame
+) -> None:
+    page = _Forest()
+    page.feed((shipped_site / "findings.html").read_text(encoding="utf-8"))
+    graded = findings[findings["grade"].isin(GRADED) & findings["high"].notna()]
+    joint = findings[findings["grade"] == "inseparable"]
+    groups = {
+        tuple(sorted({e, *g.split(";")}))
+        for e, g in zip(joint["event_id"], joint["group"], strict=True)
+    }
+    assert len(page.events) == len(graded) + len(groups)
+    assert len(set(page.events)) == len(page.events)
+    assert set(graded["event_id"]) <= set(page.events)
+    shown = [g for g in groups if set(g) & set(page.events)]
+    assert len(shown) == len(groups)  # each group once, by one of its events
+
+
+def test_the_index_links_the_findings_page_first(shipped_site: Path) -> None:
+    text = (shipped_site / "index.html").read_text(encoding="utf-8")
+    main = text.split("<h1>", 1)[1]
+    assert re.search(r'href="([^"]+)"', main)[1] == "findings.html"
+
+
+def test_the_page_names_ungraded_events_and_the_caveat(
+    shipped_site: Path, findings: pd.DataFrame
+) -> None:
+    text = html.unescape((shipped_site / "findings.html").read_text(encoding="utf-8"))
+    assert "not independent experiments" in text
+    for eid in findings.loc[findings["grade"].isin(["marker", "not_graded"]), "event_id"]:
+        sentence = findings.set_index("event_id").loc[eid, "sentence"]
+        assert sentence.split(" (")[0] in text
