@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis.findings import pooling, words
 from analysis.report.a11y import FAVICON, accessible, description_meta
-from analysis.report.html import CSS
+from analysis.report.html import CSS, provenance_html
 from analysis.report.site import METHOD_PAGE
 
 __all__ = [
@@ -247,8 +247,20 @@ def categories_csv(pools: pd.DataFrame) -> str:
     return pools[CATEGORIES_COLUMNS].to_csv(index=False, float_format=None, lineterminator="\n")
 
 
-def findings_html(table: pd.DataFrame, result: pooling.PoolingResults | None = None) -> str:
-    """:data:`FINDINGS_PAGE` for the build's findings ``table``."""
+#: the intro of the page's provenance block
+FINDINGS_PROVENANCE = (
+    "What this page was built from: the build's findings table (the same table gives the same "
+    "page) and the pooling method."
+)
+
+
+def findings_html(
+    table: pd.DataFrame,
+    result: pooling.PoolingResults | None = None,
+    provenance: dict | None = None,
+) -> str:
+    """:data:`FINDINGS_PAGE` for the build's findings ``table``, with its ``provenance``
+    (data hashes, parameters, version: :func:`analysis.report.html.provenance_html`)."""
     result = result if result is not None else pooling.pool(table)
     pools = result.pools
     head = headline(pools)
@@ -294,6 +306,7 @@ a test of a law.</p>
 across both. Groups of events that cannot be told apart count once, and only when all their
 events are of one kind. The figures: <a href="{CATEGORIES_CSV}">{CATEGORIES_CSV}</a>.</p>
 {_pool_table(pools)}
+{provenance_html(provenance, FINDINGS_PROVENANCE) if provenance else ""}
 </main>
 </body>
 </html>

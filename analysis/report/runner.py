@@ -751,6 +751,7 @@ def findings_pages(findings: Path) -> dict[str, str]:
     """The pages made from the findings table at ``findings`` (its ``findings.csv``):
     ``findings.html`` (every graded event in one forest chart, each kind of event pooled) and
     ``categories.csv`` (the pooled figures), by file name."""
+    from analysis import __version__
     from analysis.findings import pooling, store  # heavy: only when something is published
     from analysis.report.findings_page import (
         CATEGORIES_CSV,
@@ -761,8 +762,13 @@ def findings_pages(findings: Path) -> dict[str, str]:
 
     table = store.read(findings)
     pooled = pooling.pool(table)
+    provenance = {
+        "data": {"findings.csv": keys.file_hash(findings)},
+        "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
+        "version": __version__,
+    }
     return {
-        FINDINGS_PAGE: findings_html(table, pooled),
+        FINDINGS_PAGE: findings_html(table, pooled, provenance),
         CATEGORIES_CSV: categories_csv(pooled.pools),
     }
 

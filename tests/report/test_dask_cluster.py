@@ -137,7 +137,8 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert pages == _pages(tmp_path / "local")
     # each page and its archive copy, the sweep's summary, the review queue's page and the
     # findings' method (at the root and in the edition's archive folder)
-    assert len(pages) == 2 * 3 + 4 and "review.html" in pages and "findings_method.html" in pages
+    assert len(pages) == 2 * 3 + 5 and "review.html" in pages and "findings_method.html" in pages
+    assert "findings.html" in pages  # every event's figure and the pools, at the root
     assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
     manifest = json.loads((p["site"] / "manifest.json").read_text())

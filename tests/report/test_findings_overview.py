@@ -105,3 +105,13 @@ def test_the_page_names_ungraded_events_and_the_caveat(
     for eid in findings.loc[findings["grade"].isin(["marker", "not_graded"]), "event_id"]:
         sentence = findings.set_index("event_id").loc[eid, "sentence"]
         assert sentence.split(" (")[0] in text
+
+
+def test_the_page_states_the_table_it_was_built_from(shipped_site: Path) -> None:
+    """findings.html carries a provenance block with the SHA-256 of the findings.csv beside it."""
+    import hashlib
+
+    page = (shipped_site / "findings.html").read_text(encoding="utf-8")
+    digest = hashlib.sha256((shipped_site / "findings.csv").read_bytes()).hexdigest()
+    block = page.split('class="escalation-provenance"', 1)
+    assert len(block) == 2 and digest in block[1]
