@@ -15,8 +15,7 @@ import math
 import pandas as pd
 
 from analysis.findings import pooling, words
-from analysis.report.a11y import FAVICON, accessible, description_meta
-from analysis.report.html import CSS, provenance_html
+from analysis.report.html import provenance_html, site_page
 from analysis.report.site import METHOD_PAGE
 
 __all__ = [
@@ -272,23 +271,7 @@ def findings_html(
         or not math.isfinite(float(r["high"]))
     ]
     title = "What moved the tempo: every event, and each kind of event on balance"
-    return accessible(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(title)}</title>
-{description_meta(head)}
-{FAVICON}
-<style>
-{CSS}
-{_PAGE_STYLE}
-</style>
-</head>
-<body class="escalation-index">
-<main>
-<p class="escalation-nav"><a href="index.html">All briefs</a></p>
-<h1>What moved the tempo</h1>
+    body = f"""<h1>What moved the tempo</h1>
 <p class="headline"><strong>{html.escape(head)}</strong></p>
 <p>Each event's figure is the one every page gives it (<a href="findings.csv">findings.csv</a>,
 method in <a href="{METHOD_PAGE}">how it is computed</a>): attacks in the 30 days after it as a
@@ -307,7 +290,5 @@ across both. Groups of events that cannot be told apart count once, and only whe
 events are of one kind. The figures: <a href="{CATEGORIES_CSV}">{CATEGORIES_CSV}</a>.</p>
 {_pool_table(pools)}
 {provenance_html(provenance, FINDINGS_PROVENANCE) if provenance else ""}
-</main>
-</body>
-</html>
-""")
+"""
+    return site_page(title, head, body, style=_PAGE_STYLE)

@@ -208,3 +208,30 @@ def export(nb: Any, *, title: str, provenance: Mapping[str, Any]) -> str:
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return accessible(body, caption=title)
+
+
+def site_page(title: str, description: str, body: str, *, style: str = "") -> str:
+    """One of the site's own pages (not a notebook's): the house head (title, description,
+    inline favicon and stylesheet, ``style`` after it), a link back to the index, then
+    ``body`` (already safe HTML), made accessible (:func:`analysis.report.a11y.accessible`)."""
+    extra = f"{style}\n" if style else ""
+    return accessible(f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title>
+{description_meta(description)}
+{FAVICON}
+<style>
+{CSS}
+{extra}</style>
+</head>
+<body class="escalation-index">
+<main>
+<p class="escalation-nav"><a href="index.html">All briefs</a></p>
+{body.rstrip(chr(10))}
+</main>
+</body>
+</html>
+""")

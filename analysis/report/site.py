@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
-from analysis.report.html import CSS, provenance_html
+from analysis.report.html import CSS, provenance_html, site_page
 
 MANIFEST = "manifest.json"
 ARCHIVE = "archive"
@@ -350,28 +350,11 @@ def method_html() -> str:
     text = (ROOT / "docs" / "findings_method.md").read_text(encoding="utf-8")
     body = mistune.html(text)
     title = "How the site states what an event did to the tempo of attacks"
-    return accessible(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(title)}</title>
-{description_meta(title)}
-{FAVICON}
-<style>
-{CSS}
-</style>
-</head>
-<body class="escalation-index">
-<main>
-<p class="escalation-nav"><a href="index.html">All briefs</a></p>
-{body}
-<p class="findings-link">The figures themselves: <a href="findings.csv">findings.csv</a>
-(<a href="findings.json">JSON</a>).</p>
-</main>
-</body>
-</html>
-""")
+    tables = (
+        '<p class="findings-link">The figures themselves: <a href="findings.csv">findings.csv</a>'
+        '\n(<a href="findings.json">JSON</a>).</p>'
+    )
+    return site_page(title, title, f"{body}\n{tables}")
 
 
 # --- the feeds' review queue (analysis.sources.review) ---------------------------------------
