@@ -1,18 +1,18 @@
-"""Which day it is where the data are dated: every date in the data is a local date in Iraq.
+"""Which day it is where the data are dated: every date in the data is a local date in the case's
+time zone (``timezone`` in ``case.yml``; Asia/Baghdad for the shipped Iraq case).
 
-"Future" rows and the date of today's edition are judged by the date in Iraq (UTC+3, no daylight
-saving since 2008), never by the machine's time zone: a server in UTC+14 must not accept a row
-dated tomorrow in Iraq, nor head an edition with a date that has not come there.
+"Future" rows and the date of today's edition are judged by the date there, never by the
+machine's time zone: a server in UTC+14 must not accept a row dated tomorrow where the data are
+dated, nor head an edition with a date that has not come there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["IRAQ", "now_utc", "today_in_iraq"]
+from analysis import case
 
-#: the zone of every date in the data (Arabia Standard Time)
-IRAQ = dt.timezone(dt.timedelta(hours=3), "AST")
+__all__ = ["now_utc", "today_in_iraq", "today_local"]
 
 
 def now_utc() -> dt.datetime:
@@ -20,6 +20,12 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def today_local(now: dt.datetime | None = None, where: case.Case | None = None) -> dt.date:
+    """The date at ``now`` (aware; default: the current time) in the zone of case ``where``
+    (default: the case of the data folder in use)."""
+    return (where or case.current()).today(now or now_utc())
+
+
 def today_in_iraq(now: dt.datetime | None = None) -> dt.date:
-    """The date in Iraq at ``now`` (aware; default: the current time)."""
-    return (now or now_utc()).astimezone(IRAQ).date()
+    """The date at ``now`` where the data are dated (the older name of :func:`today_local`)."""
+    return today_local(now)

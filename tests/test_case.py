@@ -1,0 +1,79 @@
+"""The case file: the shipped Iraq case reads, and a bad case file is refused naming the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis import case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_shipped_case_describes_iraq_syria_and_jordan() -> None:
+    c = case.load(ROOT / "data")
+    assert c.countries == ("Iraq", "Syria", "Jordan")
+    assert len(c.areas_of("Iraq")) == 19 and len(c.areas_of("Syria")) == 14
+    assert c.grid("Iraq")["Baghdad"] == (2, 1)
+    assert c.scope_countries()["iraq_syria"] == ("Iraq", "Syria")
+    assert c.comparable_scope == "iraq" and c.official_tally == "the Pentagon"
+    assert [k.key for k in c.campaigns] == ["2019-21", "2023-24"]
+    assert c.campaigns[0].countries == ("Iraq",)
+    assert c.labels("attack_type")["ied"] == "Roadside bomb (IED)"
+    # UTC+3 all year: 22:30 UTC on 2 Jan is already 3 Jan in Baghdad
+    at = dt.datetime(2020, 1, 2, 22, 30, tzinfo=dt.UTC)
+    assert c.today(at) == dt.date(2020, 1, 3)
+
+
+def _write(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load((ROOT / "data" / "case.yml").read_text(encoding="utf-8"))
+    change(raw)
+    (tmp_path / "case.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (lambda r: r.update(timezone="Mars/Olympus"), "timezone"),
+        (lambda r: r["areas"][2].update(country="Atlantis"), "areas[2].country"),
+        (lambda r: r["areas"][3].update(row=-1), "areas[3].row"),
+        (lambda r: r["areas"][4].update(row=5, col=1), "areas[4].row"),  # Al-Muthanna's tile
+        (lambda r: r.update(comparable_scope="mars"), "comparable_scope"),
+        (lambda r: r["campaigns"][1].update(start="2022-01-01"), "campaigns[1].start"),
+        (lambda r: r["actor_rules"][0].update(actor="Nobody"), "actor_rules[0].actor"),
+        (lambda r: r.update(colour="red"), "unknown key 'colour'"),
+        (lambda r: r.update(min_incidents=0), "min_incidents"),
+    ],
+)
+def test_a_bad_case_file_is_refused_naming_file_and_key(tmp_path: Path, change, key) -> None:
+    folder = _write(tmp_path, change)
+    with pytest.raises(case.CaseError) as err:
+        case.load(folder)
+    assert str(folder / "case.yml") in str(err.value)
+    assert key in str(err.value)
+
+
+def test_a_folder_without_a_case_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(case.CaseError, match="escalation case new"):
+        case.load(tmp_path)
+
+
+def test_the_starter_case_file_reads(tmp_path: Path) -> None:
+    (tmp_path / "case.yml").write_text(case.starter_yaml("Red Sea: 'test'"), encoding="utf-8")
+    c = case.load(tmp_path)
+    assert c.name == "Red Sea: 'test'" and c.areas[0].name == "Area 1"
+
+
+def test_an_edited_case_file_is_read_again(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "data" / "case.yml", tmp_path / "case.yml")
+    first = case.load(tmp_path)
+    text = (tmp_path / "case.yml").read_text(encoding="utf-8")
+    (tmp_path / "case.yml").write_text(
+        text.replace("area_word: governorate", "area_word: province")
+    )
+    assert case.load(tmp_path).area_word == "province" != first.area_word
