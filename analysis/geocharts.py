@@ -2,9 +2,9 @@
 
 - :func:`plot_tiles` draws counts as equal squares at fixed grid positions, shaded by count (one
   colour scale, shared when two maps are compared), each tile labelled with its name and count.
-  :func:`plot_governorate_map` is it on :data:`analysis.data.geography.GOVERNORATE_GRID`, with
-  the incidents of unknown governorate counted in a dashed tile beside the map;
-  :func:`plot_target_tiles` on the target groups (bases, convoys, the Green Zone, ...).
+  :func:`plot_governorate_map` is it on one country's tile map from the case file
+  (:func:`analysis.data.geography.country_grid`), with the incidents of unknown place counted in
+  a dashed tile beside the map; :func:`plot_target_tiles` on the case's target groups.
 - :func:`plot_small_multiples` draws one small bar chart per column of a count frame (weekly
   attacks per governorate or per target), on one shared y axis.
 
@@ -23,28 +23,30 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from analysis import case as cases
 from analysis.charts import OBSERVED_COLOR, chart_text, describe, new_axes, new_figure
 from analysis.data.geography import (
-    COUNTRY_GRIDS,
-    COUNTRY_UNKNOWN_TILES,
-    GOVERNORATE_GRID,
-    GOVERNORATE_SHORT,
-    TARGET_GROUPS,
     UNKNOWN,
+    country_grid,
     off_map,
+    short_names,
+    target_groups,
     unknown_key,
+    unknown_tile,
 )
+from analysis.errors import ParameterError
 
 __all__ = [
-    "TARGET_GRID",
     "TILE_CMAP",
     "note_off_map",
     "off_map_text",
     "plot_country_map",
     "plot_governorate_map",
+    "plural_area",
     "plot_small_multiples",
     "plot_target_tiles",
     "plot_tiles",
+    "target_grid",
     "tile_labels",
     "tiles_alt_text",
 ]
@@ -53,13 +55,14 @@ __all__ = [
 TILE_CMAP = "OrRd"
 #: a tile with no attack
 EMPTY_COLOR = "#f2f2f2"
-#: target group -> (row, column) of its tile: two rows of three
-TARGET_GRID: dict[str, tuple[int, int]] = {key: divmod(i, 3) for i, key in enumerate(TARGET_GROUPS)}
-#: the tile of the incidents whose governorate is unknown: the empty corner south-west of the map
-UNKNOWN_TILE = (5, 0)
 #: the share of a grid cell a tile fills (the rest is the gap between tiles)
 TILE = 0.92
 TILE_GID = "tile-label"
+
+
+def target_grid() -> dict[str, tuple[int, int]]:
+    """target_type -> (row, column) of its tile: the case's target groups in rows of three."""
+    return {key: divmod(i, 3) for i, key in enumerate(target_groups())}
 
 
 def tile_labels(ax: Axes) -> list[matplotlib.text.Text]:
@@ -186,6 +189,12 @@ def tiles_alt_text(values: pd.Series, names: Mapping[str, str] | None = None) ->
     return ", ".join(f"{(names or {}).get(k, k)} {v:.0f}" for k, v in shown.items())
 
 
+def plural_area(case: cases.Case | None = None) -> str:
+    """The case's word for an area, plural ("governorates", "sea areas")."""
+    word = (case or cases.current()).area_word
+    return word if word.endswith("s") else f"{word}s"
+
+
 def plot_governorate_map(
     totals: pd.Series,
     ax: Axes | None = None,
@@ -193,25 +202,37 @@ def plot_governorate_map(
     title: str | None = None,
     vmax: float | None = None,
     describe_it: bool = True,
+    country: str | None = None,
 ) -> Axes:
-    """Iraq's governorates as a tile-grid map (:data:`GOVERNORATE_GRID`) shaded by
-    ``totals`` (attacks per governorate, :func:`analysis.data.geography.place_totals`), with the
-    attacks of unknown governorate counted in a dashed tile beside the map."""
-    unknown = int(totals.get(UNKNOWN, 0))
+    """One country's areas (default: the case's first country) as a tile-grid map
+    (:func:`analysis.data.geography.country_grid`) shaded by ``totals`` (attacks per area,
+    :func:`analysis.data.geography.place_totals`), with the country's attacks of unknown place
+    counted in a dashed tile beside the map. The country must have a map
+    (:func:`analysis.data.geography.has_map`)."""
+    case = cases.current()
+    country = country or case.countries[0]
+    grid = country_grid(country)
+    if not grid:
+        raise ParameterError(
+            f"country must have a tile map in the case {case.path}, got {country!r}"
+        )
+    key = unknown_key(country)
+    unknown = int(totals.get(key, 0))
     ax = plot_tiles(
-        totals.drop(UNKNOWN, errors="ignore"),
-        GOVERNORATE_GRID,
+        totals.reindex(list(grid), fill_value=0),
+        grid,
         ax,
-        names=GOVERNORATE_SHORT,
+        names=short_names(),
         vmax=vmax,
         title=title,
-        unknown=(UNKNOWN_TILE, "place unknown", unknown),
+        unknown=(unknown_tile(country), "place unknown", unknown),
     )
     if describe_it:
         text = (
-            f"Tile map of Iraq's governorates, one square each in its approximate position, "
-            f"shaded by attacks{f' ({title})' if title else ''}: "
-            f"{tiles_alt_text(totals.drop(UNKNOWN, errors='ignore'))}; place unknown {unknown}."
+            f"Tile map of {country}'s {plural_area(case)}, one square each in its approximate "
+            f"position, shaded by attacks{f' ({title})' if title else ''}: "
+            f"{tiles_alt_text(totals.reindex(list(grid), fill_value=0))}; place unknown "
+            f"{unknown}."
         )
         describe(ax, text)
     return ax
@@ -225,22 +246,11 @@ def plot_country_map(
     title: str | None = None,
     vmax: float | None = None,
 ) -> Axes:
-    """One country's governorates (:data:`analysis.data.geography.COUNTRY_GRIDS`) as a tile-grid
-    map shaded by ``totals`` (:func:`analysis.data.geography.place_totals`), with the country's
-    attacks of unknown place counted in a dashed tile beside it. Iraq's is
-    :func:`plot_governorate_map`."""
-    if country == "Iraq":
-        return plot_governorate_map(totals, ax, title=title, vmax=vmax, describe_it=False)
-    grid = COUNTRY_GRIDS[country]
-    unknown = int(totals.get(unknown_key(country), 0))
-    return plot_tiles(
-        totals.reindex(list(grid), fill_value=0),
-        grid,
-        ax,
-        names=GOVERNORATE_SHORT,
-        vmax=vmax,
-        title=title,
-        unknown=(COUNTRY_UNKNOWN_TILES[country], "place unknown", unknown),
+    """One country's areas as a tile-grid map shaded by ``totals``
+    (:func:`analysis.data.geography.place_totals`), with the country's attacks of unknown place
+    counted in a dashed tile beside it; undescribed (the caller describes the maps together)."""
+    return plot_governorate_map(
+        totals, ax, title=title, vmax=vmax, describe_it=False, country=country
     )
 
 
@@ -276,9 +286,9 @@ def plot_target_tiles(
     title: str | None = None,
     vmax: float | None = None,
 ) -> Axes:
-    """The target groups (:data:`TARGET_GROUPS`: bases, convoys, the Green Zone, ...) as tiles
-    shaded by ``totals`` (attacks per ``target_type``), two rows of three."""
-    return plot_tiles(totals, TARGET_GRID, ax, names=TARGET_GROUPS, vmax=vmax, title=title)
+    """The case's target groups (bases, convoys, the Green Zone, ...) as tiles shaded by
+    ``totals`` (attacks per ``target_type``), in rows of three."""
+    return plot_tiles(totals, target_grid(), ax, names=target_groups(), vmax=vmax, title=title)
 
 
 def plot_small_multiples(

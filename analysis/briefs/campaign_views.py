@@ -1,23 +1,25 @@
-"""How an event brief speaks of a campaign whose rows cover more than Iraq (the 2023-24
-campaign: Iraq, Syria and Jordan): its subject line, and the published tallies beside its rows
-(the coverage sentences and the tally table).
+"""How an event brief speaks of a campaign whose rows cover more than one country (in the Iraq
+case, the 2023-24 campaign: Iraq, Syria and Jordan): its subject line, and the published
+tallies beside its rows (the coverage sentences and the tally table).
 
 Each comparable tally (:func:`analysis.data.coverage.comparable`) is set beside the dataset's
-confirmed rows and all rows for its dates and countries, with the per-country split: most rows
-in Syria rest on a militia claim the Pentagon confirmed only in its totals.
+confirmed rows and all rows for its dates and countries, with the per-country split: where most
+rows of a country are unconfirmed claims (Syria, in the Iraq case), the pages say so. Scope
+labels, the subject and the official tally's name come from the case file (:mod:`analysis.case`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis import case as cases
 from analysis.briefs.html import Html, esc, link, note_html, paragraphs, reader_table
 from analysis.briefs.wording import fmt_date, fmt_span, words
 from analysis.data.coverage import by_country as coverage_by_country
 
 __all__ = [
     "COMPARED_HEADER",
-    "SCOPE_WORDS",
+    "scope_words",
     "campaign_tallies_html",
     "campaign_tallies_table",
     "campaign_tally_caveats",
@@ -25,22 +27,68 @@ __all__ = [
     "subject_html",
 ]
 
-#: what a tally's ``scope`` counts, in words
-SCOPE_WORDS = {
-    "iraq": "Iraq",
-    "iraq_syria": "Iraq and Syria",
-    "region": "the region",
-    "one_base": "one base",
-    "syria": "Syria",
-    "iraq_syria_jordan": "Iraq, Syria and Jordan",
-}
-#: the scope a coverage sentence prefers among tallies of the same end date (widest first)
-_SCOPE_ORDER = {"iraq_syria_jordan": 0, "iraq_syria": 1, "syria": 2, "iraq": 3}
+
+def scope_words() -> dict[str, str]:
+    """What each tally ``scope`` of the case counts, in words (the case's labels)."""
+    return cases.current().labels("scope")
+
+
+def _scope_order() -> dict[str, int]:
+    """The scope a coverage sentence prefers among tallies of the same end date: the widest
+    first (most countries), then the one listed later in the case file."""
+    scopes = list(cases.current().tally_scopes.values())
+    ranked = sorted(range(len(scopes)), key=lambda i: (-len(scopes[i].countries), -i))
+    return {scopes[i].code: rank for rank, i in enumerate(ranked)}
+
+
+def official_name() -> str | None:
+    """Whose count is the reference (the case's ``official_tally``, e.g. "the Pentagon")."""
+    return cases.current().official_tally
+
+
+def mostly_claimed(rows: object, countries: tuple[str, ...]) -> list[str]:
+    """The countries of ``countries`` whose rows in ``rows`` (a compared tally, or a frame of
+    them, with ``confirmed_<country>`` and ``all_<country>`` columns) are mostly unconfirmed."""
+    out = []
+    for c in countries:
+        conf, every = f"confirmed_{c.lower()}", f"all_{c.lower()}"
+        if isinstance(rows, pd.DataFrame):
+            if conf not in rows or every not in rows:
+                continue
+            n_conf, n_all = float(rows[conf].sum()), float(rows[every].sum())
+        else:
+            n_conf = float(getattr(rows, conf, 0) or 0)
+            n_all = float(getattr(rows, every, 0) or 0)
+        if n_all > 0 and n_conf < n_all / 2:
+            out.append(c)
+    return out
+
+
+def _either(scopes: list[str]) -> str:
+    """The countries the tallies of ``scopes`` count, in words: "Iraq, Syria, or both"."""
+    case = cases.current()
+    counted = {c for s in scopes if s in case.tally_scopes for c in case.tally_scopes[s].countries}
+    named = [c for c in case.countries if c in counted]
+    if len(named) < 2:
+        return named[0] if named else "as its scope says"
+    return f"{', '.join(named)}, or {'both' if len(named) == 2 else 'several of them'}"
+
+
+def _claims_sentence(countries: list[str], tail: str, that: str = "") -> str:
+    """ "Most rows in Syria rest on a militia claim the Pentagon confirmed only in its totals,
+    <tail>"; "" when no country's rows are mostly claims."""
+    if not countries:
+        return ""
+    whose = official_name() or "the published tallies"
+    return (
+        f"Most rows in {countries_in_words(tuple(countries))} rest on a militia claim "
+        f"{that}{whose} confirmed only in its totals{tail}"
+    )
 
 
 def countries_in_words(countries: tuple[str, ...]) -> str:
     """Countries in words: "Iraq, Syria and Jordan"."""
-    return " and ".join(filter(None, [", ".join(countries[:-1]), countries[-1]]))
+    return cases.current().where(countries)
 
 
 def subject_html(countries: tuple[str, ...], campaign: object | None) -> Html:
@@ -48,12 +96,21 @@ def subject_html(countries: tuple[str, ...], campaign: object | None) -> Html:
     label = getattr(campaign, "label", "campaign")
     return paragraphs(
         [
-            f"Subject: attacks on US diplomatic and military sites in "
-            f"{countries_in_words(countries)}, the countries of the {label}. Every count on "
+            f"Subject: {subject_in(countries)}, the countries of the {label}. Every count on "
             "this page includes all of them unless it names one; the maps show each."
         ],
         "subject",
     )
+
+
+def subject_in(countries: tuple[str, ...] | None = None) -> str:
+    """The case's subject for ``countries``: "attacks on US diplomatic and military sites in
+    Iraq" (the subject's own list of the case's countries replaced by theirs)."""
+    case = cases.current()
+    whole = case.where()
+    if countries is None or not whole or not case.subject.endswith(whole):
+        return case.subject
+    return case.subject[: -len(whole)] + case.where(countries)
 
 
 def _tallies(n: int, kind: str) -> str:
@@ -64,8 +121,9 @@ def _tallies(n: int, kind: str) -> str:
 def campaign_tally_caveats(
     t: pd.DataFrame, countries: tuple[str, ...], event_date: pd.Timestamp
 ) -> list[str]:
-    """The coverage sentences of an event brief whose campaign's rows cover more than Iraq:
-    the Pentagon tally ending nearest ``event_date`` that the dataset can be compared with (the
+    """The coverage sentences of an event brief whose campaign's rows cover more than one
+    country: the official tally (the case's, e.g. the Pentagon's) ending nearest
+    ``event_date`` that the dataset can be compared with (the
     widest scope on its date), with the confirmed rows and all rows for its dates and countries
     and the per-country split, then the spread over every comparable tally of ``t`` (rows of
     :func:`analysis.briefs.lookups.tallies_overlapping`)."""
@@ -75,11 +133,12 @@ def campaign_tally_caveats(
     if len(ok):
         pentagon = ok[ok["pentagon"].astype(bool)]
         pick = (pentagon if len(pentagon) else ok).assign(
-            _order=lambda d: d["scope"].map(_SCOPE_ORDER).fillna(9),
+            _order=lambda d: d["scope"].map(_scope_order()).fillna(9),
             _gap=lambda d: (d["period_end"] - event_date).abs(),
         )
         latest = pick.sort_values(["_gap", "_order", "period_start"], kind="stable").iloc[0]
-        whose = "the Pentagon's tally" if len(pentagon) else "the comparable tally"
+        official = official_name()
+        whose = f"{official}'s tally" if len(pentagon) and official else "the comparable tally"
         shares = ok["share_confirmed"]
         spread = (
             f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
@@ -89,16 +148,20 @@ def campaign_tally_caveats(
         out.append(
             f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
             f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in "
-            f"{SCOPE_WORDS.get(latest.scope, latest.scope)}), the dataset holds "
+            f"{scope_words().get(latest.scope, latest.scope)}), the dataset holds "
             f"{latest.dataset_confirmed} confirmed attacks for the same dates and countries "
             f"({_share(latest.dataset_confirmed, latest.reported)}) and {latest.dataset_all} "
             f"counting claimed and disputed rows too "
             f"({_share(latest.dataset_all, latest.reported)}); by country, confirmed (all): "
             f"{coverage_by_country(latest)}. Over the {_tallies(len(ok), 'comparable')} "
             f"overlapping the windows the dataset's confirmed count is {spread} of the "
-            "published figure. Most rows in Syria rest on a militia claim the Pentagon "
-            "confirmed only in its totals, so the confirmed count runs below the tallies and "
-            "the count of all rows nearer them (definitions differ: see the table below)."
+            "published figure. "
+            + _claims_sentence(
+                mostly_claimed(latest, countries),
+                ", so the confirmed count runs below the tallies and the count of all rows "
+                "nearer them ",
+            )
+            + "(definitions differ: see the table below)."
         )
     else:
         out.append(
@@ -164,7 +227,7 @@ def _compared_rows(ok: pd.DataFrame) -> list[list[object]]:
             )
         rows.append(
             [
-                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                str(scope_words().get(r.scope, str(r.scope))),
                 _period(r),
                 f"{words('count_kind', r.count_kind)}{r.reported:,}",
                 f"{r.dataset_confirmed:,} ({r.dataset_all:,})",
@@ -192,15 +255,24 @@ def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
 
 
 def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
-    """The published tallies of a period in a campaign whose rows cover Iraq, Syria and Jordan
+    """The published tallies of a period in a campaign whose rows cover several countries
     (rows of :func:`analysis.data.coverage.compare_with_reported`): each tally whose countries
     the dataset holds (``ok``), with its scope, the dataset's confirmed and all rows for its
     dates and countries, the shares and the per-country split; then the others, for reference."""
+    counted = [s for s in dict.fromkeys(ok["scope"].astype(str)) if s in scope_words()]
+    claims = _claims_sentence(
+        mostly_claimed(ok, cases.current().countries),
+        ", so compare both counts with the tallies: confirmed rows, and all rows (claimed and "
+        "disputed too) in brackets.",
+        that="that ",
+    )
     out = note_html(
         "Each tally is set beside the dataset's rows for the same dates and the countries it "
-        "counts (Iraq, Syria, or both). Most rows in Syria rest on a militia claim that the "
-        "Pentagon confirmed only in its totals, so compare both counts with the tallies: "
-        "confirmed rows, and all rows (claimed and disputed too) in brackets."
+        f"counts ({_either(counted)}). "
+        + (
+            claims
+            or "Confirmed rows are given, and all rows (claimed and disputed too) in brackets."
+        )
     )
     if len(ok):
         out = out + campaign_tallies_table(ok)
@@ -210,7 +282,7 @@ def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
         rows = [
             [
                 str(fmt_span(r.period_start, r.period_end)),
-                str(SCOPE_WORDS.get(r.scope, str(r.scope))),
+                str(scope_words().get(r.scope, str(r.scope))),
                 f"{words('count_kind', r.count_kind)}{r.reported:,}",
                 _counted_and_source(r),
             ]

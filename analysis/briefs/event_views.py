@@ -14,16 +14,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis import case as cases
 from analysis.briefs.campaign_views import (
     campaign_tallies_table,
     campaign_tally_caveats,
     countries_in_words,
+    official_name,
+    scope_words,
     subject_html,
 )
 from analysis.briefs.event_net import EventNetViews
 from analysis.briefs.html import Html, bullets, esc, heading, link, paragraphs, reader_table
 from analysis.briefs.lookups import event_card, event_title
-from analysis.briefs.places import plot_country_maps, windows_in_words
+from analysis.briefs.places import no_map_text, plot_country_maps, windows_in_words
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -54,12 +57,12 @@ from analysis.charts import (
     short_label,
 )
 from analysis.data.campaigns import campaign_holding, countries_of_period
-from analysis.data.geography import TARGET_GROUPS, UNKNOWN
-from analysis.data.vocabulary import TARGET_TYPES
+from analysis.data.geography import has_map, target_groups, unknown_key
 from analysis.geocharts import (
     note_off_map,
     plot_governorate_map,
     plot_target_tiles,
+    plural_area,
     tiles_alt_text,
 )
 from analysis.models.inputs import period_unit
@@ -68,16 +71,6 @@ from analysis.results import format_p
 __all__ = ["MEASURES", "EventBriefViews"]
 
 _NAN = float("nan")
-
-#: what a tally's ``scope`` counts, in words
-_SCOPES = {
-    "iraq": "Iraq",
-    "iraq_syria": "Iraq and Syria",
-    "region": "the region",
-    "one_base": "one base",
-    "syria": "Syria",
-    "iraq_syria_jordan": "Iraq, Syria and Jordan",
-}
 
 #: effect measures of a brief: key -> (plain name, unit)
 MEASURES = {
@@ -363,16 +356,16 @@ class EventBriefViews(EventNetViews):
         return event_card({**self.event, "date": self.event_date, "label": self.label})
 
     def _in_countries(self) -> str:
-        """ ", in Iraq, Syria and Jordan" for a campaign covering more than Iraq, else ""."""
-        return "" if self.countries == ("Iraq",) else f", in {countries_in_words(self.countries)}"
+        """ ", in Iraq, Syria and Jordan" for a campaign covering several countries, else ""."""
+        return "" if len(self.countries) == 1 else f", in {countries_in_words(self.countries)}"
 
     def window_heading_html(self) -> Html:
         """The title (h2) and headline of a brief without a findings row, escaped."""
         return self.with_subject(heading(self.title, self.headline))
 
     def with_subject(self, out: Html) -> Html:
-        """``out``, then the subject line in a campaign covering more than Iraq (2023-24)."""
-        if self.countries != ("Iraq",):
+        """``out``, then the subject line in a campaign covering several countries (2023-24)."""
+        if len(self.countries) > 1:
             out = out + subject_html(self.countries, campaign_holding(self.event_date))
         return out
 
@@ -385,14 +378,16 @@ class EventBriefViews(EventNetViews):
         return bullets(self.methods(), "methods")
 
     def tally_caveats(self) -> list[str]:
-        """The dataset's coverage against the published Iraq tallies for the same dates (the
-        Pentagon's where it published an Iraq figure), in plain words. Iraq-and-Syria, regional
-        and single-base tallies are never compared with the dataset's Iraq counts."""
+        """The dataset's coverage against the published tallies of the brief's country for the
+        same dates (the official tally's, e.g. the Pentagon's, where it published one), in plain
+        words. Tallies of other or wider scopes (Iraq and Syria, the region, a single base) are
+        never compared with the dataset's counts of that country."""
         t = self.tallies
         if t is None or len(t) == 0:
             return ["No published tally covers the windows, so coverage cannot be checked here."]
-        if self.countries != ("Iraq",):
+        if len(self.countries) > 1:
             return campaign_tally_caveats(t, self.countries, self.event_date)
+        where, official = countries_in_words(self.countries), official_name()
         iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
         out = []
         if len(iraq):
@@ -400,35 +395,61 @@ class EventBriefViews(EventNetViews):
             pentagon = iraq[iraq["pentagon"].astype(bool)]
             pick = pentagon if len(pentagon) else iraq
             latest = pick.sort_values(["period_end", "period_start"], kind="stable").iloc[-1]
-            whose = "the Pentagon's Iraq tally" if len(pentagon) else "the latest Iraq-only tally"
+            whose = (
+                f"{official}'s {where} tally"
+                if len(pentagon) and official
+                else f"the latest {where}-only tally"
+            )
             spread = (
                 f"{100 * shares.min():.0f}% to {100 * shares.max():.0f}%"
                 if len(iraq) > 1
                 else f"{100 * shares.iloc[0]:.0f}%"
             )
+            span = fmt_span(latest.period_start, latest.period_end)
             out.append(
-                f"Coverage: against {whose} for {fmt_span(latest.period_start, latest.period_end)} "
-                f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in Iraq), the "
-                f"dataset holds {latest.dataset_confirmed} confirmed attacks for the same dates "
+                f"Coverage: against {whose} for {span} "
+                f"({words('count_kind', latest.count_kind)}{latest.reported} attacks in {where}), "
+                f"the dataset holds {latest.dataset_confirmed} confirmed attacks for the same "
+                "dates "
                 f"({100 * latest.share_confirmed:.0f}%). Over the "
-                f"{_tallies(len(iraq), 'Iraq-only')} overlapping the "
+                f"{_tallies(len(iraq), f'{where}-only')} overlapping the "
                 f"windows the dataset's confirmed count is {spread} of the published figure "
                 "(definitions differ: see the table below)."
             )
         else:
             out.append(
-                "No Iraq-only tally covers the windows, so the dataset's coverage cannot be "
+                f"No {where}-only tally covers the windows, so the dataset's coverage cannot be "
                 "checked here."
             )
         others = int((~t["comparable"].astype(bool)).sum())
         if others:
             out.append(
                 f"{_tallies(others, 'other published')} for these "
-                "dates count Iraq and Syria together, the wider region or a single base; they are "
-                "listed for reference, not set beside the dataset's counts (the dataset holds "
-                "attacks in Iraq only)."
+                f"dates count {self._other_scopes()}; they are listed for reference, not set "
+                f"beside the dataset's counts (the dataset holds attacks in {where} only)."
             )
         return out
+
+    def _other_scopes(self) -> str:
+        """What the tallies not comparable with a one-country brief count, in words: the
+        other countries together, the wider region or a single base (the case's scopes other
+        than those of the brief's country alone)."""
+        case = cases.current()
+        where = countries_in_words(self.countries)
+        wider = [s for s in case.tally_scopes.values() if len(s.countries) > 1]
+        parts = []
+        if wider:
+            pair = min(wider, key=lambda s: len(s.countries))
+            parts.append(f"{countries_in_words(pair.countries)} together")
+        for s in case.tally_scopes.values():
+            if not s.countries:
+                label = s.label[0].lower() + s.label[1:]
+                parts.append(
+                    {"region": "the wider region", "one base": "a single base"}.get(label, label)
+                )
+        if not parts:
+            return f"more than {where}"
+        return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} or {parts[-1]}"
 
     def caveats_html(self) -> Html:
         """Coverage caveats (list), the Iraq-only tallies overlapping the windows beside the
@@ -440,7 +461,7 @@ class EventBriefViews(EventNetViews):
             return out
         iraq = t[t["comparable"].astype(bool)]
         other = t[~t["comparable"].astype(bool)]
-        if len(iraq) and self.countries != ("Iraq",):
+        if len(iraq) and len(self.countries) > 1:
             out = out + campaign_tallies_table(iraq)
             iraq = iraq.iloc[:0]
         if len(iraq):
@@ -460,7 +481,7 @@ class EventBriefViews(EventNetViews):
                 )
             header = [
                 "period",
-                "published (Iraq)",
+                f"published ({countries_in_words(self.countries)})",
                 "dataset (confirmed)",
                 "dataset (all)",
                 "share",
@@ -475,7 +496,7 @@ class EventBriefViews(EventNetViews):
             rows = [
                 [
                     fmt_span(r.period_start, r.period_end),
-                    _SCOPES.get(r.scope, str(r.scope)),
+                    scope_words().get(r.scope, str(r.scope)),
                     f"{words('count_kind', r.count_kind)}{r.reported}",
                     r.what_counted,
                     Html(link(r.source_title, r.source_url), str(r.source_title)),
@@ -486,7 +507,8 @@ class EventBriefViews(EventNetViews):
             note = paragraphs(
                 [
                     "For reference only: published tallies for these dates that count more than "
-                    "Iraq, so no dataset count is set beside them."
+                    f"{countries_in_words(self.countries)}, so no dataset count is set beside "
+                    "them."
                 ],
                 "note",
             )
@@ -508,7 +530,7 @@ class EventBriefViews(EventNetViews):
                 f"{r.date:%Y-%m-%d}",
                 r.window,
                 r.location,
-                words("target_type", r.target) if r.target in TARGET_TYPES else r.target,
+                words("target_type", r.target) if r.target in target_groups() else r.target,
                 words("attack_type", r.weapon),
                 r.description,
                 Html(link(r.source_title, r.source_url), str(r.source_title)),
@@ -599,7 +621,7 @@ class EventBriefViews(EventNetViews):
         return values
 
     def places_values(self) -> dict[str, dict[str, int]]:
-        """Where, before and after, as recorded values: attacks per governorate and per
+        """Where, before and after, as recorded values: attacks per area and per
         target_type in each window (places with none left out)."""
         return {
             name: {str(k): int(v) for k, v in getattr(self, name).items() if v}
@@ -680,11 +702,12 @@ class EventBriefViews(EventNetViews):
     # -- where, before and after ---------------------------------------------------------------
     @property
     def countries(self) -> tuple[str, ...]:
-        """The countries the brief counts: its campaign's (Iraq, Syria and Jordan in 2023-24)."""
+        """The countries the brief counts: its campaign's (Iraq, Syria and Jordan in 2023-24),
+        else the case's first country."""
         return countries_of_period(self.event_date, self.event_date)
 
     def _sides(self) -> list[tuple[str, pd.Series, pd.Series]]:
-        """The before and after windows: (when, attacks per governorate, per target)."""
+        """The before and after windows: (when, attacks per area, per target)."""
         b, a = self.window_days_before, self.window_days_after
         return [
             (f"{plural(b, 'day')} before", self.governorates_before, self.targets_before),
@@ -692,44 +715,62 @@ class EventBriefViews(EventNetViews):
         ]
 
     def places_text(self) -> str:
-        """Where the windows' attacks happened, in words: by governorate and by target."""
-        if self.countries != ("Iraq",):
-            return windows_in_words(self._sides(), self.countries)
+        """Where the windows' attacks happened, in words: by area and by target."""
+        countries = self.countries
+        if len(countries) > 1 or not has_map(countries):
+            text = windows_in_words(self._sides(), countries)
+            return text if has_map(countries) else f"{text} {no_map_text(countries)}"
+        key, word, groups = unknown_key(countries[0]), cases.current().area_word, target_groups()
         parts = []
         for side, gov, tgt in (
             ("before", self.governorates_before, self.targets_before),
             ("after", self.governorates_after, self.targets_after),
         ):
             days = self.window_days_before if side == "before" else self.window_days_after
-            where = tiles_alt_text(gov.drop(UNKNOWN))
-            what = tiles_alt_text(tgt, TARGET_GROUPS)
-            unknown = int(gov[UNKNOWN])
+            where = tiles_alt_text(gov.drop(key))
+            what = tiles_alt_text(tgt, groups)
+            unknown = int(gov[key])
             place = f"{where}{f', place unknown {unknown}' if unknown else ''}"
             when = "before the event" if side == "before" else "from the event day on"
             parts.append(
-                f"In the {plural(days, 'day')} {when}: by governorate {place}; by target {what}."
+                f"In the {plural(days, 'day')} {when}: by {word} {place}; by target {what}."
             )
         return " ".join(parts)
 
     def plot_places(self, ax: Axes | None = None) -> Axes:
-        """Where, before and after: tile-grid maps of Iraq's governorates for the before and
+        """Where, before and after: tile-grid maps of the country's areas for the before and
         the after window on one colour scale, with the attacks of unknown place beside each, and
-        the target groups (bases, convoys, the Green Zone, ...) as tiles under them."""
-        if self.countries != ("Iraq",):  # one map per country, before and after
-            noun = attack_noun(self.confirmation)
+        the target groups (bases, convoys, the Green Zone, ...) as tiles under them. A case
+        without tiles draws the target tiles only and says there is no map."""
+        countries = self.countries
+        noun = attack_noun(self.confirmation)
+        if not has_map(countries):
+            fig, axes = new_figure(1, 2, figsize=(9.0, 3.0), squeeze=False)
+            low = float(max(self.targets_before.max(), self.targets_after.max(), 1))
+            for col, (when, gov, tgt) in enumerate(self._sides()):
+                title = f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}"
+                plot_target_tiles(tgt, axes[0, col], title=title, vmax=low)
+            fig.suptitle(chart_text(no_map_text(countries)), fontsize=8)
+            return describe(
+                axes[0, 0],
+                f"Target tiles shaded by {noun} around the {self.label} "
+                f"({fmt_date(self.event_date)}). " + self.places_text(),
+            )
+        if len(countries) > 1:  # one map per country, before and after
             sides = [
                 (f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}", gov, tgt)
                 for when, gov, tgt in self._sides()
             ]
             title = f"{noun.capitalize()} around the {self.label} ({fmt_date(self.event_date)})"
-            return plot_country_maps(sides, self.countries, title, noun)
+            return plot_country_maps(sides, countries, title, noun)
+        country, key = countries[0], unknown_key(countries[0])
         if ax is not None:  # one axes: the after window's map
-            return plot_governorate_map(self.governorates_after, ax, title="after")
+            return plot_governorate_map(self.governorates_after, ax, title="after", country=country)
         fig, axes = new_figure(
             2, 2, figsize=(9.0, 7.4), gridspec_kw={"height_ratios": [6, 2.2], "hspace": 0.12}
         )
-        top = float(max(self.governorates_before.drop(UNKNOWN).max(), 1))
-        top = max(top, float(self.governorates_after.drop(UNKNOWN).max()))
+        top = float(max(self.governorates_before.drop(key).max(), 1))
+        top = max(top, float(self.governorates_after.drop(key).max()))
         low = float(max(self.targets_before.max(), self.targets_after.max(), 1))
         sides = (
             ("before", self.governorates_before, self.targets_before, self.window_days_before),
@@ -740,13 +781,15 @@ class EventBriefViews(EventNetViews):
             if side == "after":
                 when = f"{plural(days, 'day')} from the event day"
             title = f"{when}: {int(gov.sum())} {attack_noun(self.confirmation, gov.sum())}"
-            plot_governorate_map(gov, axes[0, col], title=title, vmax=top, describe_it=False)
-            note_off_map(axes[0, col], gov, ["Iraq"])
+            plot_governorate_map(
+                gov, axes[0, col], title=title, vmax=top, describe_it=False, country=country
+            )
+            note_off_map(axes[0, col], gov, countries)
             plot_target_tiles(tgt, axes[1, col], title="by target", vmax=low)
         return describe(
             axes[0, 0],
-            f"Two tile maps of Iraq's governorates, one square each in its approximate "
-            f"position, shaded on one scale by {attack_noun(self.confirmation)} around the "
+            f"Two tile maps of {country}'s {plural_area()}, one square each in its approximate "
+            f"position, shaded on one scale by {noun} around the "
             f"{self.label} ({fmt_date(self.event_date)}), with target tiles under each. "
             + self.places_text(),
         )

@@ -15,17 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import case as cases
 from analysis.briefs.html import Html, esc, link
 from analysis.briefs.wording import DAY, fmt_date
 from analysis.data.coverage import compare_with_reported, monthly_coverage
-from analysis.data.vocabulary import COUNTRIES
 from analysis.errors import ParameterError
 from analysis.params import whole_number
 from analysis.series import normalise_freq, period_start, select
 
 __all__ = [
     "INCIDENT_COLUMNS",
-    "PENTAGON",
     "TALLY_COLUMNS",
     "attack_times",
     "counterfactual_span",
@@ -35,7 +34,9 @@ __all__ = [
     "event_title",
     "events_between",
     "incidents_in_window",
+    "official_pattern",
     "tallies_overlapping",
+    "tally_columns",
     "thin_months",
 ]
 
@@ -217,10 +218,29 @@ def thin_months(
     return pd.DataFrame({"month": thin.index, "rows": thin.to_numpy(dtype="int64")})
 
 
-#: a tally the Pentagon (the US Department of Defense) published, by its ``what_counted`` text
-#: ("Iraq-only part of the DoD 140", "Pentagon official to Kurdistan 24"; not "Pentagon-blamed")
-PENTAGON = re.compile(r"\bDoD\b|\bDefense Department\b|\bPentagon (?:official|spokes|\()")
+def official_pattern() -> re.Pattern[str] | None:
+    """The pattern that finds, by its ``what_counted`` text, a tally the case's official source
+    published (the case file's ``official_tally.pattern``; in the Iraq case the Pentagon's:
+    "Iraq-only part of the DoD 140", "Pentagon official to Kurdistan 24", not
+    "Pentagon-blamed"), or None when the case names no official tally."""
+    pattern = cases.current().official_pattern
+    return re.compile(pattern) if pattern else None
 
+
+def tally_columns() -> list[str]:
+    """The columns of :func:`tallies_overlapping`: the tally, the dataset's counts, whether it
+    is comparable and official, and the per-country breakdown of the case's countries."""
+    return [*TALLY_COLUMNS, *_country_columns()]
+
+
+def _country_columns() -> list[str]:
+    # the per-country breakdown of the dataset's rows for the period (confirmed, all)
+    return [
+        f"{kind}_{c.lower()}" for c in cases.current().countries for kind in ("confirmed", "all")
+    ]
+
+
+#: the columns of :func:`tallies_overlapping` before the per-country breakdown
 TALLY_COLUMNS = [
     "period_start",
     "period_end",
@@ -235,8 +255,6 @@ TALLY_COLUMNS = [
     "source_title",
     "source_url",
     "pentagon",
-    # the per-country breakdown of the dataset's rows for the period (confirmed, all)
-    *(f"{kind}_{c.lower()}" for c in COUNTRIES for kind in ("confirmed", "all")),
 ]
 
 
@@ -249,13 +267,15 @@ def tallies_overlapping(
     """Published tallies whose period overlaps ``start``..``end``, beside the dataset's counts
     for the same dates (:func:`analysis.data.coverage.compare_with_reported`, sorted by period).
 
-    Only rows with ``comparable`` True (Iraq-only tallies) may be set beside the dataset's
-    counts: the dataset holds attacks in Iraq, so an Iraq-and-Syria, regional or single-base
-    tally has no share and is shown for reference only. ``pentagon`` marks the tallies the
-    Pentagon (DoD) published, by their ``what_counted`` text (:data:`PENTAGON`).
+    Only rows with ``comparable`` True (tallies of countries the dataset holds for the dates)
+    may be set beside the dataset's counts; a regional or single-base tally has no share and is
+    shown for reference only. ``pentagon`` marks the tallies the case's official source (the
+    Pentagon, in the Iraq case) published, by their ``what_counted`` text
+    (:func:`official_pattern`); all False when the case names none.
     """
+    columns = tally_columns()
     if reported is None or reported.empty:
-        return pd.DataFrame(columns=TALLY_COLUMNS)
+        return pd.DataFrame(columns=columns)
     cmp = compare_with_reported(incidents, reported)
     overlap = (cmp["period_start"] <= end) & (cmp["period_end"] >= start)
     out = cmp[overlap].drop_duplicates(
@@ -263,7 +283,11 @@ def tallies_overlapping(
     )
     out = out.assign(
         comparable=out["comparable"].astype(bool),
-        pentagon=out["what_counted"].astype(str).str.contains(PENTAGON),
+        pentagon=(
+            out["what_counted"].astype(str).str.contains(pattern)
+            if (pattern := official_pattern()) is not None
+            else False
+        ),
     )
     out = out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)
-    return out[TALLY_COLUMNS]
+    return out[columns]

@@ -33,6 +33,8 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 
+from analysis import case as cases
+from analysis.briefs.campaign_views import subject_in
 from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
 from analysis.briefs.tempo import resolve_as_of
 from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, pct, words
@@ -300,7 +302,7 @@ class OutlookBrief(Results):
                 f"{fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
                 f"{fmt_date(self.data_end)} {'is' if fc.seen == 1 else 'are'} counted in it."
             )
-        where = f"Confirmed attacks on US sites in {campaign_where(fc.quantiles.index[0])}."
+        where = f"Confirmed {campaign_subject(fc.quantiles.index[0])}."
         return " ".join(w for w in (self.data_words, self.stale_words(), seen, where) if w)
 
     def _auto_skill(self) -> pd.Series:
@@ -743,5 +745,12 @@ def campaign_where(date: object) -> str:
     in the 2023-24 campaign)."""
     from analysis.data.campaigns import countries_of_period
 
-    *head, last = countries_of_period(date, date)
-    return f"{', '.join(head)} and {last}" if head else last
+    return cases.current().where(countries_of_period(date, date))
+
+
+def campaign_subject(date: object) -> str:
+    """The case's subject for the countries the dataset holds at ``date`` ("attacks on US
+    diplomatic and military sites in Iraq")."""
+    from analysis.data.campaigns import countries_of_period
+
+    return subject_in(tuple(countries_of_period(date, date)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.briefs.campaign_views import campaign_tallies_html
+from analysis.briefs.campaign_views import campaign_tallies_html, countries_in_words, subject_in
 from analysis.briefs.html import Cell, Html, link, note_html, reader_table, strong
 from analysis.briefs.wording import fmt_date, fmt_span, pct, words
 from analysis.data.campaigns import campaign_of_period, countries_of_period
@@ -102,18 +102,19 @@ def period_html(start: object, end: object) -> Html:
     found = campaign_of_period(start, end)
     text = f"Period: {fmt_span(start, end)}"
     text += f" (the {found.label})." if found is not None else "."
-    if found is not None and found.countries != ("Iraq",):  # the pages' subject, 2023-24
-        text = text[:-2] + f": attacks on US sites in {found.where})."
+    if found is not None and len(found.countries) > 1:  # the pages' subject, 2023-24
+        text = text[:-2] + f": {subject_in(tuple(found.countries))})."
     return note_html(text, "period")
 
 
 def tallies_html(
     incidents: pd.DataFrame, reported: pd.DataFrame, start: object, end: object
 ) -> Html:
-    """Tallies published for periods inside ``start``..``end``: the Iraq-only ones beside the
-    dataset's counts for the same dates (period, published, the dataset's confirmed and all
-    rows, share, what was counted, source), then the others (Iraq and Syria, the region, one
-    base) for reference, without dataset counts: the dataset holds attacks in Iraq only."""
+    """Tallies published for periods inside ``start``..``end``: those of the period's country
+    (Iraq-only, in the Iraq case's 2019-21 campaign) beside the dataset's counts for the same
+    dates (period, published, the dataset's confirmed and all rows, share, what was counted,
+    source), then the others (other countries, the region, one base) for reference, without
+    dataset counts. A period of several countries: :func:`campaign_tallies_html`."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     if reported is None or reported.empty:
         return note_html("No published tally covers this period.", "empty")
@@ -124,8 +125,10 @@ def tallies_html(
         return note_html("No published tally covers a period inside this one.", "empty")
     iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
     out = Html("", "")
-    if countries_of_period(lo, hi) != ("Iraq",):  # a campaign whose rows cover more than Iraq
+    countries = countries_of_period(lo, hi)
+    if len(countries) > 1:  # a campaign whose rows cover several countries
         return campaign_tallies_html(iraq, other)
+    where = countries_in_words(tuple(countries))
     if len(iraq):
         rows = []
         for r in iraq.itertuples(index=False):
@@ -141,11 +144,17 @@ def tallies_html(
                     Html(link(r.source_title, r.source_url), str(r.source_title)),
                 ]
             )
-        header = ["period", "published (Iraq)", "dataset (confirmed)", "dataset (all)", "share"]
+        header = [
+            "period",
+            f"published ({where})",
+            "dataset (confirmed)",
+            "dataset (all)",
+            "share",
+        ]
         header += ["what was counted", "source"]
         out = out + reader_table(header, rows, "tallies", numeric=[1, 2, 3, 4])
     else:
-        out = out + note_html("No Iraq-only tally covers a period inside this one.", "empty")
+        out = out + note_html(f"No {where}-only tally covers a period inside this one.", "empty")
     if len(other):
         rows = [
             [
@@ -158,8 +167,8 @@ def tallies_html(
             for r in other.itertuples(index=False)
         ]
         out = out + note_html(
-            "For reference only: tallies that count more than Iraq, so no dataset count is set "
-            "beside them."
+            f"For reference only: tallies that count more than {where}, so no dataset count is "
+            "set beside them."
         )
         header = ["period", "counts", "published", "what was counted", "source"]
         out = out + reader_table(header, rows, "tallies-reference", numeric=[2])

@@ -1,9 +1,11 @@
-"""Where attacks happened over a span: per governorate and per target, in total and by week.
+"""Where attacks happened over a span: per area and per target, in total and by week.
 
-:func:`where_attacks` counts the incidents of a span per governorate (a tile-grid map of Iraq,
-:mod:`analysis.geocharts`) and per target group (bases, convoys, the Green Zone, the airport,
-...), and per period of ``freq`` for the small multiples. :func:`window_places` gives the same
-totals for an event's before and after windows (the event brief's "where, before and after").
+:func:`where_attacks` counts the incidents of a span per area (a governorate in the Iraq case:
+a tile-grid map of each country, :mod:`analysis.geocharts`, laid out by the case file) and per
+target group (bases, convoys, the Green Zone, the airport, ...), and per period of ``freq`` for
+the small multiples. :func:`window_places` gives the same totals for an event's before and after
+windows (the event brief's "where, before and after"). No attack is lost: the attacks in areas
+on no map are named beside it, and a case without tiles draws no map and says so.
 
 Counts are of incidents known to the day (month-only rows cannot be placed in a week or a window
 and are left out, as in every weekly series), at the confirmation levels asked for.
@@ -18,14 +20,20 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis import case as cases
 from analysis.briefs.wording import DAY, attack_noun, fmt_span, plural
 from analysis.charts import describe, new_figure
 from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import (
-    TARGET_GROUPS,
     UNKNOWN,
+    area_column,
+    country_grid,
+    has_map,
     off_map,
     place_totals,
+    target_groups,
+    unknown_key,
+    unknown_tile,
 )
 from analysis.geocharts import (
     note_off_map,
@@ -34,6 +42,7 @@ from analysis.geocharts import (
     plot_governorate_map,
     plot_small_multiples,
     plot_target_tiles,
+    plural_area,
     tiles_alt_text,
 )
 from analysis.params import whole_number
@@ -42,6 +51,7 @@ from analysis.series import MonthPrecisionWarning, counts_by, normalise_freq, se
 
 __all__ = [
     "PlacesResults",
+    "no_map_text",
     "plot_country_maps",
     "windows_in_words",
     "place_rows",
@@ -49,6 +59,15 @@ __all__ = [
     "where_attacks",
     "window_places",
 ]
+
+
+def no_map_text(countries: Sequence[str] | None = None) -> str:
+    """What a page says where a map would be when the case gives its areas no tiles."""
+    case = cases.current()
+    return (
+        f"No map: the case file ({case.path.name}) gives the {plural_area(case)} of "
+        f"{case.where(countries)} no tiles, so attacks are counted by name only."
+    )
 
 
 def place_rows(
@@ -73,60 +92,59 @@ class PlacesResults(Results):
     freq: str = attr("period of the small multiples (W-MON, MS, D)")
     confirmation: str | list[str] = attr("confirmation levels counted")
     governorates: pd.Series = attr(
-        "attacks per governorate in the span (grid order, then 'unknown'), zeros included"
+        "attacks per area in the span (map order, other areas by name, then 'unknown'), zeros "
+        "included; its total is every attack counted"
     )
     targets: pd.Series = attr("attacks per target_type in the span (codebook order)")
     by_governorate: pd.DataFrame = attr(
-        "attacks per period of ``freq``, one column per governorate with any (unknown included)"
+        "attacks per period of ``freq``, one column per area with any (unknown included)"
     )
     by_target: pd.DataFrame = attr("attacks per period of ``freq``, one column per target_type")
     month_precision_excluded: int = attr("incidents in the span known only to the month, left out")
     countries: tuple[str, ...] = attr(
-        "countries mapped: those the dataset holds for the span (Iraq; Iraq, Syria and Jordan "
-        "in the 2023-24 campaign)",
-        default=("Iraq",),
+        "countries mapped: those the dataset holds for the span (the campaign's; empty: the "
+        "case's first country)",
+        default=(),
     )
 
     title = "Where attacks happened"
 
+    @property
+    def mapped(self) -> tuple[str, ...]:
+        """The countries mapped (:attr:`countries`, else the case's first country)."""
+        return self.countries or cases.current().countries[:1]
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per governorate and per target group: ``kind``, ``place``, ``attacks``."""
+        """One row per area and per target group: ``kind``, ``place``, ``attacks``."""
         gov = self.governorates.rename_axis("place").reset_index().assign(kind="governorate")
-        tgt = self.targets.rename(index=TARGET_GROUPS).rename_axis("place").reset_index()
+        tgt = self.targets.rename(index=target_groups()).rename_axis("place").reset_index()
         tgt = tgt.assign(kind="target")
         return pd.concat([gov, tgt], ignore_index=True)[["kind", "place", "attacks"]]
 
     def summary(self) -> str:
-        """The span's attacks by governorate and by target, largest first, in one paragraph."""
+        """The span's attacks by area and by target, largest first, in one paragraph."""
         total = int(self.governorates.sum())
         noun = attack_noun(self.confirmation, total)
-        if self.countries != ("Iraq",):
-            what = tiles_alt_text(self.targets, TARGET_GROUPS)
-            text = (
-                f"{fmt_span(self.start, self.end)}: {total} {noun} known to the day. By "
-                f"governorate: {places_in_words(self.governorates, self.countries)}. By target: "
-                f"{what}."
-            )
-            if self.month_precision_excluded:
-                text += (
-                    f" {plural(self.month_precision_excluded, 'incident')} known only to the "
-                    "month left out."
-                )
-            return text
-        lost = off_map_text(self.governorates, ["Iraq"])
-        gov = self.governorates.drop(UNKNOWN)
-        gov = gov.drop(off_map(gov, ["Iraq"]).index)
-        gov = gov[gov > 0].sort_values(ascending=False, kind="stable")
-        tgt = self.targets[self.targets > 0].sort_values(ascending=False, kind="stable")
-        where = ", ".join(f"{k} {v}" for k, v in gov.items()) or "none placed"
-        what = ", ".join(f"{TARGET_GROUPS[k]} {v}" for k, v in tgt.items()) or "none"
-        text = (
-            f"{fmt_span(self.start, self.end)}: {total} {noun} known to the day. By "
-            f"governorate: {where}; place unknown {int(self.governorates[UNKNOWN])}. By target: "
-            f"{what}."
-        )
-        if lost:
-            text += f" Outside Iraq, not on its map: {lost}."
+        countries = self.mapped
+        word = cases.current().area_word
+        what = tiles_alt_text(self.targets, target_groups())
+        head = f"{fmt_span(self.start, self.end)}: {total} {noun} known to the day."
+        if len(countries) > 1 or not has_map(countries):
+            text = f"{head} By {word}: {places_in_words(self.governorates, countries)}."
+            text += f" By target: {what}."
+            if not has_map(countries):
+                text += f" {no_map_text(countries)}"
+        else:
+            country = countries[0]
+            lost = off_map_text(self.governorates, countries)
+            gov = self.governorates.drop(unknown_key(country))
+            gov = gov.drop(off_map(gov, countries).index)
+            gov = gov[gov > 0].sort_values(ascending=False, kind="stable")
+            where = ", ".join(f"{k} {v}" for k, v in gov.items()) or "none placed"
+            unknown = int(self.governorates[unknown_key(country)])
+            text = f"{head} By {word}: {where}; place unknown {unknown}. By target: {what}."
+            if lost:
+                text += f" Outside {country}, not on its map: {lost}."
         if self.month_precision_excluded:
             text += (
                 f" {plural(self.month_precision_excluded, 'incident')} known only to the month "
@@ -135,44 +153,61 @@ class PlacesResults(Results):
         return text
 
     def plot(self, ax: Axes | None = None) -> Axes:
-        """The tile-grid map of the span's attacks per governorate, "place unknown" beside it,
-        and the target groups as tiles beside the map (one map per country of the span)."""
-        if self.countries != ("Iraq",):
-            noun = attack_noun(self.confirmation)
+        """The tile-grid map of the span's attacks per area, "place unknown" beside it, and the
+        target groups as tiles beside the map (one map per country of the span). A case without
+        tiles draws the target tiles only, with a line saying there is no map."""
+        countries = self.mapped
+        noun = attack_noun(self.confirmation)
+        if not has_map(countries):
+            ax = plot_target_tiles(self.targets, ax, title="By target")
+            ax.set_title(f"{no_map_text(countries)}", fontsize=7, loc="left", wrap=True)
+            return describe(
+                ax,
+                f"Tiles by target, shaded by {noun} {fmt_span(self.start, self.end)}: "
+                f"{tiles_alt_text(self.targets, target_groups())}. {no_map_text(countries)} "
+                f"By {cases.current().area_word}: "
+                f"{places_in_words(self.governorates, countries)}.",
+            )
+        if len(countries) > 1:
             return plot_country_maps(
                 [("", self.governorates, self.targets)],
-                self.countries,
+                countries,
                 f"{noun.capitalize()}, {fmt_span(self.start, self.end)}",
                 noun,
             )
+        word = cases.current().area_word
+        title = f"By {word}"
         if ax is not None:
-            ax = plot_governorate_map(self.governorates, ax, title="By governorate")
-            note_off_map(ax, self.governorates, ["Iraq"])
+            ax = plot_governorate_map(self.governorates, ax, title=title, country=countries[0])
+            note_off_map(ax, self.governorates, countries)
             return ax
         fig, (left, right) = new_figure(
             1, 2, figsize=(9.0, 5.6), gridspec_kw={"width_ratios": [4.6, 3]}
         )
-        plot_governorate_map(self.governorates, left, title="By governorate", describe_it=False)
-        note_off_map(left, self.governorates, ["Iraq"])
+        plot_governorate_map(
+            self.governorates, left, title=title, describe_it=False, country=countries[0]
+        )
+        note_off_map(left, self.governorates, countries)
         plot_target_tiles(self.targets, right, title="By target")
         right.set_anchor("N")
+        grid = list(country_grid(countries[0]))
         describe(
             left,
-            f"Tile map of Iraq's governorates, one square each in its approximate position, "
-            f"shaded by {attack_noun(self.confirmation)} {fmt_span(self.start, self.end)}: "
-            f"{tiles_alt_text(self.governorates.drop(UNKNOWN))}; place "
-            f"unknown {int(self.governorates[UNKNOWN])}. Beside it, tiles by target: "
-            f"{tiles_alt_text(self.targets, TARGET_GROUPS)}.",
+            f"Tile map of {countries[0]}'s {plural_area()}, one square each in its approximate "
+            f"position, shaded by {noun} {fmt_span(self.start, self.end)}: "
+            f"{tiles_alt_text(self.governorates.reindex(grid, fill_value=0))}; place "
+            f"unknown {int(self.governorates[unknown_key(countries[0])])}. Beside it, tiles by "
+            f"target: {tiles_alt_text(self.targets, target_groups())}.",
         )
         return left
 
     def plot_weekly(self, by: str = "governorate") -> Axes:
-        """Small multiples: attacks per period in each governorate (``by="governorate"``) or
-        each target group (``by="target"``) with any attack in the span, on one scale."""
+        """Small multiples: attacks per period in each area (``by="governorate"``) or each
+        target group (``by="target"``) with any attack in the span, on one scale."""
         frame = self.by_governorate if by == "governorate" else self.by_target
-        names = {} if by == "governorate" else TARGET_GROUPS
+        names = {} if by == "governorate" else target_groups()
         unit = {"W-MON": "per week", "MS": "per month", "D": "per day"}[self.freq]
-        what = "governorate" if by == "governorate" else "target"
+        what = cases.current().area_word if by == "governorate" else "target"
         return plot_small_multiples(
             frame,
             names={**names, UNKNOWN: "place unknown"},
@@ -189,7 +224,7 @@ def where_attacks(
     freq: str = "W-MON",
     confirmation: str | Sequence[str] = "confirmed",
 ) -> PlacesResults:
-    """Where the attacks of ``start`` to ``end`` (inclusive) happened: totals per governorate
+    """Where the attacks of ``start`` to ``end`` (inclusive) happened: totals per area
     and per target group, and counts per period of ``freq`` for each (incidents known to the
     day, at the ``confirmation`` levels)."""
     freq = normalise_freq(freq)
@@ -201,7 +236,9 @@ def where_attacks(
     month_rows = month_rows[month_rows["date"].between(lo.replace(day=1), hi)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MonthPrecisionWarning)  # counted below, said in summary
-        by_gov = counts_by(incidents, "governorate", freq, lo, hi, confirmation=confirmation)
+        by_gov = counts_by(
+            incidents, area_column(incidents), freq, lo, hi, confirmation=confirmation
+        )
         by_tgt = counts_by(incidents, "target_type", freq, lo, hi, confirmation=confirmation)
     return PlacesResults(
         start=lo,
@@ -223,7 +260,7 @@ def window_places(
     days: int = 30,
     confirmation: str | Sequence[str] = "confirmed",
 ) -> dict[str, pd.Series]:
-    """Attacks per governorate and per target in the ``days`` days before the event and the
+    """Attacks per area and per target in the ``days`` days before the event and the
     ``days`` days from the event day on (the windows of :mod:`analysis.models.windows`): keys
     ``governorates_before``, ``governorates_after``, ``targets_before``, ``targets_after``."""
     days = whole_number("days", days, 1, "days")
@@ -232,7 +269,7 @@ def window_places(
     before = place_rows(incidents, date - span, date - DAY, confirmation)
     after = place_rows(incidents, date, date + span - DAY, confirmation)
     campaign = campaign_holding(date)
-    countries = campaign.countries if campaign is not None else ("Iraq",)
+    countries = campaign.countries if campaign is not None else cases.current().countries[:1]
     return {
         "governorates_before": place_totals(before, "governorate", countries),
         "governorates_after": place_totals(after, "governorate", countries),
@@ -242,14 +279,14 @@ def window_places(
 
 
 def places_in_words(totals: pd.Series, countries: Sequence[str]) -> str:
-    """Attacks per governorate in words, country by country, largest first, with the attacks of
+    """Attacks per area in words, country by country, largest first, with the attacks of
     unknown place and those off the maps of ``countries`` named: "Iraq: Anbar 3, Erbil 2;
-    Syria: Deir ez-Zor 5, place unknown 1; Jordan: none"."""
-    from analysis.data.geography import COUNTRY_GRIDS, unknown_key
-
+    Syria: Deir ez-Zor 5, place unknown 1; Jordan: none". Without maps, every area by name."""
+    if not has_map(countries):
+        return tiles_alt_text(totals)
     parts = []
     for country in countries:
-        grid = COUNTRY_GRIDS[country]
+        grid = country_grid(country)
         shown = tiles_alt_text(totals.reindex(list(grid), fill_value=0))
         unknown = int(totals.get(unknown_key(country), 0))
         if unknown:
@@ -271,14 +308,13 @@ def plot_country_maps(
     title: str,
     noun: str,
 ) -> Axes:
-    """Tile-grid maps of each country's governorates side by side, one row per entry of
-    ``sides`` ((label, attacks per governorate, attacks per target)), on one colour scale, with
-    the target tiles at the end of each row and, under the maps, any attacks that fall on none of
-    them, by name (never dropped). Returns the first map's axes, described in words."""
-    from analysis.data.geography import COUNTRY_GRIDS, unknown_key
-
-    ratios = {"Iraq": 4.2, "Syria": 5.2, "Jordan": 3.2}
-    widths = [ratios.get(c, 4.0) for c in countries] + [3.2]
+    """Tile-grid maps of each country's areas side by side, one row per entry of ``sides``
+    ((label, attacks per area, attacks per target)), on one colour scale, with the target tiles
+    at the end of each row and, under the maps, any attacks that fall on none of them, by name
+    (never dropped). Countries without tiles get no map (named under the maps). Returns the
+    first map's axes, described in words."""
+    mapped = [c for c in countries if country_grid(c)]
+    widths = [_map_width(c) for c in mapped] + [3.2]
     n = len(sides)
     fig, axes = new_figure(
         n,
@@ -287,13 +323,14 @@ def plot_country_maps(
         gridspec_kw={"width_ratios": widths, "wspace": 0.08, "hspace": 0.25},
         squeeze=False,
     )
-    on_maps = [g for c in countries for g in COUNTRY_GRIDS[c]]
+    on_maps = [g for c in mapped for g in country_grid(c)]
     top = max([1.0] + [float(gov.reindex(on_maps, fill_value=0).max()) for _, gov, _ in sides])
     low = max([1.0] + [float(tgt.max()) for _, _, tgt in sides])
+    groups = target_groups()
     words = []
     for row, (label, gov, tgt) in enumerate(sides):
-        for col, country in enumerate(countries):
-            here = [*COUNTRY_GRIDS[country], unknown_key(country)]
+        for col, country in enumerate(mapped):
+            here = [*country_grid(country), unknown_key(country)]
             n = int(gov.reindex(here, fill_value=0).sum())
             ax = plot_country_map(gov, country, axes[row, col], title=f"{country} ({n})", vmax=top)
             ax.set_anchor("N")
@@ -308,27 +345,34 @@ def plot_country_maps(
                 fontweight="bold",
                 va="bottom",
             )
-        note_off_map(axes[row, 0], gov, list(countries))
+        note_off_map(axes[row, 0], gov, mapped)
         where = places_in_words(gov, countries)
-        what = tiles_alt_text(tgt, TARGET_GROUPS)
+        what = tiles_alt_text(tgt, groups)
         words.append(f"{label + ': ' if label else ''}{where}; by target {what}")
     fig.suptitle(title, fontsize=10)
-    names = ", ".join(countries[:-1]) + f" and {countries[-1]}" if len(countries) > 1 else ""
     return describe(
         axes[0, 0],
-        f"Tile maps of the governorates of {names or countries[0]}, one square each in its "
-        f"approximate position, side by side and shaded on one scale by {noun}, with target "
-        f"tiles beside them. " + ". ".join(words) + ".",
+        f"Tile maps of the {plural_area()} of {cases.current().where(mapped)}, one square each "
+        f"in its approximate position, side by side and shaded on one scale by {noun}, with "
+        f"target tiles beside them. " + ". ".join(words) + ".",
     )
+
+
+def _map_width(country: str) -> float:
+    """The width ratio of ``country``'s map among maps side by side: its columns (the unknown
+    tile's included), as the shipped Iraq (4.2), Syria (5.2) and Jordan (3.2) maps are drawn."""
+    cells = [*country_grid(country).values(), unknown_tile(country)]
+    return 1.0 * (max(c for _, c in cells) + 1) + 0.2
 
 
 def windows_in_words(
     sides: Sequence[tuple[str, pd.Series, pd.Series]], countries: Sequence[str]
 ) -> str:
     """Where the attacks of each window happened, in words, country by country and by target:
-    ``sides`` = (when, attacks per governorate, attacks per target) for each window."""
+    ``sides`` = (when, attacks per area, attacks per target) for each window."""
+    word, groups = cases.current().area_word, target_groups()
     return " ".join(
-        f"In the {when}: by governorate {places_in_words(gov, countries)}; by target "
-        f"{tiles_alt_text(tgt, TARGET_GROUPS)}."
+        f"In the {when}: by {word} {places_in_words(gov, countries)}; by target "
+        f"{tiles_alt_text(tgt, groups)}."
         for when, gov, tgt in sides
     )

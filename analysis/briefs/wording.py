@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import case as cases
 from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.results import format_p
 
 __all__ = [
     "DAY",
+    "CASE_COLUMNS",
     "WORDS",
     "all_finite",
     "and_list",
@@ -50,6 +52,7 @@ __all__ = [
     "ratio_words",
     "recorded_phrase",
     "unit_adjective",
+    "word_table",
     "words",
     "zero_count_upper",
 ]
@@ -177,41 +180,10 @@ def fmt_span(start: object, end: object) -> str:
 # --------------------------------------------------------------------------------------------
 
 #: column -> {codebook value: the value in words} (data/README.md explains each value)
+#: the structural vocabularies in words (a tally's ``count_kind``, an incident's
+#: ``confirmation``); the case's vocabularies (target_type, attack_type, actor, category, scope)
+#: come from its case file when a page is built (:func:`word_table`)
 WORDS: dict[str, dict[str, str]] = {
-    "target_type": {
-        "us_military_base": "US military base",
-        "coalition_convoy": "Coalition supply convoy",
-        "us_embassy": "US embassy (Green Zone)",
-        "airport": "Baghdad airport",
-        "residential": "Homes and civilian districts",
-        "other": "Other",
-    },
-    "attack_type": {
-        "rocket": "Rocket",
-        "ied": "Roadside bomb (IED)",
-        "drone": "Drone",
-        "ballistic_missile": "Ballistic missile",
-        "unknown": "Unknown",
-        "mixed": "Rockets and drones",
-    },
-    "category": {
-        "militia_attack": "Militia attack",
-        "us_strike": "US strike",
-        "iran_strike": "Iranian strike",
-        "political": "Political",
-        "diplomatic": "Diplomatic",
-        "threat": "Threat",
-        "military_posture": "Military posture",
-        "truce": "Truce",
-    },
-    "scope": {
-        "iraq": "Iraq",
-        "iraq_syria": "Iraq and Syria",
-        "region": "Region",
-        "one_base": "One base",
-        "syria": "Syria",
-        "iraq_syria_jordan": "Iraq, Syria and Jordan",
-    },
     "count_kind": {
         "exact": "",
         "about": "about ",
@@ -225,12 +197,25 @@ WORDS: dict[str, dict[str, str]] = {
 _ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
+#: the case's vocabularies :func:`word_table` reads from the case file
+CASE_COLUMNS = ("target_type", "attack_type", "actor", "category", "scope")
+
+
+def word_table(column: str) -> dict[str, str]:
+    """code -> words for a vocabulary column: the case's labels (``target_type``,
+    ``attack_type``, ``actor``, ``category``, ``scope``; read from the case in use) or a
+    structural vocabulary of :data:`WORDS`; empty for any other column."""
+    if column in CASE_COLUMNS:
+        return cases.current().labels(column)
+    return WORDS.get(column, {})
+
+
 def words(column: str, value: object) -> str:
     """A codebook value in words ("ied" -> "Roadside bomb (IED)"); other values as text."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     text = str(value)
-    return WORDS.get(column, {}).get(text, text.replace("_", " "))
+    return word_table(column).get(text, text.replace("_", " "))
 
 
 def per_unit(unit: str) -> str:

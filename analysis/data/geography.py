@@ -1,13 +1,14 @@
-"""Where attacks happened: the tile-grid layout of Iraq's governorates and the target groups.
+"""Where attacks happened: the tile maps of the case's areas, and the target groups.
 
-A tile-grid map draws each of Iraq's governorates (the codebook's 19: the 18 of the Iraqi
-state and Halabja, which the Kurdistan Region counts as its fourth) as one equal square in its
-approximate geographic position (north at the top, east to the right), a newsroom convention
-that needs no boundary files and gives small governorates (Halabja, Karbala, Baghdad) the same
-room as Anbar.
-:data:`GOVERNORATE_GRID` is that layout: geography, not incident data. It was laid out by hand
-from the governorates' relative positions (each tile's neighbours are, as far as a grid allows,
-its neighbours on the map) and reads, in rows from north to south::
+A tile-grid map draws each area of a country (a governorate, a province, a sea area) as one
+equal square in its approximate geographic position (north at the top, east to the right), a
+newsroom convention that needs no boundary files and gives small areas the same room as large
+ones. The layout is geography, not incident data: it comes from the case file (``areas``: each
+area's ``row`` and ``col``; ``countries``: the empty cell beside a country's map where its
+attacks of unknown place are counted, :mod:`analysis.case`), read when a map is drawn, never
+at import. A case without tiles draws no map (:func:`has_map`), and its pages say so.
+
+The shipped Iraq case's grid reads, in rows from north to south::
 
     .        Duhok         Erbil      .
     Nineveh  Salah al-Din  Kirkuk     Sulaymaniyah
@@ -16,17 +17,9 @@ its neighbours on the map) and reads, in rows from north to south::
     Najaf    Qadisiyah     Dhi Qar    Maysan
     .        Muthanna      .          Basra
 
-Incidents whose governorate is ``unknown`` have no tile; charts count them beside the map.
-
-The 2023-24 campaign also struck US sites in Syria and Jordan: :data:`SYRIA_GRID` lays out
-Syria's 14 governorates and :data:`JORDAN_GRID` Jordan's 12 the same way (Syria, rows north to
-south: Latakia Idlib Aleppo Raqqa Hasakah / Tartus Hama Homs Deir-ez-Zor / Quneitra Damascus
-Rif-Dimashq / Daraa Suwayda; Jordan: Irbid Mafraq / Ajloun Jerash Zarqa / Balqa Amman /
-Madaba / Karak / Tafilah Ma'an / Aqaba). :data:`COUNTRY_GRIDS` maps each country to its grid.
-
-:data:`TARGET_GROUPS` names the incident schema's ``target_type`` values for readers (bases,
-convoys, the Green Zone, the airport, ...), in the order charts show them.
-:func:`place_totals` counts incidents per governorate or per target group over a span.
+:func:`place_totals` counts incidents per area or per target group over a span. It never
+reindexes onto a fixed list: every area the rows hold is counted, on a map or beside it by name
+(:func:`off_map`), so the total always equals the rows.
 """
 
 from __future__ import annotations
@@ -35,163 +28,120 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from analysis import case as cases
 from analysis.errors import ParameterError
 
 __all__ = [
-    "COUNTRY_GRIDS",
-    "COUNTRY_UNKNOWN_TILES",
-    "GOVERNORATE_GRID",
-    "JORDAN_GRID",
-    "SYRIA_GRID",
-    "off_map",
-    "unknown_key",
-    "GOVERNORATE_SHORT",
     "PLACE_COLUMNS",
-    "TARGET_GROUPS",
     "UNKNOWN",
+    "area_column",
+    "country_grid",
+    "has_map",
+    "off_map",
     "place_totals",
+    "short_names",
+    "target_groups",
+    "unknown_key",
+    "unknown_tile",
 ]
 
-#: governorate -> (row, column) of its tile: row 0 is the northernmost, column 0 the westernmost
-GOVERNORATE_GRID: dict[str, tuple[int, int]] = {
-    "Duhok": (0, 1),
-    "Erbil": (0, 2),
-    "Nineveh": (1, 0),
-    "Salah al-Din": (1, 1),
-    "Kirkuk": (1, 2),
-    "Sulaymaniyah": (1, 3),
-    "Anbar": (2, 0),
-    "Baghdad": (2, 1),
-    "Diyala": (2, 2),
-    "Halabja": (2, 3),
-    "Karbala": (3, 0),
-    "Babil": (3, 1),
-    "Wasit": (3, 2),
-    "Najaf": (4, 0),
-    "Al-Qadisiyah": (4, 1),
-    "Dhi Qar": (4, 2),
-    "Maysan": (4, 3),
-    "Al-Muthanna": (5, 1),
-    "Basra": (5, 3),
-}
+#: the area value of an incident whose place the sources do not pin to one area
+UNKNOWN = cases.UNKNOWN
 
-#: Syria's governorates -> (row, column), north at the top, east to the right
-SYRIA_GRID: dict[str, tuple[int, int]] = {
-    "Latakia": (0, 0),
-    "Idlib": (0, 1),
-    "Aleppo": (0, 2),
-    "Raqqa": (0, 3),
-    "Hasakah": (0, 4),
-    "Tartus": (1, 0),
-    "Hama": (1, 1),
-    "Homs": (1, 2),
-    "Deir ez-Zor": (1, 3),
-    "Quneitra": (2, 0),
-    "Damascus": (2, 1),
-    "Rif Dimashq": (2, 2),
-    "Daraa": (3, 1),
-    "Suwayda": (3, 2),
-}
+#: what :func:`place_totals` can count by: the area (``governorate``, its older name, or
+#: ``area``) or the target group (the ``target_type`` column)
+PLACE_COLUMNS = {"governorate": "area", "area": "area", "target": "target_type"}
 
-#: Jordan's governorates -> (row, column), north at the top, east to the right
-JORDAN_GRID: dict[str, tuple[int, int]] = {
-    "Irbid": (0, 0),
-    "Mafraq": (0, 1),
-    "Ajloun": (1, 0),
-    "Jerash": (1, 1),
-    "Zarqa": (1, 2),
-    "Balqa": (2, 0),
-    "Amman": (2, 1),
-    "Madaba": (3, 0),
-    "Karak": (4, 0),
-    "Tafilah": (5, 0),
-    "Ma'an": (5, 1),
-    "Aqaba": (6, 0),
-}
 
-#: country -> its tile grid
-COUNTRY_GRIDS: dict[str, dict[str, tuple[int, int]]] = {
-    "Iraq": GOVERNORATE_GRID,
-    "Syria": SYRIA_GRID,
-    "Jordan": JORDAN_GRID,
-}
+def area_column(rows: pd.DataFrame) -> str:
+    """The column naming each incident's area: ``area``, or ``governorate`` (its older name,
+    as in the Iraq tables)."""
+    return "area" if "area" in rows.columns else "governorate"
 
-#: country -> the empty cell beside its grid where its attacks of unknown place are counted
-COUNTRY_UNKNOWN_TILES: dict[str, tuple[int, int]] = {
-    "Iraq": (5, 0),
-    "Syria": (3, 4),
-    "Jordan": (6, 2),
-}
 
-#: the name drawn on a governorate's tile, where the codebook's spelling is too long for it
-#: (a space marks where a name may break over two lines)
-GOVERNORATE_SHORT: dict[str, str] = {
-    "Al-Qadisiyah": "Qadisiyah",
-    "Al-Muthanna": "Muthanna",
-    "Sulaymaniyah": "Sulay- maniyah",
-    "Deir ez-Zor": "Deir ez-Zor",
-    "Rif Dimashq": "Rif Dimashq",
-}
+def country_grid(country: str) -> dict[str, tuple[int, int]]:
+    """``country``'s tile map in the case in use: area -> (row, column), row 0 the
+    northernmost, column 0 the westernmost; empty when the country has no tiles."""
+    return cases.current().grid(country)
 
-#: the governorate value of an incident whose place the sources do not pin to one governorate
-UNKNOWN = "unknown"
 
-#: target_type -> the target group in words (the codebook's order)
-TARGET_GROUPS: dict[str, str] = {
-    "us_military_base": "Bases",
-    "coalition_convoy": "Convoys",
-    "us_embassy": "Green Zone (embassy)",
-    "airport": "Airport",
-    "residential": "Homes",
-    "other": "Other",
-}
+def unknown_tile(country: str) -> tuple[int, int]:
+    """The cell beside ``country``'s map where its attacks of unknown place are counted: the
+    case's ``unknown_tile``, else the first free cell of the row below the map."""
+    case = cases.current()
+    if country in case.unknown_tiles:
+        return case.unknown_tiles[country]
+    cells = country_grid(country).values()
+    return (max((r for r, _ in cells), default=-1) + 1, 0)
 
-#: what :func:`place_totals` can count by: "governorate" or "target" (the target_type column)
-PLACE_COLUMNS = {"governorate": "governorate", "target": "target_type"}
+
+def has_map(countries: Sequence[str] | None = None) -> bool:
+    """Whether any of ``countries`` (default: the case's) has a tile map."""
+    case = cases.current()
+    return any(country_grid(c) for c in (countries or case.countries))
+
+
+def short_names() -> dict[str, str]:
+    """area -> the shorter name drawn on its tile, where the case gives one (a space marks
+    where a name may break over two lines)."""
+    return {a.name: a.short for a in cases.current().areas if a.short}
+
+
+def target_groups() -> dict[str, str]:
+    """target_type -> its target group in words, in the case's order (bases, convoys, ...)."""
+    return dict(cases.current().target_groups)
 
 
 def unknown_key(country: str) -> str:
-    """The :func:`place_totals` key of a country's attacks of unknown place: ``unknown`` for
-    Iraq (as on every Iraq page), ``unknown (Syria)``, ``unknown (Jordan)``."""
-    return UNKNOWN if country == "Iraq" else f"{UNKNOWN} ({country})"
+    """The :func:`place_totals` key of a country's attacks of unknown place: plain ``unknown``
+    for the case's first country (and so for a case of one country; the Iraq pages read so),
+    ``unknown (<country>)`` for the others."""
+    first = cases.current().countries[0]
+    return UNKNOWN if country == first else f"{UNKNOWN} ({country})"
 
 
 def place_totals(
-    rows: pd.DataFrame, by: str = "governorate", countries: Sequence[str] = ("Iraq",)
+    rows: pd.DataFrame, by: str = "governorate", countries: Sequence[str] | None = None
 ) -> pd.Series:
-    """Incidents per governorate (``by="governorate"``) or per target group (``by="target"``:
-    indexed by the ``target_type`` values in :data:`TARGET_GROUPS` order), as int64.
+    """Incidents per area (``by="governorate"`` or ``"area"``) or per target group
+    (``by="target"``: indexed by the ``target_type`` values in the case's order, then any other
+    value the rows hold), as int64.
 
-    By governorate: every governorate on the grids of ``countries`` (:data:`COUNTRY_GRIDS`, in
-    grid order, zeros included), then any other governorate the rows hold, by name (an attack
-    off these maps is never lost), then the attacks of unknown place: ``unknown`` (Iraq; always
-    present) and ``unknown (<country>)`` for each other country in ``countries`` or in the
-    rows. The total always equals ``len(rows)``.
+    By area: every area on the maps of ``countries`` (default: the case's first country), in
+    map order, zeros included; then any other area the rows hold, by name (an attack off these
+    maps is never lost); then the attacks of unknown place: ``unknown`` (the case's first
+    country; always present) and ``unknown (<country>)`` for each other country in
+    ``countries`` or in the rows. Rows without a ``country`` column are the first country's.
+    The total always equals ``len(rows)``.
 
     ``rows`` are the incidents to count, already selected (span, confirmation, precision).
     """
     if by not in PLACE_COLUMNS:
         raise ParameterError(f"by must be one of {', '.join(PLACE_COLUMNS)}, got {by!r}")
+    case = cases.current()
+    countries = tuple(countries) if countries is not None else case.countries[:1]
     if by == "target":
-        values = rows[PLACE_COLUMNS[by]].astype(str)
-        out = values.value_counts().reindex(list(TARGET_GROUPS), fill_value=0).astype("int64")
-        extra = sorted(set(values) - set(TARGET_GROUPS))
+        values = rows["target_type"].astype(str)
+        groups = list(case.target_groups)
+        out = values.value_counts().reindex(groups, fill_value=0).astype("int64")
+        extra = sorted(set(values) - set(groups))
         if extra:
             out = pd.concat([out, values.value_counts()[extra].astype("int64")])
     else:
-        gov = rows["governorate"].astype(str)
+        area = rows[area_column(rows)].astype(str)
         country = (
             rows["country"].astype(str)
             if "country" in rows
-            else pd.Series("Iraq", index=rows.index)
+            else pd.Series(case.countries[0], index=rows.index)
         )
-        keys = gov.where(gov != UNKNOWN, country.map(unknown_key))
-        on_grid = [g for c in countries for g in COUNTRY_GRIDS.get(c, {})]
+        keys = area.where(area != UNKNOWN, country.map(unknown_key))
+        on_grid = [g for c in countries for g in country_grid(c)]
         seen = set(keys)
+        first = case.countries[0]
         unknowns = [
             unknown_key(c)
-            for c in dict.fromkeys(["Iraq", *countries, *sorted(set(country))])
-            if c == "Iraq" or c in countries or unknown_key(c) in seen
+            for c in dict.fromkeys([first, *countries, *sorted(set(country))])
+            if c == first or c in countries or unknown_key(c) in seen
         ]
         others = sorted(seen - set(on_grid) - set(unknowns))
         order = [*on_grid, *others, *unknowns]
@@ -203,9 +153,10 @@ def place_totals(
 
 def off_map(totals: pd.Series, countries: Sequence[str]) -> pd.Series:
     """The places of ``totals`` (from :func:`place_totals`) with attacks that lie on none of
-    the grids of ``countries`` and are not one of their unknown places (e.g. Syrian
-    governorates, or ``unknown (Syria)``, beside a map of Iraq alone): the attacks a map of
-    those countries would lose, by name, to be counted beside it."""
-    mapped = {g for c in countries for g in COUNTRY_GRIDS.get(c, {})}
+    the maps of ``countries`` and are not one of their unknown places (e.g. Syrian
+    governorates, or ``unknown (Syria)``, beside a map of Iraq alone; every area, when the
+    countries have no map): the attacks a map of those countries would lose, by name, to be
+    counted beside it."""
+    mapped = {g for c in countries for g in country_grid(c)}
     mapped |= {unknown_key(c) for c in countries}
     return totals[[k for k, v in totals.items() if v and k not in mapped]]

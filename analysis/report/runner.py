@@ -12,7 +12,7 @@
    notebook is kept under ``reports/.build/<site>/failed/`` for debugging.
 
 Editions. Each build is an edition dated by its own as-of date: the ``as_of`` it was built with
-when that is a date, else the day of the run in Iraq (:func:`analysis.clock.today_in_iraq`). It
+when that is a date, else the run's local day (:func:`analysis.clock.today_local`). It
 is kept as ``archive/<date>/<brief>.html``; it also becomes the current page ``<brief>.html``
 unless the brief already has a later edition (a run for an earlier date, ``escalation run --as-of
 2021-06-30``, adds that date's edition to the archive and leaves today's page as it is).
@@ -123,7 +123,7 @@ class RunOptions:
     #: parameters set on every brief whose notebook declares them: see :func:`plan`
     overrides: dict[str, Any] | None = None
     replace_latest: bool = False
-    #: the run's day in Iraq, which dates editions built for no date of their own
+    #: the run's local day, which dates editions built for no date of their own
     today: dt.date | None = None
     #: the run's time (aware): the pages' build time
     now: dt.datetime | None = None
@@ -193,7 +193,7 @@ def _display_path(path: Path) -> str:
 
 def edition_date(parameters: Mapping[str, Any], today: dt.date) -> str:
     """The date of the edition a build with ``parameters`` makes: its ``as_of`` when that is a
-    date (its own as-of date), else ``today`` (the run's day in Iraq; also for ``latest``)."""
+    date (its own as-of date), else ``today`` (the run's local day; also for ``latest``)."""
     value = parameters.get("as_of")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -373,7 +373,7 @@ def plan(
 
     ``overrides`` sets parameters on every brief whose notebook declares them (``as_of``) and
     whose entry does not set them; with ``replace_latest`` (an explicit ``--as-of``) also on an
-    entry that sets one to ``latest``. ``today`` (default: today in Iraq) dates the editions of
+    entry that sets one to ``latest``. ``today`` (default: the local day) dates the editions of
     briefs built for no date of their own (:func:`edition_date`). A brief whose inputs differ
     from its current page's is not rebuilt when an edition for the same date with the same key
     is already published (a run for an earlier date, repeated).
@@ -476,7 +476,7 @@ def run(
     ``jobs``: worker processes (default: the number of cores). ``wait``: seconds to wait for
     another run's lock before giving up. ``timeout``: seconds allowed per notebook cell.
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
-    gives the build time (UTC) and the day in Iraq that dates editions built for no date of
+    gives the build time (UTC) and the local day that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
     ``scheduler``: a Dask scheduler address (default ``$ESCALATION_SCHEDULER``, else none: the
     local pool), or a connected ``distributed.Client``, to execute the briefs on

@@ -4,7 +4,7 @@
 (so the next run can say why a brief is rebuilt), the data files its notebook read, the glued
 title, headline, focus event and period, the build time, the hash of the published HTML and its
 editions. Each build of a brief is an edition, dated by its own as-of date (the ``as_of`` it was
-built with when that is a date, else the day of the run in Iraq):
+built with when that is a date, else the day of the run where the data are dated):
 ``archive/<YYYY-MM-DD>/<brief>.html`` keeps each one (a second build for the same date replaces
 that date's) and ``<brief>.html`` is the one of the latest date. ``index.html`` and ``feed.xml``
 (Atom) are rendered from the manifest; the index lists the briefs campaign by campaign.
@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis import case
+from analysis.briefs.campaign_views import subject_in
 from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.html import CSS, provenance_html, site_page
@@ -243,13 +245,29 @@ def _index_table(rows: list[str]) -> str:
 </table>"""
 
 
-#: the index's meta description
-INDEX_DESCRIPTION = (
-    "How the tempo of attacks on US diplomatic and military sites in Iraq, Syria and Jordan "
-    "changed around "
-    "political events, campaign by campaign: one brief per event and per analysis, with its "
-    "data, parameters and code version."
-)
+def index_description() -> str:
+    """The index's meta description, on the case's subject (read when the index is built)."""
+    return (
+        f"How the tempo of {case.current().subject} changed around political events, campaign "
+        "by campaign: one brief per event and per analysis, with its data, parameters and code "
+        "version."
+    )
+
+
+def index_subject() -> str:
+    """The index's subject, campaign by campaign: the first campaign's countries, then those a
+    later campaign adds ("attacks on US diplomatic and military sites in Iraq (and, in
+    2023–24, Syria and Jordan)"); the case's subject when it has no campaigns."""
+    found = case.current()
+    if not found.campaigns:
+        return found.subject
+    first = found.campaigns[0].countries
+    out = subject_in(first)
+    for c in found.campaigns[1:]:
+        extra = [x for x in c.countries if x not in first]
+        if extra:
+            out += f" (and, in {c.label.removesuffix(' campaign')}, {found.where(extra)})"
+    return out
 
 
 def index_html(
@@ -312,7 +330,7 @@ def index_html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Attack tempo briefs</title>
-{description_meta(INDEX_DESCRIPTION)}
+{description_meta(index_description())}
 {FAVICON}
 <link rel="alternate" type="application/atom+xml" title="Attack tempo briefs" href="feed.xml">
 <style>
@@ -325,9 +343,8 @@ def index_html(
 <p class="findings-page"><a href="findings.html">What moved the tempo</a>: every graded event of
 both campaigns in one chart, and whether US strikes, truces and other kinds of event moved it on
 balance.</p>
-<p>How the tempo of attacks on US diplomatic and military sites in Iraq (and, in 2023–24, Syria
-and Jordan) changed around political events, campaign by campaign. Each brief states its data,
-parameters and code version at the end.
+<p>How the tempo of {html.escape(index_subject())} changed around political events, campaign by
+campaign. Each brief states its data, parameters and code version at the end.
 Every edition stays in the archive; subscribe to new ones with the <a href="feed.xml">Atom
 feed</a>. Each event's figure comes from one table, the same on every page: findings table
 <a href="findings.csv">findings.csv</a> (<a href="findings.json">JSON</a>), its method in
