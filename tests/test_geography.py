@@ -13,30 +13,28 @@ import pandas as pd
 import pytest
 
 from analysis.briefs import event_brief, period_html, where_attacks, window_places
-from analysis.briefs.lookups import PENTAGON, tallies_overlapping
+from analysis.briefs.lookups import official_pattern, tallies_overlapping
 from analysis.data import load_events, load_incidents, load_reported_counts
 from analysis.data.campaigns import CAMPAIGNS, campaign_holding, campaign_of_period
+from analysis.case import current
 from analysis.data.geography import (
-    COUNTRY_GRIDS,
-    COUNTRY_UNKNOWN_TILES,
-    GOVERNORATE_GRID,
-    JORDAN_GRID,
-    SYRIA_GRID,
-    TARGET_GROUPS,
     UNKNOWN,
+    country_grid,
     off_map,
     place_totals,
-)
-from analysis.data.vocabulary import (
-    COUNTRY_GOVERNORATES,
-    GOVERNORATES,
-    IRAQ_GOVERNORATES,
-    TARGET_TYPES,
+    target_groups,
+    unknown_tile,
 )
 from analysis.errors import ParameterError
 from analysis.geocharts import plot_small_multiples, tile_labels
 from analysis.report.site import OTHER_BRIEFS, campaign_of_entry, index_html
 
+#: the shipped Iraq case's tile maps and target groups, from its case file
+GOVERNORATE_GRID = country_grid("Iraq")
+SYRIA_GRID, JORDAN_GRID = country_grid("Syria"), country_grid("Jordan")
+COUNTRY_GRIDS = {c: country_grid(c) for c in ("Iraq", "Syria", "Jordan")}
+TARGET_GROUPS = target_groups()
+PENTAGON = official_pattern()
 SPANS = [("2019-10-01", "2021-12-31"), ("2023-10-01", "2024-10-01")]
 
 
@@ -66,7 +64,7 @@ def _day_rows(incidents, start, end, levels=("confirmed",)):
 
 
 def test_the_grid_holds_each_governorate_of_the_codebook_once():
-    assert set(GOVERNORATE_GRID) == set(IRAQ_GOVERNORATES)
+    assert set(GOVERNORATE_GRID) == {a.name for a in current().areas_of("Iraq")}
     assert len(GOVERNORATE_GRID) == 19  # Iraq's 18 and Halabja, as the codebook lists them
     assert len(set(GOVERNORATE_GRID.values())) == 19, "two governorates share a tile"
     rows = [r for r, _ in GOVERNORATE_GRID.values()]
@@ -77,15 +75,15 @@ def test_the_grid_holds_each_governorate_of_the_codebook_once():
     assert g["Duhok"][0] < g["Baghdad"][0] < g["Basra"][0]  # north to south
     assert g["Anbar"][1] < g["Baghdad"][1] < g["Diyala"][1]  # west to east
     assert g["Nineveh"][0] < g["Anbar"][0] and g["Karbala"][0] < g["Najaf"][0]
-    assert set(TARGET_GROUPS) == set(TARGET_TYPES)
+    assert set(TARGET_GROUPS) == set(current().target_types)
 
 
 def test_each_country_s_grid_holds_its_governorates_once():
     on_grids = [g for grid in COUNTRY_GRIDS.values() for g in grid]
-    assert sorted(on_grids) == sorted(set(GOVERNORATES) - {UNKNOWN})
+    assert sorted(on_grids) == sorted(set(current().area_names) - {UNKNOWN})
     for country, grid in COUNTRY_GRIDS.items():
-        assert set(grid) == set(COUNTRY_GOVERNORATES[country]), country
-        cells = [*grid.values(), COUNTRY_UNKNOWN_TILES[country]]
+        assert set(grid) == {a.name for a in current().areas_of(country)}, country
+        cells = [*grid.values(), unknown_tile(country)]
         assert len(set(cells)) == len(cells), f"two tiles share a cell in {country}"
     assert len(SYRIA_GRID) == 14 and len(JORDAN_GRID) == 12
     s, j = SYRIA_GRID, JORDAN_GRID

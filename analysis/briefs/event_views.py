@@ -26,7 +26,12 @@ from analysis.briefs.campaign_views import (
 from analysis.briefs.event_net import EventNetViews
 from analysis.briefs.html import Html, bullets, esc, heading, link, paragraphs, reader_table
 from analysis.briefs.lookups import event_card, event_title
-from analysis.briefs.places import no_map_text, plot_country_maps, windows_in_words
+from analysis.briefs.places import (
+    mapped_countries,
+    no_map_text,
+    plot_country_maps,
+    windows_in_words,
+)
 from analysis.briefs.wording import (
     DAY,
     attack_noun,
@@ -56,7 +61,7 @@ from analysis.charts import (
     new_figure,
     short_label,
 )
-from analysis.data.campaigns import campaign_holding, countries_of_period
+from analysis.data.campaigns import campaign_holding
 from analysis.data.geography import has_map, target_groups, unknown_key
 from analysis.geocharts import (
     note_off_map,
@@ -704,7 +709,7 @@ class EventBriefViews(EventNetViews):
     def countries(self) -> tuple[str, ...]:
         """The countries the brief counts: its campaign's (Iraq, Syria and Jordan in 2023-24),
         else the case's first country."""
-        return countries_of_period(self.event_date, self.event_date)
+        return mapped_countries(self.event_date)
 
     def _sides(self) -> list[tuple[str, pd.Series, pd.Series]]:
         """The before and after windows: (when, attacks per area, per target)."""

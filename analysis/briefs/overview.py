@@ -12,8 +12,8 @@ import pandas as pd
 
 from analysis.briefs.campaign_views import campaign_tallies_html, countries_in_words, subject_in
 from analysis.briefs.html import Cell, Html, link, note_html, reader_table, strong
+from analysis.briefs.places import case_campaign, mapped_countries
 from analysis.briefs.wording import fmt_date, fmt_span, pct, words
-from analysis.data.campaigns import campaign_of_period, countries_of_period
 from analysis.data.coverage import compare_with_reported, monthly_coverage
 from analysis.data.vocabulary import CONFIRMATIONS
 
@@ -99,7 +99,7 @@ def period_html(start: object, end: object) -> Html:
     """The period a page reads, and the campaign that holds it
     (:data:`analysis.data.campaigns.CAMPAIGNS`), in one sentence: "Period: 1 Oct 2023 to
     1 Oct 2024 (the 2023–24 campaign)."."""
-    found = campaign_of_period(start, end)
+    found = case_campaign(start, end)
     text = f"Period: {fmt_span(start, end)}"
     text += f" (the {found.label})." if found is not None else "."
     if found is not None and len(found.countries) > 1:  # the pages' subject, 2023-24
@@ -125,7 +125,7 @@ def tallies_html(
         return note_html("No published tally covers a period inside this one.", "empty")
     iraq, other = cmp[cmp["comparable"].astype(bool)], cmp[~cmp["comparable"].astype(bool)]
     out = Html("", "")
-    countries = countries_of_period(lo, hi)
+    countries = mapped_countries(lo, hi)
     if len(countries) > 1:  # a campaign whose rows cover several countries
         return campaign_tallies_html(iraq, other)
     where = countries_in_words(tuple(countries))

@@ -23,7 +23,6 @@ from matplotlib.axes import Axes
 from analysis import case as cases
 from analysis.briefs.wording import DAY, attack_noun, fmt_span, plural
 from analysis.charts import describe, new_figure
-from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import (
     UNKNOWN,
     area_column,
@@ -51,6 +50,8 @@ from analysis.series import MonthPrecisionWarning, counts_by, normalise_freq, se
 
 __all__ = [
     "PlacesResults",
+    "case_campaign",
+    "mapped_countries",
     "no_map_text",
     "plot_country_maps",
     "windows_in_words",
@@ -59,6 +60,31 @@ __all__ = [
     "where_attacks",
     "window_places",
 ]
+
+
+def mapped_countries(start: object, end: object | None = None) -> tuple[str, ...]:
+    """The countries a page of ``start`` to ``end`` (one day without ``end``) maps: those of
+    the case's campaign holding more than half its days; else the case's first country when
+    the case has campaigns (the Iraq case's sourcing outside its campaigns covered Iraq only),
+    or all its countries when it has none."""
+    case = cases.current()
+    found = case_campaign(start, end)
+    if found is not None:
+        return tuple(found.countries)
+    return case.countries[:1] if case.campaigns else tuple(case.countries)
+
+
+def case_campaign(start: object, end: object | None = None) -> cases.Campaign | None:
+    """The case's campaign holding more than half the days of ``start`` to ``end`` (one day
+    without ``end``), or None (read from the case file in use)."""
+    lo = pd.Timestamp(start)
+    hi = pd.Timestamp(end) if end is not None else lo
+    days = (hi - lo).days + 1
+    for c in cases.current().campaigns:
+        inside = (min(hi, pd.Timestamp(c.end)) - max(lo, pd.Timestamp(c.start))).days + 1
+        if days > 0 and inside > days / 2:
+            return c
+    return None
 
 
 def no_map_text(countries: Sequence[str] | None = None) -> str:
@@ -230,7 +256,7 @@ def where_attacks(
     freq = normalise_freq(freq)
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     rows = place_rows(incidents, lo, hi, confirmation)
-    countries = countries_of_period(lo, hi)
+    countries = mapped_countries(lo, hi)
     month_rows = select(incidents, confirmation=confirmation)
     month_rows = month_rows[month_rows["date_precision"] == "month"]
     month_rows = month_rows[month_rows["date"].between(lo.replace(day=1), hi)]
@@ -268,8 +294,7 @@ def window_places(
     span = pd.Timedelta(days=int(days))
     before = place_rows(incidents, date - span, date - DAY, confirmation)
     after = place_rows(incidents, date, date + span - DAY, confirmation)
-    campaign = campaign_holding(date)
-    countries = campaign.countries if campaign is not None else cases.current().countries[:1]
+    countries = mapped_countries(date)
     return {
         "governorates_before": place_totals(before, "governorate", countries),
         "governorates_after": place_totals(after, "governorate", countries),

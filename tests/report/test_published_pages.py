@@ -471,9 +471,10 @@ def _vocabulary_codes() -> tuple[set[str], re.Pattern]:
     """Every codebook value whose words differ from the code (``ied``, ``us_military_base``,
     ``us_strike``...), and a pattern for those that read as code in running text (an underscore,
     or ``ied``), matched case-sensitively as whole words."""
-    from analysis.briefs.wording import WORDS, words
+    from analysis.briefs.wording import CASE_COLUMNS, WORDS, word_table, words
 
-    codes = {c for column, names in WORDS.items() for c in names if words(column, c) != c}
+    columns = [*CASE_COLUMNS, *WORDS]
+    codes = {c for column in columns for c in word_table(column) if words(column, c) != c}
     coded = sorted((c for c in codes if "_" in c or c == "ied"), key=len, reverse=True)
     return codes, re.compile(r"\b(?:" + "|".join(map(re.escape, coded)) + r")\b")
 
