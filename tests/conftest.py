@@ -25,9 +25,10 @@ os.environ.setdefault("ESCALATION_KERNELS", "fresh")
 
 
 def copy_data(out: Path) -> Path:
-    """Copy the curated tables of data/ into ``out`` (created; it must not exist yet)."""
+    """Copy the curated tables of data/ and its case file into ``out`` (created; it must not
+    exist yet)."""
     out.mkdir()
-    for name in DATA_FILES:
+    for name in (*DATA_FILES, "case.yml"):
         shutil.copy(DATA / name, out / name)
     return out
 
