@@ -10,6 +10,8 @@ labels, the subject and the official tally's name come from the case file (:mod:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from analysis import case as cases
@@ -46,20 +48,20 @@ def official_name() -> str | None:
     return cases.current().official_tally
 
 
-def mostly_claimed(rows: object, countries: tuple[str, ...]) -> list[str]:
-    """The countries of ``countries`` whose rows in ``rows`` (a compared tally, or a frame of
-    them, with ``confirmed_<country>`` and ``all_<country>`` columns) are mostly unconfirmed."""
+def mostly_claimed(
+    incidents: pd.DataFrame, start: object, end: object, countries: Sequence[str]
+) -> list[str]:
+    """The countries of ``countries`` most of whose rows dated ``start`` to ``end`` (every
+    confirmation level) are not confirmed: claims the official tally confirmed only in its
+    totals (Syria's in the Iraq case's 2023-24 campaign)."""
+    if "country" not in incidents or "confirmation" not in incidents:
+        return []
+    rows = incidents[incidents["date"].between(pd.Timestamp(start), pd.Timestamp(end))]
     out = []
     for c in countries:
-        conf, every = f"confirmed_{c.lower()}", f"all_{c.lower()}"
-        if isinstance(rows, pd.DataFrame):
-            if conf not in rows or every not in rows:
-                continue
-            n_conf, n_all = float(rows[conf].sum()), float(rows[every].sum())
-        else:
-            n_conf = float(getattr(rows, conf, 0) or 0)
-            n_all = float(getattr(rows, every, 0) or 0)
-        if n_all > 0 and n_conf < n_all / 2:
+        here = rows[rows["country"].astype(str) == c]
+        confirmed = int((here["confirmation"].astype(str) == "confirmed").sum())
+        if len(here) and confirmed < len(here) / 2:
             out.append(c)
     return out
 
@@ -119,14 +121,19 @@ def _tallies(n: int, kind: str) -> str:
 
 
 def campaign_tally_caveats(
-    t: pd.DataFrame, countries: tuple[str, ...], event_date: pd.Timestamp
+    t: pd.DataFrame,
+    countries: tuple[str, ...],
+    event_date: pd.Timestamp,
+    claims: Sequence[str] = (),
 ) -> list[str]:
     """The coverage sentences of an event brief whose campaign's rows cover more than one
     country: the official tally (the case's, e.g. the Pentagon's) ending nearest
     ``event_date`` that the dataset can be compared with (the
     widest scope on its date), with the confirmed rows and all rows for its dates and countries
     and the per-country split, then the spread over every comparable tally of ``t`` (rows of
-    :func:`analysis.briefs.lookups.tallies_overlapping`)."""
+    :func:`analysis.briefs.lookups.tallies_overlapping`). ``claims``: the countries whose rows
+    are mostly unconfirmed claims (:func:`mostly_claimed`), named as the reason the confirmed
+    count runs below the tallies."""
     where = countries_in_words(countries)
     ok = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
     out = []
@@ -157,7 +164,7 @@ def campaign_tally_caveats(
             f"overlapping the windows the dataset's confirmed count is {spread} of the "
             "published figure. "
             + _claims_sentence(
-                mostly_claimed(latest, countries),
+                list(claims),
                 ", so the confirmed count runs below the tallies and the count of all rows "
                 "nearer them ",
             )
@@ -254,14 +261,17 @@ def campaign_tallies_table(iraq: pd.DataFrame) -> Html:
     )
 
 
-def campaign_tallies_html(ok: pd.DataFrame, other: pd.DataFrame) -> Html:
+def campaign_tallies_html(
+    ok: pd.DataFrame, other: pd.DataFrame, claims: Sequence[str] = ()
+) -> Html:
     """The published tallies of a period in a campaign whose rows cover several countries
     (rows of :func:`analysis.data.coverage.compare_with_reported`): each tally whose countries
     the dataset holds (``ok``), with its scope, the dataset's confirmed and all rows for its
-    dates and countries, the shares and the per-country split; then the others, for reference."""
+    dates and countries, the shares and the per-country split; then the others, for reference.
+    ``claims``: the countries whose rows are mostly unconfirmed claims (:func:`mostly_claimed`)."""
     counted = [s for s in dict.fromkeys(ok["scope"].astype(str)) if s in scope_words()]
     claims = _claims_sentence(
-        mostly_claimed(ok, cases.current().countries),
+        list(claims),
         ", so compare both counts with the tallies: confirmed rows, and all rows (claimed and "
         "disputed too) in brackets.",
         that="that ",

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.briefs.attribution import cluster_reason
+from analysis.briefs.campaign_views import mostly_claimed
 from analysis.briefs.event_findings import EventFindingsViews
 from analysis.briefs.event_views import EventBriefViews
 from analysis.briefs.lookups import (
@@ -44,7 +45,7 @@ from analysis.briefs.lookups import (
     tallies_overlapping,
     thin_months,
 )
-from analysis.briefs.places import window_places
+from analysis.briefs.places import case_campaign, window_places
 from analysis.briefs.wording import DAY
 from analysis.data.campaigns import campaign_holding
 from analysis.errors import ParameterError
@@ -139,6 +140,11 @@ class EventBrief(EventFindingsViews, EventBriefViews, Results):
     attribution: AttributionResults | None = attr(
         "the joint fit of the focus and the other events in its windows (None if not made)",
         default=None,
+    )
+    claims_countries: tuple[str, ...] = attr(
+        "countries of the event's campaign most of whose rows are unconfirmed claims (named "
+        "beside the coverage of a campaign of several countries)",
+        default=(),
     )
     net_events: list[str] = attr(
         "ids of the events fitted together (focus and others in its windows), by date",
@@ -380,6 +386,12 @@ def event_brief(
     inside = period_events["date"].between(date - span, date + span - DAY)
     others = period_events[inside & (period_events["event_id"] != event_id)]
     tallies = tallies_overlapping(incidents, reported, date - span, date + span - DAY)
+    campaign = case_campaign(date)
+    claims = (
+        tuple(mostly_claimed(incidents, campaign.start, campaign.end, campaign.countries))
+        if campaign is not None and len(campaign.countries) > 1
+        else ()
+    )
     return EventBrief(
         event_id=event_id,
         label=str(row["label"]),
@@ -401,6 +413,7 @@ def event_brief(
         events=period_events,
         thin_months=thin_months(incidents, lo, hi, confirmation),
         tallies=tallies,
+        claims_countries=claims,
         month_precision_excluded=int(weekly.attrs.get("month_precision_excluded", 0)),
         **_window_numbers(window_res),
         **_trend_numbers(its_res, event_id, notes),

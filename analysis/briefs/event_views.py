@@ -391,7 +391,8 @@ class EventBriefViews(EventNetViews):
         if t is None or len(t) == 0:
             return ["No published tally covers the windows, so coverage cannot be checked here."]
         if len(self.countries) > 1:
-            return campaign_tally_caveats(t, self.countries, self.event_date)
+            claims = self.claims_countries
+            return campaign_tally_caveats(t, self.countries, self.event_date, claims)
         where, official = countries_in_words(self.countries), official_name()
         iraq = t[t["comparable"].astype(bool) & t["share_confirmed"].notna()]
         out = []

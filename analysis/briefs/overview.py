@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.briefs.campaign_views import campaign_tallies_html, countries_in_words, subject_in
+from analysis.briefs.campaign_views import (
+    campaign_tallies_html,
+    countries_in_words,
+    mostly_claimed,
+    subject_in,
+)
 from analysis.briefs.html import Cell, Html, link, note_html, reader_table, strong
 from analysis.briefs.places import case_campaign, mapped_countries
 from analysis.briefs.wording import fmt_date, fmt_span, pct, words
@@ -127,7 +132,8 @@ def tallies_html(
     out = Html("", "")
     countries = mapped_countries(lo, hi)
     if len(countries) > 1:  # a campaign whose rows cover several countries
-        return campaign_tallies_html(iraq, other)
+        claims = mostly_claimed(incidents, lo, hi, countries)
+        return campaign_tallies_html(iraq, other, claims)
     where = countries_in_words(tuple(countries))
     if len(iraq):
         rows = []

@@ -61,8 +61,10 @@ def area_column(rows: pd.DataFrame) -> str:
 
 def country_grid(country: str) -> dict[str, tuple[int, int]]:
     """``country``'s tile map in the case in use: area -> (row, column), row 0 the
-    northernmost, column 0 the westernmost; empty when the country has no tiles."""
-    return cases.current().grid(country)
+    northernmost, column 0 the westernmost, in map order (north to south, then west to east:
+    the order ties are listed in); empty when the country has no tiles."""
+    grid = cases.current().grid(country)
+    return dict(sorted(grid.items(), key=lambda item: item[1]))
 
 
 def unknown_tile(country: str) -> tuple[int, int]:
