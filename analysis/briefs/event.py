@@ -74,7 +74,7 @@ class EventBrief(EventFindingsViews, EventBriefViews, Results):
 
     event_id: str = attr("the focus event's id")
     label: str = attr("the focus event's label")
-    event_date: pd.Timestamp = attr("the focus event's date (local date in Iraq)")
+    event_date: pd.Timestamp = attr("the focus event's date (local date of the case)")
     event: dict[str, Any] = attr("the focus event's row of the events table, as a dict")
     start: pd.Timestamp = attr("first day of the analysed period")
     end: pd.Timestamp = attr("last day of the analysed period")
@@ -131,9 +131,9 @@ class EventBrief(EventFindingsViews, EventBriefViews, Results):
     notes: list[str] = attr("notes on measures that could not be estimated and model warnings")
     # -- where, before and after (analysis.briefs.places.window_places) --
     governorates_before: pd.Series = attr(
-        "attacks per governorate in the before window (grid order, then 'unknown')"
+        "attacks per area in the before window (map order, other areas, then 'unknown')"
     )
-    governorates_after: pd.Series = attr("attacks per governorate in the after window")
+    governorates_after: pd.Series = attr("attacks per area in the after window")
     targets_before: pd.Series = attr("attacks per target_type in the before window")
     targets_after: pd.Series = attr("attacks per target_type in the after window")
     # -- net of the other events in the window and of contagion (analysis.models.attribution) --

@@ -228,7 +228,7 @@ class OutlookBrief(Results):
         "the last date the data cover (the last confirmed attack's date for as_of 'latest'); "
         "the forecast starts from the week holding it"
     )
-    built: pd.Timestamp = attr("the day the page was built (the run's day in Iraq)")
+    built: pd.Timestamp = attr("the day the page was built (the run's local day)")
     past: pd.DataFrame = attr(
         "forecast weeks the data already cover (index: week): observed, low (q05), high (q95), "
         "inside (observed within the 90% range); empty when none is covered"
@@ -496,8 +496,9 @@ class OutlookBrief(Results):
         nrows = math.ceil(n / ncols)
         fig, axes = new_figure(nrows, ncols, figsize=(9.0, 2.5 * nrows + 0.5), squeeze=False)
         axes = axes.ravel()
+        area = cases.current().area_word
         if not panels:
-            axes[0].text(0.5, 0.5, "No governorate or target type has enough history",
+            axes[0].text(0.5, 0.5, f"No {area} or target type has enough history",
                          ha="center", va="center", transform=axes[0].transAxes)  # fmt: skip
             axes[0].set_axis_off()
         for ax, (grouping, name, fc) in zip(axes, panels, strict=False):
@@ -520,11 +521,11 @@ class OutlookBrief(Results):
         fig.tight_layout()
         text = (
             "; ".join(f"{words(g, k)}: {fc.period_words(0)}" for g, k, fc in panels)
-            or "no governorate or target type has enough history"
+            or f"no {area} or target type has enough history"
         )
         return describe(
             axes[0],
-            f"Small multiples of the outlook per governorate and target type with at least "
+            f"Small multiples of the outlook per {area} and target type with at least "
             f"{MIN_GROUP_ATTACKS} confirmed attacks in the last {GROUP_WINDOW_WEEKS} weeks: the "
             f"last 12 weeks (grey bars) and the 50% and 90% intervals of the next "
             f"{self.forecast.horizon} weeks (blue); next week, {text}.",
@@ -532,7 +533,7 @@ class OutlookBrief(Results):
 
     def groups_words(self, grouping: str) -> str:
         fcs = self.groups.get(grouping, {})
-        what = "governorate" if grouping == "governorate" else "target type"
+        what = cases.current().area_word if grouping == "governorate" else "target type"
         if not fcs:
             return (
                 f"No {what} has the {MIN_GROUP_ATTACKS} confirmed attacks in the last "

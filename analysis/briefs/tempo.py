@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis import case as cases
 from analysis.briefs.html import Html, bullets, esc, heading, reader_table
 from analysis.briefs.lookups import events_between
 from analysis.briefs.wording import (
@@ -560,7 +561,7 @@ class TempoComparison(Results):
             f"incidents this page reads. In the last weeks the curated data hold {cur} "
             f"attacks and {self.feed_name} {feed} incidents; {matched} of the curated attacks "
             f"{'is' if matched == 1 else 'are'} in {self.feed_name} (same or adjacent day, same "
-            "governorate, compatible target and weapon). Coverage is that share, week by week: "
+            f"{cases.current().area_word}, compatible target and weapon). Coverage is that share, week by week: "
             "low coverage means the feed misses attacks the curated sources report, and feed "
             "incidents beyond the matched ones are attacks the curated data may lack (the review "
             "queue lists them)."
