@@ -561,10 +561,10 @@ class TempoComparison(Results):
             f"incidents this page reads. In the last weeks the curated data hold {cur} "
             f"attacks and {self.feed_name} {feed} incidents; {matched} of the curated attacks "
             f"{'is' if matched == 1 else 'are'} in {self.feed_name} (same or adjacent day, same "
-            f"{cases.current().area_word}, compatible target and weapon). Coverage is that share, week by week: "
-            "low coverage means the feed misses attacks the curated sources report, and feed "
-            "incidents beyond the matched ones are attacks the curated data may lack (the review "
-            "queue lists them)."
+            f"{cases.current().area_word}, compatible target and weapon). Coverage is that share, "
+            "week by week: low coverage means the feed misses attacks the curated sources "
+            "report, and feed incidents beyond the matched ones are attacks the curated data may "
+            "lack (the review queue lists them)."
         )
         table = self.table_html()
         return Html(
