@@ -25,10 +25,12 @@ os.environ.setdefault("ESCALATION_KERNELS", "fresh")
 
 
 def copy_data(out: Path) -> Path:
-    """Copy the curated tables of data/ into ``out`` (created; it must not exist yet)."""
+    """Copy the curated tables of data/ and its case file into ``out`` (created; it must not
+    exist yet)."""
     out.mkdir()
     for name in DATA_FILES:
         shutil.copy(DATA / name, out / name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")  # a data folder is a case: its case file
     return out
 
 

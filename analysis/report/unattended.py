@@ -87,15 +87,19 @@ def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dic
     Each feed's window is its registry record's (:meth:`analysis.sources.feeds.Feed.fetch_recent`:
     GDELT the 7 days to ``as_of``; ACLED the 365 days to ``as_of``, for each of the case's ACLED
     countries; UCDP the GED release named by ``$ESCALATION_UCDP_VERSION``, default 25.1). A feed
-    the case does not configure is skipped, a failure saying so. Credentials and base URLs come
-    from the environment, as for ``escalation fetch``.
+    the case does not configure is skipped, a failure saying so. The case is that of the data
+    folder ``raw_dir`` lies in. Credentials and base URLs come from the environment, as for
+    ``escalation fetch``.
     """
+    from analysis import case
+
     records = []
     for feed in feeds:
         start = time.perf_counter()
         record: dict[str, Any] = {"feed": feed}
         try:
-            ok, detail = feed_registry.feed(feed).fetch_recent(as_of, raw_dir / feed)
+            wanted = feed_registry.feed(feed)
+            ok, detail = wanted.fetch_recent(as_of, raw_dir / feed, case=case.load(raw_dir.parent))
             record.update(ok=ok, detail=detail)
         except feed_registry.FeedNotConfigured as exc:  # asked for, but not the case's: a failure
             record.update(ok=False, skipped=True, detail=" ".join(str(exc).split()))

@@ -107,8 +107,9 @@ class Feed:
     case_keys: tuple[str, ...]
     #: the command that fetches it, for messages
     fetch_hint: str
-    #: fetch up to a day into a folder: (feed, as_of, out, base_url, progress) -> (ok, detail)
-    recent: Callable[[Feed, dt.date, Path, str, bool | None], FetchResult]
+    #: fetch up to a day into a folder: (feed, as_of, out, base_url, progress, case settings)
+    #: -> (ok, what it did)
+    recent: Callable[[Feed, dt.date, Path, str, bool | None, Any], FetchResult]
 
     def load_module(self) -> ModuleType:
         """The loader module (imported now: it brings pandas)."""
@@ -146,34 +147,38 @@ class Feed:
         *,
         base_url: str | None = None,
         progress: bool | None = False,
+        case: case_mod.Case | None = None,
     ) -> FetchResult:
         """Fetch what an unattended run wants up to ``as_of`` into ``out``: (ok, what it did).
-        The case's settings are read now; an unconfigured feed is :class:`FeedNotConfigured`."""
-        settings(self.key)  # refuse a feed the case leaves out before any connection
+        The settings of ``case`` (default: the current case) are read now, so a feed the case
+        leaves out is :class:`FeedNotConfigured` before any connection."""
+        wanted = settings(self.key, case)
         if base_url is None:
             from analysis.sources.fetch.http import base_url as default_base
 
             base_url = default_base(self.fetch_module())
-        return self.recent(self, as_of, out, base_url, progress)
+        return self.recent(self, as_of, out, base_url, progress, wanted)
 
 
-def _recent_gdelt(feed: Feed, as_of: dt.date, out: Path, base: str, progress) -> FetchResult:
+def _recent_gdelt(feed: Feed, as_of: dt.date, out: Path, base: str, progress, _) -> FetchResult:
     first, last = feed.window(as_of)
     report = feed.fetch_module().fetch(first, last, out, base_url=base, progress=progress)
     return report.ok, report.text()
 
 
-def _recent_acled(feed: Feed, as_of: dt.date, out: Path, base: str, progress) -> FetchResult:
+def _recent_acled(
+    feed: Feed, as_of: dt.date, out: Path, base: str, progress, wanted: AcledSettings
+) -> FetchResult:
     first, last = feed.window(as_of)
     fetcher = feed.fetch_module()
     texts = [
         fetcher.fetch(country, first, last, out, base_url=base, progress=progress).text()
-        for country in settings("acled").countries
+        for country in wanted.countries
     ]
     return True, "; ".join(texts)
 
 
-def _recent_ucdp(feed: Feed, as_of: dt.date, out: Path, base: str, progress) -> FetchResult:
+def _recent_ucdp(feed: Feed, as_of: dt.date, out: Path, base: str, progress, _) -> FetchResult:
     version = os.environ.get(UCDP_VERSION_ENV, DEFAULT_UCDP_VERSION)
     got = feed.fetch_module().fetch(version, out, base_url=base, progress=progress)
     return True, f"{got.path.name}: {got.status}"
