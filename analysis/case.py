@@ -607,4 +607,12 @@ comparable_scope: all
 campaigns: []
 # the fewest incident rows a complete table has (fewer: the table is taken as truncated)
 min_incidents: 1
+# feed text that names a target (optional): {{pattern, target_type}}, first match wins
+# target_rules:
+#   - {{pattern: "tanker|cargo ship", target_type: "other"}}
+# the event feeds read for this case (optional; a feed left out is never read or fetched):
+# feeds:
+#   acled: {{countries: ["Yemen"]}}                # ACLED country names
+#   ucdp: {{countries: ["Yemen (North Yemen)"]}}   # GED country names (or country_ids)
+#   gdelt: {{countries: {{YM: "Country A"}}}}        # FIPS code -> a country; admin1: optional
 """

@@ -280,3 +280,26 @@ def test_the_loaders_import_no_case(tmp_path):
         cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_target_rules_are_read_and_checked_from_the_case_file(tmp_path):
+    shipped = case.load(DATA)
+    assert [t for _, t in shipped.target_rules] == [
+        "us_embassy",
+        "airport",
+        "us_military_base",
+        "coalition_convoy",
+    ]
+    text = (DATA / "case.yml").read_text("utf-8")
+    for bad, message in (
+        ("- {pattern: x, target_type: tanker}", r"target_rules\[0\].target_type must be one of"),
+        ("- {pattern: '(x', target_type: other}", r"target_rules\[0\].pattern must be a regular"),
+    ):
+        folder = tmp_path / str(len(message))
+        folder.mkdir()
+        start = text.index("target_rules:\n")
+        end = text.index("# The event feeds")
+        body = text[:start] + "target_rules:\n" + bad + "\n" + text[end:]
+        (folder / "case.yml").write_text(body, "utf-8")
+        with pytest.raises(case.CaseError, match=message):
+            case.load(folder)
