@@ -3,6 +3,9 @@
 Every loader returns the columns of :func:`analysis.data.load_incidents` with the same dtypes,
 followed by ``source_dataset`` (``"acled"``, ``"ucdp"`` or ``"gdelt"``), ``source_event_id`` (the
 feed's own id, as text) and any feed-specific extras. Columns a feed cannot fill are NA.
+
+Names come from the case file, read at call time (:func:`case_rules`): areas and their aliases,
+``actor_rules`` and ``target_rules``. Nothing here holds one conflict's vocabulary.
 """
 
 from __future__ import annotations
