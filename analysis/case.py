@@ -123,6 +123,8 @@ class Case:
     focus_event: str | None
     feeds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     synthetic: bool = False
+    #: ordered (pattern, target_type) rules naming a target in a feed's free text (any case)
+    target_rules: tuple[tuple[str, str], ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -296,7 +298,7 @@ def _build(path: Path, raw: object) -> Case:
         "name", "subject", "timezone", "area_word", "countries", "areas", "target_types",
         "target_groups", "attack_types", "actors", "actor_rules", "event_categories",
         "tally_scopes", "comparable_scope", "official_tally", "campaigns", "min_incidents",
-        "analysis_period", "focus_event", "feeds", "synthetic",
+        "analysis_period", "focus_event", "feeds", "synthetic", "target_rules",
     }  # fmt: skip
     unknown = sorted(str(k) for k in raw if k not in known)
     if unknown:
@@ -342,6 +344,7 @@ def _build(path: Path, raw: object) -> Case:
     for vocab in (attack_types, actors):
         vocab.setdefault(UNKNOWN, "Unknown")
     rules = _actor_rules(r, raw.get("actor_rules"), actors)
+    target_rules = _target_rules(r, raw.get("target_rules"), target_types)
     categories = r.vocabulary(raw, "event_categories")
     scopes = _scopes(r, raw.get("tally_scopes"), countries)
     comparable = raw.get("comparable_scope")
@@ -400,6 +403,7 @@ def _build(path: Path, raw: object) -> Case:
         focus_event=focus,
         feeds=feeds,
         synthetic=synthetic,
+        target_rules=target_rules,
     )
 
 
@@ -460,6 +464,30 @@ def _actor_rules(r: _Reader, raw: object, actors: Mapping[str, str]) -> tuple[tu
         if actor not in actors:
             raise r.fail(f"{where}actor", "one of actors", actor)
         out.append((pattern, actor))
+    return tuple(out)
+
+
+def _target_rules(
+    r: _Reader, raw: object, target_types: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """``target_rules``: a list of {pattern, target_type}; absent, no feed row gets a target."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise r.fail("target_rules", "a list of {pattern, target_type}", raw)
+    out = []
+    for i, rule in enumerate(raw):
+        where = f"target_rules[{i}]."
+        if not isinstance(rule, dict):
+            raise r.fail(f"target_rules[{i}]", "a mapping {pattern, target_type}", rule)
+        pattern, target = r.text(rule, "pattern", where), r.text(rule, "target_type", where)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise r.fail(f"{where}pattern", f"a regular expression ({exc})", pattern) from None
+        if target not in target_types:
+            raise r.fail(f"{where}target_type", "one of target_types", target)
+        out.append((pattern, target))
     return tuple(out)
 
 
@@ -579,4 +607,12 @@ comparable_scope: all
 campaigns: []
 # the fewest incident rows a complete table has (fewer: the table is taken as truncated)
 min_incidents: 1
+# feed text that names a target (optional): {{pattern, target_type}}, first match wins
+# target_rules:
+#   - {{pattern: "tanker|cargo ship", target_type: "other"}}
+# the event feeds read for this case (optional; a feed left out is never read or fetched):
+# feeds:
+#   acled: {{countries: ["Yemen"]}}                # ACLED country names
+#   ucdp: {{countries: ["Yemen (North Yemen)"]}}   # GED country names (or country_ids)
+#   gdelt: {{countries: {{YM: "Country A"}}}}        # FIPS code -> a country; admin1: optional
 """

@@ -30,6 +30,7 @@ def copy_data(out: Path) -> Path:
     out.mkdir()
     for name in (*DATA_FILES, "case.yml"):
         shutil.copy(DATA / name, out / name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")  # a data folder is a case: its case file
     return out
 
 

@@ -51,6 +51,7 @@ from analysis.models.windows import exact_rate_ratio
 from analysis.params import whole_number
 from analysis.results import Results, attr, format_p
 from analysis.series import MonthPrecisionWarning, counts, select
+from analysis.sources.feeds import FEEDS
 
 __all__ = [
     "TempoComparison",
@@ -63,13 +64,9 @@ __all__ = [
 
 #: the other source's weekly series on the recent-tempo chart (a feed's green)
 COMPARE_COLOR = "#1b7837"
-#: what a brief's ``source`` parameter names, in words (analysis.sources.raw.SOURCES)
-SOURCE_NAMES = {
-    "curated": "the curated dataset",
-    "acled": "ACLED",
-    "ucdp": "UCDP GED",
-    "gdelt": "GDELT",
-}
+#: what a brief's ``source`` parameter names, in words (analysis.sources.raw.SOURCES): the
+#: feeds' names come from their registry records
+SOURCE_NAMES = {"curated": "the curated dataset", **{f.key: f.name for f in FEEDS}}
 
 
 def resolve_as_of(incidents: pd.DataFrame, as_of: object = "latest") -> pd.Timestamp:

@@ -44,15 +44,13 @@ from analysis.errors import (
 )
 from analysis.paths import DATA_FILES
 from analysis.report.publish import naming
+from analysis.sources import feeds as feed_registry
 
 #: what each exit code of ``escalation run`` means (also the ``status`` of its run-log line)
 EXIT_CODES = COMMANDS["run"].meanings
 RUN_LOG = "runs.jsonl"
-FEEDS = ("gdelt", "acled", "ucdp")
-#: how far back each feed is fetched from ``as_of``, in days (ucdp fetches a release instead)
-FETCH_DAYS = {"gdelt": 7, "acled": 365}
-UCDP_VERSION_ENV = "ESCALATION_UCDP_VERSION"
-DEFAULT_UCDP_VERSION = "25.1"
+#: the feeds ``--fetch`` takes (the registry's, :data:`analysis.sources.feeds.KEYS`)
+FEEDS = feed_registry.KEYS
 
 
 @dataclass
@@ -86,32 +84,25 @@ def _now() -> dt.datetime:
 def fetch_feeds(feeds: Sequence[str], as_of: dt.date, raw_dir: Path) -> list[dict[str, Any]]:
     """Fetch each feed up to ``as_of`` into ``raw_dir/<feed>``; one record per feed, never raises.
 
-    GDELT: the 7 days to ``as_of``; ACLED (Iraq): the 365 days to ``as_of``; UCDP: the GED
-    release named by ``$ESCALATION_UCDP_VERSION`` (default 25.1). Credentials and base URLs come
-    from the environment, as for ``escalation fetch``.
+    Each feed's window is its registry record's (:meth:`analysis.sources.feeds.Feed.fetch_recent`:
+    GDELT the 7 days to ``as_of``; ACLED the 365 days to ``as_of``, for each of the case's ACLED
+    countries; UCDP the GED release named by ``$ESCALATION_UCDP_VERSION``, default 25.1). A feed
+    the case does not configure is skipped, a failure saying so. The case is that of the data
+    folder ``raw_dir`` lies in. Credentials and base URLs come from the environment, as for
+    ``escalation fetch``.
     """
-    from analysis.sources.fetch import acled, gdelt, ucdp
-    from analysis.sources.fetch.http import base_url
+    from analysis import case
 
-    fetchers = {"gdelt": gdelt, "acled": acled, "ucdp": ucdp}
     records = []
     for feed in feeds:
         start = time.perf_counter()
         record: dict[str, Any] = {"feed": feed}
         try:
-            out, base = raw_dir / feed, base_url(fetchers[feed])
-            if feed == "gdelt":
-                first = as_of - dt.timedelta(days=FETCH_DAYS["gdelt"] - 1)
-                report = gdelt.fetch(first, as_of, out, base_url=base, progress=False)
-                record.update(ok=report.ok, detail=report.text())
-            elif feed == "acled":
-                first = as_of - dt.timedelta(days=FETCH_DAYS["acled"] - 1)
-                report = acled.fetch("Iraq", first, as_of, out, base_url=base, progress=False)
-                record.update(ok=True, detail=report.text())
-            else:
-                version = os.environ.get(UCDP_VERSION_ENV, DEFAULT_UCDP_VERSION)
-                got = ucdp.fetch(version, out, base_url=base, progress=False)
-                record.update(ok=True, detail=f"{got.path.name}: {got.status}")
+            wanted = feed_registry.feed(feed)
+            ok, detail = wanted.fetch_recent(as_of, raw_dir / feed, case=case.load(raw_dir.parent))
+            record.update(ok=ok, detail=detail)
+        except feed_registry.FeedNotConfigured as exc:  # asked for, but not the case's: a failure
+            record.update(ok=False, skipped=True, detail=" ".join(str(exc).split()))
         except EscalationError as exc:  # a download, the server's answer, credentials, a date
             record.update(ok=False, detail=" ".join(str(exc).split()))
         except Exception as exc:  # anything else is recorded too: the run goes on, and fails 7

@@ -1,18 +1,20 @@
-"""ACLED export CSV -> incident rows (one per ACLED event of remote violence in Iraq).
+"""ACLED export CSV -> incident rows (one per ACLED event of remote violence in the case).
 
 Reads the 31-column export (``event_id_cnty, event_date, ..., notes, fatalities, tags,
 timestamp``; column order free, extra columns ignored) from a CSV or a zip holding one. Only
-Iraqi events (``country == "Iraq"``) of ``event_type == "Explosions/Remote violence"`` are
+events in the case's ACLED countries (``case.yml``: ``feeds: acled: countries``, read at call
+time; the Iraq case: ``country == "Iraq"``) of ``event_type == "Explosions/Remote violence"`` are
 incidents in the sense of ``data/incidents.csv``; the rest are counted in ``attrs`` and left out.
 
 Mapping: ``sub_event_type`` -> ``attack_type`` (:data:`ATTACK_TYPES`; "ballistic" in the notes
 makes a missile attack ``ballistic_missile``); ``time_precision`` 1 or 2 -> ``day`` (2: the date
 is within a week of the true date, said in ``curation_note``), 3 -> ``month`` (date set to the
-1st); ``admin1`` -> ``governorate``; ``notes`` -> ``description``; ``fatalities`` -> ``killed``;
-``actor1`` -> ``attributed_to`` and (by the curated keyword rules) ``actor``; ``source`` ->
-``source_title``. ACLED gives no URLs, so ``source_url`` is NA; ``target_type`` is inferred from
-the notes where they name a target (else NA). ACLED events are researcher-coded from named
-sources, so they are ``confirmation = "confirmed"`` and ``source_reliability = "standard"``.
+1st); ``country`` -> ``country``; ``admin1`` -> ``governorate`` (the case's areas and aliases);
+``notes`` -> ``description``; ``fatalities`` -> ``killed``; ``actor1`` -> ``attributed_to`` and
+(by the case's ``actor_rules``) ``actor``; ``source`` -> ``source_title``. ACLED gives no URLs,
+so ``source_url`` is NA; ``target_type`` is inferred from the notes where they name a target by
+the case's ``target_rules`` (else NA). ACLED events are researcher-coded from named sources, so
+they are ``confirmation = "confirmed"`` and ``source_reliability = "standard"``.
 """
 
 from __future__ import annotations
@@ -21,16 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.case import Case
 from analysis.data.load import DataValidationError, Problem
-from analysis.sources.common import (
-    actor_from_text,
-    finish,
-    infer_target_type,
-    normalise_governorate,
-    parse_counts,
-    parse_dates,
-    read_rows,
-)
+from analysis.sources import feeds
+from analysis.sources.common import case_rules, finish, parse_counts, parse_dates, read_rows
 
 COLUMNS = (
     "event_id_cnty",
@@ -87,20 +83,24 @@ ATTACK_TYPES = {
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y")
 
 
-def load(path: Path | str) -> pd.DataFrame:
-    """Read an ACLED export into incident rows (see the module docstring for the mapping).
+def load(path: Path | str, *, case: Case | None = None) -> pd.DataFrame:
+    """Read an ACLED export into incident rows (see the module docstring for the mapping), for
+    ``case`` (default: the current case, :func:`analysis.case.current`, read now).
 
     Returns the ``load_incidents`` columns, then ``source_dataset`` ("acled"),
     ``source_event_id`` (``event_id_cnty``), ``time_precision`` (ACLED's 1-3 code) and
     ``admin2``. ``attrs``: ``rows_read`` (data rows in the file), ``rows_kept``. Raises
-    :class:`~analysis.data.load.DataValidationError` naming file, line and field of bad cells.
+    :class:`~analysis.data.load.DataValidationError` naming file, line and field of bad cells,
+    and :class:`~analysis.sources.feeds.FeedNotConfigured` when the case has no ACLED settings.
     """
     path = Path(path)
+    rules = case_rules(case)
+    countries = frozenset(feeds.settings("acled", rules.case).countries)
     rows, lines, n_read, _ = read_rows(
         path,
         REQUIRED,
         header=True,
-        keep=lambda r: r["country"].strip() == "Iraq" and r["event_type"].strip() == EVENT_TYPE,
+        keep=lambda r: r["country"].strip() in countries and r["event_type"].strip() == EVENT_TYPE,
     )
     problems = []
     for row, line in zip(rows, lines, strict=True):
@@ -133,11 +133,12 @@ def load(path: Path | str) -> pd.DataFrame:
                 "date": dates,
                 "date_precision": month.map({True: "month", False: "day"}),
                 "location": frame["location"].str.strip().replace("", None),
-                "governorate": frame["admin1"].map(normalise_governorate),
-                "target_type": notes.map(infer_target_type),
+                "country": frame["country"].str.strip(),
+                "governorate": frame["admin1"].map(rules.area),
+                "target_type": notes.map(rules.target),
                 "attack_type": attack,
                 "killed": killed,
-                "actor": actor1.map(actor_from_text),
+                "actor": actor1.map(rules.actor),
                 "attributed_to": actor1.replace("", "unknown"),
                 "confirmation": "confirmed",
                 "source_reliability": "standard",

@@ -1,5 +1,8 @@
 """The ``escalation fetch`` subcommand: download raw feeds into ``data/raw/<feed>/``.
 
+One subcommand per feed of the registry (:data:`analysis.sources.feeds.FEEDS`); a feed the case
+file does not configure is refused (exit 1) before any connection, naming the case file.
+
 ``register(subparsers)`` adds it to the main parser; each handler returns an exit code (0 done,
 1 some file failed, the server could not be read or answered with something else than the feed,
 or credentials are missing), printing one line per failure, never a traceback. Base URLs can be
@@ -56,11 +59,25 @@ def _progress(args: argparse.Namespace) -> bool | None:
     return False if args.quiet else None
 
 
+def _configured(feed: str) -> int:
+    """0 when the case configures ``feed``; else the error printed and exit 1."""
+    from analysis.errors import EscalationError, error_exit
+    from analysis.sources import feeds
+
+    try:
+        feeds.settings(feed)
+    except (EscalationError, ValueError) as exc:  # not configured, or a bad setting
+        return max(1, error_exit(exc, "fetch"))
+    return 0
+
+
 def _cmd_gdelt(args: argparse.Namespace) -> int:
     from analysis.errors import ConfigError, error_exit
     from analysis.sources.fetch import gdelt
     from analysis.sources.fetch.http import base_url
 
+    if _configured("gdelt"):
+        return 1
     client = None
     try:  # a scheduler that does not answer stops the command before anything is fetched
         client = _scheduler(args) if args.cache is not None else None
@@ -133,22 +150,30 @@ def _cache_gdelt(args: argparse.Namespace, report: Any, client: Any) -> bool:
 
 def _cmd_acled(args: argparse.Namespace) -> int:
     from analysis.errors import FetchError, error_exit
+    from analysis.sources import feeds
     from analysis.sources.fetch import acled
     from analysis.sources.fetch.http import base_url
 
-    try:
-        report = acled.fetch(
-            args.country,
-            args.start,
-            args.end,
-            _out(args, "acled"),
-            base_url=base_url(acled, args.base_url),
-            policy=_policy(args),
-            progress=_progress(args),
-        )
-    except FetchError as exc:  # a download failed, or credentials are missing or refused
-        return error_exit(exc, "fetch")
-    print(report.text())
+    if args.country is not None:
+        countries: tuple[str, ...] = (args.country,)
+    elif _configured("acled"):
+        return 1
+    else:  # the case's ACLED countries, read now
+        countries = feeds.settings("acled").countries
+    for country in countries:
+        try:
+            report = acled.fetch(
+                country,
+                args.start,
+                args.end,
+                _out(args, "acled"),
+                base_url=base_url(acled, args.base_url),
+                policy=_policy(args),
+                progress=_progress(args),
+            )
+        except FetchError as exc:  # a download failed, or credentials are missing or refused
+            return error_exit(exc, "fetch")
+        print(report.text())
     return _refresh_queue(args, 0)
 
 
@@ -157,6 +182,8 @@ def _cmd_ucdp(args: argparse.Namespace) -> int:
     from analysis.sources.fetch import ucdp
     from analysis.sources.fetch.http import base_url
 
+    if _configured("ucdp"):
+        return 1
     try:
         outcome = ucdp.fetch(
             args.version,
@@ -199,10 +226,17 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``fetch gdelt|acled|ucdp`` to the ``escalation`` command's subparsers."""
-    p = subparsers.add_parser("fetch", help="download raw feeds (GDELT, ACLED, UCDP) to data/raw/")
-    sub = p.add_subparsers(dest="fetch_feed", required=True)
+    """Add ``fetch <feed>``, one subcommand per feed of the registry, to the subparsers."""
+    from analysis.sources.feeds import FEEDS
 
+    names = ", ".join(f.name for f in FEEDS)
+    p = subparsers.add_parser("fetch", help=f"download raw feeds ({names}) to data/raw/")
+    sub = p.add_subparsers(dest="fetch_feed", required=True)
+    for f in FEEDS:
+        _ADD[f.key](sub)
+
+
+def _add_gdelt(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("gdelt", help="GDELT 2.0 event exports for a date range (MD5-verified)")
     g.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD (UTC)")
     g.add_argument("--end", type=iso_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
@@ -214,7 +248,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         type=lambda t: Path(t) if t else "",
         metavar="DIR",
-        help="then ingest the files into the Parquet cache of the Iraq subset "
+        help="then ingest the files into the Parquet cache of the case's countries "
         "(default DIR: data/interim/gdelt)",
     )
     g.add_argument("--jobs", type=int, default=None, help="parallel scans (default: cores)")
@@ -227,19 +261,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(g)
     g.set_defaults(func=_cmd_gdelt)
 
+
+def _add_acled(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser(
         "acled", help="ACLED events via the API (needs ACLED_EMAIL and ACLED_PASSWORD)"
     )
-    a.add_argument("--country", default="Iraq", help="ACLED country name (default Iraq)")
+    a.add_argument(
+        "--country", default=None,
+        help="ACLED country name (default: each of the case's, feeds: acled: countries)",
+    )  # fmt: skip
     a.add_argument("--start", type=iso_date, required=True, help="first day, YYYY-MM-DD")
     a.add_argument("--end", type=iso_date, required=True, help="last day, YYYY-MM-DD (inclusive)")
     _common(a)
     a.set_defaults(func=_cmd_acled)
 
+
+def _add_ucdp(sub: argparse._SubParsersAction) -> None:
     u = sub.add_parser("ucdp", help="a UCDP GED release (e.g. 25.1) or candidate file (25.0.9)")
     u.add_argument("--version", required=True, dest="version", help="GED version, e.g. 25.1")
     _common(u)
     u.set_defaults(func=_cmd_ucdp)
+
+
+#: each feed's ``fetch`` subcommand (its own options); a feed of the registry missing here is a
+#: KeyError when the command line is built, so the two lists cannot drift apart
+_ADD = {"gdelt": _add_gdelt, "acled": _add_acled, "ucdp": _add_ucdp}
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

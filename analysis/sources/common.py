@@ -3,6 +3,9 @@
 Every loader returns the columns of :func:`analysis.data.load_incidents` with the same dtypes,
 followed by ``source_dataset`` (``"acled"``, ``"ucdp"`` or ``"gdelt"``), ``source_event_id`` (the
 feed's own id, as text) and any feed-specific extras. Columns a feed cannot fill are NA.
+
+Names come from the case file, read at call time (:func:`case_rules`): areas and their aliases,
+``actor_rules`` and ``target_rules``. Nothing here holds one conflict's vocabulary.
 """
 
 from __future__ import annotations
@@ -11,14 +14,17 @@ import csv
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
 
 import pandas as pd
 
-from analysis.data.actors import ACTOR_PATTERNS_ANY_CASE, first_match
+from analysis.case import Case
+from analysis.case import current as current_case
+from analysis.data.actors import first_match
 from analysis.data.load import (
     DataValidationError,
     Problem,
@@ -27,7 +33,6 @@ from analysis.data.load import (
     numbered_rows,
 )
 from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
-from analysis.data.vocabulary import IRAQ_GOVERNORATES
 from analysis.sources.bounded import open_bounded_text
 
 #: Columns every feed frame carries after the incident columns.
@@ -47,54 +52,7 @@ REQUIRED_COLUMNS = (
     "source_event_id",
 )
 
-# --- governorates ----------------------------------------------------------------------------
-
-_GOVERNORATE_ALIASES: dict[str, tuple[str, ...]] = {
-    "Al-Muthanna": ("Muthanna", "Al Muthanna", "Al Muthanná", "Samawah"),
-    "Al-Qadisiyah": (
-        "Qadisiyah",
-        "Qadisiya",
-        "Qadisiyyah",
-        "Al Qadisiyyah",
-        "Diwaniyah",
-        "Qadissia",
-    ),
-    "Anbar": ("Al Anbar", "Al-Anbar", "Anbar"),
-    "Babil": ("Babil", "Babel", "Babylon", "Bābil"),
-    "Baghdad": ("Baghdad", "Bagdad", "Baghdād"),
-    "Basra": ("Basra", "Basrah", "Al Basrah", "Al-Basrah", "Al Basra"),
-    "Dhi Qar": ("Dhi Qar", "Thi Qar", "Dhiqar", "Thiqar", "Dhī Qār", "Nasiriyah"),
-    "Diyala": ("Diyala", "Diyālá", "Diala"),
-    "Duhok": ("Duhok", "Dahuk", "Dohuk", "Dihok", "Dahūk"),
-    "Erbil": ("Erbil", "Arbil", "Irbil", "Hewler", "Arbīl"),
-    "Halabja": ("Halabja", "Halabjah"),
-    "Karbala": ("Karbala", "Kerbala", "Karbalā'", "Karbala'"),
-    "Kirkuk": ("Kirkuk", "Kerkuk", "At Ta'mim", "Tamim", "Tameem", "Ta'mim"),
-    "Maysan": ("Maysan", "Missan", "Mayssan", "Amarah"),
-    "Najaf": ("Najaf", "An Najaf", "An-Najaf"),
-    "Nineveh": ("Nineveh", "Ninawa", "Ninewa", "Ninava", "Niniveh", "Nīnawá", "Mosul"),
-    "Salah al-Din": (
-        "Salah al-Din",
-        "Salah ad Din",
-        "Salahuddin",
-        "Salah al Din",
-        "Saladin",
-        "Salaheddine",
-        "Salah ad-Din",
-        "Şalāḩ ad Dīn",
-        "Salahaddin",
-    ),
-    "Sulaymaniyah": (
-        "Sulaymaniyah",
-        "As Sulaymaniyah",
-        "Sulaimaniyah",
-        "Sulaimani",
-        "Suleimaniyah",
-        "Slemani",
-        "Sulaymaniya",
-    ),
-    "Wasit": ("Wasit", "Wassit", "Wāsiţ", "Kut"),
-}
+# --- areas, actors and targets: from the case file, read at call time -------------------------
 
 _ARTICLE = re.compile(r"^(al|as|an|at|ad|ar|el|ash)\s+")
 _SUFFIX = re.compile(r"\b(governorate|province|muhafazat|muhafazah|region|district)\b")
@@ -109,49 +67,75 @@ def _name_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
-_GOVERNORATE_KEYS: dict[str, str] = {}
-for _canonical, _aliases in _GOVERNORATE_ALIASES.items():
-    for _alias in (_canonical, *_aliases):
-        _GOVERNORATE_KEYS[_name_key(_alias)] = _canonical
-assert set(_GOVERNORATE_KEYS.values()) == set(IRAQ_GOVERNORATES)
+@dataclass(frozen=True)
+class CaseRules:
+    """What the loaders take from one case: its area spellings (name key -> area), and its
+    actor and target rules compiled to match in any case."""
+
+    case: Case
+    area_keys: Mapping[str, str]
+    actors: tuple[tuple[re.Pattern[str], str], ...]
+    targets: tuple[tuple[re.Pattern[str], str], ...]
+
+    def area(self, name: object) -> str:
+        """The case's name of the area an admin-1 name means; ``"unknown"`` when none."""
+        if name is None or (isinstance(name, float) and name != name) or name is pd.NA:
+            return "unknown"
+        return self.area_keys.get(_name_key(str(name)), "unknown")
+
+    def actor(self, text: object) -> str:
+        """The actor free text names by the case's ``actor_rules`` (``"unknown"``: none)."""
+        return first_match(self.actors, text, "unknown")
+
+    def target(self, text: object) -> str | None:
+        """The target type free text names by the case's ``target_rules`` (None: none)."""
+        return first_match(self.targets, text, None)
+
+    @property
+    def subject_targets(self) -> tuple[str, ...]:
+        """The target types the ``target_rules`` can name: a feed row naming one is about the
+        case's subject (:func:`analysis.sources.raw.in_scope`)."""
+        return tuple(dict.fromkeys(t for _, t in self.targets))
+
+
+_RULES: list[CaseRules] = []  # the last case's, rebuilt when the case (file) changes
+
+
+def case_rules(case: Case | None = None) -> CaseRules:
+    """The rules of ``case`` (default: :func:`analysis.case.current`, read now, never at
+    import: a kernel forked from a warm process reads its own ``$ESCALATION_DATA_DIR``)."""
+    case = case or current_case()
+    if _RULES and _RULES[0].case is case:
+        return _RULES[0]
+    keys: dict[str, str] = {}
+    for area in case.areas:  # the first area to claim a spelling keeps it
+        for alias in (area.name, *area.aliases):
+            keys.setdefault(_name_key(alias), area.name)
+    rules = CaseRules(
+        case,
+        keys,
+        tuple((re.compile(p, re.IGNORECASE), a) for p, a in case.actor_rules),
+        tuple((re.compile(p, re.IGNORECASE), t) for p, t in case.target_rules),
+    )
+    _RULES[:] = [rules]
+    return rules
 
 
 def normalise_governorate(name: object) -> str:
-    """The curated spelling (``analysis.data.vocabulary.GOVERNORATES``) of an admin-1 name.
+    """The current case's name of the area an admin-1 name means (``case.yml``: areas and
+    their aliases).
 
     Accepts the feeds' spellings ("Al Anbar", "Ninawa governorate", "Arbil", "At Ta'mim",
     "Salah ad Din province", ...); anything empty or not recognised is ``"unknown"``.
     """
-    if name is None or (isinstance(name, float) and name != name) or name is pd.NA:
-        return "unknown"
-    return _GOVERNORATE_KEYS.get(_name_key(str(name)), "unknown")
-
-
-# --- target inference from free text ---------------------------------------------------------
-
-#: Ordered (pattern, target_type) rules for a feed's free text (ACLED notes, UCDP headlines).
-#: Conservative: a feed row gets a target type only when its text names one; else NA.
-TARGET_RULES: tuple[tuple[str, str], ...] = (
-    (r"\bembassy\b|green zone|international zone", "us_embassy"),
-    (r"\bvictory\b|\bBDSC\b|airport", "airport"),
-    (
-        r"ain al-?asa?d|\bbalad air|camp taji|\btaji\b|\bK-?1\b|besmaya|\bharir\b|qayyarah|"
-        r"(us|u\.s\.|american|coalition|international coalition)[- ]?(led )?(military |air )?"
-        r"(base|forces)",
-        "us_military_base",
-    ),
-    (
-        r"convoy.{0,60}(coalition|u\.?s\.?\b|american|international|logistic|supplies)|"
-        r"(coalition|u\.?s\.?\b|american|logistic|supply)\b.{0,40}convoy",
-        "coalition_convoy",
-    ),
-)
-_TARGET_RES = tuple((re.compile(p, re.IGNORECASE), t) for p, t in TARGET_RULES)
+    return case_rules().area(name)
 
 
 def infer_target_type(text: object) -> str | None:
-    """Target type named by a feed's free text, or None when the text names none."""
-    return first_match(_TARGET_RES, text, None)
+    """Target type named by a feed's free text (the current case's ``target_rules``), or None.
+
+    Conservative: a feed row gets a target type only when its text names one; else NA."""
+    return case_rules().target(text)
 
 
 # --- reading delimited text with line numbers -------------------------------------------------
@@ -337,7 +321,7 @@ def finish(
     frame = frame.copy()
     frame["source_dataset"] = dataset
     if "country" not in frame:
-        frame["country"] = "Iraq"  # the feeds are fetched for Iraq
+        frame["country"] = None  # a loader that knows the row's country sets it
     typed = typed_incidents(frame)
     typed["source_event_id"] = typed["source_event_id"].astype("str")
     typed = typed[list(INCIDENT_COLUMNS + FEED_COLUMNS + extras)]
@@ -379,5 +363,6 @@ def parse_counts(values: list[str], lines: list[int], field: str, path: Path) ->
 
 
 def actor_from_text(text: object) -> str:
-    """Normalised actor (``ACTORS``) for free text, by the curated keyword rules, any case."""
-    return first_match(ACTOR_PATTERNS_ANY_CASE, text, "unknown")
+    """The current case's actor for free text, by its ``actor_rules`` in any case ("unknown":
+    none)."""
+    return case_rules().actor(text)

@@ -1,22 +1,25 @@
-"""GDELT event files -> incident rows: Iraqi material conflict (CAMEO roots 18-20), deduplicated.
+"""GDELT event files -> incident rows: material conflict (CAMEO roots 18-20) in the case's
+countries, deduplicated.
 
 Reads GDELT 2.0 export files (tab-separated, no header, 61 columns) and GDELT 1.0 daily files
 (57 columns before April 2013, 58 with ``SOURCEURL`` after), plain or zipped, one file or a folder
-of them. Rows are kept when ``ActionGeo_CountryCode == "IZ"`` and ``EventRootCode`` is "18"
-(assault), "19" (fight) or "20" (unconventional mass violence); codes are compared as strings
-("0211" keeps its zero).
+of them. Rows are kept when ``ActionGeo_CountryCode`` is one of the case's FIPS codes
+(``case.yml``: ``feeds: gdelt: countries``, read at call time; the Iraq case: "IZ") and
+``EventRootCode`` is "18" (assault), "19" (fight) or "20" (unconventional mass violence); codes
+are compared as strings ("0211" keeps its zero). ``ActionGeo_ADM1Code`` names the area by the
+case's ``admin1`` table, else the place name by the areas' aliases.
 
-Speed and memory: a month of 2.0 files is millions of rows, of which a few per cent are about
-Iraq, so a file is never split into all its fields. It is read in binary blocks of
-``block_size`` bytes (a line cut by a block end is carried over; a zip member is read as a
-stream); numpy finds each block's line ends and the bytes ``\\tIZ\\t``, which every row with
-``ActionGeo_CountryCode == "IZ"`` contains, and only those candidate lines (a few per cent
-of a file) go to pyarrow's CSV parser (all as strings, no type inference), after which the
-exact filter on the parsed columns keeps the rows, so the result is the same as parsing
-everything. Memory is bounded by the block size plus the kept rows, whatever the file size.
+Speed and memory: a month of 2.0 files is millions of rows, of which a few per cent are about one
+country, so a file is never split into all its fields. It is read in binary blocks of ``block_size``
+bytes (a line cut by a block end is carried over; a zip member is read as a stream); numpy finds
+each block's line ends and the bytes ``\\tIZ\\t`` (each country code between tabs), which every row
+with that ``ActionGeo_CountryCode`` contains, and only those candidate lines (a few per cent of a
+file) go to pyarrow's CSV parser (all as strings, no type inference), after which the exact filter
+on the parsed columns keeps the rows, so the result is the same as parsing everything. Memory is
+bounded by the block size plus the kept rows, whatever the file size.
 Validation: every candidate line must have the layout's number of fields (else a
 :class:`DataValidationError` names file, line and ``(row)``); the other lines, which cannot be
-Iraq rows, are checked only in aggregate (a block's tab count must equal its non-empty lines
+rows kept, are checked only in aggregate (a block's tab count must equal its non-empty lines
 times the fields less one; a mismatch is traced to the offending lines) and their cells are not
 decoded. Line numbers are the file's physical lines (an empty line counts; it is skipped, not
 an error); lines end in ``\\n`` or ``\\r\\n``. pyarrow rather than DuckDB: it is already
@@ -46,11 +49,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analysis.case import Case
 from analysis.data.load import DataValidationError, Problem
 from analysis.data.schema import URL_RE
 from analysis.errors import ParameterError
+from analysis.sources import feeds
 from analysis.sources.bounded import open_bounded
-from analysis.sources.common import actor_from_text, finish, normalise_governorate
+from analysis.sources.common import CaseRules, case_rules, finish
 
 _ACTOR = (
     "Code",
@@ -121,30 +126,7 @@ NEEDED = (
     "SOURCEURL",
 )
 
-COUNTRY = "IZ"
 ROOT_CODES = ("18", "19", "20")
-
-#: FIPS 10-4 admin-1 codes of Iraq as GDELT writes them (``ActionGeo_ADM1Code``).
-FIPS_GOVERNORATES = {
-    "IZ01": "Anbar",
-    "IZ02": "Basra",
-    "IZ03": "Al-Muthanna",
-    "IZ04": "Al-Qadisiyah",
-    "IZ05": "Sulaymaniyah",
-    "IZ06": "Babil",
-    "IZ07": "Baghdad",
-    "IZ08": "Duhok",
-    "IZ09": "Dhi Qar",
-    "IZ10": "Diyala",
-    "IZ11": "Erbil",
-    "IZ12": "Karbala",
-    "IZ13": "Kirkuk",
-    "IZ14": "Maysan",
-    "IZ15": "Nineveh",
-    "IZ16": "Wasit",
-    "IZ17": "Najaf",
-    "IZ18": "Salah al-Din",
-}
 
 #: CAMEO event codes -> ``attack_type`` (most specific first; unlisted codes are "unknown").
 CAMEO_ATTACK_TYPES = {
@@ -191,14 +173,13 @@ CAMEO_LABELS = {
 
 EXTRAS = ("num_articles", "num_reports", "event_code", "adm1_code")
 
-_FILE_RE = re.compile(r"\.csv(\.zip)?$|\.zip$", re.IGNORECASE)
-
 
 def files_in(path: Path | str) -> list[Path]:
-    """The GDELT event files of ``path``: itself, or a folder's ``*.CSV``/``*.CSV.zip`` sorted."""
+    """The GDELT event files of ``path``: itself, or a folder's ``*.CSV``/``*.CSV.zip`` sorted
+    (the file names of the feed registry, :data:`analysis.sources.feeds.FEEDS`)."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and _FILE_RE.search(p.name))
+        return feeds.feed("gdelt").files(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file or folder")
     return [path]
@@ -214,23 +195,38 @@ def _open_binary(path: Path, stack: ExitStack):
     return stack.enter_context(open_bounded(path))
 
 
-_TAB, _LF, _CR, _I, _Z = 9, 10, 13, ord("I"), ord("Z")
+_TAB, _LF, _CR = 9, 10, 13
+_FIPS = re.compile(r"^[A-Z]{2}$")
 
 
-def scan(path: Path | str, *, block_size: int = 4 << 20) -> tuple[pa.Table, int]:
-    """Stream one GDELT file and keep Iraq rows of CAMEO roots 18-20, as strings.
+def country_codes(
+    countries: Iterable[str] | None = None, case: Case | None = None
+) -> tuple[str, ...]:
+    """The FIPS country codes a scan keeps: ``countries``, or ``case``'s (default: the current
+    case's, read now)."""
+    codes = tuple(feeds.settings("gdelt", case).codes if countries is None else countries)
+    if not codes or any(not (isinstance(c, str) and _FIPS.match(c)) for c in codes):
+        raise ParameterError(f"countries must be two-letter FIPS codes such as IZ, got {codes!r}")
+    return codes
+
+
+def scan(
+    path: Path | str, *, block_size: int = 4 << 20, countries: Iterable[str] | None = None
+) -> tuple[pa.Table, int]:
+    """Stream one GDELT file and keep rows of CAMEO roots 18-20 in ``countries`` (FIPS codes;
+    default: the case's, :func:`country_codes`), as strings.
 
     Returns (kept rows with the :data:`NEEDED` columns plus ``line``, the 1-based line number in
     the file; number of data rows read, i.e. non-empty lines). Memory: a block of ``block_size``
     bytes at a time plus the candidate lines awaiting parsing (at most about ``block_size``).
 
-    Only lines containing the bytes ``\\tIZ\\t`` are parsed; the module docstring says how,
-    and what is checked on the other lines.
+    Only lines containing the bytes ``\\tIZ\\t`` (each code between tabs) are parsed; the
+    module docstring says how, and what is checked on the other lines.
     """
     if block_size < 1:
         raise ParameterError(f"block_size must be a positive number of bytes, not {block_size}")
     path = Path(path)
-    scanner = _Scanner(path, block_size)
+    scanner = _Scanner(path, block_size, country_codes(countries))
     with ExitStack() as stack:
         for buf, end in _whole_lines(_open_binary(path, stack), block_size):
             scanner.feed(buf, end)
@@ -292,9 +288,15 @@ def _positions(mask: np.ndarray) -> np.ndarray:
 class _Scanner:
     """State of one file's scan: layout, line count, candidate lines awaiting parsing, kept rows."""
 
-    def __init__(self, path: Path, block_size: int):
+    def __init__(self, path: Path, block_size: int, codes: tuple[str, ...]):
         self.path = path
         self.block_size = block_size
+        self.codes = codes
+        # second letter -> the first letters it follows: one pass over a block per second letter
+        pairs: dict[int, list[int]] = {}
+        for code in dict.fromkeys(codes):
+            pairs.setdefault(ord(code[1]), []).append(ord(code[0]))
+        self.pairs = [(second, np.array(firsts, np.uint8)) for second, firsts in pairs.items()]
         self.n_fields: int | None = None
         self.lines = 0  # physical lines before the current piece
         self.rows = 0  # non-empty lines
@@ -327,9 +329,14 @@ class _Scanner:
         n_rows = int(np.count_nonzero(nonempty))
         if np.count_nonzero(np.equal(arr, _TAB, out=mask)) != (self.n_fields - 1) * n_rows:
             self.fail(self._bad_lines(buf, starts, stops, nonempty))
-        z = _positions(np.equal(arr, _Z, out=mask))
-        z = z[z >= 2]
-        z = z[(arr[z - 1] == _I) & (arr[z - 2] == _TAB) & (arr[z + 1] == _TAB)]
+        hits = []
+        for second, firsts in self.pairs:  # the bytes \tXY\t of each country code XY
+            z = _positions(np.equal(arr, second, out=mask))
+            z = z[z >= 2]
+            before = arr[z - 1]
+            first = before == firsts[0] if len(firsts) == 1 else np.isin(before, firsts)
+            hits.append(z[first & (arr[z - 2] == _TAB) & (arr[z + 1] == _TAB)])
+        z = hits[0] if len(hits) == 1 else np.concatenate(hits)
         if len(z):
             idx = np.unique(np.searchsorted(newlines, z))
             # the parser checks each one's field count (see flush)
@@ -407,7 +414,7 @@ class _Scanner:
         if table.num_rows != len(self.pending):  # cannot happen after the checks in feed()
             self.fail([Problem(self.pending_lines[0], "(row)", "lines and rows out of step")])
         mask = pc.and_(
-            pc.equal(table.column("ActionGeo_CountryCode"), COUNTRY),
+            pc.is_in(table.column("ActionGeo_CountryCode"), value_set=pa.array(self.codes)),
             pc.is_in(table.column("EventRootCode"), value_set=pa.array(ROOT_CODES)),
         )
         idx = pc.indices_nonzero(mask)
@@ -434,17 +441,24 @@ def empty_scan() -> pa.Table:
     return pa.schema(fields).empty_table()
 
 
-def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) -> pd.DataFrame:
-    """Read GDELT event files (a file, a folder, or several) into deduplicated incident rows.
+def load(
+    path: Path | str | Iterable[Path | str],
+    *,
+    block_size: int = 4 << 20,
+    case: Case | None = None,
+) -> pd.DataFrame:
+    """Read GDELT event files (a file, a folder, or several) into deduplicated incident rows,
+    for ``case`` (default: the current case, :func:`analysis.case.current`, read now).
 
     Returns the ``load_incidents`` columns, then ``source_dataset`` ("gdelt"),
     ``source_event_id`` (the smallest ``GLOBALEVENTID`` of the collapsed rows),
     ``num_articles`` (sum of ``NumArticles``), ``num_reports`` (GDELT rows collapsed),
     ``event_code`` (CAMEO) and ``adm1_code`` (FIPS). A ``GLOBALEVENTID`` seen twice (the same
     file read twice) counts once. ``attrs``: ``rows_read`` (all data rows), ``rows_matched``
-    (distinct Iraq rows of roots 18-20, before collapsing), ``rows_kept``. Export files only:
-    a folder holding the Parquet cache (``month=YYYY-MM`` folders, ``data/interim/gdelt``) is a
-    ``ParameterError`` pointing to :func:`analysis.sources.raw.load_gdelt`, which reads either.
+    (distinct rows of roots 18-20 in the case's countries, before collapsing), ``rows_kept``.
+    Export files only: a folder holding the Parquet cache (``month=YYYY-MM`` folders,
+    ``data/interim/gdelt``) is a ``ParameterError`` pointing to
+    :func:`analysis.sources.raw.load_gdelt`, which reads either.
     """
     paths = [path] if isinstance(path, str | Path) else list(path)
     for p in paths:
@@ -454,9 +468,11 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
                 "with analysis.sources.raw.load_gdelt or analysis.sources.gdelt_cache.read"
             )
     files = [f for p in paths for f in files_in(p)]
+    rules = case_rules(case)
+    codes = country_codes(case=rules.case)  # read once; FeedNotConfigured when it has none
     parts, n_read = [], 0
     for f in files:
-        table, n = scan(f, block_size=block_size)
+        table, n = scan(f, block_size=block_size, countries=codes)
         n_read += n
         parts.append(checked_rows(table.to_pandas(), f))
     label = Path(paths[0]) if len(paths) == 1 else Path(files[0]).parent if files else Path(".")
@@ -466,7 +482,7 @@ def load(path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20) 
         else checked_rows(empty_scan().to_pandas(), label)
     )
     raw = raw.drop_duplicates("event_id_num", keep="first")  # the same file read twice
-    out = finish(collapse(raw), "gdelt", label, EXTRAS)
+    out = finish(collapse(raw, rules), "gdelt", label, EXTRAS)
     out.attrs["rows_read"] = n_read
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)
@@ -502,9 +518,12 @@ def checked_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-def collapse(raw: pd.DataFrame) -> pd.DataFrame:
-    """One incident per (date, place, CAMEO code), represented by its most-cited row."""
-    if raw.empty:  # no Iraq attack row (a 15-minute file often has none)
+def collapse(raw: pd.DataFrame, rules: CaseRules | None = None) -> pd.DataFrame:
+    """One incident per (date, place, CAMEO code), represented by its most-cited row; its area,
+    country and actor by the case's rules and ``feeds: gdelt`` settings (``rules``; default:
+    the current case's, read now)."""
+    rules = rules or case_rules()
+    if raw.empty:  # no attack row kept (a 15-minute file often has none)
         columns = ("source_event_id", "event_code", "adm1_code")
         empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
         return empty.assign(num_articles=pd.array([], "Int64"), num_reports=pd.array([], "Int64"))
@@ -523,9 +542,10 @@ def collapse(raw: pd.DataFrame) -> pd.DataFrame:
     code = top["code"]
     attack = code.map(CAMEO_ATTACK_TYPES)
     attack = attack.fillna(code.str[:3].map(CAMEO_ATTACK_TYPES)).fillna("unknown")
+    wanted = feeds.settings("gdelt", rules.case)
     adm1 = top["ActionGeo_ADM1Code"].str.strip()
-    governorate = adm1.map(FIPS_GOVERNORATES)
-    by_name = _map_unique(top["ActionGeo_FullName"], _governorate_from_name)
+    governorate = adm1.map(dict(wanted.admin1))
+    by_name = _map_unique(top["ActionGeo_FullName"], lambda name: _area_from_name(name, rules))
     governorate = governorate.fillna(by_name)
     a1 = top["Actor1Name"].str.strip()
     a2 = top["Actor2Name"].str.strip()
@@ -553,9 +573,10 @@ def collapse(raw: pd.DataFrame) -> pd.DataFrame:
             "date": top["date"],
             "date_precision": "day",
             "location": location.replace("", None),
+            "country": top["ActionGeo_CountryCode"].str.strip().map(dict(wanted.countries)),
             "governorate": governorate,
             "attack_type": attack,
-            "actor": _map_unique(a1 + " " + a2, actor_from_text),
+            "actor": _map_unique(a1 + " " + a2, rules.actor),
             "attributed_to": a1.replace("", "unknown"),
             "confirmation": "claimed",
             "source_reliability": "low",
@@ -576,16 +597,16 @@ def _map_unique(values: pd.Series, func) -> pd.Series:
     return values.map(dict(zip(distinct, map(func, distinct), strict=True)))
 
 
-def _governorate_from_name(full_name: object) -> str:
-    """Governorate from a GDELT place name ("Balad, Salah ad Din, Iraq" -> "Salah al-Din")."""
+def _area_from_name(full_name: object, rules: CaseRules) -> str:
+    """Area from a GDELT place name ("Balad, Salah ad Din, Iraq" -> "Salah al-Din")."""
     if not isinstance(full_name, str):
         return "unknown"
     parts = [p.strip() for p in full_name.split(",")][:-1] or [full_name]
     for part in reversed(parts):
-        g = normalise_governorate(part)
+        g = rules.area(part)
         if g != "unknown":
             return g
     return "unknown"
 
 
-__all__ = ["CAMEO_ATTACK_TYPES", "FIPS_GOVERNORATES", "LAYOUTS", "files_in", "load", "scan"]
+__all__ = ["CAMEO_ATTACK_TYPES", "LAYOUTS", "country_codes", "files_in", "load", "scan"]

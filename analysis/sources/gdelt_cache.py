@@ -1,13 +1,17 @@
-"""A Parquet cache of GDELT's Iraq subset, partitioned by month, filled in parallel.
+"""A Parquet cache of GDELT's rows for the case's countries, partitioned by month, filled in
+parallel.
 
 Years of GDELT 2.0 are tens of thousands of 15-minute files and hundreds of millions of rows, of
-which about 1% are Iraqi material conflict. :func:`ingest` scans each downloaded export file once
+which about 1% are Iraqi material conflict (the Iraq case). The countries are the case file's
+(``feeds: gdelt: countries``), sent to each scan with the file and written to
+``<cache>/countries.txt``: a cache filled for other countries is refused by :func:`ingest`, and
+:func:`read` keeps only the case's countries. :func:`ingest` scans each downloaded export file once
 (:func:`analysis.sources.gdelt.scan`: the byte pre-filter, then the exact filter), validates the
 kept rows (a bad date, count or id names the file and line, and that file is not cached) and
 writes them to ``<cache>/month=YYYY-MM/<md5>.parquet``, by the month of each row's ``SQLDATE``
 (the event's date). A file is keyed by the MD5 that GDELT's master file list gives it: a file
 whose MD5 is in the cache is never read again, whatever its name or folder, and a file with no
-Iraq row leaves an empty part so it is not read again either. Each part is written whole or not
+row kept leaves an empty part so it is not read again either. Each part is written whole or not
 at all (a scratch file renamed into place), so an interrupted ingest resumes where it stopped.
 
 The scans run on any ``concurrent.futures.Executor``: a local process pool by default, or a Dask
@@ -41,9 +45,18 @@ import pandas as pd
 import pyarrow as pa
 
 from analysis import paths
+from analysis.case import Case
 from analysis.errors import DataError, ParameterError
-from analysis.sources.common import finish
-from analysis.sources.gdelt import EXTRAS, NEEDED, checked_rows, collapse, empty_scan, scan
+from analysis.sources.common import case_rules, finish
+from analysis.sources.gdelt import (
+    EXTRAS,
+    NEEDED,
+    checked_rows,
+    collapse,
+    country_codes,
+    empty_scan,
+    scan,
+)
 
 
 def default_cache() -> Path:
@@ -56,6 +69,8 @@ PART = re.compile(r"^[0-9a-f]{32}\.parquet$")
 MONTH = re.compile(r"^month=(\d{4}-\d{2})$")
 #: the columns of a cached part: the scanned strings, the line in its file and the file's name
 COLUMNS = (*NEEDED, "line", "file")
+#: the file in a cache naming the FIPS country codes its rows were kept for, one a line
+COUNTRIES_FILE = "countries.txt"
 
 
 def _schema() -> pa.Schema:
@@ -95,7 +110,7 @@ class IngestReport:
         kept = sum(k for _, k in self.scanned.values())
         lines = [
             f"{self.cache}: {len(self.scanned)} file(s) scanned ({self.rows_read:,} rows read, "
-            f"{kept:,} Iraq rows kept), {len(self.cached)} already cached, {len(self.failed)} "
+            f"{kept:,} rows kept), {len(self.cached)} already cached, {len(self.failed)} "
             f"failed, {self.seconds:.1f} s"
         ]
         lines += [f"  failed {name}: {why}" for name, why in self.failed.items()]
@@ -116,9 +131,12 @@ def cached_md5s(cache: Path | str) -> set[str]:
     }
 
 
-def scan_file(name: str, source: Path | str | bytes) -> tuple[pa.Table | None, int, str]:
-    """Run in a worker: the validated Iraq rows of one GDELT file (a path, or its bytes) with
-    their file's ``name``, the number of rows it read, and '' - or, for a file that cannot be
+def scan_file(
+    name: str, source: Path | str | bytes, countries: tuple[str, ...] | None = None
+) -> tuple[pa.Table | None, int, str]:
+    """Run in a worker: the validated rows of one GDELT file (a path, or its bytes) in
+    ``countries`` (FIPS codes; sent by the client, since a worker may not see the case file)
+    with their file's ``name``, the number of rows it read, and '' - or, for a file that cannot be
     read or validated, (None, 0, the reason naming ``name`` and the line). The reason comes back
     as text: the loader's errors do not travel between processes."""
     try:
@@ -127,14 +145,14 @@ def scan_file(name: str, source: Path | str | bytes) -> tuple[pa.Table | None, i
             with tempfile.TemporaryDirectory(prefix="gdelt-") as tmp:
                 path = Path(tmp) / (Path(name).name if Path(name).suffix else name + suffix)
                 path.write_bytes(source)
-                return _scan(name, path)
-        return _scan(name, Path(source))
+                return _scan(name, path, countries)
+        return _scan(name, Path(source), countries)
     except (DataError, OSError, ValueError) as exc:
         return None, 0, " ".join(str(exc).split())[:500]
 
 
-def _scan(name: str, path: Path) -> tuple[pa.Table, int, str]:
-    table, rows = scan(path)
+def _scan(name: str, path: Path, countries: tuple[str, ...] | None) -> tuple[pa.Table, int, str]:
+    table, rows = scan(path, countries=countries)
     checked_rows(table.to_pandas(), Path(name))  # a bad date, count or id: this file is refused
     table = table.append_column("file", pa.array([name] * table.num_rows, pa.string()))
     return table.cast(_schema()), rows, ""
@@ -175,9 +193,12 @@ def ingest(
     jobs: int | None = None,
     send_bytes: bool = False,
     progress: Callable[[str], None] | None = None,
+    case: Case | None = None,
 ) -> IngestReport:
     """Scan every source whose MD5 is not cached yet, in parallel on ``executor`` (default: a
-    local pool of ``jobs`` processes), and write its Iraq rows into ``cache``.
+    local pool of ``jobs`` processes), and write its rows in the countries of ``case`` (default:
+    the current case) into ``cache``. A cache filled for other countries (its ``countries.txt``)
+    is a :class:`~analysis.errors.ParameterError`: its parts would hold the wrong rows.
 
     ``send_bytes``: each task carries the file's bytes rather than its path (for workers on
     other machines; :func:`ingest` sets it for an executor it did not make). A file that
@@ -188,6 +209,8 @@ def ingest(
 
     start = time.perf_counter()
     cache = Path(cache) if cache is not None else default_cache()
+    codes = country_codes(case=case)
+    _claim(cache, codes)
     report = IngestReport(cache)
     have = cached_md5s(cache)
     todo: dict[str, Source] = {}
@@ -211,7 +234,7 @@ def ingest(
         futures = {}
         for md5, s in todo.items():
             arg = s.path.read_bytes() if send_bytes else str(s.path)
-            futures[executor.submit(scan_file, s.name, arg)] = (md5, s)
+            futures[executor.submit(scan_file, s.name, arg, codes)] = (md5, s)
         for fut in cf.as_completed(futures):
             md5, s = futures[fut]
             try:
@@ -232,6 +255,35 @@ def ingest(
     return report
 
 
+def cache_countries(cache: Path | str) -> tuple[str, ...] | None:
+    """The FIPS country codes ``cache`` was filled for (None: none recorded)."""
+    marker = Path(cache) / COUNTRIES_FILE
+    if not marker.is_file():
+        return None
+    return tuple(line.strip() for line in marker.read_text("utf-8").splitlines() if line.strip())
+
+
+def _claim(cache: Path, codes: tuple[str, ...]) -> None:
+    """Record ``codes`` as the cache's countries, or refuse a cache filled for others."""
+    had = cache_countries(cache)
+    if had is None and cached_md5s(cache):
+        raise ParameterError(
+            f"{cache}: a GDELT cache that does not record its countries (no {COUNTRIES_FILE}, "
+            f"written before the case file named them); write its FIPS codes there, one a line "
+            f"(IZ for the Iraq case), or move it aside"
+        )
+    if had is not None and set(had) != set(codes):
+        raise ParameterError(
+            f"{cache}: a GDELT cache of the countries {', '.join(had)}, but the case asks for "
+            f"{', '.join(codes)}; move it aside or pass --cache DIR for a new one"
+        )
+    if had is None:
+        from analysis.atomic import write_atomic
+
+        cache.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache / COUNTRIES_FILE, "".join(f"{c}\n" for c in codes))
+
+
 def is_cache(folder: Path | str) -> bool:
     """True when ``folder`` is a cache :func:`ingest` wrote (it holds ``month=YYYY-MM`` folders),
     not a folder of export files."""
@@ -250,7 +302,7 @@ def months(cache: Path | str) -> list[str]:
 def read_raw(
     cache: Path | str, start: dt.date | str | None = None, end: dt.date | str | None = None
 ) -> pa.Table:
-    """The cached Iraq rows (strings, as scanned) of the months from ``start`` to ``end``
+    """The cached rows (strings, as scanned) of the months from ``start`` to ``end``
     (inclusive, by ``SQLDATE``; default: all), read from those months' parts only."""
     import pyarrow.dataset as ds
 
@@ -285,17 +337,24 @@ def read(
     cache: Path | str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    *,
+    case: Case | None = None,
 ) -> pd.DataFrame:
-    """The cache as incident rows, as :func:`analysis.sources.gdelt.load` returns them for the
-    same files (collapsed per date, place and CAMEO code; a ``GLOBALEVENTID`` seen twice counts
-    once), for the days ``start`` .. ``end`` (default: all). ``attrs["rows_matched"]``: cached
-    rows read; ``attrs["months"]``: the months read."""
+    """The cache as incident rows (for ``case``; default: the current case, read now), as
+    :func:`analysis.sources.gdelt.load` returns them for the same files (collapsed per date, place
+    and CAMEO code; a ``GLOBALEVENTID`` seen twice counts once), for the days ``start`` .. ``end``
+    (default: all), in the case's countries (a cache filled for more keeps its other rows out).
+    ``attrs["rows_matched"]``: cached rows read; ``attrs["months"]``: the months read."""
     cache = Path(cache) if cache is not None else default_cache()
     table = read_raw(cache, start, end)
-    raw = checked_rows(table.to_pandas(), cache)
+    rules = case_rules(case)
+    frame = table.to_pandas()
+    codes = country_codes(case=rules.case)
+    frame = frame[frame["ActionGeo_CountryCode"].str.strip().isin(codes).to_numpy()]
+    raw = checked_rows(frame.reset_index(drop=True), cache)
     raw = raw.sort_values(["file", "line"], kind="stable")
     raw = raw.drop_duplicates("event_id_num", keep="first").drop(columns=["file"])
-    out = finish(collapse(raw), "gdelt", cache, EXTRAS)
+    out = finish(collapse(raw, rules), "gdelt", cache, EXTRAS)
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)
     out.attrs["months"] = sorted({str(d)[:7] for d in table["SQLDATE"].to_pylist()})

@@ -2,16 +2,18 @@
 
 ``escalation fetch`` (and ``escalation run --fetch``) leave ACLED exports
 (``data/raw/acled/*.csv``), UCDP GED releases or candidate files (``data/raw/ucdp/*.zip|*.csv``)
-and GDELT export files (``data/raw/gdelt/``) there; git ignores them, so a fresh checkout has
-none. :func:`load_feed` reads every file of one feed with its loader and keeps one row per feed
-event id (the file sorted last wins: a newer export or release replaces an older one's row).
+and GDELT export files (``data/raw/gdelt/``) there (the file names of each feed's record in
+:data:`analysis.sources.feeds.FEEDS`); git ignores them, so a fresh checkout has none.
+:func:`load_feed` reads every file of one feed with its loader and keeps one row per feed event
+id (the file sorted last wins: a newer export or release replaces an older one's row). A feed
+the case file does not configure is not read (:class:`~analysis.sources.feeds.FeedNotConfigured`).
 
-:func:`in_scope` keeps the feed rows about attacks on US and coalition sites, the curated
-dataset's subject: a target type the feed's text names (:data:`US_TARGETS`), or, for GDELT,
-whose rows name no target, a target actor that is the United States or the coalition
-(``-> UNITED STATES`` in its generated description). :func:`load_source` is what a brief calls
-with its ``source`` parameter. :func:`load_gdelt` is the one place that chooses between GDELT's
-Parquet cache (``data/interim/gdelt``) and its export files, by what the folder holds.
+:func:`in_scope` keeps the feed rows about the case's subject (the Iraq case: attacks on US and
+coalition sites): a target type the feed's text names by the case's ``target_rules``, or, for GDELT,
+whose rows name no target, a target actor matching the case's ``feeds: gdelt: target_actor`` (the
+Iraq case: ``-> UNITED STATES`` in its generated description). :func:`load_source` is what a brief
+calls with its ``source`` parameter. :func:`load_gdelt` is the one place that chooses between
+GDELT's Parquet cache (``data/interim/gdelt``) and its export files, by what the folder holds.
 """
 
 from __future__ import annotations
@@ -24,21 +26,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas loads when a feed is read, not when the command line starts
     import pandas as pd
 
-from analysis.errors import ParameterError
+    from analysis.case import Case
 
+from analysis.errors import ParameterError
+from analysis.sources import feeds as registry
+
+#: the feeds, by key (:data:`analysis.sources.feeds.KEYS`)
+FEEDS = registry.KEYS
 #: the values of a brief's ``source`` parameter: the curated dataset, or one feed
-SOURCES = ("curated", "acled", "ucdp", "gdelt")
-FEEDS = SOURCES[1:]
-#: target types of the curated dataset's subject (residential and other are collateral)
-US_TARGETS = ("us_military_base", "coalition_convoy", "us_embassy", "airport")
-#: a target actor that is the US or the coalition, in a GDELT description ("A -> B; ...")
-US_ACTOR = re.compile(r"->\s*(?:UNITED STATES|AMERICAN?\b|U\.S\.|US MILITARY|COALITION)", re.I)
-#: how to fetch each feed, for the message when none is there
-FETCH_HINT = {
-    "acled": "escalation fetch acled --start YYYY-MM-DD --end YYYY-MM-DD",
-    "ucdp": "escalation fetch ucdp --version 25.1",
-    "gdelt": "escalation fetch gdelt --start YYYY-MM-DD --end YYYY-MM-DD",
-}
+SOURCES = ("curated", *FEEDS)
 
 
 def raw_dir(data_dir: Path | str | None = None) -> Path:
@@ -50,47 +46,45 @@ def raw_dir(data_dir: Path | str | None = None) -> Path:
     return Path(data_dir) / "raw"
 
 
+def case_of(data_dir: Path | str | None = None) -> Case:
+    """The case of data folder ``data_dir`` (its ``case.yml``), or the current case when None
+    (:func:`analysis.case.current`, read now). A folder without a case file is a
+    :class:`~analysis.case.CaseError`: no feed is read for a case that does not say its own."""
+    from analysis import case
+
+    return case.current() if data_dir is None else case.load(data_dir)
+
+
 def feed_files(feed: str, data_dir: Path | str | None = None) -> list[Path]:
     """The fetched files of ``feed`` (``acled``, ``ucdp``, ``gdelt``), sorted by name."""
-    folder = raw_dir(data_dir) / _feed_name(feed)
-    if not folder.is_dir():
-        return []
-    if feed == "gdelt":
-        from analysis.sources.gdelt import files_in
-
-        return files_in(folder)
-    patterns = ("*.csv", "*.zip") if feed == "ucdp" else ("*.csv", "*.csv.zip")
-    found = {p for pattern in patterns for p in folder.glob(pattern) if p.is_file()}
-    return sorted(found, key=lambda p: p.name)
-
-
-def _feed_name(feed: object) -> str:
-    if feed not in FEEDS:
-        raise ParameterError(f"feed must be one of {', '.join(FEEDS)}, got {feed!r}")
-    return str(feed)
+    record = registry.feed(feed)
+    return record.files(raw_dir(data_dir) / record.key)
 
 
 def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """Every fetched row of ``feed`` (see the module docstring), as the feed loaders return them.
 
-    Raises :class:`ParameterError` naming the feed and the command to run when nothing has
+    Raises :class:`~analysis.sources.feeds.FeedNotConfigured` when the case file leaves the
+    feed out, :class:`ParameterError` naming the feed and the command to run when nothing has
     been fetched, and the loader's ``DataValidationError`` for a damaged file.
     """
     from analysis.data.load import note_read
-    from analysis.sources import acled, gdelt, ucdp
 
+    record = registry.feed(feed)
+    case = case_of(data_dir)
+    registry.settings(feed, case)  # a feed the case leaves out is not read, whatever is fetched
     files = feed_files(feed, data_dir)
     if not files:
         raise ParameterError(
             f"source {feed!r}: no {feed} data under {raw_dir(data_dir) / feed}; "
-            f"run `{FETCH_HINT[feed]}` first"
+            f"run `{record.fetch_hint}` first"
         )
     for path in files:
         note_read(path)  # the brief's build key covers the feed files it read
+    loader = record.load_module().load
     if feed == "gdelt":
-        return gdelt.load(files)
-    loader = acled.load if feed == "acled" else ucdp.load
-    parts = [loader(path) for path in files]
+        return loader(files, case=case)
+    parts = [loader(path, case=case) for path in files]
     import pandas as pd
 
     frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -101,27 +95,53 @@ def load_feed(feed: str, data_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def load_gdelt(
-    path: Path | str | Iterable[Path | str], *, block_size: int = 4 << 20
+    path: Path | str | Iterable[Path | str],
+    *,
+    block_size: int = 4 << 20,
+    case: Case | None = None,
 ) -> pd.DataFrame:
     """GDELT incident rows from ``path``: a folder that is the Parquet cache ``escalation fetch
     gdelt --cache`` fills (it holds ``month=YYYY-MM`` folders,
     :func:`analysis.sources.gdelt_cache.is_cache`) is read with
     :func:`analysis.sources.gdelt_cache.read`; anything else (a file, a folder of export files,
-    several) with :func:`analysis.sources.gdelt.load`, ``block_size`` bytes at a time. Both give
-    the same rows for the same files; the cache does not re-read them."""
+    several) with :func:`analysis.sources.gdelt.load`, ``block_size`` bytes at a time; both for
+    ``case`` (default: the current case). Both give the same rows for the same files; the
+    cache does not re-read them."""
     from analysis.sources import gdelt, gdelt_cache
 
     paths = [path] if isinstance(path, str | Path) else list(path)
     if len(paths) == 1 and gdelt_cache.is_cache(paths[0]):
-        return gdelt_cache.read(paths[0])
-    return gdelt.load(paths, block_size=block_size)
+        return gdelt_cache.read(paths[0], case=case)
+    return gdelt.load(paths, block_size=block_size, case=case)
 
 
-def in_scope(frame: pd.DataFrame) -> pd.Series:
-    """Boolean mask of the feed rows about attacks on US or coalition sites (module docstring)."""
-    target = frame["target_type"].astype(object).isin(US_TARGETS)
-    actor = frame["description"].astype(str).str.contains(US_ACTOR, na=False)
-    return (target | actor).astype(bool)
+def subject_targets(data_dir: Path | str | None = None) -> tuple[str, ...]:
+    """The target types of the case's subject (:func:`case_of` ``data_dir``): those its
+    ``target_rules`` name (the Iraq case: bases, convoys, the embassy, the airport; homes and
+    "other" are collateral)."""
+    from analysis.sources.common import case_rules
+
+    return case_rules(case_of(data_dir)).subject_targets
+
+
+def target_actor(data_dir: Path | str | None = None) -> re.Pattern[str] | None:
+    """The case's GDELT target actor after the arrow of a generated description ("A -> B;
+    ..."), compiled in any case; None when the case names none or has no GDELT settings."""
+    case = case_of(data_dir)
+    if not registry.configured("gdelt", case):
+        return None
+    pattern = registry.settings("gdelt", case).target_actor
+    return None if pattern is None else re.compile(rf"->\s*(?:{pattern})", re.IGNORECASE)
+
+
+def in_scope(frame: pd.DataFrame, data_dir: Path | str | None = None) -> pd.Series:
+    """Boolean mask of the feed rows about the subject of the case of ``data_dir`` (default:
+    the current case; module docstring)."""
+    keep = frame["target_type"].astype(object).isin(subject_targets(data_dir))
+    actor = target_actor(data_dir)
+    if actor is not None:
+        keep = keep | frame["description"].astype(str).str.contains(actor, na=False)
+    return keep.astype(bool)
 
 
 def load_source(
@@ -142,6 +162,6 @@ def load_source(
     frame = load_feed(source, data_dir)
     if scope:
         attrs = dict(frame.attrs)
-        frame = frame[in_scope(frame).to_numpy()].reset_index(drop=True)
+        frame = frame[in_scope(frame, data_dir).to_numpy()].reset_index(drop=True)
         frame.attrs = attrs
     return frame

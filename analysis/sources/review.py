@@ -51,7 +51,8 @@ import pandas as pd
 from analysis import params
 from analysis.atomic import lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
-from analysis.sources.raw import FEEDS, feed_files, in_scope, load_feed
+from analysis.sources.feeds import configured
+from analysis.sources.raw import FEEDS, case_of, feed_files, in_scope, load_feed
 
 CANDIDATES = "candidates.csv"
 DECISIONS = "decisions.csv"
@@ -294,10 +295,10 @@ def refresh(
         frames, status = {}, []
         for feed in feeds:
             files = feed_files(feed, data_dir)
-            if not files:
-                continue
+            if not files or not configured(feed, case_of(data_dir)):
+                continue  # nothing fetched, or a feed the case leaves out (not read)
             frame = load_feed(feed, data_dir)
-            scoped = frame[in_scope(frame).to_numpy()].reset_index(drop=True)
+            scoped = frame[in_scope(frame, data_dir).to_numpy()].reset_index(drop=True)
             frames[feed] = scoped
             newest = frame["date"].max() if len(frame) else None
             status.append(

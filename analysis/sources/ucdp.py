@@ -1,19 +1,21 @@
-"""UCDP Georeferenced Event Dataset (GED) CSV -> incident rows (one per GED event in Iraq).
+"""UCDP Georeferenced Event Dataset (GED) CSV -> incident rows (one per GED event in the case).
 
 Reads the 49-column GED release (``ged251-csv.zip`` or its CSV) and the monthly candidate files,
 some of which were published without a header row (detected: a first row that does not name the
-columns is data in the standard column order). Only events in Iraq (``country == "Iraq"`` or
-``country_id == 645``) are kept. GED holds events of organised violence with at least one death,
-so it misses attacks without casualties: most rocket attacks on bases are not in it.
+columns is data in the standard column order). Only events in the case's GED countries are kept
+(``case.yml``: ``feeds: ucdp: countries`` names or ``country_ids``, read at call time; the Iraq
+case: ``country == "Iraq"`` or ``country_id == 645``). GED holds events of organised violence
+with at least one death, so it misses attacks without casualties: most rocket attacks on bases
+are not in it.
 
 Mapping: ``date_start`` -> ``date``; ``date_prec`` 1-3 -> ``day`` (2, 3: the event lies between
 ``date_start`` and ``date_end``, said in ``curation_note``), 4-5 -> ``month`` (the month of
-``date_start``); ``adm_1`` -> ``governorate``; ``where_description`` -> ``location``; ``best`` ->
-``killed`` (``low``/``high`` kept as ``deaths_low``/``deaths_high``); ``source_article`` ->
-``source_title``; ``source_headline`` -> ``description``; ``side_a``/``side_b`` ->
-``attributed_to`` (both sides: GED does not say who attacked). GED does not code weapons:
-``attack_type`` comes from keywords in the headline ("rocket", "drone", "IED", ...), else
-``unknown``. GED events are coded by UCDP from named sources: ``confirmed``, ``standard``.
+``date_start``); ``country`` -> ``country``; ``adm_1`` -> ``governorate``; ``where_description`` ->
+``location``; ``best`` -> ``killed`` (``low``/``high`` kept as ``deaths_low``/``deaths_high``);
+``source_article`` -> ``source_title``; ``source_headline`` -> ``description``;
+``side_a``/``side_b`` -> ``attributed_to`` (both sides: GED does not say who attacked). GED does not
+code weapons: ``attack_type`` comes from keywords in the headline ("rocket", "drone", "IED", ...),
+else ``unknown``. GED events are coded by UCDP from named sources: ``confirmed``, ``standard``.
 """
 
 from __future__ import annotations
@@ -23,17 +25,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.case import Case
+from analysis.data.actors import first_match
 from analysis.data.load import DataValidationError, Problem
-from analysis.sources.common import (
-    actor_from_text,
-    finish,
-    first_match,
-    infer_target_type,
-    normalise_governorate,
-    parse_counts,
-    parse_dates,
-    read_rows,
-)
+from analysis.sources import feeds
+from analysis.sources.common import case_rules, finish, parse_counts, parse_dates, read_rows
 
 #: The standard 49 GED columns, in release order (used for header-less candidate files).
 COLUMNS = (
@@ -109,8 +105,6 @@ USED = (
     "low",
 )
 
-IRAQ_COUNTRY_ID = "645"
-
 #: Ordered (pattern, attack_type) keyword rules for GED headlines.
 ATTACK_RULES: tuple[tuple[str, str], ...] = (
     (r"ballistic", "ballistic_missile"),
@@ -130,22 +124,27 @@ def attack_type_from_text(text: object) -> str:
     return first_match(_ATTACK_RES, text, "unknown")
 
 
-def load(path: Path | str) -> pd.DataFrame:
-    """Read a GED release or candidate file into incident rows (see the module docstring).
+def load(path: Path | str, *, case: Case | None = None) -> pd.DataFrame:
+    """Read a GED release or candidate file into incident rows (see the module docstring), for
+    ``case`` (default: the current case, :func:`analysis.case.current`, read now).
 
     Returns the ``load_incidents`` columns, then ``source_dataset`` ("ucdp"), ``source_event_id``
     (GED ``id``), ``deaths_low``, ``deaths_high`` (Int64, people), ``date_end``, ``date_prec``
     (GED's 1-5 code) and ``type_of_violence`` (1 state-based, 2 non-state, 3 one-sided).
     ``attrs``: ``rows_read``, ``rows_kept``, ``had_header``. Raises
-    :class:`~analysis.data.load.DataValidationError` naming file, line and field of bad cells.
+    :class:`~analysis.data.load.DataValidationError` naming file, line and field of bad cells,
+    and :class:`~analysis.sources.feeds.FeedNotConfigured` when the case has no UCDP settings.
     """
     path = Path(path)
+    rules = case_rules(case)
+    wanted = feeds.settings("ucdp", rules.case)
+    names, ids = frozenset(wanted.countries), frozenset(wanted.country_ids)
     rows, lines, n_read, had_header = read_rows(
         path,
         USED,
         header=None,
         positional=COLUMNS,
-        keep=lambda r: r["country"].strip() == "Iraq" or r["country_id"].strip() == IRAQ_COUNTRY_ID,
+        keep=lambda r: r["country"].strip() in names or r["country_id"].strip() in ids,
     )
     problems = []
     for row, line in zip(rows, lines, strict=True):
@@ -198,11 +197,12 @@ def load(path: Path | str) -> pd.DataFrame:
                     {True: "month", False: "day"}
                 ),
                 "location": frame["where_description"].str.strip().replace("", None),
-                "governorate": frame["adm_1"].map(normalise_governorate),
-                "target_type": text.map(infer_target_type),
+                "country": frame["country"].str.strip(),
+                "governorate": frame["adm_1"].map(rules.area),
+                "target_type": text.map(rules.target),
                 "attack_type": headline.map(attack_type_from_text),
                 "killed": best,
-                "actor": sides.map(actor_from_text),
+                "actor": sides.map(rules.actor),
                 "attributed_to": sides.str.strip("; ").replace("", "unknown"),
                 "confirmation": "confirmed",
                 "source_reliability": "standard",

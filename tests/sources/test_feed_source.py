@@ -17,7 +17,10 @@ from analysis.data import load_events, load_incidents
 from analysis.errors import ParameterError
 from analysis.report.config import ConfigError, check_parameters, declared_parameters
 from analysis.sources import acled
-from analysis.sources.raw import SOURCES, US_TARGETS, feed_files, load_source
+from analysis.sources.raw import SOURCES, feed_files, load_source, subject_targets
+
+#: the shipped case's subject: US and coalition sites (its target_rules name these four)
+US_TARGETS = ("us_military_base", "coalition_convoy", "us_embassy", "airport")
 
 
 @pytest.fixture
@@ -27,6 +30,7 @@ def data(tmp_path) -> Path:
     out.mkdir()
     for p in DATA.glob("*.csv"):
         shutil.copy(p, out / p.name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")
     (out / "raw" / "acled").mkdir(parents=True)
     shutil.copy(FIXTURES / "acled_iraq_sample.csv", out / "raw" / "acled" / "acled_Iraq_a.csv")
     return out
@@ -43,6 +47,7 @@ def test_a_feed_without_data_names_the_parameter_and_the_fetch(data):
 def test_a_feed_source_is_its_rows_about_us_sites(data):
     raw = acled.load(FIXTURES / "acled_iraq_sample.csv")
     frame = load_source("acled", data)
+    assert sorted(subject_targets(data)) == sorted(US_TARGETS)
     expected = raw[raw["target_type"].isin(US_TARGETS)]
     assert sorted(frame["source_event_id"]) == sorted(expected["source_event_id"])
     assert (frame["source_dataset"] == "acled").all()

@@ -53,7 +53,7 @@ def test_fetch_fills_the_cache_once_and_it_reads_as_the_files_do(
     # a second fetch reads no file again, even renamed: files are known by their MD5
     stamps = {p.name: p.stat().st_mtime_ns for p in cache.rglob("*.parquet")}
     assert run_cli(argv) == 0
-    assert "0 file(s) scanned (0 rows read, 0 Iraq rows kept), 5 already cached" in (
+    assert "0 file(s) scanned (0 rows read, 0 rows kept), 5 already cached" in (
         capsys.readouterr().out
     )
     assert {p.name: p.stat().st_mtime_ns for p in cache.rglob("*.parquet")} == stamps

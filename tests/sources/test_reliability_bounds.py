@@ -79,6 +79,7 @@ def test_a_bomb_served_as_the_ucdp_release_is_refused_and_not_kept(bomb, http_se
     http_server.files["/ged/ged251-csv.zip"] = bomb.read_bytes()
     data = tmp_path / "data"
     data.mkdir()
+    shutil.copy(DATA / "case.yml", data / "case.yml")
     done = _limited(
         "fetch", "ucdp", "--version", "25.1", "--quiet", "--retries", "0",
         "--base-url", http_server.url, data=data,
@@ -107,6 +108,7 @@ def _data_copy(out: Path) -> Path:
     out.mkdir()
     for p in DATA.glob("*.csv"):
         shutil.copy(p, out / p.name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")  # the case says which feeds it reads
     shutil.copytree(DATA / "curation", out / "curation")
     (out / "review").mkdir()
     shutil.copy(DATA / "review" / review.DECISIONS, out / "review" / review.DECISIONS)

@@ -73,6 +73,7 @@ def _data_copy(out: Path) -> Path:
     out.mkdir()
     for p in DATA.glob("*.csv"):
         shutil.copy(p, out / p.name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")  # the case says which feeds it reads
     shutil.copytree(DATA / "curation", out / "curation")
     (out / "review").mkdir()
     shutil.copy(DATA / "review" / review.DECISIONS, out / "review" / review.DECISIONS)

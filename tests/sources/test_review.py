@@ -80,6 +80,7 @@ def _copy_data(out: Path) -> Path:
     out.mkdir()
     for p in DATA.glob("*.csv"):
         shutil.copy(p, out / p.name)
+    shutil.copy(DATA / "case.yml", out / "case.yml")
     shutil.copytree(DATA / "curation", out / "curation")
     (out / "review").mkdir()
     shutil.copy(DATA / "review" / review.DECISIONS, out / "review" / review.DECISIONS)
