@@ -66,22 +66,29 @@ def period(start: object, end: object, incidents: pd.DataFrame | None = None) ->
 
 
 def graded_events(
-    findings: pd.DataFrame | None = None, start: object = None, end: object = None
+    findings: pd.DataFrame | None = None,
+    start: object = None,
+    end: object = None,
+    *,
+    one_a_day: bool = False,
 ) -> list[str]:
     """The event ids the findings table grades (every grade but ``marker`` and
-    ``not_graded``), by date; only those from ``start`` to ``end`` when given."""
+    ``not_graded``), by date; only those from ``start`` to ``end`` when given; with
+    ``one_a_day`` the first of each date only (a joint fit needs events on distinct dates)."""
     if findings is None:
         from analysis.findings import store
 
         findings = store.table()
     rows = findings[~findings["grade"].isin(UNGRADED)]
-    dates = pd.to_datetime(rows["date"])
+    rows = rows.assign(day=pd.to_datetime(rows["date"]).to_numpy())
     if start is not None:
-        rows = rows[dates >= pd.Timestamp(start)]
-        dates = dates[dates >= pd.Timestamp(start)]
+        rows = rows[rows["day"] >= pd.Timestamp(start)]
     if end is not None:
-        rows = rows[dates <= pd.Timestamp(end)]
-    return [str(e) for e in rows.sort_values("date", kind="stable")["event_id"]]
+        rows = rows[rows["day"] <= pd.Timestamp(end)]
+    rows = rows.sort_values("day", kind="stable")
+    if one_a_day:
+        rows = rows.drop_duplicates("day")
+    return [str(e) for e in rows["event_id"]]
 
 
 def focus_event(
@@ -114,10 +121,25 @@ def focus_events(event_ids: Sequence[str], **kwargs: object) -> list[str]:
     return list(event_ids) if len(event_ids) else [focus_event(AUTO, **kwargs)]  # type: ignore[arg-type]
 
 
-def backtest_start(value: object, start: object) -> str:
+def backtest_start(value: object, incidents: pd.DataFrame) -> str:
     """The outlook's first backtest week: ``value``, or for ``"auto"`` the first Monday
-    :data:`BACKTEST_LEAD_WEEKS` weeks after ``start`` (the first day of the period)."""
+    :data:`BACKTEST_LEAD_WEEKS` weeks after the period's start (:func:`period`), and not before
+    the backtest has :data:`analysis.models.outlook.MIN_HISTORY` weeks of confirmed attacks."""
     if value != AUTO:
         return _day(params.a_date("backtest_start", value))
-    day = pd.Timestamp(start) + pd.Timedelta(weeks=BACKTEST_LEAD_WEEKS)
-    return _day(day + pd.Timedelta(days=(7 - day.weekday()) % 7))
+    from analysis.models.outlook import MIN_HISTORY
+
+    def monday(day: pd.Timestamp) -> pd.Timestamp:
+        return day + pd.Timedelta(days=(7 - day.weekday()) % 7)
+
+    lead = monday(
+        pd.Timestamp(period(AUTO, AUTO, incidents)[0]) + pd.Timedelta(weeks=BACKTEST_LEAD_WEEKS)
+    )
+    confirmed = incidents
+    if "confirmation" in incidents.columns:
+        confirmed = incidents[incidents["confirmation"].astype(str) == "confirmed"]
+    first = pd.to_datetime(confirmed["date"]).min()
+    if pd.isna(first):
+        return _day(lead)
+    week = first.normalize() - pd.Timedelta(days=first.weekday())  # its week's Monday
+    return _day(max(lead, week + pd.Timedelta(weeks=MIN_HISTORY - 1)))

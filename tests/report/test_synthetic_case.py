@@ -137,8 +137,9 @@ def test_every_notebook_page_builds(built):
     for name, entry in manifest.items():
         assert (built.site / f"{name}.html").is_file(), name
         assert entry["title"] and entry["headline"], name
-    first, last = min(r["date"] for r in _rows("incidents.csv")), max(
-        r["date"] for r in _rows("incidents.csv")
+    first, last = (
+        min(r["date"] for r in _rows("incidents.csv")),
+        max(r["date"] for r in _rows("incidents.csv")),
     )
     assert manifest["01_data_overview"]["period"] == [first, last], "the period spans the data"
 
