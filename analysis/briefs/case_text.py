@@ -3,6 +3,8 @@ word, countries and map), so no notebook's Markdown holds one conflict's geograp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from analysis import case as cases
 from analysis.briefs.html import Html, paragraphs
 
@@ -13,9 +15,10 @@ def _plural(word: str) -> str:
     return word if word.endswith("s") else f"{word}s"
 
 
-def map_note_html(*, windows: bool = False) -> Html:
-    """How to read the map of where attacks happened (``windows``: the brief's two maps, before
-    and after the event, under each its targets; else one map for the period, targets beside)."""
+def map_note_html(countries: Sequence[str] | None = None, *, windows: bool = False) -> Html:
+    """How to read the map of where attacks happened in ``countries`` (default: the case's; a
+    page passes those its map draws) (``windows``: the brief's two maps, before and after the
+    event, under each its targets; else one map for the period, targets beside)."""
     case = cases.current()
     area = case.area_word
     if not case.has_map:
@@ -24,9 +27,10 @@ def map_note_html(*, windows: bool = False) -> Html:
             f"counted by {area} by name."
         )
     else:
+        where = case.where(countries)
         first = (
-            f"Each square is one of the {_plural(area)} of {case.where()}, placed roughly where "
-            f"it lies (north at the top). "
+            f"Each square is one of the {_plural(area)} of {where}, placed roughly where it lies "
+            "(north at the top). "
         )
         first += (
             "Its shade and number are the attacks recorded there in the window before the event "
