@@ -108,3 +108,18 @@ def test_the_config_check_accepts_auto_and_still_refuses_a_bad_date():
     with pytest.raises(ConfigError, match="unknown event_id 'nope'"):
         bad = Brief("d", counterfactual, {"event_id": "nope"})
         check_parameters(bad, declared_parameters(counterfactual), set())
+
+
+def test_the_map_note_speaks_of_the_case_places(monkeypatch):
+    from analysis.briefs.case_text import areas_weekly_html, map_note_html
+
+    iraq = map_note_html(["Iraq"]).text
+    assert "one of the governorates of Iraq," in iraq and "without a tile" not in iraq
+    assert "window before the event" in map_note_html(windows=True).text
+    monkeypatch.setenv("ESCALATION_DATA_DIR", str(SYNTHETIC))
+    sea = map_note_html().text
+    assert "sea areas of Northland and Eastmark" in sea
+    assert "sea areas without a tile are counted beside the map by name" in sea  # Storm Deep
+    assert "without a tile" not in map_note_html(["Northland"]).text
+    assert "each sea area with any attack" in areas_weekly_html().text
+    assert not any(w in sea + areas_weekly_html().text for w in ("Iraq", "governorate"))

@@ -40,8 +40,12 @@ def map_note_html(countries: Sequence[str] | None = None, *, windows: bool = Fal
         )
         first += (
             f" Attacks the sources do not pin to one {area} are counted in the dashed square"
-            f"{'' if windows else ' beside the map'}; {_plural(area)} without a tile are counted "
-            "beside the map by name."
+            f"{'' if windows else ' beside the map'}"
+        )
+        shown = countries or case.countries
+        off = any(not a.on_map for a in case.areas if a.country in shown)
+        first += (
+            f"; {_plural(area)} without a tile are counted beside the map by name." if off else "."
         )
     second = (
         "Under each map, the same attacks by kind of target."

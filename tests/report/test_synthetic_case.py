@@ -142,6 +142,10 @@ def test_every_notebook_page_builds(built):
         max(r["date"] for r in _rows("incidents.csv")),
     )
     assert manifest["01_data_overview"]["period"] == [first, last], "the period spans the data"
+    ids = {r["event_id"] for r in _rows("political_events.csv")}
+    for name in ("brief", "05_counterfactual", "03_interrupted_time_series"):
+        assert manifest[name]["focus_event"] in ids, f"{name}: the focus event is the case's"
+    print(f"the synthetic case's {len(manifest)} pages built in {built.seconds:.0f} s")
 
 
 @NEEDS
