@@ -18,6 +18,7 @@ from typing import Any
 from analysis.errors import ParameterError
 
 __all__ = [
+    "AUTO",
     "MAX_SAMPLES",
     "a_date",
     "date_range",
@@ -34,6 +35,10 @@ __all__ = [
     "seed_or_fresh",
     "whole_number",
 ]
+
+#: a notebook default resolved from the case and its data (:mod:`analysis.briefs.defaults`):
+#: the case's period or focus event, else the data's span or first graded event
+AUTO = "auto"
 
 #: the most simulated paths or samples a model draws (about 0.8 GB of floats at 100 periods):
 #: a larger request is a typo, refused before any work

@@ -20,6 +20,9 @@ One module per job:
 - :mod:`~analysis.briefs.model_views`  the model pages' tables and summaries for readers
 - :mod:`~analysis.briefs.findings_views`  an analysis page's primary figures and its method
   as a named check
+- :mod:`~analysis.briefs.defaults`     notebook defaults from the case and its data (the period,
+  the focus event) where a parameters cell says "auto"
+- :mod:`~analysis.briefs.case_text`    the notebooks' sentences that name the case's places
 - :mod:`~analysis.briefs.attribution`  the attribution page: events' effects net of each other
   and of contagion, with its cross-check (:func:`attribution_page`)
 

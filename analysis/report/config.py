@@ -52,7 +52,8 @@ from analysis.params import printable_line
 
 #: parameters whose values are event ids (one, or a list) in political_events.csv
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
-#: parameters whose values are ISO dates; ``as_of`` may also be "latest"
+#: parameters whose values are ISO dates; ``as_of`` may also be "latest"; a date or an
+#: event id may be "auto" (resolved from the case by the notebook)
 DATE_PARAMETERS = {"start", "end", "as_of", "pre_start", "post_end"}
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ENTRY_KEYS = {"name", "notebook", "parameters", "title"}
@@ -468,6 +469,8 @@ def check_parameters(
                 raise ConfigError(f"{where}: {exc}") from None
     values = brief.resolved_parameters(declared)
     for name, value in values.items():
+        if value == params.AUTO and (name in DATE_PARAMETERS or EVENT_PARAMETERS.get(name)):
+            continue  # the notebook resolves it from the case (analysis.briefs.defaults)
         if name in DATE_PARAMETERS and isinstance(value, str) and value:
             if name == "as_of" and value == "latest":
                 continue
