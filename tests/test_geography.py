@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import case
 from analysis.briefs import event_brief, period_html, where_attacks, window_places
 from analysis.briefs.lookups import PENTAGON, tallies_overlapping
 from analysis.data import load_events, load_incidents, load_reported_counts
-from analysis.data.campaigns import CAMPAIGNS, campaign_holding, campaign_of_period
+from analysis.data.campaigns import campaign_holding, campaign_of_period, campaigns
 from analysis.data.geography import (
     COUNTRY_GRIDS,
     COUNTRY_UNKNOWN_TILES,
@@ -26,12 +27,6 @@ from analysis.data.geography import (
     UNKNOWN,
     off_map,
     place_totals,
-)
-from analysis.data.vocabulary import (
-    COUNTRY_GOVERNORATES,
-    GOVERNORATES,
-    IRAQ_GOVERNORATES,
-    TARGET_TYPES,
 )
 from analysis.errors import ParameterError
 from analysis.geocharts import plot_small_multiples, tile_labels
@@ -66,7 +61,7 @@ def _day_rows(incidents, start, end, levels=("confirmed",)):
 
 
 def test_the_grid_holds_each_governorate_of_the_codebook_once():
-    assert set(GOVERNORATE_GRID) == set(IRAQ_GOVERNORATES)
+    assert set(GOVERNORATE_GRID) == {a.name for a in case.current().areas_of("Iraq")}
     assert len(GOVERNORATE_GRID) == 19  # Iraq's 18 and Halabja, as the codebook lists them
     assert len(set(GOVERNORATE_GRID.values())) == 19, "two governorates share a tile"
     rows = [r for r, _ in GOVERNORATE_GRID.values()]
@@ -77,14 +72,14 @@ def test_the_grid_holds_each_governorate_of_the_codebook_once():
     assert g["Duhok"][0] < g["Baghdad"][0] < g["Basra"][0]  # north to south
     assert g["Anbar"][1] < g["Baghdad"][1] < g["Diyala"][1]  # west to east
     assert g["Nineveh"][0] < g["Anbar"][0] and g["Karbala"][0] < g["Najaf"][0]
-    assert set(TARGET_GROUPS) == set(TARGET_TYPES)
+    assert set(TARGET_GROUPS) == set(case.current().target_types)
 
 
 def test_each_country_s_grid_holds_its_governorates_once():
     on_grids = [g for grid in COUNTRY_GRIDS.values() for g in grid]
-    assert sorted(on_grids) == sorted(set(GOVERNORATES) - {UNKNOWN})
+    assert sorted(on_grids) == sorted(set(case.current().area_names) - {UNKNOWN})
     for country, grid in COUNTRY_GRIDS.items():
-        assert set(grid) == set(COUNTRY_GOVERNORATES[country]), country
+        assert set(grid) == {a.name for a in case.current().areas_of(country)}, country
         cells = [*grid.values(), COUNTRY_UNKNOWN_TILES[country]]
         assert len(set(cells)) == len(cells), f"two tiles share a cell in {country}"
     assert len(SYRIA_GRID) == 14 and len(JORDAN_GRID) == 12
@@ -341,7 +336,7 @@ def test_brief_before_and_after_maps_share_one_scale_without_overlaps(incidents)
 
 
 def test_campaigns_do_not_overlap_and_hold_their_events():
-    for a, b in itertools.pairwise(CAMPAIGNS):
+    for a, b in itertools.pairwise(campaigns()):
         assert a.end < b.start
     events = load_events().set_index("event_id")["date"]
     assert campaign_holding(events["suleimani_strike"]).key == "2019-21"
@@ -429,8 +424,8 @@ def test_data_readme_gives_the_counts_per_campaign(incidents):
 
     text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     section = text.split("## Counts per campaign")[1].split("\n## ")[0]
-    assert sum(c.holds(d) for c in CAMPAIGNS for d in incidents["date"]) == len(incidents)
-    for c in CAMPAIGNS:
+    assert sum(c.holds(d) for c in campaigns() for d in incidents["date"]) == len(incidents)
+    for c in campaigns():
         rows = incidents[incidents["date"].between(c.start, c.end)]
         levels = rows["confirmation"].astype(str).value_counts()
         day = _day_rows(incidents, c.start, c.end)

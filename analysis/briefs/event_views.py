@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis import case
 from analysis.briefs.campaign_views import (
     campaign_tallies_table,
     campaign_tally_caveats,
@@ -55,7 +56,6 @@ from analysis.charts import (
 )
 from analysis.data.campaigns import campaign_holding, countries_of_period
 from analysis.data.geography import TARGET_GROUPS, UNKNOWN
-from analysis.data.vocabulary import TARGET_TYPES
 from analysis.geocharts import (
     note_off_map,
     plot_governorate_map,
@@ -508,7 +508,9 @@ class EventBriefViews(EventNetViews):
                 f"{r.date:%Y-%m-%d}",
                 r.window,
                 r.location,
-                words("target_type", r.target) if r.target in TARGET_TYPES else r.target,
+                words("target_type", r.target)
+                if r.target in case.current().target_types
+                else r.target,
                 words("attack_type", r.weapon),
                 r.description,
                 Html(link(r.source_title, r.source_url), str(r.source_title)),

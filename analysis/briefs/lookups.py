@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import case as case_file
 from analysis.briefs.html import Html, esc, link
 from analysis.briefs.wording import DAY, fmt_date
 from analysis.data.coverage import compare_with_reported, monthly_coverage
-from analysis.data.vocabulary import COUNTRIES
 from analysis.errors import ParameterError
 from analysis.params import whole_number
 from analysis.series import normalise_freq, period_start, select
@@ -27,6 +27,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "PENTAGON",
     "TALLY_COLUMNS",
+    "tally_columns",
     "attack_times",
     "counterfactual_span",
     "event_card",
@@ -235,9 +236,14 @@ TALLY_COLUMNS = [
     "source_title",
     "source_url",
     "pentagon",
-    # the per-country breakdown of the dataset's rows for the period (confirmed, all)
-    *(f"{kind}_{c.lower()}" for c in COUNTRIES for kind in ("confirmed", "all")),
 ]
+
+
+def tally_columns() -> list[str]:
+    """:data:`TALLY_COLUMNS`, then the per-country breakdown of the dataset's rows for the period
+    (``confirmed_<country>``, ``all_<country>`` for each of the case's countries)."""
+    countries = case_file.current().countries
+    return [*TALLY_COLUMNS, *(f"{k}_{c.lower()}" for c in countries for k in ("confirmed", "all"))]
 
 
 def tallies_overlapping(
@@ -255,7 +261,7 @@ def tallies_overlapping(
     Pentagon (DoD) published, by their ``what_counted`` text (:data:`PENTAGON`).
     """
     if reported is None or reported.empty:
-        return pd.DataFrame(columns=TALLY_COLUMNS)
+        return pd.DataFrame(columns=tally_columns())
     cmp = compare_with_reported(incidents, reported)
     overlap = (cmp["period_start"] <= end) & (cmp["period_end"] >= start)
     out = cmp[overlap].drop_duplicates(
@@ -266,4 +272,4 @@ def tallies_overlapping(
         pentagon=out["what_counted"].astype(str).str.contains(PENTAGON),
     )
     out = out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)
-    return out[TALLY_COLUMNS]
+    return out[tally_columns()]

@@ -18,7 +18,7 @@ from typing import IO, NamedTuple
 
 import pandas as pd
 
-from analysis.data.actors import ACTOR_PATTERNS_ANY_CASE, first_match
+from analysis.data.actors import actor_patterns, first_match
 from analysis.data.load import (
     DataValidationError,
     Problem,
@@ -26,8 +26,7 @@ from analysis.data.load import (
     first_row,
     numbered_rows,
 )
-from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
-from analysis.data.vocabulary import IRAQ_GOVERNORATES
+from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, URL_RE, incidents_spec
 from analysis.sources.bounded import open_bounded_text
 
 #: Columns every feed frame carries after the incident columns.
@@ -113,11 +112,10 @@ _GOVERNORATE_KEYS: dict[str, str] = {}
 for _canonical, _aliases in _GOVERNORATE_ALIASES.items():
     for _alias in (_canonical, *_aliases):
         _GOVERNORATE_KEYS[_name_key(_alias)] = _canonical
-assert set(_GOVERNORATE_KEYS.values()) == set(IRAQ_GOVERNORATES)
 
 
 def normalise_governorate(name: object) -> str:
-    """The curated spelling (``analysis.data.vocabulary.GOVERNORATES``) of an admin-1 name.
+    """The curated spelling (an area of the case, ``case.yml``) of an admin-1 name.
 
     Accepts the feeds' spellings ("Al Anbar", "Ninawa governorate", "Arbil", "At Ta'mim",
     "Salah ad Din province", ...); anything empty or not recognised is ``"unknown"``.
@@ -269,15 +267,16 @@ def typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=frame.index)
     n = len(frame)
+    spec = incidents_spec()  # the case in use: its vocabularies are the categories
     for column in INCIDENT_COLUMNS:
         values = frame[column] if column in frame else pd.Series([None] * n, index=frame.index)
-        if column in INCIDENTS.date_columns:
+        if column in spec.date_columns:
             out[column] = pd.to_datetime(values).astype("datetime64[ns]")
-        elif column in INCIDENTS.categories:
-            out[column] = pd.Categorical(values, categories=list(INCIDENTS.categories[column]))
-        elif column in INCIDENTS.counts:
+        elif column in spec.categories:
+            out[column] = pd.Categorical(values, categories=list(spec.categories[column]))
+        elif column in spec.counts:
             out[column] = pd.to_numeric(values).astype("Int64")
-        elif column in INCIDENTS.booleans:
+        elif column in spec.booleans:
             out[column] = values.astype("boolean")
         else:
             out[column] = values.astype("str")
@@ -320,7 +319,7 @@ def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> N
     month = frame["date_precision"] == "month"
     if (month & (frame["date"].dt.day != 1)).any():
         problems.append(Problem(0, "date", "a month-precision date must be the 1st of its month"))
-    for column in INCIDENTS.counts:
+    for column in incidents_spec().counts:
         if (frame[column].dropna() < 0).any():
             problems.append(Problem(0, column, "is negative"))
     urls = frame["source_url"].dropna().astype(str)
@@ -380,4 +379,4 @@ def parse_counts(values: list[str], lines: list[int], field: str, path: Path) ->
 
 def actor_from_text(text: object) -> str:
     """Normalised actor (``ACTORS``) for free text, by the curated keyword rules, any case."""
-    return first_match(ACTOR_PATTERNS_ANY_CASE, text, "unknown")
+    return first_match(actor_patterns(any_case=True), text, "unknown")
