@@ -272,10 +272,28 @@ def test_future_is_judged_against_the_injected_today(data_copy: Path):
 
 
 def test_the_default_today_is_the_date_in_iraq(data_copy: Path, monkeypatch):
-    monkeypatch.setattr(load_module, "today_in_iraq", lambda: TODAY)
+    monkeypatch.setattr(load_module, "today_local", lambda now=None, where=None: TODAY)
     path = data_copy / "incidents.csv"
     edit_cells(path, {(0, "date"): (TODAY + dt.timedelta(days=1)).isoformat()})
     assert [(p.line, p.field) for p in validate_path(path)] == [(2, "date")]
+
+
+def test_future_rows_are_judged_in_the_case_s_time_zone(data_copy: Path):
+    """The case beside the table sets the zone: a row dated today at UTC+14 is in the future
+    for a case dated at UTC-11 (always a day or two behind), and accepted by a UTC+14 case."""
+    from zoneinfo import ZoneInfo
+
+    path, case_file = data_copy / "incidents.csv", data_copy / "case.yml"
+    text = case_file.read_text(encoding="utf-8")
+    ahead = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    edit_cells(path, {(0, "date"): ahead.isoformat()})
+    case_file.write_text(text.replace("Asia/Baghdad", "Pacific/Pago_Pago"), encoding="utf-8")
+    problems = validate_path(path)
+    assert [(p.line, p.field) for p in problems] == [(2, "date")]
+    assert "in the future" in problems[0].message
+    case_file.write_text(text.replace("Asia/Baghdad", "Pacific/Kiritimati"), encoding="utf-8")
+    if dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date() == ahead:  # not past midnight
+        assert validate_path(path) == []
 
 
 def _validate_under(tz: str, path: Path) -> subprocess.CompletedProcess:

@@ -238,6 +238,8 @@ def _records(
         yield start, row, _encoding_problems(start, row, names)
 
 
+#: why a row without a country column is refused (its area unknown, the case's countries many)
+NO_COUNTRY = "unknown and the file has no country column: the case has several countries"
 #: the older name of an incidents table's column, as the shipped Iraq tables spell it
 OLDER_NAMES = {"area": "governorate"}
 
@@ -308,10 +310,7 @@ def _derive_country(
         country = case.countries[0]  # an area outside the case is reported on its own
     if country is None:
         field = renamed.get("governorate", "governorate")
-        message = (
-            f"the {field} is unknown and the file has no country column: the case has "
-            f"several countries ({', '.join(case.countries)}), add a country column"
-        )
+        message = f"the {field} is {NO_COUNTRY} ({', '.join(case.countries)}), add a country column"
         return [Problem(line, "country", message, area)]
     row[header.index("country")] = country
     return []
@@ -418,6 +417,10 @@ def read_table(
     case = case or case_for(path)
     spec, frame, starts, problems, renamed = _read_text_table(path, spec, case)
     problems += _cell_problems(frame, starts, spec, today or today_local(where=case))
+    unknown = {p.line for p in problems if p.field == "country" and NO_COUNTRY in p.message}
+    problems = [  # a row without a country: that problem alone, not its empty cell's too
+        p for p in problems if not (p.line in unknown and p.field == "country")
+    ] + [p for p in problems if p.line in unknown and NO_COUNTRY in p.message]
     if problems:
         if renamed:
             problems = [replace(p, field=renamed.get(p.field, p.field)) for p in problems]
