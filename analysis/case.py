@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from analysis import paths
+from analysis.errors import ConfigError
 
 __all__ = [
     "CASE_FILE",
@@ -50,8 +51,9 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
-class CaseError(ValueError):
-    """A case file that cannot be used; the message names the file and the key."""
+class CaseError(ConfigError):
+    """A case file that cannot be used; the message names the file and the key. A
+    :class:`~analysis.errors.ConfigError`: every command exits 2 on it, before anything runs."""
 
 
 @dataclass(frozen=True)
