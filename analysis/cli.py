@@ -295,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=iso_date, default=None,
         help="the edition date: passed as as_of to the notebooks that take it, also to entries "
-        "set to as_of: latest (default: today in Iraq, for entries that do not set as_of)",
+        "set to as_of: latest (default: today in the case's time zone, for entries that do not "
+        "set as_of)",
     )  # fmt: skip
     p.set_defaults(func=_cmd_run)
 

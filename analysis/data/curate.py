@@ -196,7 +196,7 @@ def build_incidents(
                 "date": src["date"],
                 "date_precision": src["date_precision"],
                 "location": src["location"],
-                "governorate": src["governorate"] or "unknown",
+                "governorate": src.get("governorate") or src.get("area") or "unknown",
                 "country": src.get("country") or DEFAULT_COUNTRY,
                 "target_type": src["target_type"],
                 "target_name": src["target_name"],

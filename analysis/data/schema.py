@@ -36,7 +36,7 @@ URL_RE = r"^https?://\S+$"
 #: The earliest date a row may carry, far before anything in the data (whose rows start in 2019).
 #: It also keeps every date within what a ``datetime64[ns]`` column holds (from
 #: 1677-09-22), so a typo such as 1066 or 0202 is reported as a bad cell, never as a crash when
-#: the column is typed. The latest date is today in Iraq (``analysis.data.load``).
+#: the column is typed. The latest date is today in the case's time zone (``analysis.data.load``).
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
 
