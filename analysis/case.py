@@ -16,6 +16,7 @@ modification time) and raises :class:`CaseError` naming the file and the key at 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from analysis import paths
+from analysis.errors import ConfigError
 
 __all__ = [
     "CASE_FILE",
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 #: the case file's name inside a data folder
-CASE_FILE = "case.yml"
+CASE_FILE = paths.CASE_FILE
 #: the place value of an incident the sources do not pin to one area (always allowed)
 UNKNOWN = "unknown"
 #: the largest case file read, in bytes (a case file is a page of text)
@@ -49,8 +51,9 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
-class CaseError(ValueError):
-    """A case file that cannot be used; the message names the file and the key."""
+class CaseError(ConfigError):
+    """A case file that cannot be used; the message names the file and the key. A
+    :class:`~analysis.errors.ConfigError`: every command exits 2 on it, before anything runs."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,7 @@ def load(where: str | Path | None = None) -> Case:
             f"{path}: no case file; a data folder needs a {CASE_FILE} beside its tables "
             f"(`escalation case new DIR` writes a starter)"
         ) from None
+    _note_read(path)
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _CACHE:
         if st.st_size > MAX_BYTES:
@@ -228,6 +232,21 @@ def load(where: str | Path | None = None) -> Case:
             raise CaseError(f"{path}: not readable YAML ({first})") from None
         _CACHE[key] = _build(path, raw)
     return _CACHE[key]
+
+
+#: (record file, case file) pairs already noted in this process
+_NOTED: set[tuple[str, str]] = set()
+
+
+def _note_read(path: Path) -> None:
+    """Append ``path`` to the runner's record of the files a brief read (once per record), so
+    a brief's build key covers the case file and editing the case rebuilds its pages."""
+    record = os.environ.get(paths.RECORD_READS_ENV)
+    if not record or (record, str(path)) in _NOTED:
+        return
+    with open(record, "a", encoding="utf-8") as fh:
+        fh.write(f"{path.resolve()}\n")
+    _NOTED.add((record, str(path)))
 
 
 class _Reader:

@@ -2,8 +2,8 @@
 
 :func:`data_dir` is ``$ESCALATION_DATA_DIR`` when set (read at each call, not at import: a
 kernel forked from a warm process that imported this module still reads its own brief's folder),
-else ``data/`` at the project root. ``DATA_FILES`` are the curated tables
-every notebook reads; their hashes are part of each brief's build key.
+else ``data/`` at the project root. ``DATA_FILES`` are the curated tables every notebook reads
+and the case file beside them; their hashes are part of each brief's build key.
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or ROOT / "data")
 
 
-DATA_FILES = ("incidents.csv", "political_events.csv", "attack_counts_reported.csv")
+#: the curated tables every notebook reads
+TABLE_FILES = ("incidents.csv", "political_events.csv", "attack_counts_reported.csv")
+#: the tables and the case file beside them (``case.yml``: vocabularies, areas, campaigns, ...)
+CASE_FILE = "case.yml"
+DATA_FILES = (*TABLE_FILES, CASE_FILE)
 #: set by the report runner: a file to which each data file read is appended (one path a line),
 #: so a brief's build key covers exactly the data files its notebook read
 RECORD_READS_ENV = "ESCALATION_RECORD_READS"

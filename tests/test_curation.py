@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, SHARED
 
+from analysis import case
 from analysis.data import load_incidents, load_reported_counts
 from analysis.data.actors import actor_for
 from analysis.data.coverage import (
@@ -27,7 +28,6 @@ from analysis.data.curate import (
     incident_id,
     reported_scope,
 )
-from analysis.data.vocabulary import REPORTED_SCOPES
 from analysis.errors import DataError
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not beside the repo")
@@ -283,7 +283,7 @@ def test_compare_with_reported_counts_the_period_inclusively():
 
 def test_tallies_all_have_a_known_scope():
     tallies = load_reported_counts()
-    assert set(tallies["scope"]) <= set(REPORTED_SCOPES)
+    assert set(tallies["scope"]) <= set(case.current().tally_scopes)
     assert tallies["scope"].notna().all()
     what = tallies["what_counted"]
     # an Iraq part of an Iraq-and-Syria figure is an Iraq tally; the totals are not

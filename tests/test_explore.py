@@ -65,12 +65,12 @@ def _same_numbers(a, b) -> None:
 def test_event_picker_groups_events_by_campaign_in_date_order(data):
     _, events = data
     groups = explore.event_options(events)
-    first, second = (c.label for c in explore.CAMPAIGNS)
+    first, second = (c.label for c in explore.campaigns())
     assert list(groups)[:2] == [first, second]
     ids = [i for options in groups.values() for _, i in options]
     assert sorted(ids) == sorted(events["event_id"].astype(str))
     dates = events.set_index("event_id")["date"]
-    spans = {c.label: c for c in explore.CAMPAIGNS}
+    spans = {c.label: c for c in explore.campaigns()}
     for campaign, options in groups.items():
         days = [dates[i] for _, i in options]
         assert days == sorted(days), campaign
@@ -111,7 +111,7 @@ def test_controls_call_event_brief_with_their_values_and_show_its_numbers(data, 
 
     # another event, picked through its campaign
     before = x.chart.value
-    x.campaign.value = explore.CAMPAIGNS[1].label
+    x.campaign.value = explore.campaigns()[1].label
     assert x.event.value == "oct7_attack"
     assert spy.calls[-1][0][2] == "oct7_attack" and len(spy.calls) == 4  # one redraw, not two
     assert x.chart.value != before and "Hamas" in x.status.value

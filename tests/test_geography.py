@@ -14,9 +14,9 @@ import pytest
 
 from analysis.briefs import event_brief, period_html, where_attacks, window_places
 from analysis.briefs.lookups import official_pattern, tallies_overlapping
-from analysis.data import load_events, load_incidents, load_reported_counts
-from analysis.data.campaigns import CAMPAIGNS, campaign_holding, campaign_of_period
 from analysis.case import current
+from analysis.data import load_events, load_incidents, load_reported_counts
+from analysis.data.campaigns import campaign_holding, campaign_of_period, campaigns
 from analysis.data.geography import (
     UNKNOWN,
     country_grid,
@@ -339,7 +339,7 @@ def test_brief_before_and_after_maps_share_one_scale_without_overlaps(incidents)
 
 
 def test_campaigns_do_not_overlap_and_hold_their_events():
-    for a, b in itertools.pairwise(CAMPAIGNS):
+    for a, b in itertools.pairwise(campaigns()):
         assert a.end < b.start
     events = load_events().set_index("event_id")["date"]
     assert campaign_holding(events["suleimani_strike"]).key == "2019-21"
@@ -427,8 +427,8 @@ def test_data_readme_gives_the_counts_per_campaign(incidents):
 
     text = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     section = text.split("## Counts per campaign")[1].split("\n## ")[0]
-    assert sum(c.holds(d) for c in CAMPAIGNS for d in incidents["date"]) == len(incidents)
-    for c in CAMPAIGNS:
+    assert sum(c.holds(d) for c in campaigns() for d in incidents["date"]) == len(incidents)
+    for c in campaigns():
         rows = incidents[incidents["date"].between(c.start, c.end)]
         levels = rows["confirmation"].astype(str).value_counts()
         day = _day_rows(incidents, c.start, c.end)

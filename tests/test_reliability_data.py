@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, edit_cells
 
+from analysis import case
 from analysis.cli import main
 from analysis.clock import today_in_iraq
 from analysis.data import DataValidationError, load_events, load_incidents, validate_path
 from analysis.data import load as load_module
-from analysis.data.schema import INCIDENTS, MIN_INCIDENTS
+from analysis.data.schema import incidents_spec
 from analysis.errors import DATA_INVALID, DataError
 
 TODAY = dt.date(2026, 11, 21)
@@ -136,10 +137,11 @@ def test_an_empty_table_of_any_kind_is_refused(data_copy: Path):
 
 
 def test_the_incidents_threshold_is_the_documented_one(data_copy: Path):
-    assert INCIDENTS.min_rows == MIN_INCIDENTS
+    MIN_INCIDENTS = case.current().min_incidents
+    assert incidents_spec().min_rows == MIN_INCIDENTS
     readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert f"at least {MIN_INCIDENTS} rows" in readme
-    assert f"MIN_INCIDENTS` ({MIN_INCIDENTS})" in (load_module.__doc__ or "")
+    assert f"{MIN_INCIDENTS} for the shipped case" in (load_module.__doc__ or "")
     path = data_copy / "incidents.csv"
     lines = _lines(path)
     path.write_bytes(b"".join(lines[: MIN_INCIDENTS + 1]))  # exactly the minimum: valid
@@ -150,6 +152,7 @@ def test_the_incidents_threshold_is_the_documented_one(data_copy: Path):
         (MIN_INCIDENTS + 1, "(rows)", str(MIN_INCIDENTS - 1))
     ]
     assert f"at least {MIN_INCIDENTS} rows" in problems[0].message
+    assert "min_incidents in" in problems[0].message and "case.yml" in problems[0].message
 
 
 def test_a_truncated_table_also_lists_its_other_problems(data_copy: Path):
@@ -269,10 +272,28 @@ def test_future_is_judged_against_the_injected_today(data_copy: Path):
 
 
 def test_the_default_today_is_the_date_in_iraq(data_copy: Path, monkeypatch):
-    monkeypatch.setattr(load_module, "today_in_iraq", lambda: TODAY)
+    monkeypatch.setattr(load_module, "today_local", lambda now=None, where=None: TODAY)
     path = data_copy / "incidents.csv"
     edit_cells(path, {(0, "date"): (TODAY + dt.timedelta(days=1)).isoformat()})
     assert [(p.line, p.field) for p in validate_path(path)] == [(2, "date")]
+
+
+def test_future_rows_are_judged_in_the_case_s_time_zone(data_copy: Path):
+    """The case beside the table sets the zone: a row dated today at UTC+14 is in the future
+    for a case dated at UTC-11 (always a day or two behind), and accepted by a UTC+14 case."""
+    from zoneinfo import ZoneInfo
+
+    path, case_file = data_copy / "incidents.csv", data_copy / "case.yml"
+    text = case_file.read_text(encoding="utf-8")
+    ahead = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    edit_cells(path, {(0, "date"): ahead.isoformat()})
+    case_file.write_text(text.replace("Asia/Baghdad", "Pacific/Pago_Pago"), encoding="utf-8")
+    problems = validate_path(path)
+    assert [(p.line, p.field) for p in problems] == [(2, "date")]
+    assert "in the future" in problems[0].message
+    case_file.write_text(text.replace("Asia/Baghdad", "Pacific/Kiritimati"), encoding="utf-8")
+    if dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date() == ahead:  # not past midnight
+        assert validate_path(path) == []
 
 
 def _validate_under(tz: str, path: Path) -> subprocess.CompletedProcess:

@@ -268,8 +268,8 @@ def default_period(
     data_end: pd.Timestamp,
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """A brief's default analysed period: ``context_weeks`` weeks either side of the event,
-    clipped to the data and to the campaign holding the event
-    (:data:`analysis.data.campaigns.CAMPAIGNS`), so a 2024 event's trend model is not fitted
+    clipped to the data and to the case's campaign holding the event
+    (:func:`analysis.data.campaigns.campaigns`), so a 2024 event's trend model is not fitted
     across the quiet year before its campaign. The start is never clipped past the event's own
     before window (``window_days`` days): the brief of a campaign's first attack still compares
     it with the weeks before."""

@@ -20,7 +20,7 @@ import pandas as pd
 
 from analysis.briefs.html import Html, esc, reader_table
 from analysis.briefs.wording import attack_noun, fmt_count, fmt_date, plural
-from analysis.data.campaigns import CAMPAIGNS
+from analysis.data.campaigns import campaigns
 from analysis.findings.evaluation import ATTACK_CATEGORY, STATE_CATEGORY
 from analysis.findings.grades import MIN_ATTACKS, pin
 from analysis.findings.words import GRADE_WORDS
@@ -160,7 +160,7 @@ class EventFindingsViews:
 
     def _campaign_words(self) -> str:
         key = str(self.finding.get("campaign") or "")
-        found = next((c for c in CAMPAIGNS if c.key == key), None)
+        found = next((c for c in campaigns() if c.key == key), None)
         if found is None:
             return "the events of its campaign fitted together"
         return f"all the {found.label}'s events fitted together over the campaign"

@@ -26,6 +26,7 @@ from analysis.series import normalise_freq, period_start, select
 __all__ = [
     "INCIDENT_COLUMNS",
     "TALLY_COLUMNS",
+    "tally_columns",
     "attack_times",
     "counterfactual_span",
     "event_card",

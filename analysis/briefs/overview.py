@@ -102,7 +102,7 @@ def thin_months_html(incidents: pd.DataFrame, start: object, end: object) -> Htm
 
 def period_html(start: object, end: object) -> Html:
     """The period a page reads, and the campaign that holds it
-    (:data:`analysis.data.campaigns.CAMPAIGNS`), in one sentence: "Period: 1 Oct 2023 to
+    (the case's, :func:`analysis.data.campaigns.campaigns`), in one sentence: "Period: 1 Oct 2023 to
     1 Oct 2024 (the 2023–24 campaign)."."""
     found = case_campaign(start, end)
     text = f"Period: {fmt_span(start, end)}"

@@ -1,12 +1,13 @@
-"""Who is named as the attacker: the rules that map text to an actor.
+"""Who is named as the attacker: the case's rules that map text to an actor.
 
-:data:`ACTOR_RULES` are ordered ``(pattern, actor)`` rules mapping free text onto the controlled
-vocabulary :data:`analysis.data.vocabulary.ACTORS`; the first rule whose pattern occurs in the
-text wins, and text no rule matches is ``"unknown"``. The dataset build
-(:mod:`analysis.data.curate`) applies them, case-sensitive, to a source row's ``attributed_to``
-(:func:`actor_for`); the feed loaders (:mod:`analysis.sources.common`) apply them in any case to
-a feed's free text (:data:`ACTOR_PATTERNS_ANY_CASE`). Both layers read the rules from here, so
-the curated data and the feeds name actors alike.
+The rules are the case file's ``actor_rules`` (:attr:`analysis.case.Case.actor_rules`): ordered
+``(pattern, actor)`` pairs mapping free text onto the case's ``actors`` vocabulary; the first
+rule whose pattern occurs in the text wins, and text no rule matches is ``"unknown"``. The
+dataset build (:mod:`analysis.data.curate`) applies them, case-sensitive, to a source row's
+``attributed_to`` (:func:`actor_for`); the feed loaders (:mod:`analysis.sources.common`) apply
+them in any case to a feed's free text (:func:`actor_patterns` with ``any_case=True``). Both
+read the rules of the case in use, at call time, so the curated data and the feeds name actors
+alike.
 """
 
 from __future__ import annotations
@@ -15,23 +16,12 @@ import re
 from collections.abc import Iterable
 from typing import TypeVar
 
+from analysis import case as case_file
+
 _T = TypeVar("_T")
 _D = TypeVar("_D")
 
-#: Ordered (pattern, actor) rules mapping the free-text ``attributed_to`` onto ``ACTORS``.
-ACTOR_RULES: tuple[tuple[str, str], ...] = (
-    (r"Iran \(IRGC", "Iran (IRGC)"),
-    (r"Islamic Resistance in Iraq|Iraqi Resistance", "Islamic Resistance in Iraq"),
-    (r"Kataib Hezbollah", "Kataib Hezbollah"),
-    (r"Ashab al-Kahf|Ahl al-Kahf", "Ashab al-Kahf"),
-    (r"Awliya al-Dam", "Saraya Awliya al-Dam"),
-    (r"Qasim al-Jab+arin", "Saraya Qasim al-Jabbarin"),
-    (r"Thawrat al-Ishrin", "Saraya Thawrat al-Ishrin"),
-    (r"Nujaba", "Harakat Hezbollah al-Nujaba"),
-    (r"Usbat al-Tha'?ireen", "Usbat al-Thaireen"),
-    (r"International Resistance", "other named group"),
-    (r"Iran-backed|Iran-aligned|Iranian proxy|PMF-linked", "Iran-aligned militia (unnamed)"),
-)
+__all__ = ["actor_for", "actor_patterns", "actor_rules", "first_match"]
 
 
 def first_match(rules: Iterable[tuple[re.Pattern[str], _T]], text: object, default: _D) -> _T | _D:
@@ -46,22 +36,28 @@ def first_match(rules: Iterable[tuple[re.Pattern[str], _T]], text: object, defau
     return default
 
 
-#: :data:`ACTOR_RULES` compiled as written: case-sensitive (the curated build's attributions).
-ACTOR_PATTERNS = tuple((re.compile(p), a) for p, a in ACTOR_RULES)
-
-#: :data:`ACTOR_RULES` compiled ignoring case (the feeds' free text).
-ACTOR_PATTERNS_ANY_CASE = tuple((re.compile(p, re.IGNORECASE), a) for p, a in ACTOR_RULES)
+def actor_rules(case: case_file.Case | None = None) -> tuple[tuple[str, str], ...]:
+    """The ordered ``(pattern, actor)`` rules of ``case`` (default: the case in use)."""
+    return (case or case_file.current()).actor_rules
 
 
-def actor_for(attributed_to: str) -> str:
+#: (rules, ignore case) -> the rules compiled
+_COMPILED: dict[tuple[tuple[tuple[str, str], ...], bool], tuple] = {}
+
+
+def actor_patterns(
+    case: case_file.Case | None = None, *, any_case: bool = False
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``case``'s actor rules compiled: as written (case-sensitive, the curated build's
+    attributions) or, with ``any_case``, ignoring case (the feeds' free text)."""
+    rules = actor_rules(case)
+    key = (rules, any_case)
+    if key not in _COMPILED:
+        flags = re.IGNORECASE if any_case else 0
+        _COMPILED[key] = tuple((re.compile(p, flags), a) for p, a in rules)
+    return _COMPILED[key]
+
+
+def actor_for(attributed_to: str, case: case_file.Case | None = None) -> str:
     """Normalised actor for a free-text attribution ("unknown" when none matches)."""
-    return first_match(ACTOR_PATTERNS, attributed_to, "unknown")
-
-
-__all__ = [
-    "ACTOR_PATTERNS",
-    "ACTOR_PATTERNS_ANY_CASE",
-    "ACTOR_RULES",
-    "actor_for",
-    "first_match",
-]
+    return first_match(actor_patterns(case), attributed_to, "unknown")

@@ -1,15 +1,20 @@
-"""The campaigns the dataset covers: fixed spans of dates, each with a name readers know.
+"""The campaigns of the case: fixed spans of dates, each with a name readers know.
 
-A campaign is a definition of the analysis, not incident data: the dataset's incidents fall in
-two waves separated by a year with no recorded attack (the last 2022 attack is in September
-2022, the next on 17-18 October 2023, when the Islamic Resistance in Iraq opened its campaign;
-``data/README.md`` has the counts per campaign). They are used
+A campaign is a definition of the analysis, not incident data, and belongs to one conflict: it
+is read from the case file (``campaigns`` in ``case.yml``, :mod:`analysis.case`) when asked for,
+never at import. The shipped Iraq case has two, separated by a year with no recorded attack
+(the last 2022 attack is in September 2022, the next on 17-18 October 2023; ``data/README.md``
+has the counts per campaign). They are used
 
 - by :func:`analysis.briefs.event_brief`, whose default analysed period stays inside the
   campaign that holds the event (so a trend model of an event in 2024 is not fitted across the
   quiet year before the campaign), and
 - by the site's index (:mod:`analysis.report.site`), which lists each brief under the campaign
   holding the last day of its period (others under "Other briefs").
+
+Outside every campaign the data are taken to hold the case's first country alone (the shipped
+case's sourcing passes outside its campaigns covered Iraq only); a case with no campaigns holds
+all its countries throughout (:func:`countries_of_period`).
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis import case as case_file
+
 __all__ = [
-    "CAMPAIGNS",
     "Campaign",
     "campaign_holding",
     "campaign_of_period",
+    "campaigns",
     "countries_of_period",
 ]
 
@@ -37,7 +44,7 @@ class Campaign:
     start: pd.Timestamp
     end: pd.Timestamp
     why: str
-    countries: tuple[str, ...] = ("Iraq",)
+    countries: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -52,40 +59,35 @@ class Campaign:
         return bool(self.start <= lo and hi <= self.end)
 
 
-#: The campaigns, oldest first. Their spans do not overlap.
-CAMPAIGNS: tuple[Campaign, ...] = (
-    Campaign(
-        key="2019-21",
-        label="2019–2021 campaign",
-        start=pd.Timestamp("2019-05-01"),
-        end=pd.Timestamp("2022-12-31"),
-        why=(
-            "From the month of the first recorded attack (19 May 2019, rockets near the US "
-            "embassy) to the end of 2022: the attacks of 2019-2021 and their tail into 2022 "
-            "(the last recorded in September 2022). The analysis pages read 1 Oct 2019 to "
-            "31 Dec 2021, the campaign's main phase."
-        ),
-    ),
-    Campaign(
-        key="2023-24",
-        label="2023–24 campaign",
-        start=pd.Timestamp("2023-10-01"),
-        end=pd.Timestamp("2024-12-31"),
-        why=(
-            "From the month the Islamic Resistance in Iraq opened its campaign (17-18 Oct 2023, "
-            "the start of the Pentagon's tallies) to the end of 2024; attacks all but stopped "
-            "after Kataib Hezbollah's suspension (30 Jan 2024) and the US strikes of 3 Feb 2024, "
-            "with a few from April 2024 on. It covers Iraq, Syria and Jordan: the militias "
-            "struck US forces in Syria more often than in Iraq, and Tower 22 is in Jordan."
-        ),
-        countries=("Iraq", "Syria", "Jordan"),
-    ),
-)
+#: case -> (case, its campaigns), built once per version of the case file
+_BUILT: dict[int, tuple[case_file.Case, tuple[Campaign, ...]]] = {}
+
+
+def campaigns(case: case_file.Case | None = None) -> tuple[Campaign, ...]:
+    """The campaigns of ``case`` (default: the case in use), oldest first; their spans do not
+    overlap (the case file is refused otherwise)."""
+    case = case or case_file.current()
+    found = _BUILT.get(id(case))
+    if found is None or found[0] is not case:
+        built = tuple(
+            Campaign(
+                key=c.key,
+                label=c.label,
+                start=pd.Timestamp(c.start),
+                end=pd.Timestamp(c.end),
+                why=c.why,
+                countries=c.countries,
+            )
+            for c in case.campaigns
+        )
+        found = (case, built)
+        _BUILT[id(case)] = found
+    return found[1]
 
 
 def campaign_holding(date: object) -> Campaign | None:
     """The campaign whose span holds ``date``, or None."""
-    return next((c for c in CAMPAIGNS if c.holds(date)), None)
+    return next((c for c in campaigns() if c.holds(date)), None)
 
 
 def campaign_of_period(start: object, end: object) -> Campaign | None:
@@ -94,7 +96,7 @@ def campaign_of_period(start: object, end: object) -> Campaign | None:
     the weeks before the campaign, still belongs to it."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     days = (hi - lo).days + 1
-    for c in CAMPAIGNS:
+    for c in campaigns():
         inside = (min(hi, c.end) - max(lo, c.start)).days + 1
         if days > 0 and inside > days / 2:
             return c
@@ -103,7 +105,11 @@ def campaign_of_period(start: object, end: object) -> Campaign | None:
 
 def countries_of_period(start: object, end: object) -> tuple[str, ...]:
     """The countries whose attacks the dataset holds for ``start`` to ``end``: those of the
-    campaign holding most of the period (:func:`campaign_of_period`), else Iraq alone (the
-    sourcing passes outside the campaigns covered Iraq only)."""
+    campaign holding most of the period (:func:`campaign_of_period`); outside every campaign,
+    the case's first country alone (the shipped case's passes outside its campaigns covered
+    Iraq only), or every country of a case that has no campaigns."""
     found = campaign_of_period(start, end)
-    return found.countries if found is not None else ("Iraq",)
+    if found is not None:
+        return found.countries
+    case = case_file.current()
+    return case.countries if not case.campaigns else case.countries[:1]

@@ -3,15 +3,18 @@
 The curated table is a sample of public reporting, not a census. These functions say where it is
 thin: :func:`monthly_coverage` counts rows per month by confirmation level, and
 :func:`compare_with_reported` sets the dataset's own counts beside the tallies officials and
-media published for the same periods.
+media published for the same periods. Which tallies count which countries, and which scope is
+compared like for like, come from the case file (``tally_scopes``, ``comparable_scope``;
+:mod:`analysis.case`), read at each call.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis import case as case_file
 from analysis.data.campaigns import countries_of_period
-from analysis.data.vocabulary import CONFIRMATIONS, COUNTRIES, SCOPE_COUNTRIES
+from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.errors import DataError
 
 
@@ -33,16 +36,18 @@ def monthly_coverage(incidents: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-#: The tally scope of the campaigns the dataset holds for Iraq alone (2019-21).
-COMPARABLE_SCOPE = "iraq"
+def comparable_scope(case: case_file.Case | None = None) -> str | None:
+    """The tally scope compared like for like with the data (``comparable_scope`` of ``case``,
+    default: the case in use; None when the case names none)."""
+    return (case or case_file.current()).comparable_scope
 
 
 def comparable(scope: str, start: object, end: object) -> bool:
     """Whether a tally of ``scope`` for ``start`` to ``end`` can be set beside the dataset's
-    counts: every country it counts (:data:`analysis.data.vocabulary.SCOPE_COUNTRIES`) is one
+    counts (the case's ``tally_scopes``, :meth:`analysis.case.Case.scope_countries`) is one
     the dataset holds for those dates (:func:`analysis.data.campaigns.countries_of_period`).
     Regional and single-base tallies never are."""
-    counted = SCOPE_COUNTRIES.get(scope)
+    counted = case_file.current().scope_countries().get(scope)
     return counted is not None and set(counted) <= set(countries_of_period(start, end))
 
 
@@ -61,17 +66,19 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
     the 2023-24 campaign; the others are shown with the dataset's counts for the countries they
     name (all rows for the region or one base) but no ratio (``share_confirmed`` NaN).
     """
+    case = case_file.current()
+    scope_countries = case.scope_countries()
     dates = incidents["date"]
     confirmed = incidents["confirmation"] == "confirmed"
     country = (
         incidents["country"].astype(str)
         if "country" in incidents
-        else pd.Series("Iraq", index=incidents.index)
+        else pd.Series(case.countries[0], index=incidents.index)
     )
     rows = []
     for r in reported.itertuples(index=False):
         inside = (dates >= r.period_start) & (dates <= r.period_end)
-        counted = SCOPE_COUNTRIES.get(r.scope)
+        counted = scope_countries.get(r.scope)
         where = country.isin(counted) if counted is not None else inside
         n_conf = int((inside & where & confirmed).sum())
         n_all = int((inside & where).sum())
@@ -91,7 +98,7 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
             "source_title": r.source_title,
             "source_url": r.source_url,
         }
-        for c in COUNTRIES:
+        for c in case.countries:
             here = inside & (country == c)
             row[f"confirmed_{c.lower()}"] = int((here & confirmed).sum())
             row[f"all_{c.lower()}"] = int(here.sum())
@@ -102,7 +109,8 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
 def by_country(r: object) -> str:
     """A compared tally's per-country breakdown of confirmed rows (all rows in brackets), for
     the countries its scope counts: "Iraq 43 (56), Syria 50 (77)"."""
-    counted = SCOPE_COUNTRIES.get(r.scope, COUNTRIES)  # type: ignore[attr-defined]
+    case = case_file.current()
+    counted = case.scope_countries().get(r.scope, case.countries)  # type: ignore[attr-defined]
     return ", ".join(
         f"{c} {getattr(r, f'confirmed_{c.lower()}')} ({getattr(r, f'all_{c.lower()}')})"
         for c in counted

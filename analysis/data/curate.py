@@ -21,8 +21,8 @@ Rules (the codebook in ``data/README.md`` states them for readers):
   ``tally_scopes.csv`` overrides the tallies whose text does not say where they count.
 - ``source_reliability`` is ``low`` for the partisan and low-reliability outlets named in the
   shared ``SOURCES.md``.
-- ``actor`` is the first of :data:`analysis.data.actors.ACTOR_RULES` that matches
-  ``attributed_to`` (the rules live there because the feed loaders apply them too).
+- ``actor`` is the first of the case's ``actor_rules`` (:func:`analysis.data.actors.actor_for`)
+  that matches ``attributed_to`` (the feed loaders apply the same rules).
 - ``data/curation/incident_additions.csv`` holds rows accepted from the feeds' review queue
   (``escalation review accept``, :mod:`analysis.sources.review`): the shared tables' columns plus
   the reviewer's ``confirmation`` (which decides, instead of a marker) and the candidate's
@@ -196,7 +196,7 @@ def build_incidents(
                 "date": src["date"],
                 "date_precision": src["date_precision"],
                 "location": src["location"],
-                "governorate": src["governorate"] or "unknown",
+                "governorate": src.get("governorate") or src.get("area") or "unknown",
                 "country": src.get("country") or DEFAULT_COUNTRY,
                 "target_type": src["target_type"],
                 "target_name": src["target_name"],
@@ -402,7 +402,7 @@ def build(
     tables pass validation, so a failed build leaves the shipped data as it was.
     ``curation_dir`` (default: ``data/curation``) holds the resolutions and curated additions.
     """
-    from analysis.data.load import EVENTS, INCIDENTS, REPORTED_COUNTS, data_dir, read_table
+    from analysis.data.load import case_for, data_dir, read_table
 
     shared_dir = Path(shared_dir)
     out_dir = Path(out_dir) if out_dir is not None else data_dir()
@@ -410,16 +410,20 @@ def build(
     incidents, dropped = build_incidents(shared_dir, curation_dir)
     events = build_events(shared_dir, curation_dir)
     reported = build_reported_counts(shared_dir, curation_dir, dropped)
+    case = case_for(out_dir / "incidents.csv")  # the case of the folder built into
     tables = {
-        "incidents.csv": (INCIDENTS, _csv_text(INCIDENT_COLUMNS, incidents)),
-        "political_events.csv": (EVENTS, _csv_text(EVENT_COLUMNS, events)),
-        "attack_counts_reported.csv": (REPORTED_COUNTS, _csv_text(REPORTED_COLUMNS, reported)),
+        "incidents.csv": ("incidents", _csv_text(INCIDENT_COLUMNS, incidents)),
+        "political_events.csv": ("political_events", _csv_text(EVENT_COLUMNS, events)),
+        "attack_counts_reported.csv": (
+            "attack_counts_reported",
+            _csv_text(REPORTED_COLUMNS, reported),
+        ),
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, (spec, text) in tables.items():
             staged = Path(tmp) / name
             staged.write_text(text, encoding="utf-8")
-            read_table(staged, spec)  # raises DataValidationError before anything is replaced
+            read_table(staged, spec, case=case)  # raises before anything is replaced
     for name, (_, text) in tables.items():
         write_atomic(out_dir / name, text)
     readme = out_dir / "README.md"
@@ -427,8 +431,8 @@ def build(
         from analysis.data.coverage import coverage_markdown, replace_block
 
         block = coverage_markdown(
-            read_table(out_dir / "incidents.csv", INCIDENTS),
-            read_table(out_dir / "attack_counts_reported.csv", REPORTED_COUNTS),
+            read_table(out_dir / "incidents.csv", "incidents", case=case),
+            read_table(out_dir / "attack_counts_reported.csv", "attack_counts_reported", case=case),
         )
         write_atomic(readme, replace_block(readme.read_text(encoding="utf-8"), block))
     return BuildReport(len(incidents), len(events), len(reported), tuple(dropped))

@@ -11,10 +11,17 @@ line and the field):
 - broken CSV quoting: a quoted value left open at the end of the file (it would swallow the rest
   of the file), or text after a closing quote;
 - dates that are not real, before ``1900-01-01`` or in the future: "future" is judged by the date
-  in Iraq (:func:`analysis.clock.today_in_iraq`), never by the machine's time zone;
+  in the case's time zone (:func:`analysis.clock.today_local`), never by the machine's;
+- a value outside a vocabulary of the case (``case.yml`` beside the table, else the case in use;
+  :mod:`analysis.case`): the message names the case file;
 - a table with too few rows: every table needs at least one row, and the curated incidents table
-  at least :data:`~analysis.data.schema.MIN_INCIDENTS` (250) rows (``TableSpec.min_rows``; see
+  at least the case's ``min_incidents`` rows (``TableSpec.min_rows``; 250 for the shipped case, see
   ``data/README.md``), so briefs are never built and published from a truncated or emptied file.
+
+The incidents table names an incident's place in an ``area`` column; ``governorate`` (the shipped
+Iraq tables' header) is read as its older name, and the typed frame calls the column
+``governorate`` whichever the file uses. ``country`` may be left out: each row then takes its
+area's country (an ``unknown`` area: the case's only country; with several, the row is refused).
 """
 
 from __future__ import annotations
@@ -25,14 +32,15 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.clock import today_in_iraq
-from analysis.data.schema import EVENTS, INCIDENTS, REPORTED_COUNTS, TableSpec, spec_for_header
+from analysis import case as case_file
+from analysis.clock import today_local
+from analysis.data.schema import TableSpec, spec_for_header, specs
 from analysis.errors import DataError
 from analysis.paths import RECORD_READS_ENV, data_dir
 
@@ -230,22 +238,40 @@ def _records(
         yield start, row, _encoding_problems(start, row, names)
 
 
+#: why a row without a country column is refused (its area unknown, the case's countries many)
+NO_COUNTRY = "unknown and the file has no country column: the case has several countries"
+#: the older name of an incidents table's column, as the shipped Iraq tables spell it
+OLDER_NAMES = {"area": "governorate"}
+
+
+def case_for(path: Path) -> case_file.Case:
+    """The case a table is checked against: ``case.yml`` beside it, else the case in use."""
+    beside = path.parent / case_file.CASE_FILE
+    return case_file.load(path.parent) if beside.is_file() else case_file.current()
+
+
 def _read_text_table(
-    path: Path, spec: TableSpec | None
-) -> tuple[TableSpec, pd.DataFrame, list[int], list[Problem]]:
+    path: Path, spec: TableSpec | str | None, case: case_file.Case
+) -> tuple[TableSpec, pd.DataFrame, list[int], list[Problem], dict[str, str]]:
     """Read a CSV as text: its spec, a string DataFrame of the well-formed records, each record's
-    first line, and the problems found so far (unreadable rows, bad bytes, too few rows); the
-    cells of the well-formed records are checked next. A bad header raises at once."""
+    first line, the problems found so far (unreadable rows, bad bytes, too few rows) and the
+    columns the file names differently (spec's name -> the file's); the cells of the
+    well-formed records are checked next. A bad header raises at once."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such data file")
     lines = io.StringIO(_decoded(path), newline="").readlines()
     header = [h.strip() for h in first_row(csv.reader(lines, strict=True), path)]
     problems = _encoding_problems(1, header, ["(header)"] * len(header))
-    spec = spec or spec_for_header(header)
+    renamed = {old: new for new, old in OLDER_NAMES.items() if new in header and old not in header}
+    header = [next((o for o, n in renamed.items() if n == h), h) for h in header]
+    spec = specs(case)[spec] if isinstance(spec, str) else spec or spec_for_header(header, case)
     if spec is None:
         problems.append(Problem(1, "(header)", "not the header of a known table", ",".join(header)))
         raise DataValidationError(path, problems)
-    problems += _header_problems(header, spec)
+    derive = spec.name == "incidents" and "country" not in header and "governorate" in header
+    if derive:
+        header.insert(header.index("governorate") + 1, "country")
+    problems += _header_problems(header, spec, renamed)
     if problems:
         raise DataValidationError(path, problems)
     records, starts, n_rows = [], [], 0
@@ -256,17 +282,38 @@ def _read_text_table(
         n_rows += 1
         if row is None:
             continue
+        if derive:
+            row.insert(header.index("country"), "")
         if len(row) != len(header):
             problems.append(
                 Problem(start, "(row)", f"has {len(row)} fields, the header has {len(header)}")
             )
             continue
+        if derive:
+            problems += _derive_country(row, header, start, case, renamed)
         records.append(row)
         starts.append(start)
     if n_rows < spec.min_rows:
         problems.append(_too_few_rows(n_rows, len(lines) + 1, spec))
     frame = pd.DataFrame(records, columns=list(spec.columns), dtype=str)
-    return spec, frame, starts, problems
+    return spec, frame, starts, problems, renamed
+
+
+def _derive_country(
+    row: list[str], header: list[str], line: int, case: case_file.Case, renamed: dict[str, str]
+) -> list[Problem]:
+    """Fill an incident row's missing country with its area's (in place); a problem when the
+    area is ``unknown`` and the case has several countries."""
+    area = row[header.index("governorate")]
+    country = case.country_of(area)
+    if country is None and (area != case_file.UNKNOWN or len(case.countries) == 1):
+        country = case.countries[0]  # an area outside the case is reported on its own
+    if country is None:
+        field = renamed.get("governorate", "governorate")
+        message = f"the {field} is {NO_COUNTRY} ({', '.join(case.countries)}), add a country column"
+        return [Problem(line, "country", message, area)]
+    row[header.index("country")] = country
+    return []
 
 
 def _too_few_rows(n: int, line: int, spec: TableSpec) -> Problem:
@@ -278,9 +325,13 @@ def _too_few_rows(n: int, line: int, spec: TableSpec) -> Problem:
     return Problem(line, "(rows)", f"{has}; the {spec.name} table needs {needs}{why}", str(n))
 
 
-def _header_problems(header: list[str], spec: TableSpec) -> list[Problem]:
+def _header_problems(
+    header: list[str], spec: TableSpec, renamed: dict[str, str] | None = None
+) -> list[Problem]:
     if header == list(spec.columns):
         return []
+    if renamed:  # name the columns as the file does
+        header = [renamed.get(h, h) for h in header]
     missing = [c for c in spec.columns if c not in header]
     unexpected = [c for c in header if c not in spec.columns]
     parts = []
@@ -291,6 +342,8 @@ def _header_problems(header: list[str], spec: TableSpec) -> list[Problem]:
     if not parts:
         parts.append("columns out of order")
     expected = ",".join(spec.columns)
+    if spec.name == "incidents":
+        expected += " (area may stand for governorate; country may be left out)"
     return [Problem(1, "(header)", f"wrong header: {'; '.join(parts)}. Expected: {expected}")]
 
 
@@ -344,19 +397,33 @@ def note_read(path: Path) -> None:
 
 
 def read_table(
-    path: Path | str, spec: TableSpec | None = None, *, today: dt.date | None = None
+    path: Path | str,
+    spec: TableSpec | str | None = None,
+    *,
+    today: dt.date | None = None,
+    case: case_file.Case | None = None,
 ) -> pd.DataFrame:
     """Read and validate one table; raise :class:`DataValidationError` listing every problem.
 
-    ``spec`` is guessed from the header when None. ``today`` (default: today's date in Iraq,
-    :func:`analysis.clock.today_in_iraq`, whatever the machine's time zone) is the latest date a
-    row may carry.
+    ``spec`` is a spec, a table's name (``incidents``, ``political_events``,
+    ``attack_counts_reported``: its spec for the case) or None (guessed from the header).
+    ``case`` (default: :func:`case_for` the file) gives the vocabularies; ``today`` (default:
+    today in the case's time zone, :func:`analysis.clock.today_local`, whatever the machine's)
+    is the latest date a row may carry. A broken case file raises
+    :class:`analysis.case.CaseError`.
     """
     path = Path(path)
     note_read(path)
-    spec, frame, starts, problems = _read_text_table(path, spec)
-    problems += _cell_problems(frame, starts, spec, today or today_in_iraq())
+    case = case or case_for(path)
+    spec, frame, starts, problems, renamed = _read_text_table(path, spec, case)
+    problems += _cell_problems(frame, starts, spec, today or today_local(where=case))
+    unknown = {p.line for p in problems if p.field == "country" and NO_COUNTRY in p.message}
+    problems = [  # a row without a country: that problem alone, not its empty cell's too
+        p for p in problems if not (p.line in unknown and p.field == "country")
+    ] + [p for p in problems if p.line in unknown and NO_COUNTRY in p.message]
     if problems:
+        if renamed:
+            problems = [replace(p, field=renamed.get(p.field, p.field)) for p in problems]
         raise DataValidationError(path, problems)
     typed = _typed(frame, spec)
     typed.attrs["source_path"] = str(path)
@@ -376,12 +443,13 @@ def validate_path(path: Path | str, *, today: dt.date | None = None) -> list[Pro
 def load_incidents(path: Path | str | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
     """The curated incidents (one row per attack), validated and typed.
 
-    Columns: ``date`` datetime64 (local date in Iraq; with ``date_precision == "month"`` only the
-    month is known and the date is the 1st), categoricals for the controlled vocabularies, nullable
-    ``Int64`` for ``munitions``/``killed``/``wounded`` (NA: the source does not say) and nullable
-    boolean ``intercepted``. Default path: ``data/incidents.csv``.
+    Columns: ``date`` datetime64 (local date in the case's time zone; with
+    ``date_precision == "month"`` only the month is known and the date is the 1st), categoricals
+    for the vocabularies (the case's and the structural ones), nullable ``Int64`` for
+    ``munitions``/``killed``/``wounded`` (NA: the source does not say) and nullable boolean
+    ``intercepted``. Default path: ``data/incidents.csv``.
     """
-    return read_table(path or data_dir() / "incidents.csv", INCIDENTS, today=today)
+    return read_table(path or data_dir() / "incidents.csv", "incidents", today=today)
 
 
 def load_events(path: Path | str | None = None, *, today: dt.date | None = None) -> pd.DataFrame:
@@ -389,7 +457,9 @@ def load_events(path: Path | str | None = None, *, today: dt.date | None = None)
 
     Default path: ``data/political_events.csv``.
     """
-    events = read_table(path or data_dir() / "political_events.csv", EVENTS, today=today)
+    events = read_table(
+        path or data_dir() / "political_events.csv", "political_events", today=today
+    )
     return events.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
 
 
@@ -401,14 +471,13 @@ def load_reported_counts(
     Default path: ``data/attack_counts_reported.csv``.
     """
     path = path or data_dir() / "attack_counts_reported.csv"
-    return read_table(path, REPORTED_COUNTS, today=today)
+    return read_table(path, "attack_counts_reported", today=today)
 
 
 __all__ = [
+    "OLDER_NAMES",
+    "case_for",
     "data_dir",
-    "EVENTS",
-    "INCIDENTS",
-    "REPORTED_COUNTS",
     "DataValidationError",
     "Problem",
     "load_events",

@@ -4,18 +4,28 @@ Validation runs on the file's text (every cell a string) so that a bad cell is r
 line and field instead of being coerced away; :mod:`analysis.data.load` then converts the
 validated text to typed columns. ``TableSpec`` bundles a table's column order, its pandera schema,
 the checks that span several fields, and its typed conversion.
+
+The vocabularies of one conflict (areas, countries, targets, weapons, actors, event categories,
+tally scopes) and the incidents table's fewest rows come from the case file
+(:mod:`analysis.case`): :func:`specs` builds the three specs for one case, once per version of
+its file, when a table is validated (never at import, so a kernel forked from a warm process
+checks against its own data folder's case). A value outside a vocabulary is reported with the
+case file it was read from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis import case as case_file
 from analysis.data import vocabulary as vocab
 
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
@@ -26,14 +36,8 @@ URL_RE = r"^https?://\S+$"
 #: The earliest date a row may carry, far before anything in the data (whose rows start in 2019).
 #: It also keeps every date within what a ``datetime64[ns]`` column holds (from
 #: 1677-09-22), so a typo such as 1066 or 0202 is reported as a bad cell, never as a crash when
-#: the column is typed. The latest date is today in Iraq (``analysis.data.load``).
+#: the column is typed. The latest date is today in the case's time zone (``analysis.data.load``).
 EARLIEST_DATE = dt.date(1900, 1, 1)
-
-#: The fewest rows the curated incidents table may have: four fifths of the 312 rows of this
-#: release, rounded down. A table that shrank by more than a fifth is far likelier truncated or
-#: emptied by accident than curated; a release that really removes that many rows lowers this
-#: number in the same commit (``data/README.md`` documents it). Every other table needs one row.
-MIN_INCIDENTS = 250
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -65,11 +69,17 @@ def _text(*, required: bool = True) -> pa.Column:
     return pa.Column(str, checks)
 
 
-def _category(values: tuple[str, ...]) -> pa.Column:
+def _category(values: tuple[str, ...], source: str = "") -> pa.Column:
+    """A closed vocabulary; ``source`` names the case file the values come from, if any."""
     return pa.Column(
         str,
-        pa.Check(lambda s: s.isin(values), error=f"not one of: {', '.join(values)}"),
+        pa.Check(lambda s: s.isin(values), error=_not_one_of(values, source)),
     )
+
+
+def _not_one_of(values: tuple[str, ...], source: str) -> str:
+    shown = ", ".join(values[:15]) + (f", ... ({len(values)} in all)" if len(values) > 15 else "")
+    return f"not one of: {shown}" + (f" (vocabulary from {source})" if source else "")
 
 
 def _count(*, required: bool = False) -> pa.Column:
@@ -100,11 +110,15 @@ def _url() -> pa.Column:
     )
 
 
-def _governorate_elsewhere(df: pd.DataFrame) -> pd.Series:
-    """Rows whose governorate (other than ``unknown``) lies in another country than ``country``."""
-    home = {g: c for c, govs in vocab.COUNTRY_GOVERNORATES.items() for g in govs}
-    where = df["governorate"].map(home)
-    return where.notna() & df["country"].isin(vocab.COUNTRIES) & (where != df["country"])
+def _area_elsewhere(case: case_file.Case) -> Callable[[pd.DataFrame], pd.Series]:
+    """Rows whose area (other than ``unknown``) lies in another country than ``country``."""
+    home = {a.name: a.country for a in case.areas}
+
+    def bad(df: pd.DataFrame) -> pd.Series:
+        where = df["governorate"].map(home)
+        return where.notna() & df["country"].isin(case.countries) & (where != df["country"])
+
+    return bad
 
 
 #: A check that spans fields: (field to blame, message, function(df) -> boolean mask of bad rows).
@@ -156,64 +170,6 @@ INCIDENT_COLUMNS = (
     "curation_note",
 )
 
-INCIDENTS = TableSpec(
-    name="incidents",
-    columns=INCIDENT_COLUMNS,
-    schema=pa.DataFrameSchema(
-        {
-            "incident_id": pa.Column(
-                str, pa.Check.str_matches(ID_RE, error="not a valid identifier"), unique=True
-            ),
-            "date": _date_column(),
-            "date_precision": _category(vocab.DATE_PRECISIONS),
-            "location": _text(),
-            "governorate": _category(vocab.GOVERNORATES),
-            "country": _category(vocab.COUNTRIES),
-            "target_type": _category(vocab.TARGET_TYPES),
-            "target_name": _text(),
-            "attack_type": _category(vocab.ATTACK_TYPES),
-            "munitions": _count(),
-            "killed": _count(),
-            "wounded": _count(),
-            "intercepted": _category(("", "true", "false")),
-            "actor": _category(vocab.ACTORS),
-            "attributed_to": _text(),
-            "confirmation": _category(vocab.CONFIRMATIONS),
-            "source_reliability": _category(vocab.SOURCE_RELIABILITIES),
-            "description": _text(),
-            "source_title": _text(),
-            "source_url": _url(),
-            "curation_note": _text(required=False),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    date_columns=("date",),
-    categories={
-        "date_precision": vocab.DATE_PRECISIONS,
-        "governorate": vocab.GOVERNORATES,
-        "country": vocab.COUNTRIES,
-        "target_type": vocab.TARGET_TYPES,
-        "attack_type": vocab.ATTACK_TYPES,
-        "actor": vocab.ACTORS,
-        "confirmation": vocab.CONFIRMATIONS,
-        "source_reliability": vocab.SOURCE_RELIABILITIES,
-    },
-    counts=("munitions", "killed", "wounded"),
-    booleans=("intercepted",),
-    cross_checks=(
-        (
-            "date",
-            "a month-precision date must be the 1st of its month",
-            lambda df: (df["date_precision"] == "month") & ~df["date"].str.endswith("-01"),
-        ),
-        ("governorate", "not a governorate of the row's country", _governorate_elsewhere),
-    ),
-    unique=("incident_id",),
-    min_rows=MIN_INCIDENTS,
-    min_rows_reason="fewer means a truncated or emptied file; see data/README.md",
-)
-
 EVENT_COLUMNS = (
     "event_id",
     "date",
@@ -224,35 +180,6 @@ EVENT_COLUMNS = (
     "date_note",
     "source_title",
     "source_url",
-)
-
-EVENTS = TableSpec(
-    name="political_events",
-    columns=EVENT_COLUMNS,
-    schema=pa.DataFrameSchema(
-        {
-            "event_id": pa.Column(
-                str,
-                pa.Check.str_matches(
-                    EVENT_ID_RE, error="not a lower-case identifier (a-z, 0-9, _)"
-                ),
-                unique=True,
-            ),
-            "date": _date_column(),
-            "label": _text(),
-            "category": _category(vocab.EVENT_CATEGORIES),
-            "actor": _text(),
-            "description": _text(),
-            "date_note": _text(required=False),
-            "source_title": _text(),
-            "source_url": _url(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    date_columns=("date",),
-    categories={"category": vocab.EVENT_CATEGORIES},
-    unique=("event_id",),
 )
 
 REPORTED_COLUMNS = (
@@ -266,45 +193,189 @@ REPORTED_COLUMNS = (
     "source_url",
 )
 
-REPORTED_COUNTS = TableSpec(
-    name="attack_counts_reported",
-    columns=REPORTED_COLUMNS,
-    schema=pa.DataFrameSchema(
-        {
-            "period_start": _date_column(),
-            "period_end": _date_column(),
-            "count": _count(required=True),
-            "count_kind": _category(vocab.REPORTED_COUNT_KINDS),
-            "scope": _category(vocab.REPORTED_SCOPES),
-            "what_counted": _text(),
-            "source_title": _text(),
-            "source_url": _url(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    date_columns=("period_start", "period_end"),
-    categories={"count_kind": vocab.REPORTED_COUNT_KINDS, "scope": vocab.REPORTED_SCOPES},
-    counts=("count",),
-    cross_checks=(
-        (
-            "period_end",
-            "period_end is before period_start",
-            lambda df: (
-                pd.to_datetime(df["period_end"], errors="coerce")
-                < pd.to_datetime(df["period_start"], errors="coerce")
+#: a case's table names -> (case, its specs): built once per version of the case file
+_SPECS: dict[int, tuple[case_file.Case, dict[str, TableSpec]]] = {}
+
+
+def show_path(path: Path) -> str:
+    """``path`` as a message shows it: relative to the working folder when under it."""
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def specs(case: case_file.Case | None = None) -> dict[str, TableSpec]:
+    """The three tables' specs (``incidents``, ``political_events``, ``attack_counts_reported``)
+    checked against ``case``'s vocabularies (default: the case of the data folder in use)."""
+    case = case or case_file.current()
+    found = _SPECS.get(id(case))
+    if found is None or found[0] is not case:
+        built = (_incidents(case), _events(case), _reported(case))
+        found = (case, {spec.name: spec for spec in built})
+        _SPECS[id(case)] = found
+    return found[1]
+
+
+def incidents_spec(case: case_file.Case | None = None) -> TableSpec:
+    """The incidents table's spec for ``case`` (default: the case in use)."""
+    return specs(case)["incidents"]
+
+
+def events_spec(case: case_file.Case | None = None) -> TableSpec:
+    """The political events table's spec for ``case`` (default: the case in use)."""
+    return specs(case)["political_events"]
+
+
+def reported_spec(case: case_file.Case | None = None) -> TableSpec:
+    """The published tallies table's spec for ``case`` (default: the case in use)."""
+    return specs(case)["attack_counts_reported"]
+
+
+def _incidents(case: case_file.Case) -> TableSpec:
+    src = show_path(case.path)
+    vocabularies = {
+        "date_precision": vocab.DATE_PRECISIONS,
+        "governorate": case.area_names,
+        "country": case.countries,
+        "target_type": tuple(case.target_types),
+        "attack_type": tuple(case.attack_types),
+        "actor": tuple(case.actors),
+        "confirmation": vocab.CONFIRMATIONS,
+        "source_reliability": vocab.SOURCE_RELIABILITIES,
+    }
+    from_case = {"governorate", "country", "target_type", "attack_type", "actor"}
+
+    def category(column: str) -> pa.Column:
+        return _category(vocabularies[column], src if column in from_case else "")
+
+    return TableSpec(
+        name="incidents",
+        columns=INCIDENT_COLUMNS,
+        schema=pa.DataFrameSchema(
+            {
+                "incident_id": pa.Column(
+                    str, pa.Check.str_matches(ID_RE, error="not a valid identifier"), unique=True
+                ),
+                "date": _date_column(),
+                "date_precision": _category(vocab.DATE_PRECISIONS),
+                "location": _text(),
+                "governorate": category("governorate"),
+                "country": category("country"),
+                "target_type": category("target_type"),
+                "target_name": _text(),
+                "attack_type": category("attack_type"),
+                "munitions": _count(),
+                "killed": _count(),
+                "wounded": _count(),
+                "intercepted": _category(("", "true", "false")),
+                "actor": category("actor"),
+                "attributed_to": _text(),
+                "confirmation": _category(vocab.CONFIRMATIONS),
+                "source_reliability": _category(vocab.SOURCE_RELIABILITIES),
+                "description": _text(),
+                "source_title": _text(),
+                "source_url": _url(),
+                "curation_note": _text(required=False),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        date_columns=("date",),
+        categories=vocabularies,
+        counts=("munitions", "killed", "wounded"),
+        booleans=("intercepted",),
+        cross_checks=(
+            (
+                "date",
+                "a month-precision date must be the 1st of its month",
+                lambda df: (df["date_precision"] == "month") & ~df["date"].str.endswith("-01"),
+            ),
+            ("governorate", f"not a {case.area_word} of the row's country", _area_elsewhere(case)),
+        ),
+        unique=("incident_id",),
+        min_rows=case.min_incidents,
+        min_rows_reason=(
+            f"{case.min_incidents_reason}; min_incidents in {src}"
+            if case.min_incidents_reason
+            else f"min_incidents in {src}"
+        ),
+    )
+
+
+def _events(case: case_file.Case) -> TableSpec:
+    src = show_path(case.path)
+    categories = tuple(case.event_categories)
+    return TableSpec(
+        name="political_events",
+        columns=EVENT_COLUMNS,
+        schema=pa.DataFrameSchema(
+            {
+                "event_id": pa.Column(
+                    str,
+                    pa.Check.str_matches(
+                        EVENT_ID_RE, error="not a lower-case identifier (a-z, 0-9, _)"
+                    ),
+                    unique=True,
+                ),
+                "date": _date_column(),
+                "label": _text(),
+                "category": _category(categories, src),
+                "actor": _text(),
+                "description": _text(),
+                "date_note": _text(required=False),
+                "source_title": _text(),
+                "source_url": _url(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        date_columns=("date",),
+        categories={"category": categories},
+        unique=("event_id",),
+    )
+
+
+def _reported(case: case_file.Case) -> TableSpec:
+    src = show_path(case.path)
+    scopes = tuple(case.tally_scopes)
+    return TableSpec(
+        name="attack_counts_reported",
+        columns=REPORTED_COLUMNS,
+        schema=pa.DataFrameSchema(
+            {
+                "period_start": _date_column(),
+                "period_end": _date_column(),
+                "count": _count(required=True),
+                "count_kind": _category(vocab.REPORTED_COUNT_KINDS),
+                "scope": _category(scopes, src),
+                "what_counted": _text(),
+                "source_title": _text(),
+                "source_url": _url(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        date_columns=("period_start", "period_end"),
+        categories={"count_kind": vocab.REPORTED_COUNT_KINDS, "scope": scopes},
+        counts=("count",),
+        cross_checks=(
+            (
+                "period_end",
+                "period_end is before period_start",
+                lambda df: (
+                    pd.to_datetime(df["period_end"], errors="coerce")
+                    < pd.to_datetime(df["period_start"], errors="coerce")
+                ),
             ),
         ),
-    ),
-)
-
-SPECS = {spec.name: spec for spec in (INCIDENTS, EVENTS, REPORTED_COUNTS)}
+    )
 
 
-def spec_for_header(header: list[str]) -> TableSpec | None:
+def spec_for_header(header: list[str], case: case_file.Case | None = None) -> TableSpec | None:
     """Guess which table a CSV holds from its header (used by ``escalation validate PATH``)."""
     best, best_overlap = None, 0
-    for spec in SPECS.values():
+    for spec in specs(case).values():
         overlap = len(set(header) & set(spec.columns))
         if overlap > best_overlap:
             best, best_overlap = spec, overlap

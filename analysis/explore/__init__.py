@@ -9,10 +9,11 @@ with :func:`analysis.briefs.event_brief`, :mod:`analysis.models.attribution`,
 :mod:`~analysis.models.changepoints` and :mod:`~analysis.models.hawkes`, exactly as the notebooks
 do, so the numbers seen while exploring are the numbers a brief would publish.
 
-"Save as brief" appends the current choice to a briefs config (``reports/briefs.yml`` by default)
-as an entry for ``notebooks/brief.ipynb`` or ``notebooks/04_changepoints_and_escalation.ipynb``,
-checked by :mod:`analysis.report.config` like any entry and written atomically
-(:func:`save_brief`). A fit that fails shows its error in the panel; the controls keep working.
+"Save as brief" appends the current choice to the briefs config the user names (none by default: the
+shipped ``reports/briefs.yml`` is written only when named) as an entry for ``notebooks/brief.ipynb``
+or ``notebooks/04_changepoints_and_escalation.ipynb``, checked by :mod:`analysis.report.config` like
+any entry and written atomically (:func:`save_brief`). A fit that fails shows its error in the
+panel; the controls keep working.
 
 Two modules: :mod:`analysis.explore.compute` (what a view computes, no widgets) and
 :mod:`analysis.explore.widgets` (the ipywidgets explorers over it). This is a top-level room like
@@ -21,7 +22,6 @@ imported when an explorer is built, not with the package.
 """
 
 from analysis.explore.compute import (
-    CAMPAIGNS,
     EVENT_NOTEBOOK,
     PERIOD_NOTEBOOK,
     EventChoice,
@@ -30,6 +30,7 @@ from analysis.explore.compute import (
     PeriodView,
     brief_entry,
     campaign_of,
+    campaigns,
     compute_event,
     compute_period,
     event_options,
@@ -39,7 +40,7 @@ from analysis.explore.widgets import EventExplorer, PeriodExplorer, event, perio
 from analysis.report.entries import save_brief
 
 __all__ = [
-    "CAMPAIGNS",
+    "campaigns",
     "EVENT_NOTEBOOK",
     "PERIOD_NOTEBOOK",
     "EventChoice",

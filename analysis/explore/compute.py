@@ -32,8 +32,7 @@ from analysis.briefs import (
 )
 from analysis.briefs.html import Html, paragraphs, reader_table
 from analysis.briefs.wording import fmt_number
-from analysis.data.campaigns import CAMPAIGNS as DATA_CAMPAIGNS
-from analysis.data.campaigns import campaign_holding
+from analysis.data.campaigns import campaign_holding, campaigns
 from analysis.errors import EscalationError, ModelInputError, ParameterError
 from analysis.models import changepoints, hawkes
 from analysis.models.attribution import AttributionResults
@@ -43,7 +42,7 @@ from analysis.results import format_p
 from analysis.series import counts, select
 
 __all__ = [
-    "CAMPAIGNS",
+    "campaigns",
     "CONFIRMATION_LEVELS",
     "EVENT_NOTEBOOK",
     "FILTERS",
@@ -65,9 +64,6 @@ __all__ = [
     "places_map",
 ]
 
-#: the campaigns the event picker groups events by: the data layer's
-#: (:data:`analysis.data.campaigns.CAMPAIGNS`, the spans the briefs and the index use)
-CAMPAIGNS = DATA_CAMPAIGNS
 #: the group of events outside every campaign
 OTHER_EVENTS = "between campaigns"
 #: measures of the event explorer: value -> label
@@ -88,18 +84,18 @@ _DAY = pd.Timedelta(days=1)
 
 
 def campaign_of(date: object) -> str:
-    """The label of the campaign (:data:`CAMPAIGNS`) whose span holds ``date``, else
-    :data:`OTHER_EVENTS`."""
+    """The label of the case's campaign (:func:`analysis.data.campaigns.campaigns`) whose span
+    holds ``date``, else :data:`OTHER_EVENTS`."""
     found = campaign_holding(date)
     return found.label if found is not None else OTHER_EVENTS
 
 
 def event_options(events: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
     """The picker's options: campaign -> [(label, event_id)] by date ("03 Jan 2020 · Suleimani
-    strike"); campaigns in :data:`CAMPAIGNS` order, then :data:`OTHER_EVENTS`, empty ones left
+    strike"); the case's campaigns in order, then :data:`OTHER_EVENTS`, empty ones left
     out."""
     rows = events.sort_values(["date", "event_id"], kind="stable")
-    groups: dict[str, list[tuple[str, str]]] = {c.label: [] for c in CAMPAIGNS}
+    groups: dict[str, list[tuple[str, str]]] = {c.label: [] for c in campaigns()}
     groups[OTHER_EVENTS] = []
     for r in rows.itertuples(index=False):
         label = f"{pd.Timestamp(r.date):%d %b %Y} · {r.label}"

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.briefs.html import esc
-from analysis.errors import ParameterError
+from analysis.errors import ConfigError, ParameterError
 from analysis.explore.compute import (
     CONFIRMATION_LEVELS,
     FILTERS,
@@ -64,8 +64,6 @@ class _Explorer:
     def __init__(self, config: Path | str | None) -> None:
         import ipywidgets as w
 
-        from analysis.paths import DEFAULT_CONFIG
-
         self._w = w
         self.view: Any = None
         self.error: str | None = None
@@ -74,8 +72,9 @@ class _Explorer:
         self.status = w.HTML()
         self.status.add_class("escalation-explore-status")
         self.save_name = w.Text(description="name", placeholder="brief name")
-        self.save_config = w.Text(
-            value=str(config or DEFAULT_CONFIG),
+        self.save_config = w.Text(  # the user names it: never the shipped config by default
+            value=str(config or ""),
+            placeholder="the briefs config to save into, e.g. my_briefs.yml",
             description="config",
             layout=w.Layout(width="90%"),
         )
@@ -123,7 +122,10 @@ class _Explorer:
         try:
             suggested, notebook, params = brief_entry(self.choice)
             name = name or self.save_name.value.strip() or suggested
-            path = Path(config or self.save_config.value)
+            named = str(config or self.save_config.value).strip()
+            if not named:
+                raise ConfigError("name the briefs config to save into (its path)")
+            path = Path(named)
             saved = save_brief(path, name, notebook, params)
         except Exception as exc:
             self.save_message.value = _message(f"Not saved: {error_text(exc)}", "error")
@@ -436,7 +438,7 @@ def event(
     """The event explorer (display it in JupyterLab): incidents and events default to the
     project's data (:func:`analysis.data.load_incidents` / ``load_events``); the other arguments
     set the controls' first values (``event_id``: the first event of the first campaign);
-    ``config`` is the briefs config "Save as brief" appends to (default ``reports/briefs.yml``).
+    ``config`` is the briefs config "Save as brief" appends to (default: none, the user names it).
     On the project's data the view is headed by the event's findings sentence, the one every
     page prints."""
     findings = None

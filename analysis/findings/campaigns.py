@@ -1,9 +1,9 @@
 """Findings of every campaign for the build: one table, written as findings.csv and .json.
 
 :func:`campaign_findings` runs :func:`~analysis.findings.evaluation.evaluate` once per campaign
-of :data:`analysis.data.campaigns.CAMPAIGNS` (fit window = the campaign's span, so a baseline
-never reaches into another campaign or the quiet year between) and lists events outside every
-campaign as not graded; :func:`write_findings` writes the table atomically.
+of the case (:func:`analysis.data.campaigns.campaigns`; fit window = the campaign's span, so a
+baseline never reaches into another campaign or the quiet year between) and lists events outside
+every campaign as not graded; :func:`write_findings` writes the table atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from analysis.atomic import write_atomic
-from analysis.data.campaigns import CAMPAIGNS, Campaign
+from analysis.data import campaigns as case_campaigns
+from analysis.data.campaigns import Campaign
 from analysis.findings import grades, words
 from analysis.findings.evaluation import (
     COLUMNS,
@@ -41,12 +42,15 @@ BUILD_COLUMNS = ["campaign", *COLUMNS]
 def campaign_findings(
     incidents: pd.DataFrame,
     events: pd.DataFrame,
-    campaigns: Sequence[Campaign] = CAMPAIGNS,
+    campaigns: Sequence[Campaign] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """One findings row per event: each campaign's events evaluated together over its span;
-    events in no campaign listed as not graded. Seconds per campaign in ``.attrs["seconds"]``."""
+    events in no campaign listed as not graded. Seconds per campaign in ``.attrs["seconds"]``.
+    ``campaigns`` default to the case's (:func:`analysis.data.campaigns.campaigns`)."""
     check_options(**options)
+    if campaigns is None:
+        campaigns = case_campaigns.campaigns()
     parts, seconds = [], {}
     dates = pd.to_datetime(events["date"]).dt.normalize()
     inside = pd.Series(False, index=events.index)

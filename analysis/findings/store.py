@@ -26,8 +26,8 @@ __all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "re
 
 #: where computed tables are kept, one file per cache key (git-ignored)
 CACHE_DIR = paths.ROOT / "reports" / ".build" / "findings"
-#: the data files a findings table is computed from
-INPUT_FILES = ("incidents.csv", "political_events.csv")
+#: the data files a findings table is computed from (the case file: its campaigns, vocabularies)
+INPUT_FILES = ("incidents.csv", "political_events.csv", paths.CASE_FILE)
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -46,7 +46,8 @@ def cache_key(data_dir: Path | str | None = None) -> str:
     folder = Path(data_dir) if data_dir is not None else paths.data_dir()
     h = hashlib.sha256()
     for name in INPUT_FILES:
-        h.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+        blob = (folder / name).read_bytes() if (folder / name).is_file() else b"missing"
+        h.update(name.encode() + b"\0" + blob + b"\0")
     h.update(_source_hash().encode())
     return h.hexdigest()[:16]
 
@@ -70,6 +71,8 @@ def build(data_dir: Path | str | None = None, *, cache_dir: Path | str | None = 
     the data in ``data_dir``: from the cache when its key is there, else computed now (once,
     under a lock, so parallel callers wait for the first) and stored."""
     from analysis.data import load_events, load_incidents
+    from analysis.data.campaigns import campaigns
+    from analysis.data.load import case_for
 
     folder = Path(data_dir) if data_dir is not None else paths.data_dir()
     key = cache_key(folder)
@@ -85,7 +88,8 @@ def build(data_dir: Path | str | None = None, *, cache_dir: Path | str | None = 
             return csv
         incidents = load_incidents(folder / "incidents.csv")
         events = load_events(folder / "political_events.csv")
-        found = campaign_findings(incidents, events)
+        own = campaigns(case_for(folder / "incidents.csv"))  # the folder's case, not the env's
+        found = campaign_findings(incidents, events, own)
         target.mkdir(parents=True, exist_ok=True)
         write_findings(found, target)
         write_atomic(target / "key", key + "\n")

@@ -46,7 +46,7 @@ from typing import Any
 
 import yaml
 
-from analysis import params
+from analysis import params, paths
 from analysis.errors import ConfigError, ParameterError
 from analysis.params import printable_line
 
@@ -206,15 +206,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def config_root(path: Path) -> Path:
+    """The folder a config's notebook paths resolve against: ``<root>`` for a config in
+    ``<root>/reports/``, the config's own folder when it holds a ``notebooks/`` folder (a
+    project of its own), else the project root, wherever the config lives (a config kept
+    beside a case's data runs the project's notebooks)."""
+    if path.parent.name == "reports":
+        return path.parent.parent
+    if (path.parent / NOTEBOOK_DIR).is_dir():
+        return path.parent
+    return paths.ROOT
+
+
 def load_config(path: Path | str, root: Path | None = None) -> list[Brief]:
     """Read and structurally check a briefs config; notebooks resolve against ``root``.
 
-    ``root`` defaults to the project root when the config sits in ``<root>/reports/``, else the
-    config's own folder. Parameter values are checked later by :func:`check_parameters`.
+    ``root`` defaults to :func:`config_root`. Parameter values are checked later by
+    :func:`check_parameters`.
     """
     path = Path(path)
     if root is None:
-        root = path.parent.parent if path.parent.name == "reports" else path.parent
+        root = config_root(path)
     doc = _read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("briefs"), list):
         raise ConfigError(f"{path}: expected a mapping with a 'briefs' list")
@@ -559,7 +571,7 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
     by :func:`check_parameters`, as for briefs, once the grid is expanded)."""
     path = Path(path)
     if root is None:
-        root = path.parent.parent if path.parent.name == "reports" else path.parent
+        root = config_root(path)
     doc = _read_yaml(path)
     entries = doc.get("sweeps") if isinstance(doc, dict) else None
     if entries is None:

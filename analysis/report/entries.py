@@ -20,6 +20,7 @@ from analysis.report.config import (
     NAME_PATTERN,
     Brief,
     check_parameters,
+    config_root,
     declared_parameters,
     event_ids,
     load_config,
@@ -61,7 +62,7 @@ def save_brief(
     """
     path = Path(config)
     if root is None:
-        root = path.parent.parent if path.parent.name == "reports" else path.parent
+        root = config_root(path)
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise ConfigError(
             f"{path}: a brief's name must be lower-case letters, digits, '-' or '_' (at most 64, "

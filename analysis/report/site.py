@@ -206,9 +206,10 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
 
 def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     """The label of the campaign a manifest entry is listed under on the index: the campaign
-    (:data:`analysis.data.campaigns.CAMPAIGNS`) holding the last day of the brief's glued
-    ``period`` (the newest data it reads: an outlook built on every week since 2019 is read as a
-    2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every campaign)."""
+    (the case's, :func:`analysis.data.campaigns.campaigns`) holding the last day of the brief's
+    glued ``period`` (the newest data it reads: an outlook built on every week since 2019 is read
+    as a 2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every
+    campaign)."""
     from analysis.data.campaigns import campaign_holding  # pandas: not at the CLI's start
 
     period = entry.get("period")
@@ -283,9 +284,9 @@ def index_html(
     ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
     ``sweeps`` (name -> the manifest's record of its summary page) adds a last group, one row
     per sweep."""
-    from analysis.data.campaigns import CAMPAIGNS  # pandas: not at the CLI's start
+    from analysis.data.campaigns import campaigns  # pandas: not at the CLI's start
 
-    groups: dict[str, list[str]] = {c.label: [] for c in CAMPAIGNS}
+    groups: dict[str, list[str]] = {c.label: [] for c in campaigns()}
     groups[OTHER_BRIEFS] = []
     for name in order:
         entry = manifest["briefs"].get(name)

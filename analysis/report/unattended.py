@@ -42,7 +42,7 @@ from analysis.errors import (
     error_text,
     exit_code,
 )
-from analysis.paths import DATA_FILES
+from analysis.paths import TABLE_FILES
 from analysis.report.publish import naming
 from analysis.sources import feeds as feed_registry
 
@@ -125,10 +125,15 @@ def refresh_queue(data_dir: Path) -> str:
 
 def validate_data(data_dir: Path) -> list[str]:
     """Every problem in the curated data files, as ``file:line, field: message`` lines."""
+    from analysis.case import CaseError, load
     from analysis.data import validate_path
 
+    try:
+        load(data_dir)
+    except CaseError as exc:
+        return [str(exc)]
     problems = []
-    for name in DATA_FILES:
+    for name in TABLE_FILES:
         path = data_dir / name
         if not path.is_file():
             problems.append(f"{path}: missing")

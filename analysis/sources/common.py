@@ -32,7 +32,7 @@ from analysis.data.load import (
     first_row,
     numbered_rows,
 )
-from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, INCIDENTS, URL_RE
+from analysis.data.schema import ID_RE, INCIDENT_COLUMNS, URL_RE, incidents_spec
 from analysis.sources.bounded import open_bounded_text
 
 #: Columns every feed frame carries after the incident columns.
@@ -253,15 +253,16 @@ def typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=frame.index)
     n = len(frame)
+    spec = incidents_spec()  # the case in use: its vocabularies are the categories
     for column in INCIDENT_COLUMNS:
         values = frame[column] if column in frame else pd.Series([None] * n, index=frame.index)
-        if column in INCIDENTS.date_columns:
+        if column in spec.date_columns:
             out[column] = pd.to_datetime(values).astype("datetime64[ns]")
-        elif column in INCIDENTS.categories:
-            out[column] = pd.Categorical(values, categories=list(INCIDENTS.categories[column]))
-        elif column in INCIDENTS.counts:
+        elif column in spec.categories:
+            out[column] = pd.Categorical(values, categories=list(spec.categories[column]))
+        elif column in spec.counts:
             out[column] = pd.to_numeric(values).astype("Int64")
-        elif column in INCIDENTS.booleans:
+        elif column in spec.booleans:
             out[column] = values.astype("boolean")
         else:
             out[column] = values.astype("str")
@@ -304,7 +305,7 @@ def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> N
     month = frame["date_precision"] == "month"
     if (month & (frame["date"].dt.day != 1)).any():
         problems.append(Problem(0, "date", "a month-precision date must be the 1st of its month"))
-    for column in INCIDENTS.counts:
+    for column in incidents_spec().counts:
         if (frame[column].dropna() < 0).any():
             problems.append(Problem(0, column, "is negative"))
     urls = frame["source_url"].dropna().astype(str)

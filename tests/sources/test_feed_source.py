@@ -28,7 +28,7 @@ def data(tmp_path) -> Path:
     """The curated tables plus the synthetic ACLED fixture as a fetched export."""
     out = tmp_path / "feed-data"
     out.mkdir()
-    for p in DATA.glob("*.csv"):
+    for p in [*DATA.glob("*.csv"), DATA / "case.yml"]:  # the tables and their case
         shutil.copy(p, out / p.name)
     shutil.copy(DATA / "case.yml", out / "case.yml")
     (out / "raw" / "acled").mkdir(parents=True)

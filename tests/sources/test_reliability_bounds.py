@@ -106,7 +106,7 @@ def test_a_bomb_an_earlier_fetch_kept_is_fetched_again(bomb, http_server, tmp_pa
 def _data_copy(out: Path) -> Path:
     """data/ with its tables, curation/ and the review decisions (what a refresh reads)."""
     out.mkdir()
-    for p in DATA.glob("*.csv"):
+    for p in [*DATA.glob("*.csv"), DATA / "case.yml"]:  # the tables and their case
         shutil.copy(p, out / p.name)
     shutil.copy(DATA / "case.yml", out / "case.yml")  # the case says which feeds it reads
     shutil.copytree(DATA / "curation", out / "curation")

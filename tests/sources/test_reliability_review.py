@@ -42,7 +42,7 @@ def _data_copy(out: Path) -> Path:
     from analysis.sources import review
 
     out.mkdir()
-    for p in DATA.glob("*.csv"):
+    for p in [*DATA.glob("*.csv"), DATA / "case.yml"]:  # the tables and their case
         shutil.copy(p, out / p.name)
     shutil.copy(DATA / "case.yml", out / "case.yml")  # the case says which feeds it reads
     shutil.copytree(DATA / "curation", out / "curation")

@@ -71,7 +71,7 @@ def test_a_damaged_run_log_line_is_skipped_with_a_warning(tmp_path):
 
 def _data_copy(out: Path) -> Path:
     out.mkdir()
-    for p in DATA.glob("*.csv"):
+    for p in [*DATA.glob("*.csv"), DATA / "case.yml"]:  # the tables and their case
         shutil.copy(p, out / p.name)
     shutil.copy(DATA / "case.yml", out / "case.yml")  # the case says which feeds it reads
     shutil.copytree(DATA / "curation", out / "curation")

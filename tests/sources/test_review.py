@@ -78,7 +78,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def _copy_data(out: Path) -> Path:
     """data/ without fetched or derived files: the tables, curation/ and the decisions."""
     out.mkdir()
-    for p in DATA.glob("*.csv"):
+    for p in [*DATA.glob("*.csv"), DATA / "case.yml"]:  # the tables and their case
         shutil.copy(p, out / p.name)
     shutil.copy(DATA / "case.yml", out / "case.yml")
     shutil.copytree(DATA / "curation", out / "curation")

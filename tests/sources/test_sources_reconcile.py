@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES
 
-from analysis.data.vocabulary import ATTACK_TYPES, TARGET_TYPES
+from analysis import case
 from analysis.errors import ModelInputError, ParameterError
 from analysis.sources import ReconcileResults, acled, gdelt, reconcile
 from analysis.sources.common import typed_incidents
@@ -172,6 +172,8 @@ def _compatible(c: pd.Series, f: pd.Series, days: int) -> bool:
 def test_random_tables_obey_the_rules_and_leave_no_compatible_pair_unmatched():
     rng = np.random.default_rng(5)
     govs = ["Baghdad", "Anbar", "Erbil", "unknown"]
+    TARGET_TYPES = tuple(case.current().target_types)
+    ATTACK_TYPES = tuple(case.current().attack_types)
 
     def random_table(n: int, prefix: str, dataset: str | None) -> pd.DataFrame:
         days = rng.integers(0, 60, n)
