@@ -162,9 +162,7 @@ def test_a_page_says_the_case_s_subject_and_never_iraq(synthetic):
 
 
 def test_a_case_without_tiles_draws_no_map_and_says_so(synthetic, tmp_path):
-    text = CASE_YML.replace(", row: 0, col: 0, short: N Gulf", "").replace(
-        ", row: 0, col: 1", ""
-    )
+    text = CASE_YML.replace(", row: 0, col: 0, short: N Gulf", "").replace(", row: 0, col: 1", "")
     text = text.replace(", row: 1, col: 1", "").replace(", row: 0, col: 0", "")
     (tmp_path / "case.yml").write_text(text, encoding="utf-8")
     assert not has_map()
