@@ -285,9 +285,7 @@ def answers_html(table: pd.DataFrame, pools: pd.DataFrame) -> str:
             f"{html.escape(pooling.answer(table, pools, cat, c))}</li>"
             for c in [*campaigns, pooling.BOTH]
         )
-        out.append(
-            f'<h2>Do {html.escape(ask[0].lower() + ask[1:])}?</h2><ul class="answers">{items}</ul>'
-        )
+        out.append(f'<h2>Do {html.escape(ask)}?</h2><ul class="answers">{items}</ul>')
     return "\n".join(out)
 
 
