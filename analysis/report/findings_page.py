@@ -74,6 +74,7 @@ tr.forest-category th { text-align: left; background: #f2f2f2; }
 @media (max-width: 600px) { .forest-axis .minor { display: none; } }
 .answers li { margin-bottom: 0.4rem; }
 td.variant .n { color: #555; font-size: 0.85em; white-space: nowrap; }
+table.pooled td:last-child { min-width: 16rem; }
 """
 
 
