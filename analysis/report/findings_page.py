@@ -256,14 +256,12 @@ def headline(pools: pd.DataFrame) -> str:
             continue
         r = both.loc[cat]
         n, grade = int(r["n_events"]), str(r["grade"])
-        said = (
-            f"{n} events, too few to say on balance"
-            if grade == "too_few_events"
-            else f"{pooling.verdict(cat, grade)} ({n} events"
-        )
+        if grade == "too_few_events":
+            said = f"{n} events, too few to say on balance ("
+        else:
+            said = f"{pooling.verdict(cat, grade)} ({n} events, "
         parts.append(
-            f"{what}: {said}{', ' if grade != 'too_few_events' else ' ('}"
-            f"{words.ratio(r['pooled_estimate'])} times the expected tempo, "
+            f"{what}: {said}{words.ratio(r['pooled_estimate'])} times the expected tempo, "
             f"{words.ratio(r['low'])} to {words.ratio(r['high'])})."
         )
     text = " ".join(parts) or "Too few graded events of any kind to pool."
@@ -433,10 +431,11 @@ def findings_html(
 <p class="headline"><strong>{html.escape(head)}</strong></p>
 <p>Each event's figure is the one every page gives it (<a href="findings.csv">findings.csv</a>,
 method in <a href="{METHOD_PAGE}">how it is computed</a>): the rate of attacks after it as a
-multiple of the rate expected without it, net of the other events of its campaign. Events are not
-independent experiments: those of one campaign share its trend and its bursts of attacks, and
-nobody chose at random when to strike or to agree a truce, so a pooled figure summarises what
-followed such events; it does not prove what any of them caused, and it is not a law.
+multiple of the rate expected without it, net of the other events of its campaign.
+Events are not independent experiments: those of one campaign share its trend and its bursts
+of attacks, and nobody chose at random when to strike or to agree a truce, so a pooled figure
+summarises what followed such events; it does not prove what any of them caused, and it is not
+a law.
 A pool of fewer than {pooling.MIN_POOLED} events is called too few to say anything on balance.</p>
 {answers_html(table, pools)}
 <h2>Every graded event, biggest changes first</h2>
