@@ -383,3 +383,60 @@ def test_on_the_project_s_data_the_view_is_headed_by_the_findings_sentence(data)
     assert with_table.brief.finding["estimate"] == row["estimate"]
     without = explore.compute_event(incidents, events, choice)
     assert not without.brief.finding and without.brief.headline != row["sentence"]
+
+
+def _page_estimates(page: str) -> dict[str, str]:
+    """data-event -> data-estimate of the forest table of a findings page."""
+    import re
+
+    forest = page.split('<table class="forest">', 1)[1].split("</table>", 1)[0]
+    return dict(re.findall(r'data-event="([^"]+)" data-estimate="([^"]+)"', forest))
+
+
+def test_the_findings_forest_view_has_the_page_s_rows_and_pools():
+    """The explorer's forest view reads the build's findings table with the page's own
+    functions: every row's estimate is the one findings.html prints, the pools are the page's."""
+    from analysis.findings import pooling, store
+    from analysis.report.findings_page import findings_html
+
+    table = store.table()
+    page = findings_html(table)
+    view = explore.findings_forest()
+    shown = _page_estimates(page)
+    ids = [r["event_id"] for r in view.rows.to_dict("records") if np.isfinite(r["estimate"])]
+    assert ids and set(ids) <= set(shown)
+    for r in view.rows.to_dict("records"):
+        if np.isfinite(r["estimate"]):
+            assert shown[r["event_id"]] == repr(r["estimate"])
+    both = pooling.pool(table).pools
+    both = both[both["campaign"] == pooling.BOTH].reset_index(drop=True)
+    pd.testing.assert_frame_equal(view.pools, both)
+    # one kind in one campaign: only its rows, and its pool there
+    one = explore.findings_forest(["us_strike"], "2023-24", findings=table)
+    assert set(one.rows["section"]) == {"us_strike"} and set(one.rows["campaign"]) == {"2023-24"}
+    assert list(one.pools["campaign"]) == ["2023-24"] and list(one.pools["category"]) == [
+        "us_strike"
+    ]
+    assert one.pools["events"].iloc[0].split(";") == sorted(
+        one.rows["events"], key=lambda e: table.set_index("event_id").loc[e, "date"]
+    )
+    with pytest.raises(ParameterError, match="categories"):
+        explore.findings_forest(["airstrike"], findings=table)
+    with pytest.raises(ParameterError, match="campaign"):
+        explore.findings_forest(["truce"], "2022", findings=table)
+
+
+def test_the_forest_explorer_redraws_for_the_kinds_picked_and_shows_a_bad_choice():
+    from analysis.findings import store
+
+    table = store.table()
+    panel = explore.forest(["truce"], findings=table)
+    assert panel.error is None and set(panel.view.rows["section"]) == {"truce"}
+    assert "forest-chart" in panel.out.value
+    panel.categories.value = ("us_strike",)
+    assert set(panel.view.rows["section"]) == {"us_strike"}
+    assert "US strikes" in panel.out.value
+    panel.categories.value = ()
+    assert panel.view is None and "categories" in panel.error and panel.out.value == ""
+    panel.categories.value = ("truce",)  # the widget goes on working
+    assert panel.error is None

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis.findings import pooling
@@ -120,3 +121,53 @@ def test_results_views_and_a_wrong_method() -> None:
     assert ax.get_xscale() == "log"
     with pytest.raises(ParameterError, match="method"):
         pooling.pool(TABLE, method="reml")
+
+
+def test_a_pool_of_two_events_says_it_is_too_few_however_narrow_its_interval() -> None:
+    """Two truces both well below 1 pool to an interval below 1; the words still refuse a
+    verdict: two events are too few (the grade rules of events, plus this one)."""
+    two = pd.DataFrame(
+        [_row("t1", "truce", 0.2, 0.07, 0.6), _row("t2", "truce", 0.1, 0.01, 1.2, campaign="B")]
+    )
+    got = pooling.pool(two).to_frame().set_index("campaign").loc["both"]
+    assert got["high"] < 1 and got["n_events"] == 2
+    assert got["grade"] == "too_few_events"
+    said = got["sentence"]
+    assert "too few to say whether truces hold" in said
+    for firm in ("held", "on balance", "clear", "deter", "likely"):
+        assert firm not in said, firm
+    assert pooling.words.ratio(got["low"]) in said  # with its interval
+
+
+def test_pooled_grades_follow_the_event_rules_with_holm_over_the_kinds_of_a_scope() -> None:
+    """A p-value from the pooled estimate's normal test (the interval's); "clear" needs the
+    Holm-adjusted p below 0.05 over the kinds given a verdict in one scope, "likely" does not."""
+    rows = [_row(f"t{i}", "truce", 0.4, 0.2, 0.8) for i in range(3)]  # clearly below 1
+    rows += [_row(f"p{i}", "political", 0.8, 0.4, 1.6) for i in range(3)]
+    res = pooling.pool(pd.DataFrame(rows)).to_frame().set_index(["category", "campaign"])
+    truce = res.loc[("truce", "both")]
+    want = combine_effects(np.log([0.4] * 3), np.full(3, (math.log(4) / (2 * 1.959964)) ** 2))
+    frame = want.summary_frame().loc["random effect"]
+    p = 2 * stats.norm.sf(abs(frame["eff"] / frame["sd_eff"]))
+    assert truce["p"] == pytest.approx(p, rel=1e-6)
+    political = res.loc[("political", "both")]
+    holm = pooling.grades.adjust(np.array([truce["p"], political["p"]]))
+    assert truce["p_adjusted"] == pytest.approx(holm[0])
+    assert truce["grade"] == "clear_fall" and "on balance they held" in truce["sentence"]
+    assert political["grade"] == "cannot_tell"
+    assert "no clear change either way" in political["sentence"]
+    # a fall the adjustment does not keep clear is "likely": the event rules' words
+    assert pooling.pool_grade(3, 0.5, 0.95, 0.2) == "likely_fall"
+    assert pooling.pool_grade(3, 0.8, 1.2, 0.9) == "no_change"
+    assert pooling.pool_grade(2, 0.1, 0.5, 0.0) == "too_few_events"
+    assert "likely they deterred" in pooling.verdict("us_strike", "likely_fall")
+
+
+def test_pool_variants_stacks_each_table_s_pools_the_primary_first() -> None:
+    other = TABLE.assign(estimate=TABLE["estimate"] * 1.1)
+    got = pooling.pool_variants({(30, "confirmed"): TABLE, (14, "confirmed"): other})
+    assert list(got.columns) == pooling.VARIANT_COLUMNS
+    first = got[got["primary"]].drop(columns=["horizon_days", "confirmation", "primary"])
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), pooling.pool(TABLE).pools)
+    checks = got[~got["primary"]]
+    assert set(checks["horizon_days"]) == {14} and len(checks) == len(first)

@@ -7,7 +7,9 @@ window comparison or the net attribution); it redraws the event chart, the effec
 the same for a date range: the count series, the changepoints and the Hawkes fit. Both compute
 with :func:`analysis.briefs.event_brief`, :mod:`analysis.models.attribution`,
 :mod:`~analysis.models.changepoints` and :mod:`~analysis.models.hawkes`, exactly as the notebooks
-do, so the numbers seen while exploring are the numbers a brief would publish.
+do, so the numbers seen while exploring are the numbers a brief would publish. :func:`forest`
+shows ``findings.html``'s forest and pooled figures for the kinds of event and campaign picked
+(:func:`findings_forest`, from the build's findings table).
 
 "Save as brief" appends the current choice to the briefs config the user names (none by default: the
 shipped ``reports/briefs.yml`` is written only when named) as an entry for ``notebooks/brief.ipynb``
@@ -26,6 +28,7 @@ from analysis.explore.compute import (
     PERIOD_NOTEBOOK,
     EventChoice,
     EventView,
+    ForestView,
     PeriodChoice,
     PeriodView,
     brief_entry,
@@ -35,8 +38,16 @@ from analysis.explore.compute import (
     compute_period,
     event_options,
     filter_incidents,
+    findings_forest,
 )
-from analysis.explore.widgets import EventExplorer, PeriodExplorer, event, period
+from analysis.explore.widgets import (
+    EventExplorer,
+    ForestExplorer,
+    PeriodExplorer,
+    event,
+    forest,
+    period,
+)
 from analysis.report.entries import save_brief
 
 __all__ = [
@@ -46,6 +57,8 @@ __all__ = [
     "EventChoice",
     "EventExplorer",
     "EventView",
+    "ForestExplorer",
+    "ForestView",
     "PeriodChoice",
     "PeriodExplorer",
     "PeriodView",
@@ -56,6 +69,8 @@ __all__ = [
     "event",
     "event_options",
     "filter_incidents",
+    "findings_forest",
+    "forest",
     "period",
     "save_brief",
 ]

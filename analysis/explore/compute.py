@@ -6,6 +6,8 @@ incidents, as ``notebooks/brief.ipynb`` calls it); a :class:`PeriodChoice` (date
 penalty, Hawkes breaks) becomes a :class:`PeriodView` with :func:`compute_period` (counts,
 changepoints and the Hawkes fit, as notebook 04 computes them). :func:`brief_entry` turns a choice
 into a briefs-config entry, which :func:`analysis.report.entries.save_brief` appends to a config.
+:func:`findings_forest` is ``findings.html``'s forest and pooled figures for the categories and
+campaign picked, from the build's findings table (the page's functions, so the same numbers).
 The widgets (:mod:`analysis.explore.widgets`) only call these; the tests call them directly.
 """
 
@@ -34,10 +36,12 @@ from analysis.briefs.html import Html, paragraphs, reader_table
 from analysis.briefs.wording import fmt_number
 from analysis.data.campaigns import campaign_holding, campaigns
 from analysis.errors import EscalationError, ModelInputError, ParameterError
+from analysis.findings import pooling
 from analysis.models import changepoints, hawkes
 from analysis.models.attribution import AttributionResults
 from analysis.models.changepoints import ChangepointResults
 from analysis.models.hawkes import HawkesResults
+from analysis.report.findings_page import PAGE_STYLE, forest_rows, forest_table, pool_table
 from analysis.results import format_p
 from analysis.series import counts, select
 
@@ -51,6 +55,7 @@ __all__ = [
     "PERIOD_NOTEBOOK",
     "EventChoice",
     "EventView",
+    "ForestView",
     "PeriodChoice",
     "PeriodView",
     "attribution_table",
@@ -61,6 +66,7 @@ __all__ = [
     "error_text",
     "event_options",
     "filter_incidents",
+    "findings_forest",
     "places_map",
 ]
 
@@ -409,3 +415,67 @@ def brief_entry(choice: EventChoice | PeriodChoice) -> tuple[str, str, dict[str,
         params["context_weeks"] = int(choice.context_weeks)
     name = f"{choice.event_id}_{choice.window_days}d".lower()
     return name, EVENT_NOTEBOOK, params
+
+
+# ---------------------------------------------------------------------------------------------
+# the findings forest: every event of the kinds picked, and their pooled figures
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ForestView:
+    """``findings.html``'s forest and pools for some categories in one campaign (or both)."""
+
+    categories: tuple[str, ...]  # the kinds of event shown
+    campaign: str  # a campaign of the findings table, or "both"
+    rows: pd.DataFrame  # the forest's rows (:func:`analysis.report.findings_page.forest_rows`)
+    pools: (
+        pd.DataFrame
+    )  # each kind's pool in that campaign (:func:`analysis.findings.pooling.pool`)
+    html: Html  # the forest and the pools as findings.html draws them
+
+
+def findings_forest(
+    categories: Sequence[str] | None = None,
+    campaign: str | None = None,
+    *,
+    findings: pd.DataFrame | None = None,
+) -> ForestView:
+    """The forest rows and pooled figures of ``categories`` (default: every category in the
+    table, and the groups mixing kinds) in ``campaign`` (a campaign of the table; default
+    "both"), from ``findings`` (default: the build's table,
+    :func:`analysis.findings.store.table`): the rows and pools ``findings.html`` shows."""
+    if findings is None:
+        from analysis.findings import store
+
+        findings = store.table()
+    present = sorted(set(findings["category"].astype(str)))
+    picked = tuple(present if categories is None else (str(c) for c in categories))
+    unknown = sorted(set(picked) - set(present))
+    if unknown or not picked:
+        raise ParameterError(
+            f"categories must be some of {', '.join(present)}, got {list(categories or [])!r}"
+        )
+    campaigns = sorted(str(c) for c in findings["campaign"].dropna().unique() if str(c))
+    scope = pooling.BOTH if campaign is None else str(campaign)
+    if scope not in (*campaigns, pooling.BOTH):
+        raise ParameterError(
+            f"campaign must be one of {', '.join([*campaigns, pooling.BOTH])}, got {campaign!r}"
+        )
+    rows = forest_rows(findings)
+    if len(rows):
+        keep = rows["section"].isin(picked)
+        if categories is None:
+            keep |= ~rows["section"].isin(present)  # the groups mixing kinds
+        if scope != pooling.BOTH:
+            keep &= rows["campaign"] == scope
+        rows = rows[keep].reset_index(drop=True)
+    pools = pooling.pool(findings).pools
+    pools = pools[pools["category"].isin(picked) & (pools["campaign"] == scope)]
+    pools = pools.reset_index(drop=True)
+    parts = [f"<style>{PAGE_STYLE}</style>"]
+    parts.append(forest_table(rows) if len(rows) else "<p>No graded event of these kinds.</p>")
+    if len(pools):
+        parts.append(pool_table(pools))
+    text = "\n".join(str(x) for x in pools["sentence"])
+    return ForestView(picked, scope, rows, pools, Html("\n".join(parts), text))

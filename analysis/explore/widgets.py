@@ -4,10 +4,13 @@
 date): window length, confirmation level, governorate/target/attack-type filters and the measure;
 each change recomputes with :func:`~analysis.explore.compute.compute_event` and redraws the event
 chart, the effects table with 95% intervals and the incidents in the windows. :func:`period`
-opens a :class:`PeriodExplorer` over :func:`~analysis.explore.compute.compute_period`. "Save as
-brief" appends the current choice to a briefs config (:func:`~analysis.report.entries.save_brief`).
-A fit that fails shows its error in the panel; the controls keep working. ipywidgets is imported
-when an explorer is built, not with the package.
+opens a :class:`PeriodExplorer` over :func:`~analysis.explore.compute.compute_period`.
+:func:`forest` opens a :class:`ForestExplorer`: pick kinds of event and a campaign, see
+``findings.html``'s forest and pooled figures for them
+(:func:`~analysis.explore.compute.findings_forest`). "Save as brief" appends the current choice
+to a briefs config (:func:`~analysis.report.entries.save_brief`). A fit that fails shows its
+error in the panel; the controls keep working. ipywidgets is imported when an explorer is built,
+not with the package.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from analysis.explore.compute import (
     MEASURES,
     EventChoice,
     EventView,
+    ForestView,
     PeriodChoice,
     PeriodView,
     brief_entry,
@@ -34,11 +38,12 @@ from analysis.explore.compute import (
     compute_period,
     error_text,
     event_options,
+    findings_forest,
 )
 from analysis.models import changepoints
 from analysis.report.entries import save_brief
 
-__all__ = ["EventExplorer", "PeriodExplorer", "event", "period"]
+__all__ = ["EventExplorer", "ForestExplorer", "PeriodExplorer", "event", "forest", "period"]
 
 
 def _load(incidents: pd.DataFrame | None, events: pd.DataFrame | None):
@@ -478,3 +483,79 @@ def period(
     incidents, events = _load(incidents, events)
     choice = PeriodChoice(start, end, freq, penalty, confirmation, tuple(baseline_breaks), seed)
     return PeriodExplorer(incidents, events, choice, config=config)
+
+
+class ForestExplorer:
+    """The findings forest's widgets (see :func:`forest`): a category picker and a campaign
+    picker over :func:`~analysis.explore.compute.findings_forest`; ``view`` is the last
+    :class:`ForestView`, ``error`` the last error's text (None after a success)."""
+
+    def __init__(
+        self,
+        findings: pd.DataFrame,
+        categories: Sequence[str] | None = None,
+        campaign: str | None = None,
+    ) -> None:
+        import ipywidgets as w
+
+        from analysis.findings.pooling import BOTH, CATEGORY_WORDS
+
+        self.findings = findings
+        self.view: ForestView | None = None
+        self.error: str | None = None
+        present = sorted(set(findings["category"].astype(str)))
+        named = [(CATEGORY_WORDS.get(c, (c, c))[1], c) for c in present]
+        self.categories = w.SelectMultiple(
+            options=named,
+            value=tuple(categories or present),
+            description="kinds",
+            rows=min(len(named), 8),
+        )
+        campaigns = sorted(str(c) for c in findings["campaign"].dropna().unique() if str(c))
+        self.campaign = w.Dropdown(
+            options=[("both campaigns", BOTH), *((c, c) for c in campaigns)],
+            value=campaign or BOTH,
+            description="campaign",
+        )
+        self.status = w.HTML()
+        self.status.add_class("escalation-explore-status")
+        self.out = w.HTML()
+        self.categories.observe(self.update, names="value")
+        self.campaign.observe(self.update, names="value")
+        self.panel = w.VBox([w.HBox([self.categories, self.campaign]), self.status, self.out])
+        self.update()
+
+    def update(self, _change: object = None) -> None:
+        """Recompute for the pickers' values and redraw; an error goes to the panel."""
+        try:
+            picked = list(self.categories.value)
+            self.view = findings_forest(picked, self.campaign.value, findings=self.findings)
+        except Exception as exc:  # shown in the panel: the widget must outlive a bad choice
+            self.view, self.error = None, error_text(exc)
+            self.status.value = _message(self.error, "error")
+            self.out.value = ""
+            return
+        self.error = None
+        n = len(self.view.rows)
+        self.status.value = _message(f"{n} forest row{'s' * (n != 1)}", "ok")
+        self.out.value = self.view.html.html
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.panel._repr_mimebundle_(**kwargs)
+
+
+def forest(
+    categories: Sequence[str] | None = None,
+    campaign: str | None = None,
+    *,
+    findings: pd.DataFrame | None = None,
+) -> ForestExplorer:
+    """The findings forest explorer (display it in JupyterLab): ``categories`` and
+    ``campaign`` set the pickers' first values (default: every kind, both campaigns);
+    ``findings`` defaults to the build's table (:func:`analysis.findings.store.table`), the
+    one ``findings.html`` is made from."""
+    if findings is None:
+        from analysis.findings import store
+
+        findings = store.table()
+    return ForestExplorer(findings, categories, campaign)

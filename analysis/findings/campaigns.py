@@ -33,7 +33,13 @@ from analysis.findings.evaluation import (
     evaluate,
 )
 
-__all__ = ["BUILD_COLUMNS", "campaign_findings", "method_constants", "write_findings"]
+__all__ = [
+    "BUILD_COLUMNS",
+    "campaign_findings",
+    "findings_csv",
+    "method_constants",
+    "write_findings",
+]
 
 #: columns of the build's table: the campaign, then those of every findings table
 BUILD_COLUMNS = ["campaign", *COLUMNS]
@@ -108,14 +114,19 @@ def _plain(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else x
 
 
+def findings_csv(table: pd.DataFrame) -> str:
+    """``table`` as ``findings.csv`` holds it: dates as YYYY-MM-DD, floats as ``repr``."""
+    out = table.copy()
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False, lineterminator="\n")
+
+
 def write_findings(table: pd.DataFrame, folder: Path | str) -> tuple[Path, Path]:
     """Write ``table`` as ``findings.csv`` and ``findings.json`` (with the method's constants)
     in ``folder``, atomically; returns both paths."""
     folder = Path(folder)
     csv_path, json_path = folder / "findings.csv", folder / "findings.json"
-    out = table.copy()
-    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
-    write_atomic(csv_path, out.to_csv(index=False, lineterminator="\n"))
+    write_atomic(csv_path, findings_csv(table))
     records = [{k: _plain(v) for k, v in r.items()} for r in table.to_dict("records")]
     doc = {"method": method_constants(), "findings": records}
     write_atomic(json_path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")

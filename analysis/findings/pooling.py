@@ -12,19 +12,25 @@ and interval. An inseparable group is one figure for several events: it counts o
 category only when every member belongs to that category (else the figure cannot be given to
 any one kind of event and it is left out). Events of one campaign share its trend and bursts:
 they are not independent experiments, so the pooled interval is a summary, not a test.
+
+A pool's words follow the events' grade rules (:func:`analysis.findings.grades.grade`: "clear"
+after Holm's adjustment over the kinds pooled in one scope, "likely" before it, "no change"
+inside the band), and a pool of fewer than :data:`MIN_POOLED` events says it is too few to
+say anything on balance (:func:`pool_grade`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from analysis import params
-from analysis.findings import words
+from analysis.findings import grades, words
 from analysis.results import Results, attr
 
 if TYPE_CHECKING:
@@ -36,9 +42,16 @@ __all__ = [
     "COLUMNS",
     "GRADED",
     "METHODS",
+    "MIN_POOLED",
+    "POOL_GRADES",
     "PoolingResults",
+    "answer",
+    "VARIANT_COLUMNS",
     "pool",
+    "pool_grade",
     "pool_units",
+    "pool_variants",
+    "question",
     "units",
     "verdict",
 ]
@@ -49,6 +62,12 @@ GRADED = ("clear_rise", "clear_fall", "likely_rise", "likely_fall", "no_change",
 METHODS = {"dl": "DerSimonian-Laird", "pm": "Paule-Mandel"}
 #: the campaign value of a pool over both campaigns
 BOTH = "both"
+#: fewest events whose pool is given a verdict: with two, the spread between events (tau²) has
+#: one degree of freedom and the interval leans on it, so two events are "too few to say"
+MIN_POOLED = 3
+#: the grades of a pool: those of an event (:data:`analysis.findings.grades.GRADES`) that a
+#: figure can get, and "too_few_events"
+POOL_GRADES = (*GRADED, "too_few_events")
 #: a category as a plural noun ("Across 5 US strikes ...")
 CATEGORY_WORDS = {
     "us_strike": ("US strike", "US strikes"),
@@ -60,7 +79,13 @@ CATEGORY_WORDS = {
     "threat": ("threat", "threats"),
     "military_posture": ("change of US posture", "changes of US posture"),
 }
-#: columns of :meth:`PoolingResults.to_frame` (and of the site's categories.csv)
+#: the question analysts ask of a kind of event, for "too few to say ..."
+QUESTIONS = {
+    "us_strike": "whether US strikes deter or provoke",
+    "truce": "whether truces hold",
+}
+#: columns of :meth:`PoolingResults.to_frame` (and of the site's categories.csv); the first
+#: eleven are categories.csv's documented columns, the grade and p-values follow them
 COLUMNS = [
     "category",
     "campaign",
@@ -73,7 +98,12 @@ COLUMNS = [
     "n_events",
     "events",
     "sentence",
+    "grade",
+    "p",
+    "p_adjusted",
 ]
+#: columns of :func:`pool_variants`: which findings table, then :data:`COLUMNS`
+VARIANT_COLUMNS = ["horizon_days", "confirmation", "primary", *COLUMNS]
 _Z = 1.959963984540054  # the 97.5% normal quantile
 
 
@@ -127,7 +157,8 @@ def units(table: pd.DataFrame) -> pd.DataFrame:
 
 def pool_units(log_rr: np.ndarray, se: np.ndarray, method: str = "pm") -> dict[str, float]:
     """Random-effects pool of log rate ratios ``log_rr`` with standard errors ``se``:
-    pooled rate ratio, its 95% interval, tau² (log scale) and I² (0-1)."""
+    pooled rate ratio, its 95% interval, tau² (log scale), I² (0-1) and the two-sided p-value
+    of "no change" (the normal test behind the interval)."""
     from statsmodels.stats.meta_analysis import combine_effects
 
     params.one_of("method", method, tuple(METHODS))
@@ -140,7 +171,7 @@ def pool_units(log_rr: np.ndarray, se: np.ndarray, method: str = "pm") -> dict[s
     # DerSimonian-Laird truncated at zero, as published (statsmodels 0.15 leaves it negative):
     # no spread beyond chance, so the random-effects pool is the fixed-effect one
     which = "fixed effect" if tau2 < 0 else "random effect"
-    eff, lo, hi = (float(frame.loc[which, k]) for k in ("eff", "ci_low", "ci_upp"))
+    eff, lo, hi, sd = (float(frame.loc[which, k]) for k in ("eff", "ci_low", "ci_upp", "sd_eff"))
     q, df = float(res.q), float(res.df)
     return {
         "pooled_estimate": math.exp(eff),
@@ -148,43 +179,79 @@ def pool_units(log_rr: np.ndarray, se: np.ndarray, method: str = "pm") -> dict[s
         "high": math.exp(hi),
         "tau2": max(tau2, 0.0),
         "i2": (q - df) / q if q > df else 0.0,  # Higgins' I², 0 when Q <= df (and Q = 0)
+        "p": math.erfc(abs(eff / sd) / math.sqrt(2)) if sd > 0 else math.nan,  # two-sided z
     }
 
 
-def verdict(category: str, low: float, high: float) -> str:
-    """What the pooled interval says, in the words analysts ask the question in."""
-    if category == "us_strike":
-        if low > 1:
-            return "on balance they provoked more attacks"
-        if high < 1:
-            return "on balance they deterred attacks"
-        return "no clear deterrent or provoking effect"
-    if category == "truce":
-        if high < 1:
-            return "on balance they held"
-        if low > 1:
-            return "attacks came faster, not slower"
-        return "no clear sign that they held"
-    if low > 1:
-        return "on balance a rise"
-    if high < 1:
-        return "on balance a fall"
-    return "no clear change either way"
+def pool_grade(n_events: int, low: float, high: float, p_adjusted: float) -> str:
+    """The grade of a pool of ``n_events`` (:data:`POOL_GRADES`): "too_few_events" below
+    :data:`MIN_POOLED`, else an event's rules (:func:`analysis.findings.grades.grade`) on the
+    pooled 95% interval and its Holm-adjusted p-value. The events' minimum-attack rule is not
+    applied again: each event's interval already carries its own count."""
+    if n_events < MIN_POOLED or not (math.isfinite(low) and math.isfinite(high)):
+        return "too_few_events"
+    return grades.grade(low, high, p_adjusted, grades.MIN_ATTACKS, False)
 
 
-def category_sentence(category: str, n: int, est: float, low: float, high: float, i2: float) -> str:
-    """One plain sentence for a pool of ``n`` events of ``category``."""
+#: what a pool's grade says of a kind of event, in the words analysts ask the question in
+_VERDICTS = {
+    "us_strike": {
+        "clear_rise": "on balance they provoked more attacks",
+        "likely_rise": "likely they provoked more attacks, not clear across all kinds tested",
+        "clear_fall": "on balance they deterred attacks",
+        "likely_fall": "likely they deterred attacks, not clear across all kinds tested",
+        "no_change": "no deterrent or provoking effect that matters",
+        "cannot_tell": "no clear deterrent or provoking effect",
+    },
+    "truce": {
+        "clear_fall": "on balance they held",
+        "likely_fall": "likely they held, not clear across all kinds tested",
+        "clear_rise": "attacks came faster, not slower",
+        "likely_rise": "attacks likely came faster, not clear across all kinds tested",
+        "no_change": "no change that matters: on balance they did not hold",
+        "cannot_tell": "no clear sign that they held",
+    },
+}
+_OTHER_VERDICTS = {
+    "clear_rise": "on balance a clear rise",
+    "likely_rise": "likely a rise, not clear across all kinds tested",
+    "clear_fall": "on balance a clear fall",
+    "likely_fall": "likely a fall, not clear across all kinds tested",
+    "no_change": "no change that matters",
+    "cannot_tell": "no clear change either way",
+}
+
+
+def question(category: str) -> str:
+    """What analysts ask of ``category``: "whether US strikes deter or provoke"."""
+    return QUESTIONS.get(category, f"what {_noun(category, 2)} do on balance")
+
+
+def verdict(category: str, grade: str) -> str:
+    """What a pool of ``category`` graded ``grade`` (:data:`POOL_GRADES`) says, in words."""
+    params.one_of("grade", grade, POOL_GRADES)
+    if grade == "too_few_events":
+        return f"too few events to say {question(category)}"
+    return _VERDICTS.get(category, _OTHER_VERDICTS)[grade]
+
+
+def category_sentence(
+    category: str, n: int, est: float, low: float, high: float, i2: float, grade: str
+) -> str:
+    """One plain sentence for a pool of ``n`` events of ``category`` graded ``grade``."""
     many = _noun(category, n)
+    figure = (
+        f"Across {n} {many} the tempo after them was {words.ratio(est)} times that expected "
+        f"without them ({words.ratio(low)} to {words.ratio(high)})"
+    )
+    if grade == "too_few_events":
+        return f"{figure}, but {n} events are too few to say {question(category)}."
     spread = (
         f"the {many} differ more than chance would make them"
         if i2 >= 0.5
         else f"the {many} differ no more than chance would make them"
     )
-    return (
-        f"Across {n} {many} the tempo in the 30 days after was {words.ratio(est)} times that "
-        f"expected without them ({words.ratio(low)} to {words.ratio(high)}): "
-        f"{verdict(category, low, high)}; {spread} (I² = {i2:.0%})."
-    )
+    return f"{figure}: {verdict(category, grade)}; {spread} (I² = {i2:.0%})."
 
 
 def _single_sentence(category: str, campaign: str, n: int) -> str:
@@ -256,13 +323,15 @@ class PoolingResults(Results):
 
 def pool(table: pd.DataFrame, method: str = "pm") -> PoolingResults:
     """Pool the findings table ``table`` (``analysis.findings.store.table()``) by category: for
-    each category and campaign, and both campaigns together, with two or more pooled rows."""
+    each category and campaign, and both campaigns together, with two or more pooled rows.
+    "Clear" is Holm-adjusted over the kinds given a verdict in one scope (a campaign, or both)."""
     params.one_of("method", method, tuple(METHODS))
     found = units(table)
     campaigns = sorted(str(c) for c in table["campaign"].dropna().unique() if str(c))
     rows = []
     present = set(table["category"].astype(str))
     first = [c for c in ("us_strike", "truce") if c in present]  # the questions analysts ask
+    nan = dict.fromkeys(("pooled_estimate", "low", "high", "tau2", "i2", "p"), math.nan)
     for cat in [*first, *sorted(present - set(first))]:
         for camp in [*campaigns, BOTH]:
             part = found[found["category"] == cat]
@@ -270,14 +339,72 @@ def pool(table: pd.DataFrame, method: str = "pm") -> PoolingResults:
                 part = part[part["campaign"] == camp]
             row = {"category": cat, "campaign": camp, "method": method, "n_events": len(part)}
             row["events"] = ";".join(part["events"])
-            if len(part) >= 2:
-                got = pool_units(part["log_rr"].to_numpy(), part["se"].to_numpy(), method)
-                row |= got
-                row["sentence"] = category_sentence(
-                    cat, len(part), got["pooled_estimate"], got["low"], got["high"], got["i2"]
-                )
-            else:
-                row |= dict.fromkeys(("pooled_estimate", "low", "high", "tau2", "i2"), math.nan)
-                row["sentence"] = _single_sentence(cat, camp, len(part))
-            rows.append(row)
-    return PoolingResults(pools=pd.DataFrame(rows, columns=COLUMNS), units=found, method=method)
+            got = pool_units(part["log_rr"].to_numpy(), part["se"].to_numpy(), method)
+            rows.append(row | (got if len(part) >= 2 else nan))
+    pools = pd.DataFrame(rows)
+    # Holm over the kinds of one scope that get a verdict (MIN_POOLED events or more)
+    pools["p_adjusted"] = math.nan
+    for _, part in pools.groupby("campaign", sort=False):
+        tested = part[part["n_events"] >= MIN_POOLED]
+        pools.loc[tested.index, "p_adjusted"] = grades.adjust(tested["p"].to_numpy(float))
+    pools["grade"] = [
+        pool_grade(int(r.n_events), r.low, r.high, r.p_adjusted) if r.n_events >= 2 else ""
+        for r in pools.itertuples()
+    ]
+    pools["sentence"] = [
+        category_sentence(
+            str(r.category), int(r.n_events), r.pooled_estimate, r.low, r.high, r.i2, r.grade
+        )
+        if r.n_events >= 2
+        else _single_sentence(str(r.category), str(r.campaign), int(r.n_events))
+        for r in pools.itertuples()
+    ]
+    return PoolingResults(pools=pools[COLUMNS], units=found, method=method)
+
+
+def answer(table: pd.DataFrame, pools: pd.DataFrame, category: str, campaign: str) -> str:
+    """The answer to :func:`question` for ``category`` in ``campaign`` (or :data:`BOTH`), one
+    sentence with an interval: the pool's sentence when two or more events count, else the one
+    event's own figure; then how many events of the kind could not be told apart from others."""
+    hit = pools[(pools["category"] == category) & (pools["campaign"] == campaign)]
+    where = "In both campaigns together" if campaign == BOTH else f"In {campaign}"
+    scope = table if campaign == BOTH else table[table["campaign"] == campaign]
+    counted = set(";".join(hit["events"].astype(str)).split(";"))
+    of_kind = scope[(scope["category"] == category) & (scope["grade"] == "inseparable")]
+    left_out = int((~of_kind["event_id"].astype(str).isin(counted)).sum())
+    n = int(hit["n_events"].iloc[0]) if len(hit) else 0
+    if n >= 2:
+        said = str(hit["sentence"].iloc[0])
+        text = f"{where}, {said[0].lower()}{said[1:]}"
+    elif n == 1:
+        eid = str(hit["events"].iloc[0]).split(";")[0]
+        said = str(table.loc[table["event_id"] == eid, "sentence"].iloc[0])
+        text = (
+            f"{where} only one {_noun(category, 1)} can be graded apart from the events around "
+            f"it: {said[0].lower()}{said[1:]}"
+        )
+    else:
+        text = f"{where} no {_noun(category, 1)} can be graded on its own."
+    if left_out:
+        verb = "was" if left_out == 1 else "were"
+        text += (
+            f" {left_out} other {_noun(category, left_out)} {verb} too close to events of other "
+            "kinds to be told apart, and not counted."
+        )
+    return text
+
+
+def pool_variants(
+    tables: Mapping[tuple[int, str], pd.DataFrame], method: str = "pm"
+) -> pd.DataFrame:
+    """:func:`pool` of each findings table in ``tables`` (by (horizon_days, confirmation), the
+    primary first: :func:`analysis.findings.store.variants`), stacked with those options and
+    ``primary`` (True for the first) in front (:data:`VARIANT_COLUMNS`)."""
+    parts = []
+    for i, ((days, confirmation), found) in enumerate(tables.items()):
+        pools = pool(found, method).pools
+        pools.insert(0, "primary", i == 0)
+        pools.insert(0, "confirmation", confirmation)
+        pools.insert(0, "horizon_days", int(days))
+        parts.append(pools)
+    return pd.concat(parts, ignore_index=True)[VARIANT_COLUMNS]

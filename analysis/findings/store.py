@@ -5,6 +5,10 @@ Fitting every campaign's events together takes tens of seconds, so no page fits 
 hashes of the data files it reads and of the ``analysis`` package's source) and :func:`table`
 is what a page calls. The runner builds it before any kernel starts and hands kernels its path
 in ``$ESCALATION_FINDINGS``; a notebook run by hand (JupyterLab) builds or reuses the cached one.
+
+:func:`variants` gives the same analysis with other options, the checks ``findings.html`` shows
+beside the primary table (:data:`VARIANTS`: 14 and 60 day horizons, claimed attacks counted),
+cached under the primary table's key (under a second each: the joint fits take well under one).
 """
 
 from __future__ import annotations
@@ -19,16 +23,38 @@ import pandas as pd
 
 from analysis import paths
 from analysis.atomic import write_atomic
-from analysis.findings.campaigns import BUILD_COLUMNS, campaign_findings, write_findings
+from analysis.findings.campaigns import (
+    BUILD_COLUMNS,
+    campaign_findings,
+    findings_csv,
+    write_findings,
+)
+from analysis.findings.evaluation import HORIZON_DAYS
 from analysis.paths import FINDINGS_ENV
 
-__all__ = ["CACHE_DIR", "FINDINGS_ENV", "INPUT_FILES", "build", "cache_key", "read", "row", "table"]
+__all__ = [
+    "CACHE_DIR",
+    "FINDINGS_ENV",
+    "INPUT_FILES",
+    "PRIMARY",
+    "VARIANTS",
+    "build",
+    "cache_key",
+    "read",
+    "row",
+    "table",
+    "variants",
+]
 
 #: where computed tables are kept, one file per cache key (git-ignored)
 CACHE_DIR = paths.ROOT / "reports" / ".build" / "findings"
 #: the data files a findings table is computed from (the case file: its campaigns, vocabularies)
 INPUT_FILES = ("incidents.csv", "political_events.csv", paths.CASE_FILE)
 _PACKAGE = Path(__file__).resolve().parents[1]
+#: the options of the primary table, (horizon_days, confirmation): the figures every page states
+PRIMARY = (HORIZON_DAYS, "confirmed")
+#: the primary table and its checks, (horizon_days, confirmation) in the order shown
+VARIANTS = (PRIMARY, (14, "confirmed"), (60, "confirmed"), (HORIZON_DAYS, "all"))
 
 
 def _source_hash() -> str:
@@ -94,6 +120,34 @@ def build(data_dir: Path | str | None = None, *, cache_dir: Path | str | None = 
         write_findings(found, target)
         write_atomic(target / "key", key + "\n")
     return csv
+
+
+def variants(
+    data_dir: Path | str | None = None, *, cache_dir: Path | str | None = None
+) -> dict[tuple[int, str], pd.DataFrame]:
+    """The findings table of each of :data:`VARIANTS` by (horizon_days, confirmation): the
+    primary one (:func:`build`) and the same analysis with the others' options, each computed
+    once per cache key (stored as ``variants/h<days>_<confirmation>.csv`` beside the primary)."""
+    from analysis.data import load_events, load_incidents
+
+    folder = Path(data_dir) if data_dir is not None else paths.data_dir()
+    primary = build(folder, cache_dir=cache_dir)
+    out = {PRIMARY: _read(primary)}
+    wanted = {v: primary.parent / "variants" / f"h{v[0]}_{v[1]}.csv" for v in VARIANTS[1:]}
+    if not all(p.is_file() for p in wanted.values()):
+        with open(primary.parent.parent / ".lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # parallel callers wait for the first to compute
+            missing = {v: p for v, p in wanted.items() if not p.is_file()}
+            if missing:
+                incidents = load_incidents(folder / "incidents.csv")
+                events = load_events(folder / "political_events.csv")
+            for (days, confirmation), path in missing.items():
+                found = campaign_findings(
+                    incidents, events, horizon_days=days, confirmation=confirmation
+                )
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, findings_csv(found))
+    return out | {v: _read(p) for v, p in wanted.items()}
 
 
 def table(data_dir: Path | str | None = None) -> pd.DataFrame:

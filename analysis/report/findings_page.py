@@ -1,10 +1,13 @@
 """``findings.html`` and ``categories.csv``: what moved the tempo, across every graded event.
 
-One forest chart of every graded event of both campaigns (rate ratio and 95% interval on a log
-axis, grouped by category, biggest changes first; inseparable groups as one row), the events
-not graded with their reason, then each category's pooled figure
-(:func:`analysis.findings.pooling.pool`) with its sentence. Built by the runner from the build's
-findings table, like the method page; nothing here fits a model.
+First the answers to the questions analysts ask (do US strikes deter or provoke? do truces
+hold?) per campaign and both together; one forest chart of every graded event of both campaigns
+(rate ratio and 95% interval on a log axis, grouped by category, biggest changes first;
+inseparable groups as one row), the events not graded with their reason, then each category's
+pooled figure (:func:`analysis.findings.pooling.pool`) with its sentence, and the same pools
+from the checks (other horizons, claimed attacks counted: :func:`analysis.findings.store.variants`)
+side by side. Built by the runner from the build's findings tables, like the method page;
+nothing here fits a model.
 """
 
 from __future__ import annotations
@@ -22,10 +25,19 @@ __all__ = [
     "CATEGORIES_CSV",
     "CATEGORIES_COLUMNS",
     "FINDINGS_PAGE",
+    "PAGE_STYLE",
+    "QUESTIONS",
+    "SENSITIVITY_COLUMNS",
+    "SENSITIVITY_CSV",
+    "answers_html",
     "categories_csv",
     "findings_html",
     "forest_rows",
+    "forest_table",
     "headline",
+    "pool_table",
+    "sensitivity_csv",
+    "sensitivity_html",
 ]
 
 #: the page's file name at the site's root
@@ -34,6 +46,12 @@ FINDINGS_PAGE = "findings.html"
 CATEGORIES_CSV = "categories.csv"
 #: the columns of :data:`CATEGORIES_CSV`
 CATEGORIES_COLUMNS = pooling.COLUMNS
+#: the pooled figures of the primary table and of each check, published beside categories.csv
+SENSITIVITY_CSV = "categories_sensitivity.csv"
+#: the columns of :data:`SENSITIVITY_CSV`: the options of the findings table, then the pool's
+SENSITIVITY_COLUMNS = pooling.VARIANT_COLUMNS
+#: the kinds of event whose question the page answers first, per campaign and both together
+QUESTIONS = ("us_strike", "truce")
 #: the log axis of the forest chart: its ends and ticks (rate ratios)
 AXIS = (0.01, 100.0)
 TICKS = (0.01, 0.1, 0.5, 1, 2, 10, 100)
@@ -45,7 +63,8 @@ _GRADE_SHORT = {
     "no_change": "no change",
     "cannot_tell": "cannot tell",
 }
-_PAGE_STYLE = """
+#: the page's own style (the forest's chart cells and axis)
+PAGE_STYLE = """
 .forest-chart { min-width: 7rem; width: 45%; padding: 0 0.5rem; }
 .forest-chart svg { display: block; width: 100%; height: 1.1rem; overflow: visible; }
 .forest-axis svg { height: 1.4rem; }
@@ -53,6 +72,9 @@ _PAGE_STYLE = """
 tr.forest-category th { text-align: left; background: #f2f2f2; }
 .grade-clear { font-weight: bold; }
 @media (max-width: 600px) { .forest-axis .minor { display: none; } }
+.answers li { margin-bottom: 0.4rem; }
+td.variant .n { color: #555; font-size: 0.85em; white-space: nowrap; }
+table.pooled td:last-child { min-width: 16rem; }
 """
 
 
@@ -151,7 +173,9 @@ def _section_title(section: str) -> str:
     return "Events that cannot be told apart (one figure for the group)"
 
 
-def _forest_table(rows: pd.DataFrame) -> str:
+def forest_table(rows: pd.DataFrame) -> str:
+    """The forest chart as a table (:func:`forest_rows`): one row per event or inseparable
+    group under its category, its interval drawn on a log axis (SVG), figure and grade."""
     body = []
     for section, part in rows.groupby("section", sort=False):
         body.append(
@@ -186,7 +210,9 @@ def _forest_table(rows: pd.DataFrame) -> str:
 </table>"""
 
 
-def _pool_table(pools: pd.DataFrame) -> str:
+def pool_table(pools: pd.DataFrame) -> str:
+    """Each kind of event pooled (:attr:`~analysis.findings.pooling.PoolingResults.pools`),
+    the kinds with two or more events in some scope, per campaign and both together."""
     body = []
     shown = pools.groupby("category")["n_events"].transform("max") >= 2
     for r in pools[shown].to_dict("records"):
@@ -229,10 +255,13 @@ def headline(pools: pd.DataFrame) -> str:
         if cat not in both.index or not math.isfinite(both.loc[cat, "pooled_estimate"]):
             continue
         r = both.loc[cat]
-        verdict = pooling.verdict(cat, r["low"], r["high"])
+        n, grade = int(r["n_events"]), str(r["grade"])
+        if grade == "too_few_events":
+            said = f"{n} events, too few to say on balance ("
+        else:
+            said = f"{pooling.verdict(cat, grade)} ({n} events, "
         parts.append(
-            f"{what}: {verdict} ({int(r['n_events'])} events, "
-            f"{words.ratio(r['pooled_estimate'])} times the expected tempo, "
+            f"{what}: {said}{words.ratio(r['pooled_estimate'])} times the expected tempo, "
             f"{words.ratio(r['low'])} to {words.ratio(r['high'])})."
         )
     text = " ".join(parts) or "Too few graded events of any kind to pool."
@@ -241,9 +270,133 @@ def headline(pools: pd.DataFrame) -> str:
     return text
 
 
+def answers_html(table: pd.DataFrame, pools: pd.DataFrame) -> str:
+    """The questions analysts ask (:data:`QUESTIONS`) answered in one sentence each, with its
+    interval, per campaign and both together (:func:`analysis.findings.pooling.answer`)."""
+    campaigns = sorted(str(c) for c in table["campaign"].dropna().unique() if str(c))
+    out = []
+    for cat in QUESTIONS:
+        if cat not in set(table["category"].astype(str)):
+            continue
+        ask = pooling.question(cat).removeprefix("whether ")
+        items = "".join(
+            f'<li data-category="{cat}" data-campaign="{html.escape(c)}">'
+            f"{html.escape(pooling.answer(table, pools, cat, c))}</li>"
+            for c in [*campaigns, pooling.BOTH]
+        )
+        out.append(f'<h2>Do {html.escape(ask)}?</h2><ul class="answers">{items}</ul>')
+    return "\n".join(out)
+
+
+def _variant_heading(days: int, confirmation: str, primary: bool) -> str:
+    """A column heading of the sensitivity table: "14 days, confirmed attacks (check)"."""
+    who = "confirmed attacks" if confirmation == "confirmed" else "claimed attacks counted too"
+    return f"{days} days, {who}" + (" (primary)" if primary else " (check)")
+
+
+def _cell(r: dict) -> str:
+    n = int(r["n_events"])
+    if math.isfinite(r["pooled_estimate"]):
+        fig = f"{words.ratio(r['pooled_estimate'])} ({words.ratio(r['low'])} to "
+        fig += f"{words.ratio(r['high'])})"
+        attrs = f' data-estimate="{r["pooled_estimate"]!r}"'
+    else:
+        fig, attrs = "not pooled", ""
+    return (
+        f'<td class="variant" data-horizon="{int(r["horizon_days"])}" '
+        f'data-confirmation="{html.escape(str(r["confirmation"]))}"{attrs}>'
+        f'{html.escape(fig)} <span class="n">{n} event{"s" * (n != 1)}</span></td>'
+    )
+
+
+def _same_figures(frame: pd.DataFrame, a: pd.DataFrame) -> bool:
+    """True when the pools of ``a`` equal the primary's (the same events, the same figures)."""
+    b = frame[frame["primary"]]
+    cols = ["pooled_estimate", "low", "high"]
+    x, y = a[cols].to_numpy(float), b[cols].to_numpy(float)
+    same = ((x == y) | (pd.isna(x) & pd.isna(y))).all()
+    return bool(same and (a["events"].to_numpy() == b["events"].to_numpy()).all())
+
+
+def sensitivity_html(frame: pd.DataFrame) -> str:
+    """The pooled figures of the primary table and of each check side by side
+    (:func:`analysis.findings.pooling.pool_variants`), one row per kind and campaign with two
+    or more events in some table, and what the checks show in words."""
+    variants = list(dict.fromkeys(zip(frame["horizon_days"], frame["confirmation"], strict=True)))
+    keyed = frame.set_index(["horizon_days", "confirmation", "category", "campaign"])
+    primary = frame[frame["primary"]]
+    first = (primary["horizon_days"].iloc[0], primary["confirmation"].iloc[0])
+    most = frame.groupby(["category", "campaign"], sort=False)["n_events"].max()
+    heads = "".join(
+        f'<th scope="col">{html.escape(_variant_heading(d, c, (d, c) == first))}</th>'
+        for d, c in variants
+    )
+    body = []
+    for r in primary.to_dict("records"):
+        key = (r["category"], r["campaign"])
+        if most.loc[key] < 2:
+            continue
+        where = "both campaigns" if r["campaign"] == pooling.BOTH else str(r["campaign"])
+        cells = "".join(
+            _cell({**keyed.loc[(d, c, *key)].to_dict(), "horizon_days": d, "confirmation": c})
+            for d, c in variants
+        )
+        body.append(
+            f'<tr data-category="{html.escape(str(r["category"]))}" '
+            f'data-campaign="{html.escape(str(r["campaign"]))}">'
+            f'<th scope="row">{html.escape(_section_title(str(r["category"])))}</th>'
+            f"<td>{html.escape(where)}</td>{cells}</tr>"
+        )
+    horizons = [(d, c) for d, c in variants if c == first[1] and (d, c) != first]
+    same = all(
+        _same_figures(frame, frame[(frame["horizon_days"] == d) & (frame["confirmation"] == c)])
+        for d, c in horizons
+    )
+    days = " and ".join(f"{d}" for d, _ in horizons)
+    if horizons and same:
+        note = (
+            f"The {days}-day pools equal the {first[0]}-day ones to the last digit: each event's "
+            "rate ratio is a lasting change from its date (a step), which the horizon does not "
+            "enter; "
+            "the horizon sets only the attack counts and excess attacks, and through them some "
+            "events' grades."
+        )
+    elif horizons:
+        note = f"The {days}-day pools differ from the {first[0]}-day ones where the table shows it."
+    else:
+        note = ""
+    method = html.escape(pooling.METHODS[str(frame["method"].iloc[0])])
+    return f"""<table class="sensitivity">
+<caption>The pooled rate ratio (95% interval, {method} random effects) and the events pooled,
+from the primary findings (30 days, confirmed attacks: the figures every page states) and from
+the same analysis with other choices, as checks.</caption>
+<thead><tr><th scope="col">Kind of event</th><th scope="col">Campaign</th>{heads}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+<p class="sensitivity-note">{html.escape(note)} Counting claimed attacks too changes which
+attacks are counted and so every figure; a kind whose verdict holds in every column does not rest
+on one choice. The figures: <a href="{SENSITIVITY_CSV}">{SENSITIVITY_CSV}</a>.</p>"""
+
+
+def sensitivity_csv(frame: pd.DataFrame) -> str:
+    """:data:`SENSITIVITY_CSV`: every variant's pools (:data:`SENSITIVITY_COLUMNS`)."""
+    return frame[SENSITIVITY_COLUMNS].to_csv(index=False, lineterminator="\n")
+
+
 def categories_csv(pools: pd.DataFrame) -> str:
     """:data:`CATEGORIES_CSV`: the pools (:data:`CATEGORIES_COLUMNS`), floats as ``repr``."""
     return pools[CATEGORIES_COLUMNS].to_csv(index=False, float_format=None, lineterminator="\n")
+
+
+def _checks(sensitivity: pd.DataFrame | None) -> str:
+    if sensitivity is None or sensitivity.empty:
+        return ""
+    return f"""<h2>Checks: other horizons, claimed attacks counted</h2>
+<p>The same analysis and pooling with other choices. The primary column is the one every page
+quotes; the others are checks, not other answers.</p>
+{sensitivity_html(sensitivity)}"""
 
 
 #: the intro of the page's provenance block
@@ -257,9 +410,12 @@ def findings_html(
     table: pd.DataFrame,
     result: pooling.PoolingResults | None = None,
     provenance: dict | None = None,
+    sensitivity: pd.DataFrame | None = None,
 ) -> str:
     """:data:`FINDINGS_PAGE` for the build's findings ``table``, with its ``provenance``
-    (data hashes, parameters, version: :func:`analysis.report.html.provenance_html`)."""
+    (data hashes, parameters, version: :func:`analysis.report.html.provenance_html`) and the
+    checks' pools (``sensitivity``, :func:`analysis.findings.pooling.pool_variants`) when
+    given."""
     result = result if result is not None else pooling.pool(table)
     pools = result.pools
     head = headline(pools)
@@ -274,12 +430,16 @@ def findings_html(
     body = f"""<h1>What moved the tempo</h1>
 <p class="headline"><strong>{html.escape(head)}</strong></p>
 <p>Each event's figure is the one every page gives it (<a href="findings.csv">findings.csv</a>,
-method in <a href="{METHOD_PAGE}">how it is computed</a>): attacks in the 30 days after it as a
-multiple of the rate expected without it. Events are not independent experiments: those of one
-campaign share its trend and its bursts of attacks, so a pooled figure summarises them; it is not
-a test of a law.</p>
+method in <a href="{METHOD_PAGE}">how it is computed</a>): the rate of attacks after it as a
+multiple of the rate expected without it, net of the other events of its campaign.
+Events are not independent experiments: those of one campaign share its trend and its bursts
+of attacks, and nobody chose at random when to strike or to agree a truce, so a pooled figure
+summarises what followed such events; it does not prove what any of them caused, and it is not
+a law.
+A pool of fewer than {pooling.MIN_POOLED} events is called too few to say anything on balance.</p>
+{answers_html(table, pools)}
 <h2>Every graded event, biggest changes first</h2>
-{_forest_table(rows)}
+{forest_table(rows)}
 <h2>Events not graded</h2>
 <ul class="ungraded">
 {chr(10).join(ungraded)}
@@ -288,7 +448,8 @@ a test of a law.</p>
 <p>Each kind with two or more graded events that can be told apart, pooled by campaign and
 across both. Groups of events that cannot be told apart count once, and only when all their
 events are of one kind. The figures: <a href="{CATEGORIES_CSV}">{CATEGORIES_CSV}</a>.</p>
-{_pool_table(pools)}
+{pool_table(pools)}
+{_checks(sensitivity)}
 {provenance_html(provenance, FINDINGS_PROVENANCE) if provenance else ""}
 """
-    return site_page(title, head, body, style=_PAGE_STYLE)
+    return site_page(title, head, body, style=PAGE_STYLE)

@@ -741,35 +741,41 @@ def _publish(
                 with naming(staged):
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
-        pages |= findings_pages(findings)
+        pages |= findings_pages(findings, data_dir)
     files |= _staged(staging, pages)
     publish(site, files)
     unchanged.record(site, unchanged.front_key(site, sources))
 
 
-def findings_pages(findings: Path) -> dict[str, str]:
+def findings_pages(findings: Path, data_dir: Path | None = None) -> dict[str, str]:
     """The pages made from the findings table at ``findings`` (its ``findings.csv``):
-    ``findings.html`` (every graded event in one forest chart, each kind of event pooled) and
-    ``categories.csv`` (the pooled figures), by file name."""
+    ``findings.html`` (every graded event in one forest chart, each kind of event pooled, the
+    pools of the checks beside them), ``categories.csv`` (the pooled figures) and
+    ``categories_sensitivity.csv`` (the checks' pools: the variants of ``data_dir``'s table)."""
     from analysis import __version__
     from analysis.findings import pooling, store  # heavy: only when something is published
     from analysis.report.findings_page import (
         CATEGORIES_CSV,
         FINDINGS_PAGE,
+        SENSITIVITY_CSV,
         categories_csv,
         findings_html,
+        sensitivity_csv,
     )
 
     table = store.read(findings)
     pooled = pooling.pool(table)
+    tables = store.variants(data_dir) | {store.PRIMARY: table}  # the primary as given
+    checks = pooling.pool_variants(tables, pooled.method)
     provenance = {
         "data": {"findings.csv": keys.file_hash(findings)},
         "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
         "version": __version__,
     }
     return {
-        FINDINGS_PAGE: findings_html(table, pooled, provenance),
+        FINDINGS_PAGE: findings_html(table, pooled, provenance, checks),
         CATEGORIES_CSV: categories_csv(pooled.pools),
+        SENSITIVITY_CSV: sensitivity_csv(checks),
     }
 
 

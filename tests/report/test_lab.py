@@ -342,7 +342,7 @@ def _changed(page: Browser, before: dict, timeout: float = 60) -> dict:
 
 def test_the_explorer_works_in_lab(page):
     panel, out = _check_run(page, EXPLORER)
-    assert out["widgets"] == 2, out  # the event and the period explorers
+    assert out["widgets"] == 3, out  # the event, period and findings forest explorers
     page.wait_for(f"(() => {{ const s = {EXPLORER_STATE}; return s.ok && s.chart_width > 0; }})()")
     page.wait_for(f"{panel}.node.querySelectorAll('img.widget-image').length >= 3")
     first = page.evaluate(EXPLORER_STATE)
