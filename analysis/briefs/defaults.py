@@ -96,15 +96,18 @@ def focus_event(
     *,
     findings: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
+    not_before: object = None,
 ) -> str:
     """``event_id``, or for ``"auto"``: the case's ``focus_event``, else the first graded event
-    of the findings table, else the first event of ``events`` (default: the dataset's)."""
+    of the findings table (on or after ``not_before`` when given: a model that learns from the
+    weeks before an event needs them in the data, :func:`lead_in`), else the first event of
+    ``events`` (default: the dataset's)."""
     if event_id != AUTO:
         return event_id
     chosen = cases.current().focus_event
     if chosen:
         return chosen
-    graded = graded_events(findings)
+    graded = graded_events(findings, start=not_before)
     if graded:
         return graded[0]
     if events is None:
@@ -114,6 +117,13 @@ def focus_event(
     if events.empty:
         raise ParameterError("event_id must be an event id, got 'auto' (the data hold no event)")
     return str(events.sort_values("date", kind="stable")["event_id"].iloc[0])
+
+
+def lead_in(incidents: pd.DataFrame, freq: str, periods: int) -> pd.Timestamp:
+    """The first day with ``periods`` whole periods of ``freq`` (a pandas frequency such as
+    ``"W-MON"``) of data before it: the first incident's date plus ``periods + 1`` periods."""
+    first = pd.to_datetime(incidents["date"]).min()
+    return pd.Timestamp(first) + (int(periods) + 1) * pd.tseries.frequencies.to_offset(freq)
 
 
 def focus_events(event_ids: Sequence[str], **kwargs: object) -> list[str]:
