@@ -328,7 +328,8 @@ def index_html(
                 "Event briefs",
                 "events",
                 "<p>One page per event: attacks in the 30 days after it against the rate "
-                "expected without it, with a grade.</p>",
+                f'expected without it (a <a href="{METHODS_PAGE}#rate-ratio">rate ratio</a>), '
+                f'with a <a href="{METHODS_PAGE}#grades">grade</a>.</p>',
                 cards,
             )
         )

@@ -249,12 +249,16 @@ IMAGES = """Array.from(document.querySelectorAll('main img')).map(i => ({
 
 def test_the_site_holds_both_campaigns_grouped_on_the_index(site):
     index = (site / "index.html").read_text(encoding="utf-8")
-    first, second = index.index(">2019–2021 campaign</h2>"), index.index(">2023–24 campaign</h2>")
+    first, second = index.index(">2019–2021 campaign</h3>"), index.index(">2023–24 campaign</h3>")
     assert first < index.index('href="suleimani_strike.html"') < second
-    other = index.find(">Other briefs</h2>")
-    for name in [*BRIEFS_2023_24, "data_overview_2023_24", "changepoints_and_escalation_2023_24"]:
+    other = index.find(">Other briefs</h3>")
+    analyses = index.index('<section id="analyses">')
+    for name in BRIEFS_2023_24:  # event briefs: cards under their campaign's heading
         at = index.index(f'href="{name}.html"')
-        assert second < at and (other < 0 or at < other), name
+        assert second < at < analyses and (other < 0 or at < other), name
+    for name in ["data_overview_2023_24", "changepoints_and_escalation_2023_24"]:
+        # analyses: one link per campaign, named by it
+        assert re.search(rf'href="{name}.html">2023–24</a>', index[analyses:]), name
     for name in ["data_overview_2023_24", "event_windows_2023_24", "counterfactual_2023_24"]:
         page = (site / f"{name}.html").read_text(encoding="utf-8")
         assert "2019-21" not in page and "2019–2021" not in page.split("escalation-provenance")[0]
