@@ -13,10 +13,10 @@ from conftest import DATA, ROOT
 
 from analysis.paths import CODEBOOK_PAGE, DEFAULT_CONFIG, METHODS_PAGE
 from analysis.report import keys
+from analysis.report.archive import ARCHIVE_PAGE
 from analysis.report.config import load_config
 from analysis.report.glue import read_glued
 from analysis.report.runner import run
-from analysis.report.archive import ARCHIVE_PAGE
 from analysis.report.site import METHOD_PAGE
 
 #: the site's own pages: no manifest entry (a brief's provenance is checked against it)

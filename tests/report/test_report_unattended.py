@@ -16,8 +16,8 @@ from report_helpers import GLUE, READS, snapshot, wait_for_lock, write_notebook
 from analysis.cli import main
 from analysis.errors import DATA_INVALID, IO_ERROR, LOCKED, NOTHING, PUBLISHED
 from analysis.report import runner
-from analysis.report.keys import file_hash
 from analysis.report.archive import archive_copy
+from analysis.report.keys import file_hash
 from analysis.report.unattended import read_log, run_unattended
 
 DAY1 = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)

@@ -226,7 +226,8 @@ def test_markdown_headings_get_plain_ids(tmp_path):
     doc = tmp_path / "doc.md"
     doc.write_text(
         "# Title\n\n## CRPS {#crps}\n\ntext <script>alert(1)</script>\n\n"
-        "## It's a test, twice\n\n## It's a test, twice\n\n[away](other.md) [m](methods.html#crps)\n",
+        "## It's a test, twice\n\n## It's a test, twice\n\n"
+        "[away](other.md) [m](methods.html#crps)\n",
         encoding="utf-8",
     )
     page = markdown_page(doc, "T", "D", "intro")
