@@ -238,7 +238,7 @@ def queue_status_html(status: Any, stale_days: int = 14) -> str:
     newest = day_in_words(status.newest_curated) if status.newest_curated else "none"
     if status.lag_days is None:
         fresh = (
-            f"The newest incident in the data is of {html.escape(newest)}; no feed has been "
+            f"The newest incident in the data is dated {html.escape(newest)}; no feed has been "
             "fetched yet to compare it with."
         )
         cls = "data-status"
