@@ -166,6 +166,14 @@ class Case:
         *head, last = tuple(countries or self.countries) or ("",)
         return f"{', '.join(head)} and {last}" if head else last
 
+    def subject_in(self, countries: Sequence[str] | None = None) -> str:
+        """The subject for ``countries``: "attacks on US diplomatic and military sites in Iraq"
+        (the subject's own list of the case's countries, at its end, replaced by theirs)."""
+        whole = self.where()
+        if countries is None or not whole or not self.subject.endswith(whole):
+            return self.subject
+        return self.subject[: -len(whole)] + self.where(countries)
+
     def labels(self, column: str) -> dict[str, str]:
         """code -> label for a vocabulary column: ``target_type``, ``attack_type``, ``actor``,
         ``category`` (event categories) or ``scope`` (tally scopes)."""

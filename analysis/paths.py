@@ -37,5 +37,9 @@ DEFAULT_SITE = ROOT / "reports" / "site"
 FORECASTS_DIR_ENV = "ESCALATION_FORECASTS_DIR"
 #: the site's page of the findings' method (``docs/findings_method.md``), which pages link
 FINDINGS_METHOD_PAGE = "findings_method.html"
+#: the site's codebook page (``data/README.md``) and its methods in plain words
+#: (``docs/methods.md``; a term's section is ``methods.html#<term>``), which pages link
+CODEBOOK_PAGE = "codebook.html"
+METHODS_PAGE = "methods.html"
 #: set by the runner for every kernel: the path of this build's findings table (findings.csv)
 FINDINGS_ENV = "ESCALATION_FINDINGS"

@@ -27,7 +27,7 @@ from analysis.data.geography import (
 )
 from analysis.errors import ParameterError
 from analysis.geocharts import plot_small_multiples, tile_labels
-from analysis.report.site import OTHER_BRIEFS, campaign_of_entry, index_html
+from analysis.report.index_page import OTHER_BRIEFS, campaign_of_entry, index_html
 
 #: the shipped Iraq case's tile maps and target groups, from its case file
 GOVERNORATE_GRID = country_grid("Iraq")
@@ -369,21 +369,24 @@ def test_a_2024_brief_s_default_period_stays_in_its_campaign(incidents):
 
 
 def test_index_groups_briefs_by_campaign_in_config_order():
+    """Event briefs are cards under their campaign's heading (campaigns oldest first, then the
+    other briefs), in the config's order within one; their text is escaped."""
+    brief = "brief.ipynb"
     manifest = {
         "briefs": {
-            "a": {"title": "A", "period": ["2020-01-01", "2020-06-30"]},
-            "b": {"title": "B", "period": ["2024-01-01", "2024-02-01"]},
-            "c": {"title": "C", "period": ["2022-06-01", "2023-06-30"]},
-            "d": {"title": "D <x>", "period": ["2019-10-01", "2021-12-31"]},
-            "e": {"title": "E"},
-            "f": {"title": "F", "period": ["2019-05-13", "2024-10-01"]},  # an outlook's
+            "a": {"title": "A", "period": ["2020-01-01", "2020-06-30"], "notebook": brief},
+            "b": {"title": "B", "period": ["2024-01-01", "2024-02-01"], "notebook": brief},
+            "c": {"title": "C", "period": ["2022-06-01", "2023-06-30"], "notebook": brief},
+            "d": {"title": "D <x>", "period": ["2019-10-01", "2021-12-31"], "notebook": brief},
+            "e": {"title": "E", "notebook": brief},
+            "f": {"title": "F", "period": ["2019-05-13", "2024-10-01"], "notebook": brief},
         }
     }
     assert campaign_of_entry(manifest["briefs"]["c"]) == OTHER_BRIEFS  # ends between campaigns
     assert campaign_of_entry(manifest["briefs"]["f"]) == "2023–24 campaign"  # its last day
     page = index_html(manifest, ["b", "a", "c", "d", "e", "f"])
     heads = ["2019–2021 campaign", "2023–24 campaign", OTHER_BRIEFS]
-    at = [page.index(f">{h}</h2>") for h in heads]
+    at = [page.index(f">{h}</h3>") for h in heads]
     assert at == sorted(at)
     pos = {k: page.index(f'href="{k}.html"') for k in "abcde"}
     assert at[0] < pos["a"] < pos["d"] < at[1] < pos["b"] < at[2] < pos["c"] < pos["e"]

@@ -108,11 +108,7 @@ def subject_html(countries: tuple[str, ...], campaign: object | None) -> Html:
 def subject_in(countries: tuple[str, ...] | None = None) -> str:
     """The case's subject for ``countries``: "attacks on US diplomatic and military sites in
     Iraq" (the subject's own list of the case's countries replaced by theirs)."""
-    case = cases.current()
-    whole = case.where()
-    if countries is None or not whole or not case.subject.endswith(whole):
-        return case.subject
-    return case.subject[: -len(whole)] + case.where(countries)
+    return cases.current().subject_in(countries)
 
 
 def _tallies(n: int, kind: str) -> str:

@@ -265,7 +265,7 @@ class EventBriefViews(EventNetViews):
             )
             out.append(
                 f"Months of the analysed period with at most one counted attack: {months}. A thin "
-                "month may be quiet or under-reported (data/README.md lists the known gaps)."
+                "month may be quiet or under-reported (the codebook lists the known gaps)."
             )
         out += self.tally_caveats()
         if self.month_precision_excluded:

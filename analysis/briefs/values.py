@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.briefs.lookups import event_title
 from analysis.briefs.wording import (
     DAY,
     attacks_phrase,
@@ -280,7 +279,11 @@ def counterfactual_values(
     )
     last_day = res.post_end + period_length(unit) - DAY
     return {
-        "title": event_title(event, "attacks beyond the pre-event pattern"),
+        # an analysis of one event, not its brief: not titled like one ("Label, date: ...")
+        "title": (
+            f"Attacks beyond the pre-event pattern after {event['label']} "
+            f"({fmt_date(event['date'])})"
+        ),
         "headline": headline,
         "focus_event": str(event["event_id"]),
         "period": iso_period(res.pre_start, last_day),

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from analysis.paths import FINDINGS_METHOD_PAGE
+from analysis.paths import CODEBOOK_PAGE, FINDINGS_METHOD_PAGE, METHODS_PAGE
 from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -75,8 +75,11 @@ ALLOWED_TAGS = {
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
-#: the site's own files a page may link by a relative address (the findings table and method)
-SITE_LINKS = frozenset({"findings.csv", "findings.json", FINDINGS_METHOD_PAGE})
+#: the site's own files a page may link by a relative address (the findings table and method,
+#: the codebook, the methods: ``methods.html#crps`` too)
+SITE_LINKS = frozenset(
+    {"findings.csv", "findings.json", FINDINGS_METHOD_PAGE, CODEBOOK_PAGE, METHODS_PAGE}
+)
 _EVENT_ID = re.compile(r"[a-z0-9_]{1,80}")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
@@ -89,7 +92,9 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name == "data-estimate":  # that finding's estimate, exactly as in the findings table
         return _NUMBER.fullmatch(value) is not None
     if tag == "a" and name == "href":
-        return value.startswith(("http://", "https://", "#", "mailto:")) or value in SITE_LINKS
+        return value.startswith(("http://", "https://", "#", "mailto:")) or (
+            value.split("#", 1)[0] in SITE_LINKS
+        )
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
     if tag == "img" and name in {"alt", "width", "height"}:

@@ -47,6 +47,8 @@ from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, keys, unchanged, warm
 from analysis.report import config as cfg
 from analysis.report import forecasts as stored
+from analysis.report.archive import archive_copy
+from analysis.report.doc_pages import doc_pages
 from analysis.report.execute import Outcome, Task, build
 from analysis.report.lifetime import die_with_parent, die_with_runner
 from analysis.report.publish import (
@@ -62,15 +64,12 @@ from analysis.report.site import (
     ARCHIVE,
     FEED,
     MANIFEST,
-    METHOD_PAGE,
-    archive_copy,
     edition,
     feed_xml,
     file_build,
     front_pages,
     listed,
     manifest_text,
-    method_html,
     read_manifest,
 )
 from analysis.report.sweeps import point_values, summaries
@@ -681,6 +680,7 @@ def _publish(
     manifest = read_manifest(site)
     by_name = {d.name: d for d in planned.decisions}
     files: dict[str, Path] = {}
+    notebooks = {b.name: b.notebook.name for b in planned.briefs}
     for name in report.built:
         outcome, decision = report.outcomes[name], by_name[name]
         glued = outcome.glued
@@ -695,6 +695,7 @@ def _publish(
             "built_at": outcome.built_at,
             "seconds": round(outcome.seconds, 2),
             "html_sha256": keys.file_hash(outcome.html),
+            "notebook": notebooks.get(name, ""),  # the index's section and words for the page
         }
         if decision.sweep:  # what the sweep's summary page compares across the grid
             page["sweep"] = decision.sweep
@@ -706,7 +707,8 @@ def _publish(
             files[f"{name}.html"] = outcome.html
         archived = staging / f"{name}.archive.html"
         with naming(archived):
-            archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
+            page_text = outcome.html.read_text(encoding="utf-8")
+            archived.write_text(archive_copy(page_text, day, f"{name}.html"), "utf-8")
         files[f"{ARCHIVE}/{day}/{name}.html"] = archived
         files.update(stored.stage(site, staging, name, day, glued, report.notes))
     # briefs no longer in the config leave the index (their old pages stay on disk)
@@ -725,17 +727,19 @@ def _publish(
         FEED: feed_xml(manifest, listed(manifest, planned.order), built_at),
         **front,
     }
-    if findings is not None:  # the table every page's figures come from and its method,
-        # beside them: at the root and in the archive folder of each edition built (its pages
-        # link them by relative address)
+    if findings is not None:  # the table every page's figures come from, its method, the
+        # codebook and the methods, beside them: at the root and in the archive folder of each
+        # edition built (its pages link them by relative address)
         days = {by_name[n].edition or built_at[:10] for n in report.built}
-        method = method_html()
-        for folder in ["", *(f"{ARCHIVE}/{d}/" for d in sorted(days))]:
-            staged = staging / "findings" / f"{folder}{METHOD_PAGE}"
-            with naming(staged):
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                staged.write_text(archive_copy(method) if folder else method, encoding="utf-8")
-            files[f"{folder}{METHOD_PAGE}"] = staged
+        docs = doc_pages(data_dir)
+        for day in ["", *sorted(days)]:
+            folder = f"{ARCHIVE}/{day}/" if day else ""
+            for rel, text in docs.items():
+                staged = staging / "findings" / f"{folder}{rel}"
+                with naming(staged):
+                    staged.parent.mkdir(parents=True, exist_ok=True)
+                    staged.write_text(archive_copy(text, day, rel) if day else text, "utf-8")
+                files[f"{folder}{rel}"] = staged
             for name in FINDINGS_FILES:  # copied: publishing moves a staged file
                 staged = staging / "findings" / f"{folder}{name}"
                 with naming(staged):

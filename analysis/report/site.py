@@ -6,8 +6,9 @@ title, headline, focus event and period, the build time, the hash of the publish
 editions. Each build of a brief is an edition, dated by its own as-of date (the ``as_of`` it was
 built with when that is a date, else the day of the run where the data are dated):
 ``archive/<YYYY-MM-DD>/<brief>.html`` keeps each one (a second build for the same date replaces
-that date's) and ``<brief>.html`` is the one of the latest date. ``index.html`` and ``feed.xml``
-(Atom) are rendered from the manifest; the index lists the briefs campaign by campaign.
+that date's) and ``<brief>.html`` is the one of the latest date. ``index.html``
+(:mod:`analysis.report.index_page`), the archive's index (:mod:`analysis.report.archive`) and
+``feed.xml`` (Atom) are rendered from the manifest; the review page from the review queue.
 """
 
 from __future__ import annotations
@@ -20,23 +21,33 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from analysis import case
-from analysis.briefs.campaign_views import subject_in
-from analysis.paths import FINDINGS_METHOD_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
-from analysis.report.html import CSS, provenance_html, site_page
+from analysis.report.archive import ARCHIVE, ARCHIVE_PAGE, archive_html
+from analysis.report.doc_pages import METHOD_PAGE
+from analysis.report.html import CSS, provenance_html
+from analysis.report.index_page import day_in_words, event_names, index_html
+
+__all__ = [
+    "ARCHIVE",
+    "ARCHIVE_PAGE",
+    "FEED",
+    "MANIFEST",
+    "METHOD_PAGE",
+    "REVIEW_PAGE",
+    "edition",
+    "feed_xml",
+    "file_build",
+    "front_pages",
+    "listed",
+    "manifest_text",
+    "queue_status_html",
+    "read_manifest",
+    "review_html",
+]
 
 MANIFEST = "manifest.json"
-ARCHIVE = "archive"
 FEED = "feed.xml"
-NAV_LINK = '<p class="escalation-nav"><a href="index.html">'
 FEED_ID = uuid.uuid5(uuid.NAMESPACE_URL, "escalation/briefs")
-#: the index's group of sweep summary pages (after the campaigns and the other briefs)
-SWEEPS = "Sweeps"
-#: the index's heading for briefs that lie in no single campaign
-OTHER_BRIEFS = "Other briefs"
-#: the page of the findings' method (docs/findings_method.md), published with every build
-METHOD_PAGE = FINDINGS_METHOD_PAGE
 
 
 def read_manifest(site: Path) -> dict[str, Any]:
@@ -131,35 +142,24 @@ def review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
 def front_pages(
     manifest: Mapping[str, Any], order: list[str], data_dir: Path | None
 ) -> dict[str, str]:
-    """``index.html`` (with the review queue's status) and the review page, from ``manifest``
-    and ``data_dir``'s review queue."""
+    """``index.html`` (data through the newest curated incident, the review queue's status),
+    the review page and the archive's index (:data:`ARCHIVE_PAGE`), from ``manifest`` and
+    ``data_dir``'s data and review queue."""
     status, candidates = review_queue(data_dir)
+    shown = listed(manifest, order)
+    through = str(status.newest_curated or "") if status is not None else ""
     return {
         "index.html": index_html(
-            manifest, listed(manifest, order), queue_status_html(status), manifest.get("sweeps")
+            manifest,
+            shown,
+            queue_status_html(status),
+            manifest.get("sweeps"),
+            data_through=through,
+            events=event_names(data_dir),
         ),
         REVIEW_PAGE: review_html(candidates, status),
+        ARCHIVE_PAGE: archive_html(manifest, shown),
     }
-
-
-def _period(entry: Mapping[str, Any]) -> str:
-    period = entry.get("period")
-    if isinstance(period, list | tuple) and len(period) == 2:
-        return f"{period[0]} to {period[1]}"
-    return ""
-
-
-def archive_copy(page: str) -> str:
-    """A brief's page as stored in ``archive/<date>/``: its link to the index goes two levels up."""
-    return page.replace(NAV_LINK, NAV_LINK.replace('"index.html"', '"../../index.html"'), 1)
-
-
-def _editions_html(entry: Mapping[str, Any]) -> str:
-    links = [
-        f'<a href="{html.escape(e["file"])}">{html.escape(e["date"])}</a>'
-        for e in reversed(entry.get("editions", []))
-    ]
-    return ", ".join(links)
 
 
 def _rfc3339(built_at: str) -> str:
@@ -204,177 +204,6 @@ def feed_xml(manifest: Mapping[str, Any], order: list[str], updated: str, limit:
     )
 
 
-def campaign_of_entry(entry: Mapping[str, Any]) -> str:
-    """The label of the campaign a manifest entry is listed under on the index: the campaign
-    (the case's, :func:`analysis.data.campaigns.campaigns`) holding the last day of the brief's
-    glued ``period`` (the newest data it reads: an outlook built on every week since 2019 is read
-    as a 2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every
-    campaign)."""
-    from analysis.data.campaigns import campaign_holding  # pandas: not at the CLI's start
-
-    period = entry.get("period")
-    if isinstance(period, list | tuple) and len(period) == 2:
-        try:
-            found = campaign_holding(period[1])
-        except (TypeError, ValueError):
-            found = None
-        if found is not None:
-            return found.label
-    return OTHER_BRIEFS
-
-
-def headline_data(entry: Mapping[str, Any]) -> str:
-    """The data attributes of an event brief's headline on the index: the event and its
-    findings estimate as ``findings.csv`` writes it (``repr`` of the float, "" when the event
-    has none), so a reader or a test can check the sentence against the table; "" otherwise."""
-    found = entry.get("findings")
-    if not isinstance(found, Mapping):
-        return ""
-    from analysis.findings.words import figure_attributes  # the command line starts light
-
-    return figure_attributes(found.get("event", ""), found.get("estimate"))
-
-
-def _index_table(rows: list[str]) -> str:
-    body = "\n".join(rows)
-    return f"""<table class="escalation-briefs">
-<thead><tr><th>Brief</th><th>Focus event</th><th>Period</th><th>Built (UTC)</th>
-<th>Headline</th><th>Editions</th></tr></thead>
-<tbody>
-{body}
-</tbody>
-</table>"""
-
-
-def index_description() -> str:
-    """The index's meta description, on the case's subject (read when the index is built)."""
-    return (
-        f"How the tempo of {case.current().subject} changed around political events, campaign "
-        "by campaign: one brief per event and per analysis, with its data, parameters and code "
-        "version."
-    )
-
-
-def index_subject() -> str:
-    """The index's subject, campaign by campaign: the first campaign's countries, then those a
-    later campaign adds ("attacks on US diplomatic and military sites in Iraq (and, in
-    2023–24, Syria and Jordan)"); the case's subject when it has no campaigns."""
-    found = case.current()
-    if not found.campaigns:
-        return found.subject
-    first = found.campaigns[0].countries
-    out = subject_in(first)
-    for c in found.campaigns[1:]:
-        extra = [x for x in c.countries if x not in first]
-        if extra:
-            out += f" (and, in {c.label.removesuffix(' campaign')}, {found.where(extra)})"
-    return out
-
-
-def index_html(
-    manifest: Mapping[str, Any],
-    order: list[str],
-    status: str = "",
-    sweeps: Mapping[str, Mapping[str, Any]] | None = None,
-) -> str:
-    """The index page: every brief with its title, focus event, period, build time, headline,
-    grouped by campaign (:func:`campaign_of_entry`; campaigns oldest first, then the other
-    briefs), in the config's ``order`` within a group. All text from briefs is escaped.
-
-    ``status``: an HTML paragraph placed under the introduction (:func:`queue_status_html`).
-    ``sweeps`` (name -> the manifest's record of its summary page) adds a last group, one row
-    per sweep."""
-    from analysis.data.campaigns import campaigns  # pandas: not at the CLI's start
-
-    groups: dict[str, list[str]] = {c.label: [] for c in campaigns()}
-    groups[OTHER_BRIEFS] = []
-    for name in order:
-        entry = manifest["briefs"].get(name)
-        if not entry:
-            continue
-        e = {k: html.escape(str(v)) for k, v in entry.items() if isinstance(v, str | int | float)}
-        href = html.escape(entry.get("file", f"{name}.html"))
-        groups[campaign_of_entry(entry)].append(
-            "<tr>"
-            f'<td><a href="{href}">{e.get("title", html.escape(name))}</a></td>'
-            f"<td>{e.get('focus_event', '')}</td>"
-            f"<td>{html.escape(_period(entry))}</td>"
-            f"<td>{e.get('built_at', '')}</td>"
-            f'<td class="headline"{headline_data(entry)}>{e.get("headline", "")}</td>'
-            f'<td class="editions">{_editions_html(entry)}</td>'
-            "</tr>"
-        )
-    for name, entry in sorted((sweeps or {}).items()):
-        grid = " × ".join(f"{k} ({v})" for k, v in entry.get("grid", {}).items())
-        groups.setdefault(SWEEPS, []).append(
-            "<tr>"
-            f'<td><a href="{html.escape(entry.get("file", f"{name}.html"))}">'
-            f"{html.escape(str(entry.get('title', name)))}</a></td>"
-            "<td></td><td></td>"
-            f"<td>{html.escape(str(entry.get('built_at', '')))}</td>"
-            f'<td class="headline">{html.escape(str(entry.get("points", "")))} pages across '
-            f"{html.escape(grid)}</td>"
-            "<td></td>"
-            "</tr>"
-        )
-    sections = [
-        f'<h2 class="escalation-campaign">{html.escape(label)}</h2>\n{_index_table(rows)}'
-        for label, rows in groups.items()
-        if rows
-    ]
-    body = "\n".join(sections) or _index_table(
-        ['<tr><td colspan="6">No briefs published yet.</td></tr>']
-    )
-    return accessible(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Attack tempo briefs</title>
-{description_meta(index_description())}
-{FAVICON}
-<link rel="alternate" type="application/atom+xml" title="Attack tempo briefs" href="feed.xml">
-<style>
-{CSS}
-</style>
-</head>
-<body class="escalation-index">
-<main>
-<h1>Attack tempo briefs</h1>
-<p class="findings-page"><a href="findings.html">What moved the tempo</a>: every graded event of
-both campaigns in one chart, and whether US strikes, truces and other kinds of event moved it on
-balance.</p>
-<p>How the tempo of {html.escape(index_subject())} changed around political events, campaign by
-campaign. Each brief states its data, parameters and code version at the end.
-Every edition stays in the archive; subscribe to new ones with the <a href="feed.xml">Atom
-feed</a>. Each event's figure comes from one table, the same on every page: findings table
-<a href="findings.csv">findings.csv</a> (<a href="findings.json">JSON</a>), its method in
-<a href="{METHOD_PAGE}">how it is computed</a>.</p>
-{status}
-{body}
-</main>
-</body>
-</html>
-""")
-
-
-def method_html() -> str:
-    """:data:`METHOD_PAGE`: ``docs/findings_method.md`` (how the one answer per event is
-    computed and graded) as a page of the site, so every page can link its method."""
-    import mistune
-
-    from analysis.paths import ROOT
-
-    text = (ROOT / "docs" / "findings_method.md").read_text(encoding="utf-8")
-    body = mistune.html(text)
-    title = "How the site states what an event did to the tempo of attacks"
-    tables = (
-        '<p class="findings-link">The figures themselves: <a href="findings.csv">findings.csv</a>'
-        '\n(<a href="findings.json">JSON</a>).</p>'
-    )
-    return site_page(title, title, f"{body}\n{tables}")
-
-
 # --- the feeds' review queue (analysis.sources.review) ---------------------------------------
 
 REVIEW_PAGE = "review.html"
@@ -383,38 +212,49 @@ REVIEW_LIMIT = 300
 
 
 def queue_status_html(status: Any, stale_days: int = 14) -> str:
-    """One paragraph for the index: candidates waiting (linked to :data:`REVIEW_PAGE`) and how
-    far the newest curated date trails the newest feed date, a warning past ``stale_days``.
+    """One paragraph in plain words for the index and review page: how many incidents the
+    coded feeds report that match no row of the data (linked to :data:`REVIEW_PAGE`), and how
+    far the newest incident in the data trails the feeds' newest, a warning past
+    ``stale_days``.
 
     ``status``: an :class:`analysis.sources.review.QueueStatus`, or None when it could not be
     read."""
     if status is None:
         return '<p class="data-status">Review queue: could not be read.</p>'
     waiting = int(status.waiting)
-    count = f"{waiting} feed incident{'s' if waiting != 1 else ''}" if waiting else "none"
-    queue = (
-        f'<a href="{REVIEW_PAGE}">{count}</a> waiting for a person to check '
-        "(incidents in the coded feeds that no curated row matches)"
-    )
+    if waiting:
+        many = waiting != 1
+        queue = (
+            f'<a href="{REVIEW_PAGE}">{waiting} incident{"s" if many else ""}</a> reported by '
+            f"the coded feeds (ACLED, UCDP, GDELT) match{'' if many else 'es'} no row of the "
+            f"data and wait{'' if many else 's'} for a person to check {'them' if many else 'it'}; "
+            "none is counted until then."
+        )
+    else:
+        queue = (
+            f"No incident reported by the coded feeds waits for a person to check it (<a "
+            f'href="{REVIEW_PAGE}">review queue</a>).'
+        )
+    newest = day_in_words(status.newest_curated) if status.newest_curated else "none"
     if status.lag_days is None:
         fresh = (
-            f"Newest curated incident: {html.escape(status.newest_curated or 'none')}. "
-            "No feed has been fetched to compare with."
+            f"The newest incident in the data is dated {html.escape(newest)}; no feed has been "
+            "fetched yet to compare it with."
         )
         cls = "data-status"
     else:
         lag = int(status.lag_days)
         behind = f"{lag} day{'s' if lag != 1 else ''} behind" if lag > 0 else "up to date with"
         fresh = (
-            f"The curated data (newest incident {html.escape(status.newest_curated)}) is {behind} "
-            f"the feeds (newest event: {html.escape(status.newest_feed)}, "
+            f"The data (newest incident: {html.escape(newest)}) are {behind} the feeds "
+            f"(newest event: {html.escape(day_in_words(status.newest_feed))}, "
             f"{html.escape(status.newest_feed_name)})."
         )
         cls = "data-status"
         if lag > stale_days:
             fresh = f"<strong>Warning: stale data.</strong> {fresh}"
             cls = "data-status stale"
-    return f'<p class="{cls}">Review queue: {queue}. {fresh}</p>'
+    return f'<p class="{cls}">{queue} {fresh}</p>'
 
 
 REVIEW_DESCRIPTION = (

@@ -19,12 +19,12 @@ from analysis import __version__
 from analysis.atomic import write_atomic
 from analysis.report.keys import PACKAGE_DIR
 from analysis.report.publish import work_dir
-from analysis.report.site import MANIFEST, REVIEW_PAGE
+from analysis.report.site import ARCHIVE_PAGE, MANIFEST, REVIEW_PAGE
 
 #: the record of the last front-page key, in the site's work folder
 RECORD = "front-pages.json"
 #: the pages the key covers (site paths); kept equal to what ``site.front_pages`` renders
-PAGES = ("index.html", REVIEW_PAGE)
+PAGES = ("index.html", REVIEW_PAGE, ARCHIVE_PAGE)
 
 
 def _update_with_file(h: Any, label: str, path: Path) -> None:

@@ -135,9 +135,11 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert sorted(local.built) == sorted(remote.built) == names, remote.failed
     pages = _pages(p["site"])
     assert pages == _pages(tmp_path / "local")
-    # each page and its archive copy, the sweep's summary, the review queue's page and the
-    # findings' method (at the root and in the edition's archive folder)
-    assert len(pages) == 2 * 3 + 5 and "review.html" in pages and "findings_method.html" in pages
+    # each page and its archive copy, the sweep's summary, the review queue's page, the
+    # archive's index and the findings' method, codebook and methods (at the root and in the
+    # edition's archive folder)
+    assert len(pages) == 2 * 3 + 10 and "review.html" in pages and "findings_method.html" in pages
+    assert {"archive.html", "codebook.html", "methods.html"} <= set(pages)
     assert "findings.html" in pages  # every event's figure and the pools, at the root
     assert "grid.html" in pages
     # the worker reported what the notebook read: a's key covers incidents.csv only, as locally

@@ -18,8 +18,8 @@ from analysis.findings.words import MAX_WORDS
 FIGURE = re.compile(r'<\w+\b[^>]*\bdata-event="[^"]*"[^>]*>')
 #: the headline paragraph of an event brief: its classes, attributes and text
 HEADLINE = re.compile(r'<p class="([^"]*\bheadline\b[^"]*)"([^>]*)>(.*?)</p>', re.S)
-#: the index's headline cell of a brief
-INDEX_CELL = re.compile(r'<td class="headline"([^>]*)>(.*?)</td>', re.S)
+#: the index's headline of an event brief (on its card)
+INDEX_CELL = re.compile(r'<p class="headline"([^>]*)>(.*?)</p>', re.S)
 
 
 @pytest.fixture(scope="module")

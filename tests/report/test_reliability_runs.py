@@ -362,7 +362,7 @@ def test_as_of_makes_that_dates_edition_filed_under_its_own_date(project):
         assert now[f"{name}.html"] == today[f"{name}.html"]  # the current page stays today's
     manifest = json.loads(now["manifest.json"])["briefs"]
     assert [e["date"] for e in manifest["t"]["editions"]] == ["2021-06-30", "2026-11-02"]
-    assert 'href="archive/2021-06-30/t.html"' in now["index.html"].decode()
+    assert 'href="archive/2021-06-30/t.html"' in now["archive.html"].decode()
     assert any("t: built for 2021-06-30" in n for n in old.notes)
 
     again = go(DAY1 + dt.timedelta(hours=2), as_of=dt.date(2021, 6, 30))

@@ -16,8 +16,8 @@ from report_helpers import GLUE, READS, snapshot, wait_for_lock, write_notebook
 from analysis.cli import main
 from analysis.errors import DATA_INVALID, IO_ERROR, LOCKED, NOTHING, PUBLISHED
 from analysis.report import runner
+from analysis.report.archive import archive_copy
 from analysis.report.keys import file_hash
-from analysis.report.site import archive_copy
 from analysis.report.unattended import read_log, run_unattended
 
 DAY1 = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
@@ -53,9 +53,11 @@ def test_new_incidents_publish_a_new_edition_of_the_briefs_that_read_them(projec
     assert (site / "archive/2026-11-02/b.html").is_file()
     assert not (site / "archive/2026-11-09/b.html").exists()
     latest = (site / "a.html").read_text(encoding="utf-8")
-    assert archive_copy(latest) == (site / "archive/2026-11-09/a.html").read_text("utf-8")
+    assert archive_copy(latest, "2026-11-09", "a.html") == (
+        site / "archive/2026-11-09/a.html"
+    ).read_text("utf-8")
     assert 'href="../../index.html"' in (site / "archive/2026-11-02/a.html").read_text()
-    index = (site / "index.html").read_text(encoding="utf-8")
+    index = (site / "archive.html").read_text(encoding="utf-8")  # the archive's index
     assert 'href="archive/2026-11-02/a.html"' in index
     assert 'href="archive/2026-11-09/a.html"' in index
 

@@ -260,7 +260,10 @@ def test_a_hostile_candidate_is_escaped_on_every_page(data, project):
     report = run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
     assert report.built == ["b"], [o.error for o in report.failed]
     pages = {p: (site / p).read_text(encoding="utf-8") for p in ("review.html", "index.html")}
-    assert "2 feed incidents</a> waiting for a person to check" in pages["index.html"]
+    assert (
+        "2 incidents</a> reported by the coded feeds (ACLED, UCDP, GDELT) match no row"
+        in pages["index.html"]
+    )
     page = pages["review.html"]
     assert "<script" not in page.lower() and "<img" not in page.lower()
     assert 'href="javascript' not in page  # a feed URL that is not http(s) is no link
@@ -270,7 +273,7 @@ def test_a_hostile_candidate_is_escaped_on_every_page(data, project):
     again = run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
     assert again.built == [] and "review page republished" in " ".join(again.notes)
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert "1 feed incident</a> waiting for a person to check" in index
+    assert "1 incident</a> reported by the coded feeds (ACLED, UCDP, GDELT) matches no row" in index
     assert "990901" not in (site / "review.html").read_text(encoding="utf-8")
     third = run(project["config"], site=site, only=["b"], jobs=1, data_dir=data)
     assert third.notes == []  # unchanged queue: nothing written
