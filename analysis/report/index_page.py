@@ -154,8 +154,9 @@ h3.escalation-campaign { margin-top: 1rem; }
 def campaign_of_entry(entry: Mapping[str, Any]) -> str:
     """The label of the campaign a manifest entry is listed under on the index: the campaign
     (the case's, :func:`analysis.data.campaigns.campaigns`) holding the last day of the brief's
-    glued ``period`` (the newest data it reads: an outlook built on every week since 2019 is read as a
-    2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every campaign)."""
+    glued ``period`` (the newest data it reads: an outlook built on every week since 2019 is
+    read as a 2023-24 page), else :data:`OTHER_BRIEFS` (no period, or one ending outside every
+    campaign)."""
     from analysis.data.campaigns import campaign_holding  # pandas: not at the CLI's start
 
     period = entry.get("period")
