@@ -44,7 +44,7 @@ from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
-from analysis.report import cluster, keys, unchanged, warm
+from analysis.report import cluster, downloads, keys, unchanged, warm
 from analysis.report import config as cfg
 from analysis.report import forecasts as stored
 from analysis.report.execute import Outcome, Task, build
@@ -624,6 +624,7 @@ def _tasks(
                     sorted(b.resolved_parameters(planned.declared[b.notebook]).items())
                 ),
                 "notebook": _display_path(b.notebook),
+                "edition": d.edition or built_at[:10],  # what the page is cited by
             },
             timeout=options.timeout,
             built_at=built_at,
@@ -706,8 +707,10 @@ def _publish(
             files[f"{name}.html"] = outcome.html
         archived = staging / f"{name}.archive.html"
         with naming(archived):
-            archived.write_text(archive_copy(outcome.html.read_text(encoding="utf-8")), "utf-8")
+            page_text = archive_copy(outcome.html.read_text(encoding="utf-8"))
+            archived.write_text(downloads.archived(page_text), "utf-8")
         files[f"{ARCHIVE}/{day}/{name}.html"] = archived
+        files |= downloads.staged_with_archive(outcome.files, f"{ARCHIVE}/{day}/", not note)
         files.update(stored.stage(site, staging, name, day, glued, report.notes))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in planned.order}
