@@ -396,3 +396,18 @@ def staged_with_archive(files: Mapping[str, Path], folder: str, live: bool) -> d
         if live:
             out[rel] = staged
     return out
+
+
+def site_page_extras(
+    page: str, *, name: str, title: str, through: dt.date | None, meta: Mapping[str, Any]
+) -> str:
+    """One of the site's own pages (the findings page) with the "Data through" line under its
+    link to the index and the "Download and cite" block before its provenance (its numbers are
+    ``<name>.json`` beside it)."""
+    nav = re.search(r'<p class="escalation-nav">.*?</p>', page, re.DOTALL)
+    if nav is not None:
+        page = page[: nav.end()] + "\n" + through_html(through) + page[nav.end() :]
+    block = cite_html(title, meta, [], name)
+    at = page.find('<section class="escalation-provenance"')
+    at = at if at >= 0 else page.rfind("</main>")
+    return page[:at] + block + page[at:]

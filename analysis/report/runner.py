@@ -28,9 +28,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import html
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -744,13 +746,26 @@ def _publish(
                 with naming(staged):
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
-        pages |= findings_pages(findings)
+        through = downloads.data_through(data_dir) if data_dir is not None else None
+        found = findings_pages(findings, through=through, edition=built_at[:10])
+        pages |= found
+        for day in sorted(days):  # the findings page is cited by its edition's copy
+            pages[f"{ARCHIVE}/{day}/{FINDINGS_HTML}"] = downloads.archived(
+                archive_copy(found[FINDINGS_HTML])
+            )
+            pages[f"{ARCHIVE}/{day}/{CATEGORIES}"] = found[CATEGORIES]
     files |= _staged(staging, pages)
     publish(site, files)
     unchanged.record(site, unchanged.front_key(site, sources))
 
 
-def findings_pages(findings: Path) -> dict[str, str]:
+#: the findings page and its pooled table, by file name (as :mod:`.findings_page` names them)
+FINDINGS_HTML, CATEGORIES = "findings.html", "categories.csv"
+
+
+def findings_pages(
+    findings: Path, *, through: dt.date | None = None, edition: str = ""
+) -> dict[str, str]:
     """The pages made from the findings table at ``findings`` (its ``findings.csv``):
     ``findings.html`` (every graded event in one forest chart, each kind of event pooled) and
     ``categories.csv`` (the pooled figures), by file name."""
@@ -770,10 +785,15 @@ def findings_pages(findings: Path) -> dict[str, str]:
         "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
         "version": __version__,
     }
-    return {
-        FINDINGS_PAGE: findings_html(table, pooled, provenance),
-        CATEGORIES_CSV: categories_csv(pooled.pools),
-    }
+    page = findings_html(table, pooled, provenance)
+    if edition:  # "Data through" at its top, "Cite as" its edition's copy
+        meta = downloads.cite_meta("findings", {**provenance, "edition": edition}, through)
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+        name = html.unescape(title[1]) if title else "Findings"
+        page = downloads.site_page_extras(
+            page, name="findings", title=name, through=through, meta=meta
+        )
+    return {FINDINGS_PAGE: page, CATEGORIES_CSV: categories_csv(pooled.pools)}
 
 
 def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) -> None:
