@@ -39,6 +39,10 @@ LINK_CLASS = "escalation-download"
 _NUMBER = r"[-\u2212]?\d[\d,]*(?:\.\d+)?"
 _INTERVAL = re.compile(rf"\s*({_NUMBER})\s*\(\s*({_NUMBER})\s*to\s*({_NUMBER})\s*\)\s*")
 _PLAIN_NUMBER = re.compile(rf"\s*{_NUMBER}\s*")
+#: a number with its unit ("92%", "0.13 a day"): the unit moves into the column's name
+_WITH_UNIT = re.compile(rf"\s*\+?({_NUMBER})\s*(%|a day|a week|per day|per week)\s*")
+_UNIT_NAMES = {"%": "percent", "a day": "per_day", "per day": "per_day"}
+_UNIT_NAMES |= {"a week": "per_week", "per week": "per_week"}
 _TABLE = re.compile(r"<table\b.*?</table\s*>", re.DOTALL | re.IGNORECASE)
 
 
@@ -113,6 +117,11 @@ def _number(text: str) -> float | int:
     return int(value) if value.is_integer() and "." not in text else value
 
 
+def _unit(cell: str) -> str | None:
+    found = _WITH_UNIT.fullmatch(cell)
+    return found[2] if found else None
+
+
 def table_rows(markup: str) -> tuple[str, list[str], list[list[Any]]]:
     """A table's caption, column names and rows, tidy: an interval column ("2.4 (0.79 to
     8.7)") becomes three (``x``, ``x_low``, ``x_high``); a column of numbers, numbers."""
@@ -141,6 +150,14 @@ def table_rows(markup: str) -> tuple[str, list[str], list[list[Any]]]:
         elif filled and all(_PLAIN_NUMBER.fullmatch(c) for c in filled):
             names.append(name)
             columns.append([_number(c.strip()) if c else None for c in cells])
+        elif (
+            filled
+            and len({_unit(c) for c in filled}) == 1
+            and None not in {_unit(c) for c in filled}
+        ):
+            unit = _UNIT_NAMES[str(_unit(filled[0]))]
+            names.append(name if name.endswith(unit) else f"{name}_{unit}")
+            columns.append([_number(_WITH_UNIT.fullmatch(c)[1]) if c else None for c in cells])
         else:
             names.append(name)
             columns.append(cells)

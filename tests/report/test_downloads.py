@@ -168,9 +168,10 @@ def test_ids_are_letters_digits_and_hyphens_with_no_notebook_cell_ids(shipped_si
 def test_table_rows_split_intervals_and_read_numbers():
     markup = (
         "<table><caption>Rates</caption><thead><tr><th>Event</th><th>Attacks per week</th>"
-        "<th>Rate ratio (95% interval)</th></tr></thead><tbody>"
-        "<tr><th>K-1 <small>note</small></th><td>1,234</td><td>2.4 (0.79 to 8.7)</td></tr>"
-        "<tr><th>Truce</th><td></td><td>0.25 (0.031 to 1.0)</td></tr></tbody></table>"
+        "<th>Rate ratio (95% interval)</th><th>Share</th></tr></thead><tbody>"
+        "<tr><th>K-1 <small>note</small></th><td>1,234</td><td>2.4 (0.79 to 8.7)</td>"
+        "<td>92%</td></tr>"
+        "<tr><th>Truce</th><td></td><td>0.25 (0.031 to 1.0)</td><td>+7%</td></tr></tbody></table>"
     )
     caption, names, rows = table_rows(markup)
     assert caption == "Rates"
@@ -180,8 +181,12 @@ def test_table_rows_split_intervals_and_read_numbers():
         "rate_ratio_95_interval",
         "rate_ratio_95_interval_low",
         "rate_ratio_95_interval_high",
+        "share_percent",
     ]
-    assert rows == [["K-1 note", 1234, 2.4, 0.79, 8.7], ["Truce", None, 0.25, 0.031, 1.0]]
+    assert rows == [
+        ["K-1 note", 1234, 2.4, 0.79, 8.7, 92],
+        ["Truce", None, 0.25, 0.031, 1.0, 7],
+    ]
 
 
 def test_prepare_links_each_chart_and_table_and_numbers_them_in_page_order():
