@@ -662,6 +662,7 @@ def _staged(staging: Path, pages: Mapping[str, str]) -> dict[str, Path]:
     files = {}
     for rel, text in pages.items():
         with naming(staging / rel):
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
     return files
