@@ -19,6 +19,7 @@ import datetime as dt
 import html
 import io
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -277,6 +278,8 @@ def _parsed(text: str) -> tuple[list[str], list[list[Any]]]:
             number = float(cell)
         except ValueError:
             return cell
+        if not math.isfinite(number):
+            return cell
         return int(number) if number.is_integer() and re.fullmatch(r"-?\d+", cell) else number
 
     return rows[0], [[value(c) for c in r] for r in rows[1:]]
@@ -302,7 +305,18 @@ def page_json(
             for d in items
         ],
     }
-    return json.dumps(record, indent=1, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+    return json.dumps(_finite(record), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` as strict JSON: NaN and infinities as null (JSON has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value if value is None or isinstance(value, str | int | bool) else str(value)
 
 
 # --------------------------------------------------------------------------------------------
