@@ -305,7 +305,8 @@ def page_json(
             for d in items
         ],
     }
-    return json.dumps(_finite(record), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text + "\n"
 
 
 def _finite(value: Any) -> Any:
