@@ -109,6 +109,11 @@ def small_png(data: bytes) -> bytes:
     palette = image.quantize(
         colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
+    colours = palette.getpalette() or []
+    near_white = [i for i in range(0, len(colours), 3) if min(colours[i : i + 3]) >= 248]
+    for i in near_white:  # the page's white stays white, not a grey a shade off it
+        colours[i : i + 3] = [255, 255, 255]
+    palette.putpalette(colours)
     out = io.BytesIO()
     palette.save(out, format="PNG")
     return out.getvalue()
