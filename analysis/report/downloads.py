@@ -27,8 +27,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from analysis.charts import DATA_MIME
-
 #: the site path of a page's CSV downloads and its JSON (relative to the page)
 CSV_FILE = re.compile(r"[a-z0-9_]{1,80}\.data/\d{1,3}-[a-z0-9-]{1,60}\.csv")
 JSON_FILE = re.compile(r"[a-z0-9_]{1,80}\.json")
@@ -220,6 +218,8 @@ def _heading(cell: Mapping[str, Any]) -> str | None:
 def prepare(nb: Any, name: str) -> tuple[Any, list[Download]]:
     """A copy of the (cleaned) notebook ``nb`` with a download link under every chart and
     table its outputs show, and those downloads (numbered in page order)."""
+    from analysis.charts import DATA_MIME  # matplotlib: only when a page is exported
+
     nb = copy.deepcopy(nb)
     found: list[Download] = []
     heading = ""
