@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Mapping
 
 import matplotlib
@@ -57,26 +58,72 @@ LABEL_PRIORITY = (
 )
 
 
+#: charts are drawn at this many image pixels per CSS pixel: sharp on high-density screens and
+#: in print; the page sizes each image to its CSS size (the ``width``/``height`` metadata)
+PIXEL_RATIO = 2
+#: the MIME type under which a displayed chart carries the numbers it shows (a tidy CSV, from
+#: :func:`chart_data`) for the page's downloads; nbconvert renders no output of this type
+DATA_MIME = "application/vnd.escalation.chart-data+json"
+
+
 class HouseFigure(Figure):
-    """A matplotlib figure that Jupyter displays as PNG with its description as alt text."""
+    """A matplotlib figure that Jupyter displays as a 2x PNG (:data:`PIXEL_RATIO`) with its
+    description as alt text and its CSS size as width and height, and the numbers it shows as a
+    CSV (:data:`DATA_MIME`)."""
 
     #: what the chart shows and its main number, in words (set with :func:`describe`)
     alt_text: str = ""
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        meta = {"image/png": {"alt": self.alt_text or default_alt(self)}}
-        if _shell_renders_png(self):  # the inline backend's PNG wins over ours: give the alt only
-            return {}, meta
+    def png(self) -> tuple[str, dict[str, object]]:
+        """The chart as base64 PNG at :data:`PIXEL_RATIO` times its dpi, and its metadata: alt
+        text, and width and height in CSS pixels."""
         buf = io.BytesIO()
-        self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi)
-        png = base64.b64encode(buf.getvalue()).decode("ascii")
-        return {"image/png": png}, meta
+        self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
+        data = small_png(buf.getvalue())
+        width, height = (int(v) for v in np.frombuffer(data[16:24], dtype=">u4"))
+        meta = {
+            "alt": self.alt_text or default_alt(self),
+            "width": round(width / PIXEL_RATIO),
+            "height": round(height / PIXEL_RATIO),
+        }
+        return base64.b64encode(data).decode("ascii"), meta
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        numbers = {DATA_MIME: {"title": self.alt_text or default_alt(self), "csv": _csv(self)}}
+        if _shell_renders_png(self):  # the shell's PNG printer wins over ours: make it ours
+            return numbers, {}
+        png, meta = self.png()
+        return {"image/png": png, **numbers}, {"image/png": meta}
+
+
+#: the colours a chart's PNG keeps (a palette image): a third of the bytes of full colour, and
+#: no visible change on charts of a few flat colours and their anti-aliased edges
+PNG_COLORS = 128
+
+
+def small_png(data: bytes) -> bytes:
+    """The PNG ``data`` (an opaque chart) as a palette PNG of :data:`PNG_COLORS` colours."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    palette = image.quantize(
+        colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    colours = palette.getpalette() or []
+    near_white = [i for i in range(0, len(colours), 3) if min(colours[i : i + 3]) >= 248]
+    for i in near_white:  # the page's white stays white, not a grey a shade off it
+        colours[i : i + 3] = [255, 255, 255]
+    palette.putpalette(colours)
+    out = io.BytesIO()
+    palette.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _shell_renders_png(fig: Figure) -> bool:
     """True when IPython's PNG formatter has a printer registered for figures (the inline
     charts backend does): it renders the PNG whatever ``_repr_mimebundle_`` returns, so drawing
-    one here too would only draw every chart twice."""
+    one here too would only draw every chart twice. The printer for house figures is then
+    :meth:`HouseFigure.png` (2x, sized), registered here once per shell."""
     import sys
 
     ipython = sys.modules.get("IPython")
@@ -88,7 +135,15 @@ def _shell_renders_png(fig: Figure) -> bool:
         formatter.lookup(fig)
     except (KeyError, AttributeError):
         return False
+    formatter.for_type(HouseFigure, HouseFigure.png)
     return True
+
+
+def _csv(fig: Figure) -> str:
+    try:
+        return chart_data(fig).to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    except Exception as exc:  # the numbers are an extra: never lose the chart over them
+        return f"error\n{type(exc).__name__}\n"
 
 
 def default_alt(fig: Figure) -> str:
@@ -338,6 +393,14 @@ def plot_counts(
         bottom = frame[column] if bottom is None else bottom + frame[column]
     unit = counts.attrs.get("unit") or frame.attrs.get("unit") or "per period"
     ax.set_ylabel(f"attacks {unit}")
+    value = column_name(f"attacks {unit}", "attacks")
+    tidy = frame.rename_axis("period_start").reset_index()
+    if frame.shape[1] == 1:
+        tidy.columns = ["period_start", value]
+    else:
+        tidy = tidy.melt("period_start", var_name="category", value_name=value)
+    tidy["period_start"] = pd.to_datetime(tidy["period_start"]).dt.strftime("%Y-%m-%d")
+    attach_data(ax, tidy)
     if title:
         ax.set_title(chart_text(title))
     annotate_events(ax, events)
@@ -386,3 +449,209 @@ def plot_rescaled_gaps(
         "distribution the fitted model predicts; points near the diagonal mean a good fit "
         f"(Kolmogorov-Smirnov {format_p(gof_p)}).",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the numbers a chart shows, for the page's downloads
+# ---------------------------------------------------------------------------------------------
+
+#: the attribute of an axes that holds the frame :func:`attach_data` gave it
+_DATA_ATTR = "escalation_data"
+
+
+def attach_data(ax: Axes, frame: pd.DataFrame) -> Axes:
+    """Give ``ax`` the tidy frame of the numbers it shows (one row per drawn value, units in
+    the column names, e.g. ``attacks_per_week``): its download is then ``frame``, not what
+    :func:`chart_data` reads off the drawn artists."""
+    setattr(ax, _DATA_ATTR, frame)
+    return ax
+
+
+def column_name(label: str, default: str) -> str:
+    """An axis label as a CSV column name: lower case, words joined by underscores, what comes
+    after a comma or parenthesis left out ("attacks per week" -> ``attacks_per_week``)."""
+    head = re.split(r"[,(;:]", str(label), maxsplit=1)[0]
+    name = re.sub(r"[^a-z0-9]+", "_", head.lower()).strip("_")
+    return name or default
+
+
+def _is_dates(axis: matplotlib.axis.Axis) -> bool:
+    from matplotlib import dates
+
+    formatter = axis.get_major_formatter()
+    return isinstance(
+        formatter, dates.DateFormatter | dates.AutoDateFormatter | dates.ConciseDateFormatter
+    )
+
+
+def _values(values: np.ndarray, axis: matplotlib.axis.Axis) -> list[object]:
+    """Drawn coordinates as values: dates as ISO dates on a date axis, a tick's text where a
+    value sits on a labelled category tick (a forest chart's event), else numbers."""
+    values = np.asarray(values, dtype=float)
+    if _is_dates(axis):
+        from matplotlib import dates
+
+        return [dates.num2date(v).strftime("%Y-%m-%d") if np.isfinite(v) else None for v in values]
+    ticks = {
+        float(t): lab.get_text()
+        for t, lab in zip(axis.get_ticklocs(), axis.get_ticklabels(), strict=False)
+    }
+    texts = [t for t in ticks.values() if t]
+    categorical = bool(texts) and not all(
+        _NUMERIC.fullmatch(t.replace("\u2212", "-")) for t in texts
+    )
+    if categorical:
+        return [ticks.get(float(v), v) if np.isfinite(v) else None for v in values]
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+_NUMERIC = re.compile(r"-?[\d.,]+%?|\$.*\$")
+
+
+def _series_name(label: str, fallback: str) -> str:
+    return fallback if not label or label.startswith("_") else label
+
+
+def _drawn(ax: Axes) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(series, x, y) of what ``ax`` draws in data coordinates: bars (their value, not their
+    stacked top), lines and markers, segments (both ends) and scatter points."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import BarContainer
+
+    found: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for i, bars in enumerate(c for c in ax.containers if isinstance(c, BarContainer)):
+        name = _series_name(bars.get_label(), f"bars {i + 1}")
+        if bars.orientation == "horizontal":
+            ys = np.array([p.get_y() + p.get_height() / 2 for p in bars.patches])
+            xs = np.array([p.get_width() for p in bars.patches])
+        else:
+            xs = np.array([p.get_x() for p in bars.patches])
+            ys = np.array([p.get_height() for p in bars.patches])
+        found.append((name, xs, ys))
+    for i, line in enumerate(ax.get_lines()):
+        if line.get_transform() != ax.transData:  # a reference line across the axes
+            continue
+        x, y = line.get_xdata(orig=False), line.get_ydata(orig=False)
+        x = (
+            matplotlib.dates.date2num(x)
+            if _is_dates(ax.xaxis) and len(x) and not np.issubdtype(np.asarray(x).dtype, np.number)
+            else x
+        )
+        found.append(
+            (
+                _series_name(line.get_label(), f"line {i + 1}"),
+                np.asarray(x, float),
+                np.asarray(y, float),
+            )
+        )
+    for i, coll in enumerate(ax.collections):
+        if coll.get_transform() != ax.transData and not isinstance(coll, PathCollection):
+            continue
+        name = _series_name(coll.get_label(), f"series {i + 1}")
+        if isinstance(coll, LineCollection):
+            segs = [s for s in coll.get_segments() if len(s)]
+            if segs:
+                ends = np.array([[s[0], s[-1]] for s in segs], dtype=float)
+                found.append((f"{name}: from", ends[:, 0, 0], ends[:, 0, 1]))
+                found.append((f"{name}: to", ends[:, 1, 0], ends[:, 1, 1]))
+        elif isinstance(coll, PathCollection) and coll.get_offset_transform() == ax.transData:
+            offsets = np.asarray(coll.get_offsets(), dtype=float)
+            if offsets.size:
+                found.append((name, offsets[:, 0], offsets[:, 1]))
+    return found
+
+
+def chart_data(fig: Figure) -> pd.DataFrame:
+    """The numbers ``fig`` shows as one tidy frame: per axes, the frame :func:`attach_data`
+    gave it, else what it draws (columns ``series`` and the axes' labels as names, e.g.
+    ``date`` and ``attacks_per_week``); a ``panel`` column (the axes' title) when several axes
+    show numbers."""
+    parts = []
+    for n, ax in enumerate(fig.axes):
+        frame = getattr(ax, _DATA_ATTR, None)
+        if frame is None:
+            x_name = column_name(ax.get_xlabel(), "date" if _is_dates(ax.xaxis) else "x")
+            y_name = column_name(ax.get_ylabel(), "y")
+            if y_name == x_name:
+                y_name = f"{y_name}_y"
+            rows = [
+                pd.DataFrame(
+                    {"series": name, x_name: _values(x, ax.xaxis), y_name: _values(y, ax.yaxis)}
+                )
+                for name, x, y in _drawn(ax)
+                if len(x)
+            ]
+            if not rows:
+                continue
+            frame = pd.concat(rows, ignore_index=True)
+            if frame["series"].nunique() == 1:
+                frame = frame.drop(columns="series")
+        parts.append((ax.get_title() or f"panel {n + 1}", frame.reset_index(drop=True)))
+    if not parts:
+        return pd.DataFrame()
+    if len(parts) == 1:
+        return parts[0][1]
+    return pd.concat(
+        [f.assign(panel=title)[["panel", *f.columns]] for title, f in parts], ignore_index=True
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# log axes
+# ---------------------------------------------------------------------------------------------
+
+#: the least distance between two labelled ticks on a log axis, as a share of its length
+#: (about 35 px of a 450 px axis): closer labels run into each other ("0.010.020.050.1")
+MIN_TICK_GAP = 0.08
+#: tick patterns tried in turn, finest first: (multipliers of a power of ten, every n-th power)
+_LOG_PATTERNS = (((1.0, 2.0, 5.0), 1), ((1.0, 3.0), 1), ((1.0,), 1), ((1.0,), 2), ((1.0,), 3))
+
+
+def log_ticks(low: float, high: float, most: int = 9) -> list[float]:
+    """Readable tick values for a log axis from ``low`` to ``high``: the finest of 1-2-5,
+    1-3, powers of ten, every other power of ten ... whose ticks are at most ``most`` and at
+    least :data:`MIN_TICK_GAP` of the axis apart; ``low`` and ``high`` (two significant
+    digits) when no such value lies between them."""
+    if not (np.isfinite(low) and np.isfinite(high)) or low <= 0 or high <= low:
+        raise ValueError(f"a log axis needs 0 < low < high, got {low!r}, {high!r}")
+    first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    span = np.log10(high) - np.log10(low)
+    ticks: list[float] = []
+    for steps, every in _LOG_PATTERNS:
+        ticks = [
+            float(f"{s * 10.0**p:.12g}")
+            for p in range(first, last + 1)
+            if p % every == 0
+            for s in steps
+            if low <= s * 10.0**p <= high
+        ]
+        gap = float(np.diff(np.log10(ticks)).min()) if len(ticks) > 1 else np.inf
+        if len(ticks) <= most and gap >= MIN_TICK_GAP * span:
+            break
+    if len(ticks) < 2:
+        ticks = sorted({*ticks, float(f"{low:.2g}"), float(f"{high:.2g}")})
+    return ticks
+
+
+def tick_text(value: float) -> str:
+    """A tick value as readers write it: 0.01, 0.5, 1, 20, 1,000 (no powers, no trailing 0)."""
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.10g}"
+
+
+def log_axis(ax: Axes, low: float, high: float, axis: str = "x") -> Axes:
+    """Make ``ax``'s ``axis`` ("x" or "y") a log axis from ``low`` to ``high`` labelled with
+    :func:`log_ticks` in plain numbers (:func:`tick_text`), minor ticks unlabelled."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(low, high)
+    target.set_major_locator(FixedLocator(log_ticks(low, high)))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: tick_text(v)))
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+    return ax

@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from analysis import case as cases
-from analysis.charts import OBSERVED_COLOR, chart_text, describe, new_axes, new_figure
+from analysis.charts import OBSERVED_COLOR, attach_data, chart_text, describe, new_axes, new_figure
 from analysis.data.geography import (
     UNKNOWN,
     country_grid,
@@ -178,7 +178,9 @@ def plot_tiles(
         _separate(label, count, row + (1 - TILE) / 2 + TILE, renderer)
     if title:
         ax.set_title(chart_text(title), fontsize=9)
-    return ax
+    return attach_data(
+        ax, pd.DataFrame({"place": [t[2] for t in tiles], "attacks": [t[3] for t in tiles]})
+    )
 
 
 def tiles_alt_text(values: pd.Series, names: Mapping[str, str] | None = None) -> str:

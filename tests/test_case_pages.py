@@ -19,7 +19,7 @@ from analysis.briefs.places import mapped_countries
 from analysis.briefs.wording import words
 from analysis.data.geography import country_grid, has_map, off_map, place_totals, unknown_key
 from analysis.geocharts import plot_governorate_map, plot_target_tiles, tile_labels
-from analysis.report.site import index_description, index_subject
+from analysis.report.index_page import index_description, index_subject
 
 CASE_YML = """\
 # SYNTHETIC test case: invented countries and areas, never published

@@ -21,7 +21,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from analysis import params
-from analysis.charts import EVENT_COLOR, MODEL_COLOR, OBSERVED_COLOR, describe, new_axes
+from analysis.charts import (
+    EVENT_COLOR,
+    MODEL_COLOR,
+    OBSERVED_COLOR,
+    attach_data,
+    describe,
+    log_axis,
+    new_axes,
+)
 from analysis.errors import ParameterError
 from analysis.findings import grades, words
 from analysis.models import attribution
@@ -252,13 +260,18 @@ class FindingsResults(Results):
         ax.axvline(1.0, color=OBSERVED_COLOR, lw=0.8)
         ax.hlines(y, lo, hi, color=np.where(clear, EVENT_COLOR, OBSERVED_COLOR), lw=1.5)
         ax.plot(est, y, "o", color=MODEL_COLOR, ms=4)
-        ax.set_xscale("log")
-        ax.set_xlim(1e-3, 1e3)
+        log_axis(ax, 1e-3, 1e3)
         names = [
             words.event_name(r) + (" (+ others)" if r["group"] else "") for _, r in rows.iterrows()
         ]
         ax.set_yticks(y, names, fontsize=7)
         ax.set_xlabel(f"rate ratio over {self.horizon_days} days (95% interval, log scale)")
+        attach_data(
+            ax,
+            rows[["event_id", "label", "date", "estimate", "low", "high", "grade", "group"]]
+            .rename(columns={"estimate": "rate_ratio"})
+            .reset_index(drop=True),
+        )
         describe(
             ax,
             f"Rate ratio of attacks after each of {len(rows)} events, {self.start:%b %Y} to "

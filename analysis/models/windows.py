@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -24,8 +23,10 @@ from analysis import params
 from analysis.charts import (
     EVENT_COLOR,
     MODEL_COLOR,
+    attach_data,
     describe,
     legend_below,
+    log_axis,
     new_axes,
     short_label,
 )
@@ -35,7 +36,6 @@ from analysis.models.inputs import count_series
 from analysis.models.vocabulary import legacy_names
 from analysis.results import Results, attr, format_p, format_rr
 
-_NICE_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 COLUMNS = [
     "before",
     "after",
@@ -161,12 +161,7 @@ class WindowsResults(Results):
                 )
                 labelled.add(key)
         ax.axvline(1.0, color="grey", lw=0.8, ls="--")
-        ax.set_xscale("log")
-        ax.set_xlim(lo_lim, hi_lim)
-        ticks = [v for v in _NICE_TICKS if lo_lim <= v <= hi_lim]
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        log_axis(ax, lo_lim, hi_lim)
         ax.set_yticks(ypos)
         ax.set_yticklabels([short_label(self.labels.get(n, n)) for n in t.index])
         ax.set_ylim(-0.7, len(t) - 0.3)
@@ -175,6 +170,11 @@ class WindowsResults(Results):
             legend_below(ax, ncols=2)
         if created:
             ax.figure.tight_layout()
+        shown = t.reset_index().rename(
+            columns={"before": "attacks_before", "after": "attacks_after", "p": "p_value"}
+        )
+        shown.insert(1, "label", [self.labels.get(n, n) for n in t.index])
+        attach_data(ax, shown.replace([np.inf, -np.inf], np.nan))
         finite_rr = t["rate_ratio"][np.isfinite(t["rate_ratio"])]
         return describe(
             ax,

@@ -63,6 +63,8 @@ class Outcome:
     ok: bool
     seconds: float
     html: Path | None = None
+    #: the page's downloads (its CSVs and JSON) by site path -> staged file
+    files: dict[str, Path] = field(default_factory=dict)
     notebook: Path | None = None
     glued: dict[str, Any] = field(default_factory=dict)
     error: str = ""
@@ -206,8 +208,9 @@ def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Ou
     the data files the notebook read, export the HTML with its provenance (on the client)."""
     import nbformat
 
+    from analysis.report.downloads import data_through
     from analysis.report.glue import read_glued
-    from analysis.report.html import export
+    from analysis.report.html import export_page
 
     nb = nbformat.read(executed, as_version=4)
     glued = read_glued(nb)
@@ -217,14 +220,24 @@ def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Ou
     inputs = {**task.inputs, "data": data}
     key = build_key(inputs)
     provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
-    page = export(nb, title=title, provenance=provenance)
+    through = data_through(task.data_dir, task.parameters.get("as_of"))
+    page, downloads = export_page(
+        nb, title=title, provenance=provenance, name=task.name, through=through
+    )
     html_path = task.staging / f"{task.name}.html"
     html_path.write_text(page, encoding="utf-8")
+    files = {}
+    for rel, content in downloads.items():  # the page's CSVs and JSON, staged beside it
+        staged = task.staging / "downloads" / rel
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(content)
+        files[rel] = staged
     return Outcome(
         task.name,
         True,
         time.perf_counter() - start,
         html=html_path,
+        files=files,
         notebook=executed,
         glued={**glued, "title": title},
         built_at=built_at,

@@ -11,6 +11,7 @@ outputs with HTML are sanitised as a second line of defence behind the notebooks
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import html
 import re
 from collections.abc import Mapping
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from analysis.paths import CODEBOOK_PAGE, FINDINGS_METHOD_PAGE, METHODS_PAGE
+from analysis.report import downloads
 from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
+from analysis.report.downloads import CSV_FILE
 
 TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "brief" / "brief.css").read_text(encoding="utf-8")
@@ -92,8 +95,10 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name == "data-estimate":  # that finding's estimate, exactly as in the findings table
         return _NUMBER.fullmatch(value) is not None
     if tag == "a" and name == "href":
-        return value.startswith(("http://", "https://", "#", "mailto:")) or (
-            value.split("#", 1)[0] in SITE_LINKS
+        return (
+            value.startswith(("http://", "https://", "#", "mailto:"))
+            or value.split("#", 1)[0] in SITE_LINKS
+            or CSV_FILE.fullmatch(value) is not None  # a chart's or table's numbers, beside it
         )
     if tag == "img" and name == "src":
         return value.startswith("data:image/")
@@ -193,26 +198,53 @@ def provenance_html(provenance: Mapping[str, Any], intro: str = BRIEF_PROVENANCE
 
 
 def export(nb: Any, *, title: str, provenance: Mapping[str, Any]) -> str:
+    """The executed notebook ``nb`` as a self-contained HTML page titled ``title`` (without
+    downloads: :func:`export_page` adds them)."""
+    return export_page(nb, title=title, provenance=provenance)[0]
+
+
+def export_page(
+    nb: Any,
+    *,
+    title: str,
+    provenance: Mapping[str, Any],
+    name: str | None = None,
+    through: dt.date | None = None,
+) -> tuple[str, dict[str, bytes]]:
     """The executed notebook ``nb`` as a self-contained HTML page titled ``title``, described
     (meta description) by its glued headline, else its title; made accessible
-    (:func:`analysis.report.a11y.accessible`)."""
+    (:func:`analysis.report.a11y.accessible`). With ``name`` (the page's file name without
+    ``.html``) the page links its downloads (:mod:`analysis.report.downloads`), returned by
+    site path beside it, and says at its top that its data run ``through`` that day and at its
+    end how to cite it."""
     from analysis.report.glue import read_glued
 
-    headline = str(read_glued(nb).get("headline") or "") or title
+    glued = read_glued(nb)
+    headline = str(glued.get("headline") or "") or title
     nb = clean(nb)
     nb.metadata["title"] = title
+    top = cite = ""
+    files: dict[str, bytes] = {}
+    if name is not None:
+        nb, items = downloads.prepare(nb, name)
+        meta = downloads.cite_meta(name, provenance, through)
+        top = downloads.through_html(through)
+        cite = downloads.cite_html(title, meta, items, name)
+        files = {d.file: d.csv.encode("utf-8") for d in items}
+        files[f"{name}.json"] = downloads.page_json(name, title, meta, glued, items).encode()
     resources = {
         "escalation": {
             "css": CSS,
             "version": provenance.get("version", ""),
             "key": provenance.get("key", ""),
             "index_href": "index.html",
-            "provenance_html": provenance_html(provenance),
+            "top_html": top,
+            "provenance_html": cite + provenance_html(provenance),
             "head": f"{description_meta(headline)}\n{FAVICON}",
         }
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return accessible(body, caption=title)
+    return accessible(body, caption=title), files
 
 
 def site_page(title: str, description: str, body: str, *, style: str = "") -> str:

@@ -28,9 +28,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import html
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,7 +46,7 @@ from analysis.atomic import write_atomic
 from analysis.clock import now_utc, today_in_iraq
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
-from analysis.report import cluster, keys, unchanged, warm
+from analysis.report import cluster, downloads, keys, unchanged, warm
 from analysis.report import config as cfg
 from analysis.report import forecasts as stored
 from analysis.report.archive import archive_copy
@@ -623,6 +625,7 @@ def _tasks(
                     sorted(b.resolved_parameters(planned.declared[b.notebook]).items())
                 ),
                 "notebook": _display_path(b.notebook),
+                "edition": d.edition or built_at[:10],  # what the page is cited by
             },
             timeout=options.timeout,
             built_at=built_at,
@@ -658,6 +661,7 @@ def _staged(staging: Path, pages: Mapping[str, str]) -> dict[str, Path]:
     files = {}
     for rel, text in pages.items():
         with naming(staging / rel):
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             (staging / rel).write_text(text, encoding="utf-8")
         files[rel] = staging / rel
     return files
@@ -708,8 +712,11 @@ def _publish(
         archived = staging / f"{name}.archive.html"
         with naming(archived):
             page_text = outcome.html.read_text(encoding="utf-8")
-            archived.write_text(archive_copy(page_text, day, f"{name}.html"), "utf-8")
+            archived.write_text(
+                downloads.archived(archive_copy(page_text, day, f"{name}.html")), "utf-8"
+            )
         files[f"{ARCHIVE}/{day}/{name}.html"] = archived
+        files |= downloads.staged_with_archive(outcome.files, f"{ARCHIVE}/{day}/", not note)
         files.update(stored.stage(site, staging, name, day, glued, report.notes))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in planned.order}
@@ -745,13 +752,29 @@ def _publish(
                 with naming(staged):
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
-        pages |= findings_pages(findings, data_dir)
+        from analysis.report.findings_page import CATEGORIES_CSV, FINDINGS_PAGE, SENSITIVITY_CSV
+
+        through = downloads.data_through(data_dir) if data_dir is not None else None
+        found = findings_pages(findings, data_dir, through=through, edition=built_at[:10])
+        pages |= found
+        for day in sorted(days):  # the findings page is cited by its edition's copy
+            pages[f"{ARCHIVE}/{day}/{FINDINGS_PAGE}"] = downloads.archived(
+                archive_copy(found[FINDINGS_PAGE], day, FINDINGS_PAGE)
+            )
+            for csv_name in (CATEGORIES_CSV, SENSITIVITY_CSV):
+                pages[f"{ARCHIVE}/{day}/{csv_name}"] = found[csv_name]
     files |= _staged(staging, pages)
     publish(site, files)
     unchanged.record(site, unchanged.front_key(site, sources))
 
 
-def findings_pages(findings: Path, data_dir: Path | None = None) -> dict[str, str]:
+def findings_pages(
+    findings: Path,
+    data_dir: Path | None = None,
+    *,
+    through: dt.date | None = None,
+    edition: str = "",
+) -> dict[str, str]:
     """The pages made from the findings table at ``findings`` (its ``findings.csv``):
     ``findings.html`` (every graded event in one forest chart, each kind of event pooled, the
     pools of the checks beside them), ``categories.csv`` (the pooled figures) and
@@ -776,8 +799,16 @@ def findings_pages(findings: Path, data_dir: Path | None = None) -> dict[str, st
         "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
         "version": __version__,
     }
+    page = findings_html(table, pooled, provenance, checks)
+    if edition:  # "Data through" at its top, "Cite as" its edition's copy
+        meta = downloads.cite_meta("findings", {**provenance, "edition": edition}, through)
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+        name = html.unescape(title[1]) if title else "Findings"
+        page = downloads.site_page_extras(
+            page, name="findings", title=name, through=through, meta=meta
+        )
     return {
-        FINDINGS_PAGE: findings_html(table, pooled, provenance, checks),
+        FINDINGS_PAGE: page,
         CATEGORIES_CSV: categories_csv(pooled.pools),
         SENSITIVITY_CSV: sensitivity_csv(checks),
     }
