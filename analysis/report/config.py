@@ -207,14 +207,14 @@ def _plain(value: Any) -> Any:
 
 
 def config_root(path: Path) -> Path:
-    """The folder a config's notebook paths resolve against: ``<root>`` for a config in
-    ``<root>/reports/``, the config's own folder when it holds a ``notebooks/`` folder (a
-    project of its own), else the project root, wherever the config lives (a config kept
-    beside a case's data runs the project's notebooks)."""
-    if path.parent.name == "reports":
-        return path.parent.parent
-    if (path.parent / NOTEBOOK_DIR).is_dir():
-        return path.parent
+    """The folder a config's notebook paths resolve against: the project the config belongs to
+    when it has a ``notebooks/`` folder (``<root>`` for a config in ``<root>/reports/``, else the
+    config's own folder), else the project root, wherever the config lives (a config kept
+    beside a case's data, or in any ``reports/`` folder, runs the project's notebooks)."""
+    above = [path.parent.parent] if path.parent.name == "reports" else []
+    for candidate in (*above, path.parent):
+        if (candidate / NOTEBOOK_DIR).is_dir():
+            return candidate
     return paths.ROOT
 
 

@@ -430,8 +430,8 @@ in the <a href="feed.xml">Atom feed</a>.</li>
 political events{html.escape(_campaign_words())}.</p>
 {through}
 <p class="findings-page escalation-findings-link"><a href="findings.html">What moved the
-tempo</a>: every graded event in one chart, and whether US strikes, truces and
-other kinds of event moved it on balance.</p>
+tempo</a>: every graded event in one chart, and whether each kind of event (strikes,
+truces, threats, ...) moved it on balance.</p>
 {body}
 </main>
 </body>

@@ -64,7 +64,6 @@ def _rows(name: str) -> list[dict[str, str]]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The synthetic case's site: one brief per notebook, each with its defaults."""
     tmp = tmp_path_factory.mktemp("synthetic_case")
-    (tmp / "notebooks").symlink_to(ROOT / "notebooks")  # a config may run only notebooks/
     (tmp / "reports").mkdir()
     config = tmp / "reports" / "briefs.yml"
     entries = [{"name": Path(nb).stem, "notebook": f"notebooks/{nb}"} for nb in NOTEBOOKS]
