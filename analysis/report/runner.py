@@ -55,6 +55,7 @@ from analysis.report.publish import (
     naming,
     publish,
     recover,
+    refuse_links_out,
     site_lock,
     work_dir,
 )
@@ -532,6 +533,7 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
     ) as note:
         if note:
             report.notes.append(note)
+        refuse_links_out(site)  # a folder linked out of the site: refused before anything runs
         if recover(site):
             report.notes.append("rolled back a publish interrupted in an earlier run")
         stale = clear_stale_staging(work)

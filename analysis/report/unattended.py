@@ -147,11 +147,12 @@ def validate_data(data_dir: Path) -> list[str]:
 
 
 def append_log(site: Path, entry: RunLog) -> None:
-    """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk)."""
+    """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk); a
+    ``runs.jsonl`` that is a symbolic link is not written through (``ELOOP``)."""
     site.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode("utf-8")
     with naming(site / RUN_LOG):
-        fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
         try:
             os.write(fd, line)
             os.fsync(fd)
