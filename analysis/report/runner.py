@@ -719,7 +719,7 @@ def _publish(
         summaries(manifest, planned.sweeps, planned.briefs, planned.events, built, built_at),
     )
     sources = unchanged.sources_key(planned.order, data_dir, planned.data)
-    front = front_pages(manifest, planned.order, data_dir)
+    front = front_pages(manifest, planned.order, data_dir, report.notes)
     pages = {
         MANIFEST: manifest_text(manifest),
         "index.html": front["index.html"],
@@ -790,7 +790,7 @@ def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) 
     sources = unchanged.sources_key(planned.order, options.data_dir, planned.data)
     if unchanged.front_key(site, sources) == unchanged.recorded(site):
         return
-    pages = front_pages(manifest, planned.order, options.data_dir)
+    pages = front_pages(manifest, planned.order, options.data_dir, report.notes)
     current = {}
     for rel in pages:
         try:

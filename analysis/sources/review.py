@@ -165,6 +165,7 @@ def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
             line=line,
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    line = 1  # where the record being read starts
     try:
         if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
             raise DataError(
@@ -173,10 +174,17 @@ def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
                 line=1,
                 field="(header)",
             )
-        return [{c: (row.get(c) or "") for c in columns} for row in reader]
+        rows = []
+        line = reader.line_num + 1
+        for row in reader:
+            rows.append({c: (row.get(c) or "") for c in columns})
+            line = reader.line_num + 1
+        return rows
     except csv.Error as exc:
-        line = reader.line_num
-        raise DataError(f"{path}:{line}: unreadable CSV: {exc}", path=path, line=line) from None
+        why = f"unreadable CSV: {exc}"
+        if "field limit" in str(exc):  # a stray quote runs a field on to the end of the file
+            why += ' (a stray " opens a field that never closes?)'
+        raise DataError(f"{path}:{line}: {why}", path=path, line=line) from None
 
 
 def _text(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> str:

@@ -175,3 +175,55 @@ def test_an_archive_that_cannot_hold_a_new_edition_publishes_nothing(project, ca
     assert code == 6, err
     assert "Traceback" not in err and len(_error_lines(err)) == 1
     assert snapshot(p["site"]) == before
+
+
+# --- 3. a damaged review queue ----------------------------------------------------------------
+
+
+def _damage_queue(data: Path) -> Path:
+    """A candidates.csv with one stray quote on line 3: the field runs on past the csv limit."""
+    from analysis.sources.review import CANDIDATE_COLUMNS
+
+    path = data / "review" / "candidates.csv"
+    path.parent.mkdir(exist_ok=True)
+    good = ",".join(["c1", "acled", "1", "2020-01-01"] + ["x"] * (len(CANDIDATE_COLUMNS) - 4))
+    bad = good.replace("c1,acled", 'c2,"acled', 1)
+    path.write_text(
+        ",".join(CANDIDATE_COLUMNS) + f"\n{good}\n{bad}\n" + "y" * 140_000 + "\n", "utf-8"
+    )
+    return path
+
+
+def test_a_damaged_queue_stops_review_naming_file_and_line(project, capsys):
+    path = _damage_queue(project["data"])
+    os.environ["ESCALATION_DATA_DIR"] = str(project["data"])
+    try:
+        code = main(["review"])
+    finally:
+        del os.environ["ESCALATION_DATA_DIR"]
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert _error_lines(err) == [
+        f"error: {path}:3: unreadable CSV: field larger than field limit (131072) "
+        '(a stray " opens a field that never closes?)'
+    ]
+
+
+@pytest.mark.parametrize("command", ["report", "run"])
+def test_a_damaged_queue_is_a_warning_and_the_briefs_publish(project, capsys, command):
+    p = project
+    _damage_queue(p["data"])
+    code = main(_args(p, command))
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    why = "data/review/candidates.csv:3: unreadable CSV: field larger than field limit"
+    assert f"warning: the review queue could not be read: {why}" in err
+    assert (p["site"] / "a.html").is_file() and (p["site"] / "b.html").is_file()
+    review = (p["site"] / "review.html").read_text(encoding="utf-8")
+    assert "Warning: the review queue could not be read." in review and why in review
+    assert "The queue could not be read." in review and str(p["data"]) not in review
+    index = (p["site"] / "index.html").read_text(encoding="utf-8")
+    assert "Warning: the review queue could not be read." in index
+    if command == "run":
+        assert any(why in n for n in read_log(p["site"])[-1]["notes"])
