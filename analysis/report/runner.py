@@ -59,6 +59,7 @@ from analysis.report.publish import (
     site_lock,
     work_dir,
 )
+from analysis.report.reconcile import reconcile
 from analysis.report.site import (
     ARCHIVE,
     FEED,
@@ -543,6 +544,9 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
             )
         if not checked.current():
             checked = check(config, options)
+        repaired = reconcile(site, checked.order)  # a lost manifest, a deleted edition
+        if repaired:
+            report.notes.append(repaired)
         planned = decide(checked, options)
         report.decisions = planned.decisions
         if options.on_plan:
