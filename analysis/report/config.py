@@ -527,6 +527,7 @@ class Sweep:
 
         axes = self.axes(events)
         where = f"{config}: sweep '{self.name}'" if config else f"sweep '{self.name}'"
+        check_grid_size(where, {k: len(v) for k, v in axes.items()})  # before any point is made
         out, seen = [], set()
         for combo in itertools.product(*axes.values()):
             point = dict(zip(axes, combo, strict=True))
@@ -544,6 +545,18 @@ class Sweep:
             seen.add(name)
             out.append(Brief(name, self.notebook, {**self.parameters, **point}, None, self.name))
         return out
+
+
+def check_grid_size(where: str, sizes: Mapping[str, int]) -> None:
+    """A :class:`ConfigError` naming each axis's size when a grid of ``sizes`` (parameter ->
+    number of values) has more than :data:`MAX_SWEEP_POINTS` points: checked on the product of
+    the sizes, before a single point is made (a grid of millions costs nothing to refuse)."""
+    import math
+
+    size = math.prod(sizes.values())
+    if size > MAX_SWEEP_POINTS:
+        axes = " × ".join(f"{k} ({n:,})" for k, n in sizes.items())
+        raise ConfigError(f"{where}: {size:,} grid points ({axes}); at most {MAX_SWEEP_POINTS:,}")
 
 
 def _name_part(value: Any) -> str:
@@ -572,7 +585,6 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
         if not isinstance(grid, dict) or not grid:
             raise ConfigError(f"{where}: 'grid' must map each parameter to a list of values")
         clean: dict[str, list[Any] | str] = {}
-        size = 1
         for key, values in grid.items():
             key = str(key)
             if values == ALL:
@@ -594,7 +606,6 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
             if len(set(map(json.dumps, values))) != len(values):
                 raise ConfigError(f"{where}: grid '{key}' lists a value twice")
             clean[key] = values
-            size *= len(values)
         pattern = entry.get("pattern")
         if not isinstance(pattern, str):
             raise ConfigError(f"{where}: 'pattern' must be text naming each point's page")
@@ -642,8 +653,8 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
             {str(k): _plain(v) for k, v in params.items()},
             title,
         )
-        if ALL not in clean.values() and size > MAX_SWEEP_POINTS:
-            raise ConfigError(f"{where}: {size} grid points; at most {MAX_SWEEP_POINTS}")
+        if ALL not in clean.values():
+            check_grid_size(where, {k: len(v) for k, v in clean.items()})
         sweeps.append(sweep)
     return sweeps
 

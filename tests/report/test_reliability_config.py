@@ -22,6 +22,7 @@ from analysis.report.config import (
     ConfigError,
     check_parameters,
     declared_parameters,
+    event_ids,
     load_config,
 )
 from analysis.series import FREQ_ALIASES
@@ -372,3 +373,37 @@ def test_the_shipped_config_passes(capsys):
     events = event_ids(data_dir())
     for brief in load_config(DEFAULT_CONFIG):
         check_parameters(brief, declared_parameters(brief.notebook), events, config=DEFAULT_CONFIG)
+
+
+# --- sweeps: the grid's size is checked before it is expanded --------------------------------
+
+
+def test_a_huge_sweep_is_refused_at_once_naming_its_sizes(project, capsys):
+    """``event_id: all`` × 400 × 300 (millions of points) exits 2 in well under a second, from
+    the product of the axes' sizes, without making a single point."""
+    import resource
+
+    p = project
+    n_events = len(event_ids(p["data"]))
+    config = p["root"] / "sweep.yml"
+    config.write_text(
+        "briefs: []\nsweeps:\n  - name: huge\n    notebook: notebooks/a.ipynb\n"
+        "    grid: {event_id: all, window_days: " + json.dumps(list(range(1, 401)))
+        + ", x: " + json.dumps(list(range(300))) + "}\n"
+        "    pattern: '{event_id}-{window_days}-{x}'\n    values: [x]\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    code = _report(p, config)
+    seconds = time.perf_counter() - start
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert seconds < 5 and grown_mib < 100, (seconds, grown_mib)
+    size = n_events * 400 * 300
+    assert (
+        f"{config}: sweep 'huge': {size:,} grid points (event_id ({n_events}) × "
+        f"window_days (400) × x (300)); at most 2,000"
+    ) in err
+    assert not p["site"].exists()
