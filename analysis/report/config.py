@@ -54,7 +54,16 @@ from analysis.params import printable_line
 EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "list"}
 #: parameters whose values are ISO dates; ``as_of`` may also be "latest"
 DATE_PARAMETERS = {"start", "end", "as_of", "pre_start", "post_end"}
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
+#: names a brief or sweep may not take: the site's own pages, files and folders (``index.html``,
+#: ``review.html``, ``findings.html`` and ``.csv``, ``findings_method.html``, ``categories.csv``,
+#: ``feed.xml``, ``manifest.json``, ``runs.jsonl``, ``archive/``, ``forecasts/``) and the pages
+#: the site adds for its codebook and methods; a brief so named would be overwritten by them.
+#: tests/report/test_reliability_publish.py checks it against every file a run publishes.
+RESERVED_NAMES = frozenset(
+    {"index", "review", "findings", "findings_method", "categories", "feed", "manifest", "runs"}
+    | {"archive", "forecasts", "codebook", "methods"}
+)
 ENTRY_KEYS = {"name", "notebook", "parameters", "title"}
 #: the folder (under the project root) holding every notebook a config may run
 NOTEBOOK_DIR = "notebooks"
@@ -283,6 +292,8 @@ def _entry_head(
             f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
         )
     where = f"{kind} '{name}'"
+    if name in RESERVED_NAMES:
+        raise ConfigError(f"{where}: the name of one of the site's own pages; choose another")
     if name in seen:
         raise ConfigError(f"{where}: the name is used twice")
     seen.add(name)
@@ -310,7 +321,10 @@ def event_ids(data_dir: Path) -> set[str]:
 
 #: the key, in the metadata of a notebook's ``parameters`` cell, of its parameters' checks
 CHECKS_KEY = "checks"
-CHECK_KEYS = {"one_of", "also", "lists", "maximum"}
+CHECK_KEYS = {"one_of", "also", "lists", "maximum", "dates"}
+#: the largest whole number any parameter may hold without a declared ``maximum`` (exact as a
+#: float, as JSON readers keep it)
+MAX_WHOLE = 2**53
 #: a reference to a constant of the package: ``analysis.module:NAME``
 REFERENCE = re.compile(r"^analysis(\.[a-z_][a-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -336,12 +350,14 @@ class Check:
     outlook:MODELS"}}``. ``one_of`` is a closed vocabulary (a list, or a reference
     ``analysis.module:NAME`` to the constant the function it feeds accepts); ``also`` further
     single values (``"all"``); ``lists``: a non-empty list of ``one_of`` values is accepted too;
-    ``maximum``: the largest whole number (a size: ``"analysis.params:MAX_SAMPLES"``)."""
+    ``maximum``: the largest whole number (a size: ``"analysis.params:MAX_SAMPLES"``);
+    ``dates``: an ISO date (YYYY-MM-DD), or a list of them (``baseline_breaks``)."""
 
     one_of: str | tuple[str, ...] | None = None
     also: tuple[str, ...] = ()
     lists: bool = False
     maximum: int | str | None = None
+    dates: bool = False
 
     @classmethod
     def from_spec(cls, spec: Any, where: str) -> Check:
@@ -355,12 +371,13 @@ class Check:
         if isinstance(one_of, list):
             one_of = tuple(one_of)
         also, lists = tuple(spec.get("also", ())), bool(spec.get("lists"))
-        return cls(one_of, also, lists, spec.get("maximum"))
+        return cls(one_of, also, lists, spec.get("maximum"), bool(spec.get("dates")))
 
     def spec(self) -> dict[str, Any]:
         """The check as the notebook's metadata writes it (JSON)."""
         out = {"one_of": list(self.one_of) if isinstance(self.one_of, tuple) else self.one_of}
         out |= {"also": list(self.also), "lists": self.lists, "maximum": self.maximum}
+        out |= {"dates": self.dates}
         return {k: v for k, v in out.items() if v not in (None, [], False)}
 
     def values(self) -> tuple[str, ...]:
@@ -372,6 +389,13 @@ class Check:
         if ``value`` is not accepted; a value of another type is left to the type check."""
         if self.maximum is not None and isinstance(value, int) and not isinstance(value, bool):
             params.number(name, value, maximum=_resolve(self.maximum))
+        if self.dates and isinstance(value, str | list):
+            for i, day in enumerate(value if isinstance(value, list) else [value]):
+                try:
+                    dt.date.fromisoformat(day)
+                except (TypeError, ValueError):
+                    where = f"{name} item {i + 1}" if isinstance(value, list) else name
+                    raise params.fail(where, "an ISO date (YYYY-MM-DD)", day) from None
         if self.one_of is None or not isinstance(value, str | list):
             return
         values = self.values()
@@ -461,6 +485,11 @@ def check_parameters(
             )
         for text in _texts(value):
             _check_text(text, f"{where}: parameter '{name}'")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
+            raise ConfigError(
+                f"{where}: parameter '{name}' must be a whole number of at most {MAX_WHOLE:,} "
+                f"in size, got {value:.3g}"
+            )
         if param.check is not None:
             try:
                 param.check.apply(f"parameter '{name}'", value)
@@ -536,6 +565,11 @@ class Sweep:
                 raise ConfigError(
                     f"{where}: pattern {self.pattern!r} makes {name!r} for {_json(point)}, not a "
                     "page name (lower-case letters, digits, '-' or '_', at most 64)"
+                )
+            if name in RESERVED_NAMES:
+                raise ConfigError(
+                    f"{where}: pattern {self.pattern!r} makes {name!r}, the name of one of the "
+                    "site's own pages"
                 )
             if name in seen:
                 raise ConfigError(

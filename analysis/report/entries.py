@@ -67,6 +67,11 @@ def save_brief(
             f"{path}: a brief's name must be lower-case letters, digits, '-' or '_' (at most 64, "
             f"starting with a letter or digit), got {name!r}"
         )
+    bad = next((k for k in parameters if not (isinstance(k, str) and k.isidentifier())), None)
+    if bad is not None:  # ``a: b`` would be YAML of another shape, not a parameter's name
+        raise ConfigError(
+            f"{path}: brief '{name}': a parameter's name must be a Python name, got {bad!r}"
+        )
     old_text = path.read_text(encoding="utf-8") if path.exists() else ""
     existing = load_config(path, root) if old_text.strip() else []
     with tempfile.TemporaryDirectory(prefix="escalation-save-") as tmp:
