@@ -214,7 +214,10 @@ def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Ou
     built_at = task.built_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     title = task.title or str(glued.get("title") or task.name)
     data = {k: v for k, v in task.provenance.get("data", {}).items() if k in data_read}
-    inputs = {**task.inputs, "data": data}
+    # a folder among the inputs (``forecasts/``: the stored forecasts the outlook scores) stays
+    # in the key whatever files the notebook was seen to read
+    folders = {k: v for k, v in task.inputs.get("data", {}).items() if k.endswith("/")}
+    inputs = {**task.inputs, "data": {**data, **folders}}
     key = build_key(inputs)
     provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
     page = export(nb, title=title, provenance=provenance)

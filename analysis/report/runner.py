@@ -329,6 +329,8 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
         old = manifest.get(b.name)
         read = old.get("data_files") if old else None  # what its notebook read last time
         used = {n: h for n, h in data.items() if read is None or n in read}
+        if stored.reads_forecasts(b.notebook):  # the outlook scores the forecasts stored before
+            used[stored.DATA_KEY] = stored.folder_hash(site / stored.FORECASTS)
         inputs = keys.inputs_for(b.notebook, params, used, source, versions)
         key = keys.build_key(inputs)
         day = edition_date(params, today)
