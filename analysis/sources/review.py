@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from analysis import params
-from analysis.atomic import lock_exclusive, write_atomic
+from analysis.atomic import check_inside, lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.raw import FEEDS, feed_files, in_scope, load_feed
 
@@ -130,6 +130,7 @@ def queue_lock(data_dir: Path | str | None = None, *, wait: float = 60.0) -> Ite
     Raises :class:`LockedError` when another review or refresh still holds it after ``wait``.
     """
     path = review_dir(data_dir) / LOCK
+    check_inside(_data_dir(data_dir), path)  # data/review linked out of the data folder: refused
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -362,8 +363,8 @@ def refresh(
             s["candidates"] = per_feed.get(str(s["feed"]), 0)
         rows.sort(key=lambda r: (str(r["date"]), str(r["candidate_id"])), reverse=True)
         folder = review_dir(data_dir)
-        write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rows))
-        write_atomic(folder / FEED_STATUS, _text(FEED_STATUS_COLUMNS, status))
+        write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rows), inside=data_dir)
+        write_atomic(folder / FEED_STATUS, _text(FEED_STATUS_COLUMNS, status), inside=data_dir)
     return RefreshReport(len(rows), per_feed, skipped)
 
 
@@ -470,9 +471,9 @@ def _decide(data_dir: Path, candidate: dict[str, str], decision: dict[str, str])
     """Append ``decision`` and take its candidate out of the queue (both atomic)."""
     folder = review_dir(data_dir)
     decisions = [*read_decisions(data_dir), decision]
-    write_atomic(folder / DECISIONS, _text(DECISION_COLUMNS, decisions))
+    write_atomic(folder / DECISIONS, _text(DECISION_COLUMNS, decisions), inside=data_dir)
     rest = [r for r in read_candidates(data_dir) if r["candidate_id"] != candidate["candidate_id"]]
-    write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+    write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rest), inside=data_dir)
 
 
 #: the ``reason`` of an accepted decision a later command recorded (:func:`_finish_interrupted`)
@@ -515,10 +516,12 @@ def _finish_interrupted(
             }
             for a in killed
         ]
-        write_atomic(review_dir(data_dir) / DECISIONS, _text(DECISION_COLUMNS, decisions))
+        write_atomic(
+            review_dir(data_dir) / DECISIONS, _text(DECISION_COLUMNS, decisions), inside=data_dir
+        )
     done = decided | set(finished)
     rest = [c for c in queued if c["candidate_id"] not in done]
-    write_atomic(review_dir(data_dir) / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+    write_atomic(review_dir(data_dir) / CANDIDATES, _text(CANDIDATE_COLUMNS, rest), inside=data_dir)
     return finished
 
 
@@ -658,7 +661,7 @@ def accept(
                     "`escalation data build` first to bring data/ in line with the shared tables",
                     path=data_dir / "incidents.csv",
                 )
-        write_atomic(curation / ADDITIONS, text)
+        write_atomic(curation / ADDITIONS, text, inside=data_dir)
         final = build(shared_dir, data_dir, curation_dir=curation)
         _decide(
             data_dir,

@@ -227,3 +227,16 @@ def test_a_damaged_queue_is_a_warning_and_the_briefs_publish(project, capsys, co
     assert "Warning: the review queue could not be read." in index
     if command == "run":
         assert any(why in n for n in read_log(p["site"])[-1]["notes"])
+
+
+def test_the_run_log_is_never_appended_through_a_link(tmp_path):
+    from analysis.report.unattended import RunLog, append_log
+
+    site, outside = tmp_path / "site", tmp_path / "victim.txt"
+    site.mkdir()
+    outside.write_text("keep me\n")
+    (site / "runs.jsonl").symlink_to(outside)
+    with pytest.raises(OSError) as err:
+        append_log(site, RunLog(start="2026-11-02T06:00:00+00:00", as_of="2026-11-02"))
+    assert err.value.errno == errno.ELOOP and err.value.filename == str(site / "runs.jsonl")
+    assert outside.read_text() == "keep me\n"
