@@ -56,6 +56,8 @@ def run_command(args: argparse.Namespace) -> int:
         progress=lambda o: print(_line(o), file=sys.stderr, flush=True),
         scheduler=getattr(args, "scheduler", None),
         kernels=getattr(args, "kernels", None),
+        timeout=getattr(args, "cell_timeout", 1800) or None,
+        brief_timeout=getattr(args, "brief_timeout", None) or None,
     )
     for f in entry.fetched:
         print(
@@ -100,6 +102,8 @@ def report(args: argparse.Namespace) -> int:
             on_plan=on_plan,
             scheduler=getattr(args, "scheduler", None),
             kernels=getattr(args, "kernels", None),
+            timeout=getattr(args, "cell_timeout", 1800) or None,
+            brief_timeout=getattr(args, "brief_timeout", None) or None,
         )
     except (EscalationError, OSError) as exc:  # bad config (2), lock held (3), cannot write (6)
         return error_exit(exc, "report")

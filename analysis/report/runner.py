@@ -134,8 +134,9 @@ class RunOptions:
     #: local worker processes, and ``warm`` or ``fresh`` kernels
     jobs: int = 1
     kernels: str = "fresh"
-    #: seconds allowed per notebook cell
+    #: seconds allowed per notebook cell, and per brief (local pool only; None: no limit)
     timeout: float | None = 1800
+    brief_timeout: float | None = None
     progress: Callable[[Outcome], None] | None = None
     on_plan: Callable[[list[Decision]], None] | None = None
     #: a connected ``distributed.Client`` to build on, or None: the local pool
@@ -469,6 +470,7 @@ def run(
     replace_latest: bool = False,
     wait: float = 0.0,
     timeout: float | None = 1800,
+    brief_timeout: float | None = None,
     progress: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[list[Decision]], None] | None = None,
     now: dt.datetime | None = None,
@@ -478,7 +480,9 @@ def run(
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
     ``jobs``: worker processes (default: the number of cores). ``wait``: seconds to wait for
-    another run's lock before giving up. ``timeout``: seconds allowed per notebook cell.
+    another run's lock before giving up. ``timeout``: seconds allowed per notebook cell;
+    ``brief_timeout``: per brief, its kernel killed past them and the brief failed alone (local
+    pool; default: no limit but the cell's).
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
     gives the build time (UTC) and the day in Iraq that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
@@ -504,6 +508,7 @@ def run(
         jobs=jobs or os.cpu_count() or 1,
         kernels=warm.kernel_mode(kernels),
         timeout=timeout,
+        brief_timeout=brief_timeout,
         progress=progress,
         on_plan=on_plan,
     )
@@ -634,6 +639,8 @@ def _tasks(
                 "notebook": _display_path(b.notebook),
             },
             timeout=options.timeout,
+            # a Dask worker's children include its forge: the brief limit is the local pool's
+            brief_timeout=options.brief_timeout if options.client is None else None,
             built_at=built_at,
             forecasts_dir=options.site / stored.FORECASTS,
             findings=findings,

@@ -223,13 +223,16 @@ def run_unattended(
     progress: Callable[[Any], None] | None = None,
     scheduler: str | None = None,
     kernels: str | None = None,
+    timeout: float | None = 1800,
+    brief_timeout: float | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
 
     ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
     to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
     entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on;
-    ``kernels``: warm or fresh kernels (both :func:`analysis.report.runner.run`)."""
+    ``kernels``: warm or fresh kernels; ``timeout``, ``brief_timeout``: seconds per cell and
+    per brief (all :func:`analysis.report.runner.run`)."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
@@ -265,6 +268,8 @@ def run_unattended(
                 progress=progress,
                 scheduler=client,
                 kernels=kernels,
+                timeout=timeout,
+                brief_timeout=brief_timeout,
             )
             entry.notes += report.notes
             for d in report.decisions:
