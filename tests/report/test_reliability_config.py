@@ -535,3 +535,33 @@ def test_save_brief_refuses_what_the_config_refuses(shipped_copy, name, paramete
     with pytest.raises(ConfigError, match=message):
         save_brief(shipped_copy, name, "notebooks/brief.ipynb", parameters)
     assert shipped_copy.read_bytes() == before
+
+
+def test_two_processes_saving_at_once_both_land(shipped_copy):
+    """Two processes each save 6 briefs to one config at the same time: all 12 are there."""
+    import subprocess
+    import sys
+
+    from analysis.paths import ROOT
+
+    code = (
+        "import sys; from pathlib import Path; from analysis.report.entries import save_brief\n"
+        "for i in range(6):\n"
+        "    save_brief(Path(sys.argv[1]), f'p{sys.argv[2]}-{i}', 'notebooks/brief.ipynb',\n"
+        "               {'event_id': 'suleimani_strike', 'window_days': 100 + 10 * i"
+        " + int(sys.argv[2])})\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(shipped_copy), str(n)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in (1, 2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    names = {b.name for b in load_config(shipped_copy)}
+    assert {f"p{n}-{i}" for n in (1, 2) for i in range(6)} <= names
+    assert sorted(p.name for p in shipped_copy.parent.iterdir()) == ["briefs.yml"]
