@@ -154,27 +154,35 @@ def test_a_real_record_passes_and_the_page_warns_of_the_skipped(tmp_path):
 
 
 def test_stored_forecasts_are_part_of_the_readers_build_key(project):
+    """The reader (a tiny outlook: it calls load_forecasts and stores a forecast of its own,
+    as of 2021-06-30) is rebuilt when an earlier stored forecast is added or edited, never for
+    its own forecast or a later one: no rebuild loop."""
     p = project
+    own = json.dumps(_record())
     reader = write_notebook(
-        p["root"] / "notebooks" / "reader.ipynb", GLUE, "# reads load_forecasts() in the outlook"
+        p["root"] / "notebooks" / "reader.ipynb",
+        GLUE,
+        f"# a tiny outlook: load_forecasts() would read them\nglue('forecast_record', {own})",
     )
     write_config(p["config"], {"reader": (reader, {}), "b": (p["b"], {})})
     report = run(p["config"], site=p["site"], data_dir=p["data"], jobs=1)
-    assert sorted(report.built) == ["b", "reader"]
+    assert sorted(report.built) == ["b", "reader"], [o.error for o in report.failed]
+    folder = p["site"] / stored.FORECASTS
+    assert (folder / "2021-06-30.json").is_file()  # its own, stored with its page
 
     def build() -> dict[str, list[str]]:
         planned = plan(p["config"], site=p["site"], data_dir=p["data"])
         return {d.name: d.reasons for d in planned.decisions if d.build}
 
-    assert build() == {}  # no rebuild loop
-    folder = p["site"] / stored.FORECASTS
-    folder.mkdir()
-    _write(folder, "2021-06-30.json", _record())
+    assert build() == {}  # its own forecast does not rebuild it
+    _write(folder, "2021-07-07.json", _record("2021-07-07"))  # a later one: not scored by it
+    assert build() == {}
+    _write(folder, "2021-06-23.json", _record("2021-06-23"))  # an earlier one: scored
     assert build() == {"reader": ["data changed: forecasts/"]}  # b does not read them
     run(p["config"], site=p["site"], data_dir=p["data"], jobs=1)
     assert build() == {}
-    _write(folder, "2021-06-30.json", _edited(q50=[2.5, 1]))  # edited by hand
-    assert build() == {"reader": ["data changed: forecasts/"]}
+    _write(folder, "2021-06-23.json", _edited(q50=[2.5, 1]) | {"edition": "2021-06-23"})
+    assert build() == {"reader": ["data changed: forecasts/"]}  # edited by hand
 
 
 def test_a_linked_forecast_is_neither_packed_nor_kept(tmp_path):

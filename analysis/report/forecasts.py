@@ -23,7 +23,16 @@ from typing import Any
 from analysis.report.publish import naming
 from analysis.report.site import ARCHIVE
 
-__all__ = ["DATA_KEY", "FORECASTS", "folder_hash", "pack", "reads_forecasts", "stage", "unpack"]
+__all__ = [
+    "DATA_KEY",
+    "FORECASTS",
+    "folder_hash",
+    "pack",
+    "reads_forecasts",
+    "stage",
+    "stored_edition",
+    "unpack",
+]
 
 #: the site's folder of stored forecasts: ``forecasts/<as_of>.json``, written once, never rewritten
 FORECASTS = "forecasts"
@@ -41,14 +50,17 @@ def reads_forecasts(notebook: Path) -> bool:
         return False
 
 
-def folder_hash(folder: Path) -> str:
+def folder_hash(folder: Path, before: str | None = None) -> str:
     """A SHA-256 of the stored forecasts in ``folder`` as a brief would see them: each
-    ``*.json`` entry's name with its bytes' hash (a link: where it points). "none" without the
-    folder."""
-    if not folder.is_dir():
-        return "none"
+    ``*.json`` entry's name with its bytes' hash (a link: where it points). With ``before`` (the
+    as-of date of the forecast the brief stored last time), only files of earlier dates count:
+    a brief scores only forecasts made before its own, so the one it stored itself does not
+    make it build again. A missing folder counts as an empty one."""
     h = hashlib.sha256()
-    for path in sorted(folder.glob("*.json")):
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    for path in paths:
+        if before and path.stem >= before:
+            continue
         h.update(path.name.encode() + b"\0")
         if path.is_symlink():
             h.update(b"link:" + os.readlink(path).encode(errors="replace"))
@@ -57,6 +69,14 @@ def folder_hash(folder: Path) -> str:
                 h.update(hashlib.file_digest(fh, "sha256").digest())
         h.update(b"\0")
     return h.hexdigest()
+
+
+def stored_edition(glued: Mapping[str, Any]) -> str | None:
+    """The as-of date of the forecast a build glued (``forecast_record``), or None."""
+    record = glued.get("forecast_record")
+    if not isinstance(record, Mapping) or not record.get("edition"):
+        return None
+    return str(record["edition"])
 
 
 def stage(

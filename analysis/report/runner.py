@@ -331,7 +331,8 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
         read = old.get("data_files") if old else None  # what its notebook read last time
         used = {n: h for n, h in data.items() if read is None or n in read}
         if stored.reads_forecasts(b.notebook):  # the outlook scores the forecasts stored before
-            used[stored.DATA_KEY] = stored.folder_hash(site / stored.FORECASTS)
+            before = old.get("forecast_edition") if old else None
+            used[stored.DATA_KEY] = stored.folder_hash(site / stored.FORECASTS, before)
         inputs = keys.inputs_for(b.notebook, params, used, source, versions)
         key = keys.build_key(inputs)
         day = edition_date(params, today)
@@ -711,6 +712,8 @@ def _publish(
             "seconds": round(outcome.seconds, 2),
             "html_sha256": keys.file_hash(outcome.html),
         }
+        if stored.stored_edition(glued):  # its own forecast: not part of its next key
+            page["forecast_edition"] = stored.stored_edition(glued)
         if decision.sweep:  # what the sweep's summary page compares across the grid
             page["sweep"] = decision.sweep
             page["values"] = point_values(planned.sweeps, decision.sweep, glued)
