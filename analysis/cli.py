@@ -180,6 +180,19 @@ def _add_data_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _seconds(text: str) -> float:
+    """A count of seconds on the command line: a finite number, 0 or more."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text!r}")
+    return value
+
+
 def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
     p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="briefs config (YAML)")
     if not run:
@@ -197,6 +210,21 @@ def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
         metavar="tcp://HOST:PORT",
         help="run the briefs on this Dask scheduler's workers (default: $ESCALATION_SCHEDULER, "
         "else this machine)",
+    )
+    p.add_argument(
+        "--cell-timeout",
+        type=_seconds,
+        default=1800,
+        metavar="SECONDS",
+        help="seconds one notebook cell may run before its brief fails (default 1800; 0: none)",
+    )
+    p.add_argument(
+        "--brief-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="seconds one brief may take in all before its kernel is ended and it fails alone "
+        "(default: no limit but the cell's; local workers only)",
     )
     p.add_argument(
         "--kernels",

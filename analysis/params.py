@@ -43,6 +43,10 @@ AUTO = "auto"
 #: the most simulated paths or samples a model draws (about 0.8 GB of floats at 100 periods):
 #: a larger request is a typo, refused before any work
 MAX_SAMPLES = 1_000_000
+#: the longest span a parameter may give in days (a window, a gap): a century
+MAX_DAYS = 36_525
+#: the longest span a parameter may give in weeks: a century
+MAX_WEEKS = 5_218
 
 
 def _numpy(*names: str) -> tuple[type, ...]:

@@ -19,7 +19,6 @@ average).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import warnings
@@ -36,10 +35,12 @@ from matplotlib.axes import Axes
 from analysis import case as cases
 from analysis.briefs.campaign_views import subject_in
 from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
+from analysis.briefs.stored_forecasts import StoredForecasts
+from analysis.briefs.stored_forecasts import load as load_stored
 from analysis.briefs.tempo import resolve_as_of
 from analysis.briefs.wording import finite_or_none, fmt_date, fmt_span, pct, words
 from analysis.charts import MODEL_COLOR, OBSERVED_COLOR, describe, legend_below, new_figure
-from analysis.errors import DataError, ParameterError
+from analysis.errors import ParameterError
 from analysis.models import outlook
 from analysis.models.backtest import BacktestResults, backtest, crps_samples
 from analysis.params import a_date, whole_number
@@ -156,19 +157,11 @@ def forecast_record(fc: outlook.OutlookResults, *, edition: object, data_hash: s
     }
 
 
-def load_forecasts(folder: Path | str | None = None) -> list[dict]:
-    """The stored forecasts in ``folder`` (default :func:`forecasts_dir`), oldest first; a file
-    that is not a forecast record is a DataError naming it."""
-    folder = Path(folder) if folder is not None else forecasts_dir()
-    out = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        try:
-            rec = json.loads(path.read_text(encoding="utf-8"))
-            pd.Timestamp(rec["as_of"]), rec["periods"], rec["samples"], rec["model"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"{path}: not a stored forecast ({exc})", path=path) from exc
-        out.append(rec)
-    return sorted(out, key=lambda r: r["edition"])
+def load_forecasts(folder: Path | str | None = None) -> StoredForecasts:
+    """The stored forecasts in ``folder`` (default :func:`forecasts_dir`), oldest first: a list
+    of records whose ``skipped`` names each file left out and why (a link, a damaged or edited
+    record: :mod:`analysis.briefs.stored_forecasts`); the page shows those as a warning."""
+    return load_stored(Path(folder) if folder is not None else forecasts_dir())
 
 
 def score_stored(records: Sequence[Mapping], y: pd.Series) -> pd.DataFrame:
@@ -232,6 +225,10 @@ class OutlookBrief(Results):
     past: pd.DataFrame = attr(
         "forecast weeks the data already cover (index: week): observed, low (q05), high (q95), "
         "inside (observed within the 90% range); empty when none is covered"
+    )
+    skipped: list = attr(
+        "stored forecast files left out, each 'forecasts/<file>: <why>' (shown as a warning)",
+        default_factory=list,
     )
 
     # -- time ------------------------------------------------------------------------------
@@ -457,13 +454,15 @@ class OutlookBrief(Results):
         return self.backtest.plot()
 
     def editions_html(self) -> Html:
-        """Each earlier edition's stored forecast against what happened, and the running score."""
+        """Each earlier edition's stored forecast against what happened, and the running score;
+        first a warning naming each stored file left out (:attr:`skipped`)."""
+        warning = self.skipped_html()
         s = self.stored
         if s.empty:
             return Html(
-                "<p>No earlier edition's forecast can be scored yet: each scheduled run stores "
-                "the forecast it publishes, and scores it here once its weeks are in the data."
-                "</p>",
+                warning.html + "<p>No earlier edition's forecast can be scored yet: each "
+                "scheduled run stores the forecast it publishes, and scores it here once its "
+                "weeks are in the data.</p>",
                 "no stored forecasts scored yet",
             )
         rows = [
@@ -485,7 +484,23 @@ class OutlookBrief(Results):
         table = reader_table(
             header, rows, "outlook-editions", numeric=(2, 3), nowrap=(0, 1), text=score
         )
-        return Html(table.html + f"<p>{esc(score)}</p>", score)
+        return Html(warning.html + table.html + f"<p>{esc(score)}</p>", score)
+
+    def skipped_html(self) -> Html:
+        """A warning naming each stored forecast file left out and why ("" when none)."""
+        if not self.skipped:
+            return Html("", "")
+        n = len(self.skipped)
+        head = (
+            f"Warning: {n} stored forecast file{'s' if n != 1 else ''} left out of the track "
+            "record (not as the site stored it):"
+        )
+        items = "".join(f"<li>{esc(line)}</li>" for line in self.skipped)
+        return Html(
+            f'<div class="escalation-warning"><p><strong>{esc(head)}</strong></p>'
+            f"<ul>{items}</ul></div>",
+            head + " " + "; ".join(self.skipped),
+        )
 
     def plot_groups(self) -> Axes:
         """Small multiples: the outlook per governorate and per target type with enough history
@@ -719,6 +734,7 @@ def outlook_brief(
         data_end=end,
         built=built,
         past=_past_weeks(fc, incidents),
+        skipped=list(getattr(stored, "skipped", [])),
     )
 
 

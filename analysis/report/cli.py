@@ -56,6 +56,8 @@ def run_command(args: argparse.Namespace) -> int:
         progress=lambda o: print(_line(o), file=sys.stderr, flush=True),
         scheduler=getattr(args, "scheduler", None),
         kernels=getattr(args, "kernels", None),
+        timeout=getattr(args, "cell_timeout", 1800) or None,
+        brief_timeout=getattr(args, "brief_timeout", None) or None,
     )
     for f in entry.fetched:
         print(
@@ -65,7 +67,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"rebuilt {name}: {'; '.join(reasons)}", file=sys.stderr)
     print(f"skipped {len(entry.skipped)} unchanged brief(s)", file=sys.stderr)
     for note in entry.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(note if note.startswith("warning: ") else f"note: {note}", file=sys.stderr)
     if entry.error:
         print(f"error: {entry.error}", file=sys.stderr)
     print(f"{entry.status} (exit {entry.exit_code})")
@@ -100,11 +102,13 @@ def report(args: argparse.Namespace) -> int:
             on_plan=on_plan,
             scheduler=getattr(args, "scheduler", None),
             kernels=getattr(args, "kernels", None),
+            timeout=getattr(args, "cell_timeout", 1800) or None,
+            brief_timeout=getattr(args, "brief_timeout", None) or None,
         )
     except (EscalationError, OSError) as exc:  # bad config (2), lock held (3), cannot write (6)
         return error_exit(exc, "report")
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(note if note.startswith("warning: ") else f"note: {note}", file=sys.stderr)
     for outcome in result.failed:
         print(f"error: {outcome.error}", file=sys.stderr)
         if outcome.notebook:

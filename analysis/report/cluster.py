@@ -122,6 +122,28 @@ def identity_difference(expected: Mapping[str, Any], got: Mapping[str, Any]) -> 
     return "; ".join(diffs)
 
 
+#: the loggers of the Dask libraries whose own reports (multi-line tracebacks when a scheduler
+#: or worker dies) the run replaces by one line per failed brief
+DASK_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+def quiet_distributed() -> None:
+    """Let only critical records of :data:`DASK_LOGGERS` through: a lost scheduler or worker is
+    said once per brief it cost, in the run's own words, never as distributed's traceback."""
+    import logging
+
+    names = set(DASK_LOGGERS) | {  # distributed sets levels of its own modules' loggers too
+        n for n in logging.root.manager.loggerDict if n.split(".")[0] in DASK_LOGGERS
+    }
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line (a remote error's message may span many)."""
+    return " ".join(str(text).split())
+
+
 def connect(address: str, timeout: float | None = None) -> Any:
     """A ``distributed.Client`` on ``address`` with at least one worker running the client's
     code; :class:`ConfigError` (exit 2) when the scheduler does not answer in ``timeout`` seconds,
@@ -133,6 +155,7 @@ def connect(address: str, timeout: float | None = None) -> Any:
         raise ConfigError(
             "--scheduler needs the 'distributed' package: pip install distributed"
         ) from None
+    quiet_distributed()
     try:
         client = Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -386,7 +409,8 @@ def _outcome(task: Task, fut: Any, started: float) -> Outcome:
             task.name,
             False,
             time.perf_counter() - started,
-            error=f"brief '{task.name}' failed on the cluster: {type(exc).__name__}: {exc}",
+            error=f"brief '{task.name}' failed on the cluster: {type(exc).__name__}: "
+            + one_line(exc)[:300],
         )
     executed = task.staging / f"{task.name}.ipynb"
     if result.get("executed") is not None:

@@ -55,7 +55,16 @@ EVENT_PARAMETERS = {"event_id": "one", "event_ids": "list", "interventions": "li
 #: parameters whose values are ISO dates; ``as_of`` may also be "latest"; a date or an
 #: event id may be "auto" (resolved from the case by the notebook)
 DATE_PARAMETERS = {"start", "end", "as_of", "pre_start", "post_end"}
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
+#: names a brief or sweep may not take: the site's own pages, files and folders (``index.html``,
+#: ``review.html``, ``findings.html`` and ``.csv``, ``findings_method.html``, ``categories.csv``,
+#: ``feed.xml``, ``manifest.json``, ``runs.jsonl``, ``archive/``, ``forecasts/``) and the pages
+#: the site adds for its codebook and methods; a brief so named would be overwritten by them.
+#: tests/report/test_reliability_publish.py checks it against every file a run publishes.
+RESERVED_NAMES = frozenset(
+    {"index", "review", "findings", "findings_method", "categories", "feed", "manifest", "runs"}
+    | {"archive", "forecasts", "codebook", "methods"}
+)
 ENTRY_KEYS = {"name", "notebook", "parameters", "title"}
 #: the folder (under the project root) holding every notebook a config may run
 NOTEBOOK_DIR = "notebooks"
@@ -296,6 +305,8 @@ def _entry_head(
             f"{where}: 'name' must be lower-case letters, digits, '-' or '_' (got {name!r})"
         )
     where = f"{kind} '{name}'"
+    if name in RESERVED_NAMES:
+        raise ConfigError(f"{where}: the name of one of the site's own pages; choose another")
     if name in seen:
         raise ConfigError(f"{where}: the name is used twice")
     seen.add(name)
@@ -323,7 +334,10 @@ def event_ids(data_dir: Path) -> set[str]:
 
 #: the key, in the metadata of a notebook's ``parameters`` cell, of its parameters' checks
 CHECKS_KEY = "checks"
-CHECK_KEYS = {"one_of", "also", "lists", "maximum"}
+CHECK_KEYS = {"one_of", "also", "lists", "maximum", "dates"}
+#: the largest whole number any parameter may hold without a declared ``maximum`` (exact as a
+#: float, as JSON readers keep it)
+MAX_WHOLE = 2**53
 #: a reference to a constant of the package: ``analysis.module:NAME``
 REFERENCE = re.compile(r"^analysis(\.[a-z_][a-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -349,12 +363,14 @@ class Check:
     outlook:MODELS"}}``. ``one_of`` is a closed vocabulary (a list, or a reference
     ``analysis.module:NAME`` to the constant the function it feeds accepts); ``also`` further
     single values (``"all"``); ``lists``: a non-empty list of ``one_of`` values is accepted too;
-    ``maximum``: the largest whole number (a size: ``"analysis.params:MAX_SAMPLES"``)."""
+    ``maximum``: the largest whole number (a size: ``"analysis.params:MAX_SAMPLES"``);
+    ``dates``: an ISO date (YYYY-MM-DD), or a list of them (``baseline_breaks``)."""
 
     one_of: str | tuple[str, ...] | None = None
     also: tuple[str, ...] = ()
     lists: bool = False
     maximum: int | str | None = None
+    dates: bool = False
 
     @classmethod
     def from_spec(cls, spec: Any, where: str) -> Check:
@@ -368,12 +384,13 @@ class Check:
         if isinstance(one_of, list):
             one_of = tuple(one_of)
         also, lists = tuple(spec.get("also", ())), bool(spec.get("lists"))
-        return cls(one_of, also, lists, spec.get("maximum"))
+        return cls(one_of, also, lists, spec.get("maximum"), bool(spec.get("dates")))
 
     def spec(self) -> dict[str, Any]:
         """The check as the notebook's metadata writes it (JSON)."""
         out = {"one_of": list(self.one_of) if isinstance(self.one_of, tuple) else self.one_of}
         out |= {"also": list(self.also), "lists": self.lists, "maximum": self.maximum}
+        out |= {"dates": self.dates}
         return {k: v for k, v in out.items() if v not in (None, [], False)}
 
     def values(self) -> tuple[str, ...]:
@@ -385,6 +402,13 @@ class Check:
         if ``value`` is not accepted; a value of another type is left to the type check."""
         if self.maximum is not None and isinstance(value, int) and not isinstance(value, bool):
             params.number(name, value, maximum=_resolve(self.maximum))
+        if self.dates and isinstance(value, str | list):
+            for i, day in enumerate(value if isinstance(value, list) else [value]):
+                try:
+                    dt.date.fromisoformat(day)
+                except (TypeError, ValueError):
+                    where = f"{name} item {i + 1}" if isinstance(value, list) else name
+                    raise params.fail(where, "an ISO date (YYYY-MM-DD)", day) from None
         if self.one_of is None or not isinstance(value, str | list):
             return
         values = self.values()
@@ -474,6 +498,11 @@ def check_parameters(
             )
         for text in _texts(value):
             _check_text(text, f"{where}: parameter '{name}'")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WHOLE:
+            raise ConfigError(
+                f"{where}: parameter '{name}' must be a whole number of at most {MAX_WHOLE:,} "
+                f"in size, got {value:.3g}"
+            )
         if param.check is not None:
             try:
                 param.check.apply(f"parameter '{name}'", value)
@@ -542,6 +571,7 @@ class Sweep:
 
         axes = self.axes(events)
         where = f"{config}: sweep '{self.name}'" if config else f"sweep '{self.name}'"
+        check_grid_size(where, {k: len(v) for k, v in axes.items()})  # before any point is made
         out, seen = [], set()
         for combo in itertools.product(*axes.values()):
             point = dict(zip(axes, combo, strict=True))
@@ -551,6 +581,11 @@ class Sweep:
                     f"{where}: pattern {self.pattern!r} makes {name!r} for {_json(point)}, not a "
                     "page name (lower-case letters, digits, '-' or '_', at most 64)"
                 )
+            if name in RESERVED_NAMES:
+                raise ConfigError(
+                    f"{where}: pattern {self.pattern!r} makes {name!r}, the name of one of the "
+                    "site's own pages"
+                )
             if name in seen:
                 raise ConfigError(
                     f"{where}: pattern {self.pattern!r} makes {name!r} twice; use every grid "
@@ -559,6 +594,18 @@ class Sweep:
             seen.add(name)
             out.append(Brief(name, self.notebook, {**self.parameters, **point}, None, self.name))
         return out
+
+
+def check_grid_size(where: str, sizes: Mapping[str, int]) -> None:
+    """A :class:`ConfigError` naming each axis's size when a grid of ``sizes`` (parameter ->
+    number of values) has more than :data:`MAX_SWEEP_POINTS` points: checked on the product of
+    the sizes, before a single point is made (a grid of millions costs nothing to refuse)."""
+    import math
+
+    size = math.prod(sizes.values())
+    if size > MAX_SWEEP_POINTS:
+        axes = " × ".join(f"{k} ({n:,})" for k, n in sizes.items())
+        raise ConfigError(f"{where}: {size:,} grid points ({axes}); at most {MAX_SWEEP_POINTS:,}")
 
 
 def _name_part(value: Any) -> str:
@@ -587,7 +634,6 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
         if not isinstance(grid, dict) or not grid:
             raise ConfigError(f"{where}: 'grid' must map each parameter to a list of values")
         clean: dict[str, list[Any] | str] = {}
-        size = 1
         for key, values in grid.items():
             key = str(key)
             if values == ALL:
@@ -609,7 +655,6 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
             if len(set(map(json.dumps, values))) != len(values):
                 raise ConfigError(f"{where}: grid '{key}' lists a value twice")
             clean[key] = values
-            size *= len(values)
         pattern = entry.get("pattern")
         if not isinstance(pattern, str):
             raise ConfigError(f"{where}: 'pattern' must be text naming each point's page")
@@ -657,8 +702,8 @@ def load_sweeps(path: Path | str, root: Path | None = None) -> list[Sweep]:
             {str(k): _plain(v) for k, v in params.items()},
             title,
         )
-        if ALL not in clean.values() and size > MAX_SWEEP_POINTS:
-            raise ConfigError(f"{where}: {size} grid points; at most {MAX_SWEEP_POINTS}")
+        if ALL not in clean.values():
+            check_grid_size(where, {k: len(v) for k, v in clean.items()})
         sweeps.append(sweep)
     return sweeps
 

@@ -6,16 +6,18 @@ The explorer's "save as a brief" button (:mod:`analysis.explore`) and a script a
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.atomic import write_atomic
-from analysis.errors import ConfigError
+from analysis.atomic import lock_exclusive, write_atomic
+from analysis.errors import ConfigError, LockedError
 from analysis.report.config import (
     NAME_PATTERN,
     Brief,
@@ -26,7 +28,25 @@ from analysis.report.config import (
     load_config,
 )
 
-__all__ = ["entry_text", "save_brief"]
+__all__ = ["LOCK_WAIT", "config_lock", "entry_text", "save_brief"]
+
+#: seconds a save waits for another process saving to the same config
+LOCK_WAIT = 30.0
+
+
+@contextlib.contextmanager
+def config_lock(path: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the lock of the briefs config ``path`` for the block (an ``flock`` on its folder,
+    so no lock file is left beside it), so that two processes saving at once both land; a
+    :class:`LockedError` after ``wait`` seconds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if not lock_exclusive(fd, wait):
+            raise LockedError(f"{path}: another process is saving a brief; try again")
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def entry_text(name: str, notebook: str, parameters: Mapping[str, Any], indent: str) -> str:
@@ -58,7 +78,9 @@ def save_brief(
     notebook with the same parameters. The new file is read back as a config before it replaces
     the old one in a single rename (:func:`analysis.atomic.write_atomic`): on any error the
     config is left as it was. Comments and the other entries are kept as written. A config that
-    does not exist is created. ``root`` and ``data_dir`` default as for ``escalation report``.
+    does not exist is created. Saves to one config from several processes take turns
+    (:func:`config_lock`), so none is lost. ``root`` and ``data_dir`` default as for
+    ``escalation report``.
     """
     path = Path(config)
     if root is None:
@@ -68,6 +90,24 @@ def save_brief(
             f"{path}: a brief's name must be lower-case letters, digits, '-' or '_' (at most 64, "
             f"starting with a letter or digit), got {name!r}"
         )
+    bad = next((k for k in parameters if not (isinstance(k, str) and k.isidentifier())), None)
+    if bad is not None:  # ``a: b`` would be YAML of another shape, not a parameter's name
+        raise ConfigError(
+            f"{path}: brief '{name}': a parameter's name must be a Python name, got {bad!r}"
+        )
+    with config_lock(path):  # read, check and write as one step: no save is lost
+        return _save_locked(path, root, name, notebook, parameters, data_dir)
+
+
+def _save_locked(
+    path: Path,
+    root: Path,
+    name: str,
+    notebook: str,
+    parameters: Mapping[str, Any],
+    data_dir: Path | None,
+) -> Brief:
+    """:func:`save_brief` with the config's lock held."""
     old_text = path.read_text(encoding="utf-8") if path.exists() else ""
     existing = load_config(path, root) if old_text.strip() else []
     with tempfile.TemporaryDirectory(prefix="escalation-save-") as tmp:

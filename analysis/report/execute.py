@@ -20,6 +20,7 @@ from typing import Any
 from analysis.errors import WRITE_ERRNOS, EscalationError
 from analysis.paths import DATA_DIR_ENV, FINDINGS_ENV, FORECASTS_DIR_ENV, RECORD_READS_ENV
 from analysis.report import warm
+from analysis.report.deadline import BriefTimeout, Deadline
 from analysis.report.keys import build_key
 
 
@@ -53,6 +54,9 @@ class Task:
     #: this run's findings table (``findings.csv``, :func:`analysis.findings.store.build`),
     #: given to the kernel as ``$ESCALATION_FINDINGS``; None: the kernel builds or reuses its own
     findings: Path | None = None
+    #: seconds the whole brief may take (its kernel is killed past them: :mod:`.deadline`);
+    #: None: no limit but the cell timeout
+    brief_timeout: float | None = None
 
 
 @dataclass
@@ -119,6 +123,8 @@ def _stored_cell(task: Task, executed_index: int) -> tuple[int | None, str]:
 
 
 def error_text(task: Task, exc: BaseException) -> str:
+    if isinstance(exc, BriefTimeout):
+        return f"brief '{task.name}' failed: {exc}"
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if cell is not None and ename:
@@ -217,7 +223,10 @@ def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Ou
     built_at = task.built_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     title = task.title or str(glued.get("title") or task.name)
     data = {k: v for k, v in task.provenance.get("data", {}).items() if k in data_read}
-    inputs = {**task.inputs, "data": data}
+    # a folder among the inputs (``forecasts/``: the stored forecasts the outlook scores) stays
+    # in the key whatever files the notebook was seen to read
+    folders = {k: v for k, v in task.inputs.get("data", {}).items() if k.endswith("/")}
+    inputs = {**task.inputs, "data": {**data, **folders}}
     key = build_key(inputs)
     provenance = {**task.provenance, "data": data, "key": key, "built_at": built_at}
     through = data_through(task.data_dir, task.parameters.get("as_of"))
@@ -272,12 +281,14 @@ def build(task: Task) -> Outcome:
         os.environ.update(task.environ)
     os.environ.update(kernel_env(task, reads))
     executed = task.staging / f"{task.name}.ipynb"
+    deadline = Deadline(task.brief_timeout)
     try:
         # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
         log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(log, 2)
         os.close(log)
-        execute_notebook(task, executed)
+        with deadline:
+            execute_notebook(task, executed)
         return finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
-        return failed(task, exc, start, executed)
+        return failed(task, deadline.error() if deadline.expired else exc, start, executed)

@@ -5,13 +5,17 @@ A brief that glues a ``forecast_record`` (the outlook) has it stored with its pa
 what was published first) and, with its edition, as ``archive/<day>/<name>.forecast.json``.
 Every later brief's kernel finds the folder in ``$ESCALATION_FORECASTS_DIR``
 (:func:`analysis.report.execute.kernel_env`); a brief run on a Dask worker takes the files with
-it (:func:`pack`, :func:`unpack`).
+it (:func:`pack`, :func:`unpack`: regular files only, never a link). A brief whose notebook reads
+them (:func:`reads_forecasts`) has the folder's content in its build key (:func:`folder_hash`),
+so an edited, added or removed stored forecast rebuilds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,10 +23,60 @@ from typing import Any
 from analysis.report.publish import naming
 from analysis.report.site import ARCHIVE
 
-__all__ = ["FORECASTS", "pack", "stage", "unpack"]
+__all__ = [
+    "DATA_KEY",
+    "FORECASTS",
+    "folder_hash",
+    "pack",
+    "reads_forecasts",
+    "stage",
+    "stored_edition",
+    "unpack",
+]
 
 #: the site's folder of stored forecasts: ``forecasts/<as_of>.json``, written once, never rewritten
 FORECASTS = "forecasts"
+#: the name the stored forecasts go by among a brief's data in its build key
+DATA_KEY = f"{FORECASTS}/"
+#: what a notebook calls when it reads the stored forecasts
+_READER = "load_forecasts"
+
+
+def reads_forecasts(notebook: Path) -> bool:
+    """Whether ``notebook``'s code reads the stored forecasts (calls ``load_forecasts``)."""
+    try:
+        return _READER in notebook.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
+
+
+def folder_hash(folder: Path, before: str | None = None) -> str:
+    """A SHA-256 of the stored forecasts in ``folder`` as a brief would see them: each
+    ``*.json`` entry's name with its bytes' hash (a link: where it points). With ``before`` (the
+    as-of date of the forecast the brief stored last time), only files of earlier dates count:
+    a brief scores only forecasts made before its own, so the one it stored itself does not
+    make it build again. A missing folder counts as an empty one."""
+    h = hashlib.sha256()
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    for path in paths:
+        if before and path.stem >= before:
+            continue
+        h.update(path.name.encode() + b"\0")
+        if path.is_symlink():
+            h.update(b"link:" + os.readlink(path).encode(errors="replace"))
+        elif path.is_file():
+            with path.open("rb") as fh:
+                h.update(hashlib.file_digest(fh, "sha256").digest())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def stored_edition(glued: Mapping[str, Any]) -> str | None:
+    """The as-of date of the forecast a build glued (``forecast_record``), or None."""
+    record = glued.get("forecast_record")
+    if not isinstance(record, Mapping) or not record.get("edition"):
+        return None
+    return str(record["edition"])
 
 
 def stage(
@@ -44,7 +98,8 @@ def stage(
     text = json.dumps(record, indent=1, sort_keys=True) + "\n"
     targets = [f"{FORECASTS}/{as_of}.json", f"{ARCHIVE}/{day}/{name}.forecast.json"]
     for i, rel in enumerate(targets):
-        if (site / rel).exists():
+        target = site / rel
+        if target.is_file() and not target.is_symlink():  # a link is replaced, never kept
             if i == 0:
                 notes.append(f"{name}: a forecast for {as_of} is stored already: kept")
             continue
@@ -57,12 +112,17 @@ def stage(
 
 def pack(folder: Path | None) -> dict[str, bytes] | None:
     """The stored forecasts in ``folder`` (file name -> bytes), to travel with a remote brief;
-    None without a folder, empty when it does not exist yet."""
+    None without a folder, empty when it does not exist yet. Links and other files that are
+    not regular stay behind (the brief's page names them as skipped only locally)."""
     if folder is None:
         return None
-    return (
-        {p.name: p.read_bytes() for p in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
-    )
+    if not folder.is_dir():
+        return {}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.glob("*.json"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def unpack(blobs: Mapping[str, bytes] | None, work: Path) -> Path | None:

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.atomic import lock_exclusive, write_atomic
+from analysis.atomic import check_inside, lock_exclusive, write_atomic
 from analysis.errors import LockedError
 
 
@@ -206,6 +206,19 @@ def _journal(site: Path) -> Path:
     return work_dir(site) / "journal"
 
 
+def refuse_links_out(site: Path) -> None:
+    """Raise :class:`analysis.atomic.LinkOutside` (an ``OSError``: ``report`` and ``run`` exit 6
+    naming it) when a folder of ``site`` (``archive``, ``forecasts``, an edition's folder, ...)
+    is a symbolic link out of the site: the run would write through it. Checked before a run
+    builds or writes anything; :func:`publish` checks every file it moves again."""
+    if not site.is_dir():
+        return
+    for folder, dirs, _files in os.walk(site):  # never follows a link
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                check_inside(site, Path(folder) / name / "file")
+
+
 def recover(site: Path) -> bool:
     """Undo a publish that was interrupted; True when there was one to undo.
 
@@ -218,6 +231,8 @@ def recover(site: Path) -> bool:
     plan_path = journal / "plan.json"
     if plan_path.exists():
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        for rel in plan["files"]:
+            check_inside(site, site / rel)
         for rel in plan["files"]:
             target = site / rel
             backup = journal / "backup" / rel
@@ -241,9 +256,15 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 def publish(site: Path, files: Mapping[str, Path]) -> None:
     """Move each staged file ``files[rel]`` to ``site/rel``, all or nothing (see module doc).
 
-    Call with the lock held. Staged files must be on the same file system as ``site``.
+    Call with the lock held. Staged files must be on the same file system as ``site``. Nothing
+    is written when a folder on the way to any of them links out of the site
+    (:func:`analysis.atomic.check_inside`); when a move fails (a read-only folder, a full disk),
+    the files already moved are put back (:func:`recover`) before the error is raised, so the
+    site stays as it was.
     """
     site.mkdir(parents=True, exist_ok=True)
+    for rel in files:
+        check_inside(site, site / rel)
     recover(site)
     journal = _journal(site)
     journal.mkdir(parents=True)
@@ -255,9 +276,15 @@ def publish(site: Path, files: Mapping[str, Path]) -> None:
             existed.append(rel)
     with naming(journal / "plan.json"):
         write_atomic(journal / "plan.json", json.dumps({"files": list(files), "existed": existed}))
-    for rel, staged in files.items():
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, site / rel)
+    try:
+        for rel in files:  # every folder first: a folder that cannot be made fails before a move
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        for rel, staged in files.items():
+            with naming(site / rel):
+                os.replace(staged, site / rel)
+    except BaseException:
+        recover(site)
+        raise
     done = journal.with_name("journal.done")
     shutil.rmtree(done, ignore_errors=True)
     os.replace(journal, done)

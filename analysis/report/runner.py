@@ -59,9 +59,11 @@ from analysis.report.publish import (
     naming,
     publish,
     recover,
+    refuse_links_out,
     site_lock,
     work_dir,
 )
+from analysis.report.reconcile import reconcile
 from analysis.report.site import (
     ARCHIVE,
     FEED,
@@ -133,8 +135,9 @@ class RunOptions:
     #: local worker processes, and ``warm`` or ``fresh`` kernels
     jobs: int = 1
     kernels: str = "fresh"
-    #: seconds allowed per notebook cell
+    #: seconds allowed per notebook cell, and per brief (local pool only; None: no limit)
     timeout: float | None = 1800
+    brief_timeout: float | None = None
     progress: Callable[[Outcome], None] | None = None
     on_plan: Callable[[list[Decision]], None] | None = None
     #: a connected ``distributed.Client`` to build on, or None: the local pool
@@ -328,6 +331,9 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
         old = manifest.get(b.name)
         read = old.get("data_files") if old else None  # what its notebook read last time
         used = {n: h for n, h in data.items() if read is None or n in read}
+        if stored.reads_forecasts(b.notebook):  # the outlook scores the forecasts stored before
+            before = old.get("forecast_edition") if old else None
+            used[stored.DATA_KEY] = stored.folder_hash(site / stored.FORECASTS, before)
         inputs = keys.inputs_for(b.notebook, params, used, source, versions)
         key = keys.build_key(inputs)
         day = edition_date(params, today)
@@ -466,6 +472,7 @@ def run(
     replace_latest: bool = False,
     wait: float = 0.0,
     timeout: float | None = 1800,
+    brief_timeout: float | None = None,
     progress: Callable[[Outcome], None] | None = None,
     on_plan: Callable[[list[Decision]], None] | None = None,
     now: dt.datetime | None = None,
@@ -475,7 +482,9 @@ def run(
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
     ``jobs``: worker processes (default: the number of cores). ``wait``: seconds to wait for
-    another run's lock before giving up. ``timeout``: seconds allowed per notebook cell.
+    another run's lock before giving up. ``timeout``: seconds allowed per notebook cell;
+    ``brief_timeout``: per brief, its kernel killed past them and the brief failed alone (local
+    pool; default: no limit but the cell's).
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
     gives the build time (UTC) and the local day that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
@@ -501,6 +510,7 @@ def run(
         jobs=jobs or os.cpu_count() or 1,
         kernels=warm.kernel_mode(kernels),
         timeout=timeout,
+        brief_timeout=brief_timeout,
         progress=progress,
         on_plan=on_plan,
     )
@@ -533,6 +543,7 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
     ) as note:
         if note:
             report.notes.append(note)
+        refuse_links_out(site)  # a folder linked out of the site: refused before anything runs
         if recover(site):
             report.notes.append("rolled back a publish interrupted in an earlier run")
         stale = clear_stale_staging(work)
@@ -542,6 +553,9 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
             )
         if not checked.current():
             checked = check(config, options)
+        repaired = reconcile(site, checked.order)  # a lost manifest, a deleted edition
+        if repaired:
+            report.notes.append(repaired)
         planned = decide(checked, options)
         report.decisions = planned.decisions
         if options.on_plan:
@@ -628,6 +642,8 @@ def _tasks(
                 "edition": d.edition or built_at[:10],  # what the page is cited by
             },
             timeout=options.timeout,
+            # a Dask worker's children include its forge: the brief limit is the local pool's
+            brief_timeout=options.brief_timeout if options.client is None else None,
             built_at=built_at,
             forecasts_dir=options.site / stored.FORECASTS,
             findings=findings,
@@ -701,6 +717,8 @@ def _publish(
             "html_sha256": keys.file_hash(outcome.html),
             "notebook": notebooks.get(name, ""),  # the index's section and words for the page
         }
+        if stored.stored_edition(glued):  # its own forecast: not part of its next key
+            page["forecast_edition"] = stored.stored_edition(glued)
         if decision.sweep:  # what the sweep's summary page compares across the grid
             page["sweep"] = decision.sweep
             page["values"] = point_values(planned.sweeps, decision.sweep, glued)
@@ -726,7 +744,7 @@ def _publish(
         summaries(manifest, planned.sweeps, planned.briefs, planned.events, built, built_at),
     )
     sources = unchanged.sources_key(planned.order, data_dir, planned.data)
-    front = front_pages(manifest, planned.order, data_dir)
+    front = front_pages(manifest, planned.order, data_dir, report.notes)
     pages = {
         MANIFEST: manifest_text(manifest),
         "index.html": front["index.html"],
@@ -829,7 +847,7 @@ def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) 
     sources = unchanged.sources_key(planned.order, options.data_dir, planned.data)
     if unchanged.front_key(site, sources) == unchanged.recorded(site):
         return
-    pages = front_pages(manifest, planned.order, options.data_dir)
+    pages = front_pages(manifest, planned.order, options.data_dir, report.notes)
     current = {}
     for rel in pages:
         try:

@@ -127,37 +127,46 @@ def listed(manifest: Mapping[str, Any], order: list[str]) -> list[str]:
     return [n for n in order if n not in points]
 
 
-def review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]]]:
-    """The review queue's status and candidates for the index and review pages; (None, [])
-    when ``data/review/`` cannot be read (the briefs are published regardless)."""
+def review_queue(data_dir: Path | None) -> tuple[Any, list[dict[str, str]], str]:
+    """The review queue's status and candidates for the index and review pages, and "";
+    (None, [], why) when ``data/review/`` cannot be read (a damaged file: the briefs are
+    published regardless), ``why`` naming the file and line relative to the data folder."""
     from analysis.errors import EscalationError
+    from analysis.paths import data_dir as default_data_dir
     from analysis.sources import review
 
     try:
-        return review.queue_status(data_dir), review.read_candidates(data_dir)
-    except (EscalationError, ValueError, OSError):
-        return None, []
+        return review.queue_status(data_dir), review.read_candidates(data_dir), ""
+    except (EscalationError, ValueError, OSError) as exc:
+        folder = str(data_dir if data_dir is not None else default_data_dir())
+        return None, [], str(exc).replace(folder, "data")  # a page never shows server paths
 
 
 def front_pages(
-    manifest: Mapping[str, Any], order: list[str], data_dir: Path | None
+    manifest: Mapping[str, Any],
+    order: list[str],
+    data_dir: Path | None,
+    notes: list[str] | None = None,
 ) -> dict[str, str]:
     """``index.html`` (data through the newest curated incident, the review queue's status),
     the review page and the archive's index (:data:`ARCHIVE_PAGE`), from ``manifest`` and
-    ``data_dir``'s data and review queue."""
-    status, candidates = review_queue(data_dir)
+    ``data_dir``'s data and review queue; a queue that cannot be read is a warning on the index
+    and the review page and in ``notes``."""
+    status, candidates, problem = review_queue(data_dir)
+    if problem and notes is not None:
+        notes.append(f"warning: the review queue could not be read: {problem}")
     shown = listed(manifest, order)
     through = str(status.newest_curated or "") if status is not None else ""
     return {
         "index.html": index_html(
             manifest,
             shown,
-            queue_status_html(status),
+            queue_status_html(status, problem=problem),
             manifest.get("sweeps"),
             data_through=through,
             events=event_names(data_dir),
         ),
-        REVIEW_PAGE: review_html(candidates, status),
+        REVIEW_PAGE: review_html(candidates, status, problem),
         ARCHIVE_PAGE: archive_html(manifest, shown),
     }
 
@@ -211,15 +220,20 @@ REVIEW_PAGE = "review.html"
 REVIEW_LIMIT = 300
 
 
-def queue_status_html(status: Any, stale_days: int = 14) -> str:
+def queue_status_html(status: Any, stale_days: int = 14, problem: str = "") -> str:
     """One paragraph in plain words for the index and review page: how many incidents the
     coded feeds report that match no row of the data (linked to :data:`REVIEW_PAGE`), and how
     far the newest incident in the data trails the feeds' newest, a warning past
-    ``stale_days``.
+    ``stale_days``; ``problem``: why the queue could not be read (a warning instead).
 
     ``status``: an :class:`analysis.sources.review.QueueStatus`, or None when it could not be
-    read."""
+    read (``problem`` says why)."""
     if status is None:
+        if problem:
+            return (
+                '<p class="data-status stale"><strong>Warning: the review queue could not be '
+                f"read.</strong> {html.escape(problem)}. The briefs are published regardless.</p>"
+            )
         return '<p class="data-status">Review queue: could not be read.</p>'
     waiting = int(status.waiting)
     if waiting:
@@ -283,10 +297,11 @@ def review_provenance(candidates: list[Mapping[str, str]], status: Any) -> dict[
     return {"data": data, "parameters": parameters, "version": __version__}
 
 
-def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
+def review_html(candidates: list[Mapping[str, str]], status: Any, problem: str = "") -> str:
     """The review page: the waiting candidates, newest first (at most :data:`REVIEW_LIMIT`),
     with the nearest curated row and its match score, and its provenance
-    (:func:`review_provenance`). Every feed text is escaped; a feed URL is a link only when it
+    (:func:`review_provenance`); ``problem``: why the queue could not be read (a warning on the
+    page). Every feed text is escaped; a feed URL is a link only when it
     is http(s)."""
     rows = []
     for c in candidates[:REVIEW_LIMIT]:
@@ -313,7 +328,8 @@ def review_html(candidates: list[Mapping[str, str]], status: Any) -> str:
             "</tr>"
         )
     more = len(candidates) - REVIEW_LIMIT
-    body = "\n".join(rows) or '<tr><td colspan="6">No candidates waiting.</td></tr>'
+    empty = "The queue could not be read." if problem else "No candidates waiting."
+    body = "\n".join(rows) or f'<tr><td colspan="6">{empty}</td></tr>'
     note = f"<p>{more} older candidates are not shown; list them all with the command.</p>" * (
         more > 0
     )
@@ -335,7 +351,7 @@ td.nowrap {{ white-space: nowrap; }}
 <main>
 <p class="escalation-nav"><a href="index.html">All briefs</a></p>
 <h1>Review queue</h1>
-{queue_status_html(status)}
+{queue_status_html(status, problem=problem)}
 <p>Incidents reported by a coded feed (ACLED, UCDP, GDELT) about attacks on US or coalition
 sites that no curated row matches. None is counted in any brief until a person finds a public
 source for it and adds it with <code>escalation review accept ID --source-url URL

@@ -143,11 +143,12 @@ def validate_data(data_dir: Path) -> list[str]:
 
 
 def append_log(site: Path, entry: RunLog) -> None:
-    """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk)."""
+    """Append ``entry`` as one JSON line to ``site/runs.jsonl`` (one write, flushed to disk); a
+    ``runs.jsonl`` that is a symbolic link is not written through (``ELOOP``)."""
     site.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(asdict(entry), sort_keys=True) + "\n").encode("utf-8")
     with naming(site / RUN_LOG):
-        fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(site / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
         try:
             os.write(fd, line)
             os.fsync(fd)
@@ -218,13 +219,16 @@ def run_unattended(
     progress: Callable[[Any], None] | None = None,
     scheduler: str | None = None,
     kernels: str | None = None,
+    timeout: float | None = 1800,
+    brief_timeout: float | None = None,
 ) -> RunLog:
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
 
     ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
     to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
     entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on;
-    ``kernels``: warm or fresh kernels (both :func:`analysis.report.runner.run`)."""
+    ``kernels``: warm or fresh kernels; ``timeout``, ``brief_timeout``: seconds per cell and
+    per brief (all :func:`analysis.report.runner.run`)."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
@@ -260,6 +264,8 @@ def run_unattended(
                 progress=progress,
                 scheduler=client,
                 kernels=kernels,
+                timeout=timeout,
+                brief_timeout=brief_timeout,
             )
             entry.notes += report.notes
             for d in report.decisions:

@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from analysis import params
-from analysis.atomic import lock_exclusive, write_atomic
+from analysis.atomic import check_inside, lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.feeds import configured
 from analysis.sources.raw import FEEDS, case_of, feed_files, in_scope, load_feed
@@ -131,6 +131,7 @@ def queue_lock(data_dir: Path | str | None = None, *, wait: float = 60.0) -> Ite
     Raises :class:`LockedError` when another review or refresh still holds it after ``wait``.
     """
     path = review_dir(data_dir) / LOCK
+    check_inside(_data_dir(data_dir), path)  # data/review linked out of the data folder: refused
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -166,6 +167,7 @@ def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
             line=line,
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    line = 1  # where the record being read starts
     try:
         if reader.fieldnames is not None and list(reader.fieldnames) != list(columns):
             raise DataError(
@@ -174,10 +176,17 @@ def _read(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
                 line=1,
                 field="(header)",
             )
-        return [{c: (row.get(c) or "") for c in columns} for row in reader]
+        rows = []
+        line = reader.line_num + 1
+        for row in reader:
+            rows.append({c: (row.get(c) or "") for c in columns})
+            line = reader.line_num + 1
+        return rows
     except csv.Error as exc:
-        line = reader.line_num
-        raise DataError(f"{path}:{line}: unreadable CSV: {exc}", path=path, line=line) from None
+        why = f"unreadable CSV: {exc}"
+        if "field limit" in str(exc):  # a stray quote runs a field on to the end of the file
+            why += ' (a stray " opens a field that never closes?)'
+        raise DataError(f"{path}:{line}: {why}", path=path, line=line) from None
 
 
 def _text(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> str:
@@ -355,8 +364,8 @@ def refresh(
             s["candidates"] = per_feed.get(str(s["feed"]), 0)
         rows.sort(key=lambda r: (str(r["date"]), str(r["candidate_id"])), reverse=True)
         folder = review_dir(data_dir)
-        write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rows))
-        write_atomic(folder / FEED_STATUS, _text(FEED_STATUS_COLUMNS, status))
+        write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rows), inside=data_dir)
+        write_atomic(folder / FEED_STATUS, _text(FEED_STATUS_COLUMNS, status), inside=data_dir)
     return RefreshReport(len(rows), per_feed, skipped)
 
 
@@ -463,9 +472,9 @@ def _decide(data_dir: Path, candidate: dict[str, str], decision: dict[str, str])
     """Append ``decision`` and take its candidate out of the queue (both atomic)."""
     folder = review_dir(data_dir)
     decisions = [*read_decisions(data_dir), decision]
-    write_atomic(folder / DECISIONS, _text(DECISION_COLUMNS, decisions))
+    write_atomic(folder / DECISIONS, _text(DECISION_COLUMNS, decisions), inside=data_dir)
     rest = [r for r in read_candidates(data_dir) if r["candidate_id"] != candidate["candidate_id"]]
-    write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+    write_atomic(folder / CANDIDATES, _text(CANDIDATE_COLUMNS, rest), inside=data_dir)
 
 
 #: the ``reason`` of an accepted decision a later command recorded (:func:`_finish_interrupted`)
@@ -508,10 +517,12 @@ def _finish_interrupted(
             }
             for a in killed
         ]
-        write_atomic(review_dir(data_dir) / DECISIONS, _text(DECISION_COLUMNS, decisions))
+        write_atomic(
+            review_dir(data_dir) / DECISIONS, _text(DECISION_COLUMNS, decisions), inside=data_dir
+        )
     done = decided | set(finished)
     rest = [c for c in queued if c["candidate_id"] not in done]
-    write_atomic(review_dir(data_dir) / CANDIDATES, _text(CANDIDATE_COLUMNS, rest))
+    write_atomic(review_dir(data_dir) / CANDIDATES, _text(CANDIDATE_COLUMNS, rest), inside=data_dir)
     return finished
 
 
@@ -651,7 +662,7 @@ def accept(
                     "`escalation data build` first to bring data/ in line with the shared tables",
                     path=data_dir / "incidents.csv",
                 )
-        write_atomic(curation / ADDITIONS, text)
+        write_atomic(curation / ADDITIONS, text, inside=data_dir)
         final = build(shared_dir, data_dir, curation_dir=curation)
         _decide(
             data_dir,

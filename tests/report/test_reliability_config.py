@@ -19,10 +19,14 @@ from analysis.cli import main
 from analysis.data.vocabulary import CONFIRMATIONS
 from analysis.report.config import (
     MAX_CONFIG_BYTES,
+    RESERVED_NAMES,
     ConfigError,
     check_parameters,
     declared_parameters,
+    event_ids,
+    expand_sweeps,
     load_config,
+    load_sweeps,
 )
 from analysis.series import FREQ_ALIASES
 
@@ -372,3 +376,192 @@ def test_the_shipped_config_passes(capsys):
     events = event_ids(data_dir())
     for brief in load_config(DEFAULT_CONFIG):
         check_parameters(brief, declared_parameters(brief.notebook), events, config=DEFAULT_CONFIG)
+
+
+# --- sweeps: the grid's size is checked before it is expanded --------------------------------
+
+
+def test_a_huge_sweep_is_refused_at_once_naming_its_sizes(project, capsys):
+    """``event_id: all`` × 400 × 300 (millions of points) exits 2 in well under a second, from
+    the product of the axes' sizes, without making a single point."""
+    import resource
+
+    p = project
+    n_events = len(event_ids(p["data"]))
+    config = p["root"] / "sweep.yml"
+    config.write_text(
+        "briefs: []\nsweeps:\n  - name: huge\n    notebook: notebooks/a.ipynb\n"
+        "    grid: {event_id: all, window_days: " + json.dumps(list(range(1, 401)))
+        + ", x: " + json.dumps(list(range(300))) + "}\n"
+        "    pattern: '{event_id}-{window_days}-{x}'\n    values: [x]\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    code = _report(p, config)
+    seconds = time.perf_counter() - start
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert seconds < 5 and grown_mib < 100, (seconds, grown_mib)
+    size = n_events * 400 * 300
+    assert (
+        f"{config}: sweep 'huge': {size:,} grid points (event_id ({n_events}) × "
+        f"window_days (400) × x (300)); at most 2,000"
+    ) in err
+    assert not p["site"].exists()
+
+
+# --- reserved names: the site's own pages ------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["index", "review", "findings", "findings_method", "archive"])
+def test_a_brief_named_like_a_site_page_is_refused(project, capsys, name):
+    p = project
+    write_config(p["config"], {name: (p["a"], {})})
+    assert _report(p) == 2
+    err = capsys.readouterr().err
+    assert f"brief '{name}': the name of one of the site's own pages" in err
+    assert not p["site"].exists()
+
+
+def test_a_sweep_point_named_like_a_site_page_is_refused(project):
+    p = project
+    p["config"].write_text(
+        "sweeps:\n  - name: s\n    notebook: notebooks/a.ipynb\n    grid: {x: [index, other]}\n"
+        "    pattern: '{x}'\n    values: [x]\n",
+        encoding="utf-8",
+    )
+    sweeps = load_sweeps(p["config"])
+    with pytest.raises(ConfigError, match="makes 'index', the name of one of the site's own"):
+        expand_sweeps(sweeps, [], set(), config=p["config"])
+
+
+def test_the_reserved_names_cover_every_file_a_run_publishes(project):
+    """Derived from a run: every file or folder at the site's root that is not a brief's page
+    is named in RESERVED_NAMES (so a brief cannot take its name)."""
+    p = project
+    assert _report(p) == 0
+    briefs = {"a", "b"}
+    own = {
+        entry.name.split(".", 1)[0]
+        for entry in p["site"].iterdir()
+        if entry.name.split(".", 1)[0] not in briefs
+    }
+    assert own and own <= RESERVED_NAMES, own - RESERVED_NAMES
+
+
+# --- checks before any kernel: dates in lists, sizes -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (["2020-13-45", "yesterday"], "'baseline_breaks' item 1 must be an ISO date (YYYY-MM-DD)"),
+        (["2020-10-10", "yesterday"], "'baseline_breaks' item 2 must be an ISO date"),
+        ("2020-02-30", "'baseline_breaks' must be an ISO date"),
+    ],
+)
+def test_a_date_in_a_list_parameter_is_checked_before_any_kernel(project, capsys, value, message):
+    p = project
+    nb = write_notebook(
+        p["root"] / "notebooks" / "cp.ipynb",
+        MARK,
+        parameters='baseline_breaks = ["2020-10-10"]  # type: list|str',
+        checks={"baseline_breaks": {"dates": True}},
+    )
+    write_config(p["config"], {"cp": (nb, {"baseline_breaks": value})})
+    assert _report(p) == 2
+    err = capsys.readouterr().err
+    assert f"brief 'cp': parameter {message}" in err
+    assert not any(p["root"].rglob("KERNEL_RAN")) and not p["site"].exists()
+
+
+def test_the_shipped_notebooks_declare_their_dates_and_spans():
+    from analysis import params
+    from analysis.paths import ROOT
+
+    nbs = ROOT / "notebooks"
+    assert declared_parameters(nbs / "04_changepoints_and_escalation.ipynb")[
+        "baseline_breaks"
+    ].check.dates
+    brief = declared_parameters(nbs / "brief.ipynb")
+    assert brief["window_days"].check.maximum == "analysis.params:MAX_DAYS"
+    assert params.MAX_DAYS == 36_525 and brief["context_weeks"].check.maximum.endswith("MAX_WEEKS")
+
+
+@pytest.mark.parametrize("value", [10**30, -(10**30)])
+def test_a_huge_whole_number_is_refused_by_the_config_check(project, capsys, value):
+    p = project
+    nb = write_notebook(p["root"] / "notebooks" / "v.ipynb", MARK, parameters="x = 1  # a number")
+    write_config(p["config"], {"v": (nb, {"x": value})})
+    assert _report(p) == 2
+    assert "parameter 'x' must be a whole number of at most 9,007,199,254,740,992" in (
+        capsys.readouterr().err
+    )
+    assert not any(p["root"].rglob("KERNEL_RAN"))
+
+
+# --- save_brief: the config's rules by the explorer's door ------------------------------------
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    from analysis.paths import ROOT
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
+    path = tmp_path / "reports" / "briefs.yml"
+    path.write_bytes((ROOT / "reports" / "briefs.yml").read_bytes())
+    return path
+
+
+@pytest.mark.parametrize(
+    "name, parameters, message",
+    [
+        ("x1", {"event_id: suleimani_strike\n  y": 1}, "a parameter's name must be a Python name"),
+        ("x2", {"event_id": "suleimani_strike", "a: b": 1}, "must be a Python name"),
+        ("x3", {"event_id": "suleimani_strike", "window_days": 10**30}, "window_days"),
+        ("x4", {"event_id": "suleimani_strike", "window_days": 40_000}, "<= 36525"),
+        ("index", {"event_id": "taji_attack"}, "the name of one of the site's own pages"),
+        ("review", {"event_id": "taji_attack"}, "the name of one of the site's own pages"),
+        ("x5\n", {"event_id": "taji_attack"}, "lower-case"),
+    ],
+)
+def test_save_brief_refuses_what_the_config_refuses(shipped_copy, name, parameters, message):
+    from analysis.report.entries import save_brief
+
+    before = shipped_copy.read_bytes()
+    with pytest.raises(ConfigError, match=message):
+        save_brief(shipped_copy, name, "notebooks/brief.ipynb", parameters)
+    assert shipped_copy.read_bytes() == before
+
+
+def test_two_processes_saving_at_once_both_land(shipped_copy):
+    """Two processes each save 6 briefs to one config at the same time: all 12 are there."""
+    import subprocess
+    import sys
+
+    from analysis.paths import ROOT
+
+    code = (
+        "import sys; from pathlib import Path; from analysis.report.entries import save_brief\n"
+        "for i in range(6):\n"
+        "    save_brief(Path(sys.argv[1]), f'p{sys.argv[2]}-{i}', 'notebooks/brief.ipynb',\n"
+        "               {'event_id': 'suleimani_strike', 'window_days': 100 + 10 * i"
+        " + int(sys.argv[2])})\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(shipped_copy), str(n)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for n in (1, 2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    names = {b.name for b in load_config(shipped_copy)}
+    assert {f"p{n}-{i}" for n in (1, 2) for i in range(6)} <= names
+    assert sorted(p.name for p in shipped_copy.parent.iterdir()) == ["briefs.yml"]

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, copy_data
 
 from analysis import params
 from analysis.errors import ConfigError, ParameterError
@@ -210,3 +210,27 @@ def test_a_killed_accept_is_finished_by_the_next_command(fetched, tmp_path, kill
     done = _escalation("review", "reject", cid, "--reason", "x", data=data)
     assert done.returncode == 2 and "was already accepted" in done.stderr
     assert _snapshot(data) == snapshot
+
+
+def test_a_review_folder_linked_out_of_the_data_folder_is_never_written(tmp_path, capsys):
+    """``data/review`` replaced by a link elsewhere: the review commands refuse before the lock
+    file or any table is written through it (exit 1, naming the link)."""
+    from analysis.atomic import LinkOutside
+    from analysis.cli import main as cli_main
+    from analysis.sources import review
+
+    data = copy_data(tmp_path / "data")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (data / "review").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(LinkOutside) as err, review.queue_lock(data):
+        pass
+    assert err.value.filename == str(data / "review")
+    os.environ["ESCALATION_DATA_DIR"] = str(data)
+    try:
+        code = cli_main(["review", "reject", "cand-0000000000", "--reason", "a test"])
+    finally:
+        del os.environ["ESCALATION_DATA_DIR"]
+    err_text = capsys.readouterr().err
+    assert code == 1 and f"error: {data / 'review'}: a symbolic link out of {data}" in err_text
+    assert not list(outside.iterdir())

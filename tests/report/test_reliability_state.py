@@ -1,0 +1,92 @@
+"""The site's state damaged by hand: the next run repairs it and says so, never silently forgets.
+
+- ``manifest.json`` deleted or damaged: rebuilt from the archive (a warning on stderr, the damaged
+  file kept in the work folder); a run for an earlier date then goes into the archive only, and
+  the index and feed list every edition;
+- an archived edition deleted by hand leaves the manifest and the index; the run does not fail.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from report_helpers import GLUE, write_notebook
+
+from analysis.cli import main
+from analysis.errors import NOTHING, PUBLISHED
+from analysis.report.publish import work_dir
+from analysis.report.reconcile import DAMAGED_COPY
+from analysis.report.site import read_manifest
+
+DAYS = ("2026-10-01", "2026-10-15")
+
+
+def _run(p: dict, *extra: str) -> list[str]:
+    return ["run", "--config", str(p["config"]), "--out", str(p["site"]), "--data",
+            str(p["data"]), "--jobs", "1", *extra]  # fmt: skip
+
+
+@pytest.fixture
+def two_editions(project, capsys) -> dict:
+    """Brief a (which declares ``as_of``) published for two dates, b for today."""
+    p = project
+    write_notebook(p["a"], GLUE, parameters='x = 1  # a number\nas_of = "latest"  # a date')
+    for day in DAYS:
+        assert main(_run(p, "--as-of", day)) == PUBLISHED
+    capsys.readouterr()
+    return p
+
+
+def _editions(site) -> list[str]:
+    return [e["date"] for e in read_manifest(site)["briefs"]["a"]["editions"]]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "not json", "a list"])
+def test_a_lost_manifest_is_rebuilt_from_the_archive(two_editions, capsys, damage):
+    p = two_editions
+    site = p["site"]
+    current = (site / "a.html").read_bytes()
+    manifest = site / "manifest.json"
+    if damage == "deleted":
+        manifest.unlink()
+    else:
+        manifest.write_text('{"briefs": {' if damage == "not json" else "[1, 2]", "utf-8")
+    damaged = None if damage == "deleted" else manifest.read_bytes()
+
+    assert main(_run(p, "--as-of", "2026-10-08")) == PUBLISHED
+    err = capsys.readouterr().err
+    warning = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1, err
+    why = "is missing" if damage == "deleted" else "is damaged"
+    assert warning[0].startswith(f"warning: {manifest} {why}")
+    assert f": rebuilt from {site / 'archive'} " in warning[0]
+    assert "(2 brief(s), 3 edition(s))" in warning[0]
+    # the earlier date went into the archive only: the current page is still the newest edition
+    assert (site / "a.html").read_bytes() == current
+    assert (site / "archive" / "2026-10-08" / "a.html").is_file()
+    assert _editions(site) == ["2026-10-01", "2026-10-08", "2026-10-15"]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    for day in ("2026-10-01", "2026-10-08", "2026-10-15"):
+        assert f"archive/{day}/a.html" in index and f"archive/{day}/a.html" in feed
+    if damaged is not None:
+        assert (work_dir(site) / DAMAGED_COPY).read_bytes() == damaged
+        assert "kept as" in warning[0]
+
+
+def test_an_edition_deleted_by_hand_leaves_the_index(two_editions, capsys):
+    p = two_editions
+    site = p["site"]
+    (site / "archive" / DAYS[0] / "a.html").unlink()
+    code = main(_run(p, "--as-of", DAYS[1]))
+    err = capsys.readouterr().err
+    assert code in (PUBLISHED, NOTHING), err
+    assert "Traceback" not in err and "error:" not in err
+    assert (
+        f"warning: 1 archived edition(s) deleted by hand left the manifest and index: a {DAYS[0]}"
+    ) in err
+    assert _editions(site) == [DAYS[1]]
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert f"archive/{DAYS[0]}/a.html" not in index and f"archive/{DAYS[1]}/a.html" in index
+    assert json.loads((site / "manifest.json").read_text())["briefs"]["b"]["editions"]
