@@ -63,7 +63,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 #: tests/report/test_reliability_publish.py checks it against every file a run publishes.
 RESERVED_NAMES = frozenset(
     {"index", "review", "findings", "findings_method", "categories", "feed", "manifest", "runs"}
-    | {"archive", "forecasts", "codebook", "methods"}
+    | {"archive", "forecasts", "codebook", "methods", "categories_sensitivity"}
 )
 ENTRY_KEYS = {"name", "notebook", "parameters", "title"}
 #: the folder (under the project root) holding every notebook a config may run
