@@ -9,8 +9,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from analysis.errors import EscalationError
 
-class LinkOutside(OSError):
+
+class LinkOutside(EscalationError, OSError):
     """A folder on the way to a file to write is a symbolic link out of the tree the file must
     stay in (a site, the data folder): nothing is written through it. ``filename`` is the link."""
 

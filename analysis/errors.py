@@ -192,11 +192,12 @@ def exit_code(exc: BaseException, command: str = "escalation") -> int:
 def error_text(exc: BaseException, command: str = "escalation") -> str:
     """What ``command`` says about the error ``exc`` it stops on, on one line for an ``OSError``.
 
-    An ``OSError`` that is none of the package's own errors is named by its file and the system's
+    An ``OSError`` is named by its file and the system's
     words for it: "cannot write <file>: No space left on device" where the command's code for it
     is "cannot write" (``report``, ``run``), else "<file>: <reason>". Other errors are their
-    message."""
-    if isinstance(exc, OSError) and not isinstance(exc, EscalationError):
+    message. The package's own ``OSError`` with the system's words (``strerror``: a link out of
+    the site, :class:`analysis.atomic.LinkOutside`) is named the same way."""
+    if isinstance(exc, OSError) and (not isinstance(exc, EscalationError) or exc.strerror):
         reason = exc.strerror or str(exc) or type(exc).__name__
         where = str(exc.filename) if exc.filename else ""
         if (

@@ -17,10 +17,12 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
+from analysis.errors import EscalationError
+
 __all__ = ["BriefTimeout", "Deadline", "children"]
 
 
-class BriefTimeout(TimeoutError):
+class BriefTimeout(EscalationError, TimeoutError):
     """A brief ran past its time limit (its kernel was killed)."""
 
 

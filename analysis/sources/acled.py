@@ -112,7 +112,7 @@ def load(path: Path | str, *, case: Case | None = None) -> pd.DataFrame:
         raise DataValidationError(path, problems)
     frame = pd.DataFrame(rows, columns=list(REQUIRED), dtype="str")
     if frame.empty:
-        out = finish(_empty(), "acled", path, ("time_precision", "admin2"))
+        out = finish(_empty(), "acled", path, ("time_precision", "admin2"), rules.case)
     else:
         dates = parse_dates(frame["event_date"].tolist(), DATE_FORMATS, lines, "event_date", path)
         killed = parse_counts(frame["fatalities"].tolist(), lines, "fatalities", path)
@@ -152,7 +152,7 @@ def load(path: Path | str, *, case: Case | None = None) -> pd.DataFrame:
                 "admin2": frame["admin2"].str.strip().replace("", None),
             }
         )
-        out = finish(out, "acled", path, ("time_precision", "admin2"))
+        out = finish(out, "acled", path, ("time_precision", "admin2"), rules.case)
     out.attrs["rows_read"] = n_read
     out.attrs["rows_kept"] = len(out)
     return out

@@ -241,25 +241,41 @@ def read_rows(
 # --- building and checking the typed frame ----------------------------------------------------
 
 
-def empty_incidents() -> pd.DataFrame:
-    """A zero-row frame with the incident columns and exactly the dtypes of ``load_incidents``."""
-    return typed_incidents(pd.DataFrame({c: pd.Series([], dtype="str") for c in INCIDENT_COLUMNS}))
+def empty_incidents(case: Case | None = None) -> pd.DataFrame:
+    """A zero-row frame with the incident columns and exactly the dtypes of ``load_incidents``
+    (for ``case``, default the case in use: its vocabularies are the categories)."""
+    empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in INCIDENT_COLUMNS})
+    return typed_incidents(empty, case)
 
 
-def typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
-    """Convert the incident columns of ``frame`` (text/None, Timestamps) to the house dtypes.
+def _in_vocabulary(values: pd.Series, vocabulary: tuple[str, ...]) -> pd.Series:
+    """A feed's values with those outside the case's ``vocabulary`` (a weapon or target the
+    case does not name) read as ``unknown`` when the vocabulary has it, else missing."""
+    values = pd.Series(values, dtype=object)
+    outside = values.notna() & ~values.isin(vocabulary)
+    if not outside.any():
+        return values
+    return values.where(~outside, "unknown" if "unknown" in vocabulary else None)
+
+
+def typed_incidents(frame: pd.DataFrame, case: Case | None = None) -> pd.DataFrame:
+    """Convert the incident columns of ``frame`` (text/None, Timestamps) to the house dtypes,
+    the categories those of ``case`` (default: the case in use).
 
     Missing incident columns are added as NA; other columns are kept after them.
     """
     out = pd.DataFrame(index=frame.index)
     n = len(frame)
-    spec = incidents_spec()  # the case in use: its vocabularies are the categories
+    spec = incidents_spec(case)  # its vocabularies are the categories
     for column in INCIDENT_COLUMNS:
         values = frame[column] if column in frame else pd.Series([None] * n, index=frame.index)
         if column in spec.date_columns:
             out[column] = pd.to_datetime(values).astype("datetime64[ns]")
         elif column in spec.categories:
-            out[column] = pd.Categorical(values, categories=list(spec.categories[column]))
+            out[column] = pd.Categorical(
+                _in_vocabulary(values, spec.categories[column]),
+                categories=list(spec.categories[column]),
+            )
         elif column in spec.counts:
             out[column] = pd.to_numeric(values).astype("Int64")
         elif column in spec.booleans:
@@ -273,7 +289,9 @@ def typed_incidents(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> None:
+def check_incident_frame(
+    frame: pd.DataFrame, path: Path | str = "<frame>", case: Case | None = None
+) -> None:
     """Raise :class:`DataValidationError` unless ``frame`` satisfies the incident schema.
 
     The schema of ``data/incidents.csv`` with the relaxations of a feed: the incident columns
@@ -283,7 +301,7 @@ def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> N
     counts are >= 0; a ``source_url``, when present, is an http(s) URL.
     """
     problems: list[Problem] = []
-    reference = empty_incidents().dtypes
+    reference = empty_incidents(case).dtypes
     head = tuple(frame.columns[: len(INCIDENT_COLUMNS) + len(FEED_COLUMNS)])
     if head != INCIDENT_COLUMNS + FEED_COLUMNS:
         problems.append(Problem(0, "(columns)", "columns are not the incident columns + feed ids"))
@@ -305,7 +323,7 @@ def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> N
     month = frame["date_precision"] == "month"
     if (month & (frame["date"].dt.day != 1)).any():
         problems.append(Problem(0, "date", "a month-precision date must be the 1st of its month"))
-    for column in incidents_spec().counts:
+    for column in incidents_spec(case).counts:
         if (frame[column].dropna() < 0).any():
             problems.append(Problem(0, column, "is negative"))
     urls = frame["source_url"].dropna().astype(str)
@@ -316,18 +334,23 @@ def check_incident_frame(frame: pd.DataFrame, path: Path | str = "<frame>") -> N
 
 
 def finish(
-    frame: pd.DataFrame, dataset: str, path: Path, extras: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    dataset: str,
+    path: Path,
+    extras: tuple[str, ...] = (),
+    case: Case | None = None,
 ) -> pd.DataFrame:
-    """Type ``frame``, order its columns (incident, feed ids, ``extras``), check and label it."""
+    """Type ``frame``, order its columns (incident, feed ids, ``extras``), check and label it,
+    against the vocabularies of ``case`` (default: the case in use)."""
     frame = frame.copy()
     frame["source_dataset"] = dataset
     if "country" not in frame:
         frame["country"] = None  # a loader that knows the row's country sets it
-    typed = typed_incidents(frame)
+    typed = typed_incidents(frame, case)
     typed["source_event_id"] = typed["source_event_id"].astype("str")
     typed = typed[list(INCIDENT_COLUMNS + FEED_COLUMNS + extras)]
     typed = typed.sort_values(["date", "incident_id"], kind="stable").reset_index(drop=True)
-    check_incident_frame(typed, path)
+    check_incident_frame(typed, path, case)
     typed.attrs["source_path"] = str(path)
     typed.attrs["source_dataset"] = dataset
     return typed

@@ -482,7 +482,7 @@ def load(
         else checked_rows(empty_scan().to_pandas(), label)
     )
     raw = raw.drop_duplicates("event_id_num", keep="first")  # the same file read twice
-    out = finish(collapse(raw, rules), "gdelt", label, EXTRAS)
+    out = finish(collapse(raw, rules), "gdelt", label, EXTRAS, rules.case)
     out.attrs["rows_read"] = n_read
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)

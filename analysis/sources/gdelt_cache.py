@@ -354,7 +354,7 @@ def read(
     raw = checked_rows(frame.reset_index(drop=True), cache)
     raw = raw.sort_values(["file", "line"], kind="stable")
     raw = raw.drop_duplicates("event_id_num", keep="first").drop(columns=["file"])
-    out = finish(collapse(raw, rules), "gdelt", cache, EXTRAS)
+    out = finish(collapse(raw, rules), "gdelt", cache, EXTRAS, rules.case)
     out.attrs["rows_matched"] = len(raw)
     out.attrs["rows_kept"] = len(out)
     out.attrs["months"] = sorted({str(d)[:7] for d in table["SQLDATE"].to_pylist()})

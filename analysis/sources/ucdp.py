@@ -219,7 +219,7 @@ def load(path: Path | str, *, case: Case | None = None) -> pd.DataFrame:
                 ).astype("Int64"),
             }
         )
-    out = finish(out, "ucdp", path, EXTRAS)
+    out = finish(out, "ucdp", path, EXTRAS, rules.case)
     out.attrs["rows_read"] = n_read
     out.attrs["rows_kept"] = len(out)
     out.attrs["had_header"] = had_header

@@ -137,8 +137,8 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert pages == _pages(tmp_path / "local")
     # each page and its archive copy, the sweep's summary, the review queue's page, the
     # archive's index and the findings' method, codebook and methods (at the root and in the
-    # edition's archive folder)
-    assert len(pages) == 2 * 3 + 10 and "review.html" in pages and "findings_method.html" in pages
+    # edition's archive folder), and the findings page at the root and in that folder
+    assert len(pages) == 2 * 3 + 11 and "review.html" in pages and "findings_method.html" in pages
     assert {"archive.html", "codebook.html", "methods.html"} <= set(pages)
     assert "findings.html" in pages  # every event's figure and the pools, at the root
     assert "grid.html" in pages

@@ -15,6 +15,7 @@ from report_helpers import GLUE, write_notebook
 
 from analysis.cli import main
 from analysis.errors import NOTHING, PUBLISHED
+from analysis.report.archive import ARCHIVE_PAGE
 from analysis.report.publish import work_dir
 from analysis.report.reconcile import DAMAGED_COPY
 from analysis.report.site import read_manifest
@@ -66,10 +67,10 @@ def test_a_lost_manifest_is_rebuilt_from_the_archive(two_editions, capsys, damag
     assert (site / "a.html").read_bytes() == current
     assert (site / "archive" / "2026-10-08" / "a.html").is_file()
     assert _editions(site) == ["2026-10-01", "2026-10-08", "2026-10-15"]
-    index = (site / "index.html").read_text(encoding="utf-8")
+    listing = (site / ARCHIVE_PAGE).read_text(encoding="utf-8")  # the index links it
     feed = (site / "feed.xml").read_text(encoding="utf-8")
     for day in ("2026-10-01", "2026-10-08", "2026-10-15"):
-        assert f"archive/{day}/a.html" in index and f"archive/{day}/a.html" in feed
+        assert f"archive/{day}/a.html" in listing and f"archive/{day}/a.html" in feed
     if damaged is not None:
         assert (work_dir(site) / DAMAGED_COPY).read_bytes() == damaged
         assert "kept as" in warning[0]
@@ -87,6 +88,6 @@ def test_an_edition_deleted_by_hand_leaves_the_index(two_editions, capsys):
         f"warning: 1 archived edition(s) deleted by hand left the manifest and index: a {DAYS[0]}"
     ) in err
     assert _editions(site) == [DAYS[1]]
-    index = (site / "index.html").read_text(encoding="utf-8")
-    assert f"archive/{DAYS[0]}/a.html" not in index and f"archive/{DAYS[1]}/a.html" in index
+    listing = (site / ARCHIVE_PAGE).read_text(encoding="utf-8")
+    assert f"archive/{DAYS[0]}/a.html" not in listing and f"archive/{DAYS[1]}/a.html" in listing
     assert json.loads((site / "manifest.json").read_text())["briefs"]["b"]["editions"]

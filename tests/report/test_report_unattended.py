@@ -15,7 +15,7 @@ from report_helpers import GLUE, READS, snapshot, wait_for_lock, write_notebook
 
 from analysis.cli import main
 from analysis.errors import DATA_INVALID, IO_ERROR, LOCKED, NOTHING, PUBLISHED
-from analysis.report import runner
+from analysis.report import downloads, runner
 from analysis.report.archive import archive_copy
 from analysis.report.keys import file_hash
 from analysis.report.unattended import read_log, run_unattended
@@ -53,7 +53,7 @@ def test_new_incidents_publish_a_new_edition_of_the_briefs_that_read_them(projec
     assert (site / "archive/2026-11-02/b.html").is_file()
     assert not (site / "archive/2026-11-09/b.html").exists()
     latest = (site / "a.html").read_text(encoding="utf-8")
-    assert archive_copy(latest, "2026-11-09", "a.html") == (
+    assert downloads.archived(archive_copy(latest, "2026-11-09", "a.html")) == (
         site / "archive/2026-11-09/a.html"
     ).read_text("utf-8")
     assert 'href="../../index.html"' in (site / "archive/2026-11-02/a.html").read_text()

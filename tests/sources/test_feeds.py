@@ -244,6 +244,9 @@ def test_fetch_of_a_feed_the_case_leaves_out_exits_1_before_any_connection(no_fe
 def test_review_refresh_skips_a_fetched_feed_the_case_leaves_out(no_feeds):
     for name in ("incidents.csv", "political_events.csv", "attack_counts_reported.csv"):
         shutil.copy(DATA / name, no_feeds / name)
+    shipped = yaml.safe_load((DATA / case.CASE_FILE).read_text(encoding="utf-8"))
+    del shipped["feeds"]  # the shipped tables' case, with no feed configured
+    (no_feeds / case.CASE_FILE).write_text(yaml.safe_dump(shipped), encoding="utf-8")
     (no_feeds / "raw" / "acled").mkdir(parents=True)
     shutil.copy(FIXTURES / "acled_iraq_sample.csv", no_feeds / "raw" / "acled" / "a.csv")
     done = review.refresh(no_feeds)
