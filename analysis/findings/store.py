@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "build",
     "cache_key",
     "read",
+    "pools",
     "row",
     "table",
     "variants",
@@ -148,6 +150,33 @@ def variants(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(path, findings_csv(found))
     return out | {v: _read(p) for v, p in wanted.items()}
+
+
+def pools(findings: Path | str, data_dir: Path | str | None = None) -> tuple[Any, dict]:
+    """The pools of the findings table at ``findings`` (:func:`analysis.findings.pooling.pool`)
+    and of its checks (:func:`variants` of ``data_dir``), computed once per table, data and
+    code: kept beside the table as ``pools-<key>.pickle`` (the package's own build folder,
+    trusted as its code is). A missing or unreadable file is computed again."""
+    from analysis.findings import pooling  # statsmodels: only when pools are wanted
+
+    findings = Path(findings)
+    folder = Path(data_dir) if data_dir is not None else paths.data_dir()
+    h = hashlib.sha256(findings.read_bytes())
+    h.update(cache_key(folder).encode())
+    cache = findings.parent / f"pools-{h.hexdigest()[:16]}.pickle"
+    try:
+        return pickle.loads(cache.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+        pass
+    table = read(findings)
+    pooled = pooling.pool(table)
+    tables = variants(folder) | {PRIMARY: table}  # the primary as given
+    checks = pooling.pool_variants(tables, pooled.method)
+    try:
+        write_atomic(cache, pickle.dumps((pooled, checks)))
+    except OSError:
+        pass  # a read-only build folder: computed each time
+    return pooled, checks
 
 
 def table(data_dir: Path | str | None = None) -> pd.DataFrame:

@@ -798,7 +798,7 @@ def findings_pages(
     pools of the checks beside them), ``categories.csv`` (the pooled figures) and
     ``categories_sensitivity.csv`` (the checks' pools: the variants of ``data_dir``'s table)."""
     from analysis import __version__
-    from analysis.findings import pooling, store  # heavy: only when something is published
+    from analysis.findings import store  # heavy: only when something is published
     from analysis.report.findings_page import (
         CATEGORIES_CSV,
         FINDINGS_PAGE,
@@ -809,9 +809,7 @@ def findings_pages(
     )
 
     table = store.read(findings)
-    pooled = pooling.pool(table)
-    tables = store.variants(data_dir) | {store.PRIMARY: table}  # the primary as given
-    checks = pooling.pool_variants(tables, pooled.method)
+    pooled, checks = store.pools(findings, data_dir)  # once per table, data and code
     provenance = {
         "data": {"findings.csv": keys.file_hash(findings)},
         "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},

@@ -18,6 +18,7 @@ import pytest
 from browser import Browser, artifact_dir, require_chromium
 from report_helpers import write_config, write_notebook
 
+from analysis.report import downloads
 from analysis.report.archive import archive_copy
 from analysis.report.runner import run
 
@@ -189,7 +190,8 @@ def _published(site: Path) -> list[Path]:
         rel = page.relative_to(site)
         current = site / rel.name
         if rel.parts[0] == "archive" and current.exists():
-            same = archive_copy(current.read_text(encoding="utf-8"), rel.parts[1], rel.name)
+            live = current.read_text(encoding="utf-8")
+            same = downloads.archived(archive_copy(live, rel.parts[1], rel.name))
             if page.read_text(encoding="utf-8") == same:
                 copies += 1
                 if copies > 1:

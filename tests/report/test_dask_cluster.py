@@ -142,9 +142,10 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_a_local_run(project, dask_c
     assert {"archive.html", "codebook.html", "methods.html"} <= set(pages)
     assert "findings.html" in pages  # every event's figure and the pools, at the root
     assert "grid.html" in pages
-    # the worker reported what the notebook read: a's key covers incidents.csv only, as locally
+    # the worker reported what the notebook read: a's key covers incidents.csv and the case file
+    # it was checked against, as locally
     manifest = json.loads((p["site"] / "manifest.json").read_text())
-    assert manifest["briefs"]["a"]["data_files"] == ["incidents.csv"]
+    assert manifest["briefs"]["a"]["data_files"] == ["case.yml", "incidents.csv"]
     assert manifest["briefs"]["x1"]["data_files"] == []
     local_manifest = json.loads((tmp_path / "local" / "manifest.json").read_text())
     for name in names:
