@@ -474,47 +474,40 @@ def _areas(r: _Reader, raw: object, countries: list[str]) -> tuple[Area, ...]:
 
 
 def _actor_rules(r: _Reader, raw: object, actors: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``actor_rules``: a list of {pattern, actor}; absent, each actor's own name."""
     if raw is None:
         return tuple((re.escape(a), a) for a in actors if a != UNKNOWN)
-    if not isinstance(raw, list):
-        raise r.fail("actor_rules", "a list of {pattern, actor}", raw)
-    out = []
-    for i, rule in enumerate(raw):
-        where = f"actor_rules[{i}]."
-        if not isinstance(rule, dict):
-            raise r.fail(f"actor_rules[{i}]", "a mapping {pattern, actor}", rule)
-        pattern, actor = r.text(rule, "pattern", where), r.text(rule, "actor", where)
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise r.fail(f"{where}pattern", f"a regular expression ({exc})", pattern) from None
-        if actor not in actors:
-            raise r.fail(f"{where}actor", "one of actors", actor)
-        out.append((pattern, actor))
-    return tuple(out)
+    return _rules(r, raw, "actor_rules", "actor", actors)
 
 
 def _target_rules(
     r: _Reader, raw: object, target_types: Mapping[str, str]
 ) -> tuple[tuple[str, str], ...]:
     """``target_rules``: a list of {pattern, target_type}; absent, no feed row gets a target."""
-    if raw is None:
-        return ()
+    return () if raw is None else _rules(r, raw, "target_rules", "target_type", target_types)
+
+
+def _rules(
+    r: _Reader, raw: object, key: str, field: str, vocabulary: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """A list of {pattern, <field>} rules: each pattern a regular expression, each value one of
+    ``vocabulary`` (the vocabulary named by ``field``)."""
     if not isinstance(raw, list):
-        raise r.fail("target_rules", "a list of {pattern, target_type}", raw)
+        raise r.fail(key, f"a list of {{pattern, {field}}}", raw)
     out = []
     for i, rule in enumerate(raw):
-        where = f"target_rules[{i}]."
+        where = f"{key}[{i}]."
         if not isinstance(rule, dict):
-            raise r.fail(f"target_rules[{i}]", "a mapping {pattern, target_type}", rule)
-        pattern, target = r.text(rule, "pattern", where), r.text(rule, "target_type", where)
+            raise r.fail(f"{key}[{i}]", f"a mapping {{pattern, {field}}}", rule)
+        pattern, value = r.text(rule, "pattern", where), r.text(rule, field, where)
         try:
             re.compile(pattern)
         except re.error as exc:
             raise r.fail(f"{where}pattern", f"a regular expression ({exc})", pattern) from None
-        if target not in target_types:
-            raise r.fail(f"{where}target_type", "one of target_types", target)
-        out.append((pattern, target))
+        if value not in vocabulary:
+            plural = "actors" if field == "actor" else f"{field}s"
+            raise r.fail(f"{where}{field}", f"one of {plural}", value)
+        out.append((pattern, value))
     return tuple(out)
 
 
