@@ -12,12 +12,17 @@ nothing here fits a model.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 
-from analysis.findings import pooling, words
+from analysis import __version__
+from analysis.findings import pooling, store, words
+from analysis.report import downloads, keys
 from analysis.report.html import provenance_html, site_page
 from analysis.report.site import METHOD_PAGE
 
@@ -32,6 +37,7 @@ __all__ = [
     "answers_html",
     "categories_csv",
     "findings_html",
+    "findings_pages",
     "forest_rows",
     "forest_table",
     "headline",
@@ -453,3 +459,36 @@ events are of one kind. The figures: <a href="{CATEGORIES_CSV}">{CATEGORIES_CSV}
 {provenance_html(provenance, FINDINGS_PROVENANCE) if provenance else ""}
 """
     return site_page(title, head, body, style=PAGE_STYLE)
+
+
+def findings_pages(
+    findings: Path,
+    data_dir: Path | None = None,
+    *,
+    through: dt.date | None = None,
+    edition: str = "",
+) -> dict[str, str]:
+    """The pages made from the findings table at ``findings`` (its ``findings.csv``):
+    ``findings.html`` (every graded event in one forest chart, each kind of event pooled, the
+    pools of the checks beside them), ``categories.csv`` (the pooled figures) and
+    ``categories_sensitivity.csv`` (the checks' pools: the variants of ``data_dir``'s table)."""
+    table = store.read(findings)
+    pooled, checks = store.pools(findings, data_dir)  # once per table, data and code
+    provenance = {
+        "data": {"findings.csv": keys.file_hash(findings)},
+        "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
+        "version": __version__,
+    }
+    page = findings_html(table, pooled, provenance, checks)
+    if edition:  # "Data through" at its top, "Cite as" its edition's copy
+        meta = downloads.cite_meta("findings", {**provenance, "edition": edition}, through)
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+        name = html.unescape(title[1]) if title else "Findings"
+        page = downloads.site_page_extras(
+            page, name="findings", title=name, through=through, meta=meta
+        )
+    return {
+        FINDINGS_PAGE: page,
+        CATEGORIES_CSV: categories_csv(pooled.pools),
+        SENSITIVITY_CSV: sensitivity_csv(checks),
+    }

@@ -28,11 +28,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
-import html
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -770,7 +768,12 @@ def _publish(
                 with naming(staged):
                     shutil.copyfile(findings.parent / name, staged)
                 files[f"{folder}{name}"] = staged
-        from analysis.report.findings_page import CATEGORIES_CSV, FINDINGS_PAGE, SENSITIVITY_CSV
+        from analysis.report.findings_page import (  # heavy: only when something is published
+            CATEGORIES_CSV,
+            FINDINGS_PAGE,
+            SENSITIVITY_CSV,
+            findings_pages,
+        )
 
         through = downloads.data_through(data_dir) if data_dir is not None else None
         found = findings_pages(findings, data_dir, through=through, edition=built_at[:10])
@@ -784,50 +787,6 @@ def _publish(
     files |= _staged(staging, pages)
     publish(site, files)
     unchanged.record(site, unchanged.front_key(site, sources))
-
-
-def findings_pages(
-    findings: Path,
-    data_dir: Path | None = None,
-    *,
-    through: dt.date | None = None,
-    edition: str = "",
-) -> dict[str, str]:
-    """The pages made from the findings table at ``findings`` (its ``findings.csv``):
-    ``findings.html`` (every graded event in one forest chart, each kind of event pooled, the
-    pools of the checks beside them), ``categories.csv`` (the pooled figures) and
-    ``categories_sensitivity.csv`` (the checks' pools: the variants of ``data_dir``'s table)."""
-    from analysis import __version__
-    from analysis.findings import store  # heavy: only when something is published
-    from analysis.report.findings_page import (
-        CATEGORIES_CSV,
-        FINDINGS_PAGE,
-        SENSITIVITY_CSV,
-        categories_csv,
-        findings_html,
-        sensitivity_csv,
-    )
-
-    table = store.read(findings)
-    pooled, checks = store.pools(findings, data_dir)  # once per table, data and code
-    provenance = {
-        "data": {"findings.csv": keys.file_hash(findings)},
-        "parameters": {"pooling": pooled.method, "findings key": findings.parent.name},
-        "version": __version__,
-    }
-    page = findings_html(table, pooled, provenance, checks)
-    if edition:  # "Data through" at its top, "Cite as" its edition's copy
-        meta = downloads.cite_meta("findings", {**provenance, "edition": edition}, through)
-        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
-        name = html.unescape(title[1]) if title else "Findings"
-        page = downloads.site_page_extras(
-            page, name="findings", title=name, through=through, meta=meta
-        )
-    return {
-        FINDINGS_PAGE: page,
-        CATEGORIES_CSV: categories_csv(pooled.pools),
-        SENSITIVITY_CSV: sensitivity_csv(checks),
-    }
 
 
 def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) -> None:
