@@ -353,7 +353,14 @@ def test_a_new_config_is_created_and_a_period_view_saved(data, tmp_path, monkeyp
     incidents, events = data
     (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
     path = tmp_path / "mine.yml"
-    p = explore.period("2020-01-01", "2020-12-31", incidents, events, config=path)
+    p = explore.period(
+        "2020-01-01",
+        "2020-12-31",
+        incidents,
+        events,
+        baseline_breaks=("2020-10-10", "2020-11-17"),
+        config=path,
+    )
     saved = p.save()
     assert saved is not None, p.save_message.value
     (brief,) = _check_like_the_runner(path)
@@ -440,3 +447,21 @@ def test_the_forest_explorer_redraws_for_the_kinds_picked_and_shows_a_bad_choice
     assert panel.view is None and "categories" in panel.error and panel.out.value == ""
     panel.categories.value = ("truce",)  # the widget goes on working
     assert panel.error is None
+
+
+def test_the_period_explorer_takes_its_dates_from_the_case_not_from_code(data, monkeypatch):
+    """No dates given: the shipped case's analysis_period; a case without one: its data's span;
+    no Hawkes background breaks unless asked for (notebook 04's default)."""
+    monkeypatch.setattr(explore.PeriodExplorer, "update", lambda self: None)  # no fits needed
+    incidents, events = data
+    p = explore.period(incidents=incidents, events=events)
+    assert (p.choice.start, p.choice.end) == ("2019-10-01", "2021-12-31")
+    assert p.choice.baseline_breaks == ()
+    synthetic = ROOT / "tests" / "fixtures" / "case_synthetic"
+    monkeypatch.setenv("ESCALATION_DATA_DIR", str(synthetic))
+    from analysis.data import load_events, load_incidents
+
+    inc = load_incidents()
+    p = explore.period(incidents=inc, events=load_events())
+    days = pd.to_datetime(inc["date"])
+    assert p.choice.start == f"{days.min():%Y-%m-%d}" and p.choice.end == f"{days.max():%Y-%m-%d}"

@@ -288,15 +288,16 @@ def compute_event(
 
 @dataclass(frozen=True)
 class PeriodChoice:
-    """What the period explorer shows: the dates (first and last day), the period of the
-    changepoint series, its penalty, the confirmation level and the Hawkes background breaks."""
+    """What the period explorer shows: the dates (first and last day, ISO), the period of the
+    changepoint series, its penalty, the confirmation level and the Hawkes background breaks
+    (none by default: one background rate, as notebook 04's default)."""
 
-    start: str = "2019-10-01"
-    end: str = "2021-12-31"
+    start: str
+    end: str
     freq: str = "W-MON"
     penalty: str = "bic"
     confirmation: str = "confirmed"
-    baseline_breaks: tuple[str, ...] = ("2020-10-10", "2020-11-17")
+    baseline_breaks: tuple[str, ...] = ()
     seed: int = 0
 
 

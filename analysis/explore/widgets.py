@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.briefs import defaults
 from analysis.briefs.html import esc
 from analysis.errors import ConfigError, ParameterError
 from analysis.explore.compute import (
@@ -41,6 +42,7 @@ from analysis.explore.compute import (
     findings_forest,
 )
 from analysis.models import changepoints
+from analysis.params import AUTO
 from analysis.report.entries import save_brief
 
 __all__ = ["EventExplorer", "ForestExplorer", "PeriodExplorer", "event", "forest", "period"]
@@ -466,21 +468,23 @@ def event(
 
 
 def period(
-    start: str = "2019-10-01",
-    end: str = "2021-12-31",
+    start: str = AUTO,
+    end: str = AUTO,
     incidents: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
     *,
     freq: str = "W-MON",
     penalty: str = "bic",
     confirmation: str = "confirmed",
-    baseline_breaks: Sequence[str] = ("2020-10-10", "2020-11-17"),
+    baseline_breaks: Sequence[str] = (),
     seed: int = 0,
     config: Path | str | None = None,
 ) -> PeriodExplorer:
-    """The period explorer for ``start`` to ``end`` (ISO dates, both included): the attack
-    series, its changepoints and the Hawkes fit, as notebook 04 computes them."""
+    """The period explorer for ``start`` to ``end`` (ISO dates, both included; ``"auto"``: the
+    case's ``analysis_period``, else the span of the data): the attack series, its changepoints
+    and the Hawkes fit, as notebook 04 computes them."""
     incidents, events = _load(incidents, events)
+    start, end = defaults.period(start, end, incidents)
     choice = PeriodChoice(start, end, freq, penalty, confirmation, tuple(baseline_breaks), seed)
     return PeriodExplorer(incidents, events, choice, config=config)
 
