@@ -35,6 +35,7 @@ __all__ = [
     "Campaign",
     "Case",
     "CaseError",
+    "EventKind",
     "Scope",
     "current",
     "load",
@@ -97,6 +98,38 @@ class Campaign:
     why: str = ""
 
 
+#: the grades a kind's ``verdicts`` may word (those of a pooled estimate but "too few events")
+VERDICT_GRADES = (
+    "clear_rise",
+    "likely_rise",
+    "clear_fall",
+    "likely_fall",
+    "no_change",
+    "cannot_tell",
+)
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """What the findings read from one event category (``event_kinds`` in the case file): its
+    noun in words, whether its events are themselves attacks, whether it is a state's own strikes
+    (matched in an incident's actor or attribution), and the question a page asks of it."""
+
+    code: str
+    one: str
+    many: str
+    is_attack: bool = False
+    #: a regular expression an incident's ``actor`` or ``attributed_to`` matches when the
+    #: incident is one of this state's strikes, kept apart from the attacks (None: not a state)
+    state_pattern: str | None = None
+    #: the question the findings page asks first ("Do US strikes deter or provoke?")
+    question: str | None = None
+    #: the question inside a sentence ("whether US strikes deter or provoke")
+    asks: str | None = None
+    #: grade -> what a pool of this kind graded so says ("on balance they deterred attacks")
+    verdicts: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Case:
     """One conflict's case file, checked. Vocabularies map a code to its label in words."""
@@ -128,6 +161,31 @@ class Case:
     synthetic: bool = False
     #: ordered (pattern, target_type) rules naming a target in a feed's free text (any case)
     target_rules: tuple[tuple[str, str], ...] = ()
+    #: what the findings read from event categories (:class:`EventKind`), by code
+    event_kinds: Mapping[str, EventKind] = field(default_factory=dict)
+
+    def kind(self, category: str) -> EventKind:
+        """The :class:`EventKind` of ``category``; one the case file leaves out is named by its
+        label ("political event", "political events") and is neither an attack nor a state's."""
+        if category in self.event_kinds:
+            return self.event_kinds[category]
+        one = _noun(self.event_categories.get(category, category.replace("_", " ")))
+        return EventKind(category, f"{one} event", f"{one} events")
+
+    @property
+    def attack_kind(self) -> str | None:
+        """The category whose events are themselves attacks, or None."""
+        return next((k.code for k in self.event_kinds.values() if k.is_attack), None)
+
+    @property
+    def state_kind(self) -> EventKind | None:
+        """The category of a state's own strikes, kept apart from the attacks, or None."""
+        return next((k for k in self.event_kinds.values() if k.state_pattern), None)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The categories the findings page asks a question of first, in the file's order."""
+        return tuple(k.code for k in self.event_kinds.values() if k.question)
 
     @property
     def data_dir(self) -> Path:
@@ -325,7 +383,7 @@ def _build(path: Path, raw: object) -> Case:
         "name", "subject", "timezone", "area_word", "countries", "areas", "target_types",
         "target_groups", "attack_types", "actors", "actor_rules", "event_categories",
         "tally_scopes", "comparable_scope", "official_tally", "campaigns", "min_incidents",
-        "analysis_period", "focus_event", "feeds", "synthetic", "target_rules",
+        "analysis_period", "focus_event", "feeds", "synthetic", "target_rules", "event_kinds",
     }  # fmt: skip
     unknown = sorted(str(k) for k in raw if k not in known)
     if unknown:
@@ -373,6 +431,7 @@ def _build(path: Path, raw: object) -> Case:
     rules = _actor_rules(r, raw.get("actor_rules"), actors)
     target_rules = _target_rules(r, raw.get("target_rules"), target_types)
     categories = r.vocabulary(raw, "event_categories")
+    kinds = _event_kinds(r, raw.get("event_kinds"), categories)
     scopes = _scopes(r, raw.get("tally_scopes"), countries)
     comparable = raw.get("comparable_scope")
     if comparable is not None and comparable not in scopes:
@@ -431,6 +490,7 @@ def _build(path: Path, raw: object) -> Case:
         feeds=feeds,
         synthetic=synthetic,
         target_rules=target_rules,
+        event_kinds=kinds,
     )
 
 
@@ -509,6 +569,63 @@ def _rules(
             raise r.fail(f"{where}{field}", f"one of {plural}", value)
         out.append((pattern, value))
     return tuple(out)
+
+
+def _event_kinds(r: _Reader, raw: object, categories: Mapping[str, str]) -> dict[str, EventKind]:
+    """``event_kinds``: category -> {one, many, attack, state_pattern, question, asks, verdicts}
+    (all optional; at most one kind of attack and one of state strikes)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise r.fail("event_kinds", "a mapping event category -> {one, many, ...}", raw)
+    out: dict[str, EventKind] = {}
+    for code, spec in raw.items():
+        where = f"event_kinds.{code}."
+        if code not in categories:
+            raise r.fail(f"event_kinds.{code}", "keyed by event_categories codes", code)
+        if not isinstance(spec, dict):
+            raise r.fail(f"event_kinds.{code}", "a mapping {one, many, ...}", spec)
+        stray = sorted(set(map(str, spec)) - {*_KIND_KEYS})
+        if stray:
+            raise r.fail(f"{where}{stray[0]}", f"one of the keys {', '.join(_KIND_KEYS)}")
+        one = r.text(spec, "one", where, required=False) or f"{_noun(categories[code])} event"
+        many = r.text(spec, "many", where, required=False) or f"{one}s"
+        attack = spec.get("attack", False)
+        if not isinstance(attack, bool):
+            raise r.fail(f"{where}attack", "true or false", attack)
+        pattern = r.text(spec, "state_pattern", where, required=False)
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise r.fail(f"{where}state_pattern", f"a regular expression ({exc})") from None
+        question = r.text(spec, "question", where, required=False)
+        asks = r.text(spec, "asks", where, required=False)
+        if (question is None) != (asks is None):
+            raise r.fail(f"{where}{'asks' if asks is None else 'question'}", "given with the other")
+        verdicts = spec.get("verdicts") or {}
+        if not isinstance(verdicts, dict) or not set(verdicts) <= set(VERDICT_GRADES):
+            raise r.fail(f"{where}verdicts", f"a mapping of grades ({', '.join(VERDICT_GRADES)})")
+        worded = {g: r.text(verdicts, g, f"{where}verdicts.") for g in verdicts}
+        if worded and set(worded) != set(VERDICT_GRADES):
+            missing = sorted(set(VERDICT_GRADES) - set(worded))
+            raise r.fail(f"{where}verdicts", f"given for every grade (missing {missing[0]})")
+        out[code] = EventKind(code, one, many, attack, pattern, question, asks, worded)
+    for what, chosen in (
+        ("attack: true", [k for k in out.values() if k.is_attack]),
+        ("a state_pattern", [k for k in out.values() if k.state_pattern]),
+    ):
+        if len(chosen) > 1:
+            raise r.fail("event_kinds", f"a mapping where at most one kind has {what}")
+    return out
+
+
+def _noun(label: str) -> str:
+    """A label inside a sentence: "Political" -> "political", "US strike" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() or len(label) == 1 else label
+
+
+_KIND_KEYS = ("one", "many", "attack", "state_pattern", "question", "asks", "verdicts")
 
 
 def _scopes(r: _Reader, raw: object, countries: list[str]) -> dict[str, Scope]:
@@ -615,6 +732,17 @@ actors:
   unknown: "Unknown"
 event_categories:
   political: "Political"
+# what the findings read from the kinds of event (optional): each kind's noun in words; attack:
+# true for the kind whose events are themselves attacks; state_pattern for a state's own strikes,
+# kept apart from the attacks (matched in an incident's actor or attributed_to); question and asks
+# for the questions the findings page answers first, verdicts for what each grade answers
+# event_kinds:
+#   political: {{one: "political event", many: "political events"}}
+#   naval_strike:
+#     one: "naval strike"
+#     many: "naval strikes"
+#     question: "Do naval strikes deter or provoke?"
+#     asks: "whether naval strikes deter or provoke"
 # published tallies: where each counts (countries: the case countries it covers)
 tally_scopes:
   all: {{label: "Country A", countries: ["Country A"]}}

@@ -48,6 +48,13 @@ def _write(tmp_path: Path, change) -> Path:
         (lambda r: r["actor_rules"][0].update(actor="Nobody"), "actor_rules[0].actor"),
         (lambda r: r.update(colour="red"), "unknown key 'colour'"),
         (lambda r: r.update(min_incidents=0), "min_incidents"),
+        (lambda r: r["event_kinds"].update(raid={"one": "raid"}), "event_kinds.raid"),
+        (lambda r: r["event_kinds"]["truce"].update(attack="yes"), "event_kinds.truce.attack"),
+        (lambda r: r["event_kinds"]["truce"].update(attack=True), "at most one kind has attack"),
+        (lambda r: r["event_kinds"]["threat"].update(state_pattern="(Iran"), "state_pattern"),
+        (lambda r: r["event_kinds"]["truce"].pop("asks"), "event_kinds.truce.asks"),
+        (lambda r: r["event_kinds"]["truce"]["verdicts"].pop("no_change"), "missing no_change"),
+        (lambda r: r["event_kinds"]["threat"].update(colour="red"), "event_kinds.threat.colour"),
     ],
 )
 def test_a_bad_case_file_is_refused_naming_file_and_key(tmp_path: Path, change, key) -> None:
@@ -77,3 +84,47 @@ def test_an_edited_case_file_is_read_again(tmp_path: Path) -> None:
         text.replace("area_word: governorate", "area_word: province")
     )
     assert case.load(tmp_path).area_word == "province" != first.area_word
+
+
+def test_what_the_findings_read_from_event_kinds_comes_from_the_case(tmp_path, monkeypatch) -> None:
+    """The kind of attack events, the state whose strikes are kept apart, the questions asked
+    first and the nouns: the shipped case's, then another case's, with no code edit."""
+    import pandas as pd
+
+    from analysis.findings import evaluation, pooling
+
+    shipped = case.load(ROOT / "data")
+    assert shipped.attack_kind == "militia_attack" and shipped.questions == ("us_strike", "truce")
+    assert shipped.kind("political").many == "political events"
+    incidents = pd.DataFrame(
+        {
+            "date": ["2020-01-01", "2020-01-08", "2020-01-08", "2020-01-20"],
+            "actor": ["unknown", "Iran (IRGC)", "Kataib Hezbollah", "Navy of Eastmark"],
+            "confirmation": ["confirmed"] * 4,
+        }
+    )
+    events = pd.DataFrame(
+        {"event_id": ["e1"], "date": [pd.Timestamp("2020-01-08")], "category": ["militia_attack"]}
+    )
+    options = evaluation.Options()
+    kept, dropped, _ = evaluation.attack_series(incidents, events, options)
+    assert list(kept["actor"]) == ["unknown", "Navy of Eastmark"]  # Iran's strike kept apart
+    assert list(dropped["actor"]) == ["Kataib Hezbollah"]  # the event's own attack
+
+    def other(raw):
+        raw["event_kinds"] = {
+            "threat": {"one": "threat", "many": "threats", "attack": True},
+            "truce": {"state_pattern": "Eastmark", "question": "Do truces last?", "asks": "if"},
+        }
+
+    monkeypatch.setenv("ESCALATION_DATA_DIR", str(_write(tmp_path, other)))
+    events["category"] = "threat"
+    kept, dropped, _ = evaluation.attack_series(incidents, events, options)
+    assert list(kept["actor"]) == ["unknown"]  # Eastmark's strike kept apart, Iran's counted
+    assert sorted(dropped["actor"]) == ["Iran (IRGC)", "Kataib Hezbollah"]
+    assert pooling.question("truce") == "if" and pooling.question("us_strike").startswith("what")
+    assert (
+        pooling.noun("truce", 2) == "truce events"
+        and pooling.noun("us_strike", 1) == "US strike event"
+    )
+    assert pooling.verdict("us_strike", "clear_rise") == "on balance a clear rise"

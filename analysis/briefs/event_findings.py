@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import case as cases
 from analysis.briefs.html import Html, esc, reader_table
 from analysis.briefs.wording import attack_noun, fmt_count, fmt_date, plural
 from analysis.data.campaigns import campaigns
-from analysis.findings.evaluation import ATTACK_CATEGORY, STATE_CATEGORY
 from analysis.findings.grades import MIN_ATTACKS, pin
 from analysis.findings.words import GRADE_WORDS
 from analysis.findings.words import figure_attributes as attributes_of
@@ -176,7 +176,9 @@ class EventFindingsViews:
             "attacks."
         ]
         category = str(self.event.get("category") or "")
-        if category == ATTACK_CATEGORY:
+        case = cases.current()
+        state = case.state_kind
+        if category == case.attack_kind:
             own = int(
                 (pd.to_datetime(self.incidents["date"]).dt.normalize() == self.event_date).sum()
             )
@@ -186,10 +188,12 @@ class EventFindingsViews:
                 "event and left out of the attacks counted after it (the checks below count "
                 f"{'it' if own == 1 else 'them'})."
             )
-        elif category == STATE_CATEGORY:
+        elif state is not None and category == state.code:
+            many = state.many[:1].upper() + state.many[1:]
+            others = case.kind(case.attack_kind).many if case.attack_kind else "the attacks"
             lines.append(
-                "Iran's own missile strikes are kept apart from militia attacks: they are not "
-                "counted as attacks in the primary figure."
+                f"{many} are kept apart from {others}: they are not counted as attacks in the "
+                "primary figure."
             )
         if self.confirmation != "confirmed" or self.window_days != 30:
             lines.append(

@@ -502,13 +502,13 @@ class ForestExplorer:
     ) -> None:
         import ipywidgets as w
 
-        from analysis.findings.pooling import BOTH, CATEGORY_WORDS
+        from analysis.findings.pooling import BOTH, noun
 
         self.findings = findings
         self.view: ForestView | None = None
         self.error: str | None = None
         present = sorted(set(findings["category"].astype(str)))
-        named = [(CATEGORY_WORDS.get(c, (c, c))[1], c) for c in present]
+        named = [(noun(c, 2), c) for c in present]
         self.categories = w.SelectMultiple(
             options=named,
             value=tuple(categories or present),

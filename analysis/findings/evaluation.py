@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from analysis import case as cases
 from analysis import params
 from analysis.charts import (
     EVENT_COLOR,
@@ -36,14 +37,12 @@ from analysis.models import attribution
 from analysis.results import Results, attr
 
 __all__ = [
-    "ATTACK_CATEGORY",
     "COLUMNS",
     "EFFECT",
     "EXCITATION",
     "HORIZON_DAYS",
     "MARKER_GAP_DAYS",
     "SEASONALITY",
-    "STATE_CATEGORY",
     "TREND",
     "FindingsResults",
     "Options",
@@ -65,10 +64,6 @@ SEASONALITY = 0
 EXCITATION = True
 #: an attack event with no attack in this many days before it opens a new spell: a marker
 MARKER_GAP_DAYS = 21
-#: category of events that are themselves militia attacks
-ATTACK_CATEGORY = "militia_attack"
-#: category of Iran's state missile strikes
-STATE_CATEGORY = "iran_strike"
 #: parameter draws behind the attribution model's own excess intervals (not used for grades)
 N_SAMPLES = 200
 #: the fewest attacks in a period the joint fit takes
@@ -153,13 +148,13 @@ def _events(events: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["date", "event_id"], kind="stable").reset_index(drop=True)
 
 
-def _is_state(incidents: pd.DataFrame) -> pd.Series:
-    """Incidents by Iran's state (actor or attribution names Iran / IRGC, not a militia)."""
+def _is_state(incidents: pd.DataFrame, pattern: str | None) -> pd.Series:
+    """Incidents that are a state's own strikes: actor or attribution matches the case's
+    ``state_pattern`` (``event_kinds`` in case.yml; the shipped case: Iran or the IRGC)."""
     state = pd.Series(False, index=incidents.index)
-    for col in ("actor", "attributed_to"):
+    for col in ("actor", "attributed_to") if pattern else ():
         if col in incidents.columns:
-            text = incidents[col].fillna("").astype(str)
-            state |= text.str.match(r"^\s*Iran\s*\(") | text.str.contains("IRGC", case=False)
+            state |= incidents[col].fillna("").astype(str).str.contains(pattern, regex=True)
     return state
 
 
@@ -169,12 +164,13 @@ def attack_series(
     """The attacks analysed, the incidents dropped as the events themselves, and the ids of
     the marker events (militia attack events after :data:`MARKER_GAP_DAYS` days without one).
 
-    Kept: confirmed attacks (all with ``confirmation="all"``), without Iran's state strikes
+    Kept: confirmed attacks (all with ``confirmation="all"``), without a state's own strikes
     unless ``include_state_strikes``. Dropped (second frame, with the ``event_id`` they are):
-    the attacks on the date of an event that is itself an attack, i.e. every militia attack on
-    a ``militia_attack`` event's date and every state strike on an ``iran_strike`` event's date
-    (``iran_strike`` events are attacks only with ``include_state_strikes``). A marker's own
-    attacks are kept: it is not fitted, and they are attacks the other events are measured on.
+    the attacks on the date of an event that is itself an attack, i.e. every attack on the date
+    of an event of the case's attack kind (``event_kinds``: ``militia_attack`` in the shipped
+    case) and every state strike on the date of a state-strike event (``iran_strike``; attacks
+    only with ``include_state_strikes``). A marker's own attacks are kept: it is not fitted,
+    and they are attacks the other events are measured on.
     """
     if "date" not in incidents.columns:
         raise ParameterError("incidents need a 'date' column")
@@ -182,18 +178,20 @@ def attack_series(
     inc["date"] = pd.to_datetime(inc["date"]).dt.normalize()
     if options.confirmation == "confirmed" and "confirmation" in inc.columns:
         inc = inc[inc["confirmation"] == "confirmed"]
-    state = _is_state(inc)
+    case = cases.current()
+    attack_kind, state_kind = case.attack_kind, case.state_kind
+    state = _is_state(inc, state_kind.state_pattern if state_kind else None)
     if not options.include_state_strikes:
         inc, state = inc[~state], state[~state]
     own = pd.Series("", index=inc.index)
-    kinds = {ATTACK_CATEGORY: ~state}
-    if options.include_state_strikes:
-        kinds[STATE_CATEGORY] = state
+    kinds = {attack_kind: ~state} if attack_kind else {}
+    if options.include_state_strikes and state_kind:
+        kinds[state_kind.code] = state
     gap = pd.Timedelta(days=MARKER_GAP_DAYS)
     marker_ids = []
     for _, ev in events[events["category"].isin(list(kinds))].iterrows():
         quiet = not ((inc["date"] >= ev["date"] - gap) & (inc["date"] < ev["date"])).any()
-        if quiet and ev["category"] == ATTACK_CATEGORY:  # a state strike opens no militia spell
+        if quiet and ev["category"] == attack_kind:  # a state strike opens no militia spell
             marker_ids.append(ev["event_id"])  # its attacks stay: it is not fitted
             continue
         hit = (inc["date"] == ev["date"]) & kinds[ev["category"]] & (own == "")

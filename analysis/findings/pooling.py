@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis import case as cases
 from analysis import params
 from analysis.findings import grades, words
 from analysis.results import Results, attr
@@ -38,15 +39,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BOTH",
-    "CATEGORY_WORDS",
     "COLUMNS",
     "GRADED",
     "METHODS",
     "MIN_POOLED",
     "POOL_GRADES",
     "PoolingResults",
-    "answer",
     "VARIANT_COLUMNS",
+    "answer",
+    "noun",
     "pool",
     "pool_grade",
     "pool_units",
@@ -68,22 +69,6 @@ MIN_POOLED = 3
 #: the grades of a pool: those of an event (:data:`analysis.findings.grades.GRADES`) that a
 #: figure can get, and "too_few_events"
 POOL_GRADES = (*GRADED, "too_few_events")
-#: a category as a plural noun ("Across 5 US strikes ...")
-CATEGORY_WORDS = {
-    "us_strike": ("US strike", "US strikes"),
-    "truce": ("truce", "truces"),
-    "militia_attack": ("militia attack", "militia attacks"),
-    "iran_strike": ("Iranian strike", "Iranian strikes"),
-    "political": ("political event", "political events"),
-    "diplomatic": ("diplomatic event", "diplomatic events"),
-    "threat": ("threat", "threats"),
-    "military_posture": ("change of US posture", "changes of US posture"),
-}
-#: the question analysts ask of a kind of event, for "too few to say ..."
-QUESTIONS = {
-    "us_strike": "whether US strikes deter or provoke",
-    "truce": "whether truces hold",
-}
 #: columns of :meth:`PoolingResults.to_frame` (and of the site's categories.csv); the first
 #: eleven are categories.csv's documented columns, the grade and p-values follow them
 COLUMNS = [
@@ -107,9 +92,11 @@ VARIANT_COLUMNS = ["horizon_days", "confirmation", "primary", *COLUMNS]
 _Z = 1.959963984540054  # the 97.5% normal quantile
 
 
-def _noun(category: str, n: int) -> str:
-    one, many = CATEGORY_WORDS.get(category, (category.replace("_", " "), None))
-    return one if n == 1 else (many or f"{one} events")
+def noun(category: str, n: int) -> str:
+    """A category as a noun for ``n`` events ("US strike", "US strikes"), from the case file's
+    ``event_kinds`` (:meth:`analysis.case.Case.kind`)."""
+    kind = cases.current().kind(category)
+    return kind.one if n == 1 else kind.many
 
 
 def units(table: pd.DataFrame) -> pd.DataFrame:
@@ -193,25 +180,7 @@ def pool_grade(n_events: int, low: float, high: float, p_adjusted: float) -> str
     return grades.grade(low, high, p_adjusted, grades.MIN_ATTACKS, False)
 
 
-#: what a pool's grade says of a kind of event, in the words analysts ask the question in
-_VERDICTS = {
-    "us_strike": {
-        "clear_rise": "on balance they provoked more attacks",
-        "likely_rise": "likely they provoked more attacks, not clear across all kinds tested",
-        "clear_fall": "on balance they deterred attacks",
-        "likely_fall": "likely they deterred attacks, not clear across all kinds tested",
-        "no_change": "no deterrent or provoking effect that matters",
-        "cannot_tell": "no clear deterrent or provoking effect",
-    },
-    "truce": {
-        "clear_fall": "on balance they held",
-        "likely_fall": "likely they held, not clear across all kinds tested",
-        "clear_rise": "attacks came faster, not slower",
-        "likely_rise": "attacks likely came faster, not clear across all kinds tested",
-        "no_change": "no change that matters: on balance they did not hold",
-        "cannot_tell": "no clear sign that they held",
-    },
-}
+#: what a pool's grade says of a kind of event the case file words no verdicts for
 _OTHER_VERDICTS = {
     "clear_rise": "on balance a clear rise",
     "likely_rise": "likely a rise, not clear across all kinds tested",
@@ -223,8 +192,9 @@ _OTHER_VERDICTS = {
 
 
 def question(category: str) -> str:
-    """What analysts ask of ``category``: "whether US strikes deter or provoke"."""
-    return QUESTIONS.get(category, f"what {_noun(category, 2)} do on balance")
+    """What analysts ask of ``category``: "whether US strikes deter or provoke" (the case file's
+    ``event_kinds``), else "what <kinds> do on balance"."""
+    return cases.current().kind(category).asks or f"what {noun(category, 2)} do on balance"
 
 
 def verdict(category: str, grade: str) -> str:
@@ -232,14 +202,14 @@ def verdict(category: str, grade: str) -> str:
     params.one_of("grade", grade, POOL_GRADES)
     if grade == "too_few_events":
         return f"too few events to say {question(category)}"
-    return _VERDICTS.get(category, _OTHER_VERDICTS)[grade]
+    return (cases.current().kind(category).verdicts or _OTHER_VERDICTS)[grade]
 
 
 def category_sentence(
     category: str, n: int, est: float, low: float, high: float, i2: float, grade: str
 ) -> str:
     """One plain sentence for a pool of ``n`` events of ``category`` graded ``grade``."""
-    many = _noun(category, n)
+    many = noun(category, n)
     figure = (
         f"Across {n} {many} the tempo after them was {words.ratio(est)} times that expected "
         f"without them ({words.ratio(low)} to {words.ratio(high)})"
@@ -257,8 +227,8 @@ def category_sentence(
 def _single_sentence(category: str, campaign: str, n: int) -> str:
     where = "across both campaigns" if campaign == BOTH else f"in {campaign}"
     if n == 0:
-        return f"No graded, separable {_noun(category, 1)} {where}: nothing to pool."
-    return f"Only one graded, separable {_noun(category, 1)} {where}: nothing to pool."
+        return f"No graded, separable {noun(category, 1)} {where}: nothing to pool."
+    return f"Only one graded, separable {noun(category, 1)} {where}: nothing to pool."
 
 
 @dataclasses.dataclass(repr=False, eq=False)
@@ -310,7 +280,7 @@ class PoolingResults(Results):
             for p in pooled.dropna(subset=["pooled_estimate"]).itertuples():
                 ax.plot([p.low, p.high], [y, y], color="C0", lw=2)
                 ax.plot([p.pooled_estimate], [y], "D", color="C0", ms=6)
-                labels.append(f"{_noun(str(cat), 2)}: pooled")
+                labels.append(f"{noun(str(cat), 2)}: pooled")
                 y -= 1
         ax.axvline(1, color="0.6", lw=0.8, ls="--")
         ax.set_xscale("log")
@@ -330,7 +300,7 @@ def pool(table: pd.DataFrame, method: str = "pm") -> PoolingResults:
     campaigns = sorted(str(c) for c in table["campaign"].dropna().unique() if str(c))
     rows = []
     present = set(table["category"].astype(str))
-    first = [c for c in ("us_strike", "truce") if c in present]  # the questions analysts ask
+    first = [c for c in cases.current().questions if c in present]  # the questions asked first
     nan = dict.fromkeys(("pooled_estimate", "low", "high", "tau2", "i2", "p"), math.nan)
     for cat in [*first, *sorted(present - set(first))]:
         for camp in [*campaigns, BOTH]:
@@ -380,15 +350,15 @@ def answer(table: pd.DataFrame, pools: pd.DataFrame, category: str, campaign: st
         eid = str(hit["events"].iloc[0]).split(";")[0]
         said = str(table.loc[table["event_id"] == eid, "sentence"].iloc[0])
         text = (
-            f"{where} only one {_noun(category, 1)} can be graded apart from the events around "
+            f"{where} only one {noun(category, 1)} can be graded apart from the events around "
             f"it: {said[0].lower()}{said[1:]}"
         )
     else:
-        text = f"{where} no {_noun(category, 1)} can be graded on its own."
+        text = f"{where} no {noun(category, 1)} can be graded on its own."
     if left_out:
         verb = "was" if left_out == 1 else "were"
         text += (
-            f" {left_out} other {_noun(category, left_out)} {verb} too close to events of other "
+            f" {left_out} other {noun(category, left_out)} {verb} too close to events of other "
             "kinds to be told apart, and not counted."
         )
     return text

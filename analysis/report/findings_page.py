@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__
+from analysis import case as cases
 from analysis.findings import pooling, store, words
 from analysis.report import downloads, keys
 from analysis.report.html import provenance_html, site_page
@@ -31,7 +32,6 @@ __all__ = [
     "CATEGORIES_COLUMNS",
     "FINDINGS_PAGE",
     "PAGE_STYLE",
-    "QUESTIONS",
     "SENSITIVITY_COLUMNS",
     "SENSITIVITY_CSV",
     "answers_html",
@@ -56,8 +56,6 @@ CATEGORIES_COLUMNS = pooling.COLUMNS
 SENSITIVITY_CSV = "categories_sensitivity.csv"
 #: the columns of :data:`SENSITIVITY_CSV`: the options of the findings table, then the pool's
 SENSITIVITY_COLUMNS = pooling.VARIANT_COLUMNS
-#: the kinds of event whose question the page answers first, per campaign and both together
-QUESTIONS = ("us_strike", "truce")
 #: the log axis of the forest chart: its ends and ticks (rate ratios)
 AXIS = (0.01, 100.0)
 TICKS = (0.01, 0.1, 0.5, 1, 2, 10, 100)
@@ -173,8 +171,8 @@ def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _section_title(section: str) -> str:
-    if section in pooling.CATEGORY_WORDS:
-        many = pooling.CATEGORY_WORDS[section][1]
+    if section != "cannot be told apart":
+        many = pooling.noun(section, 2)
         return many[0].upper() + many[1:]
     return "Events that cannot be told apart (one figure for the group)"
 
@@ -257,7 +255,9 @@ def headline(pools: pd.DataFrame) -> str:
     """At most 35 words: US strikes and truces on balance, across both campaigns."""
     both = pools[pools["campaign"] == pooling.BOTH].set_index("category")
     parts = []
-    for cat, what in (("us_strike", "US strikes"), ("truce", "Truces")):
+    for cat in cases.current().questions:
+        many = pooling.noun(cat, 2)
+        what = many[:1].upper() + many[1:]
         if cat not in both.index or not math.isfinite(both.loc[cat, "pooled_estimate"]):
             continue
         r = both.loc[cat]
@@ -277,11 +277,11 @@ def headline(pools: pd.DataFrame) -> str:
 
 
 def answers_html(table: pd.DataFrame, pools: pd.DataFrame) -> str:
-    """The questions analysts ask (:data:`QUESTIONS`) answered in one sentence each, with its
-    interval, per campaign and both together (:func:`analysis.findings.pooling.answer`)."""
+    """The questions the case file asks first (``event_kinds``) answered in one sentence each,
+    with its interval, per campaign and both together (:func:`analysis.findings.pooling.answer`)."""
     campaigns = sorted(str(c) for c in table["campaign"].dropna().unique() if str(c))
     out = []
-    for cat in QUESTIONS:
+    for cat in cases.current().questions:
         if cat not in set(table["category"].astype(str)):
             continue
         ask = pooling.question(cat).removeprefix("whether ")
@@ -439,7 +439,7 @@ def findings_html(
 method in <a href="{METHOD_PAGE}">how it is computed</a>): the rate of attacks after it as a
 multiple of the rate expected without it, net of the other events of its campaign.
 Events are not independent experiments: those of one campaign share its trend and its bursts
-of attacks, and nobody chose at random when to strike or to agree a truce, so a pooled figure
+of attacks, and no event's date was chosen at random, so a pooled figure
 summarises what followed such events; it does not prove what any of them caused, and it is not
 a law.
 A pool of fewer than {pooling.MIN_POOLED} events is called too few to say anything on balance.</p>

@@ -154,6 +154,18 @@ def test_no_page_speaks_of_iraq(built):
             assert word.lower() not in shown.lower(), f"{name} says {word!r}"
 
 
+def test_the_findings_page_asks_the_case_s_own_questions(built):
+    """The questions, their order and the kinds' nouns come from the case file's event_kinds,
+    never from the shipped case (US strikes, truces, militia attacks, Iranian strikes)."""
+    assert built.returncode == 0, built.output[-3000:]
+    page = (built.site / "findings.html").read_text(encoding="utf-8")
+    asked = re.findall(r"<h2[^>]*>(Do [^<]*\?)</h2>", page)
+    assert asked == ["Do naval strikes deter or provoke?", "Do ceasefires hold?"], asked
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    for word in ("US strike", "truce", "militia", "Iranian"):
+        assert word.lower() not in shown.lower(), f"findings.html says {word!r}"
+
+
 def test_the_case_areas_are_on_its_map(built):
     assert built.returncode == 0, built.output[-3000:]
     page = built.pages()["01_data_overview"]
