@@ -12,7 +12,7 @@ import datetime as dt
 
 from analysis import case
 
-__all__ = ["now_utc", "today_in_iraq", "today_local"]
+__all__ = ["now_utc", "today_local"]
 
 
 def now_utc() -> dt.datetime:
@@ -24,8 +24,3 @@ def today_local(now: dt.datetime | None = None, where: case.Case | None = None) 
     """The date at ``now`` (aware; default: the current time) in the zone of case ``where``
     (default: the case of the data folder in use)."""
     return (where or case.current()).today(now or now_utc())
-
-
-def today_in_iraq(now: dt.datetime | None = None) -> dt.date:
-    """The date at ``now`` where the data are dated (the older name of :func:`today_local`)."""
-    return today_local(now)

@@ -673,12 +673,12 @@ def outlook_brief(
     "latest"). ``stored``: earlier editions' forecast records (default: none); only those made
     before ``as_of`` are scored. ``data_path``: the incidents file whose hash the record keeps
     (default ``data/incidents.csv``). ``today``: the build's date (default: today in Iraq,
-    :func:`analysis.clock.today_in_iraq`), against which the data's end is judged."""
-    from analysis.clock import today_in_iraq
+    :func:`analysis.clock.today_local`), against which the data's end is judged."""
+    from analysis.clock import today_local
 
     horizon = whole_number("horizon", horizon, 1, "weeks")
     backtest_step = whole_number("backtest_step", backtest_step, 1, "weeks")
-    built = a_date("today", today if today is not None else today_in_iraq())
+    built = a_date("today", today if today is not None else today_local())
     day = resolve_as_of(incidents, as_of)
     latest = isinstance(as_of, str) and as_of.strip().lower() == "latest"
     end = data_end(incidents, day, latest)

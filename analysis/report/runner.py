@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 
 from analysis import __version__, paths
 from analysis.atomic import write_atomic
-from analysis.clock import now_utc, today_in_iraq
+from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, downloads, keys, unchanged, warm
@@ -318,7 +318,7 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
     """Which of ``checked``'s briefs need building, from their build keys and the site's
     manifest (the second half of :func:`plan`; under the site lock in :func:`run`)."""
     site, data_dir = options.site, options.data_dir
-    today = options.today or today_in_iraq()
+    today = options.today or today_local()
     data = keys.data_hashes(data_dir)
     _no_missing_data(data_dir, data)
     source, versions = keys.source_hash(), keys.package_versions()
@@ -391,7 +391,7 @@ def plan(
         force,
         overrides,
         replace_latest,
-        today or today_in_iraq(),
+        today or today_local(),
     )
     return decide(check(Path(config), options), options)
 
@@ -502,7 +502,7 @@ def run(
         force=force,
         overrides=overrides,
         replace_latest=replace_latest,
-        today=today_in_iraq(now),
+        today=today_local(now),
         now=now,
         wait=wait,
         jobs=jobs or os.cpu_count() or 1,

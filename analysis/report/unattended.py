@@ -2,13 +2,13 @@
 
 In order: fetch the named feeds into ``data/raw/<feed>/`` (optional); validate every curated data
 file (on a bad file nothing is built or published); build the briefs incrementally with ``as_of``
-passed to the notebooks that declare it. The run's date is ``--as-of`` or, by default, today in
-Iraq (:func:`analysis.clock.today_in_iraq`, never the machine's zone). By default an entry that
-sets ``as_of`` itself keeps it (``latest``: the last date in the data); an explicit ``--as-of``
-also replaces ``latest``, so ``escalation run --as-of 2021-06-30`` makes that date's edition of
-every brief that takes a date (an entry set to a date of its own still keeps it). Every run
-appends one JSON line to ``<site>/runs.jsonl``: start and end, what was fetched, which briefs
-were rebuilt and why, which were skipped, durations, and any error.
+passed to the notebooks that declare it. The run's date is ``--as-of`` or, by default, today where
+the data are dated (:func:`analysis.clock.today_local`, never the machine's zone). By default an
+entry that sets ``as_of`` itself keeps it (``latest``: the last date in the data); an explicit
+``--as-of`` also replaces ``latest``, so ``escalation run --as-of 2021-06-30`` makes that date's
+edition of every brief that takes a date (an entry set to a date of its own still keeps it).
+Every run appends one JSON line to ``<site>/runs.jsonl``: start and end, what was fetched,
+which briefs were rebuilt and why, which were skipped, durations, and any error.
 
 Exit codes, for cron, systemd and CI monitors (see :data:`EXIT_CODES`, the ``run`` table of
 :data:`analysis.errors.COMMANDS`). A feed that could not be fetched is a failure of its own,
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.clock import now_utc, today_in_iraq
+from analysis.clock import now_utc, today_local
 from analysis.errors import (
     COMMANDS,
     DATA_INVALID,
@@ -225,17 +225,17 @@ def run_unattended(
     """Fetch, validate, build and publish; log the run in ``site/runs.jsonl`` and return it.
 
     ``as_of`` (explicit, e.g. ``--as-of``) is passed to every notebook that declares it, also
-    to entries set to ``latest``; by default the run's date is today in Iraq at ``now`` and
-    entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build the briefs on;
-    ``kernels``: warm or fresh kernels; ``timeout``, ``brief_timeout``: seconds per cell and
-    per brief (all :func:`analysis.report.runner.run`)."""
+    to entries set to ``latest``; by default the run's date is today where the data are dated
+    at ``now`` and entries that set ``as_of`` keep it. ``scheduler``: a Dask scheduler to build
+    the briefs on; ``kernels``: warm or fresh kernels; ``timeout``, ``brief_timeout``: seconds
+    per cell and per brief (all :func:`analysis.report.runner.run`)."""
     from analysis.report.runner import run
 
     site = Path(site).resolve()
     data_dir = Path(data_dir).resolve() if data_dir is not None else paths.data_dir()
     now = now or _now()
     explicit = as_of is not None
-    as_of = as_of or today_in_iraq(now)
+    as_of = as_of or today_local(now)
     entry = RunLog(start=now.isoformat(timespec="seconds"), as_of=as_of.isoformat())
     client = None
     try:
