@@ -53,6 +53,7 @@ __all__ = [
     "pool_units",
     "pool_variants",
     "question",
+    "scope_words",
     "units",
     "verdict",
 ]
@@ -224,8 +225,22 @@ def category_sentence(
     return f"{figure}: {verdict(category, grade)}; {spread} (I² = {i2:.0%})."
 
 
+def scope_words(campaign: str) -> str:
+    """A pool's scope as a noun phrase: a campaign key as "the 2019–2021 campaign" (its name in
+    the case file), :data:`BOTH` as "both campaigns", "all 3 campaigns" or, for a case of one
+    campaign or none, that campaign or "the whole record"."""
+    named = {c.key: c.label for c in cases.current().campaigns}
+    if campaign != BOTH:
+        return f"the {named[campaign]}" if campaign in named else campaign
+    if len(named) == 2:
+        return "both campaigns"
+    if len(named) == 1:
+        return f"the {next(iter(named.values()))}"
+    return f"all {len(named)} campaigns" if named else "the whole record"
+
+
 def _single_sentence(category: str, campaign: str, n: int) -> str:
-    where = "across both campaigns" if campaign == BOTH else f"in {campaign}"
+    where = f"across {scope_words(campaign)}" if campaign == BOTH else f"in {scope_words(campaign)}"
     if n == 0:
         return f"No graded, separable {noun(category, 1)} {where}: nothing to pool."
     return f"Only one graded, separable {noun(category, 1)} {where}: nothing to pool."
@@ -337,7 +352,8 @@ def answer(table: pd.DataFrame, pools: pd.DataFrame, category: str, campaign: st
     sentence with an interval: the pool's sentence when two or more events count, else the one
     event's own figure; then how many events of the kind could not be told apart from others."""
     hit = pools[(pools["category"] == category) & (pools["campaign"] == campaign)]
-    where = "In both campaigns together" if campaign == BOTH else f"In {campaign}"
+    together = campaign == BOTH and len(cases.current().campaigns) > 1
+    where = f"In {scope_words(campaign)}" + (" together" if together else "")
     scope = table if campaign == BOTH else table[table["campaign"] == campaign]
     counted = set(";".join(hit["events"].astype(str)).split(";"))
     of_kind = scope[(scope["category"] == category) & (scope["grade"] == "inseparable")]

@@ -229,7 +229,7 @@ def pool_table(pools: pd.DataFrame) -> str:
             tau, i2 = f"{r['tau2']:.2f}", f"{r['i2']:.0%}"
         else:
             fig, tau, i2 = "not pooled", "", ""
-        where = "both campaigns" if r["campaign"] == pooling.BOTH else str(r["campaign"])
+        where = pooling.scope_words(str(r["campaign"]))
         body.append(
             "<tr>"
             f'<th scope="row">{html.escape(_section_title(str(r["category"])))}</th>'
@@ -288,7 +288,7 @@ def answers_html(table: pd.DataFrame, pools: pd.DataFrame) -> str:
         items = "".join(
             f'<li data-category="{cat}" data-campaign="{html.escape(c)}">'
             f"{html.escape(pooling.answer(table, pools, cat, c))}</li>"
-            for c in [*campaigns, pooling.BOTH]
+            for c in ([*campaigns, pooling.BOTH] if len(campaigns) > 1 else [pooling.BOTH])
         )
         out.append(f'<h2>Do {html.escape(ask)}?</h2><ul class="answers">{items}</ul>')
     return "\n".join(out)
@@ -342,7 +342,7 @@ def sensitivity_html(frame: pd.DataFrame) -> str:
         key = (r["category"], r["campaign"])
         if most.loc[key] < 2:
             continue
-        where = "both campaigns" if r["campaign"] == pooling.BOTH else str(r["campaign"])
+        where = pooling.scope_words(str(r["campaign"]))
         cells = "".join(
             _cell({**keyed.loc[(d, c, *key)].to_dict(), "horizon_days": d, "confirmation": c})
             for d, c in variants

@@ -161,8 +161,11 @@ def test_the_findings_page_asks_the_case_s_own_questions(built):
     page = (built.site / "findings.html").read_text(encoding="utf-8")
     asked = re.findall(r"<h2[^>]*>(Do [^<]*\?)</h2>", page)
     assert asked == ["Do naval strikes deter or provoke?", "Do ceasefires hold?"], asked
+    answers = re.findall(r'<li data-category="[^"]*" data-campaign="[^"]*">([^<]*)</li>', page)
+    assert len(answers) == 2, answers  # one campaign: one answer per question, not two alike
+    assert all(a.startswith("In the 2016–17 sea campaign") for a in answers), answers
     shown = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    for word in ("US strike", "truce", "militia", "Iranian"):
+    for word in ("US strike", "truce", "militia", "Iranian", "both campaigns"):
         assert word.lower() not in shown.lower(), f"findings.html says {word!r}"
 
 
