@@ -112,6 +112,14 @@ def index_subject() -> str:
     return out
 
 
+def _kinds_words() -> str:
+    """Examples of the case's kinds of event: those it asks a question of first, else its first
+    categories ("US strikes, truces, ...")."""
+    c = case.current()
+    codes = list(c.questions) or list(c.event_categories)[:3]
+    return ", ".join(c.kind(code).many for code in codes[:3]) + ", ..."
+
+
 def _campaign_words() -> str:
     """The case's campaigns in words ("the 2019–2021 and 2023–24 campaigns"), or ""."""
     labels = [c.label.removesuffix(" campaign") for c in case.current().campaigns]
@@ -430,8 +438,8 @@ in the <a href="feed.xml">Atom feed</a>.</li>
 political events{html.escape(_campaign_words())}.</p>
 {through}
 <p class="findings-page escalation-findings-link"><a href="findings.html">What moved the
-tempo</a>: every graded event in one chart, and whether each kind of event (strikes,
-truces, threats, ...) moved it on balance.</p>
+tempo</a>: every graded event in one chart, and whether each kind of event
+({html.escape(_kinds_words())}) moved it on balance.</p>
 {body}
 </main>
 </body>
