@@ -76,15 +76,16 @@ def _either(scopes: list[str]) -> str:
     return f"{', '.join(named)}, or {'both' if len(named) == 2 else 'several of them'}"
 
 
-def _claims_sentence(countries: list[str], tail: str, that: str = "") -> str:
-    """ "Most rows in Syria rest on a militia claim the Pentagon confirmed only in its totals,
+def _claims_sentence(countries: list[str], tail: str) -> str:
+    """ "Most rows in Syria rest on the attackers' own claim, which the Pentagon confirmed only in
+    its totals,
     <tail>"; "" when no country's rows are mostly claims."""
     if not countries:
         return ""
     whose = official_name() or "the published tallies"
     return (
-        f"Most rows in {countries_in_words(tuple(countries))} rest on a militia claim "
-        f"{that}{whose} confirmed only in its totals{tail}"
+        f"Most rows in {countries_in_words(tuple(countries))} rest on the attackers' own claim, "
+        f"which {whose} confirmed only in its totals{tail}"
     )
 
 
@@ -270,7 +271,6 @@ def campaign_tallies_html(
         list(claims),
         ", so compare both counts with the tallies: confirmed rows, and all rows (claimed and "
         "disputed too) in brackets.",
-        that="that ",
     )
     out = note_html(
         "Each tally is set beside the dataset's rows for the same dates and the countries it "

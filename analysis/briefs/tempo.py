@@ -203,7 +203,7 @@ class TempoResults(Results):
         else:
             first = (
                 f"Counts are {SOURCE_NAMES.get(self.source, self.source)}'s incidents about "
-                "attacks on US or coalition sites, as the feed codes them: not checked against "
+                f"{cases.current().subject}, as the feed codes them: not checked against "
                 "sources like the curated dataset's rows, and not limited to the attacks it "
                 "holds."
             )
@@ -661,7 +661,7 @@ def source_note_html(incidents: pd.DataFrame, source: str = "curated") -> Html:
     span = fmt_span(incidents["date"].min(), incidents["date"].max()) if len(incidents) else "none"
     text = (
         f"This page reads {name}'s incidents, not the curated dataset: {len(incidents)} "
-        f"incidents about attacks on US or coalition sites ({span}), as the feed codes them "
+        f"incidents about {cases.current().subject} ({span}), as the feed codes them "
         "from its own sources. They are not checked row by row like the curated data; feed "
         "incidents the curated data lack wait in the review queue until a person sources them."
     )

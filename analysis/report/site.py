@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from analysis import case
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.archive import ARCHIVE, ARCHIVE_PAGE, archive_html
 from analysis.report.doc_pages import METHOD_PAGE
@@ -352,11 +353,11 @@ td.nowrap {{ white-space: nowrap; }}
 <p class="escalation-nav"><a href="index.html">All briefs</a></p>
 <h1>Review queue</h1>
 {queue_status_html(status, problem=problem)}
-<p>Incidents reported by a coded feed (ACLED, UCDP, GDELT) about attacks on US or coalition
-sites that no curated row matches. None is counted in any brief until a person finds a public
-source for it and adds it with <code>escalation review accept ID --source-url URL
---source-title TITLE</code>, or rejects it with <code>escalation review reject ID --reason
-TEXT</code>. The feeds' own text is shown as the feeds give it.</p>
+<p>Incidents reported by a coded feed (ACLED, UCDP, GDELT) about
+{html.escape(case.current().subject)} that no curated row matches. None is counted in any
+brief until a person finds a public source for it and adds it with <code>escalation review
+accept ID --source-url URL --source-title TITLE</code>, or rejects it with <code>escalation
+review reject ID --reason TEXT</code>. The feeds' own text is shown as the feeds give it.</p>
 <table>
 <caption class="escalation-sr-only">Feed incidents waiting for review, newest first</caption>
 <thead><tr><th>Candidate</th><th>Date</th><th>Feed</th><th>Where</th><th>What the feed says</th>
