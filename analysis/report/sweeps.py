@@ -24,6 +24,7 @@ from typing import Any
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.config import Brief, Sweep
 from analysis.report.html import CSS
+from analysis.report.terms import link_terms
 
 #: glued names read as ratios (drawn on a log scale centred on 1, "no change")
 RATIO_HINTS = ("ratio", "_rr")
@@ -159,7 +160,8 @@ def summary_html(
     title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
     built = sum(1 for b in points if b.name in entries)
     axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
-    return accessible(f"""<!DOCTYPE html>
+    return accessible(
+        link_terms(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -195,6 +197,7 @@ recorded.</p>
 </body>
 </html>
 """)
+    )
 
 
 def point_values(sweeps: Sequence[Sweep], sweep: str, glued: Mapping[str, Any]) -> dict[str, Any]:
