@@ -281,7 +281,8 @@ class BacktestResults(Results):
         c1 = cov.iloc[0]
         return describe(
             ax_pit,
-            f"PIT histogram and interval coverage of the {model} forecasts; one {self.unit} "
+            f"Where outcomes fell in the {model} forecasts' range (PIT histogram) and how often "
+            f"their intervals held them; one {self.unit} "
             f"ahead the 90% intervals held {100 * c1['cover90']:.0f}% and the 50% intervals "
             f"{100 * c1['cover50']:.0f}% of outcomes.",
         )

@@ -45,7 +45,7 @@ class Term:
 TERMS: tuple[Term, ...] = (
     Term(r"(?i:rate ratios?)", "rate-ratio"),
     Term(r"(?i:excess attacks)", "excess-attacks"),
-    Term(r"(?i:95% (?:confidence |predictive )?(?:intervals?|bands?))", "interval"),
+    Term(r"(?i:95% (?:confidence |predictive )?(?:intervals?|bands?))|95% CI", "interval"),
     Term(r"Holm(?:'s|\u2019s)?(?:[- ]adjust(?:ed|ment))?", "holm"),
     Term(r"(?i:p-values?)", "p-value"),
     Term(r"(?i:binomial test)", "binomial-test"),
