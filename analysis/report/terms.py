@@ -75,6 +75,7 @@ TERMS: tuple[Term, ...] = (
     Term(r"(?i:backtest)", "backtest"),
     Term(r"(?i:pooled estimates?|pooled figures?)", "pooled-estimate"),
     Term(r"(?i:random[- ]effects)", "pooled-estimate"),
+    Term(r"I²|tau²|τ²", "pooled-estimate"),
 )
 
 _TOKEN = re.compile(r"<!--.*?-->|<[^>]*>|[^<]+", re.DOTALL)
