@@ -440,9 +440,9 @@ def plot_rescaled_gaps(
     ax.plot(q, r, ".", color=OBSERVED_COLOR, markersize=3)
     top = float(max(q.max(), r.max()))
     ax.plot([0, top], [0, top], color=MODEL_COLOR, linewidth=1.0)
-    ax.set_xlabel("Exp(1) quantile")
+    ax.set_xlabel("gap expected if the model fits")
     ax.set_ylabel(f"rescaled gap between {noun}")
-    ax.set_title(f"Time-rescaling check (KS {format_p(gof_p)})")
+    ax.set_title(f"Does the model fit the timing of {noun}? ({format_p(gof_p)})")
     return describe(
         ax,
         f"Quantile plot of {n} time-rescaled gaps between {noun} against the exponential "

@@ -263,9 +263,9 @@ class BacktestResults(Results):
         pit = self.pit[(self.pit["model"] == model) & (self.pit["horizon"] == 1)]["pit"]
         ax_pit.hist(pit, bins=10, range=(0, 1), color=MODEL_COLOR, alpha=0.7, density=True)
         ax_pit.axhline(1.0, color=OBSERVED_COLOR, ls="--", lw=1)
-        ax_pit.set_xlabel("PIT (one period ahead)")
-        ax_pit.set_ylabel("density (flat = calibrated)")
-        ax_pit.set_title(f"{model}: PIT histogram", fontsize=10)
+        ax_pit.set_xlabel("where the outcome fell in the forecast (PIT)")
+        ax_pit.set_ylabel("density (flat = well calibrated)")
+        ax_pit.set_title(f"{model}: where outcomes fell, one step ahead", fontsize=10)
         cov = self.coverage.xs(model, level="model")
         x = np.arange(len(cov))
         ax_cov.bar(x - 0.2, cov["cover50"], 0.4, color=MODEL_COLOR, alpha=0.45, label="50%")
@@ -276,12 +276,13 @@ class BacktestResults(Results):
         ax_cov.set_xlabel(f"{self.unit}s ahead")
         ax_cov.set_ylabel("share of outcomes inside")
         ax_cov.set_ylim(0, 1.05)
-        ax_cov.set_title(f"{model}: interval coverage", fontsize=10)
+        ax_cov.set_title(f"{model}: outcomes inside the intervals", fontsize=10)
         legend_below(ax_cov, ncols=2)
         c1 = cov.iloc[0]
         return describe(
             ax_pit,
-            f"PIT histogram and interval coverage of the {model} forecasts; one {self.unit} "
+            f"Where outcomes fell in the {model} forecasts' range (PIT histogram) and how often "
+            f"their intervals held them; one {self.unit} "
             f"ahead the 90% intervals held {100 * c1['cover90']:.0f}% and the 50% intervals "
             f"{100 * c1['cover50']:.0f}% of outcomes.",
         )

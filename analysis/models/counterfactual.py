@@ -169,7 +169,7 @@ class CounterfactualResults(Results):
     ``n_pre``/``n_post`` give the number of periods.
     """
 
-    title = "Counterfactual forecast (CausalImpact-style)"
+    title = "Attacks recorded and expected from the weeks before the event"
 
     table: pd.DataFrame = attr(
         "per post-event period: observed, predicted (counterfactual), effect and cumulative "
@@ -315,7 +315,9 @@ class CounterfactualResults(Results):
         for frame, style in ((pre, ":"), (post, "--")):
             a0.plot(frame.index, frame["predicted"].to_numpy(), color=MODEL_COLOR, ls=style, lw=1.2)
             band(a0, frame.index, frame["predicted_low"], frame["predicted_high"])
-        a0.plot([], [], color=MODEL_COLOR, ls="--", label="counterfactual (95% band)")
+        a0.plot(
+            [], [], color=MODEL_COLOR, ls="--", label="expected from the weeks before (95% band)"
+        )
         a0.set_ylabel(f"attacks per {period_unit(self.freq)}")
         a0.set_title(self.title)
 
@@ -323,12 +325,12 @@ class CounterfactualResults(Results):
         a1.plot(pre.index, pre_effect, color=MODEL_COLOR, ls=":", lw=1.0)
         a1.plot(post.index, post["effect"].to_numpy(), color=MODEL_COLOR, ls="--", lw=1.2)
         band(a1, post.index, post["effect_low"], post["effect_high"])
-        a1.set_ylabel("pointwise excess")
+        a1.set_ylabel("excess attacks")
 
         a2.plot(post.index, post["cumulative_effect"].to_numpy(), color=MODEL_COLOR, ls="--")
         band(a2, post.index, post["cumulative_effect_low"], post["cumulative_effect_high"])
         a2.plot(pre.index, np.zeros(len(pre)), color=MODEL_COLOR, ls=":", lw=1.0)
-        a2.set_ylabel("cumulative excess")
+        a2.set_ylabel("running total of excess")
 
         for i, a in enumerate(axes):
             if i > 0:

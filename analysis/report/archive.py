@@ -12,12 +12,22 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from analysis.report.downloads import archived
 from analysis.report.html import site_page
 from analysis.report.index_page import ARCHIVE_PAGE, day_in_words
 
-__all__ = ["ARCHIVE", "ARCHIVE_PAGE", "BANNER_CLASS", "archive_copy", "archive_html", "banner"]
+__all__ = [
+    "ARCHIVE",
+    "ARCHIVE_PAGE",
+    "BANNER_CLASS",
+    "archive_copy",
+    "archive_html",
+    "banner",
+    "missing_banners",
+]
 
 #: the folder of the editions, at the site's root
 ARCHIVE = "archive"
@@ -53,6 +63,43 @@ def archive_copy(page: str, day: str, live: str) -> str:
     else:  # a page without the house link to the index: the banner opens its body
         page = _BODY.sub(lambda m: f"{m.group()}\n{note}", page, count=1)
     return page.replace("</head>", f"{_BANNER_STYLE}\n</head>", 1)
+
+
+#: how an archived page shows it has its banner (the paragraph, not the style rule)
+_HAS_BANNER = f'<p class="{BANNER_CLASS}"'
+#: an edition's folder name, and how far into a page its banner is looked for before the page
+#: is read whole (the banner sits at the top of the body, after a head of about 10 kB)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HEAD_BYTES = 1 << 16
+
+
+def missing_banners(site: Path) -> dict[str, str]:
+    """The archived pages of ``site`` (``archive/<day>/<page>.html``) kept without a banner,
+    as they should be (:func:`archive_copy`), by site path: editions archived before the
+    banner existed. A page that has its banner is left out, so publishing these is idempotent
+    and a page never gets two. Cheap when all have one: only a page's first 64 kB are read."""
+    out: dict[str, str] = {}
+    root = site / ARCHIVE
+    if not root.is_dir() or root.is_symlink():
+        return out
+    for folder in sorted(root.iterdir()):
+        if not _DAY.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
+            continue
+        for page in sorted(folder.glob("*.html")):
+            if page.is_symlink() or not page.is_file():
+                continue
+            with page.open("rb") as f:
+                raw = f.read(_HEAD_BYTES)
+                if _HAS_BANNER.encode() in raw:
+                    continue
+                raw += f.read()
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            rel = f"{ARCHIVE}/{folder.name}/{page.name}"
+            out[rel] = archived(archive_copy(text, folder.name, page.name))
+    return out
 
 
 ARCHIVE_DESCRIPTION = "Every edition of every page of the attack tempo briefs, by date."

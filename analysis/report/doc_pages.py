@@ -65,9 +65,12 @@ def _heading_ids(body: str) -> str:
     return _HEADING.sub(one, body)
 
 
-def markdown_page(path: Path, title: str, description: str, intro: str) -> str:
+def markdown_page(
+    path: Path, title: str, description: str, intro: str, *, terms: bool = True
+) -> str:
     """The Markdown file ``path`` as a page of the site: rendered, headings with ids,
-    sanitised, with a provenance block (``intro``, the file's SHA-256, the code version)."""
+    sanitised, with a provenance block (``intro``, the file's SHA-256, the code version); its
+    terms of art linked to the methods page unless not ``terms`` (the methods page itself)."""
     import mistune
 
     from analysis import __version__
@@ -78,7 +81,8 @@ def markdown_page(path: Path, title: str, description: str, intro: str) -> str:
         "data": {path.name: hashlib.sha256(raw).hexdigest()},
         "version": __version__,
     }
-    return site_page(title, description, f"{body}\n{provenance_html(provenance, intro)}")
+    page = f"{body}\n{provenance_html(provenance, intro)}"
+    return site_page(title, description, page, terms=terms)
 
 
 def method_html() -> str:
@@ -130,6 +134,7 @@ def methods_html() -> str:
         "Methods in plain words",
         METHODS_DESCRIPTION,
         "What this page was built from: docs/methods.md, as the build read it.",
+        terms=False,
     )
 
 

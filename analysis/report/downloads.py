@@ -21,7 +21,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -325,10 +325,16 @@ def _finite(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
+#: what "Data through <date>" counts, in the words every page and the index use
+THROUGH_RULE = "the newest confirmed attack dated to the day"
+
+
 def data_through(data_dir: Path, as_of: object = None) -> dt.date | None:
-    """The last day the data in ``data_dir`` cover: the date of the last confirmed attack
-    dated to the day in ``incidents.csv`` (as the outlook's "Data through"), no later than
-    ``as_of`` when a page is built as of a date; None without the file."""
+    """The one "Data through" date of the site (:data:`THROUGH_RULE`): the date of the newest
+    row of ``data_dir``'s ``incidents.csv`` that is ``confirmed`` and dated to the day (claimed,
+    disputed and month-only rows are not counted; the outlook's weekly series ends on the same
+    day), no later than ``as_of`` when a page is built as of a date; None without the file.
+    Every page's top line and the index call it."""
     path = Path(data_dir) / "incidents.csv"
     try:
         with path.open(encoding="utf-8", newline="") as f:
@@ -350,10 +356,14 @@ def long_date(day: dt.date) -> str:
 
 
 def through_html(day: dt.date | None) -> str:
-    """The line at the top of a page: "Data through 3 Dec 2024." (nothing without a date)."""
+    """The line at the top of a page: "Data through 3 Dec 2024 (the newest confirmed attack
+    dated to the day)." (nothing without a date)."""
     if day is None:
         return ""
-    return f'<p class="escalation-data-through">Data through {html.escape(long_date(day))}.</p>'
+    return (
+        f'<p class="escalation-data-through">Data through {html.escape(long_date(day))} '
+        f"({THROUGH_RULE}).</p>"
+    )
 
 
 def data_hash(data: Mapping[str, str]) -> tuple[str, str]:
@@ -427,6 +437,24 @@ def staged_with_archive(files: Mapping[str, Path], folder: str, live: bool) -> d
         out[f"{folder}{rel}"] = copy_path
         if live:
             out[rel] = staged
+    return out
+
+
+def stale(site: Path, name: str, kept: Iterable[str], folders: Iterable[str] = ("",)) -> list[str]:
+    """The site paths of page ``name``'s downloads (``<folder><name>.data/*.csv``, for each of
+    ``folders``: "" for the live page, ``archive/<day>/`` for its edition) that are not among
+    ``kept`` (the downloads published with it now): charts and tables an earlier build had and
+    this one does not. :func:`analysis.report.publish.publish` deletes them with the page."""
+    keep = set(kept)
+    out = []
+    for folder in folders:
+        data = site / f"{folder}{name}.data"
+        if data.is_symlink() or not data.is_dir():
+            continue
+        for path in sorted(data.iterdir()):
+            rel = f"{folder}{name}.data/{path.name}"
+            if rel not in keep and (path.is_file() or path.is_symlink()):
+                out.append(rel)
     return out
 
 

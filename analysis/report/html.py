@@ -23,6 +23,7 @@ from analysis.paths import CODEBOOK_PAGE, FINDINGS_METHOD_PAGE, METHODS_PAGE
 from analysis.report import downloads
 from analysis.report.a11y import FAVICON, HIDDEN, accessible, description_meta
 from analysis.report.downloads import CSV_FILE
+from analysis.report.terms import link_terms
 
 TEMPLATES = Path(__file__).with_name("templates")
 CSS = (TEMPLATES / "brief" / "brief.css").read_text(encoding="utf-8")
@@ -244,15 +245,19 @@ def export_page(
         }
     }
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    return accessible(body, caption=title), files
+    return accessible(link_terms(body), caption=title), files
 
 
-def site_page(title: str, description: str, body: str, *, style: str = "") -> str:
+def site_page(
+    title: str, description: str, body: str, *, style: str = "", terms: bool = True
+) -> str:
     """One of the site's own pages (not a notebook's): the house head (title, description,
     inline favicon and stylesheet, ``style`` after it), a link back to the index, then
-    ``body`` (already safe HTML), made accessible (:func:`analysis.report.a11y.accessible`)."""
+    ``body`` (already safe HTML), its terms of art linked to the methods page unless not
+    ``terms`` (:func:`analysis.report.terms.link_terms`), made accessible
+    (:func:`analysis.report.a11y.accessible`)."""
     extra = f"{style}\n" if style else ""
-    return accessible(f"""<!DOCTYPE html>
+    page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -271,4 +276,5 @@ def site_page(title: str, description: str, body: str, *, style: str = "") -> st
 </main>
 </body>
 </html>
-""")
+"""
+    return accessible(link_terms(page) if terms else page)

@@ -19,7 +19,9 @@ from typing import Any
 from analysis import case
 from analysis.paths import CODEBOOK_PAGE, FINDINGS_METHOD_PAGE, METHODS_PAGE
 from analysis.report.a11y import FAVICON, accessible, description_meta
+from analysis.report.downloads import THROUGH_RULE
 from analysis.report.html import CSS
+from analysis.report.terms import link_terms
 
 __all__ = [
     "ANALYSES",
@@ -338,12 +340,12 @@ def index_html(
     events: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
     """The index page, in the order a reader wants it: what the site is and ``data_through``
-    (ISO date of the last incident in the data); the findings page; the event briefs as cards
-    grouped by campaign (:func:`campaign_of_entry`; campaigns oldest first, the config's
-    ``order`` within one); the analyses, one line per notebook (:data:`ANALYSES`) with a link per
-    page, and the sweeps; the outlook; data and methods, with the review queue's ``status`` (an
-    HTML paragraph, :func:`analysis.report.site.queue_status_html`). ``events``: event id ->
-    (label, ISO date), :func:`event_names`. All text from briefs and data is escaped."""
+    (ISO date: :func:`analysis.report.downloads.data_through`); the findings page; the event
+    briefs as cards grouped by campaign (:func:`campaign_of_entry`; campaigns oldest first, the
+    config's ``order`` within one); the analyses, one line per notebook (:data:`ANALYSES`) with a
+    link per page, and the sweeps; the outlook; data and methods, with the review queue's
+    ``status`` (an HTML paragraph, :func:`analysis.report.site.queue_status_html`). ``events``:
+    event id -> (label, ISO date), :func:`event_names`. All text from briefs and data is escaped."""
     events = events or {}
     groups: dict[str, list[str]] = {c.label: [] for c in case.current().campaigns}
     groups[OTHER_BRIEFS] = []
@@ -393,8 +395,7 @@ def index_html(
         sections.append("<p>No briefs published yet.</p>")
     through = (
         '<p class="escalation-through">Data through <strong>'
-        f"{html.escape(day_in_words(data_through))}</strong>, the date of the last incident "
-        "in the data.</p>"
+        f"{html.escape(day_in_words(data_through))}</strong> ({THROUGH_RULE}).</p>"
         if data_through
         else ""
     )
@@ -418,7 +419,8 @@ in the <a href="feed.xml">Atom feed</a>.</li>
         )
     )
     body = "\n".join(sections)
-    return accessible(f"""<!DOCTYPE html>
+    return accessible(
+        link_terms(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -445,3 +447,4 @@ tempo</a>: every graded event in one chart, and whether each kind of event
 </body>
 </html>
 """)
+    )

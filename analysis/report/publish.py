@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,8 +253,10 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def publish(site: Path, files: Mapping[str, Path]) -> None:
-    """Move each staged file ``files[rel]`` to ``site/rel``, all or nothing (see module doc).
+def publish(site: Path, files: Mapping[str, Path], remove: Iterable[str] = ()) -> None:
+    """Move each staged file ``files[rel]`` to ``site/rel`` and delete each site file ``remove``
+    names (a page's downloads left from an earlier build), all or nothing (see module doc): a
+    deleted file is kept in the journal like a replaced one, and put back the same way.
 
     Call with the lock held. Staged files must be on the same file system as ``site``. Nothing
     is written when a folder on the way to any of them links out of the site
@@ -263,25 +265,31 @@ def publish(site: Path, files: Mapping[str, Path]) -> None:
     site stays as it was.
     """
     site.mkdir(parents=True, exist_ok=True)
-    for rel in files:
+    gone = [rel for rel in dict.fromkeys(remove) if rel not in files]
+    for rel in [*files, *gone]:
         check_inside(site, site / rel)
     recover(site)
     journal = _journal(site)
     journal.mkdir(parents=True)
     existed = []
-    for rel in files:
+    for rel in [*files, *gone]:
         target = site / rel
         if target.exists():
             _link_or_copy(target, journal / "backup" / rel)
             existed.append(rel)
     with naming(journal / "plan.json"):
-        write_atomic(journal / "plan.json", json.dumps({"files": list(files), "existed": existed}))
+        write_atomic(
+            journal / "plan.json", json.dumps({"files": [*files, *gone], "existed": existed})
+        )
     try:
         for rel in files:  # every folder first: a folder that cannot be made fails before a move
             (site / rel).parent.mkdir(parents=True, exist_ok=True)
         for rel, staged in files.items():
             with naming(site / rel):
                 os.replace(staged, site / rel)
+        for rel in gone:
+            with naming(site / rel):
+                (site / rel).unlink(missing_ok=True)
     except BaseException:
         recover(site)
         raise
@@ -289,3 +297,6 @@ def publish(site: Path, files: Mapping[str, Path]) -> None:
     shutil.rmtree(done, ignore_errors=True)
     os.replace(journal, done)
     shutil.rmtree(done, ignore_errors=True)
+    for folder in {(site / rel).parent for rel in gone}:  # a downloads folder left empty
+        with contextlib.suppress(OSError):
+            folder.rmdir()

@@ -47,7 +47,7 @@ from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
 from analysis.report import cluster, downloads, keys, unchanged, warm
 from analysis.report import config as cfg
 from analysis.report import forecasts as stored
-from analysis.report.archive import archive_copy
+from analysis.report.archive import archive_copy, missing_banners
 from analysis.report.doc_pages import doc_pages
 from analysis.report.execute import Outcome, Task, build
 from analysis.report.lifetime import die_with_parent, die_with_runner
@@ -698,6 +698,7 @@ def _publish(
     manifest = read_manifest(site)
     by_name = {d.name: d for d in planned.decisions}
     files: dict[str, Path] = {}
+    gone: list[str] = []  # downloads of an earlier build the pages published now no longer have
     notebooks = {b.name: b.notebook.name for b in planned.briefs}
     for name in report.built:
         outcome, decision = report.outcomes[name], by_name[name]
@@ -732,7 +733,10 @@ def _publish(
                 downloads.archived(archive_copy(page_text, day, f"{name}.html")), "utf-8"
             )
         files[f"{ARCHIVE}/{day}/{name}.html"] = archived
-        files |= downloads.staged_with_archive(outcome.files, f"{ARCHIVE}/{day}/", not note)
+        staged = downloads.staged_with_archive(outcome.files, f"{ARCHIVE}/{day}/", not note)
+        files |= staged
+        folders = [f"{ARCHIVE}/{day}/"] if note else ["", f"{ARCHIVE}/{day}/"]
+        gone += downloads.stale(site, name, staged, folders)
         files.update(stored.stage(site, staging, name, day, glued, report.notes))
     # briefs no longer in the config leave the index (their old pages stay on disk)
     manifest["briefs"] = {n: e for n, e in manifest["briefs"].items() if n in planned.order}
@@ -784,8 +788,11 @@ def _publish(
             )
             for csv_name in (CATEGORIES_CSV, SENSITIVITY_CSV):
                 pages[f"{ARCHIVE}/{day}/{csv_name}"] = found[csv_name]
+    # editions archived before the banner existed get it now (unless this run replaces them)
+    old = missing_banners(site)
+    pages |= {rel: text for rel, text in old.items() if rel not in files and rel not in pages}
     files |= _staged(staging, pages)
-    publish(site, files)
+    publish(site, files, remove=gone)
     unchanged.record(site, unchanged.front_key(site, sources))
 
 

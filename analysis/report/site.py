@@ -25,6 +25,7 @@ from analysis import case
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.archive import ARCHIVE, ARCHIVE_PAGE, archive_html
 from analysis.report.doc_pages import METHOD_PAGE
+from analysis.report.downloads import data_through
 from analysis.report.html import CSS, provenance_html
 from analysis.report.index_page import day_in_words, event_names, index_html
 
@@ -149,7 +150,8 @@ def front_pages(
     data_dir: Path | None,
     notes: list[str] | None = None,
 ) -> dict[str, str]:
-    """``index.html`` (data through the newest curated incident, the review queue's status),
+    """``index.html`` (data through :func:`analysis.report.downloads.data_through`, the review
+    queue's status),
     the review page and the archive's index (:data:`ARCHIVE_PAGE`), from ``manifest`` and
     ``data_dir``'s data and review queue; a queue that cannot be read is a warning on the index
     and the review page and in ``notes``."""
@@ -157,7 +159,10 @@ def front_pages(
     if problem and notes is not None:
         notes.append(f"warning: the review queue could not be read: {problem}")
     shown = listed(manifest, order)
-    through = str(status.newest_curated or "") if status is not None else ""
+    from analysis.paths import data_dir as default_data_dir
+
+    day = data_through(data_dir if data_dir is not None else default_data_dir())
+    through = day.isoformat() if day is not None else ""
     return {
         "index.html": index_html(
             manifest,

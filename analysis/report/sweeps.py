@@ -13,9 +13,7 @@ with a text description as its alt text, drawn in the house style (:mod:`analysi
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +22,7 @@ from typing import Any
 from analysis.report.a11y import FAVICON, accessible, description_meta
 from analysis.report.config import Brief, Sweep
 from analysis.report.html import CSS
+from analysis.report.terms import link_terms
 
 #: glued names read as ratios (drawn on a log scale centred on 1, "no change")
 RATIO_HINTS = ("ratio", "_rr")
@@ -64,8 +63,10 @@ def heatmap_png(
     axes: Mapping[str, list[Any]],
     points: Sequence[Brief],
     entries: Mapping[str, Mapping[str, Any]],
-) -> tuple[str, str]:
-    """The heatmap of the sweep's first value as base64 PNG, and its alt text."""
+) -> tuple[str, str, tuple[int, int]]:
+    """The heatmap of the sweep's first value as base64 PNG at twice its CSS size (as every
+    chart of the site: :data:`analysis.charts.PIXEL_RATIO`), its alt text, and its width and
+    height in CSS pixels."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -113,8 +114,7 @@ def heatmap_png(
     ax.xaxis.set_label_position("top")
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.set_label(f"log2 {value}" if ratio else value)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=100, metadata={"Software": None})
+    png, meta = fig.png()
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -124,7 +124,7 @@ def heatmap_png(
         + (f" and {len(cols)} combinations of {', '.join(names[1:])}" if names[1:] else "")
         + f"; {done} of {grid.size} points have a value."
     )
-    return base64.b64encode(buf.getvalue()).decode("ascii"), alt
+    return png, alt, (int(meta["width"]), int(meta["height"]))
 
 
 def summary_html(
@@ -136,7 +136,7 @@ def summary_html(
 ) -> str:
     """The sweep's summary page: heading, heatmap and the table of values per point."""
     esc = html.escape
-    png, alt = heatmap_png(sweep, axes, points, entries)
+    png, alt, (width, height) = heatmap_png(sweep, axes, points, entries)
     names = list(axes)
     # long glued names may break after an underscore, so the table fits the page
     head = "".join(f"<th>{esc(n).replace('_', '_<wbr>')}</th>" for n in [*names, *sweep.values])
@@ -159,7 +159,8 @@ def summary_html(
     title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
     built = sum(1 for b in points if b.name in entries)
     axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
-    return accessible(f"""<!DOCTYPE html>
+    return accessible(
+        link_terms(f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -182,7 +183,8 @@ table.sweep td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <p>{built} of {len(points)} pages of notebook <code>{esc(sweep.notebook.name)}</code> over
 {axes_text}. Each row links to its page; the heatmap shows <code>{esc(sweep.values[0])}</code>
 (grey: not built or no estimate).</p>
-<figure><img src="data:image/png;base64,{png}" alt="{esc(alt)}" style="max-width:100%"></figure>
+<figure><img src="data:image/png;base64,{png}" alt="{esc(alt)}" width="{width}" height="{height}"
+style="max-width:100%;height:auto"></figure>
 <div class="sweep-table"><table class="sweep">
 <thead><tr>{head}</tr></thead>
 <tbody>
@@ -195,6 +197,7 @@ recorded.</p>
 </body>
 </html>
 """)
+    )
 
 
 def point_values(sweeps: Sequence[Sweep], sweep: str, glued: Mapping[str, Any]) -> dict[str, Any]:

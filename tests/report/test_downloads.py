@@ -115,7 +115,10 @@ def _data_end() -> dt.date:
 def test_every_page_says_data_through_at_its_top_and_how_to_cite_it(shipped_site, name):
     page = (shipped_site / f"{name}.html").read_text(encoding="utf-8")
     end = _data_end()
-    through = f'<p class="escalation-data-through">Data through {end.day} {end:%b %Y}.</p>'
+    through = (
+        f'<p class="escalation-data-through">Data through {end.day} {end:%b %Y} '
+        "(the newest confirmed attack dated to the day).</p>"
+    )
     assert through in page
     # at the top: right under the link to the index, before any heading or chart
     main = page[page.index("<main>") :]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import struct
 
 import pytest
 from report_helpers import make_project, snapshot, write_notebook
@@ -130,6 +131,11 @@ def test_a_sweep_publishes_each_point_and_a_summary(tmp_path):
     png = re.search(r'src="data:image/png;base64,([^"]+)" alt="([^"]+)"', summary)
     assert base64.b64decode(png.group(1)).startswith(b"\x89PNG")
     assert "Heatmap of ratio across 2 values of x" in png.group(2)
+    # drawn at 2x, like every chart of the site, and sized to its CSS size
+    natural = struct.unpack(">II", base64.b64decode(png.group(1)[:64])[16:24])
+    tag = re.search(r"<img\b[^>]*>", summary)[0]
+    css = (int(re.search(r'width="(\d+)"', tag)[1]), int(re.search(r'height="(\d+)"', tag)[1]))
+    assert all(abs(n - 2 * c) <= 2 for n, c in zip(natural, css, strict=True)), (natural, css)
     index = (site / "index.html").read_text()
     assert 'href="grid.html"' in index and 'href="p1-a.html"' not in index
     assert "p1-a.html" not in (site / "feed.xml").read_text()  # points stay out of the feed
