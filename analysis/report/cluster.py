@@ -44,7 +44,7 @@ from analysis.report.execute import (
     Outcome,
     Task,
     error_text,
-    execute_notebook,
+    execute_retrying,
     failed,
     files_read,
     finish,
@@ -328,11 +328,15 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
         )
         env = kernel_env(task, reads)
         log = work / f"{brief.name}.log"
+        retried: list[str] = []
         try:
-            execute_notebook(task, executed, _manager(env, log, task.forge is not None))
+            execute_retrying(
+                task, executed, lambda t: _manager(env, log, t.forge is not None), retried
+            )
             out["ok"] = True
         except Exception as exc:
             out["error"] = error_text(task, exc)
+        out["retried"] = "".join(retried)
         if executed.exists():
             out["executed"] = executed.read_bytes()
         out["reads"] = files_read(reads, data_dir)
@@ -415,6 +419,13 @@ def _outcome(task: Task, fut: Any, started: float) -> Outcome:
     executed = task.staging / f"{task.name}.ipynb"
     if result.get("executed") is not None:
         executed.write_bytes(result["executed"])
+    outcome = _finished(task, executed, result)
+    outcome.retried = str(result.get("retried") or "")
+    return outcome
+
+
+def _finished(task: Task, executed: Path, result: Mapping[str, Any]) -> Outcome:
+    """The outcome of a brief a worker executed (``result``): its page exported here."""
     if not result.get("ok"):
         return Outcome(
             task.name,

@@ -573,6 +573,8 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
                 report.outcomes = cluster.run_tasks(
                     options.client, tasks, options.data_dir, options.progress, options.kernels
                 )
+            # a brief built again on a fresh kernel (its warm forge died): one line each
+            report.notes += [o.retried for o in report.outcomes.values() if o.retried]
             _publish(report, staging, planned, built_at, options.data_dir, findings)
             _keep_failed(report, staging, work)
         finally:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from analysis.report import shield
 from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 
 #: what a forge imports before it forks its first kernel: what every brief's notebook imports
@@ -108,12 +109,16 @@ def kernel_manager_class(warm: bool = False) -> type:
     from traitlets import Unicode
 
     class ChildKernelManager(AsyncKernelManager):
-        """Starts each kernel with :func:`~analysis.report.lifetime.die_with_parent` for this
-        worker."""
+        """Starts each kernel under a :mod:`~analysis.report.shield` of its own, which dies with
+        this worker (:func:`~analysis.report.lifetime.die_with_parent`)."""
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
             await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            # under a shield of its own: a cell that kills its parent ends only its brief
+            return shield.command(super().format_kernel_cmd(extra_arguments))
 
     if not warm:
         return ChildKernelManager
@@ -124,8 +129,9 @@ def kernel_manager_class(warm: bool = False) -> type:
         forge = Unicode(None, allow_none=True, config=True, help="the warm forge's socket")
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            cmd = super().format_kernel_cmd(extra_arguments)
-            return cmd if self.forge is None else launcher_cmd(self.forge, self.connection_file)
+            if self.forge is None:
+                return super().format_kernel_cmd(extra_arguments)
+            return launcher_cmd(self.forge, self.connection_file)
 
     return WarmKernelManager
 
@@ -165,15 +171,9 @@ class Forge:
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                    sock.settimeout(max(0.1, deadline - time.monotonic()))
-                    sock.connect(self.address)
-                    sock.sendall(b'{"ping": true}\n')
-                    if sock.makefile("rb").readline().strip() == b'{"pong": true}':
-                        return True
-            except OSError:
-                time.sleep(0.05)
+            if answers(self.address, max(0.1, deadline - time.monotonic())):
+                return True
+            time.sleep(0.05)
         return False
 
     def stop(self) -> None:
@@ -194,6 +194,19 @@ class Forge:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def answers(address: str, timeout: float = 5.0) -> bool:
+    """True when a forge listens on ``address`` and answers a ping within ``timeout`` seconds
+    (False for a forge that died: its socket file may stay, but nobody accepts on it)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            sock.sendall(b'{"ping": true}\n')
+            return sock.makefile("rb").readline().strip() == b'{"pong": true}'
+    except OSError:
+        return False
 
 
 def _named(preload: Sequence[str]) -> list[str]:
@@ -438,9 +451,9 @@ def launch(address: str, argv: Sequence[str]) -> int:
         pid = int(json.loads(first)["pid"]) if first else None
     except (OSError, ValueError, KeyError):
         pid = None
-    if pid is None:  # no forge: nothing has run, so a fresh kernel loses nothing
+    if pid is None:  # no forge: nothing has run, so a fresh kernel (shielded) loses nothing
         sock.close()
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+        return shield.run([sys.executable, "-m", "ipykernel_launcher", *argv])
 
     def forward(signum: int, frame: Any) -> None:
         try:
