@@ -90,6 +90,13 @@ def test_an_edition_deleted_by_hand_leaves_the_index(two_editions, capsys):
     assert _editions(site) == [DAYS[1]]
     listing = (site / ARCHIVE_PAGE).read_text(encoding="utf-8")
     assert f"archive/{DAYS[0]}/a.html" not in listing and f"archive/{DAYS[1]}/a.html" in listing
+    # the feed too, although nothing was built (the reconcile step writes it with the manifest)
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    assert f"archive/{DAYS[0]}/a.html" not in feed and f"archive/{DAYS[1]}/a.html" in feed
+    assert (
+        "<entry>" in feed
+        and feed.count("<entry>") == len(read_manifest(site)["briefs"]["b"]["editions"]) + 1
+    )  # b's editions and a's one left
     assert json.loads((site / "manifest.json").read_text())["briefs"]["b"]["editions"]
 
 
