@@ -21,9 +21,11 @@ inside its own shell, as a fresh kernel does.
 
 Forking is POSIX only and unsafe on macOS once some system frameworks are loaded, so warm
 kernels are the default on Linux only (:func:`available`); elsewhere, or with
-``--kernels fresh``, every brief starts a fresh kernel. A launcher that cannot reach its forge
-(it died, or never started) replaces itself with a fresh kernel: nothing of the brief has run
-yet, so nothing repeats.
+``--kernels fresh``, every brief starts a fresh kernel, under a :mod:`~analysis.report.shield`
+of its own. A launcher that cannot reach its forge (it died, or never started) starts a fresh
+kernel instead: nothing of the brief has run yet, so nothing repeats. A forge that dies while
+its kernels run takes them with it; :func:`analysis.report.execute.execute_retrying` runs those
+briefs again from the start on fresh kernels.
 """
 
 from __future__ import annotations
