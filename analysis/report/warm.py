@@ -14,7 +14,9 @@ kernel.
 
 No state passes between briefs: every kernel is a fresh fork of the forge, which imports
 modules and never runs a brief's code; a brief's variables, module changes and environment die
-with its process. The child reseeds ``random`` and numpy's global generator (a fresh process
+with its process. Each kernel is forked under a shield of its own (a second fork: its parent,
+which passes on signals and ends as the kernel ends), so a cell that kills its parent ends its
+own brief, never the forge and its other kernels. The child reseeds ``random`` and numpy's global generator (a fresh process
 would draw new seeds), takes the brief's environment whole (so ``$ESCALATION_DATA_DIR`` and the
 charts backend are the brief's, not the forge's) and imports the inline charts backend itself,
 inside its own shell, as a fresh kernel does.
@@ -38,7 +40,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -383,6 +385,33 @@ def _kill(pid: int, signum: int) -> None:
         pass
 
 
+def _under_shield(forked: _Forked) -> _Forked:
+    """In a child the forge forked: fork once more. The grandchild becomes the kernel, with
+    this process as its parent (returned: its request, to die with this process); this process
+    stays a shield between kernel and forge, as :mod:`~analysis.report.shield` is for a fresh
+    kernel: it passes on the signals the forge forwards, then ends as the kernel ended. So a
+    cell that kills its parent ends its own brief, not the forge and every kernel it forked."""
+    die_with_parent(forked.forge)
+    kernel = os.fork()
+    if kernel == 0:
+        return replace(forked, forge=os.getppid())
+    for fd in forked.fds:  # the kernel's stdio: its own now
+        os.close(fd)
+
+    def pass_on(signum: int, frame: Any) -> None:
+        _kill(kernel, signum)
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for sig in _FORWARDED:
+        signal.signal(sig, pass_on)
+    _, status = os.waitpid(kernel, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # killed by a signal: end the same way, so the forge reports it so
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+
+
 def _become_kernel(forked: _Forked) -> int:
     """In a forked child: take the launcher's stdio, folder and environment, reseed the random
     generators, and run an ``ipykernel`` kernel; return its exit status (the process then ends
@@ -480,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) >= 2 and args[0] == "serve":
         forked = serve(args[1], args[2:] or PRELOAD)
-        return _become_kernel(forked) if forked is not None else 0
+        return _become_kernel(_under_shield(forked)) if forked is not None else 0
     if len(args) >= 2 and args[0] == "launch":
         return launch(args[1], args[2:])
     print("usage: python -m analysis.report.warm serve SOCKET [MODULE ...]", file=sys.stderr)
