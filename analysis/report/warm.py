@@ -16,10 +16,10 @@ No state passes between briefs: every kernel is a fresh fork of the forge, which
 modules and never runs a brief's code; a brief's variables, module changes and environment die
 with its process. Each kernel is forked under a shield of its own (a second fork: its parent,
 which passes on signals and ends as the kernel ends), so a cell that kills its parent ends its
-own brief, never the forge and its other kernels. The child reseeds ``random`` and numpy's global generator (a fresh process
-would draw new seeds), takes the brief's environment whole (so ``$ESCALATION_DATA_DIR`` and the
-charts backend are the brief's, not the forge's) and imports the inline charts backend itself,
-inside its own shell, as a fresh kernel does.
+own brief, never the forge and its other kernels. The kernel reseeds ``random`` and numpy's
+global generator (a fresh process would draw new seeds), takes the brief's environment whole (so
+``$ESCALATION_DATA_DIR`` and the charts backend are the brief's, not the forge's) and imports the
+inline charts backend itself, inside its own shell, as a fresh kernel does.
 
 Forking is POSIX only and unsafe on macOS once some system frameworks are loaded, so warm
 kernels are the default on Linux only (:func:`available`); elsewhere, or with
