@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -90,7 +91,8 @@ def test_a_cell_that_kills_its_kernels_parent_loses_only_its_brief(project, kern
     assert proc.returncode == 1, err
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "brief 'killer' failed" in errors[0], err
-    assert "cell 3 of killer.ipynb" in errors[0] and "its kernel died" in errors[0], err
+    # the kernel dies a moment after its parent: while cell 3 runs, or as the next one starts
+    assert re.search(r"its kernel died in cell [34] of killer\.ipynb", errors[0]), err
     assert "Traceback" not in err and "retried" not in err, err  # a warm forge lives on
     for name in ("a", "b"):
         assert (p["site"] / f"{name}.html").is_file(), (name, err)
