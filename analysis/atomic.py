@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from analysis.errors import EscalationError
+from analysis.errors import EscalationError, LockedError
 
 
 class LinkOutside(EscalationError, OSError):
@@ -69,14 +71,16 @@ def write_atomic(
         raise
 
 
-def lock_exclusive(fd: int, wait: float, poll: float = 0.1) -> bool:
-    """Take an exclusive ``flock`` on the open file ``fd``, trying again every ``poll`` seconds
-    for up to ``wait`` seconds; False when another process still holds it then (the caller says
-    who and what to do). Released by ``flock(fd, LOCK_UN)`` or by closing ``fd``."""
+def lock_exclusive(fd: int, wait: float, poll: float = 0.1, *, shared: bool = False) -> bool:
+    """Take an exclusive (``shared``: a shared) ``flock`` on the open file ``fd``, trying again
+    every ``poll`` seconds for up to ``wait`` seconds; False when another process still holds
+    it then (the caller says who and what to do). Released by ``flock(fd, LOCK_UN)`` or by
+    closing ``fd``."""
     deadline = time.monotonic() + wait
+    kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
             return True
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
@@ -84,3 +88,54 @@ def lock_exclusive(fd: int, wait: float, poll: float = 0.1) -> bool:
         if time.monotonic() >= deadline:
             return False
         time.sleep(poll)
+
+
+#: the data folder's readers-writer lock (an ``flock``, released by the operating system if its
+#: holder dies): a report holds it shared from reading the data's hashes until its briefs are
+#: published, so the kernels read the very data its pages' provenance names; a command that
+#: rewrites the curated tables (``review accept``) holds it alone
+DATA_LOCK = ".data.lock"
+
+
+@contextlib.contextmanager
+def data_lock(data_dir: Path | str, *, shared: bool, wait: float) -> Iterator[None]:
+    """Hold ``data_dir``'s :data:`DATA_LOCK` for the block (``shared``: as a reader), waiting
+    up to ``wait`` seconds; :class:`~analysis.errors.LockedError` saying who is in the way when
+    it cannot. A reader of a folder it cannot write (read-only data: nobody rewrites them)
+    goes on without the lock. Re-entrant within a process (``flock`` would refuse a second
+    descriptor of the same process)."""
+    path = Path(data_dir) / DATA_LOCK
+    held = os.path.realpath(path)
+    if held in _HELD:
+        yield
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if shared and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            yield
+            return
+        raise
+    try:
+        if not lock_exclusive(fd, wait, shared=shared):
+            if shared:
+                raise LockedError(
+                    f"{data_dir}: its curated tables are being rewritten (review accept); "
+                    f"waited {wait:g} s: try again when it ends"
+                )
+            raise LockedError(
+                f"{data_dir}: a report is building briefs from these data, which stay as they "
+                "are until it ends; try again then, or pass --wait SECONDS"
+            )
+        _HELD.add(held)
+        try:
+            yield
+        finally:
+            _HELD.discard(held)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+#: the data locks this process holds (their real paths)
+_HELD: set[str] = set()

@@ -10,8 +10,11 @@ Each task carries what it needs: the notebook's bytes, its parameters, the run's
 (the bytes of its ``findings.csv``, a few kilobytes, computed once by the client), the data files
 (their bytes, sent to the workers once per run and kept there in a folder named by their hash)
 and the code version the client runs (the package version, the hash of the ``analysis`` source
-and the key packages' versions). A worker that runs other code refuses the brief, with the
-difference named: its page would not be the page the build key promises. The worker runs the
+and the key packages' versions). A worker that runs other code (a stale checkout) gets no
+brief: the run sends its tasks only to the workers that match and says once which worker is
+stale and how (:func:`stale_workers`); were it left in, it would refuse each brief at once and
+so take most of the queue. A worker that joins with other code mid-run refuses the brief, with
+the difference named: its page would not be the page the build key promises. The worker runs the
 notebook in a fresh kernel (:func:`analysis.report.execute.execute_notebook`) in a scratch folder
 of its own and returns the executed notebook's bytes and the names of the data files it read.
 
@@ -44,7 +47,7 @@ from analysis.report.execute import (
     Outcome,
     Task,
     error_text,
-    execute_notebook,
+    execute_retrying,
     failed,
     files_read,
     finish,
@@ -172,12 +175,7 @@ def connect(address: str, timeout: float | None = None) -> Any:
                 f"the Dask scheduler at {address} has no worker (waited {timeout:g} s); start "
                 f"one with: dask worker {address}"
             ) from None
-        expected = code_identity()
-        differ = {
-            worker: diff
-            for worker, ident in client.run(code_identity).items()
-            if (diff := identity_difference(expected, ident))
-        }
+        differ = stale_workers(client)
         if differ and len(differ) == len(client.scheduler_info()["workers"]):
             shown = "; ".join(f"{w}: {d}" for w, d in sorted(differ.items())[:3])
             raise ConfigError(
@@ -188,6 +186,34 @@ def connect(address: str, timeout: float | None = None) -> Any:
         client.close()
         raise
     return client
+
+
+def stale_workers(client: Any) -> dict[str, str]:
+    """Each worker of ``client``'s cluster that runs other code than this client (a stale
+    checkout, other package versions): its address -> the difference in words."""
+    expected = code_identity()
+    return {
+        worker: diff
+        for worker, ident in sorted(client.run(code_identity).items())
+        if (diff := identity_difference(expected, ident))
+    }
+
+
+def _matching(client: Any, notes: list[str] | None) -> list[str] | None:
+    """The workers a run's tasks may go to: None (any) when every worker runs this client's
+    code, else those that do, with one warning line per stale worker in ``notes``. A stale
+    worker refuses every brief at once, so left in the pool it would take most of the queue."""
+    stale = stale_workers(client)
+    if not stale:
+        return None
+    for worker, diff in stale.items():
+        line = (
+            f"warning: Dask worker {worker} runs other code than this client ({diff}): no brief "
+            "sent to it; install this checkout there (pip install -e .) and restart it"
+        )
+        if notes is not None:
+            notes.append(line)
+    return sorted(set(client.scheduler_info()["workers"]) - set(stale))
 
 
 @dataclass(frozen=True)
@@ -328,11 +354,15 @@ def execute_remote(brief: RemoteBrief, files: Mapping[str, bytes]) -> dict[str, 
         )
         env = kernel_env(task, reads)
         log = work / f"{brief.name}.log"
+        retried: list[str] = []
         try:
-            execute_notebook(task, executed, _manager(env, log, task.forge is not None))
+            execute_retrying(
+                task, executed, lambda t: _manager(env, log, t.forge is not None), retried
+            )
             out["ok"] = True
         except Exception as exc:
             out["error"] = error_text(task, exc)
+        out["retried"] = "".join(retried)
         if executed.exists():
             out["executed"] = executed.read_bytes()
         out["reads"] = files_read(reads, data_dir)
@@ -348,10 +378,12 @@ def run_tasks(
     data_dir: Path,
     progress: Callable[[Outcome], None] | None = None,
     kernels: str = "fresh",
+    notes: list[str] | None = None,
 ) -> dict[str, Outcome]:
     """Execute ``tasks`` on the cluster of ``client`` and finish each page here (export into
     the task's staging folder); one :class:`Outcome` per task, never raises for a brief.
-    ``kernels`` ``warm``: each worker forks the briefs' kernels from a warm forge of its own."""
+    ``kernels`` ``warm``: each worker forks the briefs' kernels from a warm forge of its own.
+    Workers running other code get no task (:func:`stale_workers`), each named in ``notes``."""
     from distributed import as_completed
 
     outcomes: dict[str, Outcome] = {}
@@ -365,7 +397,8 @@ def run_tasks(
     files = {n: (data_dir / n).read_bytes() for n in names if (data_dir / n).is_file()}
     # the data travel once per worker per run, as the result of a task holding them (not
     # scattered: scattered data die with the worker holding them, a task's can be re-run)
-    shipped = client.submit(_files, files, pure=False, key=f"data-{uuid.uuid4().hex[:12]}")
+    where = {"workers": _matching(client, notes), "allow_other_workers": False}
+    shipped = client.submit(_files, files, pure=False, key=f"data-{uuid.uuid4().hex[:12]}", **where)
     identity = code_identity()
     found = {t.findings for t in tasks if t.findings is not None}
     findings = found.pop().read_bytes() if found else None  # one table per run
@@ -385,7 +418,7 @@ def run_tasks(
             findings,
         )
         key = f"brief-{task.name}-{uuid.uuid4().hex[:12]}"  # named for the dashboard, unique
-        fut = client.submit(execute_remote, brief, shipped, pure=False, key=key)
+        fut = client.submit(execute_remote, brief, shipped, pure=False, key=key, **where)
         futures[fut] = task
     try:
         for fut in as_completed(list(futures), loop=client.loop):
@@ -415,6 +448,13 @@ def _outcome(task: Task, fut: Any, started: float) -> Outcome:
     executed = task.staging / f"{task.name}.ipynb"
     if result.get("executed") is not None:
         executed.write_bytes(result["executed"])
+    outcome = _finished(task, executed, result)
+    outcome.retried = str(result.get("retried") or "")
+    return outcome
+
+
+def _finished(task: Task, executed: Path, result: Mapping[str, Any]) -> Outcome:
+    """The outcome of a brief a worker executed (``result``): its page exported here."""
     if not result.get("ok"):
         return Outcome(
             task.name,

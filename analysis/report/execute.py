@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ class Outcome:
     #: (errno, strerror, filename) when the brief failed because a file could not be written
     #: (disk full, read-only, permissions): the run then exits "cannot write", not "a brief failed"
     os_error: tuple[int, str, str | None] | None = None
+    #: one line when the brief was run again on a fresh kernel (its warm forge died under it)
+    retried: str = ""
 
 
 #: a kernel that dies before its first reply (jupyter_client's port race when several kernels
@@ -122,19 +125,50 @@ def _stored_cell(task: Task, executed_index: int) -> tuple[int | None, str]:
     return index + 1, first if len(first) <= 80 else first[:77] + "..."
 
 
+def _running_cell(exc: BaseException) -> int | None:
+    """The index (in the executed notebook) of the cell papermill was running when ``exc`` was
+    raised through it (a dead kernel names no cell of its own), or None."""
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "papermill_execute_cells":
+            index = frame.f_locals.get("index")
+            found = index if isinstance(index, int) else None
+        tb = tb.tb_next
+    return found
+
+
+def _where(task: Task, cell: int) -> str:
+    """Cell ``cell`` of the executed notebook in words: its number and first line."""
+    number, first = _stored_cell(task, cell)
+    if number is None:
+        return f"the parameters papermill injected into {task.notebook.name}"
+    quoted = f' ("{first}")' if first else ""
+    return f"cell {number} of {task.notebook.name}{quoted}"
+
+
+def kernel_died(exc: BaseException) -> bool:
+    """True when ``exc`` says the brief's kernel died mid-notebook (killed, or its parent was)."""
+    return type(exc).__name__ == "DeadKernelError" or (
+        isinstance(exc, RuntimeError) and "Kernel died" in str(exc)
+    )
+
+
 def error_text(task: Task, exc: BaseException) -> str:
     if isinstance(exc, BriefTimeout):
         return f"brief '{task.name}' failed: {exc}"
+    if kernel_died(exc):
+        cell = _running_cell(exc)
+        where = f" in {_where(task, cell)}" if cell is not None else ""
+        return (
+            f"brief '{task.name}' failed: its kernel died{where} (killed, or it ended its own "
+            "process or its parent's); the other briefs go on"
+        )
     cell = getattr(exc, "cell_index", None)
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
     if cell is not None and ename:
-        number, first = _stored_cell(task, cell)
-        if number is None:
-            where = f"the parameters papermill injected into {task.notebook.name}"
-        else:
-            quoted = f' ("{first}")' if first else ""
-            where = f"cell {number} of {task.notebook.name}{quoted}"
-        return f"brief '{task.name}' failed in {where}: {ename}: {evalue}"
+        return f"brief '{task.name}' failed in {_where(task, cell)}: {ename}: {evalue}"
     if isinstance(exc, OSError) and _write_failure(exc):
         filename = f" {exc.filename}" if exc.filename else ""
         return f"brief '{task.name}' failed: cannot write{filename}: {exc.strerror or exc}"
@@ -207,6 +241,43 @@ def execute_notebook(
             # the kernel died before it answered: nothing of the notebook has run yet
             if KERNEL_DIED not in str(exc) or attempt + 1 == KERNEL_START_ATTEMPTS:
                 raise
+
+
+def forge_lost(task: Task, exc: BaseException) -> bool:
+    """True when ``exc`` is a warm kernel dying with its forge (the forge no longer answers):
+    the brief's own code is not to blame, and it may be run again on a fresh kernel."""
+    return task.forge is not None and kernel_died(exc) and not warm.answers(task.forge)
+
+
+def retried_line(name: str) -> str:
+    """What the run says of a brief built again on a fresh kernel."""
+    return (
+        f"brief '{name}' retried on a fresh kernel: the warm forge its kernel was forked from "
+        "died mid-brief"
+    )
+
+
+def execute_retrying(
+    task: Task,
+    executed: Path,
+    manager: Callable[[Task], type | None] = lambda task: None,
+    retried: list[str] | None = None,
+) -> None:
+    """:func:`execute_notebook` (``manager(task)`` its kernel manager class, None: the default);
+    when the warm forge died under the brief (:func:`forge_lost`), run it once more from the
+    start on a fresh kernel and append :func:`retried_line` to ``retried``. A dead forge costs
+    only speed: later briefs' launchers start fresh kernels by themselves."""
+    try:
+        execute_notebook(task, executed, manager(task))
+        return
+    except Exception as exc:
+        if not forge_lost(task, exc):
+            raise
+    if retried is not None:
+        retried.append(retried_line(task.name))
+    executed.unlink(missing_ok=True)
+    fresh = replace(task, forge=None)
+    execute_notebook(fresh, executed, manager(fresh))
 
 
 def finish(task: Task, executed: Path, data_read: list[str], start: float) -> Outcome:
@@ -282,13 +353,16 @@ def build(task: Task) -> Outcome:
     os.environ.update(kernel_env(task, reads))
     executed = task.staging / f"{task.name}.ipynb"
     deadline = Deadline(task.brief_timeout)
+    retried: list[str] = []
     try:
         # the kernel inherits this process's stderr: send its chatter to a log beside the notebook
         log = os.open(task.staging / f"{task.name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(log, 2)
         os.close(log)
         with deadline:
-            execute_notebook(task, executed)
-        return finish(task, executed, files_read(reads, task.data_dir), start)
+            execute_retrying(task, executed, retried=retried)
+        outcome = finish(task, executed, files_read(reads, task.data_dir), start)
     except Exception as exc:
-        return failed(task, deadline.error() if deadline.expired else exc, start, executed)
+        outcome = failed(task, deadline.error() if deadline.expired else exc, start, executed)
+    outcome.retried = "".join(retried)
+    return outcome

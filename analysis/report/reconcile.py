@@ -5,7 +5,12 @@ would make a run forget every edition (a run for an earlier date would then beco
 page, the index and feed would list only what this run built), and an edition deleted by hand
 would stay linked from the index. :func:`reconcile` (under the site lock, before the build keys
 are compared) rebuilds a lost manifest from ``archive/<date>/<brief>.html`` and drops editions
-whose file is gone, writes the result (all or nothing) and returns a line saying what it did.
+whose file is gone, writes the result with the feed made from it (all or nothing) and returns
+a line saying what it did.
+
+A rebuilt manifest knows each edition's file, date and build time, not the build keys nor what
+the index shows of each brief (its headline, focus event, findings row, notebook): so each brief
+it lists is built once more by the next run, which records them all again.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from analysis.atomic import write_atomic
 from analysis.report.publish import naming, publish, work_dir
-from analysis.report.site import ARCHIVE, MANIFEST, manifest_text
+from analysis.report.site import ARCHIVE, FEED, MANIFEST, feed_xml, listed, manifest_text
 
 __all__ = ["DAMAGED_COPY", "reconcile", "rebuilt_manifest"]
 
@@ -136,26 +141,40 @@ def reconcile(site: Path, names: Sequence[str]) -> str:
             f"warning: {path} {why or 'is missing'}: rebuilt from {site / ARCHIVE} "
             f"({len(rebuilt['briefs'])} brief(s), {count} edition(s)); each is built again{kept}"
         )
-        _write(site, rebuilt)
+        _write(site, rebuilt, names)
         return note
     gone = _prune(manifest, site)
     if not gone:
         return ""
-    _write(site, manifest)
+    _write(site, manifest, names)
     return (
         f"warning: {len(gone)} archived edition(s) deleted by hand left the manifest and index: "
         + ", ".join(gone)
     )
 
 
-def _write(site: Path, manifest: dict[str, Any]) -> None:
-    """Publish ``manifest`` alone (all or nothing, through a staging file)."""
+def _write(site: Path, manifest: dict[str, Any], names: Sequence[str]) -> None:
+    """Publish ``manifest`` and, when the site has one, the Atom feed made from it (so a feed
+    reader is never sent to an edition that is gone), all or nothing through staging files."""
     staging = work_dir(site) / f"reconcile-{os.getpid()}"
     staging.mkdir(parents=True, exist_ok=True)
+    pages = {MANIFEST: manifest_text(manifest)}
+    if (site / FEED).is_file():
+        stamps = [
+            str(e.get("built_at", ""))
+            for entry in manifest["briefs"].values()
+            for e in entry.get("editions", [])
+            if isinstance(e, dict)
+        ]
+        updated = max(stamps, default="") or _stamp(site / FEED)
+        pages[FEED] = feed_xml(manifest, listed(manifest, list(names)), updated)
     try:
-        staged = staging / MANIFEST
-        with naming(staged):
-            staged.write_text(manifest_text(manifest), encoding="utf-8")
-        publish(site, {MANIFEST: staged})
+        files = {}
+        for rel, text in pages.items():
+            staged = staging / rel
+            with naming(staged):
+                staged.write_text(text, encoding="utf-8")
+            files[rel] = staged
+        publish(site, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

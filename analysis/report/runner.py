@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from analysis import __version__, paths
-from analysis.atomic import write_atomic
+from analysis.atomic import data_lock, write_atomic
 from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
@@ -554,33 +554,53 @@ def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunRepor
         repaired = reconcile(site, checked.order)  # a lost manifest, a deleted edition
         if repaired:
             report.notes.append(repaired)
-        planned = decide(checked, options)
-        report.decisions = planned.decisions
-        if options.on_plan:
-            options.on_plan(planned.decisions)
-        if not any(d.build for d in planned.decisions):
-            _refresh_front_pages(report, planned, options)
-            return report
-        # before any kernel starts; a failure raises here and publishes nothing
-        findings = build_findings(options.data_dir)
-        staging = make_staging(work)
-        try:
-            built_at = options.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-            tasks = _tasks(planned, options, staging, built_at, findings)
-            if options.client is None:
-                report.outcomes = _run_tasks(tasks, options)
-            else:
-                report.outcomes = cluster.run_tasks(
-                    options.client, tasks, options.data_dir, options.progress, options.kernels
-                )
-            _publish(report, staging, planned, built_at, options.data_dir, findings)
-            _keep_failed(report, staging, work)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        # the data's hashes are read, and its kernels read the data, under one shared lock
+        # that ``review accept`` respects: a page's provenance names the data it was built from
+        with data_lock(options.data_dir, shared=True, wait=DATA_LOCK_WAIT):
+            _build_and_publish(report, checked, options)
     unwritten = next((o.os_error for o in report.failed if o.os_error), None)
     if unwritten:  # a worker could not write (disk full, read-only): the run's error, not a brief's
         raise OSError(*unwritten)
     return report
+
+
+#: seconds a run waits for a ``review accept`` rewriting the data to finish (it takes seconds)
+DATA_LOCK_WAIT = 120.0
+
+
+def _build_and_publish(report: RunReport, checked: Checked, options: RunOptions) -> None:
+    """Decide, build and publish (the site lock and the data's shared lock held)."""
+    work = work_dir(options.site)
+    planned = decide(checked, options)
+    report.decisions = planned.decisions
+    if options.on_plan:
+        options.on_plan(planned.decisions)
+    if not any(d.build for d in planned.decisions):
+        _refresh_front_pages(report, planned, options)
+        return
+    # before any kernel starts; a failure raises here and publishes nothing
+    findings = build_findings(options.data_dir)
+    staging = make_staging(work)
+    try:
+        built_at = options.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        tasks = _tasks(planned, options, staging, built_at, findings)
+        if options.client is None:
+            report.outcomes = _run_tasks(tasks, options)
+        else:
+            report.outcomes = cluster.run_tasks(
+                options.client,
+                tasks,
+                options.data_dir,
+                options.progress,
+                options.kernels,
+                report.notes,
+            )
+        # a brief built again on a fresh kernel (its warm forge died): one line each
+        report.notes += [o.retried for o in report.outcomes.values() if o.retried]
+        _publish(report, staging, planned, built_at, options.data_dir, findings)
+        _keep_failed(report, staging, work)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 #: the findings table's files, published at the site's root with every build (the pages link them)

@@ -14,16 +14,20 @@ kernel.
 
 No state passes between briefs: every kernel is a fresh fork of the forge, which imports
 modules and never runs a brief's code; a brief's variables, module changes and environment die
-with its process. The child reseeds ``random`` and numpy's global generator (a fresh process
-would draw new seeds), takes the brief's environment whole (so ``$ESCALATION_DATA_DIR`` and the
-charts backend are the brief's, not the forge's) and imports the inline charts backend itself,
-inside its own shell, as a fresh kernel does.
+with its process. Each kernel is forked under a shield of its own (a second fork: its parent,
+which passes on signals and ends as the kernel ends), so a cell that kills its parent ends its
+own brief, never the forge and its other kernels. The kernel reseeds ``random`` and numpy's
+global generator (a fresh process would draw new seeds), takes the brief's environment whole (so
+``$ESCALATION_DATA_DIR`` and the charts backend are the brief's, not the forge's) and imports the
+inline charts backend itself, inside its own shell, as a fresh kernel does.
 
 Forking is POSIX only and unsafe on macOS once some system frameworks are loaded, so warm
 kernels are the default on Linux only (:func:`available`); elsewhere, or with
-``--kernels fresh``, every brief starts a fresh kernel. A launcher that cannot reach its forge
-(it died, or never started) replaces itself with a fresh kernel: nothing of the brief has run
-yet, so nothing repeats.
+``--kernels fresh``, every brief starts a fresh kernel, under a :mod:`~analysis.report.shield`
+of its own. A launcher that cannot reach its forge (it died, or never started) starts a fresh
+kernel instead: nothing of the brief has run yet, so nothing repeats. A forge that dies while
+its kernels run takes them with it; :func:`analysis.report.execute.execute_retrying` runs those
+briefs again from the start on fresh kernels.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ import socket
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from analysis.report import shield
 from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 
 #: what a forge imports before it forks its first kernel: what every brief's notebook imports
@@ -108,12 +113,16 @@ def kernel_manager_class(warm: bool = False) -> type:
     from traitlets import Unicode
 
     class ChildKernelManager(AsyncKernelManager):
-        """Starts each kernel with :func:`~analysis.report.lifetime.die_with_parent` for this
-        worker."""
+        """Starts each kernel under a :mod:`~analysis.report.shield` of its own, which dies with
+        this worker (:func:`~analysis.report.lifetime.die_with_parent`)."""
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
             await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            # under a shield of its own: a cell that kills its parent ends only its brief
+            return shield.command(super().format_kernel_cmd(extra_arguments))
 
     if not warm:
         return ChildKernelManager
@@ -124,8 +133,9 @@ def kernel_manager_class(warm: bool = False) -> type:
         forge = Unicode(None, allow_none=True, config=True, help="the warm forge's socket")
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            cmd = super().format_kernel_cmd(extra_arguments)
-            return cmd if self.forge is None else launcher_cmd(self.forge, self.connection_file)
+            if self.forge is None:
+                return super().format_kernel_cmd(extra_arguments)
+            return launcher_cmd(self.forge, self.connection_file)
 
     return WarmKernelManager
 
@@ -165,15 +175,9 @@ class Forge:
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                    sock.settimeout(max(0.1, deadline - time.monotonic()))
-                    sock.connect(self.address)
-                    sock.sendall(b'{"ping": true}\n')
-                    if sock.makefile("rb").readline().strip() == b'{"pong": true}':
-                        return True
-            except OSError:
-                time.sleep(0.05)
+            if answers(self.address, max(0.1, deadline - time.monotonic())):
+                return True
+            time.sleep(0.05)
         return False
 
     def stop(self) -> None:
@@ -194,6 +198,19 @@ class Forge:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def answers(address: str, timeout: float = 5.0) -> bool:
+    """True when a forge listens on ``address`` and answers a ping within ``timeout`` seconds
+    (False for a forge that died: its socket file may stay, but nobody accepts on it)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            sock.sendall(b'{"ping": true}\n')
+            return sock.makefile("rb").readline().strip() == b'{"pong": true}'
+    except OSError:
+        return False
 
 
 def _named(preload: Sequence[str]) -> list[str]:
@@ -368,6 +385,33 @@ def _kill(pid: int, signum: int) -> None:
         pass
 
 
+def _under_shield(forked: _Forked) -> _Forked:
+    """In a child the forge forked: fork once more. The grandchild becomes the kernel, with
+    this process as its parent (returned: its request, to die with this process); this process
+    stays a shield between kernel and forge, as :mod:`~analysis.report.shield` is for a fresh
+    kernel: it passes on the signals the forge forwards, then ends as the kernel ended. So a
+    cell that kills its parent ends its own brief, not the forge and every kernel it forked."""
+    die_with_parent(forked.forge)
+    kernel = os.fork()
+    if kernel == 0:
+        return replace(forked, forge=os.getppid())
+    for fd in forked.fds:  # the kernel's stdio: its own now
+        os.close(fd)
+
+    def pass_on(signum: int, frame: Any) -> None:
+        _kill(kernel, signum)
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for sig in _FORWARDED:
+        signal.signal(sig, pass_on)
+    _, status = os.waitpid(kernel, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # killed by a signal: end the same way, so the forge reports it so
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+
+
 def _become_kernel(forked: _Forked) -> int:
     """In a forked child: take the launcher's stdio, folder and environment, reseed the random
     generators, and run an ``ipykernel`` kernel; return its exit status (the process then ends
@@ -438,9 +482,9 @@ def launch(address: str, argv: Sequence[str]) -> int:
         pid = int(json.loads(first)["pid"]) if first else None
     except (OSError, ValueError, KeyError):
         pid = None
-    if pid is None:  # no forge: nothing has run, so a fresh kernel loses nothing
+    if pid is None:  # no forge: nothing has run, so a fresh kernel (shielded) loses nothing
         sock.close()
-        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+        return shield.run([sys.executable, "-m", "ipykernel_launcher", *argv])
 
     def forward(signum: int, frame: Any) -> None:
         try:
@@ -465,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) >= 2 and args[0] == "serve":
         forked = serve(args[1], args[2:] or PRELOAD)
-        return _become_kernel(forked) if forked is not None else 0
+        return _become_kernel(_under_shield(forked)) if forked is not None else 0
     if len(args) >= 2 and args[0] == "launch":
         return launch(args[1], args[2:])
     print("usage: python -m analysis.report.warm serve SOCKET [MODULE ...]", file=sys.stderr)

@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from analysis import params
-from analysis.atomic import check_inside, lock_exclusive, write_atomic
+from analysis.atomic import check_inside, data_lock, lock_exclusive, write_atomic
 from analysis.errors import DataError, LockedError, ParameterError
 from analysis.sources.feeds import configured
 from analysis.sources.raw import FEEDS, case_of, feed_files, in_scope, load_feed
@@ -504,7 +504,8 @@ def _finish_interrupted(
         return {}
     finished = {a["candidate_id"]: incident_id(a) for a in killed}
     if killed:
-        build(shared_dir or SHARED_DIR, data_dir, curation_dir=data_dir / "curation")
+        with data_lock(data_dir, shared=False, wait=60.0):  # held already in an accept
+            build(shared_dir or SHARED_DIR, data_dir, curation_dir=data_dir / "curation")
         decisions += [
             {
                 **{c: a[c] for c in ("candidate_id", "feed", "feed_id", "date")},
@@ -610,7 +611,9 @@ def accept(
         description = _one_line("--description", description)
     if target_name is not None:
         target_name = _one_line("--target-name", target_name)
-    with queue_lock(data_dir, wait=wait):
+    # the data's lock too: a report reading the data holds it shared, so its pages' provenance
+    # names the data its kernels read; this accept waits for it (or says who is in the way)
+    with queue_lock(data_dir, wait=wait), data_lock(data_dir, shared=False, wait=wait):
         finished = _finish_interrupted(data_dir, shared_dir, now)
         if cid in finished:  # this very accept, killed before: done now, with its first source
             return Accepted(cid, finished[cid], len(load_incidents(data_dir / "incidents.csv")))

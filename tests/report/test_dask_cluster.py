@@ -49,17 +49,20 @@ class Cluster:
             + ["--port", str(self.port)]
         )
 
-    def _start(self, cmd: list[str]) -> subprocess.Popen:
+    def _start(self, cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         with self.log.open("ab") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=log, cwd=self.tmp)
+            proc = subprocess.Popen(
+                cmd, stdout=log, stderr=log, cwd=self.tmp, env={**os.environ, **(env or {})}
+            )
         self.procs.append(proc)
         return proc
 
-    def add_worker(self, name: str) -> subprocess.Popen:
+    def add_worker(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         return self._start(
             [str(BIN / "dask"), "worker", self.address, "--no-dashboard", "--no-nanny"]
             + ["--nthreads", "1", "--host", "127.0.0.1", "--name", name]
-            + ["--local-directory", str(self.tmp / name)]
+            + ["--local-directory", str(self.tmp / name)],
+            env,
         )
 
     def client(self):

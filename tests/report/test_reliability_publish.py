@@ -175,13 +175,14 @@ def test_an_archive_that_cannot_hold_a_new_edition_publishes_nothing(project, ca
     err = capsys.readouterr().err
     assert code == 6, err
     assert "Traceback" not in err and len(_error_lines(err)) == 1
-    # no page moved; only the manifest changed before the build: the editions whose files are
-    # gone left it (report/reconcile.py)
-    after = snapshot(p["site"])
-    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
-        k: v for k, v in before.items() if k != "manifest.json"
+    # no page moved; only the manifest and the feed changed before the build: the editions
+    # whose files are gone left them (report/reconcile.py)
+    after, reconciled = snapshot(p["site"]), ("manifest.json", "feed.xml")
+    assert {k: v for k, v in after.items() if k not in reconciled} == {
+        k: v for k, v in before.items() if k not in reconciled
     }
     assert read_manifest(p["site"])["briefs"]["a"]["editions"] == []
+    assert b"<entry>" in before["feed.xml"] and b"<entry>" not in after["feed.xml"]
 
 
 # --- 3. a damaged review queue ----------------------------------------------------------------

@@ -239,7 +239,10 @@ def _processes_of(marker: str) -> dict[int, str]:
 
 
 def _a_kernel(cmd: str) -> bool:
-    """A fresh kernel, or the launcher standing in for a warm one (analysis.report.warm)."""
+    """A fresh kernel (not the shield it runs under, analysis.report.shield), or the launcher
+    standing in for a warm one (analysis.report.warm)."""
+    if "analysis.report.shield" in cmd:
+        return False
     return "ipykernel_launcher" in cmd or "analysis.report.warm launch" in cmd
 
 

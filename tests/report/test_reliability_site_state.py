@@ -90,4 +90,39 @@ def test_an_edition_deleted_by_hand_leaves_the_index(two_editions, capsys):
     assert _editions(site) == [DAYS[1]]
     listing = (site / ARCHIVE_PAGE).read_text(encoding="utf-8")
     assert f"archive/{DAYS[0]}/a.html" not in listing and f"archive/{DAYS[1]}/a.html" in listing
+    # the feed too, although nothing was built (the reconcile step writes it with the manifest)
+    feed = (site / "feed.xml").read_text(encoding="utf-8")
+    assert f"archive/{DAYS[0]}/a.html" not in feed and f"archive/{DAYS[1]}/a.html" in feed
+    assert (
+        "<entry>" in feed
+        and feed.count("<entry>") == len(read_manifest(site)["briefs"]["b"]["editions"]) + 1
+    )  # b's editions and a's one left
     assert json.loads((site / "manifest.json").read_text())["briefs"]["b"]["editions"]
+
+
+#: a cell that tries to take the data's lock for itself, as ``review accept`` would
+TRY_ACCEPT = (
+    "import os\nfrom analysis.atomic import data_lock\nfrom analysis.errors import LockedError\n"
+    "try:\n    with data_lock(os.environ['ESCALATION_DATA_DIR'], shared=False, wait=0):\n"
+    "        held = False\nexcept LockedError:\n    held = True\n"
+    "from analysis.report.glue import glue\nglue('held', held)"
+)
+
+
+def test_the_data_stay_as_hashed_while_the_kernels_read_them(project):
+    """The run reads the data's hashes (each page's provenance) and its kernels read the data
+    under one shared lock: an accept (which needs the lock alone) cannot rewrite the tables in
+    between. Checked from inside a brief's kernel, without timing."""
+    from report_helpers import READS
+
+    from analysis.report.keys import file_hash
+    from analysis.report.runner import run
+
+    p = project
+    write_notebook(p["a"], READS, TRY_ACCEPT, GLUE)
+    report = run(p["config"], site=p["site"], data_dir=p["data"], only=["a"], jobs=1)
+    assert report.built == ["a"], report.failed
+    assert report.outcomes["a"].glued["held"] is True  # an accept would have had to wait
+    digest = file_hash(p["data"] / "incidents.csv")
+    assert report.outcomes["a"].inputs["data"]["incidents.csv"] == digest
+    assert digest in (p["site"] / "a.html").read_text(encoding="utf-8")  # its provenance

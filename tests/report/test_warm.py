@@ -68,16 +68,21 @@ def test_a_warm_kernel_is_forked_from_the_forge_with_the_modules_imported(forge)
     async def go():
         km, kc = await _started(forge.address)
         try:
-            said = await _run(
-                kc, "import os, sys; print(os.getppid(), 'statsmodels.api' in sys.modules)"
+            said = await _run(  # its parent, and its parent's parent (from /proc)
+                kc,
+                "import os, sys; ppid = os.getppid()\n"
+                "up = open(f'/proc/{ppid}/stat').read().rsplit(')', 1)[1].split()[1]\n"
+                "print(ppid, up, 'statsmodels.api' in sys.modules)",
             )
         finally:
             kc.stop_channels()
             await km.shutdown_kernel()
         return said
 
-    ppid, preloaded = asyncio.run(go()).split()
-    assert int(ppid) == forge.process.pid and preloaded == "True"
+    ppid, up, preloaded = asyncio.run(go()).split()
+    # forked from the forge, under a shield of its own: a cell killing its parent kills that
+    assert int(ppid) != forge.process.pid and int(up) == forge.process.pid
+    assert preloaded == "True"
 
 
 def test_killing_the_launcher_kills_its_kernel_and_interrupts_reach_it(forge):

@@ -71,7 +71,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != review.LOCK
+        if p.is_file() and not p.name.endswith(".lock")  # the queue's and the data's locks
     }
 
 
@@ -349,6 +349,24 @@ def test_a_held_lock_refuses_an_accept_after_its_wait(data):
     assert done.returncode == 3, done.stderr
     assert "another review command holds the lock" in done.stderr
     assert _snapshot(data) == before
+
+
+def test_an_accept_waits_for_a_report_reading_the_data(data):
+    """A report holds the data's lock shared from hashing the data until it has published (so a
+    page's provenance names the data its kernels read); an accept rewrites the tables only after
+    it, and says why it waits."""
+    from analysis.atomic import data_lock
+
+    cid = review.candidate_id("ucdp", AIRPORT)
+    source = ["--source-url", "https://example.org/a", "--source-title", "A"]
+    with data_lock(data, shared=True, wait=0):  # what a report holds while it builds
+        before = _snapshot(data)
+        done = _escalation("review", "accept", cid, *source, "--wait", "0.3", data=data)
+        assert _snapshot(data) == before
+    assert done.returncode == 3, done.stderr
+    assert "a report is building briefs from these data" in done.stderr
+    done = _escalation("review", "accept", cid, *source, data=data)  # the report has ended
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_index_says_how_stale_the_curated_data_is(data):
