@@ -62,8 +62,8 @@ with contextlib.redirect_stdout(io.StringIO()):
     profile.disable()
 print(f"CELLS {time.perf_counter() - start:.3f}")
 stats = pstats.Stats(profile)
-for (path, line, name), (_, _, _, cum, _) in stats.stats.items():
-    print(f"FN {cum:.4f}\\t{path}:{line}({name})")
+for (path, line, name), (_, _, own, cum, _) in stats.stats.items():
+    print(f"FN {cum:.4f}\\t{own:.4f}\\t{path}:{line}({name})")
 """
 
 
@@ -96,16 +96,20 @@ def profile_page(name: str, parameters: dict, tmp: Path, top: int) -> dict:
     rows = []
     for line in out.splitlines():
         if line.startswith("FN "):
-            cum, where = line[3:].split("\t", 1)
+            cum, own, where = line[3:].split("\t", 2)
             if "<module>" in where or "builtins.exec" in where or str(tmp) in where:
                 continue
-            rows.append((float(cum), _short(where)))
-    rows.sort(reverse=True)
+            rows.append((float(cum), float(own), _short(where)))
+    ours = sorted((r for r in rows if r[2].startswith("analysis/")), reverse=True)[:top]
+    selves = sorted(rows, key=lambda r: r[1], reverse=True)[:top]
     print(f"\nprofile, {name} ({parameters}): cells {cells:.2f} s (under cProfile)")
-    print("  cumulative s  function")
-    for cum, where in rows[:top]:
-        print(f"  {cum:11.3f}  {where}")
-    return {"cells_s": cells, "top": rows[:top]}
+    print("  the package's functions by cumulative time (s):")
+    for cum, _, where in ours:
+        print(f"  {cum:8.3f}  {where}")
+    print("  any function by its own time (s):")
+    for _, own, where in selves:
+        print(f"  {own:8.3f}  {where}")
+    return {"cells_s": cells, "top": ours}
 
 
 def _report(config: Path, site: Path, *extra: str) -> float:
