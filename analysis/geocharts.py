@@ -130,7 +130,7 @@ def plot_tiles(
     ax.set_aspect("equal")
     ax.axis("off")
     renderer = ax.figure.canvas.get_renderer()
-    ax.figure.draw_without_rendering()
+    ax.apply_aspect()  # the box the draw will give the equal-aspect axes; no draw of the figure
     per_cell = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
     room = per_cell * TILE * 0.9
     tiles = [

@@ -40,6 +40,7 @@ import pandera.pandas as pa
 
 from analysis import case as case_file
 from analysis.clock import today_local
+from analysis.data import table_cache
 from analysis.data.schema import TableSpec, spec_for_header, specs
 from analysis.errors import DataError
 from analysis.paths import RECORD_READS_ENV, data_dir
@@ -414,9 +415,15 @@ def read_table(
     """
     path = Path(path)
     note_read(path)
+    cached = case is None and not isinstance(spec, TableSpec)  # named or guessed: keyable
     case = case or case_for(path)
+    today = today or today_local(where=case)
+    name = _cache_key(path, spec, today) if cached else None
+    if name is not None and (hit := table_cache.load(name)) is not None:
+        hit.attrs["source_path"] = str(path)
+        return hit
     spec, frame, starts, problems, renamed = _read_text_table(path, spec, case)
-    problems += _cell_problems(frame, starts, spec, today or today_local(where=case))
+    problems += _cell_problems(frame, starts, spec, today)
     unknown = {p.line for p in problems if p.field == "country" and NO_COUNTRY in p.message}
     problems = [  # a row without a country: that problem alone, not its empty cell's too
         p for p in problems if not (p.line in unknown and p.field == "country")
@@ -426,9 +433,26 @@ def read_table(
             problems = [replace(p, field=renamed.get(p.field, p.field)) for p in problems]
         raise DataValidationError(path, problems)
     typed = _typed(frame, spec)
-    typed.attrs["source_path"] = str(path)
     typed.attrs["table"] = spec.name
+    if name is not None:
+        table_cache.store(name, typed)
+    typed.attrs["source_path"] = str(path)
     return typed
+
+
+def _cache_key(path: Path, spec: str | None, today: dt.date) -> str | None:
+    """The :mod:`analysis.data.table_cache` key of ``path`` checked as ``spec`` against the case
+    :func:`case_for` reads, on ``today``; None when the cache is off or a file cannot be read
+    (then the table is validated and the read fails as it would uncached)."""
+    if table_cache.cache_dir() is None:
+        return None
+    beside = path.parent / case_file.CASE_FILE
+    case_path = beside if beside.is_file() else data_dir() / case_file.CASE_FILE
+    try:
+        table, case_bytes = path.read_bytes(), case_path.read_bytes()
+    except OSError:
+        return None
+    return table_cache.key(table, case_bytes, spec or "", today.isoformat())
 
 
 def validate_path(path: Path | str, *, today: dt.date | None = None) -> list[Problem]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from statsmodels.stats.multitest import multipletests
+
+from analysis.models.multiplicity import holm
 
 __all__ = [
     "ALPHA",
@@ -59,7 +60,7 @@ def adjust(p: np.ndarray) -> np.ndarray:
     out = np.full_like(p, np.nan)
     ok = np.isfinite(p)
     if ok.any():
-        out[ok] = multipletests(np.clip(p[ok], 0.0, 1.0), alpha=ALPHA, method="holm")[1]
+        out[ok] = holm(np.clip(p[ok], 0.0, 1.0))
     return out
 
 

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from analysis import params
 from analysis.charts import (
@@ -33,6 +32,7 @@ from analysis.charts import (
 from analysis.errors import ModelInputError
 from analysis.events import event_dates
 from analysis.models.inputs import count_series
+from analysis.models.multiplicity import holm
 from analysis.models.vocabulary import legacy_names
 from analysis.results import Results, attr, format_p, format_rr
 
@@ -239,7 +239,7 @@ def compare(
     table["p_holm"] = np.nan
     ok = table["p"].notna()
     if ok.any():
-        table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p"].to_numpy(), method="holm")[1]
+        table.loc[ok, "p_holm"] = holm(table.loc[ok, "p"].to_numpy())
     labels = {}
     if isinstance(events, pd.DataFrame) and {"event_id", "label"} <= set(events.columns):
         labels = dict(zip(events["event_id"].astype(str), events["label"].astype(str), strict=True))

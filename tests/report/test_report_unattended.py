@@ -129,7 +129,7 @@ def test_a_full_disk_is_reported_not_swallowed(project, monkeypatch):
     before = snapshot(p["site"])
     (p["data"] / "incidents.csv").write_bytes((p["data"] / "incidents.csv").read_bytes() + b"\n")
 
-    def disk_full(site, files):
+    def disk_full(site, files, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(site / "a.html"))
 
     monkeypatch.setattr(runner, "publish", disk_full)

@@ -1,0 +1,303 @@
+"""Issue 29's figures side by side in one run: where a page's time goes and what a build costs.
+
+1. **Profile**: the cells of one event brief (``notebooks/brief.ipynb``, the shipped config's
+   first event) and of one sweep page (another event, 60 days, every confirmation level) run in
+   one fresh process that imported what a warm kernel imports, with the build's findings table
+   and validated tables already cached (as in a build); the top costs per page, cumulative by
+   function, are printed.
+2. **Sweep**: a 2-page and an N-page sweep of ``brief.ipynb`` (``--pages``, default 200) with
+   ``--jobs 2`` (the 2-page one run twice, timed the second time: the first computes what a build
+   computes once, such as the findings' checks): the per-page marginal cost (t_N - t_2) / (N - 2)
+   and t_N.
+3. **Cold suite**: ``escalation report --force --jobs 2`` of the shipped config against one
+   process that imports once and runs every brief's code in sequence (the floor).
+4. **No-change rebuild**: the median of 5 ``escalation report`` runs on that built site.
+5. **Data 10x**: the SYNTHETIC case (``tests/fixtures/make_synthetic_case.py``) as shipped and
+   scaled to about 3,000 incidents and 100 events (``--scale`` 12.5), written into a temporary
+   folder (never into ``reports/``), each built with one brief per notebook: build time, ratio.
+
+Goals: marginal cost <= 1.5 s a page, N=200 under 240 s, no-change rebuild under 0.3 s. The
+machine is shared (2 cores): run before/after side by side and read ratios. ``--quick`` (a smoke
+run): 12 sweep pages, the cold suite's first 6 briefs, the synthetic case scaled 3x. ``--only``
+picks parts (profile, sweep, suite, nochange, synthetic). Prints a JSON line of every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CONFIG = ROOT / "reports" / "briefs.yml"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from report_suite import _floor_one_process, _script, _sweep_config, _timed  # noqa: E402
+
+PARTS = ("profile", "sweep", "suite", "nochange", "synthetic")
+#: the issue's figures before this round (main, 2 cores), printed beside this run's
+BEFORE = {"marginal_s_per_page": 2.48, "sweep_200_s": 510.9, "no_change_s": 0.22}
+
+_PROFILE_DRIVER = """
+import contextlib, cProfile, io, os, pstats, sys, time
+os.environ["MPLBACKEND"] = "Agg"
+import IPython, matplotlib, numpy, pandas, scipy.stats, statsmodels.api  # a warm kernel's imports
+import analysis, analysis.briefs, analysis.data, analysis.geocharts, analysis.models
+code = compile(open(sys.argv[1]).read(), sys.argv[1], "exec")
+profile = cProfile.Profile()
+start = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    profile.enable()
+    exec(code, {"__name__": "__main__"})
+    profile.disable()
+print(f"CELLS {time.perf_counter() - start:.3f}")
+stats = pstats.Stats(profile)
+for (path, line, name), (_, _, own, cum, _) in stats.stats.items():
+    print(f"FN {cum:.4f}\\t{own:.4f}\\t{path}:{line}({name})")
+"""
+
+
+def _short(where: str) -> str:
+    for prefix in (str(ROOT) + "/", "site-packages/"):
+        if prefix in where:
+            where = where.split(prefix, 1)[1]
+    return where
+
+
+def profile_page(name: str, parameters: dict, tmp: Path, top: int) -> dict:
+    """The cells of ``brief.ipynb`` with ``parameters`` under cProfile: total and top costs."""
+    script = _script(ROOT / "notebooks" / "brief.ipynb", parameters, tmp / f"prof_{name}.py")
+    driver = tmp / "profile_driver.py"
+    driver.write_text(_PROFILE_DRIVER)
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    # a run before, unprofiled: the findings table and the validated tables in their caches
+    subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    out = subprocess.run(
+        [sys.executable, str(driver), str(script)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    cells = next(float(line.split()[1]) for line in out.splitlines() if line.startswith("CELLS"))
+    rows = []
+    for line in out.splitlines():
+        if line.startswith("FN "):
+            cum, own, where = line[3:].split("\t", 2)
+            if "<module>" in where or "builtins.exec" in where or str(tmp) in where:
+                continue
+            rows.append((float(cum), float(own), _short(where)))
+    ours = sorted((r for r in rows if r[2].startswith("analysis/")), reverse=True)[:top]
+    selves = sorted(rows, key=lambda r: r[1], reverse=True)[:top]
+    print(f"\nprofile, {name} ({parameters}): cells {cells:.2f} s (under cProfile)")
+    print("  the package's functions by cumulative time (s):")
+    for cum, _, where in ours:
+        print(f"  {cum:8.3f}  {where}")
+    print("  any function by its own time (s):")
+    for _, own, where in selves:
+        print(f"  {own:8.3f}  {where}")
+    return {"cells_s": cells, "top": ours}
+
+
+def _report(config: Path, site: Path, *extra: str) -> float:
+    cmd = [str(BIN / "escalation"), "report", "--config", str(config), "--out", str(site)]
+    return _timed([[*cmd, *extra]])
+
+
+def sweep(tmp: Path, pages: int) -> dict:
+    """Seconds of a 2-page and a ``pages``-page sweep, and the marginal cost per page."""
+    config = _sweep_config(tmp / "reports" / "s2.yml", 2)
+    first = _report(config, tmp / "s2", "--force")  # warms the build's caches (findings checks)
+    print(f"  sweep 2 pages, first: {first:.1f} s", flush=True)
+    two = _report(config, tmp / "s2", "--force")
+    print(f"  sweep 2 pages: {two:.1f} s", flush=True)
+    many = _report(_sweep_config(tmp / "reports" / "sn.yml", pages), tmp / "sn", "--force")
+    print(f"  sweep {pages} pages: {many:.1f} s", flush=True)
+    return {
+        "sweep_2_s": two,
+        f"sweep_{pages}_s": many,
+        "marginal_s_per_page": (many - two) / (pages - 2),
+    }
+
+
+def suite(tmp: Path, briefs: list) -> dict:
+    """The cold suite (its briefs) against one process that imports once; site kept."""
+    config = tmp / "reports" / "suite.yml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    doc = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    names = {b.name for b in briefs}
+    doc["briefs"] = [b for b in doc["briefs"] if b["name"] in names]
+    doc.pop("sweeps", None)
+    config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    cold = _report(config, tmp / "suite", "--force", "--jobs", "2")
+    print(f"  cold suite ({len(briefs)} briefs): {cold:.1f} s", flush=True)
+    floor = _floor_one_process(briefs, tmp)
+    print(f"  one process importing once: {floor:.1f} s", flush=True)
+    return {"cold_suite_s": cold, "floor_one_process_s": floor, "cold_over_floor": cold / floor}
+
+
+def nochange(tmp: Path) -> dict:
+    """Median seconds of 5 ``escalation report`` runs on the suite's site, nothing changed."""
+    config, site = tmp / "reports" / "suite.yml", tmp / "suite"
+    _report(config, site)  # records the front pages' key if the build did not
+    runs = [_report(config, site) for _ in range(5)]
+    return {"no_change_s": statistics.median(runs)}
+
+
+def _generator():
+    path = ROOT / "tests" / "fixtures" / "make_synthetic_case.py"
+    spec = importlib.util.spec_from_file_location("make_synthetic_case", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def synthetic_case(folder: Path, scale: float) -> tuple[int, int]:
+    """The SYNTHETIC case written into ``folder``: the fixture's generator with its attack rate
+    times ``scale`` and, beyond its own events, invented events (no rate change) up to
+    ``scale`` times its own in all. Returns (incidents, events)."""
+    import datetime as dt
+    import random
+    import shutil
+
+    gen = _generator()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("case.yml", "README.md"):
+        shutil.copy(gen.OUT / name, folder / name)
+    gen.BASE_RATE *= scale
+    rows = gen.incidents(random.Random(gen.SEED))
+    events = gen.events()
+    extra = max(0, round(len(events) * scale) - len(events))
+    categories = sorted({e["category"] for e in events})
+    span = (gen.LAST - gen.FIRST).days
+    for i in range(extra):
+        day = gen.FIRST + dt.timedelta(days=30 + (span - 60) * (i + 0.5) / extra)
+        label = f"Synthetic event {i + 1}"
+        events.append(
+            {
+                "event_id": f"synthetic_event_{i + 1:03d}",
+                "date": f"{day:%Y-%m-%d}",
+                "label": label,
+                "category": categories[i % len(categories)],
+                "actor": "Both governments",
+                "description": f"Synthetic event: {label.lower()} (invented, for benchmarks only).",
+                "date_note": "",
+                "source_title": f"Synthetic event page: {label}",
+                "source_url": f"{gen.URL}/events/extra-{i + 1}",
+            }
+        )
+    events.sort(key=lambda e: (e["date"], e["event_id"]))
+    gen._write(folder / "incidents.csv", rows)
+    gen._write(folder / "political_events.csv", events)
+    gen._write(folder / "attack_counts_reported.csv", gen.tallies(rows))
+    return len(rows), len(events)
+
+
+def synthetic(tmp: Path, scale: float, limit: float) -> dict:
+    """Build seconds of the synthetic case as shipped (scale 1) and scaled, one brief per
+    notebook with its defaults, each into a temporary site (stopped after ``limit`` seconds)."""
+    notebooks = sorted(
+        p.name for p in (ROOT / "notebooks").glob("*.ipynb") if p.stem != "00_explore"
+    )
+    config = tmp / "reports" / "synthetic.yml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    entries = [{"name": Path(nb).stem, "notebook": f"notebooks/{nb}"} for nb in notebooks]
+    config.write_text(yaml.safe_dump({"briefs": entries}), encoding="utf-8")
+    figures = {}
+    for label, factor in (("1x", 1.0), (f"{scale:g}x", scale)):
+        data = tmp / f"synthetic_{label}"
+        n_inc, n_ev = synthetic_case(data, factor)
+        env = {**os.environ, "ESCALATION_DATA_DIR": str(data)}
+        cmd = [str(BIN / "escalation"), "report", "--config", str(config), "--data", str(data)]
+        cmd += ["--out", str(tmp / f"site_{label}"), "--force", "--jobs", "2"]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=limit
+            )
+        except subprocess.TimeoutExpired:
+            proc = subprocess.CompletedProcess(cmd, -1, "", f"stopped after {limit} s")
+        seconds = time.perf_counter() - start
+        ok = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+        print(f"  synthetic {label}: {n_inc} incidents, {n_ev} events, {seconds:.1f} s ({ok})")
+        if proc.returncode != 0:
+            print("    " + "\n    ".join((proc.stdout + proc.stderr).splitlines()[-8:]))
+        figures[f"synthetic_{label}_s"] = seconds
+        figures[f"synthetic_{label}_incidents"] = n_inc
+    figures["synthetic_ratio"] = figures[f"synthetic_{scale:g}x_s"] / figures["synthetic_1x_s"]
+    return figures
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from analysis.report.config import load_config
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a smoke run (see the docstring)")
+    ap.add_argument("--pages", type=int, help="sweep pages (default 200; --quick 12)")
+    ap.add_argument("--scale", type=float, help="synthetic case scale (default 12.5; --quick 3)")
+    ap.add_argument("--synthetic-limit", type=float, default=1200, help="seconds per build")
+    ap.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
+    ap.add_argument("--top", type=int, default=15, help="functions per profiled page")
+    args = ap.parse_args(argv)
+    pages = args.pages or (12 if args.quick else 200)
+    scale = args.scale or (3.0 if args.quick else 12.5)  # 243 incidents, 8 events -> ~3,000, 100
+    briefs = load_config(CONFIG)
+    if args.quick:
+        briefs = briefs[:6]
+    figures: dict = {}
+    print(f"{os.cpu_count()} cores; parts: {', '.join(args.only)}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if "profile" in args.only:
+            event = next(b for b in briefs if b.notebook.name == "brief.ipynb")
+            for name, params in (
+                ("event brief", dict(event.parameters)),
+                ("sweep page", {"event_id": "biden_inauguration", "window_days": 60,
+                                "confirmation": "all"}),
+            ):  # fmt: skip
+                got = profile_page(name, params, tmp, args.top)
+                figures[f"profile_{name.replace(' ', '_')}_cells_s"] = got["cells_s"]
+        if "sweep" in args.only:
+            figures |= sweep(tmp, pages)
+        if "suite" in args.only or "nochange" in args.only:
+            figures |= suite(tmp, briefs)
+        if "nochange" in args.only:
+            figures |= nochange(tmp)
+        if "synthetic" in args.only:
+            figures |= synthetic(tmp, scale, args.synthetic_limit)
+    print("\nside by side (this run; before: issue 29 on main; goal)")
+    lines = [
+        ("marginal cost per page", "marginal_s_per_page", "s", "<= 1.5 s"),
+        (f"sweep of {pages} pages", f"sweep_{pages}_s", "s", "< 240 s at 200"),
+        ("cold suite", "cold_suite_s", "s", ""),
+        ("one process importing once", "floor_one_process_s", "s", ""),
+        ("cold suite / one process", "cold_over_floor", "x", ""),
+        ("no-change rebuild (median of 5)", "no_change_s", "s", "< 0.3 s"),
+        ("synthetic case as shipped", "synthetic_1x_s", "s", ""),
+        (f"synthetic case x{scale:g}", f"synthetic_{scale:g}x_s", "s", ""),
+        ("synthetic scaled / as shipped", "synthetic_ratio", "x", ""),
+    ]
+    for label, key, unit, goal in lines:
+        if key in figures:
+            was = BEFORE.get(key)
+            was_text = f"  (before {was:g} {unit})" if was is not None else ""
+            print(f"  {label:34s} {figures[key]:8.2f} {unit}{was_text}  {goal}")
+    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
