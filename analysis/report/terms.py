@@ -3,9 +3,10 @@
 Each :class:`Term` is a phrase a page may use ("quasi-Poisson", "Holm's adjustment", "CRPS")
 and the section of ``methods.html`` (``docs/methods.md``) that explains it in plain words.
 :func:`link_terms` links the first mention of each term in a page's prose to that section:
-never inside the head, a heading, an existing link, code, a table or the provenance block, and
-only in text (tags and their attributes are left as they are), so the page stays as safe as the
-sanitiser left it. A term the page already links to the methods page is not linked again.
+never inside the head, a heading, a headline, an existing link, code, a table or the provenance
+block, and only in text (tags and their attributes are left as they are), so the page stays as
+safe as the sanitiser left it. A term the page already links to the methods page is not linked
+again.
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ SKIPPED = frozenset(
 )
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "col", "wbr", "source"})
 _PROVENANCE = 'class="escalation-provenance"'
+#: a page's quotable sentence (a brief's headline, an index card's, the findings page's): printed
+#: and quoted as it stands, so it carries no links; its terms are linked where they next appear
+_HEADLINE = re.compile(r'class="[^"]*\bheadline\b')
 
 
 def _compiled(pattern: str) -> re.Pattern[str]:
@@ -123,7 +127,9 @@ def _segments(page: str) -> list[tuple[str, bool, str]]:
             if name == "a":
                 found = re.search(r'href="([^"]*)"', piece)
                 href = found.group(1) if found else ""
-        elif name == "section" and _PROVENANCE in piece:
+        elif (name == "section" and _PROVENANCE in piece) or (
+            name == "p" and _HEADLINE.search(piece)
+        ):
             stack.append(name)
     return out
 

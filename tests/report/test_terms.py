@@ -109,6 +109,12 @@ def test_no_page_points_readers_to_a_file_of_the_repository(shipped_site: Path) 
             '&#x27;s &amp; <b class="x"><a class="escalation-term" href="methods.html#hawkes">'
             "Hawkes process</a></b></p>",
         ),
+        # a headline is quoted as it stands: its terms are linked where they next appear
+        (
+            '<p class="escalation-headline"><strong>rate ratio</strong></p><p>rate ratio</p>',
+            '<p class="escalation-headline"><strong>rate ratio</strong></p><p><a class='
+            '"escalation-term" href="methods.html#rate-ratio">rate ratio</a></p>',
+        ),
         # the provenance block is not prose
         (
             '<section class="escalation-provenance"><p>AIC</p></section><p>AIC</p>',
