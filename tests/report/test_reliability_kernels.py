@@ -23,7 +23,9 @@ from report_helpers import GLUE, write_config, write_notebook
 from analysis.report.deadline import children
 
 #: a cell that kills the process its kernel runs under
-KILL_PARENT = "import os\nos.kill(os.getppid(), 9)"
+#: the parent dies at once, the kernel a moment later (its death signal): on busy cores a kernel
+#: could finish the notebook in that moment, so the cell waits for its own end
+KILL_PARENT = "import os, time\nos.kill(os.getppid(), 9)\ntime.sleep(60)"
 
 
 def _report(p: dict, config: Path, *extra: str) -> subprocess.Popen:

@@ -18,8 +18,9 @@ _NOT_PROSE |= {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "figcaption", "kbd
 
 
 class _Prose(HTMLParser):
-    """The text of a page outside :data:`_NOT_PROSE` and the provenance section (an
-    independent reading of the page, by the standard library's parser)."""
+    """The text of a page outside :data:`_NOT_PROSE`, the provenance section and headlines
+    (quoted as they stand) (an independent reading of the page, by the standard library's
+    parser)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
@@ -27,7 +28,9 @@ class _Prose(HTMLParser):
         self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _NOT_PROSE or ("class", "escalation-provenance") in attrs:
+        classes = " ".join(v or "" for k, v in attrs if k == "class").split()
+        headline = tag == "p" and any(c.endswith("headline") for c in classes)
+        if tag in _NOT_PROSE or "escalation-provenance" in classes or headline:
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
