@@ -120,8 +120,8 @@ def data_lock(data_dir: Path | str, *, shared: bool, wait: float) -> Iterator[No
         if not lock_exclusive(fd, wait, shared=shared):
             if shared:
                 raise LockedError(
-                    f"{data_dir}: its curated tables are being rewritten (review accept); "
-                    f"waited {wait:g} s: try again when it ends"
+                    f"{data_dir}: its curated tables are being rewritten (review accept or data "
+                    f"build); waited {wait:g} s: try again when it ends"
                 )
             raise LockedError(
                 f"{data_dir}: a report is building briefs from these data, which stay as they "

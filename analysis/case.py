@@ -163,6 +163,17 @@ class Case:
     target_rules: tuple[tuple[str, str], ...] = ()
     #: what the findings read from event categories (:class:`EventKind`), by code
     event_kinds: Mapping[str, EventKind] = field(default_factory=dict)
+    #: every event category, in the order a crowded chart labels its events (``label_priority``
+    #: first, then the others in the file's order)
+    label_priority: tuple[str, ...] = ()
+    #: target type -> what an accepted feed row's target_name says when the reviewer gives none
+    #: (``target_names``, else the type's label)
+    target_names: Mapping[str, str] = field(default_factory=dict)
+
+    def target_name(self, code: str) -> str:
+        """An accepted feed row's target name for target type ``code`` (``other``'s for a code
+        the case does not know)."""
+        return self.target_names.get(code) or self.target_names.get("other") or "other"
 
     def kind(self, category: str) -> EventKind:
         """The :class:`EventKind` of ``category``; one the case file leaves out is named by its
@@ -384,6 +395,7 @@ def _build(path: Path, raw: object) -> Case:
         "target_groups", "attack_types", "actors", "actor_rules", "event_categories",
         "tally_scopes", "comparable_scope", "official_tally", "campaigns", "min_incidents",
         "analysis_period", "focus_event", "feeds", "synthetic", "target_rules", "event_kinds",
+        "label_priority", "target_names",
     }  # fmt: skip
     unknown = sorted(str(k) for k in raw if k not in known)
     if unknown:
@@ -432,6 +444,11 @@ def _build(path: Path, raw: object) -> Case:
     target_rules = _target_rules(r, raw.get("target_rules"), target_types)
     categories = r.vocabulary(raw, "event_categories")
     kinds = _event_kinds(r, raw.get("event_kinds"), categories)
+    priority = _label_priority(r, raw.get("label_priority"), categories)
+    names = r.vocabulary(raw, "target_names", required=False)
+    stray = sorted(set(names) - set(target_types))
+    if stray:
+        raise r.fail("target_names", "keyed by target_types codes", stray[0])
     scopes = _scopes(r, raw.get("tally_scopes"), countries)
     comparable = raw.get("comparable_scope")
     if comparable is not None and comparable not in scopes:
@@ -491,6 +508,8 @@ def _build(path: Path, raw: object) -> Case:
         synthetic=synthetic,
         target_rules=target_rules,
         event_kinds=kinds,
+        label_priority=priority,
+        target_names={c: names.get(c, label) for c, label in target_types.items()},
     )
 
 
@@ -620,6 +639,21 @@ def _event_kinds(r: _Reader, raw: object, categories: Mapping[str, str]) -> dict
     return out
 
 
+def _label_priority(r: _Reader, raw: object, categories: Mapping[str, str]) -> tuple[str, ...]:
+    """``label_priority``: event_categories codes, each once, labelled first on a crowded chart;
+    the categories it leaves out follow in the file's order."""
+    if raw is None:
+        return tuple(categories)
+    if not isinstance(raw, list):
+        raise r.fail("label_priority", "a list of event_categories codes", raw)
+    for i, code in enumerate(raw):
+        if not isinstance(code, str) or code not in categories:
+            raise r.fail(f"label_priority[{i}]", "an event_categories code", code)
+        if code in raw[:i]:
+            raise r.fail(f"label_priority[{i}]", "listed once", code)
+    return (*raw, *(c for c in categories if c not in raw))
+
+
 def _noun(label: str) -> str:
     """A label inside a sentence: "Political" -> "political", "US strike" stays."""
     return label[:1].lower() + label[1:] if label[1:2].islower() or len(label) == 1 else label
@@ -743,6 +777,13 @@ event_categories:
 #     many: "naval strikes"
 #     question: "Do naval strikes deter or provoke?"
 #     asks: "whether naval strikes deter or provoke"
+# which event categories a crowded chart labels first (optional; the others follow in the order
+# above)
+# label_priority: [political]
+# what an accepted feed row's target is called when the reviewer gives no name (optional; default:
+# the target type's label)
+# target_names:
+#   other: "a ship or port"
 # published tallies: where each counts (countries: the case countries it covers)
 tally_scopes:
   all: {{label: "Country A", countries: ["Country A"]}}

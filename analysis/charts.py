@@ -27,6 +27,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from analysis import case
 from analysis.events import event_dates
 
 STYLE: dict[str, object] = {
@@ -44,18 +45,6 @@ OBSERVED_COLOR = "#333333"
 MODEL_COLOR = "#2166ac"
 #: longest event label drawn on a chart (the full text stays in the page's tables)
 MAX_LABEL_CHARS = 32
-#: the order in which event categories earn a label when not all fit (first = most important):
-#: the political moves the tempo is read against before attacks, which the bars already show
-LABEL_PRIORITY = (
-    "us_strike",
-    "iran_strike",
-    "truce",
-    "threat",
-    "political",
-    "diplomatic",
-    "military_posture",
-    "militia_attack",
-)
 
 
 #: charts are drawn at this many image pixels per CSS pixel: sharp on high-density screens and
@@ -301,11 +290,11 @@ def annotate_events(
     Political events are dashed with labels at the top; a model's own interventions are drawn
     ``solid`` with labels ``at="bottom"`` so the two read apart on one chart. The labelling
     rule: interventions (``solid``) are labelled first; other events earn a label in the order
-    of :data:`LABEL_PRIORITY` (by ``category``, events without one last; earlier first within a
-    category), each only where its box touches no label already on the axes (from this call or
-    an earlier one) and whose text is not there already. The rest stay unlabelled lines.
-    Labels are cut to :data:`MAX_LABEL_CHARS` characters (the page's tables keep the full text).
-    Call it after the axis limits are set.
+    of the case file's ``label_priority`` (by ``category``, events without one last; earlier
+    first within a category), each only where its box touches no label already on the axes
+    (from this call or an earlier one) and whose text is not there already. The rest stay
+    unlabelled lines. Labels are cut to :data:`MAX_LABEL_CHARS` characters (the page's tables
+    keep the full text). Call it after the axis limits are set.
     """
     frame = _events_frame(events)
     if frame.empty:
@@ -328,7 +317,7 @@ def annotate_events(
 def _place_labels(ax: Axes, frame: pd.DataFrame, *, solid: bool, at: str) -> set[str]:
     """Draw the labels :func:`annotate_events`' rule picks; return the events labelled. Labels
     at the top sit on a light background, and the y axis grows so the data stay below them."""
-    rank = {c: i for i, c in enumerate(LABEL_PRIORITY)}
+    rank = {c: i for i, c in enumerate(case.current().label_priority)}
     order = frame.assign(
         _rank=0 if solid else frame["category"].map(rank).fillna(len(rank)),
     ).sort_values(["_rank", "date"], kind="stable")

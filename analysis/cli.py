@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis import __version__
-from analysis.errors import EscalationError, error_exit
+from analysis.errors import COMMANDS, EscalationError, error_exit
 from analysis.paths import DATA_DIR_ENV, DEFAULT_CONFIG, DEFAULT_SITE, TABLE_FILES, data_dir
 from analysis.report.unattended import EXIT_CODES, FEEDS
 from analysis.sources.cli import iso_date, register_review
@@ -68,9 +68,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
+    """Rebuild the tables holding the data folder's lock alone, as ``review accept`` does: a
+    report reading the folder keeps it as it is; waits ``--wait`` s for one, then exits 3."""
+    from analysis.atomic import data_lock
     from analysis.data.curate import build
 
-    report = build(args.shared, args.out)
+    out = args.out if args.out is not None else data_dir()
+    with data_lock(out, shared=False, wait=args.wait):
+        report = build(args.shared, out)
     print(
         f"wrote {report.incidents} incidents, {report.events} events, "
         f"{report.reported_counts} reported tallies"
@@ -281,9 +286,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("data", help="curated dataset maintenance")
     data_sub = p.add_subparsers(dest="data_command", required=True)
-    b = data_sub.add_parser("build", help="rebuild data/*.csv from the sourced tables in shared/")
+    b = data_sub.add_parser(
+        "build",
+        help="rebuild data/*.csv from the sourced tables in shared/",
+        description="Exit codes: "
+        + ", ".join(f"{code} {what}" for code, what in COMMANDS["data"].meanings.items())
+        + ".",
+    )
     b.add_argument("--shared", type=Path, default=None, help="folder of the sourced tables")
     b.add_argument("--out", type=Path, default=None, help="output folder (default: data/)")
+    b.add_argument(
+        "--wait", type=float, default=60.0,
+        help="seconds to wait for a report reading the data (default 60)",
+    )  # fmt: skip
     b.set_defaults(func=_cmd_data_build)
 
     p = sub.add_parser("summary", help="print a summary of the data folder in use")

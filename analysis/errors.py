@@ -119,8 +119,18 @@ _CANNOT_WRITE = "cannot write (disk full, permissions)"
 #: Every command's exit codes, as the README's tables give them. 2 is also argparse's code for
 #: bad usage (an unknown option, a date that does not parse), which exits before any command runs.
 COMMANDS: dict[str, ExitCodes] = {
-    # validate, data build, summary, counts, runs: any error is exit 1
+    # validate, summary, counts, runs: any error is exit 1
     "escalation": ExitCodes({0: "success", FAILED: "invalid data", 2: "bad usage (argparse)"}),
+    # data build: waits --wait s for a report reading the data (it holds their lock shared)
+    "data": ExitCodes(
+        {
+            0: "done",
+            FAILED: "invalid data (a table fails validation; nothing written)",
+            2: "bad usage (argparse)",
+            LOCKED: "a report is reading the data",
+        },
+        ((LockedError, LOCKED),),
+    ),
     "fetch": ExitCodes(
         {
             0: "done",

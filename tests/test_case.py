@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,10 @@ def _write(tmp_path: Path, change) -> Path:
         (lambda r: r["event_kinds"]["truce"].pop("asks"), "event_kinds.truce.asks"),
         (lambda r: r["event_kinds"]["truce"]["verdicts"].pop("no_change"), "missing no_change"),
         (lambda r: r["event_kinds"]["threat"].update(colour="red"), "event_kinds.threat.colour"),
+        (lambda r: r.update(label_priority="truce"), "label_priority must be a list"),
+        (lambda r: r.update(label_priority=["truce", "raid"]), "label_priority[1]"),
+        (lambda r: r.update(label_priority=["truce", "truce"]), "label_priority[1] must be listed"),
+        (lambda r: r["target_names"].update(tank="a tank"), "target_names must be keyed"),
     ],
 )
 def test_a_bad_case_file_is_refused_naming_file_and_key(tmp_path: Path, change, key) -> None:
@@ -128,3 +133,81 @@ def test_what_the_findings_read_from_event_kinds_comes_from_the_case(tmp_path, m
         and pooling.noun("us_strike", 1) == "US strike event"
     )
     assert pooling.verdict("us_strike", "clear_rise") == "on balance a clear rise"
+
+
+SYNTHETIC = ROOT / "tests" / "fixtures" / "case_synthetic"
+
+
+def _synthetic(tmp_path: Path, **keys) -> Path:
+    """A copy of the synthetic case's file with ``keys`` set (SYNTHETIC case, tests only)."""
+    raw = yaml.safe_load((SYNTHETIC / "case.yml").read_text(encoding="utf-8"))
+    raw.update(keys)
+    (tmp_path / "case.yml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return tmp_path
+
+
+def test_label_priority_and_target_names_come_from_the_case(tmp_path, monkeypatch) -> None:
+    """Which event labels a crowded chart keeps first, and an accepted feed row's target name,
+    are the case file's: the shipped case's as before, the synthetic case's from its own file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.charts import annotate_events, event_labels
+    from analysis.sources.review import addition_row
+
+    shipped = case.load(ROOT / "data")
+    assert shipped.label_priority == (
+        "us_strike", "iran_strike", "truce", "threat", "political", "diplomatic",
+        "military_posture", "militia_attack",
+    )  # fmt: skip
+    assert shipped.target_name("us_military_base") == "base hosting US forces"
+    assert shipped.target_name("residential") == "Homes and civilian districts"  # its label
+    assert shipped.target_name("") == "site hosting US forces"  # 'other's
+    plain = case.load(SYNTHETIC)  # no key: the categories in the file's order, the labels
+    assert plain.label_priority == (
+        "naval_strike",
+        "ceasefire",
+        "political",
+        "diplomatic",
+        "threat",
+    )
+    assert plain.target_name("port") == "Port" and plain.target_name("raft") == "Other"
+    ordered = case.load(_synthetic(tmp_path, label_priority=["threat", "ceasefire"],
+                                   target_names={"port": "harbour quay"}))  # fmt: skip
+    assert ordered.label_priority == (
+        "threat",
+        "ceasefire",
+        "naval_strike",
+        "political",
+        "diplomatic",
+    )
+    assert ordered.target_name("port") == "harbour quay"
+
+    # two events a day apart: only one label fits, and the case decides which
+    events = pd.DataFrame(
+        {
+            "label": ["Strike on the cape", "Ceasefire talks"],
+            "date": pd.to_datetime(["2016-05-01", "2016-05-02"]),
+            "category": ["naval_strike", "ceasefire"],
+        }
+    )
+
+    def labelled(folder: Path) -> list[str]:
+        monkeypatch.setenv("ESCALATION_DATA_DIR", str(folder))
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.set_xlim(pd.Timestamp("2016-01-01"), pd.Timestamp("2016-12-31"))
+        annotate_events(ax, events)
+        plt.close(fig)
+        return [t.get_text() for t in event_labels(ax)]
+
+    assert labelled(SYNTHETIC) == ["Strike on the cape"]
+    assert labelled(tmp_path) == ["Ceasefire talks"]
+
+    candidate = defaultdict(str, target_type="port", date="2016-05-01", governorate="Grey Cape")
+    kwargs = {"source_url": "https://example.org/a", "source_title": "T", "confirmation": "claimed"}
+    row = addition_row(candidate, description="d", data_dir=tmp_path, **kwargs)
+    assert row["target_name"] == "harbour quay"
+    assert addition_row(candidate, data_dir=SYNTHETIC, **kwargs)["target_name"] == "Port"

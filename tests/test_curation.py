@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, SHARED
+from conftest import DATA, ROOT, SHARED
 
 from analysis import case
 from analysis.data import load_incidents, load_reported_counts
@@ -473,3 +476,35 @@ def test_a_bad_event_addition_names_file_line_and_field(tmp_path: Path, row, fie
         build_events(SHARED, cur)
     assert (err.value.field, err.value.line) == (field, line)
     assert EVENT_ADDITIONS in str(err.value) and field in str(err.value)
+
+
+@needs_shared
+def test_data_build_waits_for_a_report_reading_the_data(tmp_path: Path):
+    """``data build`` rewrites the tables holding the data's lock alone, as ``review accept``
+    does: while a report holds it shared, the build waits ``--wait``, exits 3 and writes
+    nothing; once the report has ended, the same command builds."""
+    from analysis.atomic import DATA_LOCK, data_lock
+    from analysis.cli import main
+
+    out = tmp_path / "data"
+    out.mkdir()
+    for name in ("case.yml", "political_events.csv", "attack_counts_reported.csv"):
+        shutil.copy(DATA / name, out / name)
+    (out / "incidents.csv").write_text("stale\n", encoding="utf-8")  # what a build replaces
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in out.iterdir() if p.name != DATA_LOCK}
+
+    before = files()
+    args = ["data", "build", "--shared", str(SHARED), "--out", str(out), "--wait", "0.3"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALATION_")}
+    with data_lock(out, shared=True, wait=0):  # what a report holds while it builds
+        done = subprocess.run(
+            [sys.executable, "-m", "analysis.cli", *args],
+            env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )  # fmt: skip
+        assert files() == before
+    assert done.returncode == 3, done.stderr
+    assert "a report is building briefs from these data" in done.stderr
+    assert main(args) == 0  # the report has ended
+    assert (out / "incidents.csv").read_bytes() == (DATA / "incidents.csv").read_bytes()

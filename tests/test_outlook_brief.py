@@ -42,9 +42,22 @@ def test_forecast_is_the_models_on_complete_weeks_and_the_week_under_way(brief):
     assert values["data_end"] == "2021-06-30"
     assert values["median"] == [float(v) for v in direct.quantiles["q50"]]
     assert json.loads(json.dumps(values)) == values  # JSON-safe
-    assert values["headline"].startswith("Data through 30 Jun 2021. ")
     assert "Week of 28 Jun 2021: most likely" in values["headline"]
-    assert "The week of 28 Jun 2021 is under way" in brief.time_words
+    assert "The week of 28 Jun 2021 was under way" in brief.time_words  # built years after
+
+
+def test_the_heading_says_the_data_end_once(brief):
+    """The top line every page has gives the data's end; the outlook's own heading says it once
+    more, in the paragraph that says why it matters, not in its title or headline."""
+    head, end = brief.heading_html(), "30 Jun 2021"
+    assert head.html.count(end) == 1 and head.text.count(end) == 1
+    assert "Data through" not in head.html and "data through" not in brief.page_title
+    assert end not in brief.headline and end not in brief.glue_values()["title"]
+    assert "escalation-title" not in head.html  # the notebook's first cell is the title
+    # what it found is still first: the headline gives the first week's forecast
+    assert brief.headline.startswith("This forecast's weeks have passed")
+    assert "Week of 28 Jun 2021: most likely" in brief.headline
+    assert "the data end on 30 Jun 2021" in brief.time_words
 
 
 def _cut(incidents: pd.DataFrame, last: str) -> pd.DataFrame:
@@ -65,7 +78,8 @@ def test_the_page_says_when_the_data_end_and_counts_the_last_attack():
     )  # fmt: skip
     assert b.data_end == last
     head = b.heading_html().html
-    assert f"Data through {last.day} {last:%b %Y}." in head
+    assert head.count(f"{last.day} {last:%b %Y}") == 1  # said once, with the week under way
+    assert f"recorded by {last.day} {last:%b %Y}" in head
     assert "already passed" not in head and not b.stale
     fc = b.forecast
     n_small = int(
@@ -91,7 +105,7 @@ def test_a_page_built_long_after_the_data_says_its_weeks_have_passed():
     )
     assert b.stale and sentence in b.time_words
     head = b.glue_values()["headline"]
-    assert head.startswith(f"Data through {end.day} {end:%b %Y}. This forecast's weeks have passed")
+    assert head.startswith("This forecast's weeks have passed; no data for them yet. Week of ")
     assert len(head.split()) <= 35
     # an edition for an earlier date, with the data since: scored against them
     old = ob.outlook_brief(

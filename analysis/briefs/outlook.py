@@ -34,7 +34,7 @@ from matplotlib.axes import Axes
 
 from analysis import case as cases
 from analysis.briefs.campaign_views import subject_in
-from analysis.briefs.html import Html, bullets, esc, heading, paragraphs, reader_table
+from analysis.briefs.html import Html, bullets, esc, headline_html, paragraphs, reader_table
 from analysis.briefs.stored_forecasts import StoredForecasts
 from analysis.briefs.stored_forecasts import load as load_stored
 from analysis.briefs.tempo import resolve_as_of
@@ -233,11 +233,6 @@ class OutlookBrief(Results):
 
     # -- time ------------------------------------------------------------------------------
     @property
-    def data_words(self) -> str:
-        """ "Data through 3 Dec 2024."."""
-        return f"Data through {fmt_date(self.data_end)}."
-
-    @property
     def lag_days(self) -> int:
         """Days from the data's end to the build."""
         return int((self.built - self.data_end).days)
@@ -270,9 +265,9 @@ class OutlookBrief(Results):
     # -- words -----------------------------------------------------------------------------
     @property
     def headline(self) -> str:
-        """When the data end, whether the forecast weeks have passed (and how the forecast did
-        against the data for them), and the first week, in at most 35 words: the full account
-        is :attr:`time_words`, under it on the page."""
+        """Whether the forecast weeks have passed (and how the forecast did against the data for
+        them) and the first week's forecast, in at most 35 words. The data's end is said once,
+        in :attr:`time_words` under it (and in every page's top line), not here."""
         fc = self.forecast
         first = fc.quantiles.index[0]
         passed = ""
@@ -285,22 +280,27 @@ class OutlookBrief(Results):
                 "fell inside its 90% range."
             )
         week = f"Week of {fmt_date(first)}: {fc.period_words(0)}."
-        return " ".join(w for w in (self.data_words, passed, week) if w)
+        return " ".join(w for w in (passed, week) if w)
 
     @property
     def time_words(self) -> str:
-        """The data's end, the week under way and, when the page is stale, that the forecast
-        is of weeks already past and how it did against the data for them."""
+        """The data's end, said once: when the page is stale, that the forecast is of weeks
+        already past and how it did against the data for them; the week under way."""
         fc = self.forecast
-        seen = ""
+        end = fmt_date(self.data_end)
+        first = fmt_date(fc.quantiles.index[0])
+        n = f"{fc.seen} attack{'s' if fc.seen != 1 else ''}"
+        by = "then" if self.stale else end  # a stale page's stale_words has named the day
         if fc.elapsed > 0:
-            seen = (
-                f"The week of {fmt_date(fc.quantiles.index[0])} is under way: "
-                f"{fc.seen} attack{'s' if fc.seen != 1 else ''} recorded by "
-                f"{fmt_date(self.data_end)} {'is' if fc.seen == 1 else 'are'} counted in it."
-            )
+            was = "was" if self.stale else "is"
+            seen = f"The week of {first} {was} under way: {n} recorded by {by} {_is(fc.seen)} "
+            seen += "counted in it."
+        elif not self.stale:
+            seen = f"The data end on {end}, a Sunday: the forecast starts the next week."
+        else:
+            seen = ""
         where = f"Confirmed {campaign_subject(fc.quantiles.index[0])}."
-        return " ".join(w for w in (self.data_words, self.stale_words(), seen, where) if w)
+        return " ".join(w for w in (self.stale_words(), seen, where) if w)
 
     def _auto_skill(self) -> pd.Series:
         return self.backtest.skill.loc[(self.forecast.model, 1)]
@@ -313,11 +313,13 @@ class OutlookBrief(Results):
         return "\n".join([self.headline, self.forecast.summary(), self.backtest.summary()])
 
     def heading_html(self) -> Html:
-        return heading(self.page_title, self.headline) + paragraphs([self.time_words], "time")
+        """The headline and the time paragraph: the notebook's own first cell is the title."""
+        return headline_html({"headline": self.headline}) + paragraphs([self.time_words], "time")
 
     @property
     def page_title(self) -> str:
-        return f"{self.title} (data through {fmt_date(self.data_end)})"
+        """The title the index, the feed and the browser show (the top line gives the date)."""
+        return self.title
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The fan chart of the forecast weeks after the last 26 observed weeks."""
@@ -632,6 +634,10 @@ class OutlookBrief(Results):
             else None,
             "forecast_record": self.record,
         }
+
+
+def _is(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 def _span(lo: float, hi: float) -> str:

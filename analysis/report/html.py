@@ -248,6 +248,28 @@ def export_page(
     return accessible(link_terms(body), caption=title), files
 
 
+def page_head(title: str, description: str, *, style: str = "", links: str = "") -> str:
+    """The house ``<head>`` of a page the site writes itself (site pages, the index, sweep
+    pages), from the doctype to ``</head>``: viewport, escaped ``title`` and ``description``,
+    inline favicon, ``links`` (already safe lines, e.g. the feed) and the stylesheet with
+    ``style`` after it. One function, so every such page has the same head."""
+    links = f"{links}\n" if links else ""
+    extra = f"{style}\n" if style else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title>
+{description_meta(description)}
+{FAVICON}
+{links}<style>
+{CSS}
+{extra}</style>
+</head>
+"""
+
+
 def site_page(
     title: str, description: str, body: str, *, style: str = "", terms: bool = True
 ) -> str:
@@ -256,20 +278,7 @@ def site_page(
     ``body`` (already safe HTML), its terms of art linked to the methods page unless not
     ``terms`` (:func:`analysis.report.terms.link_terms`), made accessible
     (:func:`analysis.report.a11y.accessible`)."""
-    extra = f"{style}\n" if style else ""
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{html.escape(title)}</title>
-{description_meta(description)}
-{FAVICON}
-<style>
-{CSS}
-{extra}</style>
-</head>
-<body class="escalation-index">
+    page = f"""{page_head(title, description, style=style)}<body class="escalation-index">
 <main>
 <p class="escalation-nav"><a href="index.html">All briefs</a></p>
 {body.rstrip(chr(10))}

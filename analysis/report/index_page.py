@@ -18,9 +18,9 @@ from typing import Any
 
 from analysis import case
 from analysis.paths import CODEBOOK_PAGE, FINDINGS_METHOD_PAGE, METHODS_PAGE
-from analysis.report.a11y import FAVICON, accessible, description_meta
+from analysis.report.a11y import accessible
 from analysis.report.downloads import THROUGH_RULE
-from analysis.report.html import CSS
+from analysis.report.html import page_head
 from analysis.report.terms import link_terms
 
 __all__ = [
@@ -157,8 +157,7 @@ h3.escalation-campaign { margin-top: 1rem; }
   .escalation-cards { display: block; }
   .escalation-card { margin: 0 0 0.4rem; padding: 0.25rem 0.5rem; }
   h2 { margin-top: 1rem; }
-}
-"""
+}"""
 
 
 def campaign_of_entry(entry: Mapping[str, Any]) -> str:
@@ -419,21 +418,11 @@ in the <a href="feed.xml">Atom feed</a>.</li>
         )
     )
     body = "\n".join(sections)
+    feed = '<link rel="alternate" type="application/atom+xml" title="Attack tempo briefs" '
+    feed += 'href="feed.xml">'
+    head = page_head("Attack tempo briefs", index_description(), style=INDEX_STYLE, links=feed)
     return accessible(
-        link_terms(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Attack tempo briefs</title>
-{description_meta(index_description())}
-{FAVICON}
-<link rel="alternate" type="application/atom+xml" title="Attack tempo briefs" href="feed.xml">
-<style>
-{CSS}
-{INDEX_STYLE}</style>
-</head>
-<body class="escalation-index">
+        link_terms(f"""{head}<body class="escalation-index">
 <main>
 <h1>Attack tempo briefs</h1>
 <p class="escalation-lead">How the tempo of {html.escape(index_subject())} changed around

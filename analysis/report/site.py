@@ -22,11 +22,11 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from analysis import case
-from analysis.report.a11y import FAVICON, accessible, description_meta
+from analysis.report.a11y import accessible
 from analysis.report.archive import ARCHIVE, ARCHIVE_PAGE, archive_html
 from analysis.report.doc_pages import METHOD_PAGE
 from analysis.report.downloads import data_through
-from analysis.report.html import CSS, provenance_html
+from analysis.report.html import page_head, provenance_html
 from analysis.report.index_page import day_in_words, event_names, index_html
 
 __all__ = [
@@ -340,20 +340,12 @@ def review_html(candidates: list[Mapping[str, str]], status: Any, problem: str =
         more > 0
     )
     provenance = provenance_html(review_provenance(candidates, status), REVIEW_PROVENANCE)
-    return accessible(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Review queue: feed incidents to check</title>
-{description_meta(REVIEW_DESCRIPTION)}
-{FAVICON}
-<style>
-{CSS}
-td.nowrap {{ white-space: nowrap; }}
-</style>
-</head>
-<body class="escalation-index">
+    head = page_head(
+        "Review queue: feed incidents to check",
+        REVIEW_DESCRIPTION,
+        style="td.nowrap { white-space: nowrap; }",
+    )
+    return accessible(f"""{head}<body class="escalation-index">
 <main>
 <p class="escalation-nav"><a href="index.html">All briefs</a></p>
 <h1>Review queue</h1>

@@ -19,11 +19,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from analysis.report.a11y import FAVICON, accessible, description_meta
+from analysis.report.a11y import accessible
 from analysis.report.config import Brief, Sweep
-from analysis.report.html import CSS
+from analysis.report.html import page_head
 from analysis.report.terms import link_terms
 
+#: a sweep page's table: scrolled sideways on a narrow screen, numbers right-aligned
+SWEEP_STYLE = """div.sweep-table { overflow-x: auto; }
+table.sweep { font-size: 0.85em; }
+table.sweep th, table.sweep td { padding: 0.25em 0.5em; }
+table.sweep td.num { text-align: right; font-variant-numeric: tabular-nums; }"""
 #: glued names read as ratios (drawn on a log scale centred on 1, "no change")
 RATIO_HINTS = ("ratio", "_rr")
 
@@ -159,24 +164,10 @@ def summary_html(
     title = sweep.title or f"Sweep {sweep.name}: {sweep.values[0]} across the grid"
     built = sum(1 for b in points if b.name in entries)
     axes_text = ", ".join(f"{esc(n)} ({len(v)})" for n, v in axes.items())
+    description = f"{title}: {built} of {len(points)} pages of {sweep.notebook.name}."
+    top = page_head(title, description, style=SWEEP_STYLE)
     return accessible(
-        link_terms(f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{esc(title)}</title>
-{description_meta(f"{title}: {built} of {len(points)} pages of {sweep.notebook.name}.")}
-{FAVICON}
-<style>
-{CSS}
-div.sweep-table {{ overflow-x: auto; }}
-table.sweep {{ font-size: 0.85em; }}
-table.sweep th, table.sweep td {{ padding: 0.25em 0.5em; }}
-table.sweep td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-</style>
-</head>
-<body class="escalation-sweep">
+        link_terms(f"""{top}<body class="escalation-sweep">
 <main>
 <p class="escalation-nav"><a href="index.html">All briefs</a></p>
 <h1>{esc(title)}</h1>

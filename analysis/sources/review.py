@@ -93,13 +93,6 @@ FEED_STATUS_COLUMNS = ("feed", "files", "rows", "in_scope", "candidates", "newes
 NEAREST_DAYS = 14
 #: the index page warns when the feeds' newest date is this many days past the curated data's
 STALE_DAYS = 14
-#: what an accepted row's target_name says when the reviewer gives none
-TARGET_NAMES = {
-    "us_military_base": "base hosting US forces",
-    "coalition_convoy": "coalition supply convoy",
-    "us_embassy": "US Embassy / Green Zone",
-    "airport": "airport hosting US forces",
-}
 MAX_TEXT = 500
 
 
@@ -544,12 +537,15 @@ def addition_row(
     confirmation: str,
     description: str | None = None,
     target_name: str | None = None,
+    data_dir: Path | str | None = None,
 ) -> dict[str, str]:
-    """The row of ``incident_additions.csv`` a candidate becomes with the reviewer's source."""
+    """The row of ``incident_additions.csv`` a candidate becomes with the reviewer's source;
+    with no ``target_name``, the name the case of ``data_dir`` gives its target type
+    (``target_names``)."""
     from analysis.data.curate import ADDITION_COLUMNS
 
     place = candidate["place"] or candidate["governorate"]
-    name = target_name or TARGET_NAMES.get(candidate["target_type"], "site hosting US forces")
+    name = target_name or case_of(data_dir).target_name(candidate["target_type"] or "other")
     row = {
         "date": candidate["date"],
         "date_precision": candidate["date_precision"] or "day",
@@ -630,6 +626,7 @@ def accept(
             confirmation=confirmation,
             description=description,
             target_name=target_name,
+            data_dir=data_dir,
         )
         curation = data_dir / "curation"
         additions = _read(curation / ADDITIONS, ADDITION_COLUMNS)

@@ -49,7 +49,10 @@ def test_each_run_stores_its_forecast_and_later_runs_score_it(tmp_path):
     # the weeks of 28 Jun, 5, 12 and 19 Jul are complete by 31 Jul: scored; 26 Jul is not
     assert "Running score over 4 forecast weeks from 1 edition" in page
     # built (by the clock) years after its as-of day: the page says so, scored on the data since
-    assert "Data through 31 Jul 2021. This forecast is of weeks that have already passed" in page
+    assert "This forecast is of weeks that have already passed: the data end on 31 Jul 2021" in page
+    first_screen = page[page.index("<body") : page.index('id="The-forecast-weeks"')]
+    assert first_screen.count("Data through") == 1  # the top line only
+    assert first_screen.count("31 Jul 2021") == 1  # the outlook's own data end, said once
     assert "Against the data for 4 of those weeks" in page
 
     mine = site / "forecasts" / "2021-07-31.json"

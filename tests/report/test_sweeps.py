@@ -11,6 +11,7 @@ import pytest
 from report_helpers import make_project, snapshot, write_notebook
 
 from analysis.report import config as cfg
+from analysis.report.html import page_head
 from analysis.report.runner import plan, run
 
 #: glues a number that depends on both grid parameters, so each cell of the summary differs
@@ -113,6 +114,16 @@ def test_a_point_named_like_a_brief_is_refused(tmp_path, data_copy):
         plan(config, site=tmp_path / "site", data_dir=data_copy)
 
 
+def _house_head(page: str) -> str:
+    """A page's head with what each page sets on its own (title, description, feed link, its
+    own style rules after the house stylesheet) blanked."""
+    head = page[: page.index("</head>")]
+    head = re.sub(r"<title>.*?</title>", "<title></title>", head, flags=re.S)
+    head = re.sub(r'<meta name="description" content="[^"]*">', "<meta description>", head)
+    head = re.sub(r'<link rel="alternate"[^>]*>\n', "", head)
+    return head[: head.index("<style>")] + head[head.index("</style>") :]
+
+
 def test_a_sweep_publishes_each_point_and_a_summary(tmp_path):
     p = _sweep_project(tmp_path)
     report = run(p["config"], site=p["site"], data_dir=p["data"], only=["grid"])
@@ -139,6 +150,12 @@ def test_a_sweep_publishes_each_point_and_a_summary(tmp_path):
     index = (site / "index.html").read_text()
     assert 'href="grid.html"' in index and 'href="p1-a.html"' not in index
     assert "p1-a.html" not in (site / "feed.xml").read_text()  # points stay out of the feed
+    # the summary, the index and the site's own pages have the one house head (page_head)
+    house = _house_head(page_head("t", "d", style="s"))
+    for page in ("grid.html", "index.html", "archive.html"):
+        text = (site / page).read_text()
+        assert _house_head(text) == house, page
+        assert text.count("<head>") == 1 and text.index("<style>\n/* The one stylesheet") > 0
     assert all((site / f"{n}.html").is_file() for n in names)
 
     # incremental per point: nothing changed, nothing built; a new grid value builds its points
