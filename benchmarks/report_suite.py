@@ -115,8 +115,9 @@ def main(quick: bool = False) -> dict:
     return figures
 
 
-def _sweep_config(path: Path, n: int) -> Path:
-    """A config of one sweep of ``n`` points over the brief notebook (see the docstring)."""
+def _sweep_config(path: Path, n: int, root: Path = ROOT) -> Path:
+    """A config of one sweep of ``n`` points over the brief notebook (see the docstring), over
+    the notebooks of the checkout at ``root``."""
     import csv
 
     from analysis.paths import data_dir
@@ -151,7 +152,7 @@ def _sweep_config(path: Path, n: int) -> Path:
     path.parent.mkdir(exist_ok=True)
     link = path.parent.parent / "notebooks"
     if not link.exists():
-        link.symlink_to(ROOT / "notebooks", target_is_directory=True)
+        link.symlink_to(root / "notebooks", target_is_directory=True)
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
 
