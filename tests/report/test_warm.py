@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SESSION_NOW
 from report_helpers import make_project, write_config, write_notebook
 
 from analysis.errors import ConfigError
@@ -170,7 +171,9 @@ def test_a_page_built_on_a_warm_kernel_is_the_page_a_fresh_kernel_builds(shipped
     from analysis.paths import DEFAULT_CONFIG
 
     name = "suleimani_strike"
-    fresh = run(DEFAULT_CONFIG, site=tmp_path / "fresh", only=[name], kernels="fresh")
+    fresh = run(
+        DEFAULT_CONFIG, site=tmp_path / "fresh", only=[name], kernels="fresh", now=SESSION_NOW
+    )
     assert fresh.built == [name], fresh.failed
 
     def page(site: Path) -> bytes:
