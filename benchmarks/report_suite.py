@@ -44,10 +44,10 @@ BIN = Path(sys.executable).parent
 CONFIG = ROOT / "reports" / "briefs.yml"
 
 
-def _timed(cmds: list[list[str]], env: dict[str, str] | None = None) -> float:
+def _timed(cmds: list[list[str]], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
     start = time.perf_counter()
     for cmd in cmds:
-        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, env=env)
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=env)
     return time.perf_counter() - start
 
 

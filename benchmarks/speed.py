@@ -115,11 +115,13 @@ def profile_page(name: str, parameters: dict, tmp: Path, top: int) -> dict:
 
 
 def _report(config: Path, site: Path, *extra: str, code: Path | None = None) -> float:
-    """Seconds of one ``escalation report`` run (of the checkout at ``code``: its package first
-    on the path; None: this one)."""
+    """Seconds of one ``escalation report`` run (of the checkout at ``code``: run from its
+    folder with its package first on the path, so the forge's ``python -m`` and the kernels
+    import it too; None: this one)."""
     cmd = [str(BIN / "escalation"), "report", "--config", str(config), "--out", str(site)]
-    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
-    return _timed([[*cmd, *extra]], env=env)
+    if code is None:
+        return _timed([[*cmd, *extra]])
+    return _timed([[*cmd, *extra]], env={**os.environ, "PYTHONPATH": str(code)}, cwd=code)
 
 
 def sweep(tmp: Path, pages: int, baseline: Path | None = None) -> dict:
