@@ -287,7 +287,7 @@ def load(where: str | Path | None = None) -> Case:
     """The case in data folder ``where`` (or the case file itself), read and checked once per
     version of the file. Raises :class:`CaseError` naming the file and the key at fault."""
     path = Path(where) if where is not None else paths.data_dir()
-    if path.is_dir() or path.suffix not in (".yml", ".yaml"):
+    if path.suffix not in (".yml", ".yaml") or path.is_dir():
         path = path / CASE_FILE
     try:
         st = path.stat()
@@ -297,7 +297,8 @@ def load(where: str | Path | None = None) -> Case:
             f"(`escalation case new DIR` writes a starter)"
         ) from None
     _note_read(path)
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    # an absolute path, not a resolved one: the cache is read hundreds of times a page
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     if key not in _CACHE:
         if st.st_size > MAX_BYTES:
             raise CaseError(f"{path}: {st.st_size:,} bytes, more than a case file may hold")

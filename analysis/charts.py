@@ -177,7 +177,29 @@ def new_figure(
     )
     for ax in np.atleast_1d(axes).ravel():
         style_axes(ax)
+    _drawn_when_shown(fig)
     return fig, axes
+
+
+def _drawn_when_shown(fig: Figure) -> None:
+    """Draw ``fig`` only when it is shown or saved. After each notebook cell pyplot redraws
+    every changed figure for the windows of interactive backends; on an Agg canvas (Jupyter's
+    inline charts, scripts) no window shows that drawing, and showing the chart draws it again:
+    the first drawing is skipped (0.1 to 0.2 s a chart). A figure with a layout engine keeps it
+    (constrained layout starts from the positions of the drawing before, so the saved chart
+    would move by a fraction of a pixel); other canvases keep theirs."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    if type(canvas) is not FigureCanvasAgg:
+        return
+    idle = canvas.draw_idle
+
+    def draw_idle(*args: object, **kwargs: object) -> None:
+        if fig.get_layout_engine() is not None:
+            idle(*args, **kwargs)
+
+    canvas.draw_idle = draw_idle  # type: ignore[method-assign]
 
 
 def new_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Axes:

@@ -44,10 +44,10 @@ BIN = Path(sys.executable).parent
 CONFIG = ROOT / "reports" / "briefs.yml"
 
 
-def _timed(cmds: list[list[str]], env: dict[str, str] | None = None) -> float:
+def _timed(cmds: list[list[str]], env: dict[str, str] | None = None, cwd: Path = ROOT) -> float:
     start = time.perf_counter()
     for cmd in cmds:
-        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, env=env)
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=env)
     return time.perf_counter() - start
 
 
@@ -115,8 +115,9 @@ def main(quick: bool = False) -> dict:
     return figures
 
 
-def _sweep_config(path: Path, n: int) -> Path:
-    """A config of one sweep of ``n`` points over the brief notebook (see the docstring)."""
+def _sweep_config(path: Path, n: int, root: Path = ROOT) -> Path:
+    """A config of one sweep of ``n`` points over the brief notebook (see the docstring), over
+    the notebooks of the checkout at ``root``."""
     import csv
 
     from analysis.paths import data_dir
@@ -151,7 +152,7 @@ def _sweep_config(path: Path, n: int) -> Path:
     path.parent.mkdir(exist_ok=True)
     link = path.parent.parent / "notebooks"
     if not link.exists():
-        link.symlink_to(ROOT / "notebooks", target_is_directory=True)
+        link.symlink_to(root / "notebooks", target_is_directory=True)
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     return path
 

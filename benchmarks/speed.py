@@ -8,7 +8,9 @@
 2. **Sweep**: a 2-page and an N-page sweep of ``brief.ipynb`` (``--pages``, default 200) with
    ``--jobs 2`` (the 2-page one run twice, timed the second time: the first computes what a build
    computes once, such as the findings' checks): the per-page marginal cost (t_N - t_2) / (N - 2)
-   and t_N.
+   and t_N. With ``--baseline DIR`` (a checkout of the code to
+   compare: ``git worktree add DIR REV``), the baseline's sweeps run interleaved with this one's
+   and the ratios are printed: on a shared machine only ratios of runs side by side are fair.
 3. **Cold suite**: ``escalation report --force --jobs 2`` of the shipped config against one
    process that imports once and runs every brief's code in sequence (the floor).
 4. **No-change rebuild**: the median of 5 ``escalation report`` runs on that built site.
@@ -112,25 +114,42 @@ def profile_page(name: str, parameters: dict, tmp: Path, top: int) -> dict:
     return {"cells_s": cells, "top": ours}
 
 
-def _report(config: Path, site: Path, *extra: str) -> float:
+def _report(config: Path, site: Path, *extra: str, code: Path | None = None) -> float:
+    """Seconds of one ``escalation report`` run (of the checkout at ``code``: run from its
+    folder with its package first on the path, so the forge's ``python -m`` and the kernels
+    import it too; None: this one)."""
     cmd = [str(BIN / "escalation"), "report", "--config", str(config), "--out", str(site)]
-    return _timed([[*cmd, *extra]])
+    if code is None:
+        return _timed([[*cmd, *extra]])
+    return _timed([[*cmd, *extra]], env={**os.environ, "PYTHONPATH": str(code)}, cwd=code)
 
 
-def sweep(tmp: Path, pages: int) -> dict:
-    """Seconds of a 2-page and a ``pages``-page sweep, and the marginal cost per page."""
-    config = _sweep_config(tmp / "reports" / "s2.yml", 2)
-    first = _report(config, tmp / "s2", "--force")  # warms the build's caches (findings checks)
-    print(f"  sweep 2 pages, first: {first:.1f} s", flush=True)
-    two = _report(config, tmp / "s2", "--force")
-    print(f"  sweep 2 pages: {two:.1f} s", flush=True)
-    many = _report(_sweep_config(tmp / "reports" / "sn.yml", pages), tmp / "sn", "--force")
-    print(f"  sweep {pages} pages: {many:.1f} s", flush=True)
-    return {
-        "sweep_2_s": two,
-        f"sweep_{pages}_s": many,
-        "marginal_s_per_page": (many - two) / (pages - 2),
-    }
+def sweep(tmp: Path, pages: int, baseline: Path | None = None) -> dict:
+    """Seconds of a 2-page and a ``pages``-page sweep, and the marginal cost per page; with a
+    ``baseline`` checkout, its runs interleaved with this one's (same machine, same minute), and
+    the ratios."""
+    sides = {"": (tmp / "this", ROOT)}
+    if baseline is not None:
+        sides = {"baseline_": (tmp / "base", baseline), **sides}
+    for where, root in sides.values():
+        _sweep_config(where / "reports" / "s2.yml", 2, root)
+        _sweep_config(where / "reports" / "sn.yml", pages, root)
+    figures: dict = {}
+    for step, config, site in (("first", "s2", "s2"), (2, "s2", "s2"), (pages, "sn", "sn")):
+        for prefix, (where, root) in sides.items():
+            code = None if root == ROOT else root
+            took = _report(where / "reports" / f"{config}.yml", where / site, "--force", code=code)
+            # the first run warms what a build computes once (the findings' checks)
+            print(f"  {prefix or 'this '}sweep {config}, {step}: {took:.1f} s", flush=True)
+            if step != "first":
+                figures[f"{prefix}sweep_{step}_s"] = took
+    for prefix in sides:
+        two, many = figures[f"{prefix}sweep_2_s"], figures[f"{prefix}sweep_{pages}_s"]
+        figures[f"{prefix}marginal_s_per_page"] = (many - two) / (pages - 2)
+    if baseline is not None:
+        for key in (f"sweep_{pages}_s", "marginal_s_per_page"):
+            figures[f"{key}_ratio"] = figures[key] / figures[f"baseline_{key}"]
+    return figures
 
 
 def suite(tmp: Path, briefs: list) -> dict:
@@ -251,6 +270,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--synthetic-limit", type=float, default=1200, help="seconds per build")
     ap.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
     ap.add_argument("--top", type=int, default=15, help="functions per profiled page")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of the code to compare (git worktree add DIR REV): its sweeps run "
+        "interleaved with this one's, and the ratios are printed",
+    )
     args = ap.parse_args(argv)
     pages = args.pages or (12 if args.quick else 200)
     scale = args.scale or (3.0 if args.quick else 12.5)  # 243 incidents, 8 events -> ~3,000, 100
@@ -271,7 +296,7 @@ def main(argv: list[str] | None = None) -> dict:
                 got = profile_page(name, params, tmp, args.top)
                 figures[f"profile_{name.replace(' ', '_')}_cells_s"] = got["cells_s"]
         if "sweep" in args.only:
-            figures |= sweep(tmp, pages)
+            figures |= sweep(tmp, pages, args.baseline)
         if "suite" in args.only or "nochange" in args.only:
             figures |= suite(tmp, briefs)
         if "nochange" in args.only:
@@ -281,7 +306,11 @@ def main(argv: list[str] | None = None) -> dict:
     print("\nside by side (this run; before: issue 29 on main; goal)")
     lines = [
         ("marginal cost per page", "marginal_s_per_page", "s", "<= 1.5 s"),
+        ("  the baseline's", "baseline_marginal_s_per_page", "s", ""),
+        ("  this / the baseline", "marginal_s_per_page_ratio", "x", ""),
         (f"sweep of {pages} pages", f"sweep_{pages}_s", "s", "< 240 s at 200"),
+        ("  the baseline's", f"baseline_sweep_{pages}_s", "s", ""),
+        ("  this / the baseline", f"sweep_{pages}_s_ratio", "x", ""),
         ("cold suite", "cold_suite_s", "s", ""),
         ("one process importing once", "floor_one_process_s", "s", ""),
         ("cold suite / one process", "cold_over_floor", "x", ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -22,6 +23,11 @@ SHARED = ROOT.parent / "shared" / "data"
 # on every later brief). The default, warm kernels, is what the shipped site below, the cluster
 # sweep, the isolation test and tests/report/test_warm.py build with, each naming it.
 os.environ.setdefault("ESCALATION_KERNELS", "fresh")
+
+#: the time every build of the shipped site in this session is made at: pages built again to
+#: be compared with it must carry its edition day, even when the case's local midnight falls
+#: between the builds (a session may run across it)
+SESSION_NOW = dt.datetime.now(dt.UTC)
 
 
 def copy_data(out: Path) -> Path:
@@ -78,7 +84,9 @@ def shipped_site(tmp_path_factory) -> Path:
         if outcome.notebook is not None and outcome.notebook.exists():
             shutil.copy(outcome.notebook, kept / f"{outcome.name}.ipynb")
 
-    report = run(DEFAULT_CONFIG, site=folder, jobs=2, progress=keep, kernels="warm")
+    report = run(
+        DEFAULT_CONFIG, site=folder, jobs=2, progress=keep, kernels="warm", now=SESSION_NOW
+    )
     assert not report.failed, [o.error for o in report.failed]
     return report.site
 

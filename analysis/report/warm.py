@@ -53,6 +53,7 @@ from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",  # imported by every kernel's start (debugpy: 0.07 s)
     "numpy",
     "pandas",
     "scipy.stats",
@@ -110,11 +111,24 @@ def kernel_manager_class(warm: bool = False) -> type:
     :class:`Forge`'s socket, given as traitlets config: :func:`forge_config`), or started fresh
     when it has none. One class per kind, whatever the forge, in a long-lived process too."""
     from jupyter_client import AsyncKernelManager
-    from traitlets import Unicode
+    from traitlets import Type, Unicode
 
     class ChildKernelManager(AsyncKernelManager):
         """Starts each kernel under a :mod:`~analysis.report.shield` of its own, which dies with
-        this worker (:func:`~analysis.report.lifetime.die_with_parent`)."""
+        this worker (:func:`~analysis.report.lifetime.die_with_parent`); its client is ready as
+        soon as the kernel has answered, and a shutdown is seen within 10 ms of the kernel's end
+        (jupyter_client waits 0.2 s of silence, and looks every 0.1 s)."""
+
+        client_factory = Type(
+            "analysis.report.kernel_client.ReadyKernelClient",
+            klass="jupyter_client.asynchronous.AsyncKernelClient",
+            config=True,
+        )
+
+        async def _async_finish_shutdown(
+            self, waittime: float | None = None, pollinterval: float = 0.1, restart: bool = False
+        ) -> None:
+            await super()._async_finish_shutdown(waittime, min(pollinterval, 0.01), restart)
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             kw.setdefault("preexec_fn", preexec_die_with_parent(os.getpid()))
@@ -245,6 +259,8 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
     listener.listen(128)  # launchers wait in the backlog while the imports run
+    # debugpy warns on import that frozen modules may hide breakpoints: not for a forge's stderr
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in preload:
         importlib.import_module(name)
     for name in _KERNEL_ONLY:
@@ -260,8 +276,15 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the runner, which stops us
+    # a kernel's end wakes the loop at once (its launcher, and so the run, waits for the news)
+    ended, ended_w = os.pipe()
+    os.set_blocking(ended, False)
+    os.set_blocking(ended_w, False)
+    signal.set_wakeup_fd(ended_w)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     sel = selectors.DefaultSelector()
     sel.register(listener, selectors.EVENT_READ)
+    sel.register(ended, selectors.EVENT_READ)
     forked: _Forked | None = None
     try:
         while not stopping:
@@ -270,10 +293,17 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
                 if conn is listener:
                     forked = _accept(listener, sel, kernels, of_conn)
                     if forked is not None:  # in the kernel: the forge's sockets are not its own
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                         for sock in [listener, *of_conn]:
                             sock.close()
                         sel.close()
+                        os.close(ended)
+                        os.close(ended_w)
                         return forked
+                elif conn == ended:
+                    while _drained(ended):
+                        pass
                 else:
                     _from_launcher(conn, sel, kernels, of_conn)  # type: ignore[arg-type]
             _reap(sel, kernels, of_conn)
@@ -287,6 +317,14 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
             except OSError:
                 pass
     return None
+
+
+def _drained(fd: int) -> bool:
+    """Read what is waiting on the non-blocking ``fd``; False once nothing is left."""
+    try:
+        return bool(os.read(fd, 512))
+    except BlockingIOError:
+        return False
 
 
 def _accept(listener: socket.socket, sel: Any, kernels: dict, of_conn: dict) -> _Forked | None:

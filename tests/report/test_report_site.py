@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, SESSION_NOW
 
 from analysis.paths import CODEBOOK_PAGE, DEFAULT_CONFIG, METHODS_PAGE
 from analysis.report import keys
@@ -95,7 +95,7 @@ def test_the_same_inputs_give_the_same_page(site, tmp_path):
     name = "suleimani_strike"
     first = (site / f"{name}.html").read_text(encoding="utf-8")
     other = tmp_path / "site"
-    again = run(DEFAULT_CONFIG, site=other, only=[name], jobs=1)
+    again = run(DEFAULT_CONFIG, site=other, only=[name], jobs=1, now=SESSION_NOW)
     assert again.built == [name]
     second = (other / f"{name}.html").read_text(encoding="utf-8")
     assert PROVENANCE.sub("", first) == PROVENANCE.sub("", second)

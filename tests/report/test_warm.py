@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SESSION_NOW
 from report_helpers import make_project, write_config, write_notebook
 
 from analysis.errors import ConfigError
@@ -170,7 +171,9 @@ def test_a_page_built_on_a_warm_kernel_is_the_page_a_fresh_kernel_builds(shipped
     from analysis.paths import DEFAULT_CONFIG
 
     name = "suleimani_strike"
-    fresh = run(DEFAULT_CONFIG, site=tmp_path / "fresh", only=[name], kernels="fresh")
+    fresh = run(
+        DEFAULT_CONFIG, site=tmp_path / "fresh", only=[name], kernels="fresh", now=SESSION_NOW
+    )
     assert fresh.built == [name], fresh.failed
 
     def page(site: Path) -> bytes:
@@ -194,3 +197,91 @@ def test_two_briefs_on_a_warm_pool_each_see_their_own_data_folder(tmp_path):
     config = write_config(p["root"] / "where.yml", {"where": (nb, {})})
     report = run(config, site=p["site"], data_dir=p["data"], kernels="warm")
     assert report.outcomes["where"].glued["dir"] == str(p["data"].resolve())
+
+
+def test_a_kernel_is_ready_once_its_start_up_messages_are_read(forge):
+    """The runner's client stops reading IOPub at the kernel's ``idle`` for its kernel_info
+    (jupyter_client always waits for 0.2 s of silence: a fixed 0.2 s a brief), and the first
+    cell then gets its own output only. (When the subscription connects after that ``idle`` was
+    sent, as on a busy machine, the client waits for silence as jupyter_client does.)"""
+    from queue import Empty
+
+    from analysis.report.kernel_client import ReadyKernelClient
+
+    async def go():
+        km = kernel_manager_class(True)(kernel_name="python3", forge=forge.address)
+        await km.start_kernel(cwd=str(ROOT))
+        kc = km.client()
+        read, silences = [], []
+        get_msg = None
+
+        async def counted(*args, **kwargs):
+            try:
+                msg = await get_msg(*args, **kwargs)
+            except Empty:
+                silences.append(kwargs.get("timeout"))
+                raise
+            read.append(msg)
+            return msg
+
+        kc.start_channels()
+        get_msg = kc.iopub_channel.get_msg
+        kc.iopub_channel.get_msg = counted
+        try:
+            await kc.wait_for_ready(timeout=60)
+            seen, waited = list(read), list(silences)
+            said = await _run(kc, "print('own output')")
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+        return kc, seen, waited, said
+
+    kc, seen, waited, said = asyncio.run(go())
+    assert isinstance(kc, ReadyKernelClient)
+    last = seen[-1] if seen else {}
+    if last.get("msg_type") == "status" and last["content"].get("execution_state") == "idle":
+        assert waited == [], f"waited for IOPub silence after its idle ({len(waited)} time(s))"
+    else:
+        assert len(waited) == 1 and seen, "IOPub neither reached its idle nor fell silent once"
+    assert said == "own output\n"
+
+
+def test_the_start_up_read_stops_at_its_idle_or_at_silence():
+    """Without the ``idle`` for its request the client does as jupyter_client does: IOPub that
+    said anything is connected (ready); IOPub that said nothing is not (ask again)."""
+    from queue import Empty
+
+    from analysis.report.kernel_client import ReadyKernelClient
+
+    def status(state: str, parent: str | None) -> dict:
+        header = {"msg_id": parent} if parent else {}
+        return {
+            "msg_type": "status",
+            "content": {"execution_state": state},
+            "parent_header": header,
+        }
+
+    class Channel:
+        def __init__(self, msgs):
+            self.msgs = list(msgs)
+
+        async def get_msg(self, timeout=None):
+            if not self.msgs:
+                raise Empty
+            return self.msgs.pop(0)
+
+        def is_alive(self) -> bool:
+            return False
+
+    def read(msgs, request="ours"):
+        client = ReadyKernelClient()
+        channel = Channel(msgs)
+        client._iopub_channel = channel  # what the iopub_channel property returns once made
+        return asyncio.run(client._startup_read(request)), channel.msgs
+
+    welcome = {"msg_type": "iopub_welcome", "content": {}, "parent_header": {}}
+    later = {"msg_type": "stream", "content": {}, "parent_header": {}}
+    got, left = read([welcome, status("busy", "ours"), status("idle", "ours"), later])
+    assert got is True and left == [later]  # stopped at its idle; nothing after it read
+    assert read([welcome, status("idle", "other")]) == (True, [])  # connected, then silence
+    assert read([]) == (False, [])  # nothing came: not connected yet
