@@ -149,7 +149,7 @@ def _sweep_config(path: Path, n: int, root: Path = ROOT) -> Path:
         ],
     }
     # a config runs notebooks of its project only: <tmp>/notebooks links to the project's
-    path.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     link = path.parent.parent / "notebooks"
     if not link.exists():
         link.symlink_to(root / "notebooks", target_is_directory=True)
