@@ -407,7 +407,7 @@ def _run_tasks(tasks: list[Task], options: RunOptions) -> dict[str, Outcome]:
     tasks = [replace(t, environ=environ) for t in tasks]
     with contextlib.ExitStack() as stack:
         if options.kernels == "warm":
-            forge = stack.enter_context(warm.Forge())
+            forge = stack.enter_context(warm.Forge(data_dir=str(options.data_dir)))
             tasks = [replace(t, forge=forge.address) for t in tasks]
         _pool(tasks, options.jobs, options.progress, ctx, outcomes)
     return outcomes

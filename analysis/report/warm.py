@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from analysis.paths import DATA_DIR_ENV
 from analysis.report import shield
 from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 
@@ -54,6 +55,7 @@ PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.debugger",  # imported by every kernel's start (debugpy: 0.07 s)
+    "psutil",  # as is psutil (jupyter_client's local interfaces)
     "numpy",
     "pandas",
     "scipy.stats",
@@ -169,12 +171,14 @@ class Forge:
     """A running forge process: its socket ``address`` and its process; stop it with
     :meth:`stop` (or use it as a context manager). It dies with the process that started it."""
 
-    def __init__(self, preload: Sequence[str] = PRELOAD) -> None:
+    def __init__(self, preload: Sequence[str] = PRELOAD, data_dir: str | None = None) -> None:
         import subprocess
 
         self._dir = tempfile.mkdtemp(prefix="escalation-forge-")
         self.address = os.path.join(self._dir, "forge.sock")
         env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        if data_dir is not None:  # the run's data folder: its case file is read once, here
+            env[DATA_DIR_ENV] = str(data_dir)
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, "serve", self.address, *_named(preload)],
             stdin=subprocess.DEVNULL,
@@ -263,6 +267,8 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in preload:
         importlib.import_module(name)
+    if tuple(preload) == PRELOAD:
+        _warm_up()
     for name in _KERNEL_ONLY:
         sys.modules.pop(name, None)
     gc.freeze()
@@ -317,6 +323,22 @@ def serve(address: str, preload: Sequence[str] = PRELOAD) -> _Forked | None:
             except OSError:
                 pass
     return None
+
+
+def _warm_up() -> None:
+    """Do once in the forge what every kernel would do first: read and check the data folder's
+    case file (``$ESCALATION_DATA_DIR``; a kernel finds it cached while the file is unchanged)
+    and look up the local interfaces a kernel's connection needs. A failure here is left for
+    the brief itself to meet and report, naming its file: the forge must come up regardless."""
+    try:
+        from jupyter_client import localinterfaces
+
+        from analysis import case
+
+        localinterfaces.localhost()
+        case.current()
+    except Exception:  # a bad case file is the brief's to report, not the forge's
+        return
 
 
 def _drained(fd: int) -> bool:

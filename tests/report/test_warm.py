@@ -285,3 +285,33 @@ def test_the_start_up_read_stops_at_its_idle_or_at_silence():
     assert got is True and left == [later]  # stopped at its idle; nothing after it read
     assert read([welcome, status("idle", "other")]) == (True, [])  # connected, then silence
     assert read([]) == (False, [])  # nothing came: not connected yet
+
+
+def test_the_forge_reads_the_case_file_once_for_its_kernels(tmp_path):
+    """A forge given the run's data folder reads its case file before forking, so its kernels
+    find it read; a case file the forge cannot read leaves the forge up (the brief reports it)."""
+    from conftest import copy_data
+
+    data = copy_data(tmp_path / "data")
+    bad = copy_data(tmp_path / "bad")
+    (bad / "case.yml").write_text("name: [unclosed\n", encoding="utf-8")
+    probe = (
+        "import os\nfrom analysis import case\n"
+        "print(sorted(k[0] for k in case._CACHE))"  # what the kernel found already read
+    )
+
+    async def go(address: str) -> str:
+        km, kc = await _started(address)
+        try:
+            return await _run(kc, probe)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+
+    with warm.Forge(data_dir=str(data)) as good:
+        assert good.ready()
+        read = asyncio.run(go(good.address))
+    assert str(data / "case.yml") in read
+    with warm.Forge(data_dir=str(bad)) as broken:
+        assert broken.ready(), "a bad case file stopped the forge"
+        assert asyncio.run(go(broken.address)).strip() == "[]"
