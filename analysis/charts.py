@@ -19,6 +19,7 @@ import base64
 import io
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -66,9 +67,15 @@ class HouseFigure(Figure):
     def png(self) -> tuple[str, dict[str, object]]:
         """The chart as base64 PNG at :data:`PIXEL_RATIO` times its dpi, and its metadata: alt
         text, and width and height in CSS pixels."""
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
-        data = small_png(buf.getvalue())
+        frame = _Frame()  # the drawn pixels themselves: a PNG written only to be read is slower
+        self.savefig(frame, format="rgba", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
+        image = frame.image()
+        if image is None:  # a canvas that wrote bytes without their shape: the PNG way
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
+            data = small_png(buf.getvalue())
+        else:
+            data = small_png(image)
         width, height = (int(v) for v in np.frombuffer(data[16:24], dtype=">u4"))
         meta = {
             "alt": self.alt_text or default_alt(self),
@@ -90,11 +97,35 @@ class HouseFigure(Figure):
 PNG_COLORS = 128
 
 
-def small_png(data: bytes) -> bytes:
-    """The PNG ``data`` (an opaque chart) as a palette PNG of :data:`PNG_COLORS` colours."""
+class _Frame(io.RawIOBase):
+    """A file that Agg's ``rgba`` printer writes a drawn chart into: it keeps the pixels with
+    their shape (the printer writes the renderer's ``height x width x 4`` buffer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pixels: np.ndarray | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data)
+        self.pixels = np.array(view, dtype=np.uint8, copy=True) if view.ndim == 3 else None
+        return view.nbytes
+
+    def image(self) -> Any:
+        """The chart as a PIL RGBA image, or None when the shape was not written."""
+        from PIL import Image
+
+        return None if self.pixels is None else Image.fromarray(self.pixels, "RGBA")
+
+
+def small_png(data: Any) -> bytes:
+    """The PNG ``data`` (an opaque chart), or a PIL image of it, as a palette PNG of
+    :data:`PNG_COLORS` colours."""
     from PIL import Image
 
-    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image = (data if isinstance(data, Image.Image) else Image.open(io.BytesIO(data))).convert("RGB")
     palette = image.quantize(
         colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )

@@ -66,3 +66,26 @@ def test_a_figure_with_a_layout_engine_keeps_its_redraw(draws):
         assert draws == [fig]
     finally:
         plt.close(fig)
+
+
+def test_a_chart_read_from_its_pixels_is_the_png_a_png_file_would_give(monkeypatch):
+    """png() reads the drawn pixels (Agg's ``rgba`` printer) instead of writing and reading a
+    PNG: the same picture to the byte, and the PNG way when a printer writes no shape."""
+    import base64
+    import io
+
+    from analysis import charts
+
+    fig = _chart()
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight", dpi=fig.dpi * charts.PIXEL_RATIO)
+        by_file = charts.small_png(buf.getvalue())
+        png, meta = fig.png()
+        assert base64.b64decode(png) == by_file
+        assert (meta["width"], meta["height"]) != (0, 0)
+        write = charts._Frame.write
+        monkeypatch.setattr(charts._Frame, "write", lambda self, d: write(self, bytes(d)))
+        assert fig.png() == (png, meta)  # flat bytes: no shape, so the PNG way
+    finally:
+        plt.close(fig)

@@ -61,6 +61,7 @@ from analysis.charts import (
 )
 from analysis.errors import ModelInputError
 from analysis.models.inputs import count_series, period_unit
+from analysis.models.level_paths import end_paths
 from analysis.models.vocabulary import legacy_names, renamed
 from analysis.results import Results, attr
 
@@ -587,20 +588,15 @@ def fit(
     # simulated paths from the filtered end state of the pre-period
     draws = _draw_params(res, mod, param_draws, rng) if param_draws else None
     used_draws = 0 if draws is None else len(draws)
+    thetas = [np.asarray(res.params, dtype=float)] if draws is None else draws
+    shares = np.array_split(np.arange(n_samples), len(thetas))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # extend-model / index notices
-        if draws is None:
-            sims = [res.simulate(h, anchor="end", repetitions=n_samples, exog=exog_post, rng=rng)]
-        else:
-            sims = []
-            for theta, reps in zip(
-                draws, np.array_split(np.arange(n_samples), used_draws), strict=True
-            ):
-                res_k = mod.filter(theta, cov_type="none")
-                sims.append(
-                    res_k.simulate(h, anchor="end", repetitions=len(reps), exog=exog_post, rng=rng)
-                )
-    z_paths = np.concatenate([np.asarray(s, dtype=float).reshape(h, -1) for s in sims], axis=1)
+        sims = [
+            end_paths(mod, theta, h, len(share), rng, exog=exog_post)
+            for theta, share in zip(thetas, shares, strict=True)
+        ]
+    z_paths = np.concatenate(sims, axis=1)
     paths = _inverse(z_paths, transform)
 
     obs = y_post.to_numpy()
