@@ -3,7 +3,7 @@
 Every chart and table a published page shows gets a tidy CSV beside the page, in
 ``<page>.data/<n>-<slug>.csv``, linked right under it; the whole page's numbers (the values its
 notebook recorded and every table and chart) are one ``<page>.json``. A chart's numbers come
-from the kernel (:data:`analysis.charts.DATA_MIME`, the frame the chart was given or what it
+from the kernel (:data:`analysis.media.DATA_MIME`, the frame the chart was given or what it
 draws); a table's are read from the page's own table, so the CSV says what the reader sees
 (intervals "2.4 (0.79 to 8.7)" split into three columns, "1,234" as 1234). The page also gets a
 "Data through <date>" line at its top (:func:`data_through`) and a "Cite as" line with its
@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+from analysis.media import DATA_MIME
 
 #: the site path of a page's CSV downloads and its JSON (relative to the page)
 CSV_FILE = re.compile(r"[a-z0-9_]{1,80}\.data/\d{1,3}-[a-z0-9-]{1,60}\.csv")
@@ -218,7 +220,6 @@ def _heading(cell: Mapping[str, Any]) -> str | None:
 def prepare(nb: Any, name: str) -> tuple[Any, list[Download]]:
     """A copy of the (cleaned) notebook ``nb`` with a download link under every chart and
     table its outputs show, and those downloads (numbered in page order)."""
-    from analysis.charts import DATA_MIME  # matplotlib: only when a page is exported
 
     nb = copy.deepcopy(nb)
     found: list[Download] = []

@@ -415,7 +415,13 @@ def _run_tasks(tasks: list[Task], options: RunOptions) -> dict[str, Outcome]:
 
 #: what the pool's fork server imports once (Linux), so that each worker starts with the
 #: notebook-running and exporting libraries loaded instead of importing them itself
-WORKER_PRELOAD = ["analysis.report.execute", "analysis.report.html", "papermill", "nbconvert"]
+WORKER_PRELOAD = [
+    "analysis.report.execute",
+    "analysis.report.html",
+    "papermill",
+    "nbconvert",
+    "bleach",  # every page's Markdown and HTML outputs are sanitized with it
+]
 
 
 def _worker_context() -> Any:

@@ -194,7 +194,7 @@ def test_table_rows_split_intervals_and_read_numbers():
 
 
 def test_prepare_links_each_chart_and_table_and_numbers_them_in_page_order():
-    from analysis.charts import DATA_MIME
+    from analysis.media import DATA_MIME
 
     nb = nbformat.v4.new_notebook()
     md = nbformat.v4.new_markdown_cell("## How big was the change?")
@@ -258,3 +258,28 @@ def test_a_wide_log_axis_prints_no_overlapping_tick_labels():
     boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
     assert all(a.x1 + 4 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
     assert not [t for t in ax.xaxis.get_minorticklabels() if t.get_text()]
+
+
+def test_exporting_a_page_imports_neither_matplotlib_nor_pandas(tmp_path):
+    """A pool worker exports pages: its first page must not pay for the charting stack (over
+    a second of imports) just to know the chart data's media type."""
+    import subprocess
+    import sys
+
+    script = """
+import sys, nbformat
+from analysis.media import DATA_MIME
+from analysis.report.html import export_page
+nb = nbformat.v4.new_notebook()
+code = nbformat.v4.new_code_cell("x")
+code.outputs = [nbformat.v4.new_output(
+    "display_data", data={"image/png": "iVBO", DATA_MIME: {"title": "A chart", "csv": "a\\n1\\n"}})]
+nb.cells = [nbformat.v4.new_markdown_cell("## A question"), code]
+page, files = export_page(nb, title="t", provenance={"version": "v", "data": {}}, name="p")
+assert "p.data/1-a-chart.csv" in files and "p.data/1-a-chart.csv" in page
+print(sorted(m for m in ("matplotlib", "pandas", "numpy") if m in sys.modules))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert out.stdout.strip() == "[]"
