@@ -381,6 +381,10 @@ def test_recent_tempo_recovers_a_known_ratio_and_agrees_with_scipy(template):
     assert t.recent_rate == pytest.approx(t.recent_count / 12)
     assert t.weekly.sum() == n and len(t.weekly) == 64
     json.dumps(t.glue_values(), allow_nan=False)
+    # the first screen names its period once (in the headline); the index's title keeps it
+    period = "12 weeks to 23 Mar 2021"
+    assert t.heading_html().html.count(period) == 1 and t.headline.startswith(f"In the {period}")
+    assert t.glue_values()["title"] == f"Recent attack tempo, {period}"
 
 
 def test_recent_tempo_latest_truncation_and_errors(template):

@@ -255,16 +255,23 @@ class TempoResults(Results):
         return bullets(self.caveats(), "caveats")
 
     def heading_html(self) -> Html:
-        """Title and headline as escaped HTML."""
-        return heading(self._full_title(), self.headline)
+        """Title and headline as escaped HTML. The title names no period: the headline under it
+        starts with it (the page's glued title, read alone in the index, keeps it)."""
+        return heading(self._source_title(), self.headline)
 
     def _source_prefix(self) -> str:
         """ "ACLED: " on a page read from a feed, "" on the curated data's."""
         return "" if self.source == "curated" else f"{SOURCE_NAMES.get(self.source)}: "
 
-    def _full_title(self) -> str:
+    def _source_title(self) -> str:
+        """The title, naming the feed on a page read from one: "Recent attack tempo (ACLED
+        data)"."""
         source = "" if self.source == "curated" else f" ({SOURCE_NAMES.get(self.source)} data)"
-        return f"{self.title}{source}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
+        return f"{self.title}{source}"
+
+    def _full_title(self) -> str:
+        """The title with its period, for the index and the feed."""
+        return f"{self._source_title()}, {self.recent_weeks} weeks to {fmt_date(self.as_of)}"
 
     def events_html(self) -> Html:
         """Political events in the two windows (date, event, category), escaped."""
