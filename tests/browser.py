@@ -422,3 +422,26 @@ class Browser:
         if screenshot is not None:
             page.screenshot = self.screenshot(screenshot)
         return page
+
+
+def across(browsers: list[Browser], items: list[Any], work: Callable[[Browser, Any], Any]) -> list:
+    """``work(browser, item)`` for every item, each item taken by the next browser free (one
+    thread each): Chromium does the work, so two browsers use both cores of a 2-core machine,
+    and a slow page holds up only its own browser. Results come back in the items' order; the
+    first error (an assertion too) is raised."""
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    free: queue.Queue[Browser] = queue.Queue()
+    for b in browsers:
+        free.put(b)
+
+    def one(item: Any) -> Any:
+        b = free.get()
+        try:
+            return work(b, item)
+        finally:
+            free.put(b)
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        return list(pool.map(one, items))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import axe
 import pytest
-from browser import Browser, artifact_dir, require_chromium
+from browser import Browser, across, artifact_dir, require_chromium
 from report_helpers import write_config, write_notebook
 
 from analysis.report import downloads
@@ -201,19 +201,22 @@ def _published(site: Path) -> list[Path]:
 
 
 def _axe_failures(browser, axe_js: str, site: Path, pages: list[Path]) -> list[str]:
-    failures = []
-    try:
-        for width in AXE_WIDTHS:
-            axe.set_width(browser, width)
-            for page in pages:
-                browser.load(page, settle=0)
-                failures += [
-                    f"{page.relative_to(site)} at {width} px: {v}"
-                    for v in axe.violations(browser, axe_js)
-                ]
-    finally:
-        axe.reset_width(browser)
-    return failures
+    """axe-core's violations on ``pages`` at each of :data:`AXE_WIDTHS`, named page and width;
+    the pages are shared between ``browser`` and a second Chromium (both cores)."""
+
+    def check(b: Browser, item: tuple[int, Path]) -> list[str]:
+        width, page = item
+        axe.set_width(b, width)
+        b.load(page, settle=0)
+        return [f"{page.relative_to(site)} at {width} px: {v}" for v in axe.violations(b, axe_js)]
+
+    items = [(width, page) for width in AXE_WIDTHS for page in pages]
+    with Browser(require_chromium()) as second:
+        try:
+            found = across([browser, second], items, check)
+        finally:
+            axe.reset_width(browser)
+    return [f for page_failures in found for f in page_failures]
 
 
 def test_axe_catches_what_it_should(browser, axe_js, tmp_path):

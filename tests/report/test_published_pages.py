@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from browser import Browser, artifact_dir, require_chromium
+from browser import Browser, across, artifact_dir, require_chromium
 from conftest import ROOT
 
 from analysis.charts import PIXEL_RATIO
@@ -187,17 +187,20 @@ def test_pages_fit_1100_px_and_are_kept_as_screenshots(site):
         ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
         ".map(e => e.tagName + ' ' + (e.className || ''))"
     )
-    with Browser(require_chromium()) as browser:
-        for page, _ in _entries():
-            shot = shots / f"{page}.png"
-            shot.unlink(missing_ok=True)
-            loaded = browser.load(site / f"{page}.html", screenshot=shot, expressions=[width, wide])
-            scroll, inner = loaded.values[width]
-            assert inner == 1100 and scroll <= inner, f"{page} is {scroll} px wide at {inner}"
-            assert loaded.values[wide] == [], f"{page}: wider than the page: {loaded.values[wide]}"
-            assert browser.evaluate(TOO_WIDE) == [], page
-            assert browser.evaluate(BROKEN_NUMBERS) == [], page
-            assert shot.stat().st_size > 10_000
+
+    def check(browser: Browser, page: str) -> None:
+        shot = shots / f"{page}.png"
+        shot.unlink(missing_ok=True)
+        loaded = browser.load(site / f"{page}.html", screenshot=shot, expressions=[width, wide])
+        scroll, inner = loaded.values[width]
+        assert inner == 1100 and scroll <= inner, f"{page} is {scroll} px wide at {inner}"
+        assert loaded.values[wide] == [], f"{page}: wider than the page: {loaded.values[wide]}"
+        assert browser.evaluate(TOO_WIDE) == [], page
+        assert browser.evaluate(BROKEN_NUMBERS) == [], page
+        assert shot.stat().st_size > 10_000
+
+    with Browser(require_chromium()) as one, Browser(require_chromium()) as two:
+        across([one, two], [page for page, _ in _entries()], check)  # both cores
 
 
 def test_event_labels_never_overlap_on_the_busiest_chart():
