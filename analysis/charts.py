@@ -65,15 +65,15 @@ class HouseFigure(Figure):
     def png(self) -> tuple[str, dict[str, object]]:
         """The chart as base64 PNG at :data:`PIXEL_RATIO` times its dpi, and its metadata: alt
         text, and width and height in CSS pixels."""
+        drawn = {"bbox_inches": "tight", "dpi": self.dpi * PIXEL_RATIO}
         frame = _Frame()  # the drawn pixels themselves: a PNG written only to be read is slower
-        self.savefig(frame, format="rgba", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
+        self.savefig(frame, format="rgba", **drawn)
         image = frame.image()
-        if image is None:  # a canvas that wrote bytes without their shape: the PNG way
+        if image is None:  # a canvas that wrote bytes without their shape (Cairo): the PNG way
             buf = io.BytesIO()
-            self.savefig(buf, format="png", bbox_inches="tight", dpi=self.dpi * PIXEL_RATIO)
-            data = small_png(buf.getvalue())
-        else:
-            data = small_png(image)
+            self.savefig(buf, format="png", **drawn)
+            image = buf.getvalue()
+        data = small_png(image)
         width, height = (int(v) for v in np.frombuffer(data[16:24], dtype=">u4"))
         meta = {
             "alt": self.alt_text or default_alt(self),
