@@ -65,7 +65,8 @@ class HouseFigure(Figure):
     def png(self) -> tuple[str, dict[str, object]]:
         """The chart as base64 PNG at :data:`PIXEL_RATIO` times its dpi, and its metadata: alt
         text, and width and height in CSS pixels."""
-        drawn = {"bbox_inches": "tight", "dpi": self.dpi * PIXEL_RATIO}
+        dpi = self.dpi * PIXEL_RATIO
+        drawn = {"bbox_inches": self._tight_box(dpi), "dpi": dpi}
         frame = _Frame()  # the drawn pixels themselves: a PNG written only to be read is slower
         self.savefig(frame, format="rgba", **drawn)
         image = frame.image()
@@ -81,6 +82,23 @@ class HouseFigure(Figure):
             "height": round(height / PIXEL_RATIO),
         }
         return base64.b64encode(data).decode("ascii"), meta
+
+    def _tight_box(self, dpi: float) -> Any:
+        """The box ``savefig(bbox_inches="tight")`` crops to at ``dpi`` (inches, padded), found
+        without the drawing savefig makes first: without a layout engine, the limits, aspect,
+        ticks and titles that drawing would settle are settled by the box's own measuring, and
+        the drawing costs a third of the chart (0.1 s a timeline, 0.25 s a places map). A
+        figure with a layout engine keeps "tight" (its drawing places the axes)."""
+        if self.get_layout_engine() is not None:
+            return "tight"
+        kept = self.dpi
+        try:
+            self.dpi = dpi  # text is measured at the size it is drawn
+            box = self.get_tightbbox(self.canvas.get_renderer())
+        finally:
+            self.dpi = kept
+        pad = matplotlib.rcParams["savefig.pad_inches"]
+        return box.padded(pad, pad)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         numbers = {DATA_MIME: {"title": self.alt_text or default_alt(self), "csv": _csv(self)}}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from analysis.paths import METHODS_PAGE
 
@@ -93,8 +94,16 @@ _PROVENANCE = 'class="escalation-provenance"'
 _HEADLINE = re.compile(r'class="[^"]*\bheadline\b')
 
 
+@cache
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{pattern})(?!\w)(?!-\w)")
+
+
+@cache
+def _any_of(terms: tuple[Term, ...]) -> re.Pattern[str]:
+    """One pattern matching wherever any of ``terms`` does (alternatives backtrack, so a text
+    it does not match holds none of them): most of a page's text is passed over at once."""
+    return _compiled("|".join(f"(?:{t.pattern})" for t in terms))
 
 
 def _segments(page: str) -> list[tuple[str, bool, str]]:
@@ -147,16 +156,15 @@ def link_terms(page: str, terms: tuple[Term, ...] = TERMS) -> str:
     tags changes, and only by wrapping words in a link, so escaping is kept.
     """
     segments = _segments(page)
+    in_links = [(piece, href) for piece, ok, href in segments if not ok and href]
     done = {
-        t
-        for t in terms
-        for piece, ok, href in segments
-        if not ok and href == t.href and t.regex.search(piece)
+        t for t in terms for piece, href in in_links if href == t.href and t.regex.search(piece)
     }
     pending = [t for t in terms if t not in done]
     out = []
+    any_term = _any_of(tuple(terms))
     for piece, ok, _ in segments:
-        if ok and pending:
+        if ok and pending and any_term.search(piece):
             piece, linked = _link_piece(piece, pending)
             pending = [t for t in pending if t not in linked]
         out.append(piece)
