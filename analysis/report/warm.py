@@ -4,7 +4,7 @@ pandas, statsmodels, matplotlib, IPython and ``analysis`` (2 to 3 s of CPU per b
 
 A *forge* (:func:`serve`, one per run of the local pool, one per Dask worker) imports
 :data:`PRELOAD` once and listens on a Unix socket. Each kernel jupyter_client starts is a tiny
-*launcher* (:func:`launch`, ``python -m analysis.report.warm launch SOCKET -f CONNECTION``,
+*launcher* (:mod:`analysis.report.launcher`, ``python -S launcher.py SOCKET -f CONNECTION``,
 standard library only) that hands the forge its working folder, its environment and its
 stdin/stdout/stderr; the forge forks a child that becomes an ordinary ``ipykernel`` kernel on
 that connection file. To jupyter_client, papermill and nbclient it is a kernel like any other:
@@ -45,7 +45,7 @@ from functools import cache
 from typing import Any
 
 from analysis.paths import DATA_DIR_ENV
-from analysis.report import shield
+from analysis.report import launcher, shield
 from analysis.report.lifetime import die_with_parent, preexec_die_with_parent
 
 #: what a forge imports before it forks its first kernel: what every brief's notebook imports
@@ -58,12 +58,15 @@ PRELOAD = (
     "psutil",  # as is psutil (jupyter_client's local interfaces)
     "numpy",
     "pandas",
+    "pyarrow.pandas_compat",  # loaded by pandas at a table's first conversion
+    "pyarrow.vendored.version",
     "scipy.stats",
     "statsmodels.api",
     "matplotlib.pyplot",
     "analysis.briefs",
+    "analysis.briefs.defaults",
     "analysis.briefs.outlook",
-    "analysis.data",
+    "analysis.data.load",  # the package loads its loaders (pandera, the schemas) on first use
     "analysis.models",
     "analysis.report.glue",
     "analysis.sources.raw",
@@ -75,7 +78,7 @@ KERNELS_ENV = "ESCALATION_KERNELS"
 #: modules a kernel must import for itself, inside its own shell
 _KERNEL_ONLY = ("matplotlib_inline.backend_inline",)
 #: signals a launcher passes on to its kernel (jupyter_client interrupts with SIGINT)
-_FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1)
+_FORWARDED = launcher.FORWARDED
 
 
 def available() -> bool:
@@ -99,8 +102,9 @@ def kernel_mode(given: str | None) -> str:
 
 
 def launcher_cmd(address: str, connection_file: str) -> list[str]:
-    """The command jupyter_client runs for a warm kernel on ``connection_file``."""
-    return [sys.executable, "-m", __name__, "launch", address, "-f", connection_file]
+    """The command jupyter_client runs for a warm kernel on ``connection_file``: its launcher
+    (:mod:`analysis.report.launcher`, a bare interpreter)."""
+    return launcher.command(address, connection_file)
 
 
 # --- the kernel manager -----------------------------------------------------------------------
@@ -525,55 +529,13 @@ def _exit_quickly(code: int) -> None:
     os._exit(code)
 
 
-# --- the launcher -----------------------------------------------------------------------------
-
-
-def launch(address: str, argv: Sequence[str]) -> int:
-    """Stand in for a kernel forked by the forge at ``address``: pass it this process's folder,
-    environment and stdio, forward signals to it, and return its exit status. Without a forge,
-    become a fresh kernel (``ipykernel_launcher``) instead."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(address)
-        request = {"argv": list(argv), "cwd": os.getcwd(), "env": dict(os.environ)}
-        reader = sock.makefile("rb")
-        socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-        first = reader.readline()
-        pid = int(json.loads(first)["pid"]) if first else None
-    except (OSError, ValueError, KeyError):
-        pid = None
-    if pid is None:  # no forge: nothing has run, so a fresh kernel (shielded) loses nothing
-        sock.close()
-        return shield.run([sys.executable, "-m", "ipykernel_launcher", *argv])
-
-    def forward(signum: int, frame: Any) -> None:
-        try:
-            sock.sendall(json.dumps({"signal": signum}).encode() + b"\n")
-        except OSError:
-            pass
-
-    for sig in _FORWARDED:
-        signal.signal(sig, forward)
-    line = reader.readline()
-    if not line:  # the forge died, and its kernels with it
-        return 1
-    code = int(json.loads(line)["exit"])
-    if code < 0:  # killed by a signal: end the same way, so the kernel manager sees it
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    return code
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """``serve SOCKET [MODULE ...]`` or ``launch SOCKET KERNEL-ARGS...``."""
+    """``serve SOCKET [MODULE ...]``: run a forge (:func:`serve`)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) >= 2 and args[0] == "serve":
         forked = serve(args[1], args[2:] or PRELOAD)
         return _become_kernel(_under_shield(forked)) if forked is not None else 0
-    if len(args) >= 2 and args[0] == "launch":
-        return launch(args[1], args[2:])
     print("usage: python -m analysis.report.warm serve SOCKET [MODULE ...]", file=sys.stderr)
-    print("       python -m analysis.report.warm launch SOCKET -f CONNECTION_FILE", file=sys.stderr)
     return 2
 
 

@@ -240,10 +240,10 @@ def _processes_of(marker: str) -> dict[int, str]:
 
 def _a_kernel(cmd: str) -> bool:
     """A fresh kernel (not the shield it runs under, analysis.report.shield), or the launcher
-    standing in for a warm one (analysis.report.warm)."""
+    standing in for a warm one (analysis/report/launcher.py)."""
     if "analysis.report.shield" in cmd:
         return False
-    return "ipykernel_launcher" in cmd or "analysis.report.warm launch" in cmd
+    return "ipykernel_launcher" in cmd or "analysis/report/launcher.py" in cmd
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")

@@ -86,6 +86,35 @@ def test_a_warm_kernel_is_forked_from_the_forge_with_the_modules_imported(forge)
     assert preloaded == "True"
 
 
+#: libraries a brief's kernel must find imported by its forge (each costs 0.1 s or more)
+HEAVY = ("pandera", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "pyarrow", "PIL")
+
+
+def test_a_brief_imports_no_library_or_loader_its_forge_did_not(forge):
+    # what a brief's first cell does: its imports, then the loaders (modules loaded on first
+    # use, such as analysis.data's loaders and their schemas, must be in the forge already)
+    code = (
+        "import sys; before = set(sys.modules)\n"
+        "from analysis.briefs import defaults, event_brief\n"
+        "from analysis.data import load_events, load_incidents, load_reported_counts\n"
+        "from analysis.sources.raw import load_source\n"
+        "load_source('curated'); load_events(); load_reported_counts()\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+
+    async def go():
+        km, kc = await _started(forge.address)
+        try:
+            return (await _run(kc, code)).split()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+
+    new = asyncio.run(go())
+    assert not [m for m in new if m.split(".")[0] in HEAVY], new
+    assert "analysis.data.load" not in new and "analysis.briefs.event" not in new, new
+
+
 def test_killing_the_launcher_kills_its_kernel_and_interrupts_reach_it(forge):
     async def go():
         km, kc = await _started(forge.address)
