@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox
 
 from analysis import case as cases
 from analysis.charts import OBSERVED_COLOR, attach_data, chart_text, describe, new_axes, new_figure
@@ -70,28 +71,38 @@ def tile_labels(ax: Axes) -> list[matplotlib.text.Text]:
     return [t for t in ax.texts if t.get_gid() == TILE_GID]
 
 
-def _fit(text: matplotlib.text.Text, width: float, renderer, smallest: float = 5.5) -> None:
+def _fit(text: matplotlib.text.Text, width: float, renderer, smallest: float = 5.5) -> Bbox:
     """Fit ``text`` into ``width`` display units: break a name of several words over two lines
-    if it is too wide, then shrink its font until it fits (down to ``smallest`` points)."""
+    if it is too wide, then shrink its font until it fits (down to ``smallest`` points).
+    Returns its extent as fitted (measured once per change: each measure lays the text out)."""
     words = text.get_text().split(" ")
-    if text.get_window_extent(renderer).width > width and len(words) > 1:
+    box = text.get_window_extent(renderer)
+    if box.width > width and len(words) > 1:
         cut = min(
             range(1, len(words)),
             key=lambda i: abs(len(" ".join(words[:i])) - 0.5 * len(text.get_text())),
         )
         text.set_text(" ".join(words[:cut]) + "\n" + " ".join(words[cut:]))
         text.set_linespacing(1.0)
-    while text.get_window_extent(renderer).width > width and text.get_fontsize() > smallest:
+        box = text.get_window_extent(renderer)
+    while box.width > width and text.get_fontsize() > smallest:
         text.set_fontsize(text.get_fontsize() - 0.5)
+        box = text.get_window_extent(renderer)
+    return box
 
 
 def _separate(
-    label: matplotlib.text.Text, count: matplotlib.text.Text, bottom: float, renderer
+    label: matplotlib.text.Text,
+    count: matplotlib.text.Text,
+    bottom: float,
+    renderer,
+    boxes: tuple[Bbox, Bbox],
 ) -> None:
-    """If a tile's name (broken over two lines by :func:`_fit`) reaches its count, set the name
-    just above the tile's middle and the count just below it, shrinking the count (down to 6
-    points) until it ends above the tile's lower edge ``bottom`` (data units, y grows down)."""
-    if not label.get_window_extent(renderer).overlaps(count.get_window_extent(renderer)):
+    """If a tile's name (broken over two lines by :func:`_fit`) reaches its count (``boxes``:
+    their extents as fitted), set the name just above the tile's middle and the count just
+    below it, shrinking the count (down to 6 points) until it ends above the tile's lower edge
+    ``bottom`` (data units, y grows down)."""
+    if not boxes[0].overlaps(boxes[1]):
         return
     x, middle = label.get_position()[0], bottom - TILE / 2
     label.set_position((x, middle - 0.02))
@@ -154,7 +165,7 @@ def plot_tiles(
             dark = n > 0 and norm(n) > 0.6
             ink = "white" if dark else OBSERVED_COLOR
             patch = Rectangle((x0, y0), TILE, TILE, fc=face, ec="white", lw=1.0)
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # not add_patch: the limits are set, and data limits cost
         label = ax.text(
             col + 0.5,
             row + 0.3,
@@ -177,9 +188,8 @@ def plot_tiles(
             color=ink,
             gid=TILE_GID,
         )
-        _fit(label, room, renderer)
-        _fit(count, room, renderer)
-        _separate(label, count, row + (1 - TILE) / 2 + TILE, renderer)
+        boxes = (_fit(label, room, renderer), _fit(count, room, renderer))
+        _separate(label, count, row + (1 - TILE) / 2 + TILE, renderer, boxes)
     if title:
         ax.set_title(chart_text(title), fontsize=9)
     return attach_data(
