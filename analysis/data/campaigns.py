@@ -90,26 +90,31 @@ def campaign_holding(date: object) -> Campaign | None:
     return next((c for c in campaigns() if c.holds(date)), None)
 
 
-def campaign_of_period(start: object, end: object) -> Campaign | None:
-    """The campaign whose span holds more than half the days of ``start`` to ``end``
-    (inclusive), or None: a brief of a campaign's first event, whose before window reaches into
-    the weeks before the campaign, still belongs to it."""
+def campaign_of_period(
+    start: object, end: object, case: case_file.Case | None = None
+) -> Campaign | None:
+    """The campaign (of ``case``, default: the case in use) whose span holds more than half the
+    days of ``start`` to ``end`` (inclusive), or None: a brief of a campaign's first event,
+    whose before window reaches into the weeks before the campaign, still belongs to it."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     days = (hi - lo).days + 1
-    for c in campaigns():
+    for c in campaigns(case):
         inside = (min(hi, c.end) - max(lo, c.start)).days + 1
         if days > 0 and inside > days / 2:
             return c
     return None
 
 
-def countries_of_period(start: object, end: object) -> tuple[str, ...]:
+def countries_of_period(
+    start: object, end: object, case: case_file.Case | None = None
+) -> tuple[str, ...]:
     """The countries whose attacks the dataset holds for ``start`` to ``end``: those of the
     campaign holding most of the period (:func:`campaign_of_period`); outside every campaign,
     the case's first country alone (the shipped case's passes outside its campaigns covered
-    Iraq only), or every country of a case that has no campaigns."""
-    found = campaign_of_period(start, end)
+    Iraq only), or every country of a case that has no campaigns. ``case``: default, the case
+    in use."""
+    case = case or case_file.current()
+    found = campaign_of_period(start, end, case)
     if found is not None:
         return found.countries
-    case = case_file.current()
     return case.countries if not case.campaigns else case.countries[:1]
