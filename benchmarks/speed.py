@@ -11,17 +11,21 @@
    and t_N. With ``--baseline DIR`` (a checkout of the code to
    compare: ``git worktree add DIR REV``), the baseline's sweeps run interleaved with this one's
    and the ratios are printed: on a shared machine only ratios of runs side by side are fair.
-3. **Cold suite**: ``escalation report --force --jobs 2`` of the shipped config against one
+3. **Pairs** (with ``--baseline``): ``--pairs`` pairs (default 6) of ``--pair-pages``-page
+   sweeps (default 20), the baseline's and this code's a minute apart, the order alternating:
+   the median of the pairs' wall and CPU ratios. This machine's speed drifts by 10-20% over
+   minutes, more than the two 200-page sweeps' ratio can tell from a change.
+4. **Cold suite**: ``escalation report --force --jobs 2`` of the shipped config against one
    process that imports once and runs every brief's code in sequence (the floor).
-4. **No-change rebuild**: the median of 5 ``escalation report`` runs on that built site.
-5. **Data 10x**: the SYNTHETIC case (``tests/fixtures/make_synthetic_case.py``) as shipped and
+5. **No-change rebuild**: the median of 5 ``escalation report`` runs on that built site.
+6. **Data 10x**: the SYNTHETIC case (``tests/fixtures/make_synthetic_case.py``) as shipped and
    scaled to about 3,000 incidents and 100 events (``--scale`` 12.5), written into a temporary
    folder (never into ``reports/``), each built with one brief per notebook: build time, ratio.
 
 Goals: marginal cost <= 1.5 s a page, N=200 under 240 s, no-change rebuild under 0.3 s. The
 machine is shared (2 cores): run before/after side by side and read ratios. ``--quick`` (a smoke
 run): 12 sweep pages, the cold suite's first 6 briefs, the synthetic case scaled 3x. ``--only``
-picks parts (profile, sweep, suite, nochange, synthetic). Prints a JSON line of every figure.
+picks parts (profile, sweep, pairs, suite, nochange, synthetic). Prints a JSON line of every figure.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from report_suite import _floor_one_process, _script, _sweep_config, _timed  # noqa: E402
 
-PARTS = ("profile", "sweep", "suite", "nochange", "synthetic")
+PARTS = ("profile", "sweep", "pairs", "suite", "nochange", "synthetic")
 #: the issue's figures before this round (main, 2 cores), printed beside this run's
 BEFORE = {"marginal_s_per_page": 2.48, "sweep_200_s": 510.9, "no_change_s": 0.22}
 
@@ -150,6 +154,52 @@ def sweep(tmp: Path, pages: int, baseline: Path | None = None) -> dict:
         for key in (f"sweep_{pages}_s", "marginal_s_per_page"):
             figures[f"{key}_ratio"] = figures[key] / figures[f"baseline_{key}"]
     return figures
+
+
+def _cpu_of_children() -> float:
+    """CPU seconds (user + system) of this process's waited-for descendants so far."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def pairs(tmp: Path, pages: int, rounds: int, baseline: Path) -> dict:
+    """``rounds`` pairs of ``pages``-page sweeps, the baseline's and this code's one after the
+    other (the order alternating), after one unmeasured build each: on a machine whose speed
+    drifts by minutes, each pair's ratio compares two runs a minute apart. Wall time and the CPU
+    of the run's processes; the median of the pairs' ratios."""
+    sides = {"baseline": (tmp / "pairs_base", baseline), "this": (tmp / "pairs_this", ROOT)}
+    for where, root in sides.values():
+        _sweep_config(where / "reports" / "sp.yml", pages, root)
+
+    def once(side: str) -> tuple[float, float]:
+        where, root = sides[side]
+        code = None if root == ROOT else root
+        cpu = _cpu_of_children()
+        took = _report(where / "reports" / "sp.yml", where / "site", "--force", code=code)
+        return took, _cpu_of_children() - cpu
+
+    for side in sides:
+        once(side)  # the findings' checks and the caches a first build fills
+    wall: dict[str, list[float]] = {side: [] for side in sides}
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
+    for i in range(rounds):
+        for side in ("baseline", "this") if i % 2 == 0 else ("this", "baseline"):
+            took, used = once(side)
+            wall[side].append(took)
+            cpu[side].append(used)
+            print(f"  pair {i + 1}, {side}: {took:.1f} s, CPU {used:.1f} s", flush=True)
+    ratios = [t / b for t, b in zip(wall["this"], wall["baseline"], strict=True)]
+    cpu_ratios = [t / b for t, b in zip(cpu["this"], cpu["baseline"], strict=True)]
+    print(f"  wall ratios {', '.join(f'{r:.3f}' for r in ratios)}")
+    print(f"  CPU ratios {', '.join(f'{r:.3f}' for r in cpu_ratios)}")
+    return {
+        f"pairs_{pages}_s": statistics.median(wall["this"]),
+        f"baseline_pairs_{pages}_s": statistics.median(wall["baseline"]),
+        "pairs_ratio": statistics.median(ratios),
+        "pairs_cpu_ratio": statistics.median(cpu_ratios),
+    }
 
 
 def suite(tmp: Path, briefs: list) -> dict:
@@ -270,6 +320,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--synthetic-limit", type=float, default=1200, help="seconds per build")
     ap.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
     ap.add_argument("--top", type=int, default=15, help="functions per profiled page")
+    ap.add_argument("--pairs", type=int, default=6, help="pairs of sweeps (with --baseline)")
+    ap.add_argument("--pair-pages", type=int, default=20, help="pages of each paired sweep")
     ap.add_argument(
         "--baseline",
         type=Path,
@@ -297,6 +349,8 @@ def main(argv: list[str] | None = None) -> dict:
                 figures[f"profile_{name.replace(' ', '_')}_cells_s"] = got["cells_s"]
         if "sweep" in args.only:
             figures |= sweep(tmp, pages, args.baseline)
+        if "pairs" in args.only and args.baseline is not None:
+            figures |= pairs(tmp, args.pair_pages, args.pairs, args.baseline)
         if "suite" in args.only or "nochange" in args.only:
             figures |= suite(tmp, briefs)
         if "nochange" in args.only:
@@ -311,6 +365,10 @@ def main(argv: list[str] | None = None) -> dict:
         (f"sweep of {pages} pages", f"sweep_{pages}_s", "s", "< 240 s at 200"),
         ("  the baseline's", f"baseline_sweep_{pages}_s", "s", ""),
         ("  this / the baseline", f"sweep_{pages}_s_ratio", "x", ""),
+        (f"paired sweeps of {args.pair_pages} pages", f"pairs_{args.pair_pages}_s", "s", ""),
+        ("  the baseline's", f"baseline_pairs_{args.pair_pages}_s", "s", ""),
+        ("  this / the baseline, median pair", "pairs_ratio", "x", ""),
+        ("  CPU, this / the baseline", "pairs_cpu_ratio", "x", ""),
         ("cold suite", "cold_suite_s", "s", ""),
         ("one process importing once", "floor_one_process_s", "s", ""),
         ("cold suite / one process", "cold_over_floor", "x", ""),
