@@ -117,13 +117,18 @@ def sanitize(markup: str | bytes) -> str:
     a tag outside :data:`ALLOWED_TAGS` is removed (its text stays, as text), links keep only web
     and in-page addresses, images only embedded ``data:image/`` sources.
     """
-    return _sanitized(markup.decode() if isinstance(markup, bytes) else str(markup))
+    text = markup.decode() if isinstance(markup, bytes) else str(markup)
+    return _kept(text) if len(text) <= KEPT_CHARS else _sanitized(text)
 
 
-@lru_cache(maxsize=1024)
+#: sanitised HTML up to this many characters is kept for a worker's later pages: a sweep's pages
+#: repeat their Markdown and short outputs (the event, the map note), and bleach takes 10 ms
+#: each; long outputs (a page's table of attacks) are its own, and are not kept
+KEPT_CHARS = 16_384
+
+
 def _sanitized(markup: str) -> str:
-    """:func:`sanitize` of text, kept for the worker's later pages: a sweep's pages repeat most
-    of their Markdown and many outputs (the event, the map note), and bleach takes 10 ms each."""
+    """:func:`sanitize` of text."""
     import bleach
 
     return bleach.clean(
@@ -134,6 +139,9 @@ def _sanitized(markup: str) -> str:
         strip=True,
         strip_comments=True,
     )
+
+
+_kept = lru_cache(maxsize=512)(_sanitized)
 
 
 @cache
