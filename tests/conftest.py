@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -27,7 +28,10 @@ os.environ.setdefault("ESCALATION_KERNELS", "fresh")
 #: the time every build of the shipped site in this session is made at: pages built again to
 #: be compared with it must carry its edition day, even when the case's local midnight falls
 #: between the builds (a session may run across it)
-SESSION_NOW = dt.datetime.now(dt.UTC)
+#: (with pytest-xdist, the controller's time, handed to its workers in the environment)
+SESSION_NOW = dt.datetime.fromisoformat(
+    os.environ.setdefault("ESCALATION_TEST_SESSION_NOW", dt.datetime.now(dt.UTC).isoformat())
+)
 
 
 def copy_data(out: Path) -> Path:
@@ -69,15 +73,30 @@ def project(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def shipped_site(tmp_path_factory) -> Path:
+def shipped_site(tmp_path_factory, request) -> Path:
     """The shipped site (``make report``'s config), built once per test session into a temporary
     folder and shared by the modules that read it. Tests must not change its pages. Each page's
-    executed notebook is kept beside it, in ``executed/<page>.ipynb`` (:func:`shipped_executed`)."""
+    executed notebook is kept beside it, in ``executed/<page>.ipynb`` (:func:`shipped_executed`).
+    Under pytest-xdist the first worker to ask builds it, in the session's common folder, and
+    the others wait on a lock and read the same pages."""
+    if not hasattr(request.config, "workerinput"):  # not an xdist worker
+        return _build_shipped(tmp_path_factory.mktemp("shipped"))
+    common = tmp_path_factory.getbasetemp().parent / "shipped"
+    common.mkdir(exist_ok=True)
+    with open(common / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (common / "built").exists():
+            _build_shipped(common)
+            (common / "built").touch()
+    return common / "site"
+
+
+def _build_shipped(root: Path) -> Path:
+    """Build the shipped site into ``root/site``, the executed notebooks into ``root/executed``."""
     from analysis.paths import DEFAULT_CONFIG
     from analysis.report.runner import run
 
-    folder = tmp_path_factory.mktemp("shipped") / "site"
-    kept = folder.parent / "executed"
+    folder, kept = root / "site", root / "executed"
     kept.mkdir()
 
     def keep(outcome) -> None:  # the runner's staging is removed after publishing

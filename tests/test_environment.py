@@ -67,4 +67,4 @@ def test_make_report_and_make_test_install_the_project_then_run_it():
     assert all(line in test for line in install)
     assert '.venv/bin/pip install --quiet -e ".[test]"' in test
     checks = [".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/lint-imports"]
-    assert test[-4:] == [*checks, ".venv/bin/python -m pytest"]
+    assert test[-4:] == [*checks, ".venv/bin/python -m pytest -n 2 --dist loadfile"]

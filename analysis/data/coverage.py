@@ -101,7 +101,6 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
     by_country = {
         c: (running((country == c) & confirmed), running(country == c)) for c in case.countries
     }
-    held: dict[tuple[str, object, object], bool] = {}  # whether a tally's dates are held
     rows = []
     for r in reported.itertuples(index=False):
         start, end = np.datetime64(r.period_start, "ns"), np.datetime64(r.period_end, "ns")
@@ -110,11 +109,7 @@ def compare_with_reported(incidents: pd.DataFrame, reported: pd.DataFrame) -> pd
         conf_run, all_run = totals[r.scope if r.scope in scope_countries else None]
         n_conf = int(conf_run[hi] - conf_run[lo])
         n_all = int(all_run[hi] - all_run[lo])
-        key = (r.scope, r.period_start, r.period_end)
-        if key not in held:
-            counted = scope_countries.get(r.scope)
-            held[key] = _holds(case, counted, r.period_start, r.period_end)
-        ok = held[key]
+        ok = _holds(case, scope_countries.get(r.scope), r.period_start, r.period_end)
         share = n_conf / r.count if ok and r.count > 0 else float("nan")
         row = {
             "period_start": r.period_start,

@@ -156,9 +156,11 @@ def link_terms(page: str, terms: tuple[Term, ...] = TERMS) -> str:
     tags changes, and only by wrapping words in a link, so escaping is kept.
     """
     segments = _segments(page)
-    in_links = [(piece, href) for piece, ok, href in segments if not ok and href]
     done = {
-        t for t in terms for piece, href in in_links if href == t.href and t.regex.search(piece)
+        t
+        for t in terms
+        for piece, ok, href in segments
+        if not ok and href == t.href and t.regex.search(piece)
     }
     pending = [t for t in terms if t not in done]
     out = []

@@ -77,8 +77,6 @@ KERNEL_MODES = ("warm", "fresh")
 KERNELS_ENV = "ESCALATION_KERNELS"
 #: modules a kernel must import for itself, inside its own shell
 _KERNEL_ONLY = ("matplotlib_inline.backend_inline",)
-#: signals a launcher passes on to its kernel (jupyter_client interrupts with SIGINT)
-_FORWARDED = launcher.FORWARDED
 
 
 def available() -> bool:
@@ -466,7 +464,7 @@ def _under_shield(forked: _Forked) -> _Forked:
         _kill(kernel, signum)
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    for sig in _FORWARDED:
+    for sig in launcher.FORWARDED:
         signal.signal(sig, pass_on)
     _, status = os.waitpid(kernel, 0)
     code = os.waitstatus_to_exitcode(status)

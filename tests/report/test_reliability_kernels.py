@@ -43,6 +43,15 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended: gone, or a zombie its new parent has not reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+
+
 def test_a_killed_forge_costs_only_speed(project):
     p = project
     # each brief says it started, then waits until the test lets it go (a file appears)
@@ -64,8 +73,15 @@ def test_a_killed_forge_costs_only_speed(project):
         assert len(list(started.iterdir())) == 2, "the briefs never started"
         # the forge is the runner's child (its kernels, forked from it, share its command line)
         forge = next(c for c in children(proc.pid) if "analysis.report.warm serve" in _cmdline(c))
-        assert len(children(forge)) == 4  # both briefs' kernels, each under its shield
+        doomed = children(forge)
+        assert len(doomed) == 4  # both briefs' kernels, each under its shield
         os.kill(forge, signal.SIGKILL)
+        # the shields and kernels die a moment later (death signals): let the briefs go only
+        # then, or a kernel could finish its brief in that moment and never need a retry
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(_ended(pid) for pid in doomed):
+            time.sleep(0.02)
+        assert all(_ended(pid) for pid in doomed), "the forge's kernels outlived it"
         go.touch()  # the fresh kernels the briefs are retried on go straight through
         out, err = proc.communicate(timeout=180)
     finally:
