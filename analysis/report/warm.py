@@ -35,6 +35,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -115,19 +116,43 @@ def kernel_manager_class(warm: bool = False) -> type:
     :class:`Forge`'s socket, given as traitlets config: :func:`forge_config`), or started fresh
     when it has none. One class per kind, whatever the forge, in a long-lived process too."""
     from jupyter_client import AsyncKernelManager
-    from traitlets import Type, Unicode
+    from traitlets import CaselessStrEnum, Type, Unicode, default
 
     class ChildKernelManager(AsyncKernelManager):
         """Starts each kernel under a :mod:`~analysis.report.shield` of its own, which dies with
         this worker (:func:`~analysis.report.lifetime.die_with_parent`); its client is ready as
         soon as the kernel has answered, and a shutdown is seen within 10 ms of the kernel's end
-        (jupyter_client waits 0.2 s of silence, and looks every 0.1 s)."""
+        (jupyter_client waits 0.2 s of silence, and looks every 0.1 s).
+
+        On POSIX the kernel and its client talk over Unix sockets in a private folder of the
+        kernel's own (mode 0700, removed with the kernel), not TCP ports on localhost: a port
+        found free can be taken by another process's kernel before this one binds it, and the
+        client then waits 60 s for an answer that never comes (seen with two test workers
+        starting kernels at once)."""
 
         client_factory = Type(
             "analysis.report.kernel_client.ReadyKernelClient",
             klass="jupyter_client.asynchronous.AsyncKernelClient",
             config=True,
         )
+        transport = CaselessStrEnum(
+            ["tcp", "ipc"], default_value="ipc" if os.name == "posix" else "tcp", config=True
+        )
+
+        _private_dir: str | None = None
+
+        @default("connection_file")
+        def _private_connection_file(self) -> str:
+            # a Unix socket's path (this file's, "-ipc-" and a number) is 107 bytes at most
+            self._private_dir = tempfile.mkdtemp(prefix="escalation-kernel-")
+            return os.path.join(self._private_dir, "kernel.json")
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if not restart and self._private_dir is not None:
+                shutil.rmtree(self._private_dir, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources  # the base's alias would skip the folder
 
         async def _async_finish_shutdown(
             self, waittime: float | None = None, pollinterval: float = 0.1, restart: bool = False

@@ -45,8 +45,12 @@ def _wait_gone(pid: int, timeout: float = 15) -> bool:
 
 
 async def _started(address: str | None):
-    """A started kernel (its manager and a ready client), forked from ``address``."""
-    km = kernel_manager_class(address is not None)(kernel_name="python3", forge=address)
+    """A started kernel (its manager and a ready client), forked from ``address`` (None: a
+    fresh kernel)."""
+    if address is None:
+        km = kernel_manager_class(False)(kernel_name="python3")
+    else:
+        km = kernel_manager_class(True)(kernel_name="python3", forge=address)
     await km.start_kernel(cwd=str(ROOT))
     kc = km.client()
     kc.start_channels()
@@ -149,6 +153,42 @@ def test_a_launcher_without_a_forge_starts_a_fresh_kernel(tmp_path):
             await km.shutdown_kernel()
 
     assert asyncio.run(go()).strip() == "False"
+
+
+@pytest.mark.parametrize("kind", ["warm", "fresh"])
+def test_a_kernel_talks_over_unix_sockets_in_a_private_folder_removed_with_it(forge, kind):
+    """No TCP port on localhost: one found free could be taken by another process's kernel
+    before this one binds it (its client would wait 60 s for an answer)."""
+
+    async def go():
+        km, kc = await _started(forge.address if kind == "warm" else None)
+        try:
+            seen = await _run(
+                kc,
+                "from ipykernel.kernelapp import IPKernelApp\n"
+                "app = IPKernelApp.instance()\nprint(app.transport, app.ip)",
+            )
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+        return km.connection_file, seen.split()
+
+    connection_file, (transport, ip) = asyncio.run(go())
+    folder = Path(connection_file).parent
+    assert transport == "ipc" and Path(ip).parent == folder, (transport, ip, connection_file)
+    assert folder.name.startswith("escalation-kernel-")
+    assert not folder.exists(), "the kernel's folder outlived it"
+
+
+def test_a_kernels_private_folder_is_its_users_alone():
+    km = kernel_manager_class(False)(kernel_name="python3")
+    folder = Path(km.connection_file).parent
+    try:
+        assert km.transport == "ipc" and km.ip == str(folder / "kernel-ipc")
+        assert folder.stat().st_mode & 0o777 == 0o700
+    finally:
+        asyncio.run(km.cleanup_resources())
+    assert not folder.exists()
 
 
 def test_stopping_the_forge_stops_its_kernels():
