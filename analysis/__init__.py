@@ -19,11 +19,19 @@ Its rooms, top to bottom (imports point down only; ARCHITECTURE.md has the whole
   and the exit codes), :mod:`analysis.paths`, :mod:`analysis.atomic`
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("escalation")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed package's metadata on first use only: reading
+    it costs about 40 ms, which a command with nothing to do should not pay."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("escalation")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -22,12 +22,12 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis import __version__
+import analysis
 from analysis.errors import COMMANDS, EscalationError, error_exit
 from analysis.paths import DATA_DIR_ENV, DEFAULT_CONFIG, DEFAULT_SITE, TABLE_FILES, data_dir
-from analysis.report.unattended import EXIT_CODES, FEEDS
 from analysis.sources.cli import iso_date, register_review
 from analysis.sources.cli import register as register_fetch
+from analysis.sources.feeds import KEYS as FEEDS
 
 
 def _problems_of(path: Path) -> int:
@@ -95,7 +95,7 @@ def summary_text() -> str:
 
     incidents = load_incidents()
     events = load_events()
-    lines = [f"escalation {__version__}", f"case: {case.current().name}"]
+    lines = [f"escalation {analysis.__version__}", f"case: {case.current().name}"]
     if incidents.empty:
         lines.append("incidents: no rows")
     else:
@@ -260,12 +260,20 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """``--version``: the package's version, read only when asked for (see ``analysis``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        sys.stdout.write(f"escalation {analysis.__version__}\n")  # as argparse's "version"
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="escalation",
         description="Measure how the tempo of attacks changes around political events.",
     )
-    parser.add_argument("--version", action="version", version=f"escalation {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check data files; print every problem; exit 1 if any")
@@ -327,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="unattended: fetch, validate, build and publish, log the run (for cron/CI)",
         description="Exit codes: "
-        + ", ".join(f"{code} {what}" for code, what in EXIT_CODES.items())
+        + ", ".join(f"{code} {what}" for code, what in COMMANDS["run"].meanings.items())
         + ".",
     )
     _add_report_options(p, run=True)

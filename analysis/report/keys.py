@@ -88,10 +88,23 @@ def package_versions() -> dict[str, str]:
     out = {}
     for name in ("escalation", *KEY_PACKAGES):
         try:
-            out[name] = metadata.version(name)
+            out[name] = _version(metadata.distribution(name))
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def _version(dist: metadata.Distribution) -> str:
+    """``dist.version``, read from its metadata's ``Version:`` header line: the same value
+    without parsing the whole file as an e-mail message (pandas' holds its long description;
+    the eight packages cost a no-change run 30 ms that way)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line:  # the end of the headers
+            break
+        if line.startswith("Version:"):
+            return line.removeprefix("Version:").strip()
+    return dist.version
 
 
 def inputs_for(

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from analysis import __version__, paths
+import analysis
+from analysis import paths
 from analysis.atomic import data_lock, write_atomic
 from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
@@ -638,7 +639,7 @@ def _tasks(
     table."""
     decisions = planned.decisions
     provenance = {
-        "version": __version__,
+        "version": analysis.__version__,
         "commit": git_commit(),
         "source_hash": decisions[0].inputs["analysis"],
         "packages": decisions[0].inputs["versions"],

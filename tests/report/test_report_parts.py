@@ -172,3 +172,14 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_packages_version_in_the_build_key_is_the_one_importlib_metadata_reads():
+    """keys._version reads only the Version header: the same as importlib.metadata's full
+    parse, for every installed distribution (the key packages among them)."""
+    from importlib import metadata
+
+    dists = list(metadata.distributions())
+    assert len(dists) > 50
+    assert [keys._version(d) for d in dists] == [d.version for d in dists]
+    assert keys.package_versions()["pandas"] == metadata.version("pandas")
