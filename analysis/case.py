@@ -37,6 +37,7 @@ __all__ = [
     "CaseError",
     "EventKind",
     "Scope",
+    "YAML_LOADER",
     "current",
     "load",
     "starter_yaml",
@@ -50,7 +51,7 @@ UNKNOWN = "unknown"
 MAX_BYTES = 1_000_000
 #: libyaml's parser when PyYAML was built with it (a case file in 5 ms, not 70: every page's
 #: kernel reads the case), else PyYAML's own; both build the same safe Python values
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -307,7 +308,7 @@ def load(where: str | Path | None = None) -> Case:
             raise CaseError(f"{path}: {st.st_size:,} bytes, more than a case file may hold")
         try:
             text = path.read_text(encoding="utf-8")
-            raw = yaml.load(text, Loader=_YAML_LOADER)
+            raw = yaml.load(text, Loader=YAML_LOADER)
         except (UnicodeDecodeError, yaml.YAMLError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CaseError(f"{path}: not readable YAML ({first})") from None

@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 
 from analysis import params, paths
+from analysis.case import YAML_LOADER
 from analysis.errors import ConfigError, ParameterError
 from analysis.params import printable_line
 
@@ -163,17 +164,13 @@ class _AliasFound(ConfigError):
         self.line = line
 
 
-#: libyaml's safe loader where PyYAML was built with it (parses a config 5-10x faster)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_plain(text: str) -> Any:
     """``text``'s YAML document, safely; an anchor or alias is refused from the parser's events,
     before anything is built from them (so a billion-laughs config costs one parse)."""
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=YAML_LOADER):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _AliasFound(event.start_mark.line + 1)
-    return yaml.load(text, Loader=_LOADER)  # a SafeLoader
+    return yaml.load(text, Loader=YAML_LOADER)  # a SafeLoader
 
 
 def _read_yaml(path: Path) -> Any:
