@@ -258,7 +258,7 @@ def test_an_edited_case_label_changes_the_build_key(project, monkeypatch):
     from analysis.report.runner import plan, run
 
     p = project
-    monkeypatch.setattr(keys, "source_hash", lambda *a: "code v1")
+    monkeypatch.setattr(keys, "source_hash", lambda *a, **k: "code v1")
     first = run(p["config"], site=p["site"], data_dir=p["data"], jobs=2)
     assert sorted(first.built) == ["a", "b"] and not first.failed
     import json

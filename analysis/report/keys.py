@@ -67,19 +67,31 @@ def data_hashes(data_dir: Path, *, hashed: bool = True) -> dict[str, str]:
     }
 
 
-def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
-    """One hash over every ``.py``, template and data file of the ``analysis`` package."""
+#: the package's files whose bytes are its source, for :func:`source_hash`
+SOURCE_SUFFIXES = (".py", ".j2", ".json")
+
+
+def package_digests(package_dir: Path = PACKAGE_DIR) -> dict[str, bytes]:
+    """SHA-256 (raw bytes) of every file of the ``analysis`` package but bytecode caches, by
+    path relative to it: read once a run, for both :func:`source_hash` and the front pages' key
+    (:func:`analysis.report.unchanged.sources_key`)."""
+    out = {}
+    for p in sorted(package_dir.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            with p.open("rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").digest()
+            out[p.relative_to(package_dir).as_posix()] = digest
+    return out
+
+
+def source_hash(package_dir: Path = PACKAGE_DIR, digests: Mapping[str, bytes] | None = None) -> str:
+    """One hash over every ``.py``, template and data file of the ``analysis`` package (their
+    paths and :func:`package_digests`, given or read from ``package_dir``)."""
+    digests = package_digests(package_dir) if digests is None else digests
     h = hashlib.sha256()
-    files = sorted(
-        p
-        for p in package_dir.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".py", ".j2", ".json"}
-    )
-    for p in files:
-        h.update(p.relative_to(package_dir).as_posix().encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
+    for rel in sorted(digests):
+        if rel.endswith(SOURCE_SUFFIXES):
+            h.update(rel.encode() + b"\0" + digests[rel])
     return h.hexdigest()
 
 

@@ -25,11 +25,9 @@ which ``report`` and ``run`` both exit 6 on, with the same message.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -37,20 +35,19 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import analysis
 from analysis import paths
 from analysis.atomic import data_lock, write_atomic
 from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
-from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
-from analysis.report import cluster, downloads, keys, unchanged, warm
+from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT, SCHEDULER_ENV
 from analysis.report import config as cfg
+from analysis.report import downloads, keys, unchanged, warm
 from analysis.report import forecasts as stored
 from analysis.report.archive import archive_copy, missing_banners
 from analysis.report.doc_pages import doc_pages
-from analysis.report.execute import Outcome, Task, build
 from analysis.report.lifetime import die_with_parent, die_with_runner
 from analysis.report.publish import (
     clear_stale_staging,
@@ -76,6 +73,9 @@ from analysis.report.site import (
     read_manifest,
 )
 from analysis.report.sweeps import point_values, summaries
+
+if TYPE_CHECKING:  # building imports them (a run with nothing to build does not)
+    from analysis.report.execute import Outcome, Task
 
 
 @dataclass
@@ -111,6 +111,8 @@ class Plan(NamedTuple):
     sweeps: list[cfg.Sweep] = []
     #: the event ids of the data (what a sweep's ``all`` expands to)
     events: frozenset[str] = frozenset()
+    #: the package's file digests (:func:`analysis.report.keys.package_digests`), read once
+    package: Mapping[str, bytes] = {}
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,8 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
     today = options.today or today_local()
     data = keys.data_hashes(data_dir)
     _no_missing_data(data_dir, data)
-    source, versions = keys.source_hash(), keys.package_versions()
+    package = keys.package_digests()
+    source, versions = keys.source_hash(digests=package), keys.package_versions()
     manifest = read_manifest(site)["briefs"]
     decisions = []
     for b in checked.briefs:
@@ -359,7 +362,7 @@ def decide(checked: Checked, options: RunOptions) -> Plan:
             Decision(b.name, bool(reasons), reasons or ["unchanged"], key, inputs, day, b.sweep)
         )
     c = checked
-    return Plan(c.briefs, c.declared, decisions, data, c.order, c.sweeps, c.events)
+    return Plan(c.briefs, c.declared, decisions, data, c.order, c.sweeps, c.events, package)
 
 
 def plan(
@@ -429,6 +432,8 @@ def _worker_context() -> Any:
     """The pool's start method: on Linux a fork server that has imported
     :data:`WORKER_PRELOAD` (started once per process and reused by every later run of that
     process); elsewhere ``spawn``. Either way a worker never inherits the runner's state."""
+    import multiprocessing
+
     if not warm.available():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -443,6 +448,10 @@ def _pool(
     ctx: Any,
     outcomes: dict[str, Outcome],
 ) -> None:
+    import concurrent.futures as cf
+
+    from analysis.report.execute import Outcome, build
+
     with cf.ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=ctx,
@@ -521,8 +530,12 @@ def run(
     )
     checked = check(config, options)  # a bad config fails here, before any wait
     if scheduler is None or isinstance(scheduler, str):
-        address = cluster.scheduler_address(scheduler)
-        client = cluster.connect(address) if address else None  # unreachable: fails here too
+        client = None
+        if scheduler or os.environ.get(SCHEDULER_ENV, "").strip():
+            from analysis.report import cluster
+
+            address = cluster.scheduler_address(scheduler)  # malformed: fails here
+            client = cluster.connect(address) if address else None  # unreachable: fails too
         own = client is not None
     else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
         client, own = scheduler, False
@@ -594,6 +607,8 @@ def _build_and_publish(report: RunReport, checked: Checked, options: RunOptions)
         if options.client is None:
             report.outcomes = _run_tasks(tasks, options)
         else:
+            from analysis.report import cluster
+
             report.outcomes = cluster.run_tasks(
                 options.client,
                 tasks,
@@ -637,6 +652,8 @@ def _tasks(
 ) -> list[Task]:
     """One :class:`Task` per brief to build, with its page's provenance and the run's findings
     table."""
+    from analysis.report.execute import Task
+
     decisions = planned.decisions
     provenance = {
         "version": analysis.__version__,
@@ -772,7 +789,9 @@ def _publish(
         staging,
         summaries(manifest, planned.sweeps, planned.briefs, planned.events, built, built_at),
     )
-    sources = unchanged.sources_key(planned.order, data_dir, planned.data)
+    sources = unchanged.sources_key(
+        planned.order, data_dir, planned.data, digests=planned.package or None
+    )
     front = front_pages(manifest, planned.order, data_dir, report.notes)
     pages = {
         MANIFEST: manifest_text(manifest),
@@ -835,7 +854,9 @@ def _refresh_front_pages(report: RunReport, planned: Plan, options: RunOptions) 
     manifest = read_manifest(site)
     if not manifest["briefs"]:
         return
-    sources = unchanged.sources_key(planned.order, options.data_dir, planned.data)
+    sources = unchanged.sources_key(
+        planned.order, options.data_dir, planned.data, digests=planned.package or None
+    )
     if unchanged.front_key(site, sources) == unchanged.recorded(site):
         return
     pages = front_pages(manifest, planned.order, options.data_dir, report.notes)

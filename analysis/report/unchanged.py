@@ -17,7 +17,7 @@ from typing import Any
 
 from analysis import __version__
 from analysis.atomic import write_atomic
-from analysis.report.keys import PACKAGE_DIR
+from analysis.report.keys import PACKAGE_DIR, package_digests
 from analysis.report.publish import work_dir
 from analysis.report.site import ARCHIVE_PAGE, MANIFEST, REVIEW_PAGE
 
@@ -43,12 +43,14 @@ def sources_key(
     data_dir: Path | None,
     data: Mapping[str, str],
     package_dir: Path = PACKAGE_DIR,
+    digests: Mapping[str, bytes] | None = None,
 ) -> str:
     """SHA-256 (hex) over what the front pages are rendered from, apart from the manifest:
     ``order`` (the config's briefs in order), ``data`` (the curated data files' hashes,
     :func:`analysis.report.keys.data_hashes`), ``data_dir``'s review queue (``review/`` and
     ``incidents.csv``; default: the project's data folder), every file of the package (code,
-    templates, CSS) and its version. Taken before the pages are rendered."""
+    templates, CSS: ``digests``, else read from ``package_dir``) and its version. Taken before
+    the pages are rendered."""
     if data_dir is None:
         from analysis import paths
 
@@ -60,9 +62,9 @@ def sources_key(
     queue = sorted(p for p in review.rglob("*") if p.is_file()) if review.is_dir() else []
     for p in queue:
         _update_with_file(h, f"review:{p.relative_to(review).as_posix()}", p)
-    for p in sorted(package_dir.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            _update_with_file(h, f"package:{p.relative_to(package_dir).as_posix()}", p)
+    digests = package_digests(package_dir) if digests is None else digests
+    for rel in sorted(digests):
+        h.update(f"package:{rel}".encode() + b"\0" + digests[rel] + b"\0")
     return h.hexdigest()
 
 

@@ -21,6 +21,10 @@ HEAVY = {
     "analysis.sources.review",
     "analysis.findings.store",  # runner.build_findings: only when a brief is built
     "urllib.request",  # with http.client and ssl, about 20 ms (xml.sax.saxutils imports it)
+    # what executes briefs (the pool, papermill's driver, the Dask path): only when one is built
+    "analysis.report.execute",
+    "analysis.report.cluster",
+    "concurrent.futures",
 }
 
 

@@ -35,7 +35,7 @@ def _reasons(report) -> dict[str, list[str]]:
 
 def test_builds_then_rebuilds_only_what_changed(project, monkeypatch):
     p = project
-    monkeypatch.setattr(keys, "source_hash", lambda *a: "code v1")
+    monkeypatch.setattr(keys, "source_hash", lambda *a, **k: "code v1")
     first = _run(p)
     assert sorted(first.built) == ["a", "b"] and not first.failed
     index = (p["site"] / "index.html").read_text(encoding="utf-8")
@@ -64,9 +64,9 @@ def test_builds_then_rebuilds_only_what_changed(project, monkeypatch):
     incidents.write_bytes(original)
     assert _reasons(_plan(p)) == {n: ["unchanged"] for n in ("a", "b")}
 
-    monkeypatch.setattr(keys, "source_hash", lambda *a: "code v2")
+    monkeypatch.setattr(keys, "source_hash", lambda *a, **k: "code v2")
     assert _reasons(_plan(p))["b"] == ["analysis code changed"]
-    monkeypatch.setattr(keys, "source_hash", lambda *a: "code v1")
+    monkeypatch.setattr(keys, "source_hash", lambda *a, **k: "code v1")
     assert _reasons(_plan(p, force=True))["a"] == ["forced"]
 
     write_notebook(p["a"], READS, GLUE, "print('edited')")
