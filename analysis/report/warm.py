@@ -78,6 +78,10 @@ KERNEL_MODES = ("warm", "fresh")
 KERNELS_ENV = "ESCALATION_KERNELS"
 #: modules a kernel must import for itself, inside its own shell
 _KERNEL_ONLY = ("matplotlib_inline.backend_inline",)
+#: what every brief's kernel is started with: no IPython history. A brief's cells are the
+#: notebook's, not the user's typing: they stay out of ``~/.ipython``'s history database, which
+#: two kernels at once would otherwise write to (a commit per cell, in a thread) and lock
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 
 
 def available() -> bool:
@@ -102,8 +106,8 @@ def kernel_mode(given: str | None) -> str:
 
 def launcher_cmd(address: str, connection_file: str) -> list[str]:
     """The command jupyter_client runs for a warm kernel on ``connection_file``: its launcher
-    (:mod:`analysis.report.launcher`, a bare interpreter)."""
-    return launcher.command(address, connection_file)
+    (:mod:`analysis.report.launcher`, a bare interpreter), with :data:`KERNEL_ARGS`."""
+    return [*launcher.command(address, connection_file), *KERNEL_ARGS]
 
 
 # --- the kernel manager -----------------------------------------------------------------------
@@ -165,7 +169,8 @@ def kernel_manager_class(warm: bool = False) -> type:
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             # under a shield of its own: a cell that kills its parent ends only its brief
-            return shield.command(super().format_kernel_cmd(extra_arguments))
+            extra = [*(extra_arguments or []), *KERNEL_ARGS]
+            return shield.command(super().format_kernel_cmd(extra))
 
     if not warm:
         return ChildKernelManager

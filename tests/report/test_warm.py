@@ -180,6 +180,25 @@ def test_a_kernel_talks_over_unix_sockets_in_a_private_folder_removed_with_it(fo
     assert not folder.exists(), "the kernel's folder outlived it"
 
 
+@pytest.mark.parametrize("kind", ["warm", "fresh"])
+def test_a_briefs_kernel_keeps_no_ipython_history(forge, kind):
+    """A brief's cells stay out of the user's history database (and two kernels at once do not
+    write to it, a commit per cell)."""
+
+    async def go():
+        km, kc = await _started(forge.address if kind == "warm" else None)
+        try:
+            return await _run(
+                kc,
+                "print(get_ipython().history_manager.enabled)",
+            )
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel()
+
+    assert asyncio.run(go()).strip() == "False"
+
+
 def test_a_kernels_private_folder_is_its_users_alone():
     km = kernel_manager_class(False)(kernel_name="python3")
     folder = Path(km.connection_file).parent
