@@ -203,7 +203,7 @@ def _add_report_options(p: argparse.ArgumentParser, run: bool = False) -> None:
     if not run:
         p.add_argument("--only", nargs="+", metavar="NAME", help="build only these briefs")
         p.add_argument("--force", action="store_true", help="rebuild even unchanged briefs")
-    p.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: cores)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel kernels (default: cores + 1)")
     p.add_argument("--out", type=Path, default=DEFAULT_SITE, help="site folder")
     _add_data_option(p)
     p.add_argument(

@@ -6,9 +6,10 @@
    and validated tables already cached (as in a build); the top costs per page, cumulative by
    function, are printed.
 2. **Sweep**: a 2-page and an N-page sweep of ``brief.ipynb`` (``--pages``, default 200) with
-   ``--jobs 2`` (the 2-page one run twice, timed the second time: the first computes what a build
-   computes once, such as the findings' checks): the per-page marginal cost (t_N - t_2) / (N - 2)
-   and t_N. With ``--baseline DIR`` (a checkout of the code to
+   the default ``--jobs`` as a user runs it (each code's own default: one more than the cores
+   since ``default_jobs``, the cores before); the 2-page one run twice, timed the second time
+   (the first computes what a build computes once, such as the findings' checks): the per-page
+   marginal cost (t_N - t_2) / (N - 2) and t_N. With ``--baseline DIR`` (a checkout of the code to
    compare: ``git worktree add DIR REV``), the baseline's sweeps run interleaved with this one's
    and the ratios are printed: on a shared machine only ratios of runs side by side are fair.
 3. **Pairs** (with ``--baseline``): ``--pairs`` pairs (default 6) of ``--pair-pages``-page

@@ -183,3 +183,17 @@ def test_a_packages_version_in_the_build_key_is_the_one_importlib_metadata_reads
     assert len(dists) > 50
     assert [keys._version(d) for d in dists] == [d.version for d in dists]
     assert keys.package_versions()["pandas"] == metadata.version("pandas")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_default_jobs_is_one_more_than_the_cores_this_process_may_use():
+    """A container or ``taskset`` that allows one core gets two workers, not the host's count."""
+    code = (
+        "import os; from analysis.report.runner import default_jobs; "
+        "print(default_jobs()); os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+        "print(default_jobs())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    assert out == [str(len(os.sched_getaffinity(0)) + 1), "2"]
