@@ -25,7 +25,6 @@ which ``report`` and ``run`` both exit 6 on, with the same message.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -44,11 +43,10 @@ from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
 from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT, SCHEDULER_ENV
 from analysis.report import config as cfg
-from analysis.report import downloads, keys, unchanged, warm
+from analysis.report import downloads, keys, pool, unchanged, warm
 from analysis.report import forecasts as stored
 from analysis.report.archive import archive_copy, missing_banners
 from analysis.report.doc_pages import doc_pages
-from analysis.report.lifetime import die_with_parent, die_with_runner
 from analysis.report.publish import (
     clear_stale_staging,
     make_staging,
@@ -400,80 +398,6 @@ def plan(
     return decide(check(Path(config), options), options)
 
 
-def _run_tasks(tasks: list[Task], options: RunOptions) -> dict[str, Outcome]:
-    """Build ``tasks`` in a local pool of ``options.jobs`` processes; with ``warm`` kernels,
-    every brief's kernel is forked from one warm forge of this run (:mod:`analysis.report.warm`)."""
-    outcomes: dict[str, Outcome] = {}
-    if not tasks:
-        return outcomes
-    ctx = _worker_context()
-    environ = dict(os.environ)  # a forked worker has its fork server's; it takes the run's
-    tasks = [replace(t, environ=environ) for t in tasks]
-    with contextlib.ExitStack() as stack:
-        if options.kernels == "warm":
-            forge = stack.enter_context(warm.Forge(data_dir=str(options.data_dir)))
-            tasks = [replace(t, forge=forge.address) for t in tasks]
-        _pool(tasks, options.jobs, options.progress, ctx, outcomes)
-    return outcomes
-
-
-#: what the pool's fork server imports once (Linux), so that each worker starts with the
-#: notebook-running and exporting libraries loaded instead of importing them itself
-WORKER_PRELOAD = [
-    "analysis.report.execute",
-    "analysis.report.html",
-    "papermill",
-    "nbconvert",
-    "bleach",  # every page's Markdown and HTML outputs are sanitized with it
-]
-
-
-def _worker_context() -> Any:
-    """The pool's start method: on Linux a fork server that has imported
-    :data:`WORKER_PRELOAD` (started once per process and reused by every later run of that
-    process); elsewhere ``spawn``. Either way a worker never inherits the runner's state."""
-    import multiprocessing
-
-    if not warm.available():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(WORKER_PRELOAD)
-    return ctx
-
-
-def _pool(
-    tasks: list[Task],
-    jobs: int,
-    progress: Callable[[Outcome], None] | None,
-    ctx: Any,
-    outcomes: dict[str, Outcome],
-) -> None:
-    import concurrent.futures as cf
-
-    from analysis.report.execute import Outcome, build
-
-    with cf.ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)),
-        mp_context=ctx,
-        # a worker (and so its kernel) dies with this process: its parent (spawn), or watched
-        # from the worker forked by the fork server
-        initializer=die_with_parent if ctx.get_start_method() == "spawn" else die_with_runner,
-        initargs=(os.getpid(),),
-    ) as pool:
-        futures = {pool.submit(build, t): t for t in tasks}
-        for fut in cf.as_completed(futures):
-            task = futures[fut]
-            try:
-                outcome = fut.result()
-            except Exception as exc:
-                outcome = Outcome(
-                    task.name, False, 0.0, error=f"brief '{task.name}' failed: worker died ({exc})"
-                )
-            outcomes[task.name] = outcome
-            if progress:
-                progress(outcome)
-
-
 def run(
     config: Path | str = DEFAULT_CONFIG,
     *,
@@ -495,10 +419,10 @@ def run(
 ) -> RunReport:
     """Build and publish the briefs of ``config`` into ``site``; see the module docstring.
 
-    ``jobs``: worker processes (default: :func:`default_jobs`). ``wait``: seconds to wait for
-    another run's lock before giving up. ``timeout``: seconds allowed per notebook cell;
-    ``brief_timeout``: per brief, its kernel killed past them and the brief failed alone (local
-    pool; default: no limit but the cell's).
+    ``jobs``: worker processes (default: :func:`analysis.report.pool.default_jobs`). ``wait``:
+    seconds to wait for another run's lock before giving up. ``timeout``: seconds allowed per
+    notebook cell; ``brief_timeout``: per brief, its kernel killed past them and the brief
+    failed alone (local pool; default: no limit but the cell's).
     ``overrides``, ``replace_latest``: see :func:`plan`. ``now`` (aware, default: the clock)
     gives the build time (UTC) and the local day that dates editions built for no date of
     their own. Raises ``OSError`` when a file cannot be written (after publishing what it can).
@@ -521,7 +445,7 @@ def run(
         today=today_local(now),
         now=now,
         wait=wait,
-        jobs=jobs or default_jobs(),
+        jobs=jobs or pool.default_jobs(),
         kernels=warm.kernel_mode(kernels),
         timeout=timeout,
         brief_timeout=brief_timeout,
@@ -544,18 +468,6 @@ def run(
     finally:
         if own:
             client.close()
-
-
-def default_jobs() -> int:
-    """Worker processes when ``jobs`` is not given: one more than the cores this process may
-    run on. A worker waits on its kernel (its start, each cell's messages, its end) for part of
-    every page: with as many workers as cores, two cores sat idle 10-13% of a sweep's time; with
-    one more, 5-6% (0.94x the time, median of 7 paired 40-page sweeps)."""
-    try:
-        cores = len(os.sched_getaffinity(0))  # the cores a container or taskset allows
-    except AttributeError:  # no affinity outside Linux
-        cores = os.cpu_count() or 1
-    return cores + 1
 
 
 def _run_locked(config: Path, checked: Checked, options: RunOptions) -> RunReport:
@@ -617,7 +529,9 @@ def _build_and_publish(report: RunReport, checked: Checked, options: RunOptions)
         built_at = options.now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
         tasks = _tasks(planned, options, staging, built_at, findings)
         if options.client is None:
-            report.outcomes = _run_tasks(tasks, options)
+            report.outcomes = pool.run_tasks(
+                tasks, options.jobs, options.kernels, options.data_dir, options.progress
+            )
         else:
             from analysis.report import cluster
 

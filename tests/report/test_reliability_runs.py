@@ -40,7 +40,7 @@ from test_deploy import (
 
 from analysis.cli import main
 from analysis.errors import COMMANDS, FETCH_FAILED, IO_ERROR, NOTHING, PUBLISHED
-from analysis.report import runner
+from analysis.report import pool
 from analysis.report.execute import Outcome
 from analysis.report.publish import work_dir
 from analysis.report.runner import run
@@ -179,14 +179,14 @@ def test_a_worker_that_cannot_write_fails_the_run_as_cannot_write(project, monke
     write_notebook(p["a"], READS, GLUE, "print('changed')")
     staged = "/x/staging/a.html"
 
-    def tasks(tasks, options):
+    def tasks(tasks, *_):
         return {
             t.name: Outcome(t.name, False, 0.1, error="brief 'a' failed: cannot write",
                             os_error=(errno.ENOSPC, "No space left on device", staged))
             for t in tasks
         }  # fmt: skip
 
-    monkeypatch.setattr(runner, "_run_tasks", tasks)
+    monkeypatch.setattr(pool, "run_tasks", tasks)
     capsys.readouterr()
     assert main(_args(p, "report")) == 6
     assert _error_lines(capsys.readouterr().err) == [

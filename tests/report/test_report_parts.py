@@ -189,7 +189,7 @@ def test_a_packages_version_in_the_build_key_is_the_one_importlib_metadata_reads
 def test_default_jobs_is_one_more_than_the_cores_this_process_may_use():
     """A container or ``taskset`` that allows one core gets two workers, not the host's count."""
     code = (
-        "import os; from analysis.report.runner import default_jobs; "
+        "import os; from analysis.report.pool import default_jobs; "
         "print(default_jobs()); os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
         "print(default_jobs())"
     )
