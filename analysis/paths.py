@@ -43,6 +43,3 @@ CODEBOOK_PAGE = "codebook.html"
 METHODS_PAGE = "methods.html"
 #: set by the runner for every kernel: the path of this build's findings table (findings.csv)
 FINDINGS_ENV = "ESCALATION_FINDINGS"
-#: the Dask scheduler a run builds on when ``--scheduler`` is not given
-#: (:mod:`analysis.report.cluster`)
-SCHEDULER_ENV = "ESCALATION_SCHEDULER"

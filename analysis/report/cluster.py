@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ConfigError
-from analysis.paths import SCHEDULER_ENV
 from analysis.report import forecasts as stored
 from analysis.report.execute import (
     Outcome,
@@ -56,6 +55,8 @@ from analysis.report.execute import (
 )
 from analysis.report.warm import kernel_manager_class
 
+#: the environment variable naming the scheduler when ``--scheduler`` is not given
+SCHEDULER_ENV = "ESCALATION_SCHEDULER"
 #: seconds to wait for the scheduler to answer and for a first worker to join it
 TIMEOUT_ENV = "ESCALATION_SCHEDULER_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0

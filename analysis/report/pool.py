@@ -3,9 +3,9 @@ there are by default, and what their fork server has imported before it forks th
 
 Each worker executes a brief's notebook on its own kernel and exports its page
 (:func:`analysis.report.execute.build`); a worker, and so its kernel, dies with the run
-(:mod:`analysis.report.lifetime`). What runs the workers (``concurrent.futures``,
-``multiprocessing``, :mod:`analysis.report.execute`) is imported when a brief is built: a run with
-nothing to build imports none of it. The Dask path is :mod:`analysis.report.cluster`.
+(:mod:`analysis.report.lifetime`). The process machinery (``concurrent.futures``,
+``multiprocessing``) is imported when a brief is built: a run with nothing to build imports
+neither. The Dask path is :mod:`analysis.report.cluster`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from analysis.report import warm
+from analysis.report.execute import Outcome, Task, build
 from analysis.report.lifetime import die_with_parent, die_with_runner
-
-if TYPE_CHECKING:
-    from analysis.report.execute import Outcome, Task
 
 
 def default_jobs() -> int:
@@ -92,8 +90,6 @@ def _pool(
     outcomes: dict[str, Outcome],
 ) -> None:
     import concurrent.futures as cf
-
-    from analysis.report.execute import Outcome, build
 
     with cf.ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),

@@ -34,19 +34,20 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import analysis
 from analysis import paths
 from analysis.atomic import data_lock, write_atomic
 from analysis.clock import now_utc, today_local
 from analysis.errors import DataError, FindingsError
-from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT, SCHEDULER_ENV
+from analysis.paths import DEFAULT_CONFIG, DEFAULT_SITE, ROOT
+from analysis.report import cluster, downloads, keys, pool, unchanged, warm
 from analysis.report import config as cfg
-from analysis.report import downloads, keys, pool, unchanged, warm
 from analysis.report import forecasts as stored
 from analysis.report.archive import archive_copy, missing_banners
 from analysis.report.doc_pages import doc_pages
+from analysis.report.execute import Outcome, Task
 from analysis.report.publish import (
     clear_stale_staging,
     make_staging,
@@ -71,9 +72,6 @@ from analysis.report.site import (
     read_manifest,
 )
 from analysis.report.sweeps import point_values, summaries
-
-if TYPE_CHECKING:  # building imports them (a run with nothing to build does not)
-    from analysis.report.execute import Outcome, Task
 
 
 @dataclass
@@ -454,12 +452,8 @@ def run(
     )
     checked = check(config, options)  # a bad config fails here, before any wait
     if scheduler is None or isinstance(scheduler, str):
-        client = None
-        if scheduler or os.environ.get(SCHEDULER_ENV, "").strip():
-            from analysis.report import cluster
-
-            address = cluster.scheduler_address(scheduler)  # malformed: fails here
-            client = cluster.connect(address) if address else None  # unreachable: fails too
+        address = cluster.scheduler_address(scheduler)
+        client = cluster.connect(address) if address else None  # unreachable: fails here too
         own = client is not None
     else:  # a connected ``distributed.Client`` (``escalation run`` connects before fetching)
         client, own = scheduler, False
@@ -533,8 +527,6 @@ def _build_and_publish(report: RunReport, checked: Checked, options: RunOptions)
                 tasks, options.jobs, options.kernels, options.data_dir, options.progress
             )
         else:
-            from analysis.report import cluster
-
             report.outcomes = cluster.run_tasks(
                 options.client,
                 tasks,
@@ -578,8 +570,6 @@ def _tasks(
 ) -> list[Task]:
     """One :class:`Task` per brief to build, with its page's provenance and the run's findings
     table."""
-    from analysis.report.execute import Task
-
     decisions = planned.decisions
     provenance = {
         "version": analysis.__version__,

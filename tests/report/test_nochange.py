@@ -21,10 +21,9 @@ HEAVY = {
     "analysis.sources.review",
     "analysis.findings.store",  # runner.build_findings: only when a brief is built
     "urllib.request",  # with http.client and ssl, about 20 ms (xml.sax.saxutils imports it)
-    # what executes briefs (the pool, papermill's driver, the Dask path): only when one is built
-    "analysis.report.execute",
-    "analysis.report.cluster",
+    # the local pool's process machinery: only when a brief is built
     "concurrent.futures",
+    "multiprocessing",
 }
 
 
